@@ -1,0 +1,123 @@
+//! `ltlattn explain`: the per-position truth table of every subformula.
+
+use miette::{miette, Report};
+
+use crate::logic::{accepting_column, print, truth_table, Acceptance, Arena, NodeId, Syntax, Word};
+
+/// Rows beyond this make a table no reader can use; the limit also bounds the output size.
+pub const MAX_ROWS: usize = 500;
+
+pub(crate) enum Style {
+    Text(Syntax),
+    Latex,
+    Json,
+}
+
+fn latex_token(t: &str) -> String {
+    let mut s = String::new();
+    for c in t.chars() {
+        match c {
+            '\\' => s.push_str("\\textbackslash{}"),
+            '^' => s.push_str("\\textasciicircum{}"),
+            '~' => s.push_str("\\textasciitilde{}"),
+            '{' | '}' | '_' | '%' | '&' | '#' | '$' => {
+                s.push('\\');
+                s.push(c);
+            }
+            c => s.push(c),
+        }
+    }
+    format!("\\texttt{{{s}}}")
+}
+
+pub(crate) fn explain(arena: &Arena, root: NodeId, word: &Word, acc: Acceptance, style: Style) -> Result<i32, Report> {
+    let size = arena.size(root);
+    if size > MAX_ROWS {
+        return Err(miette!(
+            help = "explain is a teaching view for small formulas; use `ltlattn eval` for the verdict alone",
+            "the table would have {size} rows (one per subformula); the limit is {MAX_ROWS}"
+        ));
+    }
+    let table = truth_table(arena, root, word, acc);
+    let mut headers: Vec<String> = (0..word.len()).map(|i| word.show_position(i)).collect();
+    let col = accepting_column(word.len(), acc);
+    let accepted = col.map(|c| table.values[table.rows.len() - 1][c]).unwrap_or(false);
+    match style {
+        Style::Json => {
+            let rows: Vec<_> = table
+                .rows
+                .iter()
+                .zip(&table.values)
+                .map(|(&id, v)| serde_json::json!({ "formula": print(arena, id, Syntax::Ascii), "values": v }))
+                .collect();
+            if table.has_eos {
+                headers.push("⊣".into());
+            }
+            let out = serde_json::json!({ "positions": headers, "rows": rows, "accepted": accepted });
+            outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        Style::Latex => {
+            if table.has_eos {
+                headers.push("$\\dashv$".into());
+                let n = headers.len() - 1;
+                for h in &mut headers[..n] {
+                    *h = latex_token(h);
+                }
+            } else {
+                for h in &mut headers {
+                    *h = latex_token(h);
+                }
+            }
+            outln!("\\begin{{tabular}}{{l|{}}}", "c".repeat(table.columns));
+            outln!("  & {} \\\\ \\hline", headers.join(" & "));
+            for (&id, v) in table.rows.iter().zip(&table.values) {
+                let cells: Vec<&str> = v.iter().map(|&b| if b { "1" } else { "0" }).collect();
+                outln!("  ${}$ & {} \\\\", print(arena, id, Syntax::Latex), cells.join(" & "));
+            }
+            outln!("\\end{{tabular}}");
+        }
+        Style::Text(syntax) => {
+            if table.has_eos {
+                headers.push("⊣".into());
+            }
+            let labels: Vec<String> = table.rows.iter().map(|&id| print(arena, id, syntax)).collect();
+            let w0 = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0).max(8);
+            let widths: Vec<usize> = headers.iter().map(|h| h.chars().count().max(1)).collect();
+            let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+            let mut line = pad("position", w0);
+            for (i, w) in widths.iter().enumerate() {
+                line.push_str("  ");
+                line.push_str(&pad(&(i + 1).to_string(), *w));
+            }
+            outln!("{}", line.trim_end());
+            let mut line = pad("token", w0);
+            for (h, w) in headers.iter().zip(&widths) {
+                line.push_str("  ");
+                line.push_str(&pad(h, *w));
+            }
+            outln!("{}", line.trim_end());
+            outln!("{}", "-".repeat(w0 + widths.iter().map(|w| w + 2).sum::<usize>()));
+            for (label, v) in labels.iter().zip(&table.values) {
+                let mut line = pad(label, w0);
+                for (b, w) in v.iter().zip(&widths) {
+                    line.push_str("  ");
+                    line.push_str(&pad(if *b { "1" } else { "0" }, *w));
+                }
+                outln!("{}", line.trim_end());
+            }
+            let whole = labels.last().cloned().unwrap_or_default();
+            match col {
+                Some(c) => outln!(
+                    "\n{}: `{}` is {} at position {} ({})",
+                    if accepted { "accepted" } else { "rejected" },
+                    whole,
+                    if accepted { "true" } else { "false" },
+                    c + 1,
+                    if acc == Acceptance::Eos { "the end marker ⊣" } else { "the last position" }
+                ),
+                None => outln!("\nrejected: the empty word has no last position (--accept last)"),
+            }
+        }
+    }
+    Ok(if accepted { 0 } else { 1 })
+}

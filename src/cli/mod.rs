@@ -1,0 +1,288 @@
+//! The command line: clap definitions, input handling and rendering. The binary's
+//! `main` calls [`run`]; everything here is a thin layer over the library.
+
+/// `println!` that ends the process quietly when stdout is closed (`ltlattn … | head`)
+/// instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_line(format_args!($($arg)*)) };
+}
+
+mod explain;
+
+pub(crate) fn write_line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|_| out.write_all(b"\n")) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the output: {e}");
+        }
+        std::process::exit(EXIT_ERROR);
+    }
+}
+
+use std::collections::BTreeSet;
+use std::io::Read;
+
+use clap::{Args, Parser, Subcommand};
+use miette::{miette, NamedSource, Report};
+
+use crate::logic::{evaluate, parse, print, Acceptance, Arena, NodeId, Syntax, Word};
+
+/// Exit codes: 0 yes / holds, 1 no / does not hold, 2 error.
+pub const EXIT_YES: i32 = 0;
+/// The answer is "no".
+pub const EXIT_NO: i32 = 1;
+/// The input was bad or a limit was hit.
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ltlattn",
+    version,
+    about = "Fixed-precision transformers as past-time temporal logic: compile, check, classify",
+    after_help = "Exit codes: 0 yes/holds, 1 no/does not hold, 2 error.\nFormula syntax: grammar/formula.md."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Re-print formulas (arguments, or one per line on stdin) in a chosen syntax.
+    Fmt(FmtArgs),
+    /// Decide whether a word is in the language of a formula.
+    Eval(EvalArgs),
+    /// Show the truth of every subformula at every position (a teaching view).
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+struct FmtArgs {
+    /// Formulas to print; read one per line from stdin when none is given.
+    formulas: Vec<String>,
+    /// Print with Unicode symbols (¬ ∧ ∨ → ↔ ⊤ ⊥ ⊣ Y≤k).
+    #[arg(long, conflicts_with = "latex")]
+    unicode: bool,
+    /// Print as math-mode LaTeX.
+    #[arg(long)]
+    latex: bool,
+}
+
+/// Options shared by every command that reads words.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct WordOpts {
+    /// Where a word is judged: `eos` (at the end marker, default) or `last` (last position).
+    #[arg(long, default_value = "eos", value_name = "eos|last")]
+    accept: Acceptance,
+    /// The alphabet, comma-separated (default: the formula's atoms).
+    #[arg(long, value_delimiter = ',', value_name = "a,b,c")]
+    alphabet: Option<Vec<String>>,
+    /// Proposition semantics: each position is a set of atoms, written `{p,q}`.
+    #[arg(long)]
+    props: bool,
+}
+
+#[derive(Args, Debug)]
+struct EvalArgs {
+    /// The formula.
+    formula: String,
+    /// The word: tokens separated by spaces; "" is the empty word.
+    #[arg(long, allow_hyphen_values = true)]
+    word: String,
+    #[command(flatten)]
+    opts: WordOpts,
+    /// Print `{"accepted": true|false}`.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// The formula.
+    formula: String,
+    /// The word: tokens separated by spaces; "" is the empty word.
+    #[arg(long, allow_hyphen_values = true)]
+    word: String,
+    #[command(flatten)]
+    opts: WordOpts,
+    /// Write the table as a LaTeX tabular.
+    #[arg(long, conflicts_with_all = ["json", "unicode"])]
+    latex: bool,
+    /// Label rows with Unicode formulas.
+    #[arg(long)]
+    unicode: bool,
+    /// Print the table as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Reports show at most this many characters of source on each side of the span: long
+/// lines are unreadable, and the report renderer is slow (or worse) on them.
+const EXCERPT: usize = 60;
+
+/// Cuts `text` down to the neighbourhood of `span`, returning the excerpt and the span
+/// moved into it. Short texts come back whole.
+pub(crate) fn excerpt(text: &str, span: std::ops::Range<usize>) -> (String, std::ops::Range<usize>) {
+    if text.len() <= 4 * EXCERPT && !text.contains('\n') {
+        return (text.to_string(), span);
+    }
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let line_start = text[..floor(span.start)].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[floor(span.end)..].find('\n').map_or(text.len(), |i| floor(span.end) + i);
+    let from = floor(span.start.saturating_sub(EXCERPT).max(line_start));
+    let span_end = floor(span.end.min(span.start + EXCERPT));
+    let to = floor((span_end + EXCERPT).min(line_end));
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    let shift = out.len();
+    out.push_str(&text[from..to]);
+    if to < text.len() {
+        out.push('…');
+    }
+    let start = span.start.max(from) - from + shift;
+    (out, start..span_end.max(span.start) - from + shift)
+}
+
+/// Parses `text` into `arena`, turning a syntax error into a report that shows the span.
+pub(crate) fn parse_formula(arena: &mut Arena, text: &str, source_name: &str) -> Result<NodeId, Report> {
+    parse(arena, text).map_err(|mut e| {
+        let (source, span) = excerpt(text, e.span.clone());
+        e.span = span;
+        Report::new(e).with_source_code(NamedSource::new(source_name, source))
+    })
+}
+
+/// Reads a `--word` argument under the chosen semantics and checks it against the alphabet.
+pub(crate) fn read_word(text: &str, opts: &WordOpts, arena: &Arena, root: NodeId) -> Result<Word, Report> {
+    let alphabet: BTreeSet<String> = match &opts.alphabet {
+        Some(a) => a.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        None => arena.atom_names(root).into_iter().collect(),
+    };
+    let mut offset = 0;
+    let check = |tok: &str, at: usize| -> Result<(), Report> {
+        if alphabet.contains(tok) {
+            return Ok(());
+        }
+        let listed = if alphabet.is_empty() {
+            "the alphabet is empty".to_string()
+        } else {
+            format!("the alphabet is {{{}}}", alphabet.iter().cloned().collect::<Vec<_>>().join(", "))
+        };
+        let how = if opts.alphabet.is_some() { "add it to --alphabet" } else { "the default alphabet is the formula's atoms; give --alphabet to widen it" };
+        let (source, span) = excerpt(text, at..at + tok.len());
+        Err(miette!(
+            labels = vec![miette::LabeledSpan::at(span, "not in the alphabet")],
+            help = format!("{listed}; {how}"),
+            "the token `{tok}` is not in the alphabet"
+        )
+        .with_source_code(NamedSource::new("--word", source)))
+    };
+    let mut chunks = Vec::new();
+    for chunk in text.split_whitespace() {
+        let at = offset + text[offset..].find(chunk).unwrap_or(0);
+        offset = at + chunk.len();
+        chunks.push((chunk, at));
+    }
+    if opts.props {
+        let mut out = Vec::new();
+        for (chunk, at) in chunks {
+            let inner = chunk.strip_prefix('{').and_then(|c| c.strip_suffix('}')).unwrap_or(chunk);
+            let mut set = BTreeSet::new();
+            for p in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let pat = at + chunk.find(p).unwrap_or(0);
+                check(p, pat)?;
+                set.insert(p.to_string());
+            }
+            out.push(set);
+        }
+        Ok(Word::Props(out))
+    } else {
+        for &(chunk, at) in &chunks {
+            check(chunk, at)?;
+        }
+        Ok(Word::letters(chunks.into_iter().map(|(c, _)| c)))
+    }
+}
+
+fn syntax_of(unicode: bool, latex: bool) -> Syntax {
+    if latex {
+        Syntax::Latex
+    } else if unicode {
+        Syntax::Unicode
+    } else {
+        Syntax::Ascii
+    }
+}
+
+fn fmt(args: FmtArgs) -> Result<i32, Report> {
+    let syntax = syntax_of(args.unicode, args.latex);
+    let inputs: Vec<(String, String)> = if args.formulas.is_empty() {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| miette!("cannot read stdin: {e}"))?;
+        let text = String::from_utf8(buf).map_err(|e| {
+            miette!(help = "formulas are UTF-8 text", "stdin is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())
+        })?;
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| (format!("stdin:{}", i + 1), l.to_string()))
+            .collect()
+    } else {
+        args.formulas.iter().enumerate().map(|(i, f)| (format!("argument {}", i + 1), f.clone())).collect()
+    };
+    let mut code = EXIT_YES;
+    let mut arena = Arena::new();
+    for (name, text) in inputs {
+        match parse_formula(&mut arena, &text, &name) {
+            Ok(root) => outln!("{}", print(&arena, root, syntax)),
+            Err(report) => {
+                eprintln!("{report:?}");
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn eval(args: EvalArgs) -> Result<i32, Report> {
+    let mut arena = Arena::new();
+    let root = parse_formula(&mut arena, &args.formula, "formula")?;
+    let word = read_word(&args.word, &args.opts, &arena, root)?;
+    let accepted = evaluate(&arena, root, &word, args.opts.accept);
+    if args.json {
+        outln!("{}", serde_json::json!({ "accepted": accepted }));
+    } else {
+        outln!("{}", if accepted { "accepted" } else { "rejected" });
+    }
+    Ok(if accepted { EXIT_YES } else { EXIT_NO })
+}
+
+/// Runs the command line; returns the exit code, or the error to report (exit 2).
+pub fn run(cli: Cli) -> Result<i32, Report> {
+    match cli.command {
+        Command::Fmt(a) => fmt(a),
+        Command::Eval(a) => eval(a),
+        Command::Explain(a) => {
+            let mut arena = Arena::new();
+            let root = parse_formula(&mut arena, &a.formula, "formula")?;
+            let word = read_word(&a.word, &a.opts, &arena, root)?;
+            let style = if a.json {
+                explain::Style::Json
+            } else if a.latex {
+                explain::Style::Latex
+            } else {
+                explain::Style::Text(syntax_of(a.unicode, false))
+            };
+            explain::explain(&arena, root, &word, a.opts.accept, style)
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! `ltlattn`: fixed-precision transformers as past-time temporal logic.
+//!
+//! The library behind the `ltlattn` command. Data flows one way:
+//! [`logic`] (formulas: parse, print, evaluate) → automata → fragment decisions.
+//! The meaning of every word is fixed by `SEMANTICS.md`; the syntax by `grammar/`.
+
+pub mod logic;
+pub mod cli;

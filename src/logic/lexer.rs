@@ -1,0 +1,385 @@
+//! Tokens of the formula syntax (nom).
+//!
+//! The lexer accepts the three printed forms (ASCII, Unicode, LaTeX) and the PPLTL
+//! dialect of ltlf2dfa. Structure (precedence, parentheses) is the parser's job.
+
+use nom::{
+    branch::alt,
+    bytes::complete::{tag, take_while, take_while1},
+    character::complete::{char, digit1, multispace0},
+    combinator::{opt, recognize, value},
+    sequence::{pair, preceded, tuple},
+    IResult,
+};
+use std::ops::Range;
+
+use super::parser::{ParseError, ParseErrorKind};
+
+/// A lexical token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tok {
+    LParen,
+    RParen,
+    Not,
+    And,
+    Or,
+    Implies,
+    Iff,
+    True,
+    False,
+    Eos,
+    Start,
+    Atom(String),
+    /// `Y`, and `Y<=k` with k ≥ 2 as `YWithin(k)`.
+    Y,
+    YWithin(u32),
+    /// `Z` or `WY`.
+    Z,
+    /// `P`: strict once before an operand, past release between two operands.
+    P,
+    O,
+    H,
+    S,
+    /// `S<`: strict since.
+    SStrict,
+}
+
+/// A token and its byte range in the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub tok: Tok,
+    pub span: Range<usize>,
+}
+
+/// Words (case-insensitive) that are not atoms.
+pub const KEYWORDS: [&str; 4] = ["true", "false", "start", "eos"];
+
+/// Whether `name` can be written without quotes: it starts with a lowercase letter,
+/// a digit or `_`, continues with letters, digits or `_`, and is not a keyword.
+pub fn is_plain_atom(name: &str) -> bool {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(name))
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Whitespace and LaTeX spacing (`\,` `\;` `\:` `\!` `\ ` `\quad` `\left` `\right`).
+fn skip_space(s: &str) -> &str {
+    let mut s = s;
+    loop {
+        s = s.trim_start();
+        let Some(cmd) = s.strip_prefix('\\') else { return s };
+        if let Some(rest) = cmd.strip_prefix([',', ';', ':', '!', ' ']) {
+            s = rest;
+            continue;
+        }
+        let name_len = cmd.bytes().take_while(u8::is_ascii_alphabetic).count();
+        match &cmd[..name_len] {
+            "quad" | "qquad" | "left" | "right" => s = &cmd[name_len..],
+            _ => return s,
+        }
+    }
+}
+
+fn punct(s: &str) -> IResult<&str, Tok> {
+    alt((
+        value(Tok::Iff, alt((tag("<->"), tag("<=>"), tag("↔"), tag("⇔")))),
+        value(Tok::Implies, alt((tag("->"), tag("=>"), tag("→"), tag("⇒")))),
+        value(Tok::And, alt((tag("&&"), tag("&"), tag("∧")))),
+        value(Tok::Or, alt((tag("||"), tag("|"), tag("∨")))),
+        value(Tok::Not, alt((tag("!"), tag("~"), tag("¬")))),
+        value(Tok::LParen, tag("(")),
+        value(Tok::RParen, tag(")")),
+        value(Tok::True, tag("⊤")),
+        value(Tok::False, tag("⊥")),
+        value(Tok::Eos, tag("⊣")),
+    ))(s)
+}
+
+/// `'…'` or `"…"` with `\\`, `\'` and `\"` escapes.
+fn quoted(s: &str) -> Result<(&str, String), String> {
+    let mut chars = s.char_indices();
+    let q = match chars.next() {
+        Some((_, c @ ('\'' | '"'))) => c,
+        _ => return Err("not a quote".into()),
+    };
+    let mut out = String::new();
+    while let Some((i, c)) = chars.next() {
+        if c == q {
+            return Ok((&s[i + c.len_utf8()..], out));
+        }
+        if c == '\\' {
+            match chars.next() {
+                Some((_, e)) => out.push(e),
+                None => break,
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Err("unterminated quote".into())
+}
+
+/// LaTeX `\texttt{…}` argument unescaping: `\{`, `\_`, `\textbackslash{}` and friends.
+fn unescape_latex(arg: &str) -> String {
+    arg.replace("\\textbackslash{}", "\\")
+        .replace("\\textasciicircum{}", "^")
+        .replace("\\textasciitilde{}", "~")
+        .replace("\\{", "{")
+        .replace("\\}", "}")
+        .replace("\\_", "_")
+        .replace("\\%", "%")
+        .replace("\\&", "&")
+        .replace("\\#", "#")
+        .replace("\\$", "$")
+}
+
+/// A LaTeX braced argument, allowing escaped braces and `\text…{}` inside.
+fn braced(s: &str) -> Option<(&str, &str)> {
+    let s = s.strip_prefix('{')?;
+    let mut depth = 0usize;
+    let mut it = s.char_indices();
+    while let Some((i, c)) = it.next() {
+        match c {
+            '\\' => {
+                it.next();
+            }
+            '{' => depth += 1,
+            '}' if depth == 0 => return Some((&s[i + 1..], &s[..i])),
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The window suffix of `Y`: `<=k`, `≤k`, `^{<=k}`, `^{\leq k}`, `[<=k]`.
+/// Returns the rest and the window, or `None` when there is no suffix.
+fn window_suffix(s: &str) -> Option<(&str, Result<u64, ()>)> {
+    fn le(s: &str) -> IResult<&str, &str> {
+        preceded(
+            multispace0,
+            alt((
+                recognize(pair(tag("<="), nom::combinator::not(char('>')))),
+                tag("≤"),
+                tag("\\leq"),
+                tag("\\le"),
+            )),
+        )(s)
+    }
+    fn num(s: &str) -> IResult<&str, &str> {
+        preceded(multispace0, digit1)(s)
+    }
+    let open_close = [("^{", "}"), ("^", ""), ("[", "]"), ("", "")];
+    for (open, close) in open_close {
+        let Some(rest) = s.strip_prefix(open) else { continue };
+        let Ok((rest, _)) = le(rest) else { continue };
+        let Ok((rest, digits)) = num(rest) else { continue };
+        let (rest, _) = multispace0::<&str, nom::error::Error<&str>>(rest).ok()?;
+        let Some(rest) = rest.strip_prefix(close) else { continue };
+        return Some((rest, digits.parse::<u64>().map_err(|_| ())));
+    }
+    None
+}
+
+/// Splits an uppercase operator word (`Y`, `WY`, `OY`, `YY` …) into operator tokens,
+/// as ltlf2dfa reads `YY a` as two yesterdays.
+fn operator_letters(word: &str) -> Option<Vec<(Tok, usize)>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let b = word.as_bytes();
+    while i < b.len() {
+        let (t, n) = match b[i] {
+            b'W' if b.get(i + 1) == Some(&b'Y') => (Tok::Z, 2),
+            b'Y' => (Tok::Y, 1),
+            b'Z' => (Tok::Z, 1),
+            b'P' => (Tok::P, 1),
+            b'O' => (Tok::O, 1),
+            b'H' => (Tok::H, 1),
+            b'S' => (Tok::S, 1),
+            _ => return None,
+        };
+        out.push((t, i));
+        i += n;
+    }
+    Some(out)
+}
+
+const FUTURE: [&str; 9] = ["X", "WX", "F", "G", "U", "W", "R", "M", "N"];
+
+fn err(kind: ParseErrorKind, span: Range<usize>, msg: impl Into<String>, help: impl Into<String>) -> ParseError {
+    ParseError::new(kind, span, msg, help)
+}
+
+/// Splits `src` into tokens.
+pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
+    let mut out = Vec::new();
+    let mut s = skip_space(src);
+    while !s.is_empty() {
+        let start = src.len() - s.len();
+        let at = |rest: &str| start..src.len() - rest.len();
+        // Operators and punctuation.
+        if let Ok((rest, tok)) = punct(s) {
+            out.push(Token { tok, span: at(rest) });
+            s = skip_space(rest);
+            continue;
+        }
+        // Quoted atoms.
+        if s.starts_with('\'') || s.starts_with('"') {
+            match quoted(s) {
+                Ok((rest, name)) if !name.is_empty() => {
+                    out.push(Token { tok: Tok::Atom(name), span: at(rest) });
+                    s = skip_space(rest);
+                    continue;
+                }
+                Ok((rest, _)) => {
+                    return Err(err(ParseErrorKind::BadAtom, at(rest), "empty quoted token", "a token is a non-empty string"))
+                }
+                Err(_) => {
+                    return Err(err(
+                        ParseErrorKind::UnterminatedQuote,
+                        start..src.len(),
+                        "this quoted token is never closed",
+                        "close it with the same quote it opens with; escape a quote inside as \\'",
+                    ))
+                }
+            }
+        }
+        // LaTeX commands.
+        if let Some(cmd_rest) = s.strip_prefix('\\') {
+            let (rest, name) = take_while::<_, &str, nom::error::Error<&str>>(|c: char| c.is_ascii_alphabetic())(cmd_rest)
+                .unwrap_or((cmd_rest, ""));
+            let simple = match name {
+                "neg" | "lnot" => Some(Tok::Not),
+                "land" | "wedge" => Some(Tok::And),
+                "lor" | "vee" => Some(Tok::Or),
+                "rightarrow" | "to" | "Rightarrow" | "implies" => Some(Tok::Implies),
+                "leftrightarrow" | "Leftrightarrow" | "iff" => Some(Tok::Iff),
+                "top" => Some(Tok::True),
+                "bot" => Some(Tok::False),
+                "dashv" => Some(Tok::Eos),
+                _ => None,
+            };
+            if let Some(tok) = simple {
+                out.push(Token { tok, span: at(rest) });
+                s = skip_space(rest);
+                continue;
+            }
+            if let ("mathsf" | "mathit" | "texttt" | "mathrm" | "text", Some((rest, arg))) = (name, braced(rest)) {
+                let word = arg.trim();
+                if name == "mathsf" && !word.contains('\\') {
+                    // An operator or keyword in sans-serif: re-lex it as plain text.
+                    let sub = tokenize(word).map_err(|e| e.shifted(start))?;
+                    if sub.len() == 1 {
+                        let tok = sub.into_iter().next().map(|t| t.tok).unwrap_or(Tok::True);
+                        let (rest, tok) = operator_suffix(rest, tok, start, src)?;
+                        out.push(Token { tok, span: at(rest) });
+                        s = skip_space(rest);
+                        continue;
+                    }
+                } else if !word.is_empty() {
+                    let tok = Tok::Atom(unescape_latex(word));
+                    out.push(Token { tok, span: at(rest) });
+                    s = skip_space(rest);
+                    continue;
+                }
+            }
+            return Err(err(
+                ParseErrorKind::UnknownOperator,
+                at(rest),
+                format!("unknown LaTeX command `\\{name}`"),
+                "LaTeX input understands \\neg \\land \\lor \\rightarrow \\leftrightarrow \\top \\bot \\dashv, \\mathsf{Y} (and the other operators), \\mathit{atom} and \\texttt{token}",
+            ));
+        }
+        // Words: atoms, keywords, operator letters.
+        if let Ok((rest, word)) = take_while1::<_, &str, nom::error::Error<&str>>(is_word_char)(s) {
+            let lower = word.to_ascii_lowercase();
+            let keyword = match lower.as_str() {
+                "true" => Some(Tok::True),
+                "false" => Some(Tok::False),
+                "start" => Some(Tok::Start),
+                "eos" if word == "eos" => Some(Tok::Eos),
+                _ => None,
+            };
+            if let Some(tok) = keyword {
+                out.push(Token { tok, span: at(rest) });
+                s = skip_space(rest);
+                continue;
+            }
+            let first = word.chars().next().unwrap_or('a');
+            if !first.is_ascii_uppercase() {
+                out.push(Token { tok: Tok::Atom(word.to_string()), span: at(rest) });
+                s = skip_space(rest);
+                continue;
+            }
+            if let Some(letters) = operator_letters(word) {
+                let n = letters.len();
+                for (k, (tok, off)) in letters.into_iter().enumerate() {
+                    let end = if k + 1 < n { start + off + 1 } else { start + word.len() };
+                    if k + 1 < n {
+                        out.push(Token { tok, span: start + off..end });
+                    } else {
+                        let (rest2, tok) = operator_suffix(rest, tok, start, src)?;
+                        out.push(Token { tok, span: start + off..src.len() - rest2.len() });
+                        s = skip_space(rest2);
+                    }
+                }
+                continue;
+            }
+            let help = if FUTURE.contains(&word) {
+                format!("`{word}` is a future-time operator; ltlattn works with past-time LTL (Y, Z/WY, Y<=k, P, O, H, S, S<)")
+            } else {
+                format!("operators are Y, Z (or WY), Y<=k, P, O, H, S, S<; an atom that starts with an uppercase letter must be quoted: '{word}'")
+            };
+            return Err(err(ParseErrorKind::UnknownOperator, at(rest), format!("unknown operator `{word}`"), help));
+        }
+        let c = s.chars().next().unwrap_or(' ');
+        let len = c.len_utf8();
+        let help = if c.is_control() || c == '\u{fffd}' {
+            "the input contains a control or non-text character".to_string()
+        } else {
+            format!("quote tokens that are not plain identifiers: '{c}'")
+        };
+        return Err(err(ParseErrorKind::UnexpectedChar, start..start + len, format!("unexpected character {c:?}"), help));
+    }
+    Ok(out)
+}
+
+/// After `Y` a window suffix may follow; after `S` a `<` (strict since).
+fn operator_suffix<'a>(rest: &'a str, tok: Tok, start: usize, src: &str) -> Result<(&'a str, Tok), ParseError> {
+    match tok {
+        Tok::Y => match window_suffix(rest) {
+            None => Ok((rest, Tok::Y)),
+            Some((rest2, Ok(k))) if (1..=u32::MAX as u64).contains(&k) => {
+                Ok((rest2, if k == 1 { Tok::Y } else { Tok::YWithin(k as u32) }))
+            }
+            Some((rest2, _)) => Err(err(
+                ParseErrorKind::BadWindow,
+                start..src.len() - rest2.len(),
+                "the window of Y<=k must be between 1 and 4294967295",
+                "Y<=k looks back at most k positions; k = 0 would look nowhere (write false)",
+            )),
+        },
+        Tok::S => {
+            let strict: IResult<&str, _> = tuple((
+                opt(tag("^{")),
+                char('<'),
+                nom::combinator::not(alt((char('-'), char('=')))),
+                opt(char('}')),
+            ))(rest);
+            match strict {
+                Ok((rest2, _)) => Ok((rest2, Tok::SStrict)),
+                Err(_) => Ok((rest, Tok::S)),
+            }
+        }
+        other => Ok((rest, other)),
+    }
+}
+

@@ -1,0 +1,13 @@
+//! Formulas: the hash-consed DAG, the parser, the printers and the reference evaluator.
+
+mod eval;
+mod formula;
+mod lexer;
+mod parser;
+mod printer;
+
+pub use eval::{accepting_column, evaluate, truth_table, Acceptance, TruthTable, Word};
+pub use formula::{Arena, AtomId, Node, NodeId, Op, OpSet};
+pub use lexer::is_plain_atom;
+pub use parser::{parse, ParseError, ParseErrorKind};
+pub use printer::{print, Syntax};

@@ -1,0 +1,22 @@
+//! The `ltlattn` binary: parse the arguments, run, report, exit (0 yes, 1 no, 2 error).
+
+use clap::Parser;
+
+fn main() {
+    let cli = match ltlattn::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { ltlattn::cli::EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let code = match ltlattn::cli::run(cli) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ltlattn::cli::EXIT_ERROR
+        }
+    };
+    std::process::exit(code);
+}
