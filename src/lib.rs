@@ -4,5 +4,6 @@
 //! [`logic`] (formulas: parse, print, evaluate) → automata → fragment decisions.
 //! The meaning of every word is fixed by `SEMANTICS.md`; the syntax by `grammar/`.
 
-pub mod logic;
+pub mod automata;
 pub mod cli;
+pub mod logic;

@@ -24,7 +24,12 @@ fn check(cases: &[(&str, Acceptance, Pred)]) {
         let phi = parse(&mut f, text).unwrap();
         for w in &words {
             let l = letters(w);
-            assert_eq!(evaluate(&f, phi, w, *acc), pred(&l), "{text} ({acc:?}) on {:?}", l);
+            assert_eq!(
+                evaluate(&f, phi, w, *acc),
+                pred(&l),
+                "{text} ({acc:?}) on {:?}",
+                l
+            );
         }
     }
 }
@@ -56,10 +61,14 @@ fn eos_acceptance_matches_the_definitions() {
         // First symbol is a: the start position carries a, seen from ⊣.
         ("P (start & a)", Eos, |w| w.first() == Some(&"a")),
         // Contains the factor "ba".
-        ("P (a & Y b)", Eos, |w| w.windows(2).any(|p| p == ["b", "a"])),
+        ("P (a & Y b)", Eos, |w| {
+            w.windows(2).any(|p| p == ["b", "a"])
+        }),
         // Some a comes after some b.
         ("P (a & P b)", Eos, |w| {
-            w.iter().position(|&x| x == "b").is_some_and(|i| w[i + 1..].contains(&"a"))
+            w.iter()
+                .position(|&x| x == "b")
+                .is_some_and(|i| w[i + 1..].contains(&"a"))
         }),
         // Since at ⊣ needs ψ at ⊣ or φ at ⊣: Y(a S b) says the word ends in b a*.
         ("Y (a S b)", Eos, |w| {
@@ -78,9 +87,11 @@ fn eos_acceptance_matches_the_definitions() {
             Some(i) => w[i + 1..].contains(&"c"),
         }),
         // Even pairs: first symbol equals last symbol (over a, b, c).
-        ("(P (start & a) & Y a) | (P (start & b) & Y b) | (P (start & c) & Y c)", Eos, |w| {
-            !w.is_empty() && w[0] == w[w.len() - 1]
-        }),
+        (
+            "(P (start & a) & Y a) | (P (start & b) & Y b) | (P (start & c) & Y c)",
+            Eos,
+            |w| !w.is_empty() && w[0] == w[w.len() - 1],
+        ),
     ]);
 }
 
@@ -93,10 +104,16 @@ fn last_position_acceptance_matches_the_definitions() {
         ("eos", Last, |_| false),
         ("start", Last, |w| w.len() == 1),
         ("Y a", Last, |w| w.len() >= 2 && w[w.len() - 2] == "a"),
-        ("WY a", Last, |w| w.len() == 1 || (w.len() >= 2 && w[w.len() - 2] == "a")),
+        ("WY a", Last, |w| {
+            w.len() == 1 || (w.len() >= 2 && w[w.len() - 2] == "a")
+        }),
         ("O a", Last, |w| w.contains(&"a")),
-        ("P a", Last, |w| !w.is_empty() && w[..w.len() - 1].contains(&"a")),
-        ("H a", Last, |w| !w.is_empty() && w.iter().all(|&x| x == "a")),
+        ("P a", Last, |w| {
+            !w.is_empty() && w[..w.len() - 1].contains(&"a")
+        }),
+        ("H a", Last, |w| {
+            !w.is_empty() && w.iter().all(|&x| x == "a")
+        }),
         ("a S b", Last, |w| {
             let k = w.iter().rev().take_while(|&&x| x == "a").count();
             k < w.len() && w[w.len() - 1 - k] == "b"
@@ -109,9 +126,13 @@ fn last_position_acceptance_matches_the_definitions() {
             let k = body.iter().rev().take_while(|&&x| x == "a").count();
             k < body.len() && body[body.len() - 1 - k] == "b"
         }),
-        ("Y<=2 c", Last, |w| w.len() >= 2 && w[..w.len() - 1].iter().rev().take(2).any(|&x| x == "c")),
+        ("Y<=2 c", Last, |w| {
+            w.len() >= 2 && w[..w.len() - 1].iter().rev().take(2).any(|&x| x == "c")
+        }),
         // PPLTL release: every position holds b, or is followed (up to the end) by a c.
-        ("c P b", Last, |w| !w.is_empty() && (0..w.len()).all(|j| w[j] == "b" || w[j + 1..].contains(&"c"))),
+        ("c P b", Last, |w| {
+            !w.is_empty() && (0..w.len()).all(|j| w[j] == "b" || w[j + 1..].contains(&"c"))
+        }),
     ]);
 }
 
@@ -127,5 +148,10 @@ fn proposition_semantics_reads_sets() {
     assert!(!evaluate(&f, phi, &w, Acceptance::Last));
     // At the end marker no proposition holds.
     let psi = parse(&mut f, "eos & !p & Y (p & q)").unwrap();
-    assert!(evaluate(&f, psi, &Word::Props(vec![set(&["p", "q"])]), Acceptance::Eos));
+    assert!(evaluate(
+        &f,
+        psi,
+        &Word::Props(vec![set(&["p", "q"])]),
+        Acceptance::Eos
+    ));
 }

@@ -20,7 +20,9 @@ fn every_printer_round_trips_to_the_same_node() {
             let text = print(&f, root, syntax);
             match parse(&mut f, &text) {
                 Ok(back) if back == root => {}
-                other => return TestResult::error(format!("{syntax:?}: {text:?} parsed as {other:?}")),
+                other => {
+                    return TestResult::error(format!("{syntax:?}: {text:?} parsed as {other:?}"))
+                }
             }
         }
         TestResult::passed()
@@ -36,7 +38,12 @@ fn agree(f: &Arena, x: NodeId, y: NodeId, w: &RandWord) -> bool {
         // Proposition semantics: position i carries the letters of i and i+1.
         Word::Props(
             (0..w.0.len())
-                .map(|i| w.0[i..(i + 2).min(w.0.len())].iter().cloned().collect::<BTreeSet<_>>())
+                .map(|i| {
+                    w.0[i..(i + 2).min(w.0.len())]
+                        .iter()
+                        .cloned()
+                        .collect::<BTreeSet<_>>()
+                })
                 .collect(),
         ),
     ];
@@ -67,75 +74,108 @@ macro_rules! law {
     };
 }
 
-law!(once_is_now_or_strictly_before, |f, phi, psi| (f.add(Node::Once(phi)), {
-    let p = f.add(Node::StrictOnce(phi));
-    f.add(Node::Or(phi, p))
-}));
+law!(once_is_now_or_strictly_before, |f, phi, psi| (
+    f.add(Node::Once(phi)),
+    {
+        let p = f.add(Node::StrictOnce(phi));
+        f.add(Node::Or(phi, p))
+    }
+));
 
-law!(strict_once_is_yesterday_once, |f, phi, psi| (f.add(Node::StrictOnce(phi)), {
-    let o = f.add(Node::Once(phi));
-    f.add(Node::Yesterday(o))
-}));
+law!(strict_once_is_yesterday_once, |f, phi, psi| (
+    f.add(Node::StrictOnce(phi)),
+    {
+        let o = f.add(Node::Once(phi));
+        f.add(Node::Yesterday(o))
+    }
+));
 
-law!(historically_is_dual_of_once, |f, phi, psi| (f.add(Node::Historically(phi)), {
-    let n = f.add(Node::Not(phi));
-    let o = f.add(Node::Once(n));
-    f.add(Node::Not(o))
-}));
+law!(historically_is_dual_of_once, |f, phi, psi| (
+    f.add(Node::Historically(phi)),
+    {
+        let n = f.add(Node::Not(phi));
+        let o = f.add(Node::Once(n));
+        f.add(Node::Not(o))
+    }
+));
 
-law!(once_is_true_since, |f, phi, psi| (f.add(Node::Once(phi)), {
-    let t = f.add(Node::True);
-    f.add(Node::Since(t, phi))
-}));
+law!(once_is_true_since, |f, phi, psi| (
+    f.add(Node::Once(phi)),
+    {
+        let t = f.add(Node::True);
+        f.add(Node::Since(t, phi))
+    }
+));
 
-law!(since_unrolls, |f, phi, psi| (f.add(Node::Since(phi, psi)), {
-    // φ S ψ ≡ ψ ∨ (φ ∧ Y(φ S ψ))
-    let s = f.add(Node::Since(phi, psi));
-    let y = f.add(Node::Yesterday(s));
-    let a = f.add(Node::And(phi, y));
-    f.add(Node::Or(psi, a))
-}));
+law!(since_unrolls, |f, phi, psi| (
+    f.add(Node::Since(phi, psi)),
+    {
+        // φ S ψ ≡ ψ ∨ (φ ∧ Y(φ S ψ))
+        let s = f.add(Node::Since(phi, psi));
+        let y = f.add(Node::Yesterday(s));
+        let a = f.add(Node::And(phi, y));
+        f.add(Node::Or(psi, a))
+    }
+));
 
-law!(strict_since_unrolls, |f, phi, psi| (f.add(Node::StrictSince(phi, psi)), {
-    // φ S< ψ ≡ Y(ψ ∨ (φ ∧ (φ S< ψ)))
-    let s = f.add(Node::StrictSince(phi, psi));
-    let a = f.add(Node::And(phi, s));
-    let o = f.add(Node::Or(psi, a));
-    f.add(Node::Yesterday(o))
-}));
+law!(strict_since_unrolls, |f, phi, psi| (
+    f.add(Node::StrictSince(phi, psi)),
+    {
+        // φ S< ψ ≡ Y(ψ ∨ (φ ∧ (φ S< ψ)))
+        let s = f.add(Node::StrictSince(phi, psi));
+        let a = f.add(Node::And(phi, s));
+        let o = f.add(Node::Or(psi, a));
+        f.add(Node::Yesterday(o))
+    }
+));
 
-law!(strict_since_is_yesterday_of_since, |f, phi, psi| (f.add(Node::StrictSince(phi, psi)), {
-    // φ S< ψ ≡ Y(φ S ψ)
-    let s = f.add(Node::Since(phi, psi));
-    f.add(Node::Yesterday(s))
-}));
+law!(strict_since_is_yesterday_of_since, |f, phi, psi| (
+    f.add(Node::StrictSince(phi, psi)),
+    {
+        // φ S< ψ ≡ Y(φ S ψ)
+        let s = f.add(Node::Since(phi, psi));
+        f.add(Node::Yesterday(s))
+    }
+));
 
-law!(release_is_dual_of_since, |f, phi, psi| (f.add(Node::Release(phi, psi)), {
-    let nphi = f.add(Node::Not(phi));
-    let npsi = f.add(Node::Not(psi));
-    let s = f.add(Node::Since(nphi, npsi));
-    f.add(Node::Not(s))
-}));
+law!(release_is_dual_of_since, |f, phi, psi| (
+    f.add(Node::Release(phi, psi)),
+    {
+        let nphi = f.add(Node::Not(phi));
+        let npsi = f.add(Node::Not(psi));
+        let s = f.add(Node::Since(nphi, npsi));
+        f.add(Node::Not(s))
+    }
+));
 
-law!(release_unrolls, |f, phi, psi| (f.add(Node::Release(phi, psi)), {
-    // φ P ψ ≡ ψ ∧ (φ ∨ Z(φ P ψ))
-    let r = f.add(Node::Release(phi, psi));
-    let z = f.add(Node::WeakYesterday(r));
-    let o = f.add(Node::Or(phi, z));
-    f.add(Node::And(psi, o))
-}));
+law!(release_unrolls, |f, phi, psi| (
+    f.add(Node::Release(phi, psi)),
+    {
+        // φ P ψ ≡ ψ ∧ (φ ∨ Z(φ P ψ))
+        let r = f.add(Node::Release(phi, psi));
+        let z = f.add(Node::WeakYesterday(r));
+        let o = f.add(Node::Or(phi, z));
+        f.add(Node::And(psi, o))
+    }
+));
 
-law!(weak_yesterday_is_start_or_yesterday, |f, phi, psi| (f.add(Node::WeakYesterday(phi)), {
-    let s = f.add(Node::Start);
-    let y = f.add(Node::Yesterday(phi));
-    f.add(Node::Or(s, y))
-}));
+law!(weak_yesterday_is_start_or_yesterday, |f, phi, psi| (
+    f.add(Node::WeakYesterday(phi)),
+    {
+        let s = f.add(Node::Start);
+        let y = f.add(Node::Yesterday(phi));
+        f.add(Node::Or(s, y))
+    }
+));
 
-law!(start_is_not_yesterday_true, |f, phi, psi| (f.add(Node::Start), {
-    let t = f.add(Node::True);
-    let y = f.add(Node::Yesterday(t));
-    f.add(Node::Not(y))
-}));
+law!(start_is_not_yesterday_true, |f, phi, psi| (
+    f.add(Node::Start),
+    {
+        let t = f.add(Node::True);
+        let y = f.add(Node::Yesterday(t));
+        f.add(Node::Not(y))
+    }
+));
 
 #[test]
 fn bounded_yesterday_is_a_disjunction_of_yesterday_chains() {

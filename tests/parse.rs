@@ -7,14 +7,21 @@ use ltlattn::logic::{parse, print, Arena, ParseErrorKind, Syntax};
 fn reads_every_formula_of_the_ltlf2dfa_corpus_as_intended() {
     let corpus = include_str!("data/ltlf2dfa_ppltl.txt");
     let mut n = 0;
-    for line in corpus.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in corpus
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let (src, expected) = line.split_once(";;").expect("corpus line without ;;");
         let mut f = Arena::new();
         let phi = parse(&mut f, src.trim()).unwrap_or_else(|e| panic!("{src}: {e}"));
         let want = parse(&mut f, expected.trim()).unwrap();
         assert_eq!(phi, want, "{src} read as {}", print(&f, phi, Syntax::Ascii));
         let printed = print(&f, phi, Syntax::Ascii);
-        assert_eq!(parse(&mut f, &printed), Ok(phi), "printing {src} as {printed}");
+        assert_eq!(
+            parse(&mut f, &printed),
+            Ok(phi),
+            "printing {src} as {printed}"
+        );
         n += 1;
     }
     assert!(n >= 50, "corpus too small: {n}");
@@ -104,7 +111,11 @@ fn bad_inputs_end_in_the_right_error() {
         match parse(&mut f, src) {
             Err(e) => {
                 assert_eq!(e.kind, *kind, "{:?}: {e}", &src[..src.len().min(30)]);
-                assert!(e.span.end <= src.len() && e.span.start <= e.span.end, "span {:?}", e.span);
+                assert!(
+                    e.span.end <= src.len() && e.span.start <= e.span.end,
+                    "span {:?}",
+                    e.span
+                );
                 assert!(!e.help.is_empty());
             }
             Ok(x) => panic!("{src:?} parsed as {}", print(&f, x, Syntax::Ascii)),
@@ -125,12 +136,42 @@ fn random_bytes_never_panic() {
         }
         true
     }
-    QuickCheck::new().tests(5000).quickcheck(prop as fn(Vec<u8>) -> bool);
+    QuickCheck::new()
+        .tests(5000)
+        .quickcheck(prop as fn(Vec<u8>) -> bool);
     // And strings made of the syntax's own characters, which reach deeper into the parser.
     fn prop2(picks: Vec<u8>) -> bool {
-        const PIECES: [&str; 24] =
-            ["a", "b", " ", "(", ")", "!", "&", "|", "->", "<->", "Y", "Y<=2", "Z", "WY", "P", "O", "H", "S", "S<", "'", "true", "eos", "\\neg", "\\mathsf{Y}"];
-        let text: String = picks.iter().map(|&p| PIECES[p as usize % PIECES.len()]).collect::<Vec<_>>().join(" ");
+        const PIECES: [&str; 24] = [
+            "a",
+            "b",
+            " ",
+            "(",
+            ")",
+            "!",
+            "&",
+            "|",
+            "->",
+            "<->",
+            "Y",
+            "Y<=2",
+            "Z",
+            "WY",
+            "P",
+            "O",
+            "H",
+            "S",
+            "S<",
+            "'",
+            "true",
+            "eos",
+            "\\neg",
+            "\\mathsf{Y}",
+        ];
+        let text: String = picks
+            .iter()
+            .map(|&p| PIECES[p as usize % PIECES.len()])
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut f = Arena::new();
         match parse(&mut f, &text) {
             Ok(phi) => {
@@ -140,5 +181,7 @@ fn random_bytes_never_panic() {
             Err(e) => e.span.end <= text.len(),
         }
     }
-    QuickCheck::new().tests(5000).quickcheck(prop2 as fn(Vec<u8>) -> bool);
+    QuickCheck::new()
+        .tests(5000)
+        .quickcheck(prop2 as fn(Vec<u8>) -> bool);
 }

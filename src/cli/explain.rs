@@ -30,7 +30,13 @@ fn latex_token(t: &str) -> String {
     format!("\\texttt{{{s}}}")
 }
 
-pub(crate) fn explain(arena: &Arena, root: NodeId, word: &Word, acc: Acceptance, style: Style) -> Result<i32, Report> {
+pub(crate) fn explain(
+    arena: &Arena,
+    root: NodeId,
+    word: &Word,
+    acc: Acceptance,
+    style: Style,
+) -> Result<i32, Report> {
     let size = arena.size(root);
     if size > MAX_ROWS {
         return Err(miette!(
@@ -41,7 +47,9 @@ pub(crate) fn explain(arena: &Arena, root: NodeId, word: &Word, acc: Acceptance,
     let table = truth_table(arena, root, word, acc);
     let mut headers: Vec<String> = (0..word.len()).map(|i| word.show_position(i)).collect();
     let col = accepting_column(word.len(), acc);
-    let accepted = col.map(|c| table.values[table.rows.len() - 1][c]).unwrap_or(false);
+    let accepted = col
+        .map(|c| table.values[table.rows.len() - 1][c])
+        .unwrap_or(false);
     match style {
         Style::Json => {
             let rows: Vec<_> = table
@@ -53,7 +61,8 @@ pub(crate) fn explain(arena: &Arena, root: NodeId, word: &Word, acc: Acceptance,
             if table.has_eos {
                 headers.push("⊣".into());
             }
-            let out = serde_json::json!({ "positions": headers, "rows": rows, "accepted": accepted });
+            let out =
+                serde_json::json!({ "positions": headers, "rows": rows, "accepted": accepted });
             outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         }
         Style::Latex => {
@@ -72,7 +81,11 @@ pub(crate) fn explain(arena: &Arena, root: NodeId, word: &Word, acc: Acceptance,
             outln!("  & {} \\\\ \\hline", headers.join(" & "));
             for (&id, v) in table.rows.iter().zip(&table.values) {
                 let cells: Vec<&str> = v.iter().map(|&b| if b { "1" } else { "0" }).collect();
-                outln!("  ${}$ & {} \\\\", print(arena, id, Syntax::Latex), cells.join(" & "));
+                outln!(
+                    "  ${}$ & {} \\\\",
+                    print(arena, id, Syntax::Latex),
+                    cells.join(" & ")
+                );
             }
             outln!("\\end{{tabular}}");
         }
@@ -80,10 +93,21 @@ pub(crate) fn explain(arena: &Arena, root: NodeId, word: &Word, acc: Acceptance,
             if table.has_eos {
                 headers.push("⊣".into());
             }
-            let labels: Vec<String> = table.rows.iter().map(|&id| print(arena, id, syntax)).collect();
-            let w0 = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0).max(8);
+            let labels: Vec<String> = table
+                .rows
+                .iter()
+                .map(|&id| print(arena, id, syntax))
+                .collect();
+            let w0 = labels
+                .iter()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(8);
             let widths: Vec<usize> = headers.iter().map(|h| h.chars().count().max(1)).collect();
-            let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
+            let pad = |s: &str, w: usize| {
+                format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())))
+            };
             let mut line = pad("position", w0);
             for (i, w) in widths.iter().enumerate() {
                 line.push_str("  ");
@@ -96,7 +120,10 @@ pub(crate) fn explain(arena: &Arena, root: NodeId, word: &Word, acc: Acceptance,
                 line.push_str(&pad(h, *w));
             }
             outln!("{}", line.trim_end());
-            outln!("{}", "-".repeat(w0 + widths.iter().map(|w| w + 2).sum::<usize>()));
+            outln!(
+                "{}",
+                "-".repeat(w0 + widths.iter().map(|w| w + 2).sum::<usize>())
+            );
             for (label, v) in labels.iter().zip(&table.values) {
                 let mut line = pad(label, w0);
                 for (b, w) in v.iter().zip(&widths) {
@@ -113,7 +140,11 @@ pub(crate) fn explain(arena: &Arena, root: NodeId, word: &Word, acc: Acceptance,
                     whole,
                     if accepted { "true" } else { "false" },
                     c + 1,
-                    if acc == Acceptance::Eos { "the end marker ⊣" } else { "the last position" }
+                    if acc == Acceptance::Eos {
+                        "the end marker ⊣"
+                    } else {
+                        "the last position"
+                    }
                 ),
                 None => outln!("\nrejected: the empty word has no last position (--accept last)"),
             }

@@ -7,6 +7,7 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::write_line(format_args!($($arg)*)) };
 }
 
+mod check;
 mod explain;
 
 pub(crate) fn write_line(args: std::fmt::Arguments) {
@@ -55,6 +56,12 @@ enum Command {
     Eval(EvalArgs),
     /// Show the truth of every subformula at every position (a teaching view).
     Explain(ExplainArgs),
+    /// Print the minimal DFA of a formula (text, --dot or --json).
+    Dfa(check::DfaArgs),
+    /// Decide whether two formulas define the same language; shortest counterexample if not.
+    Equiv(check::CompareArgs),
+    /// Decide whether L(FIRST) ⊆ L(SECOND); shortest counterexample if not.
+    Includes(check::CompareArgs),
 }
 
 #[derive(Args, Debug)]
@@ -85,7 +92,7 @@ pub(crate) struct WordOpts {
 
 #[derive(Args, Debug)]
 struct EvalArgs {
-    /// The formula.
+    /// The formula (or @FILE).
     formula: String,
     /// The word: tokens separated by spaces; "" is the empty word.
     #[arg(long, allow_hyphen_values = true)]
@@ -99,7 +106,7 @@ struct EvalArgs {
 
 #[derive(Args, Debug)]
 struct ExplainArgs {
-    /// The formula.
+    /// The formula (or @FILE).
     formula: String,
     /// The word: tokens separated by spaces; "" is the empty word.
     #[arg(long, allow_hyphen_values = true)]
@@ -123,7 +130,10 @@ const EXCERPT: usize = 60;
 
 /// Cuts `text` down to the neighbourhood of `span`, returning the excerpt and the span
 /// moved into it. Short texts come back whole.
-pub(crate) fn excerpt(text: &str, span: std::ops::Range<usize>) -> (String, std::ops::Range<usize>) {
+pub(crate) fn excerpt(
+    text: &str,
+    span: std::ops::Range<usize>,
+) -> (String, std::ops::Range<usize>) {
     if text.len() <= 4 * EXCERPT && !text.contains('\n') {
         return (text.to_string(), span);
     }
@@ -135,7 +145,9 @@ pub(crate) fn excerpt(text: &str, span: std::ops::Range<usize>) -> (String, std:
         i
     };
     let line_start = text[..floor(span.start)].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[floor(span.end)..].find('\n').map_or(text.len(), |i| floor(span.end) + i);
+    let line_end = text[floor(span.end)..]
+        .find('\n')
+        .map_or(text.len(), |i| floor(span.end) + i);
     let from = floor(span.start.saturating_sub(EXCERPT).max(line_start));
     let span_end = floor(span.end.min(span.start + EXCERPT));
     let to = floor((span_end + EXCERPT).min(line_end));
@@ -153,7 +165,11 @@ pub(crate) fn excerpt(text: &str, span: std::ops::Range<usize>) -> (String, std:
 }
 
 /// Parses `text` into `arena`, turning a syntax error into a report that shows the span.
-pub(crate) fn parse_formula(arena: &mut Arena, text: &str, source_name: &str) -> Result<NodeId, Report> {
+pub(crate) fn parse_formula(
+    arena: &mut Arena,
+    text: &str,
+    source_name: &str,
+) -> Result<NodeId, Report> {
     parse(arena, text).map_err(|mut e| {
         let (source, span) = excerpt(text, e.span.clone());
         e.span = span;
@@ -162,9 +178,18 @@ pub(crate) fn parse_formula(arena: &mut Arena, text: &str, source_name: &str) ->
 }
 
 /// Reads a `--word` argument under the chosen semantics and checks it against the alphabet.
-pub(crate) fn read_word(text: &str, opts: &WordOpts, arena: &Arena, root: NodeId) -> Result<Word, Report> {
+pub(crate) fn read_word(
+    text: &str,
+    opts: &WordOpts,
+    arena: &Arena,
+    root: NodeId,
+) -> Result<Word, Report> {
     let alphabet: BTreeSet<String> = match &opts.alphabet {
-        Some(a) => a.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        Some(a) => a
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
         None => arena.atom_names(root).into_iter().collect(),
     };
     let mut offset = 0;
@@ -175,9 +200,16 @@ pub(crate) fn read_word(text: &str, opts: &WordOpts, arena: &Arena, root: NodeId
         let listed = if alphabet.is_empty() {
             "the alphabet is empty".to_string()
         } else {
-            format!("the alphabet is {{{}}}", alphabet.iter().cloned().collect::<Vec<_>>().join(", "))
+            format!(
+                "the alphabet is {{{}}}",
+                alphabet.iter().cloned().collect::<Vec<_>>().join(", ")
+            )
         };
-        let how = if opts.alphabet.is_some() { "add it to --alphabet" } else { "the default alphabet is the formula's atoms; give --alphabet to widen it" };
+        let how = if opts.alphabet.is_some() {
+            "add it to --alphabet"
+        } else {
+            "the default alphabet is the formula's atoms; give --alphabet to widen it"
+        };
         let (source, span) = excerpt(text, at..at + tok.len());
         Err(miette!(
             labels = vec![miette::LabeledSpan::at(span, "not in the alphabet")],
@@ -195,7 +227,10 @@ pub(crate) fn read_word(text: &str, opts: &WordOpts, arena: &Arena, root: NodeId
     if opts.props {
         let mut out = Vec::new();
         for (chunk, at) in chunks {
-            let inner = chunk.strip_prefix('{').and_then(|c| c.strip_suffix('}')).unwrap_or(chunk);
+            let inner = chunk
+                .strip_prefix('{')
+                .and_then(|c| c.strip_suffix('}'))
+                .unwrap_or(chunk);
             let mut set = BTreeSet::new();
             for p in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 let pat = at + chunk.find(p).unwrap_or(0);
@@ -213,6 +248,39 @@ pub(crate) fn read_word(text: &str, opts: &WordOpts, arena: &Arena, root: NodeId
     }
 }
 
+/// A formula argument: the formula itself, or `@FILE` to read it from a file, where
+/// lines starting with `#` are comments.
+pub(crate) fn formula_arg(arena: &mut Arena, arg: &str, what: &str) -> Result<NodeId, Report> {
+    let Some(path) = arg.strip_prefix('@') else {
+        return parse_formula(arena, arg, what);
+    };
+    let bytes =
+        std::fs::read(path).map_err(|e| miette!("cannot read the {what} file `{path}`: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        miette!(
+            help = "formula files are UTF-8 text",
+            "`{path}` is not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    // Comment lines become blanks of the same length, so spans still point into the file.
+    let blanked: String = text
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.trim_start().starts_with('#') {
+                l.chars().map(|c| if c == '\n' { c } else { ' ' }).collect()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    parse(arena, &blanked).map_err(|mut e| {
+        let (source, span) = excerpt(&text, e.span.clone());
+        e.span = span;
+        Report::new(e).with_source_code(NamedSource::new(path, source))
+    })
+}
+
 fn syntax_of(unicode: bool, latex: bool) -> Syntax {
     if latex {
         Syntax::Latex
@@ -227,9 +295,15 @@ fn fmt(args: FmtArgs) -> Result<i32, Report> {
     let syntax = syntax_of(args.unicode, args.latex);
     let inputs: Vec<(String, String)> = if args.formulas.is_empty() {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| miette!("cannot read stdin: {e}"))?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| miette!("cannot read stdin: {e}"))?;
         let text = String::from_utf8(buf).map_err(|e| {
-            miette!(help = "formulas are UTF-8 text", "stdin is not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())
+            miette!(
+                help = "formulas are UTF-8 text",
+                "stdin is not valid UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            )
         })?;
         text.lines()
             .enumerate()
@@ -237,7 +311,11 @@ fn fmt(args: FmtArgs) -> Result<i32, Report> {
             .map(|(i, l)| (format!("stdin:{}", i + 1), l.to_string()))
             .collect()
     } else {
-        args.formulas.iter().enumerate().map(|(i, f)| (format!("argument {}", i + 1), f.clone())).collect()
+        args.formulas
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("argument {}", i + 1), f.clone()))
+            .collect()
     };
     let mut code = EXIT_YES;
     let mut arena = Arena::new();
@@ -255,7 +333,7 @@ fn fmt(args: FmtArgs) -> Result<i32, Report> {
 
 fn eval(args: EvalArgs) -> Result<i32, Report> {
     let mut arena = Arena::new();
-    let root = parse_formula(&mut arena, &args.formula, "formula")?;
+    let root = formula_arg(&mut arena, &args.formula, "formula")?;
     let word = read_word(&args.word, &args.opts, &arena, root)?;
     let accepted = evaluate(&arena, root, &word, args.opts.accept);
     if args.json {
@@ -270,10 +348,13 @@ fn eval(args: EvalArgs) -> Result<i32, Report> {
 pub fn run(cli: Cli) -> Result<i32, Report> {
     match cli.command {
         Command::Fmt(a) => fmt(a),
+        Command::Dfa(a) => check::dfa(a),
+        Command::Equiv(a) => check::compare_cmd(a, crate::automata::Question::Equivalent),
+        Command::Includes(a) => check::compare_cmd(a, crate::automata::Question::Included),
         Command::Eval(a) => eval(a),
         Command::Explain(a) => {
             let mut arena = Arena::new();
-            let root = parse_formula(&mut arena, &a.formula, "formula")?;
+            let root = formula_arg(&mut arena, &a.formula, "formula")?;
             let word = read_word(&a.word, &a.opts, &arena, root)?;
             let style = if a.json {
                 explain::Style::Json

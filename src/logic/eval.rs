@@ -90,7 +90,10 @@ impl Word {
         if self.is_empty() {
             return "ε".into();
         }
-        (0..self.len()).map(|i| self.show_position(i)).collect::<Vec<_>>().join(" ")
+        (0..self.len())
+            .map(|i| self.show_position(i))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -154,7 +157,12 @@ pub fn truth_table(arena: &Arena, root: NodeId, word: &Word, acceptance: Accepta
             .collect();
         values.push(col);
     }
-    TruthTable { rows, values, columns: m, has_eos }
+    TruthTable {
+        rows,
+        values,
+        columns: m,
+        has_eos,
+    }
 }
 
 /// The column at which acceptance is judged, or `None` (the empty word under `Last`).

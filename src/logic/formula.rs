@@ -338,7 +338,10 @@ impl Arena {
         let mut temporal_depth = 0;
         let mut ops = OpSet::single(node.op());
         for c in node.children() {
-            assert!(c.index() < self.nodes.len(), "child {c:?} is not in this arena");
+            assert!(
+                c.index() < self.nodes.len(),
+                "child {c:?} is not in this arena"
+            );
             let m = self.meta[c.index()];
             height = height.max(m.height + 1);
             temporal_depth = temporal_depth.max(m.temporal_depth);
@@ -349,7 +352,11 @@ impl Arena {
         }
         let id = NodeId(u32::try_from(self.nodes.len()).expect("more than 2^32 formula nodes"));
         self.nodes.push(node);
-        self.meta.push(Meta { height, temporal_depth, ops });
+        self.meta.push(Meta {
+            height,
+            temporal_depth,
+            ops,
+        });
         self.index.insert(node, id);
         id
     }
@@ -397,7 +404,10 @@ impl Arena {
                 }
             }
         }
-        (0..=root.index()).filter(|&i| seen[i]).map(|i| NodeId(i as u32)).collect()
+        (0..=root.index())
+            .filter(|&i| seen[i])
+            .map(|i| NodeId(i as u32))
+            .collect()
     }
 
     /// DAG size: the number of distinct subformulas.
@@ -421,7 +431,10 @@ impl Arena {
 
     /// The names of the atoms of `root`, in order of first creation.
     pub fn atom_names(&self, root: NodeId) -> Vec<String> {
-        self.atoms_of(root).into_iter().map(|a| self.atom_name(a).to_string()).collect()
+        self.atoms_of(root)
+            .into_iter()
+            .map(|a| self.atom_name(a).to_string())
+            .collect()
     }
 
     /// Copies the formula `root` of `other` into this arena, returning its id here.

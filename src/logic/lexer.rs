@@ -75,7 +75,9 @@ fn skip_space(s: &str) -> &str {
     let mut s = s;
     loop {
         s = s.trim_start();
-        let Some(cmd) = s.strip_prefix('\\') else { return s };
+        let Some(cmd) = s.strip_prefix('\\') else {
+            return s;
+        };
         if let Some(rest) = cmd.strip_prefix([',', ';', ':', '!', ' ']) {
             s = rest;
             continue;
@@ -91,7 +93,10 @@ fn skip_space(s: &str) -> &str {
 fn punct(s: &str) -> IResult<&str, Tok> {
     alt((
         value(Tok::Iff, alt((tag("<->"), tag("<=>"), tag("↔"), tag("⇔")))),
-        value(Tok::Implies, alt((tag("->"), tag("=>"), tag("→"), tag("⇒")))),
+        value(
+            Tok::Implies,
+            alt((tag("->"), tag("=>"), tag("→"), tag("⇒"))),
+        ),
         value(Tok::And, alt((tag("&&"), tag("&"), tag("∧")))),
         value(Tok::Or, alt((tag("||"), tag("|"), tag("∨")))),
         value(Tok::Not, alt((tag("!"), tag("~"), tag("¬")))),
@@ -179,11 +184,17 @@ fn window_suffix(s: &str) -> Option<(&str, Result<u64, ()>)> {
     }
     let open_close = [("^{", "}"), ("^", ""), ("[", "]"), ("", "")];
     for (open, close) in open_close {
-        let Some(rest) = s.strip_prefix(open) else { continue };
+        let Some(rest) = s.strip_prefix(open) else {
+            continue;
+        };
         let Ok((rest, _)) = le(rest) else { continue };
-        let Ok((rest, digits)) = num(rest) else { continue };
+        let Ok((rest, digits)) = num(rest) else {
+            continue;
+        };
         let (rest, _) = multispace0::<&str, nom::error::Error<&str>>(rest).ok()?;
-        let Some(rest) = rest.strip_prefix(close) else { continue };
+        let Some(rest) = rest.strip_prefix(close) else {
+            continue;
+        };
         return Some((rest, digits.parse::<u64>().map_err(|_| ())));
     }
     None
@@ -214,7 +225,12 @@ fn operator_letters(word: &str) -> Option<Vec<(Tok, usize)>> {
 
 const FUTURE: [&str; 9] = ["X", "WX", "F", "G", "U", "W", "R", "M", "N"];
 
-fn err(kind: ParseErrorKind, span: Range<usize>, msg: impl Into<String>, help: impl Into<String>) -> ParseError {
+fn err(
+    kind: ParseErrorKind,
+    span: Range<usize>,
+    msg: impl Into<String>,
+    help: impl Into<String>,
+) -> ParseError {
     ParseError::new(kind, span, msg, help)
 }
 
@@ -227,7 +243,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
         let at = |rest: &str| start..src.len() - rest.len();
         // Operators and punctuation.
         if let Ok((rest, tok)) = punct(s) {
-            out.push(Token { tok, span: at(rest) });
+            out.push(Token {
+                tok,
+                span: at(rest),
+            });
             s = skip_space(rest);
             continue;
         }
@@ -235,12 +254,20 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
         if s.starts_with('\'') || s.starts_with('"') {
             match quoted(s) {
                 Ok((rest, name)) if !name.is_empty() => {
-                    out.push(Token { tok: Tok::Atom(name), span: at(rest) });
+                    out.push(Token {
+                        tok: Tok::Atom(name),
+                        span: at(rest),
+                    });
                     s = skip_space(rest);
                     continue;
                 }
                 Ok((rest, _)) => {
-                    return Err(err(ParseErrorKind::BadAtom, at(rest), "empty quoted token", "a token is a non-empty string"))
+                    return Err(err(
+                        ParseErrorKind::BadAtom,
+                        at(rest),
+                        "empty quoted token",
+                        "a token is a non-empty string",
+                    ))
                 }
                 Err(_) => {
                     return Err(err(
@@ -254,7 +281,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
         }
         // LaTeX commands.
         if let Some(cmd_rest) = s.strip_prefix('\\') {
-            let (rest, name) = take_while::<_, &str, nom::error::Error<&str>>(|c: char| c.is_ascii_alphabetic())(cmd_rest)
+            let (rest, name) =
+                take_while::<_, &str, nom::error::Error<&str>>(|c: char| c.is_ascii_alphabetic())(
+                    cmd_rest,
+                )
                 .unwrap_or((cmd_rest, ""));
             let simple = match name {
                 "neg" | "lnot" => Some(Tok::Not),
@@ -268,11 +298,16 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
                 _ => None,
             };
             if let Some(tok) = simple {
-                out.push(Token { tok, span: at(rest) });
+                out.push(Token {
+                    tok,
+                    span: at(rest),
+                });
                 s = skip_space(rest);
                 continue;
             }
-            if let ("mathsf" | "mathit" | "texttt" | "mathrm" | "text", Some((rest, arg))) = (name, braced(rest)) {
+            if let ("mathsf" | "mathit" | "texttt" | "mathrm" | "text", Some((rest, arg))) =
+                (name, braced(rest))
+            {
                 let word = arg.trim();
                 if name == "mathsf" && !word.contains('\\') {
                     // An operator or keyword in sans-serif: re-lex it as plain text.
@@ -280,13 +315,19 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
                     if sub.len() == 1 {
                         let tok = sub.into_iter().next().map(|t| t.tok).unwrap_or(Tok::True);
                         let (rest, tok) = operator_suffix(rest, tok, start, src)?;
-                        out.push(Token { tok, span: at(rest) });
+                        out.push(Token {
+                            tok,
+                            span: at(rest),
+                        });
                         s = skip_space(rest);
                         continue;
                     }
                 } else if !word.is_empty() {
                     let tok = Tok::Atom(unescape_latex(word));
-                    out.push(Token { tok, span: at(rest) });
+                    out.push(Token {
+                        tok,
+                        span: at(rest),
+                    });
                     s = skip_space(rest);
                     continue;
                 }
@@ -309,25 +350,41 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
                 _ => None,
             };
             if let Some(tok) = keyword {
-                out.push(Token { tok, span: at(rest) });
+                out.push(Token {
+                    tok,
+                    span: at(rest),
+                });
                 s = skip_space(rest);
                 continue;
             }
             let first = word.chars().next().unwrap_or('a');
             if !first.is_ascii_uppercase() {
-                out.push(Token { tok: Tok::Atom(word.to_string()), span: at(rest) });
+                out.push(Token {
+                    tok: Tok::Atom(word.to_string()),
+                    span: at(rest),
+                });
                 s = skip_space(rest);
                 continue;
             }
             if let Some(letters) = operator_letters(word) {
                 let n = letters.len();
                 for (k, (tok, off)) in letters.into_iter().enumerate() {
-                    let end = if k + 1 < n { start + off + 1 } else { start + word.len() };
+                    let end = if k + 1 < n {
+                        start + off + 1
+                    } else {
+                        start + word.len()
+                    };
                     if k + 1 < n {
-                        out.push(Token { tok, span: start + off..end });
+                        out.push(Token {
+                            tok,
+                            span: start + off..end,
+                        });
                     } else {
                         let (rest2, tok) = operator_suffix(rest, tok, start, src)?;
-                        out.push(Token { tok, span: start + off..src.len() - rest2.len() });
+                        out.push(Token {
+                            tok,
+                            span: start + off..src.len() - rest2.len(),
+                        });
                         s = skip_space(rest2);
                     }
                 }
@@ -338,7 +395,12 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
             } else {
                 format!("operators are Y, Z (or WY), Y<=k, P, O, H, S, S<; an atom that starts with an uppercase letter must be quoted: '{word}'")
             };
-            return Err(err(ParseErrorKind::UnknownOperator, at(rest), format!("unknown operator `{word}`"), help));
+            return Err(err(
+                ParseErrorKind::UnknownOperator,
+                at(rest),
+                format!("unknown operator `{word}`"),
+                help,
+            ));
         }
         let c = s.chars().next().unwrap_or(' ');
         let len = c.len_utf8();
@@ -347,19 +409,34 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
         } else {
             format!("quote tokens that are not plain identifiers: '{c}'")
         };
-        return Err(err(ParseErrorKind::UnexpectedChar, start..start + len, format!("unexpected character {c:?}"), help));
+        return Err(err(
+            ParseErrorKind::UnexpectedChar,
+            start..start + len,
+            format!("unexpected character {c:?}"),
+            help,
+        ));
     }
     Ok(out)
 }
 
 /// After `Y` a window suffix may follow; after `S` a `<` (strict since).
-fn operator_suffix<'a>(rest: &'a str, tok: Tok, start: usize, src: &str) -> Result<(&'a str, Tok), ParseError> {
+fn operator_suffix<'a>(
+    rest: &'a str,
+    tok: Tok,
+    start: usize,
+    src: &str,
+) -> Result<(&'a str, Tok), ParseError> {
     match tok {
         Tok::Y => match window_suffix(rest) {
             None => Ok((rest, Tok::Y)),
-            Some((rest2, Ok(k))) if (1..=u32::MAX as u64).contains(&k) => {
-                Ok((rest2, if k == 1 { Tok::Y } else { Tok::YWithin(k as u32) }))
-            }
+            Some((rest2, Ok(k))) if (1..=u32::MAX as u64).contains(&k) => Ok((
+                rest2,
+                if k == 1 {
+                    Tok::Y
+                } else {
+                    Tok::YWithin(k as u32)
+                },
+            )),
             Some((rest2, _)) => Err(err(
                 ParseErrorKind::BadWindow,
                 start..src.len() - rest2.len(),
@@ -382,4 +459,3 @@ fn operator_suffix<'a>(rest: &'a str, tok: Tok, start: usize, src: &str) -> Resu
         other => Ok((rest, other)),
     }
 }
-

@@ -55,8 +55,18 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    pub(crate) fn new(kind: ParseErrorKind, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) -> Self {
-        ParseError { kind, span, message: message.into(), help: help.into() }
+    pub(crate) fn new(
+        kind: ParseErrorKind,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        ParseError {
+            kind,
+            span,
+            message: message.into(),
+            help: help.into(),
+        }
     }
 
     /// The same error with its span moved by `offset` bytes.
@@ -75,7 +85,11 @@ impl Diagnostic for ParseError {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let len = self.span.end.saturating_sub(self.span.start);
-        Some(Box::new(std::iter::once(LabeledSpan::new(Some("here".into()), self.span.start, len))))
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some("here".into()),
+            self.span.start,
+            len,
+        ))))
     }
 }
 
@@ -137,7 +151,10 @@ impl Machine<'_> {
     fn apply_unaries(&mut self) {
         while let Some(Pending::Unary(u)) = self.ops.last().cloned() {
             self.ops.pop();
-            let x = self.operands.pop().expect("a unary operator always has its operand");
+            let x = self
+                .operands
+                .pop()
+                .expect("a unary operator always has its operand");
             let node = match u {
                 Unary::Not => Node::Not(x),
                 Unary::Y => Node::Yesterday(x),
@@ -256,7 +273,11 @@ pub fn parse(arena: &mut Arena, src: &str) -> Result<NodeId, ParseError> {
             "write a formula such as `O a & !b`; `true` accepts every word",
         ));
     }
-    let mut m = Machine { arena, operands: Vec::new(), ops: Vec::new() };
+    let mut m = Machine {
+        arena,
+        operands: Vec::new(),
+        ops: Vec::new(),
+    };
     let mut expect_operand = true;
     let mut last_span = 0..0;
     for Token { tok, span } in tokens {
@@ -307,39 +328,38 @@ pub fn parse(arena: &mut Arena, src: &str) -> Result<NodeId, ParseError> {
                 ));
             }
         } else {
-            let op = match tok {
-                Tok::Iff => Binary::Iff,
-                Tok::Implies => Binary::Implies,
-                Tok::Or => Binary::Or,
-                Tok::And => Binary::And,
-                Tok::S => Binary::Since,
-                Tok::SStrict => Binary::StrictSince,
-                Tok::P => Binary::Release,
-                Tok::RParen => {
-                    m.reduce_above(0);
-                    match m.ops.pop() {
-                        Some(Pending::Paren(_)) => {}
-                        _ => {
-                            return Err(ParseError::new(
-                                ParseErrorKind::UnbalancedParen,
-                                span,
-                                "this `)` closes no `(`",
-                                "remove it, or add the `(` it should close",
-                            ))
+            let op =
+                match tok {
+                    Tok::Iff => Binary::Iff,
+                    Tok::Implies => Binary::Implies,
+                    Tok::Or => Binary::Or,
+                    Tok::And => Binary::And,
+                    Tok::S => Binary::Since,
+                    Tok::SStrict => Binary::StrictSince,
+                    Tok::P => Binary::Release,
+                    Tok::RParen => {
+                        m.reduce_above(0);
+                        match m.ops.pop() {
+                            Some(Pending::Paren(_)) => {}
+                            _ => {
+                                return Err(ParseError::new(
+                                    ParseErrorKind::UnbalancedParen,
+                                    span,
+                                    "this `)` closes no `(`",
+                                    "remove it, or add the `(` it should close",
+                                ))
+                            }
                         }
+                        m.apply_unaries();
+                        continue;
                     }
-                    m.apply_unaries();
-                    continue;
-                }
-                other => {
-                    return Err(ParseError::new(
+                    other => return Err(ParseError::new(
                         ParseErrorKind::UnexpectedToken,
                         span,
                         format!("expected an operator, found {}", describe(&other)),
                         "two formulas in a row need a connective between them, such as `&` or `S`",
-                    ))
-                }
-            };
+                    )),
+                };
             m.binary(op);
             expect_operand = true;
         }

@@ -7,7 +7,8 @@
 //! let mut f = Arena::new();
 //! let phi = parse(&mut f, "!(a | b) -> Y<=3 P a").unwrap();
 //! assert_eq!(print(&f, phi, Syntax::Unicode), "¬(a ∨ b) → Y≤3 P a");
-//! assert_eq!(parse(&mut f, &print(&f, phi, Syntax::Latex)).unwrap(), phi);
+//! let latex = print(&f, phi, Syntax::Latex);
+//! assert_eq!(parse(&mut f, &latex).unwrap(), phi);
 //! ```
 
 use super::formula::{Arena, Node, NodeId};
@@ -123,7 +124,11 @@ fn atom_text(name: &str, syntax: Syntax) -> String {
             if is_plain_atom(name) {
                 name.to_string()
             } else {
-                let q = if name.contains('\'') && !name.contains('"') { '"' } else { '\'' };
+                let q = if name.contains('\'') && !name.contains('"') {
+                    '"'
+                } else {
+                    '\''
+                };
                 let mut s = String::with_capacity(name.len() + 2);
                 s.push(q);
                 for c in name.chars() {
@@ -153,7 +158,11 @@ fn atom_text(name: &str, syntax: Syntax) -> String {
                         c => s.push(c),
                     }
                 }
-                let cmd = if is_plain_atom(name) { "\\mathit" } else { "\\texttt" };
+                let cmd = if is_plain_atom(name) {
+                    "\\mathit"
+                } else {
+                    "\\texttt"
+                };
                 format!("{cmd}{{{s}}}")
             }
         }
@@ -198,7 +207,11 @@ pub fn print(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
         let p = prec(node);
         // Pushes are in reverse order of output.
         let unary = |stack: &mut Vec<Item>, op: Item, x: NodeId| {
-            stack.push(if prec(arena.node(x)) < 7 { Item::Paren(x) } else { Item::Node(x) });
+            stack.push(if prec(arena.node(x)) < 7 {
+                Item::Paren(x)
+            } else {
+                Item::Node(x)
+            });
             stack.push(op);
         };
         match node {
@@ -242,11 +255,23 @@ pub fn print(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
                 // Implication and iff chains are always bracketed: readers disagree on
                 // how `a -> b -> c` associates, and an `<->` chain means "all equal".
                 let chain_guard = matches!(node, Node::Implies(..) | Node::Iff(..));
-                let paren_l = if right_assoc || chain_guard { pl <= p } else { pl < p };
+                let paren_l = if right_assoc || chain_guard {
+                    pl <= p
+                } else {
+                    pl < p
+                };
                 let paren_r = if right_assoc { pr < p } else { pr <= p };
-                stack.push(if paren_r { Item::Paren(r) } else { Item::Node(r) });
+                stack.push(if paren_r {
+                    Item::Paren(r)
+                } else {
+                    Item::Node(r)
+                });
                 stack.push(Item::Static(op));
-                stack.push(if paren_l { Item::Paren(l) } else { Item::Node(l) });
+                stack.push(if paren_l {
+                    Item::Paren(l)
+                } else {
+                    Item::Node(l)
+                });
             }
         }
     }

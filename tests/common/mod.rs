@@ -23,7 +23,11 @@ impl Tree {
         if pick % 2 == 0 {
             Tree::Un(u8::arbitrary(g) % 8, Box::new(Tree::gen(g, depth - 1)))
         } else {
-            Tree::Bin(u8::arbitrary(g) % 7, Box::new(Tree::gen(g, depth - 1)), Box::new(Tree::gen(g, depth - 1)))
+            Tree::Bin(
+                u8::arbitrary(g) % 7,
+                Box::new(Tree::gen(g, depth - 1)),
+                Box::new(Tree::gen(g, depth - 1)),
+            )
         }
     }
 
@@ -87,7 +91,11 @@ pub struct RandWord(pub Vec<String>);
 impl Arbitrary for RandWord {
     fn arbitrary(g: &mut Gen) -> RandWord {
         let n = usize::arbitrary(g) % 8;
-        RandWord((0..n).map(|_| ATOMS[usize::arbitrary(g) % 3].to_string()).collect())
+        RandWord(
+            (0..n)
+                .map(|_| ATOMS[usize::arbitrary(g) % 3].to_string())
+                .collect(),
+        )
     }
     fn shrink(&self) -> Box<dyn Iterator<Item = RandWord>> {
         let v = self.0.clone();

@@ -1,0 +1,319 @@
+//! Formula → DFA by the subformula-vector construction (DESIGN.md, explicit engine).
+//!
+//! Past operators are deterministic: the truth of every subformula at position i is a
+//! function of the letter at i and of a few values at position i − 1. The state after a
+//! prefix is exactly those remembered values: one bit per subformula whose previous
+//! value some operator reads, a "started" bit (is there a previous position?), and, for
+//! each `Y<=k φ`, the distance back to the last position where φ held, capped at k.
+//! States are discovered breadth-first from the empty prefix and numbered densely.
+//!
+//! Acceptance: under EOS acceptance a state accepts when the formula holds at an end
+//! marker read in that state; under last-position acceptance, when the formula held at
+//! the last letter read (the empty word is rejected).
+
+use rustc_hash::FxHashMap;
+
+use super::alphabet::Alphabet;
+use super::budget::{Budget, LimitError};
+use super::dfa::Dfa;
+use crate::logic::{Acceptance, Arena, Node, NodeId};
+
+/// One subformula, with operands as indices into the program.
+#[derive(Clone, Copy, Debug)]
+enum Instr {
+    Const(bool),
+    Eos,
+    Start,
+    /// Letter index (tokens) or bit (props) of the atom; `None` when the atom is not in
+    /// the alphabet, so it never holds.
+    Atom(Option<u32>),
+    Not(u32),
+    And(u32, u32),
+    Or(u32, u32),
+    Implies(u32, u32),
+    Iff(u32, u32),
+    Yesterday(u32),
+    WeakYesterday(u32),
+    /// Reads its window counter (index into the counters).
+    Within(u32),
+    StrictOnce(u32),
+    Once(u32),
+    Historically(u32),
+    Since(u32, u32),
+    StrictSince(u32, u32),
+    Release(u32, u32),
+}
+
+/// A formula compiled for stepping: instructions in dependency order and the state layout.
+#[derive(Clone, Debug)]
+pub struct Program {
+    instrs: Vec<Instr>,
+    /// For each instruction, the state bit holding its previous value, if remembered.
+    slot: Vec<u32>,
+    /// Window counters: (operand instruction, k).
+    windows: Vec<(u32, u32)>,
+    root: u32,
+    props: bool,
+    /// State words: bits (started + slots), then one word per window counter.
+    bit_words: usize,
+    width: usize,
+}
+
+const NO_SLOT: u32 = u32::MAX;
+/// Counter value for "the operand did not hold within the window".
+const FAR: u64 = u64::MAX;
+
+impl Program {
+    /// Compiles `root` over `alphabet`; `acceptance` decides whether the root's own value
+    /// must be remembered.
+    pub fn new(
+        arena: &Arena,
+        root: NodeId,
+        alphabet: &Alphabet,
+        acceptance: Acceptance,
+    ) -> Program {
+        let subs = arena.subformulas(root);
+        let mut local = FxHashMap::default();
+        for (i, &n) in subs.iter().enumerate() {
+            local.insert(n, i as u32);
+        }
+        let l = |n: NodeId| local[&n];
+        let atoms = alphabet.atoms();
+        let mut windows = Vec::new();
+        let mut remember = vec![false; subs.len()];
+        let instrs: Vec<Instr> = subs
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| match arena.node(n) {
+                Node::True => Instr::Const(true),
+                Node::False => Instr::Const(false),
+                Node::Eos => Instr::Eos,
+                Node::Start => Instr::Start,
+                Node::Atom(a) => Instr::Atom(
+                    atoms
+                        .iter()
+                        .position(|x| x == arena.atom_name(a))
+                        .map(|p| p as u32),
+                ),
+                Node::Not(x) => Instr::Not(l(x)),
+                Node::And(x, y) => Instr::And(l(x), l(y)),
+                Node::Or(x, y) => Instr::Or(l(x), l(y)),
+                Node::Implies(x, y) => Instr::Implies(l(x), l(y)),
+                Node::Iff(x, y) => Instr::Iff(l(x), l(y)),
+                Node::Yesterday(x) => {
+                    remember[l(x) as usize] = true;
+                    Instr::Yesterday(l(x))
+                }
+                Node::WeakYesterday(x) => {
+                    remember[l(x) as usize] = true;
+                    Instr::WeakYesterday(l(x))
+                }
+                Node::YesterdayWithin(k, x) => {
+                    windows.push((l(x), k));
+                    Instr::Within(windows.len() as u32 - 1)
+                }
+                Node::StrictOnce(x) => {
+                    remember[l(x) as usize] = true;
+                    remember[i] = true;
+                    Instr::StrictOnce(l(x))
+                }
+                Node::Once(x) => {
+                    remember[i] = true;
+                    Instr::Once(l(x))
+                }
+                Node::Historically(x) => {
+                    remember[i] = true;
+                    Instr::Historically(l(x))
+                }
+                Node::Since(x, y) => {
+                    remember[i] = true;
+                    Instr::Since(l(x), l(y))
+                }
+                Node::StrictSince(x, y) => {
+                    remember[i] = true;
+                    remember[l(x) as usize] = true;
+                    remember[l(y) as usize] = true;
+                    Instr::StrictSince(l(x), l(y))
+                }
+                Node::Release(x, y) => {
+                    remember[i] = true;
+                    Instr::Release(l(x), l(y))
+                }
+            })
+            .collect();
+        let root = instrs.len() as u32 - 1;
+        if acceptance == Acceptance::Last {
+            remember[root as usize] = true;
+        }
+        let mut next = 1u32; // bit 0: started
+        let slot = remember
+            .iter()
+            .map(|&r| {
+                if r {
+                    next += 1;
+                    next - 1
+                } else {
+                    NO_SLOT
+                }
+            })
+            .collect();
+        let bit_words = (next as usize).div_ceil(64);
+        let width = bit_words + windows.len();
+        Program {
+            instrs,
+            slot,
+            windows,
+            root,
+            props: matches!(alphabet, Alphabet::Props(_)),
+            bit_words,
+            width,
+        }
+    }
+
+    /// Number of `u64` words in a state.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The state of the empty prefix.
+    pub fn initial(&self) -> Vec<u64> {
+        let mut s = vec![0u64; self.width];
+        for w in &mut s[self.bit_words..] {
+            *w = FAR;
+        }
+        s
+    }
+
+    fn bit(state: &[u64], b: u32) -> bool {
+        state[(b / 64) as usize] >> (b % 64) & 1 == 1
+    }
+
+    /// Evaluates every subformula at the next position, which holds `letter` (`None`:
+    /// the end marker), into `cur`.
+    fn eval(&self, state: &[u64], letter: Option<u32>, cur: &mut [bool]) {
+        let started = Self::bit(state, 0);
+        let prev = |i: u32| Self::bit(state, self.slot[i as usize]);
+        for (i, ins) in self.instrs.iter().enumerate() {
+            let c = |j: u32| cur[j as usize];
+            let v = match *ins {
+                Instr::Const(b) => b,
+                Instr::Eos => letter.is_none(),
+                Instr::Start => !started,
+                Instr::Atom(a) => match (a, letter) {
+                    (Some(a), Some(l)) => {
+                        if self.props {
+                            l >> a & 1 == 1
+                        } else {
+                            l == a
+                        }
+                    }
+                    _ => false,
+                },
+                Instr::Not(x) => !c(x),
+                Instr::And(x, y) => c(x) && c(y),
+                Instr::Or(x, y) => c(x) || c(y),
+                Instr::Implies(x, y) => !c(x) || c(y),
+                Instr::Iff(x, y) => c(x) == c(y),
+                Instr::Yesterday(x) => started && prev(x),
+                Instr::WeakYesterday(x) => !started || prev(x),
+                Instr::Within(w) => state[self.bit_words + w as usize] != FAR,
+                Instr::StrictOnce(x) => started && (prev(x) || prev(i as u32)),
+                Instr::Once(x) => c(x) || (started && prev(i as u32)),
+                Instr::Historically(x) => c(x) && (!started || prev(i as u32)),
+                Instr::Since(x, y) => c(y) || (c(x) && started && prev(i as u32)),
+                Instr::StrictSince(x, y) => started && (prev(y) || (prev(x) && prev(i as u32))),
+                Instr::Release(x, y) => c(y) && (c(x) || !started || prev(i as u32)),
+            };
+            cur[i] = v;
+        }
+    }
+
+    /// The state after reading `letter` in `state`, written into `out`.
+    fn step(&self, state: &[u64], letter: u32, cur: &mut [bool], out: &mut [u64]) {
+        self.eval(state, Some(letter), cur);
+        for w in out[..self.bit_words].iter_mut() {
+            *w = 0;
+        }
+        out[0] |= 1;
+        for (i, &s) in self.slot.iter().enumerate() {
+            if s != NO_SLOT && cur[i] {
+                out[(s / 64) as usize] |= 1 << (s % 64);
+            }
+        }
+        for (w, &(x, k)) in self.windows.iter().enumerate() {
+            let old = state[self.bit_words + w];
+            // Distance back to the last position where the operand held, 0 = here.
+            out[self.bit_words + w] = if cur[x as usize] {
+                0
+            } else if old != FAR && old + 1 < k as u64 {
+                old + 1
+            } else {
+                FAR
+            };
+        }
+    }
+
+    /// Whether a word leading to `state` is accepted.
+    fn accepts(&self, state: &[u64], acceptance: Acceptance, cur: &mut [bool]) -> bool {
+        match acceptance {
+            Acceptance::Eos => {
+                self.eval(state, None, cur);
+                cur[self.root as usize]
+            }
+            Acceptance::Last => {
+                Self::bit(state, 0) && Self::bit(state, self.slot[self.root as usize])
+            }
+        }
+    }
+}
+
+/// Builds the (complete, reachable, not yet minimal) DFA of `root` over `alphabet`.
+pub fn build_dfa(
+    arena: &Arena,
+    root: NodeId,
+    alphabet: &Alphabet,
+    acceptance: Acceptance,
+    budget: &Budget,
+) -> Result<Dfa, LimitError> {
+    let prog = Program::new(arena, root, alphabet, acceptance);
+    let letters = alphabet.len();
+    let w = prog.width();
+    let mut store: Vec<u64> = prog.initial();
+    let mut index: FxHashMap<Box<[u64]>, u32> = FxHashMap::default();
+    index.insert(store.clone().into_boxed_slice(), 0);
+    let mut trans: Vec<u32> = Vec::new();
+    let mut accepting = Vec::new();
+    let mut cur = vec![false; prog.instrs.len()];
+    let mut next = vec![0u64; w];
+    let mut q = 0usize;
+    budget.check(1, letters, "DFA states")?;
+    while q * w < store.len() {
+        let state: Vec<u64> = store[q * w..(q + 1) * w].to_vec();
+        accepting.push(prog.accepts(&state, acceptance, &mut cur));
+        for l in 0..letters as u32 {
+            prog.step(&state, l, &mut cur, &mut next);
+            let id = match index.get(&next[..]) {
+                Some(&id) => id,
+                None => {
+                    let id = index.len() as u32;
+                    index.insert(next.clone().into_boxed_slice(), id);
+                    store.extend_from_slice(&next);
+                    if index.len() % 1024 == 0 {
+                        budget.check(index.len(), letters, "DFA states")?;
+                    }
+                    id
+                }
+            };
+            trans.push(id);
+        }
+        q += 1;
+    }
+    budget.check(index.len(), letters, "DFA states")?;
+    Ok(Dfa {
+        alphabet: alphabet.clone(),
+        acceptance,
+        states: accepting.len(),
+        trans,
+        accepting,
+    })
+}

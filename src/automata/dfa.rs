@@ -1,0 +1,147 @@
+//! Complete DFAs with a flat transition table, and their renderings (text, DOT, JSON).
+
+use super::alphabet::Alphabet;
+
+/// States listed by [`Dfa::to_text`]; larger automata are summarized.
+pub const TEXT_STATES: usize = 100;
+use crate::logic::Acceptance;
+
+/// A complete deterministic automaton. State 0 is initial; `trans[q * letters + l]` is
+/// the successor of `q` on letter `l`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dfa {
+    /// The input alphabet.
+    pub alphabet: Alphabet,
+    /// The acceptance convention the automaton was built for (it decides what an
+    /// accepting state means for the formula; the automaton itself is ordinary).
+    pub acceptance: Acceptance,
+    /// Number of states.
+    pub states: usize,
+    /// Flat transition table.
+    pub trans: Vec<u32>,
+    /// Accepting states.
+    pub accepting: Vec<bool>,
+}
+
+impl Dfa {
+    /// Number of letters.
+    pub fn letters(&self) -> usize {
+        self.alphabet.len()
+    }
+
+    /// Successor of `q` on `l`.
+    pub fn next(&self, q: u32, l: u32) -> u32 {
+        self.trans[q as usize * self.letters() + l as usize]
+    }
+
+    /// The state reached from the initial state on `word`.
+    pub fn run(&self, word: &[u32]) -> u32 {
+        word.iter().fold(0, |q, &l| self.next(q, l))
+    }
+
+    /// Whether the word (as letter indices) is accepted.
+    pub fn accepts(&self, word: &[u32]) -> bool {
+        self.accepting[self.run(word) as usize]
+    }
+
+    /// Number of transitions (states × letters).
+    pub fn transitions(&self) -> usize {
+        self.trans.len()
+    }
+
+    /// Transitions of `q`, grouped by target: (target, letters), in target order.
+    fn grouped(&self, q: u32) -> Vec<(u32, Vec<u32>)> {
+        let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
+        for l in 0..self.letters() as u32 {
+            let t = self.next(q, l);
+            match groups.iter_mut().find(|(x, _)| *x == t) {
+                Some((_, ls)) => ls.push(l),
+                None => groups.push((t, vec![l])),
+            }
+        }
+        groups.sort_by_key(|(t, _)| *t);
+        groups
+    }
+
+    fn label(&self, ls: &[u32]) -> String {
+        if ls.len() == self.letters() && ls.len() > 1 {
+            return "*".into();
+        }
+        ls.iter()
+            .map(|&l| self.alphabet.show(l))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A plain-text listing: one line per state, cut after [`TEXT_STATES`] states (the
+    /// DOT and JSON forms are always complete).
+    pub fn to_text(&self) -> String {
+        let acc: Vec<usize> = (0..self.states).filter(|&q| self.accepting[q]).collect();
+        let mut shown: Vec<String> = acc.iter().take(50).map(|q| q.to_string()).collect();
+        if acc.len() > 50 {
+            shown.push(format!("… {} more", acc.len() - 50));
+        }
+        let mut s = format!(
+            "{} states, {} letters, {} transitions, initial 0, accepting {{{}}}\n",
+            self.states,
+            self.letters(),
+            self.transitions(),
+            shown.join(", ")
+        );
+        for q in 0..self.states.min(TEXT_STATES) as u32 {
+            let mark = if self.accepting[q as usize] { "*" } else { " " };
+            let edges: Vec<String> = self
+                .grouped(q)
+                .into_iter()
+                .map(|(t, ls)| format!("{} -> {t}", self.label(&ls)))
+                .collect();
+            s.push_str(&format!("{mark}{q:>4}: {}\n", edges.join("; ")));
+        }
+        if self.states > TEXT_STATES {
+            s.push_str(&format!(
+                "  … {} more states (--json or --dot print them all)\n",
+                self.states - TEXT_STATES
+            ));
+        }
+        s
+    }
+
+    /// Graphviz DOT: states labelled by number, accepting states doubled.
+    pub fn to_dot(&self) -> String {
+        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let mut s = String::from("digraph dfa {\n  rankdir=LR;\n  node [shape=circle];\n  init [shape=point];\n  init -> 0;\n");
+        for q in 0..self.states {
+            if self.accepting[q] {
+                s.push_str(&format!("  {q} [shape=doublecircle];\n"));
+            }
+        }
+        for q in 0..self.states as u32 {
+            for (t, ls) in self.grouped(q) {
+                s.push_str(&format!(
+                    "  {q} -> {t} [label=\"{}\"];\n",
+                    esc(&self.label(&ls))
+                ));
+            }
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    /// A JSON value for scripts.
+    pub fn to_json(&self) -> serde_json::Value {
+        let letters: Vec<String> = (0..self.letters() as u32)
+            .map(|l| self.alphabet.show(l))
+            .collect();
+        let table: Vec<Vec<u32>> = (0..self.states)
+            .map(|q| self.trans[q * self.letters()..(q + 1) * self.letters()].to_vec())
+            .collect();
+        serde_json::json!({
+            "states": self.states,
+            "initial": 0,
+            "accepting": (0..self.states).filter(|&q| self.accepting[q]).collect::<Vec<_>>(),
+            "alphabet": letters,
+            "acceptance": self.acceptance,
+            "transitions": table,
+        })
+    }
+}

@@ -1,0 +1,156 @@
+//! Hopcroft's partition refinement, then a canonical renumbering.
+//!
+//! The minimal DFA is returned with its states numbered in breadth-first order from the
+//! initial state (letters in order), so two formulas with the same language get equal
+//! [`Dfa`] values.
+
+use super::dfa::Dfa;
+
+/// The minimal complete DFA of the same language. The input must be complete and every
+/// state reachable (as [`super::build_dfa`] makes them).
+pub fn minimize(dfa: &Dfa) -> Dfa {
+    let n = dfa.states;
+    let k = dfa.letters();
+    if n == 0 {
+        return dfa.clone();
+    }
+    // Inverse transitions per letter, in CSR form: preds of q on l are
+    // inv[start[l*n+q] .. start[l*n+q+1]].
+    let mut start = vec![0u32; k * n + 1];
+    for q in 0..n {
+        for l in 0..k {
+            start[l * n + dfa.trans[q * k + l] as usize + 1] += 1;
+        }
+    }
+    for i in 0..k * n {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut inv = vec![0u32; k * n];
+    for q in 0..n {
+        for l in 0..k {
+            let slot = &mut fill[l * n + dfa.trans[q * k + l] as usize];
+            inv[*slot as usize] = q as u32;
+            *slot += 1;
+        }
+    }
+
+    // Partition: elems[first[b]..end[b]] are the states of block b; loc[q] = index in elems.
+    let mut elems: Vec<u32> = (0..n as u32).collect();
+    elems.sort_by_key(|&q| !dfa.accepting[q as usize]);
+    let mut loc = vec![0u32; n];
+    for (i, &q) in elems.iter().enumerate() {
+        loc[q as usize] = i as u32;
+    }
+    let n_acc = dfa.accepting.iter().filter(|&&a| a).count();
+    let mut first = Vec::new();
+    let mut end = Vec::new();
+    let mut block = vec![0u32; n];
+    for (lo, hi) in [(0, n_acc), (n_acc, n)] {
+        if lo < hi {
+            let b = first.len() as u32;
+            first.push(lo as u32);
+            end.push(hi as u32);
+            for &q in &elems[lo..hi] {
+                block[q as usize] = b;
+            }
+        }
+    }
+    let mut marked = vec![0u32; first.len()];
+    // The worklist holds (block, letter) splitters; `waiting` mirrors it.
+    let mut waiting: Vec<bool> = vec![false; first.len() * k];
+    let mut work: Vec<(u32, u32)> = Vec::new();
+    if first.len() == 2 {
+        let smaller = if n_acc <= n - n_acc { 0 } else { 1 };
+        for l in 0..k as u32 {
+            work.push((smaller, l));
+            waiting[smaller as usize * k + l as usize] = true;
+        }
+    }
+    let mut splitter: Vec<u32> = Vec::new();
+    let mut touched: Vec<u32> = Vec::new();
+    while let Some((a, l)) = work.pop() {
+        waiting[a as usize * k + l as usize] = false;
+        splitter.clear();
+        splitter.extend_from_slice(&elems[first[a as usize] as usize..end[a as usize] as usize]);
+        // Mark the predecessors: move each to the front part of its block.
+        for &t in &splitter {
+            let i = l as usize * n + t as usize;
+            for &p in &inv[start[i] as usize..start[i + 1] as usize] {
+                let b = block[p as usize] as usize;
+                let pos = loc[p as usize];
+                let mpos = first[b] + marked[b];
+                if pos < mpos {
+                    continue; // already marked
+                }
+                if marked[b] == 0 {
+                    touched.push(b as u32);
+                }
+                let other = elems[mpos as usize];
+                elems.swap(pos as usize, mpos as usize);
+                loc[other as usize] = pos;
+                loc[p as usize] = mpos;
+                marked[b] += 1;
+            }
+        }
+        for b in touched.drain(..) {
+            let b = b as usize;
+            let m = marked[b];
+            marked[b] = 0;
+            let size = end[b] - first[b];
+            if m == size {
+                continue;
+            }
+            // Split: the marked part becomes a new block.
+            let nb = first.len() as u32;
+            first.push(first[b]);
+            end.push(first[b] + m);
+            first[b] += m;
+            marked.push(0);
+            for &q in &elems[first[nb as usize] as usize..end[nb as usize] as usize] {
+                block[q as usize] = nb;
+            }
+            waiting.extend(std::iter::repeat_n(false, k));
+            let small = if m <= size - m { nb } else { b as u32 };
+            for c in 0..k {
+                if waiting[b * k + c] {
+                    waiting[nb as usize * k + c] = true;
+                    work.push((nb, c as u32));
+                } else {
+                    waiting[small as usize * k + c] = true;
+                    work.push((small, c as u32));
+                }
+            }
+        }
+    }
+
+    // Canonical numbering: breadth-first from the initial state's block.
+    let blocks = first.len();
+    let mut order = vec![u32::MAX; blocks];
+    let mut queue = vec![block[0]];
+    order[block[0] as usize] = 0;
+    let mut head = 0;
+    let mut trans = Vec::with_capacity(blocks * k);
+    let mut accepting = Vec::with_capacity(blocks);
+    while head < queue.len() {
+        let b = queue[head] as usize;
+        head += 1;
+        let rep = elems[first[b] as usize] as usize;
+        accepting.push(dfa.accepting[rep]);
+        for l in 0..k {
+            let tb = block[dfa.trans[rep * k + l] as usize] as usize;
+            if order[tb] == u32::MAX {
+                order[tb] = queue.len() as u32;
+                queue.push(tb as u32);
+            }
+            trans.push(order[tb]);
+        }
+    }
+    Dfa {
+        alphabet: dfa.alphabet.clone(),
+        acceptance: dfa.acceptance,
+        states: queue.len(),
+        trans,
+        accepting,
+    }
+}

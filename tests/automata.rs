@@ -1,0 +1,321 @@
+//! The explicit engine against the reference evaluator and against brute force.
+
+mod common;
+
+use common::{all_words, Tree};
+use ltlattn::automata::{
+    build_dfa, compare, formula_dfa, minimize, Alphabet, Budget, Dfa, Limit, Question,
+};
+use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Node, NodeId, Word};
+use quickcheck::{QuickCheck, TestResult};
+use std::collections::BTreeSet;
+
+fn tokens(xs: &[&str]) -> Alphabet {
+    Alphabet::Tokens(xs.iter().map(|s| s.to_string()).collect())
+}
+
+fn all_prop_words(props: &[&str], max_len: usize) -> Vec<Word> {
+    let sets: Vec<BTreeSet<String>> = (0..1u32 << props.len())
+        .map(|m| {
+            props
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| m >> i & 1 == 1)
+                .map(|(_, p)| p.to_string())
+                .collect()
+        })
+        .collect();
+    let mut out = vec![vec![]];
+    let mut layer = vec![vec![]];
+    for _ in 0..max_len {
+        let mut next = Vec::new();
+        for w in &layer {
+            for s in &sets {
+                let mut v: Vec<BTreeSet<String>> = Vec::clone(w);
+                v.push(s.clone());
+                next.push(v);
+            }
+        }
+        out.extend(next.iter().cloned());
+        layer = next;
+    }
+    out.into_iter().map(Word::Props).collect()
+}
+
+/// The DFA (as built and minimized) accepts exactly what the evaluator accepts.
+fn dfa_matches_evaluator(
+    f: &Arena,
+    phi: NodeId,
+    sigma: &Alphabet,
+    words: &[Word],
+) -> Result<(), String> {
+    for acc in [Acceptance::Eos, Acceptance::Last] {
+        let raw = build_dfa(f, phi, sigma, acc, &Budget::default()).unwrap();
+        let min = minimize(&raw);
+        if min.states > raw.states {
+            return Err("minimization grew the automaton".into());
+        }
+        for w in words {
+            let letters = sigma.letters_of(w).unwrap();
+            let want = evaluate(f, phi, w, acc);
+            if raw.accepts(&letters) != want || min.accepts(&letters) != want {
+                return Err(format!("{acc:?} on {}: evaluator says {want}", w.show()));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn dfa_acceptance_equals_the_evaluator_on_all_words_up_to_length_7() {
+    fn prop(t: Tree) -> TestResult {
+        thread_local!(static W: Vec<Word> = all_words(&["a", "b"], 7));
+        let mut f = Arena::new();
+        let phi = t.build(&mut f, &["a", "b"]);
+        match W.with(|words| dfa_matches_evaluator(&f, phi, &tokens(&["a", "b"]), words)) {
+            Ok(()) => TestResult::passed(),
+            Err(e) => TestResult::error(format!(
+                "{}: {e}",
+                ltlattn::logic::print(&f, phi, ltlattn::logic::Syntax::Ascii)
+            )),
+        }
+    }
+    QuickCheck::new()
+        .tests(1000)
+        .quickcheck(prop as fn(Tree) -> TestResult);
+}
+
+#[test]
+fn dfa_acceptance_equals_the_evaluator_with_three_letters_and_with_propositions() {
+    let letter_words = all_words(&["a", "b", "c"], 5);
+    let prop_words = all_prop_words(&["a", "b"], 4);
+    fn prop(t: Tree) -> TestResult {
+        thread_local! {
+            static W: (Vec<Word>, Vec<Word>) = (all_words(&["a", "b", "c"], 5), all_prop_words(&["a", "b"], 4));
+        }
+        let mut f = Arena::new();
+        let phi = t.build(&mut f, &["a", "b", "c"]);
+        W.with(|(lw, _)| dfa_matches_evaluator(&f, phi, &tokens(&["a", "b", "c"]), lw))
+            .and_then(|_| {
+                let mut g = Arena::new();
+                let psi = t.build(&mut g, &["a", "b"]);
+                W.with(|(_, pw)| {
+                    dfa_matches_evaluator(
+                        &g,
+                        psi,
+                        &Alphabet::Props(vec!["a".into(), "b".into()]),
+                        pw,
+                    )
+                })
+            })
+            .map_or_else(TestResult::error, |_| TestResult::passed())
+    }
+    assert!(!letter_words.is_empty() && !prop_words.is_empty());
+    QuickCheck::new()
+        .tests(500)
+        .quickcheck(prop as fn(Tree) -> TestResult);
+}
+
+/// Moore's refinement, written naively: the reference for Hopcroft's state counts.
+fn moore_states(d: &Dfa) -> usize {
+    let mut class: Vec<usize> = d.accepting.iter().map(|&a| a as usize).collect();
+    loop {
+        let mut sigs: Vec<(usize, Vec<usize>)> = (0..d.states)
+            .map(|q| {
+                (
+                    class[q],
+                    (0..d.letters() as u32)
+                        .map(|l| class[d.next(q as u32, l) as usize])
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut uniq = sigs.clone();
+        uniq.sort();
+        uniq.dedup();
+        let next: Vec<usize> = sigs
+            .drain(..)
+            .map(|s| uniq.binary_search(&s).unwrap())
+            .collect();
+        let before = class.iter().collect::<BTreeSet<_>>().len();
+        if uniq.len() == before {
+            return uniq.len();
+        }
+        class = next;
+    }
+}
+
+#[test]
+fn hopcroft_agrees_with_moore_and_is_invariant_under_the_laws() {
+    fn prop(t: Tree) -> TestResult {
+        let mut f = Arena::new();
+        let phi = t.build(&mut f, &["a", "b"]);
+        let sigma = tokens(&["a", "b"]);
+        let b = Budget::default();
+        for acc in [Acceptance::Eos, Acceptance::Last] {
+            let raw = build_dfa(&f, phi, &sigma, acc, &b).unwrap();
+            let min = minimize(&raw);
+            if moore_states(&raw) != min.states {
+                return TestResult::error(format!(
+                    "Moore {} vs Hopcroft {}",
+                    moore_states(&raw),
+                    min.states
+                ));
+            }
+            // Equal languages give equal canonical minimal DFAs.
+            let p = f.add(Node::StrictOnce(phi));
+            let o = f.add(Node::Once(phi));
+            let unrolled = f.add(Node::Or(phi, p));
+            let n = f.add(Node::Not(phi));
+            let nn = f.add(Node::Not(n));
+            let dd = |x| formula_dfa(&f, x, &sigma, acc, &b).unwrap();
+            if dd(o) != dd(unrolled) {
+                return TestResult::error("O φ and φ | P φ have different minimal DFAs");
+            }
+            if dd(nn) != dd(phi) {
+                return TestResult::error("!!φ and φ have different minimal DFAs");
+            }
+        }
+        TestResult::passed()
+    }
+    QuickCheck::new()
+        .tests(1000)
+        .quickcheck(prop as fn(Tree) -> TestResult);
+}
+
+fn size(text: &str, sigma: &Alphabet, acc: Acceptance) -> usize {
+    let mut f = Arena::new();
+    let phi = parse(&mut f, text).unwrap();
+    formula_dfa(&f, phi, sigma, acc, &Budget::default())
+        .unwrap()
+        .states
+}
+
+#[test]
+fn known_families_have_their_known_minimal_sizes() {
+    let ab = tokens(&["a", "b"]);
+    // "The k-th letter from the end is a": 2^k states (the classic blow-up).
+    for k in 1..=10 {
+        let text = format!("{}a", "Y ".repeat(k));
+        assert_eq!(size(&text, &ab, Acceptance::Eos), 1 << k, "Y^{k} a");
+    }
+    // Which of k propositions have been seen: 2^k states.
+    for k in 1..=8 {
+        let props: Vec<String> = (0..k).map(|i| format!("p{i}")).collect();
+        let text = props
+            .iter()
+            .map(|p| format!("O {p}"))
+            .collect::<Vec<_>>()
+            .join(" & ");
+        assert_eq!(
+            size(&text, &Alphabet::Props(props), Acceptance::Last),
+            1 << k,
+            "{text}"
+        );
+    }
+    // One of the last k letters is a: the distance to the last a, or none: k + 1 states.
+    for k in 1..=12 {
+        assert_eq!(
+            size(&format!("Y<={k} a"), &ab, Acceptance::Eos),
+            k + 1,
+            "Y<={k} a"
+        );
+    }
+    // Small languages from the papers.
+    let abc = tokens(&["a", "b", "c"]);
+    assert_eq!(size("P (a & Y b)", &abc, Acceptance::Eos), 3); // contains "ba"
+    assert_eq!(size("P (start & a)", &ab, Acceptance::Eos), 3); // first symbol is a
+    assert_eq!(size("Y a", &ab, Acceptance::Eos), 2); // last symbol is a
+    assert_eq!(size("true", &ab, Acceptance::Eos), 1);
+    assert_eq!(size("false", &ab, Acceptance::Eos), 1);
+    // (ab)*: first a, no aa, no bb, ends in b or empty.
+    let ab_star = "(eos & start) | (P (start & a) & !P (a & Y a) & !P (b & Y b) & Y b)";
+    assert_eq!(size(ab_star, &ab, Acceptance::Eos), 3); // ε or after b (accepting), after a, sink
+}
+
+#[test]
+fn product_verdicts_agree_with_brute_force_and_counterexamples_are_shortest() {
+    let words = all_words(&["a", "b"], 6);
+    fn prop(t1: Tree, t2: Tree, incl: bool) -> TestResult {
+        thread_local!(static W: Vec<Word> = all_words(&["a", "b"], 6));
+        let mut f = Arena::new();
+        let x = t1.build(&mut f, &["a", "b"]);
+        let y = t2.build(&mut f, &["a", "b"]);
+        let sigma = tokens(&["a", "b"]);
+        let b = Budget::default();
+        let q = if incl {
+            Question::Included
+        } else {
+            Question::Equivalent
+        };
+        for acc in [Acceptance::Eos, Acceptance::Last] {
+            let (dx, dy) = (
+                formula_dfa(&f, x, &sigma, acc, &b).unwrap(),
+                formula_dfa(&f, y, &sigma, acc, &b).unwrap(),
+            );
+            let ans = compare(&dx, &dy, q, &b).unwrap();
+            let violates = |w: &Word| {
+                let (vx, vy) = (evaluate(&f, x, w, acc), evaluate(&f, y, w, acc));
+                if incl {
+                    vx && !vy
+                } else {
+                    vx != vy
+                }
+            };
+            // The first violating word among all short words, shortest first.
+            let brute = W.with(|ws| ws.iter().find(|w| violates(w)).cloned());
+            match (&ans.counterexample, brute) {
+                (None, Some(w)) => {
+                    return TestResult::error(format!("{acc:?}: holds, but {} violates", w.show()))
+                }
+                (Some(c), brute) => {
+                    let w = sigma.word(c);
+                    if !violates(&w) {
+                        return TestResult::error(format!(
+                            "{acc:?}: {} is no counterexample",
+                            w.show()
+                        ));
+                    }
+                    // Shortest: brute force finds nothing shorter.
+                    if let Some(bw) = brute {
+                        if bw.len() != w.len() {
+                            return TestResult::error(format!(
+                                "{acc:?}: {} but {} is shorter",
+                                w.show(),
+                                bw.show()
+                            ));
+                        }
+                    } else if w.len() <= 6 {
+                        return TestResult::error("brute force missed a short counterexample");
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        TestResult::passed()
+    }
+    assert!(!words.is_empty());
+    QuickCheck::new()
+        .tests(1000)
+        .quickcheck(prop as fn(Tree, Tree, bool) -> TestResult);
+}
+
+#[test]
+fn budgets_stop_work_cleanly() {
+    let mut f = Arena::new();
+    let phi = parse(&mut f, &format!("{}a", "Y ".repeat(20))).unwrap();
+    let sigma = tokens(&["a", "b"]);
+    let err = build_dfa(&f, phi, &sigma, Acceptance::Eos, &Budget::new(5000, None)).unwrap_err();
+    assert_eq!(err.limit, Limit::States(5000));
+    assert!(err.to_string().contains("--max-states"), "{err}");
+    let err = build_dfa(
+        &f,
+        phi,
+        &sigma,
+        Acceptance::Eos,
+        &Budget::new(usize::MAX, Some(1e-6)),
+    )
+    .unwrap_err();
+    assert!(matches!(err.limit, Limit::Timeout(_)));
+    assert!(err.to_string().contains("--timeout"), "{err}");
+}
