@@ -3,6 +3,10 @@
 use clap::Parser;
 
 fn main() {
+    // Messages stay on one line each: scripts grep them and logs keep them whole.
+    let _ = miette::set_hook(Box::new(|_| {
+        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
+    }));
     let cli = match ltlattn::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -192,3 +192,132 @@ fn deep_formulas_work_end_to_end() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("limit is 500"));
 }
+
+#[test]
+fn dfa_prints_text_dot_and_json() {
+    let o = ltlattn(&["dfa", "P (a & Y b)", "--alphabet", "a,b,c"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("minimal DFA (EOS acceptance): 3 states, 3 letters"),
+        "{out}"
+    );
+    let dot = stdout(&ltlattn(&["dfa", "P (a & Y b)", "--dot"]));
+    assert!(
+        dot.starts_with("digraph dfa {") && dot.contains("2 [shape=doublecircle];"),
+        "{dot}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&ltlattn(&["dfa", "Y a", "--json"]))).unwrap();
+    assert_eq!(json["states"], 2);
+    assert_eq!(json["alphabet"], serde_json::json!(["a"]));
+    assert_eq!(json["minimal"], true);
+    // Proposition alphabets print letters as sets.
+    let props = stdout(&ltlattn(&[
+        "dfa",
+        "O p & O q",
+        "--props",
+        "--accept",
+        "last",
+    ]));
+    assert!(
+        props.contains("4 states, 4 letters") && props.contains("{p,q} -> 3"),
+        "{props}"
+    );
+}
+
+#[test]
+fn equiv_and_includes_give_verdicts_with_checked_shortest_counterexamples() {
+    let o = ltlattn(&["equiv", "O a", "a | P a", "--accept", "last"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("equivalent"));
+    let o = ltlattn(&["equiv", "P (a & Y b)", "P (b & Y a)", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["equivalent"], false);
+    assert_eq!(json["counterexample"], serde_json::json!(["a", "b"]));
+    assert_eq!(json["first"]["accepts"], false);
+    assert_eq!(json["second"]["accepts"], true);
+    assert_eq!(json["engine"], "explicit");
+    assert!(json["states_explored"].as_u64().unwrap() > 0);
+    let o = ltlattn(&["includes", "P (a & Y b)", "P a & P b"]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = ltlattn(&["includes", "P a & P b", "P (a & Y b)"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("not included: shortest counterexample `a b`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("re-checked by the reference evaluator"),
+        "{out}"
+    );
+    // The empty word can be the counterexample.
+    let o = ltlattn(&["equiv", "eos", "start", "--json", "--alphabet", "a"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["counterexample"], serde_json::json!(["a"]));
+}
+
+#[test]
+fn limits_end_with_exit_2_and_say_which_limit() {
+    let deep = format!("{}a", "Y ".repeat(24));
+    let o = ltlattn(&["dfa", &deep, "--alphabet", "a,b", "--max-states", "1000"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("state limit reached") && stderr(&o).contains("--max-states"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ltlattn(&[
+        "equiv",
+        &deep,
+        "a",
+        "--alphabet",
+        "a,b",
+        "--timeout",
+        "0.05",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("timeout after") && stderr(&o).contains("--timeout"),
+        "{}",
+        stderr(&o)
+    );
+    let many: Vec<String> = (0..21).map(|i| format!("O p{i}")).collect();
+    let o = ltlattn(&["dfa", &many.join(" & "), "--props"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("at most 20 propositions"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ltlattn(&["dfa", "a", "--alphabet", "b"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not in --alphabet"), "{}", stderr(&o));
+    let o = ltlattn(&["dfa", "true"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no atom"), "{}", stderr(&o));
+}
+
+#[test]
+fn formulas_can_come_from_files_with_comments() {
+    let dir = std::env::temp_dir().join(format!("ltlattn-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.ltl");
+    std::fs::write(&good, "# contains the factor ba\nP (a & Y b)\n").unwrap();
+    let o = ltlattn(&["eval", &format!("@{}", good.display()), "--word", "b a"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bad = dir.join("bad.ltl");
+    std::fs::write(&bad, "# comment\nP (a & \n").unwrap();
+    let o = ltlattn(&["dfa", &format!("@{}", bad.display())]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.ltl") && stderr(&o).contains("operand"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ltlattn(&["dfa", "@/nonexistent/x.ltl"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read"), "{}", stderr(&o));
+}

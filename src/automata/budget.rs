@@ -106,7 +106,7 @@ impl LimitError {
                 self.what
             ),
             Limit::Timeout(t) => format!(
-                "timeout after {:.1} s with {} {} built (raise it with --timeout)",
+                "timeout after {} s with {} {} built (raise it with --timeout)",
                 t.as_secs_f64(),
                 self.reached,
                 self.what

@@ -267,6 +267,51 @@ impl Program {
     }
 }
 
+/// State numbering: states that fit one word (almost all formulas: up to 63 remembered
+/// subformulas and no window) are keyed by the word itself, with no allocation.
+enum StateIndex {
+    One(FxHashMap<u64, u32>),
+    Many(FxHashMap<Box<[u64]>, u32>),
+}
+
+impl StateIndex {
+    fn new(width: usize) -> Self {
+        if width == 1 {
+            StateIndex::One(FxHashMap::default())
+        } else {
+            StateIndex::Many(FxHashMap::default())
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            StateIndex::One(m) => m.len(),
+            StateIndex::Many(m) => m.len(),
+        }
+    }
+
+    /// The id of `state`, and whether it is new.
+    fn id(&mut self, state: &[u64]) -> (u32, bool) {
+        let next = self.len() as u32;
+        match self {
+            StateIndex::One(m) => match m.entry(state[0]) {
+                std::collections::hash_map::Entry::Occupied(e) => (*e.get(), false),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(next);
+                    (next, true)
+                }
+            },
+            StateIndex::Many(m) => match m.get(state) {
+                Some(&id) => (id, false),
+                None => {
+                    m.insert(state.into(), next);
+                    (next, true)
+                }
+            },
+        }
+    }
+}
+
 /// Builds the (complete, reachable, not yet minimal) DFA of `root` over `alphabet`.
 pub fn build_dfa(
     arena: &Arena,
@@ -279,31 +324,27 @@ pub fn build_dfa(
     let letters = alphabet.len();
     let w = prog.width();
     let mut store: Vec<u64> = prog.initial();
-    let mut index: FxHashMap<Box<[u64]>, u32> = FxHashMap::default();
-    index.insert(store.clone().into_boxed_slice(), 0);
+    let mut index = StateIndex::new(w);
+    index.id(&store);
     let mut trans: Vec<u32> = Vec::new();
     let mut accepting = Vec::new();
     let mut cur = vec![false; prog.instrs.len()];
     let mut next = vec![0u64; w];
+    let mut state = vec![0u64; w];
     let mut q = 0usize;
     budget.check(1, letters, "DFA states")?;
     while q * w < store.len() {
-        let state: Vec<u64> = store[q * w..(q + 1) * w].to_vec();
+        state.copy_from_slice(&store[q * w..(q + 1) * w]);
         accepting.push(prog.accepts(&state, acceptance, &mut cur));
         for l in 0..letters as u32 {
             prog.step(&state, l, &mut cur, &mut next);
-            let id = match index.get(&next[..]) {
-                Some(&id) => id,
-                None => {
-                    let id = index.len() as u32;
-                    index.insert(next.clone().into_boxed_slice(), id);
-                    store.extend_from_slice(&next);
-                    if index.len() % 1024 == 0 {
-                        budget.check(index.len(), letters, "DFA states")?;
-                    }
-                    id
+            let (id, new) = index.id(&next);
+            if new {
+                store.extend_from_slice(&next);
+                if index.len() % 1024 == 0 {
+                    budget.check(index.len(), letters, "DFA states")?;
                 }
-            };
+            }
             trans.push(id);
         }
         q += 1;

@@ -1,4 +1,4 @@
-//! Printers: ASCII (the default, readable by ltlf2dfa where the operators allow), Unicode
+//! Printers: ASCII (the default; in ltlf2dfa's PPLTL spelling wherever its operators reach), Unicode
 //! and LaTeX. Each prints minimal parentheses for the precedences of `grammar/formula.md`,
 //! and each output parses back to the same DAG node.
 //!
@@ -56,7 +56,7 @@ const ASCII: Symbols = Symbols {
     implies: " -> ",
     iff: " <-> ",
     y: "Y ",
-    z: "Z ",
+    z: "WY ",
     p: "P ",
     o: "O ",
     h: "H ",
