@@ -279,7 +279,15 @@ fn main() {
                 let shown = parse(&mut f, &text)
                     .map(|p| print(&f, p, Syntax::Ascii))
                     .unwrap_or(text.clone());
-                format!("`{}`", shown.chars().take(40).collect::<String>())
+                // `|` would end the markdown cell even inside a code span.
+                format!(
+                    "`{}`",
+                    shown
+                        .chars()
+                        .take(40)
+                        .collect::<String>()
+                        .replace('|', "\\|")
+                )
             } else {
                 k.to_string()
             };

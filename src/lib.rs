@@ -6,4 +6,6 @@
 
 pub mod automata;
 pub mod cli;
+pub mod compile;
 pub mod logic;
+pub mod model;

@@ -321,3 +321,131 @@ fn formulas_can_come_from_files_with_comments() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot read"), "{}", stderr(&o));
 }
+
+fn example(name: &str) -> String {
+    format!("{}/examples/models/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn compile_prints_the_language_the_fragment_and_the_feature_table() {
+    let o = ltlattn(&["compile", &example("contains-ba.toml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("fragment: LTL[P, Y]"), "{out}");
+    assert!(out.contains("accepts: P (a & Y b)"), "{out}");
+    assert!(
+        out.contains("head `prev_b` (local, window 1, soft) → Y"),
+        "{out}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&ltlattn(&[
+        "compile",
+        &example("contains-ba.toml"),
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(json["accept"], "P (a & Y b)");
+    assert_eq!(json["fragment"], "LTL[P, Y]");
+    assert_eq!(json["features"]["ba_here"]["formula"], "a & Y b");
+    assert_eq!(json["features"]["seen_ba"]["layer"], 2);
+    // The JSON formula parses back.
+    let o = ltlattn(&["equiv", json["accept"].as_str().unwrap(), "P (a & Y b)"]);
+    assert_eq!(o.status.code(), Some(0));
+    let latex = stdout(&ltlattn(&[
+        "compile",
+        &example("first-is-a.toml"),
+        "--latex",
+    ]));
+    assert!(
+        latex.contains("\\begin{tabular}") && latex.contains("\\mathsf{P}"),
+        "{latex}"
+    );
+}
+
+#[test]
+fn run_and_check_use_exit_codes_and_show_the_trace() {
+    let m = example("first-is-a.toml");
+    assert_eq!(
+        ltlattn(&["run", &m, "--word", "a b"]).status.code(),
+        Some(0)
+    );
+    let o = ltlattn(&["run", &m, "--word", "b a", "--trace"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("first_a  0  0  0"), "{}", stdout(&o));
+    assert_eq!(
+        ltlattn(&["run", &m, "--word", "a z"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        ltlattn(&["check", &m, "--spec", "P (start & a)"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = ltlattn(&["check", &m, "--spec", "P a", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["counterexample"], serde_json::json!(["b", "a"]));
+    assert_eq!(json["model_accepts"], false);
+    assert_eq!(json["spec_accepts"], true);
+    let o = ltlattn(&["check", &m, "--spec", "P c"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a token of the model"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn model_errors_show_the_file_and_the_place() {
+    let dir = std::env::temp_dir().join(format!("ltlattn-models-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "alphabet = [\"a\"]\noutput = \"h\"\n[[layer]]\n[[layer.head]]\nname = \"h\"\nrange = \"local\"\nwindow = 0\nvalue = \"a\"\n").unwrap();
+    let o = ltlattn(&["compile", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("window 0") && err.contains("bad.toml:7") && err.contains("here"),
+        "{err}"
+    );
+    std::fs::write(&bad, [0xffu8, 0xfe, 0x00]).unwrap();
+    let o = ltlattn(&["compile", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not valid UTF-8"));
+    assert_eq!(
+        ltlattn(&["compile", "/nonexistent/model.toml"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn realize_writes_a_model_that_checks_and_never_overwrites_its_input() {
+    let dir = std::env::temp_dir().join(format!("ltlattn-realize-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("m.toml");
+    let phi = "P (a & Y b) | (c S< a)";
+    let o = ltlattn(&[
+        "realize",
+        phi,
+        "--alphabet",
+        "a,b,c",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = ltlattn(&["check", out.to_str().unwrap(), "--spec", phi]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let input = dir.join("phi.ltl");
+    std::fs::write(&input, phi).unwrap();
+    let o = ltlattn(&[
+        "realize",
+        &format!("@{}", input.display()),
+        "-o",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), phi);
+}

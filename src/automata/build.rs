@@ -170,6 +170,11 @@ impl Program {
         }
     }
 
+    /// Number of state bits when the state is one word (started bit and remembered values).
+    fn bits(&self) -> u32 {
+        1 + self.slot.iter().filter(|&&s| s != NO_SLOT).count() as u32
+    }
+
     /// Number of `u64` words in a state.
     pub fn width(&self) -> usize {
         self.width
@@ -267,16 +272,26 @@ impl Program {
     }
 }
 
-/// State numbering: states that fit one word (almost all formulas: up to 63 remembered
-/// subformulas and no window) are keyed by the word itself, with no allocation.
+/// State numbering. States of at most [`DIRECT_BITS`] bits index a table directly; other
+/// states that fit one word (up to 63 remembered subformulas, no window) are hashed as
+/// that word; the rest as slices.
 enum StateIndex {
+    Direct { ids: Vec<u32>, len: usize },
     One(FxHashMap<u64, u32>),
     Many(FxHashMap<Box<[u64]>, u32>),
 }
 
+/// Direct tables take 4 · 2^bits bytes: 64 MiB at this width.
+const DIRECT_BITS: u32 = 24;
+
 impl StateIndex {
-    fn new(width: usize) -> Self {
-        if width == 1 {
+    fn new(width: usize, bits: u32) -> Self {
+        if width == 1 && bits <= DIRECT_BITS {
+            StateIndex::Direct {
+                ids: vec![u32::MAX; 1 << bits],
+                len: 0,
+            }
+        } else if width == 1 {
             StateIndex::One(FxHashMap::default())
         } else {
             StateIndex::Many(FxHashMap::default())
@@ -285,6 +300,7 @@ impl StateIndex {
 
     fn len(&self) -> usize {
         match self {
+            StateIndex::Direct { len, .. } => *len,
             StateIndex::One(m) => m.len(),
             StateIndex::Many(m) => m.len(),
         }
@@ -294,6 +310,16 @@ impl StateIndex {
     fn id(&mut self, state: &[u64]) -> (u32, bool) {
         let next = self.len() as u32;
         match self {
+            StateIndex::Direct { ids, len } => {
+                let slot = &mut ids[state[0] as usize];
+                if *slot == u32::MAX {
+                    *slot = next;
+                    *len += 1;
+                    (next, true)
+                } else {
+                    (*slot, false)
+                }
+            }
             StateIndex::One(m) => match m.entry(state[0]) {
                 std::collections::hash_map::Entry::Occupied(e) => (*e.get(), false),
                 std::collections::hash_map::Entry::Vacant(e) => {
@@ -324,7 +350,7 @@ pub fn build_dfa(
     let letters = alphabet.len();
     let w = prog.width();
     let mut store: Vec<u64> = prog.initial();
-    let mut index = StateIndex::new(w);
+    let mut index = StateIndex::new(w, prog.bits());
     index.id(&store);
     let mut trans: Vec<u32> = Vec::new();
     let mut accepting = Vec::new();

@@ -9,6 +9,7 @@ macro_rules! outln {
 
 mod check;
 mod explain;
+mod model;
 
 pub(crate) fn write_line(args: std::fmt::Arguments) {
     use std::io::Write;
@@ -62,6 +63,14 @@ enum Command {
     Equiv(check::CompareArgs),
     /// Decide whether L(FIRST) ⊆ L(SECOND); shortest counterexample if not.
     Includes(check::CompareArgs),
+    /// Compile a transformer description (model.toml) into past LTL, feature by feature.
+    Compile(model::CompileArgs),
+    /// Run a model on a word with the reference executor.
+    Run(model::RunArgs),
+    /// Check that a model recognizes exactly the language of a formula.
+    Check(model::CheckArgs),
+    /// Write a model.toml that recognizes a formula's language.
+    Realize(model::RealizeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -349,6 +358,10 @@ pub fn run(cli: Cli) -> Result<i32, Report> {
     match cli.command {
         Command::Fmt(a) => fmt(a),
         Command::Dfa(a) => check::dfa(a),
+        Command::Compile(a) => model::compile_cmd(a),
+        Command::Run(a) => model::run_cmd(a),
+        Command::Check(a) => model::check_cmd(a),
+        Command::Realize(a) => model::realize_cmd(a),
         Command::Equiv(a) => check::compare_cmd(a, crate::automata::Question::Equivalent),
         Command::Includes(a) => check::compare_cmd(a, crate::automata::Question::Included),
         Command::Eval(a) => eval(a),
