@@ -4,8 +4,10 @@
 //! [`logic`] (formulas: parse, print, evaluate) → automata → fragment decisions.
 //! The meaning of every word is fixed by `SEMANTICS.md`; the syntax by `grammar/`.
 
+pub mod algebra;
 pub mod automata;
 pub mod cli;
 pub mod compile;
+pub mod fragment;
 pub mod logic;
 pub mod model;

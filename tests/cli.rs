@@ -449,3 +449,62 @@ fn realize_writes_a_model_that_checks_and_never_overwrites_its_input() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&input).unwrap(), phi);
 }
+
+#[test]
+fn classify_and_separate_on_the_command_line() {
+    let o = ltlattn(&["classify", "P (a & Y b)", "--alphabet", "a,b,c", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for key in ["global", "local", "hybrid", "hard", "regular"] {
+        assert!(json[key]["member"].is_boolean(), "{key}");
+        assert!(json[key]["basis"].is_string(), "{key}");
+        assert!(json[key].get("certificate").is_some(), "{key}");
+    }
+    assert_eq!(json["global"]["member"], false);
+    assert_eq!(json["hybrid"]["member"], true);
+    assert_eq!(
+        json["hybrid"]["certificate"]["formula"]["formula"],
+        "P (a & Y b)"
+    );
+    assert!(json["local"]["window"].is_null());
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&ltlattn(&["classify", "Y (b & Y a)", "--json"]))).unwrap();
+    assert_eq!(json["local"]["window"], 1);
+    assert_eq!(json["local"]["depth"], 2);
+    let text = stdout(&ltlattn(&[
+        "classify",
+        "--model",
+        &example("first-is-a.toml"),
+    ]));
+    assert!(text.contains("LTL[P]") && text.contains("yes"), "{text}");
+    let latex = stdout(&ltlattn(&["classify", "P a", "--latex"]));
+    assert!(latex.contains("\\begin{tabular}"), "{latex}");
+    let parity = format!("{}/examples/dfa/parity.dfa", env!("CARGO_MANIFEST_DIR"));
+    let o = ltlattn(&["separate", "--dfa", &parity, "--from", "hard"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("separated") && stdout(&o).contains("x^ω"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ltlattn(&["separate", "P a", "--from", "global"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("formula: P a"), "{}", stdout(&o));
+    assert_eq!(
+        ltlattn(&["separate", "P a", "--from", "sideways"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let dir = std::env::temp_dir().join(format!("ltlattn-dfa-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.dfa");
+    std::fs::write(&bad, "alphabet: a b\nstates: 2\n0 a 1\n0 c 0\n").unwrap();
+    let o = ltlattn(&["classify", "--dfa", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`c` is not in the alphabet") && stderr(&o).contains("bad.dfa:4"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -17,6 +17,7 @@ mod build;
 mod dfa;
 mod minimize;
 mod product;
+mod text;
 
 pub use alphabet::{Alphabet, MAX_PROPS};
 pub use budget::{Budget, Limit, LimitError, DEFAULT_MAX_STATES, MAX_TRANSITIONS};
@@ -24,6 +25,7 @@ pub use build::{build_dfa, Program};
 pub use dfa::Dfa;
 pub use minimize::minimize;
 pub use product::{compare, ProductAnswer, Question};
+pub use text::{parse_dfa, DfaTextError, MAX_TEXT_STATES};
 
 use crate::logic::{Acceptance, Arena, NodeId};
 

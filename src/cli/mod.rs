@@ -8,6 +8,7 @@ macro_rules! outln {
 }
 
 mod check;
+mod classify;
 mod explain;
 mod model;
 
@@ -71,6 +72,10 @@ enum Command {
     Check(model::CheckArgs),
     /// Write a model.toml that recognizes a formula's language.
     Realize(model::RealizeArgs),
+    /// Which architectures can recognize a language, with certificates for yes and no.
+    Classify(classify::ClassifyArgs),
+    /// Prove that a language is outside a class (or give the formula inside it).
+    Separate(classify::SeparateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -362,6 +367,8 @@ pub fn run(cli: Cli) -> Result<i32, Report> {
         Command::Run(a) => model::run_cmd(a),
         Command::Check(a) => model::check_cmd(a),
         Command::Realize(a) => model::realize_cmd(a),
+        Command::Classify(a) => classify::classify_cmd(a),
+        Command::Separate(a) => classify::separate_cmd(a),
         Command::Equiv(a) => check::compare_cmd(a, crate::automata::Question::Equivalent),
         Command::Includes(a) => check::compare_cmd(a, crate::automata::Question::Included),
         Command::Eval(a) => eval(a),

@@ -83,7 +83,7 @@ pub struct Compiled {
 }
 
 /// Boolean constructors that fold constants, so compiled formulas stay readable.
-pub(crate) struct Builder<'a>(pub &'a mut Arena);
+pub struct Builder<'a>(pub &'a mut Arena);
 
 impl Builder<'_> {
     pub fn not(&mut self, x: NodeId) -> NodeId {

@@ -1,0 +1,277 @@
+//! The syntactic monoid of a regular language: the transition monoid of its minimal DFA.
+//!
+//! Elements are transformations of the DFA's states, each with a shortest word that acts
+//! as it. Green's R- and L-classes are the strongly connected components of the right and
+//! left Cayley graphs (petgraph). Identity checks return the elements that violate them,
+//! so a caller can show them as words.
+//!
+//! ```
+//! use ltlattn::logic::{parse, Arena, Acceptance};
+//! use ltlattn::automata::{formula_dfa, Alphabet, Budget};
+//! use ltlattn::algebra::Monoid;
+//! let mut f = Arena::new();
+//! let phi = parse(&mut f, "P a").unwrap();
+//! let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+//! let dfa = formula_dfa(&f, phi, &sigma, Acceptance::Eos, &Budget::default()).unwrap();
+//! let m = Monoid::of(&dfa, 1000).unwrap();
+//! assert_eq!(m.len(), 2);               // 1 (no a yet) and 0 (an a was read)
+//! assert!(m.is_r_trivial() && m.is_aperiodic());
+//! ```
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::DiGraph;
+use rustc_hash::FxHashMap;
+
+use crate::automata::Dfa;
+
+/// The transition monoid of a complete DFA.
+#[derive(Clone, Debug)]
+pub struct Monoid {
+    /// Number of DFA states (the width of a transformation).
+    pub n: usize,
+    /// Number of letters (generators).
+    pub letters: usize,
+    /// Transformations, flat: element e maps state q to `maps[e * n + q]`.
+    maps: Vec<u32>,
+    /// A shortest word (letters) acting as each element; element 0 is the identity (ε).
+    pub words: Vec<Vec<u32>>,
+    /// `right[e * letters + a]` = e·a.
+    right: Vec<u32>,
+    /// Whether some non-empty word acts as the element (it is in the semigroup S).
+    pub in_semigroup: Vec<bool>,
+    /// A shortest non-empty word acting as the identity, if there is one.
+    identity_word: Option<Vec<u32>>,
+    index: FxHashMap<Vec<u32>, u32>,
+}
+
+impl Monoid {
+    /// Enumerates the transition monoid of `dfa`; `None` if it has more than `max` elements.
+    pub fn of(dfa: &Dfa, max: usize) -> Option<Monoid> {
+        let n = dfa.states;
+        let k = dfa.letters();
+        let id: Vec<u32> = (0..n as u32).collect();
+        let mut m = Monoid {
+            n,
+            letters: k,
+            maps: id.clone(),
+            words: vec![vec![]],
+            right: Vec::new(),
+            in_semigroup: vec![false],
+            identity_word: None,
+            index: FxHashMap::default(),
+        };
+        m.index.insert(id, 0);
+        let mut e = 0;
+        while e < m.words.len() {
+            for a in 0..k as u32 {
+                // (e·a)(q) = δ(e(q), a): first e, then a.
+                let t: Vec<u32> = (0..n).map(|q| dfa.next(m.maps[e * n + q], a)).collect();
+                let id = match m.index.get(&t) {
+                    Some(&id) => id,
+                    None => {
+                        if m.words.len() >= max {
+                            return None;
+                        }
+                        let id = m.words.len() as u32;
+                        let mut w = m.words[e].clone();
+                        w.push(a);
+                        m.words.push(w);
+                        m.maps.extend_from_slice(&t);
+                        m.in_semigroup.push(false);
+                        m.index.insert(t, id);
+                        id
+                    }
+                };
+                if id == 0 && m.identity_word.is_none() {
+                    let mut w = m.words[e].clone();
+                    w.push(a);
+                    m.identity_word = Some(w);
+                }
+                m.in_semigroup[id as usize] = true;
+                m.right.push(id);
+            }
+            e += 1;
+        }
+        Some(m)
+    }
+
+    /// Number of elements (with the identity).
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether the monoid has only the identity.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The transformation of element `e`.
+    pub fn map(&self, e: u32) -> &[u32] {
+        &self.maps[e as usize * self.n..(e as usize + 1) * self.n]
+    }
+
+    /// The product x·y (x first, then y).
+    pub fn mul(&self, x: u32, y: u32) -> u32 {
+        let (mx, my) = (self.map(x), self.map(y));
+        let t: Vec<u32> = mx.iter().map(|&q| my[q as usize]).collect();
+        self.index[&t]
+    }
+
+    /// The element a word acts as.
+    pub fn of_word(&self, w: &[u32]) -> u32 {
+        w.iter().fold(0, |e, &a| {
+            self.right[e as usize * self.letters + a as usize]
+        })
+    }
+
+    /// A shortest non-empty word acting as `e` (for elements of S; ε for the identity
+    /// when no non-empty word acts as it).
+    pub fn semigroup_word(&self, e: u32) -> Vec<u32> {
+        if e == 0 {
+            self.identity_word.clone().unwrap_or_default()
+        } else {
+            self.words[e as usize].clone()
+        }
+    }
+
+    /// The elements of the semigroup S (acted by non-empty words).
+    pub fn semigroup(&self) -> Vec<u32> {
+        (0..self.len() as u32)
+            .filter(|&e| self.in_semigroup[e as usize])
+            .collect()
+    }
+
+    /// Idempotents of S.
+    pub fn idempotents(&self) -> Vec<u32> {
+        self.semigroup()
+            .into_iter()
+            .filter(|&e| self.mul(e, e) == e)
+            .collect()
+    }
+
+    /// The smallest k ≥ 1 with x^k idempotent (so x^ω = x^k).
+    pub fn omega_exponent(&self, x: u32) -> usize {
+        let mut p = x;
+        let mut k = 1;
+        while self.mul(p, p) != p {
+            p = self.mul(p, x);
+            k += 1;
+        }
+        k
+    }
+
+    /// x^ω: the idempotent power of x.
+    pub fn omega(&self, x: u32) -> u32 {
+        let mut p = x;
+        loop {
+            if self.mul(p, p) == p {
+                return p;
+            }
+            p = self.mul(p, x);
+        }
+    }
+
+    fn scc_classes(&self, left: bool) -> Vec<u32> {
+        let mut g: DiGraph<(), ()> = DiGraph::with_capacity(self.len(), self.len() * self.letters);
+        let nodes: Vec<_> = (0..self.len()).map(|_| g.add_node(())).collect();
+        for e in 0..self.len() as u32 {
+            for a in 0..self.letters as u32 {
+                let t = if left {
+                    // a·e
+                    let letter = self.of_word(&[a]);
+                    self.mul(letter, e)
+                } else {
+                    self.right[e as usize * self.letters + a as usize]
+                };
+                g.add_edge(nodes[e as usize], nodes[t as usize], ());
+            }
+        }
+        let mut class = vec![0u32; self.len()];
+        for (c, comp) in tarjan_scc(&g).into_iter().enumerate() {
+            for v in comp {
+                class[v.index()] = c as u32;
+            }
+        }
+        class
+    }
+
+    /// Green's R-classes: `r[e]` numbers the class of e (e R f iff eM = fM).
+    pub fn r_classes(&self) -> Vec<u32> {
+        self.scc_classes(false)
+    }
+
+    /// Green's L-classes: `l[e]` numbers the class of e (e L f iff Me = Mf).
+    pub fn l_classes(&self) -> Vec<u32> {
+        self.scc_classes(true)
+    }
+
+    /// Two distinct R-equivalent elements, or `None` when the monoid is R-trivial.
+    pub fn r_violation(&self) -> Option<(u32, u32)> {
+        Self::same_class(&self.r_classes())
+    }
+
+    /// Whether every R-class is a single element.
+    pub fn is_r_trivial(&self) -> bool {
+        self.r_violation().is_none()
+    }
+
+    fn same_class(class: &[u32]) -> Option<(u32, u32)> {
+        let mut first: FxHashMap<u32, u32> = FxHashMap::default();
+        for (e, &c) in class.iter().enumerate() {
+            if let Some(&f) = first.get(&c) {
+                return Some((f, e as u32));
+            }
+            first.insert(c, e as u32);
+        }
+        None
+    }
+
+    /// An element x with x^ω ≠ x^ω·x (a non-trivial group), or `None` when aperiodic.
+    pub fn aperiodic_violation(&self) -> Option<u32> {
+        (0..self.len() as u32).find(|&x| {
+            let w = self.omega(x);
+            self.mul(w, x) != w
+        })
+    }
+
+    /// Whether x^ω = x^ω·x for every x (star-free, Schützenberger).
+    pub fn is_aperiodic(&self) -> bool {
+        self.aperiodic_violation().is_none()
+    }
+
+    /// (s, e) with s ∈ S, e an idempotent of S and s·e ≠ e, or `None` when S is definite.
+    pub fn definite_violation(&self) -> Option<(u32, u32)> {
+        let s = self.semigroup();
+        for e in self.idempotents() {
+            if let Some(&x) = s.iter().find(|&&x| self.mul(x, e) != e) {
+                return Some((x, e));
+            }
+        }
+        None
+    }
+
+    /// (e, s, t) with e idempotent and x = ese, y = ete such that (xy)^ω x ≠ (xy)^ω — eSe
+    /// is not R-trivial — or `None` when every eSe is R-trivial (the monoid is in LR).
+    pub fn lr_violation(&self) -> Option<(u32, u32, u32)> {
+        let s = self.semigroup();
+        for e in self.idempotents() {
+            // One s per element of eSe.
+            let mut local: Vec<(u32, u32)> = Vec::new();
+            for &x in &s {
+                let exe = self.mul(self.mul(e, x), e);
+                if !local.iter().any(|&(y, _)| y == exe) {
+                    local.push((exe, x));
+                }
+            }
+            for &(x, sx) in &local {
+                for &(y, sy) in &local {
+                    let w = self.omega(self.mul(x, y));
+                    if self.mul(w, x) != w {
+                        return Some((e, sx, sy));
+                    }
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,339 @@
+//! `classify` and `separate`: which architectures can recognize a language, with proofs.
+
+use clap::Args;
+use miette::{miette, LabeledSpan, NamedSource, Report};
+
+use super::check::{alphabet_for, BudgetOpts};
+use super::model::load_model;
+use super::{formula_arg, WordOpts};
+use crate::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Dfa};
+use crate::compile::compile;
+use crate::fragment::{classify, Classification, Decision, Limits};
+use crate::logic::{print, Syntax};
+
+#[derive(Args, Debug)]
+pub(crate) struct Source {
+    /// The language as a formula (or @FILE).
+    #[arg(required_unless_present_any = ["model", "dfa"])]
+    formula: Option<String>,
+    /// The language a model.toml recognizes.
+    #[arg(long, conflicts_with_all = ["formula", "dfa"])]
+    model: Option<String>,
+    /// The language of a DFA file (format: grammar/dfa.md).
+    #[arg(long, conflicts_with = "formula")]
+    dfa: Option<String>,
+    #[command(flatten)]
+    opts: WordOpts,
+    #[command(flatten)]
+    budget: BudgetOpts,
+    /// Depth bound for type searches and for verifying word families.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    depth: usize,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ClassifyArgs {
+    #[command(flatten)]
+    src: Source,
+    /// Print JSON.
+    #[arg(long, conflicts_with = "latex")]
+    json: bool,
+    /// Print a LaTeX table (for a slide or a paper).
+    #[arg(long)]
+    latex: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SeparateArgs {
+    #[command(flatten)]
+    src: Source,
+    /// The class to separate the language from.
+    #[arg(long, value_name = "global|local|hybrid|hard")]
+    from: String,
+}
+
+/// The minimal DFA of the language, a name for it, and a formula that defines it (under
+/// end-marker acceptance) when there is one.
+type Language = (
+    Dfa,
+    String,
+    Option<(crate::logic::Arena, crate::logic::NodeId)>,
+);
+
+fn language(src: &Source) -> Result<Language, Report> {
+    let budget = src.budget.budget()?;
+    if src.opts.props {
+        return Err(miette!(
+            "classify works with letter alphabets (the architectures read tokens), not --props"
+        ));
+    }
+    if let Some(path) = &src.dfa {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| miette!("cannot read the DFA file `{path}`: {e}"))?;
+        let dfa = parse_dfa(&text).map_err(|e| {
+            miette!(
+                labels = vec![LabeledSpan::at(e.span.clone(), "here")],
+                help = "see grammar/dfa.md for the format",
+                "{}",
+                e.message
+            )
+            .with_source_code(NamedSource::new(path, text.clone()))
+        })?;
+        return Ok((minimize(&dfa), format!("the DFA in {path}"), None));
+    }
+    if let Some(path) = &src.model {
+        let model = load_model(path)?;
+        let c = compile(&model);
+        let sigma = Alphabet::Tokens(model.alphabet.clone());
+        let dfa = formula_dfa(&c.arena, c.accept, &sigma, model.acceptance, &budget)
+            .map_err(Report::new)?;
+        let given = (model.acceptance == crate::logic::Acceptance::Eos)
+            .then_some((c.arena.clone(), c.accept));
+        return Ok((
+            dfa,
+            format!(
+                "the model {path}: {}",
+                print(&c.arena, c.accept, Syntax::Ascii)
+            ),
+            given,
+        ));
+    }
+    let text = src.formula.as_deref().unwrap_or_default();
+    let mut arena = crate::logic::Arena::new();
+    let root = formula_arg(&mut arena, text, "formula")?;
+    let sigma = alphabet_for(&arena, &[root], &src.opts)?;
+    let dfa = formula_dfa(&arena, root, &sigma, src.opts.accept, &budget).map_err(Report::new)?;
+    let name = print(&arena, root, Syntax::Ascii);
+    let given = (src.opts.accept == crate::logic::Acceptance::Eos).then_some((arena, root));
+    Ok((dfa, name, given))
+}
+
+fn limits(src: &Source) -> Limits {
+    Limits {
+        depth: src.depth.min(6),
+        ..Limits::default()
+    }
+}
+
+fn verdict(d: &Decision) -> &'static str {
+    match (d.member, d.hypothesis) {
+        (Some(true), false) => "yes",
+        (Some(true), true) => "yes*",
+        (Some(false), false) => "no",
+        (Some(false), true) => "no*",
+        (None, _) => "?",
+    }
+}
+
+fn brief(d: &Decision) -> String {
+    if let Some(f) = &d.formula {
+        let shown: String = f.formula.chars().take(60).collect();
+        let more = if f.formula.chars().count() > 60 {
+            "…"
+        } else {
+            ""
+        };
+        return format!("formula (depth {}, re-checked): {shown}{more}", f.depth);
+    }
+    if let Some(r) = &d.refutation {
+        let mut s = format!("violates {}", r.identity);
+        if let Some(last) = r.pairs.last() {
+            s.push_str(&format!("; types agree up to depth {}", last.n));
+        }
+        if let Some(n) = r.not_at_depth {
+            s.push_str(&format!("; no formula of depth ≤ {n}"));
+        }
+        return s;
+    }
+    d.note.clone().unwrap_or_default()
+}
+
+fn words(w: &[String]) -> String {
+    if w.is_empty() {
+        "ε".into()
+    } else {
+        w.join(" ")
+    }
+}
+
+fn details(key: &str, d: &Decision) -> Vec<String> {
+    let mut out = vec![format!("{key}: {} — {}", verdict(d), d.basis)];
+    if let Some(f) = &d.formula {
+        out.push(format!("  formula: {}", f.formula));
+        out.push(format!(
+            "  built from: {}; equivalent to the language (checked by the explicit engine)",
+            f.construction
+        ));
+    }
+    if let Some(r) = &d.refutation {
+        out.push(format!("  identity: {}", r.identity));
+        for (name, w) in &r.witnesses {
+            out.push(format!("    {name} = {}", words(w)));
+        }
+        if let Some(f) = &r.family {
+            out.push(format!("  family: {f}"));
+        }
+        for p in &r.pairs {
+            out.push(format!(
+                "    depth {}: in L `{}`, not in L `{}` — same depth-{} type",
+                p.n,
+                words(&p.member),
+                words(&p.non_member),
+                p.n
+            ));
+        }
+        if let Some(n) = r.not_at_depth {
+            out.push(format!(
+                "  exact type procedure: no formula of nesting depth ≤ {n} defines the language"
+            ));
+        }
+    }
+    if let Some(n) = &d.note {
+        out.push(format!("  note: {n}"));
+    }
+    out
+}
+
+fn json_decision(d: &Decision) -> serde_json::Value {
+    serde_json::json!({
+        "member": d.member,
+        "basis": d.basis,
+        "hypothesis": d.hypothesis,
+        "certificate": {"formula": d.formula, "refutation": d.refutation},
+        "note": d.note,
+    })
+}
+
+pub(crate) fn classify_cmd(a: ClassifyArgs) -> Result<i32, Report> {
+    let (dfa, name, given) = language(&a.src)?;
+    let c: Classification = classify(&dfa, &limits(&a.src), given.as_ref().map(|(f, r)| (f, *r)));
+    if a.json {
+        let mut local = json_decision(&c.local);
+        local["window"] = serde_json::json!(c.local.member.filter(|&m| m).map(|_| 1));
+        local["depth"] = serde_json::json!(c.local_depth);
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "language": name,
+                "dfa_states": c.dfa_states,
+                "monoid_size": c.monoid_size,
+                "global": json_decision(&c.global),
+                "local": local,
+                "hybrid": json_decision(&c.hybrid),
+                "hard": json_decision(&c.hard),
+                "regular": json_decision(&c.regular),
+            }))
+            .unwrap_or_default()
+        );
+        return Ok(0);
+    }
+    if a.latex {
+        outln!("% {name}");
+        outln!("\\begin{{tabular}}{{lll}}");
+        outln!("fragment & architecture & member \\\\ \\hline");
+        for (_, frag, d) in c.rows() {
+            outln!(
+                "${}$ & {} & {} \\\\",
+                frag.name().replace("Y^{<=", "Y^{\\leq "),
+                frag.architecture().replace('&', "\\&"),
+                verdict(d).replace('*', "$^*$")
+            );
+        }
+        outln!("regular & — & yes \\\\");
+        outln!("\\end{{tabular}}");
+        return Ok(0);
+    }
+    outln!("language: {name}");
+    outln!(
+        "minimal DFA: {} states; syntactic monoid: {}",
+        c.dfa_states,
+        c.monoid_size
+            .map_or("beyond the limit".to_string(), |m| format!("{m} elements"))
+    );
+    outln!("");
+    let mut rows = vec![[
+        "fragment".to_string(),
+        "architecture".into(),
+        "member".into(),
+        "certificate".into(),
+    ]];
+    for (_, frag, d) in c.rows() {
+        rows.push([
+            frag.name(),
+            frag.architecture()
+                .split(" (")
+                .next()
+                .unwrap_or("")
+                .to_string(),
+            verdict(d).into(),
+            brief(d),
+        ]);
+    }
+    rows.push([
+        "regular".into(),
+        "—".into(),
+        "yes".into(),
+        c.regular.basis.clone(),
+    ]);
+    let w: Vec<usize> = (0..3)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for r in &rows {
+        let pad = |i: usize| format!("{}{}", r[i], " ".repeat(w[i] - r[i].chars().count()));
+        outln!("{}  {}  {}  {}", pad(0), pad(1), pad(2), r[3]);
+    }
+    let window = match (c.local.member, c.local_depth) {
+        (Some(true), Some(d)) => {
+            format!("1 (local attention with window 1 and {d} layer(s) of nesting suffices)")
+        }
+        _ => "none: no local-only model recognizes it".to_string(),
+    };
+    outln!("smallest window for local attention: {window}");
+    outln!("(* rests on the LR ⇔ LTL[P, Y] working hypothesis, SEMANTICS.md §3)");
+    outln!("");
+    for (key, _, d) in c.rows() {
+        for line in details(key, d) {
+            outln!("{line}");
+        }
+    }
+    Ok(0)
+}
+
+pub(crate) fn separate_cmd(a: SeparateArgs) -> Result<i32, Report> {
+    let (dfa, name, given) = language(&a.src)?;
+    let c = classify(&dfa, &limits(&a.src), given.as_ref().map(|(f, r)| (f, *r)));
+    let (frag, d) = match a.from.as_str() {
+        "global" => (crate::compile::Fragment::Global, &c.global),
+        "local" => (crate::compile::Fragment::Local(1), &c.local),
+        "hybrid" => (crate::compile::Fragment::Hybrid(1), &c.hybrid),
+        "hard" => (crate::compile::Fragment::Hard, &c.hard),
+        other => {
+            return Err(miette!(
+                help = "use global, local, hybrid or hard",
+                "unknown class `{other}`"
+            ))
+        }
+    };
+    outln!("language: {name}");
+    match d.member {
+        Some(false) => outln!(
+            "separated: the language is not in {} ({})",
+            frag.name(),
+            frag.architecture()
+        ),
+        Some(true) => outln!(
+            "not separated: the language is in {} ({})",
+            frag.name(),
+            frag.architecture()
+        ),
+        None => outln!("undecided for {}", frag.name()),
+    }
+    for line in details(&a.from, d) {
+        outln!("{line}");
+    }
+    Ok(match d.member {
+        Some(false) => 0,
+        Some(true) => 1,
+        None => 2,
+    })
+}

@@ -1,0 +1,870 @@
+//! Which architectures can recognize a language: fragment decisions with certificates
+//! (SEMANTICS.md §3, §5).
+//!
+//! Every decision names its basis. "Yes" comes with a formula of the fragment that the
+//! equivalence checker has re-checked against the language; "no" comes with the violated
+//! identity instantiated by concrete words, and (for the unary fragments) a family of
+//! word pairs, one in the language and one not, whose depth-n types agree for every n
+//! up to a stated bound — so no formula of that depth tells them apart.
+
+pub mod types;
+
+use crate::algebra::Monoid;
+use crate::automata::{compare, formula_dfa, Budget, Dfa, Question};
+use crate::compile::Fragment;
+use crate::logic::{print, Acceptance, Arena, Node, NodeId, Syntax};
+use types::{expressible, Expressible, TypeKey, TypeOps, Types};
+
+/// Limits of the classifier.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest syntactic monoid enumerated.
+    pub monoid: usize,
+    /// Largest type-automaton product explored.
+    pub type_states: usize,
+    /// Depth bound for type searches and family verification.
+    pub depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            monoid: 200_000,
+            type_states: 200_000,
+            depth: 3,
+        }
+    }
+}
+
+/// A formula of the fragment, equivalent to the language.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FormulaCert {
+    /// ASCII syntax.
+    pub formula: String,
+    /// Temporal nesting depth.
+    pub depth: u32,
+    /// How it was built.
+    pub construction: String,
+    /// The equivalence checker's verdict against the language (always true when shown).
+    pub verified_equivalent: bool,
+}
+
+/// One verified word pair: at depth `n`, `member` ∈ L and `non_member` ∉ L have the same type.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TypePair {
+    /// Nesting depth.
+    pub n: usize,
+    /// A word in L.
+    pub member: Vec<String>,
+    /// A word not in L.
+    pub non_member: Vec<String>,
+}
+
+/// Why L is outside a fragment.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NonMemberCert {
+    /// The identity that fails.
+    pub identity: String,
+    /// The elements it fails on, as words.
+    pub witnesses: Vec<(String, Vec<String>)>,
+    /// The family uₙ / vₙ and how it is built.
+    pub family: Option<String>,
+    /// Word pairs whose depth-n types agree, checked for n = 1..=bound.
+    pub pairs: Vec<TypePair>,
+    /// Depths for which no formula exists, proven by the exact type procedure.
+    pub not_at_depth: Option<usize>,
+}
+
+/// A member / non-member verdict with its basis and certificate.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Decision {
+    /// `None`: undecided (the output says why in `basis`).
+    pub member: Option<bool>,
+    /// Theorem or procedure.
+    pub basis: String,
+    /// Whether the characterization used is a hypothesis.
+    pub hypothesis: bool,
+    /// For "yes".
+    pub formula: Option<FormulaCert>,
+    /// For "no".
+    pub refutation: Option<NonMemberCert>,
+    /// Notes (what was not done and why).
+    pub note: Option<String>,
+}
+
+/// The full table for one language.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Classification {
+    /// Global soft attention: LTL[P].
+    pub global: Decision,
+    /// 1-local soft attention: LTL[Y].
+    pub local: Decision,
+    /// Depth of Y-nesting a local formula needs (when local).
+    pub local_depth: Option<usize>,
+    /// Hybrid: LTL[P, Y].
+    pub hybrid: Decision,
+    /// Unique hard attention: LTL[Y, S] (star-free).
+    pub hard: Decision,
+    /// Regular (always).
+    pub regular: Decision,
+    /// Elements of the syntactic monoid (None if it was too large).
+    pub monoid_size: Option<usize>,
+    /// States of the minimal DFA.
+    pub dfa_states: usize,
+}
+
+fn show(dfa: &Dfa, w: &[u32]) -> Vec<String> {
+    w.iter().map(|&l| dfa.alphabet.show(l)).collect()
+}
+
+/// Shortest words to every state (BFS, letters in order).
+fn access_words(dfa: &Dfa) -> Vec<Vec<u32>> {
+    let mut words: Vec<Option<Vec<u32>>> = vec![None; dfa.states];
+    words[0] = Some(vec![]);
+    let mut queue = vec![0u32];
+    let mut head = 0;
+    while head < queue.len() {
+        let q = queue[head];
+        head += 1;
+        for a in 0..dfa.letters() as u32 {
+            let t = dfa.next(q, a);
+            if words[t as usize].is_none() {
+                let mut w = words[q as usize].clone().unwrap_or_default();
+                w.push(a);
+                words[t as usize] = Some(w);
+                queue.push(t);
+            }
+        }
+    }
+    words.into_iter().map(|w| w.unwrap_or_default()).collect()
+}
+
+/// A shortest non-empty word leading from `from` to `to`.
+fn path(dfa: &Dfa, from: u32, to: u32) -> Option<Vec<u32>> {
+    // parent[q] = (previous state, letter) on a shortest non-empty path from `from`.
+    let mut parent: Vec<Option<(u32, u32)>> = vec![None; dfa.states];
+    let mut queue = vec![from];
+    let mut head = 0;
+    while head < queue.len() {
+        let q = queue[head];
+        head += 1;
+        for a in 0..dfa.letters() as u32 {
+            let t = dfa.next(q, a);
+            if t == to {
+                let mut w = vec![a];
+                let mut c = q;
+                while c != from {
+                    let (p, l) = parent[c as usize]?;
+                    w.push(l);
+                    c = p;
+                }
+                w.reverse();
+                return Some(w);
+            }
+            if t != from && parent[t as usize].is_none() {
+                parent[t as usize] = Some((q, a));
+                queue.push(t);
+            }
+        }
+    }
+    None
+}
+
+/// A shortest word z with δ(p, z) and δ(q, z) of different acceptance.
+fn distinguish(dfa: &Dfa, p: u32, q: u32) -> Option<Vec<u32>> {
+    let mut seen = rustc_hash::FxHashMap::default();
+    let mut pairs: Vec<(u32, u32, u32, u32)> = vec![(p, q, u32::MAX, 0)];
+    seen.insert((p, q), 0u32);
+    let mut head = 0;
+    while head < pairs.len() {
+        let (x, y, _, _) = pairs[head];
+        if dfa.accepting[x as usize] != dfa.accepting[y as usize] {
+            let mut w = Vec::new();
+            let mut i = head;
+            while pairs[i].2 != u32::MAX {
+                w.push(pairs[i].3);
+                i = pairs[i].2 as usize;
+            }
+            w.reverse();
+            return Some(w);
+        }
+        for a in 0..dfa.letters() as u32 {
+            let n = (dfa.next(x, a), dfa.next(y, a));
+            if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(n) {
+                slot.insert(pairs.len() as u32);
+                pairs.push((n.0, n.1, head as u32, a));
+            }
+        }
+        head += 1;
+    }
+    None
+}
+
+fn rep(w: &[u32], times: usize) -> Vec<u32> {
+    w.iter().copied().cycle().take(w.len() * times).collect()
+}
+
+/// Finds, for each n in 1..=bound, a repetition count making `family(N)` = (x, y) type-equal
+/// at depth n, and orders each pair as (member, non-member).
+fn verify_family(
+    dfa: &Dfa,
+    ops: TypeOps,
+    bound: usize,
+    family: impl Fn(usize) -> (Vec<u32>, Vec<u32>),
+) -> Vec<TypePair> {
+    let mut out = Vec::new();
+    let mut types = Types::default();
+    for n in 1..=bound {
+        for reps in 1..=(4 * n + 8) {
+            let (x, y) = family(reps);
+            if x.len() + y.len() > 4000 {
+                break;
+            }
+            if types.eos_type(ops, &x, dfa.letters(), n)
+                == types.eos_type(ops, &y, dfa.letters(), n)
+            {
+                let (m, nm) = if dfa.accepts(&x) { (x, y) } else { (y, x) };
+                out.push(TypePair {
+                    n,
+                    member: show(dfa, &m),
+                    non_member: show(dfa, &nm),
+                });
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn verified(arena: &Arena, phi: NodeId, dfa: &Dfa) -> bool {
+    let budget = Budget::default();
+    match formula_dfa(arena, phi, &dfa.alphabet, Acceptance::Eos, &budget) {
+        Ok(d) => {
+            matches!(compare(&d, dfa, Question::Equivalent, &budget), Ok(a) if a.counterexample.is_none())
+        }
+        Err(_) => false,
+    }
+}
+
+fn letter_atom(arena: &mut Arena, dfa: &Dfa, l: u32) -> NodeId {
+    arena.atom(&dfa.alphabet.show(l))
+}
+
+/// LTL[P] formula of a partially ordered DFA: In_q holds where the run is in q before
+/// the current position; the run enters each state at most once.
+fn po_formula(dfa: &Dfa, arena: &mut Arena) -> NodeId {
+    let n = dfa.states;
+    let k = dfa.letters() as u32;
+    // Topological order: states in order of first reach along the DAG (ignoring self-loops).
+    let mut indeg = vec![0usize; n];
+    for q in 0..n as u32 {
+        for a in 0..k {
+            let t = dfa.next(q, a);
+            if t != q {
+                indeg[t as usize] += 1;
+            }
+        }
+    }
+    let mut order = Vec::new();
+    let mut ready: Vec<u32> = (0..n as u32).filter(|&q| indeg[q as usize] == 0).collect();
+    while let Some(q) = ready.pop() {
+        order.push(q);
+        for a in 0..k {
+            let t = dfa.next(q, a);
+            if t != q {
+                indeg[t as usize] -= 1;
+                if indeg[t as usize] == 0 {
+                    ready.push(t);
+                }
+            }
+        }
+    }
+    let mut b = crate::compile::Builder(arena);
+    let mut in_q: Vec<Option<NodeId>> = vec![None; n];
+    for &q in &order {
+        // Letters that leave q.
+        let mut leave = b.konst(false);
+        for a in 0..k {
+            if dfa.next(q, a) != q {
+                let at = letter_atom(b.0, dfa, a);
+                leave = b.or(leave, at);
+            }
+        }
+        let f = if q == 0 {
+            let p = b.un(Node::StrictOnce, leave);
+            b.not(p)
+        } else {
+            let mut enter = b.konst(false);
+            for p in 0..n as u32 {
+                if p == q {
+                    continue;
+                }
+                for a in 0..k {
+                    if dfa.next(p, a) == q {
+                        if let Some(ip) = in_q[p as usize] {
+                            let at = letter_atom(b.0, dfa, a);
+                            let e = b.and(at, ip);
+                            enter = b.or(enter, e);
+                        }
+                    }
+                }
+            }
+            let entered = b.un(Node::StrictOnce, enter);
+            let left_after = {
+                let pe = b.un(Node::StrictOnce, enter);
+                let x = b.and(leave, pe);
+                b.un(Node::StrictOnce, x)
+            };
+            let stayed = b.not(left_after);
+            b.and(entered, stayed)
+        };
+        in_q[q as usize] = Some(f);
+    }
+    let mut acc = b.konst(false);
+    for (q, f) in in_q.iter().enumerate() {
+        if let (true, Some(f)) = (dfa.accepting[q], f) {
+            acc = b.or(acc, *f);
+        }
+    }
+    acc
+}
+
+/// The characteristic formulas of depth-n types, and the language as the disjunction of
+/// the accepted end-marker types.
+fn type_formula(
+    dfa: &Dfa,
+    ops: TypeOps,
+    keys: &[Vec<TypeKey>],
+    accepted: &[u32],
+    n: usize,
+    arena: &mut Arena,
+) -> NodeId {
+    let mut b = crate::compile::Builder(arena);
+    let letters = dfa.letters() as u32;
+    let mut chi: Vec<Vec<NodeId>> = Vec::new();
+    for (m, level) in keys.iter().enumerate().take(n + 1) {
+        let mut row = Vec::with_capacity(level.len());
+        for (letter, pset, yset) in level {
+            let mut f = if *letter == letters {
+                b.0.add(Node::Eos)
+            } else {
+                letter_atom(b.0, dfa, *letter)
+            };
+            if m > 0 {
+                for (u, &cu) in chi[m - 1].iter().enumerate() {
+                    let u = u as u32;
+                    if ops.p {
+                        let p = b.un(Node::StrictOnce, cu);
+                        let lit = if pset.binary_search(&u).is_ok() {
+                            p
+                        } else {
+                            b.not(p)
+                        };
+                        f = b.and(f, lit);
+                    }
+                    if ops.window > 0 {
+                        let y = b.0.add(Node::YesterdayWithin(ops.window, cu));
+                        let lit = if yset.binary_search(&u).is_ok() {
+                            y
+                        } else {
+                            b.not(y)
+                        };
+                        f = b.and(f, lit);
+                    }
+                }
+            }
+            row.push(f);
+        }
+        chi.push(row);
+    }
+    let mut out = b.konst(false);
+    for &t in accepted {
+        out = b.or(out, chi[n][t as usize]);
+    }
+    out
+}
+
+/// Searches depths 0..=max for a formula over `ops`; returns it verified, or the deepest
+/// depth at which the type procedure proved that none exists.
+fn type_search(
+    dfa: &Dfa,
+    ops: TypeOps,
+    limits: &Limits,
+) -> (
+    Option<FormulaCert>,
+    Option<usize>,
+    Option<types::TypeConflict>,
+) {
+    let mut not_at = None;
+    let mut conflict = None;
+    for n in 0..=limits.depth {
+        match expressible(dfa, ops, n, limits.type_states) {
+            Expressible::Yes { accepted, keys, .. } => {
+                let total: usize = keys.iter().take(n + 1).map(Vec::len).sum();
+                if total > 400 {
+                    return (None, not_at, conflict);
+                }
+                let mut arena = Arena::new();
+                let phi = type_formula(dfa, ops, &keys, &accepted, n, &mut arena);
+                let ok = verified(&arena, phi, dfa);
+                return (
+                    Some(FormulaCert {
+                        formula: print(&arena, phi, Syntax::Ascii),
+                        depth: arena.temporal_depth(phi),
+                        construction: format!("characteristic formulas of the depth-{n} types"),
+                        verified_equivalent: ok,
+                    })
+                    .filter(|c| c.verified_equivalent),
+                    not_at,
+                    conflict,
+                );
+            }
+            Expressible::No(c) => {
+                not_at = Some(n);
+                conflict = Some(c);
+            }
+            Expressible::Unknown { .. } => break,
+        }
+    }
+    (None, not_at, conflict)
+}
+
+fn undecided(why: &str) -> Decision {
+    Decision {
+        member: None,
+        basis: why.into(),
+        hypothesis: false,
+        formula: None,
+        refutation: None,
+        note: None,
+    }
+}
+
+/// Operators allowed in each fragment's formulas (Booleans, atoms, `start` and `eos` in all).
+fn fits(arena: &Arena, phi: NodeId, key: &str) -> bool {
+    use crate::logic::Op;
+    let global = [Op::StrictOnce, Op::Once, Op::Historically];
+    let local = [Op::Yesterday, Op::WeakYesterday, Op::YesterdayWithin];
+    arena
+        .ops(phi)
+        .iter()
+        .filter(|o| o.is_temporal())
+        .all(|o| match key {
+            "global" => global.contains(&o),
+            "local" => local.contains(&o),
+            "hybrid" => global.contains(&o) || local.contains(&o),
+            _ => true,
+        })
+}
+
+/// The input formula as a certificate for fragment `key`, when its operators fit and it
+/// defines the language under end-marker acceptance.
+fn given_cert(given: Option<(&Arena, NodeId)>, dfa: &Dfa, key: &str) -> Option<FormulaCert> {
+    let (arena, phi) = given?;
+    if !fits(arena, phi, key) || !verified(arena, phi, dfa) {
+        return None;
+    }
+    Some(FormulaCert {
+        formula: print(arena, phi, Syntax::Ascii),
+        depth: arena.temporal_depth(phi),
+        construction: "the input formula itself: all its operators belong to the fragment".into(),
+        verified_equivalent: true,
+    })
+}
+
+/// Classifies L(dfa) (a minimal DFA; acceptance as it says, the end-marker convention).
+/// `given` is a formula known to define the language (the input), used as a certificate
+/// where its operators fit a fragment.
+pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> Classification {
+    let monoid = Monoid::of(dfa, limits.monoid);
+    let access = access_words(dfa);
+    let n = dfa.states;
+
+    // ---- global: LTL[P] ⇔ partially ordered minimal DFA (Li & Cotterell 2025).
+    let cycle = (0..n as u32).find_map(|p| {
+        (0..dfa.letters() as u32).find_map(|a| {
+            let q = dfa.next(p, a);
+            (q != p)
+                .then(|| path(dfa, q, p).map(|back| (p, q, vec![a], back)))
+                .flatten()
+        })
+    });
+    let global = match &cycle {
+        None => {
+            let mut arena = Arena::new();
+            let phi = po_formula(dfa, &mut arena);
+            let ok = verified(&arena, phi, dfa);
+            let built = FormulaCert {
+                formula: print(&arena, phi, Syntax::Ascii),
+                depth: arena.temporal_depth(phi),
+                construction: "run of the partially ordered DFA: the run is in q iff it entered q and has not read a letter leaving q since".into(),
+                verified_equivalent: ok,
+            };
+            Decision {
+                member: Some(true),
+                basis: "the minimal DFA is partially ordered (every cycle is a self-loop), so the syntactic monoid is R-trivial: LTL[P] (Li & Cotterell 2025)".into(),
+                hypothesis: false,
+                formula: given_cert(given, dfa, "global").or(Some(built).filter(|c| c.verified_equivalent)),
+                refutation: None,
+                note: None,
+            }
+        }
+        Some((p, q, u, v)) => {
+            let (p, q) = (*p, *q);
+            let s = access[p as usize].clone();
+            let z = distinguish(dfa, p, q).unwrap_or_default();
+            let fam = |reps: usize| {
+                let uv: Vec<u32> = u.iter().chain(v.iter()).copied().collect();
+                let mut x = s.clone();
+                x.extend(rep(&uv, reps));
+                let mut y = x.clone();
+                x.extend(&z);
+                y.extend(u.iter().chain(z.iter()));
+                (x, y)
+            };
+            let pairs = verify_family(dfa, TypeOps::GLOBAL, limits.depth, fam);
+            Decision {
+                member: Some(false),
+                basis: "the minimal DFA has a cycle through two states, so the syntactic monoid is not R-trivial: not LTL[P] (Li & Cotterell 2025)".into(),
+                hypothesis: false,
+                formula: None,
+                refutation: Some(NonMemberCert {
+                    identity: "(xy)^ω x = (xy)^ω (R-trivial)".into(),
+                    witnesses: vec![("x".into(), show(dfa, u)), ("y".into(), show(dfa, v)), ("prefix".into(), show(dfa, &s)), ("suffix".into(), show(dfa, &z))],
+                    family: Some(format!(
+                        "uₙ, vₙ = prefix (xy)^N suffix and prefix (xy)^N x suffix: states {p} and {q} of the minimal DFA are on one cycle and the suffix tells them apart"
+                    )),
+                    pairs,
+                    not_at_depth: None,
+                }),
+                note: None,
+            }
+        }
+    };
+
+    // ---- local: LTL[Y] ⇔ definite; depth from the pair graph.
+    let pair_depth = definite_depth(dfa);
+    let local = match (&pair_depth, &monoid) {
+        (Ok(d), _) => {
+            let cert = given_cert(given, dfa, "local").or_else(|| {
+                type_search(
+                    dfa,
+                    TypeOps::LOCAL1,
+                    &Limits {
+                        depth: (*d).max(limits.depth),
+                        ..*limits
+                    },
+                )
+                .0
+            });
+            Decision {
+                member: Some(true),
+                basis: format!("definite: every pair of states merges under every word of length {d} (no cycle in the pair graph); s·e = e in the syntactic semigroup"),
+                hypothesis: false,
+                note: cert.is_none().then(|| format!("member; no formula printed: the depth-{d} type formula is beyond the size limit")),
+                formula: cert,
+                refutation: None,
+            }
+        }
+        (Err((p, q, x)), _) => {
+            let (p, q) = (*p, *q);
+            let z = distinguish(dfa, p, q).unwrap_or_default();
+            let (sp, sq) = (access[p as usize].clone(), access[q as usize].clone());
+            let fam = |reps: usize| {
+                let mut a = sp.clone();
+                a.extend(rep(x, reps));
+                a.extend(&z);
+                let mut b = sq.clone();
+                b.extend(rep(x, reps));
+                b.extend(&z);
+                (a, b)
+            };
+            let pairs = verify_family(dfa, TypeOps::LOCAL1, limits.depth, fam);
+            let witnesses = match monoid.as_ref().and_then(|m| {
+                m.definite_violation()
+                    .map(|(s, e)| (m.semigroup_word(s), m.semigroup_word(e)))
+            }) {
+                Some((s, e)) => vec![("s".into(), show(dfa, &s)), ("e".into(), show(dfa, &e))],
+                None => vec![],
+            };
+            Decision {
+                member: Some(false),
+                basis: "not definite: the pair graph of the minimal DFA has a cycle, so s·e ≠ e for some s and idempotent e: not LTL[Y]".into(),
+                hypothesis: false,
+                formula: None,
+                refutation: Some(NonMemberCert {
+                    identity: "s·e = e for every s and idempotent e (definite)".into(),
+                    witnesses,
+                    family: Some(format!(
+                        "uₙ, vₙ = w_p x^N z and w_q x^N z: the word x = `{}` loops on both states {p} and {q}, which z tells apart",
+                        show(dfa, x).join(" ")
+                    )),
+                    pairs,
+                    not_at_depth: None,
+                }),
+                note: None,
+            }
+        }
+    };
+    let local_depth = pair_depth.as_ref().ok().copied();
+
+    // ---- hybrid: LTL[P, Y] ⇔ LR (working hypothesis, SEMANTICS.md §3).
+    let hybrid = match &monoid {
+        None => undecided("not decided: the syntactic monoid is larger than the limit"),
+        Some(m) => match m.lr_violation() {
+            None => {
+                let reuse = given_cert(given, dfa, "hybrid")
+                    .or_else(|| {
+                        global
+                            .formula
+                            .clone()
+                            .filter(|_| global.member == Some(true))
+                    })
+                    .or_else(|| local.formula.clone().filter(|_| local.member == Some(true)));
+                let (cert, _, _) = if reuse.is_some() {
+                    (reuse, None, None)
+                } else {
+                    type_search(dfa, TypeOps::HYBRID1, limits)
+                };
+                Decision {
+                    member: Some(true),
+                    basis: if cert.is_some() {
+                        "every eSe (e idempotent) is R-trivial (LR), and a formula of LTL[P, Y] proves membership".into()
+                    } else {
+                        "every eSe (e idempotent) is R-trivial (LR)".into()
+                    },
+                    // A verified formula proves membership whatever becomes of the hypothesis.
+                    hypothesis: cert.is_none(),
+                    note: cert.is_none().then(|| {
+                        format!("no formula found up to depth {} within the limits; the verdict rests on the LR hypothesis alone", limits.depth)
+                    }),
+                    formula: cert,
+                    refutation: None,
+                }
+            }
+            Some((e, sx, sy)) => {
+                let w = |t: u32| m.semigroup_word(t);
+                let (x, y) = (m.mul(m.mul(e, sx), e), m.mul(m.mul(e, sy), e));
+                let omega = m.omega(m.mul(x, y));
+                // A context that tells (xy)^ω x from (xy)^ω apart.
+                let ctx = (0..n as u32).find_map(|q| {
+                    let (a, b) = (m.map(m.mul(omega, x))[q as usize], m.map(omega)[q as usize]);
+                    (a != b)
+                        .then(|| distinguish(dfa, a, b).map(|z| (access[q as usize].clone(), z)))
+                        .flatten()
+                });
+                let (pre, z) = ctx.unwrap_or_default();
+                let k = m.omega_exponent(m.mul(x, y));
+                let (we, ws, wt) = (w(e), w(sx), w(sy));
+                // With E = e^N: x = E s E and y = E t E; both words end in the long block E,
+                // so the operators that look back a bounded distance see the same letters.
+                let fam = |reps: usize| {
+                    let big_e = rep(&we, reps);
+                    let xw: Vec<u32> = big_e.iter().chain(&ws).chain(&big_e).copied().collect();
+                    let yw: Vec<u32> = big_e.iter().chain(&wt).chain(&big_e).copied().collect();
+                    let xy: Vec<u32> = xw.iter().chain(&yw).copied().collect();
+                    let mut a = pre.clone();
+                    a.extend(rep(&xy, k * reps));
+                    let mut b = a.clone();
+                    a.extend(&z);
+                    b.extend(xw.iter().chain(z.iter()));
+                    (a, b)
+                };
+                let wx = ws.clone();
+                let wo: Vec<u32> = rep(
+                    &[
+                        we.clone(),
+                        ws.clone(),
+                        we.clone(),
+                        we.clone(),
+                        wt.clone(),
+                        we.clone(),
+                    ]
+                    .concat(),
+                    k,
+                );
+                let pairs = verify_family(dfa, TypeOps::HYBRID1, limits.depth, fam);
+                let (_, not_at, _) = type_search(dfa, TypeOps::HYBRID1, limits);
+                Decision {
+                    member: Some(false),
+                    basis: "some eSe is not R-trivial (not LR)".into(),
+                    hypothesis: true,
+                    formula: None,
+                    refutation: Some(NonMemberCert {
+                        identity: "(xy)^ω x = (xy)^ω for x, y in eSe (LR)".into(),
+                        witnesses: vec![
+                            ("e".into(), show(dfa, &we)),
+                            ("x = e s e with s".into(), show(dfa, &wx)),
+                            ("y = e t e with t".into(), show(dfa, &wt)),
+                            ("(xy)^ω".into(), show(dfa, &wo)),
+                            ("prefix".into(), show(dfa, &pre)),
+                            ("suffix".into(), show(dfa, &z)),
+                        ],
+                        family: Some("with E = e^N, X = E s E, Y = E t E: uₙ, vₙ = prefix (XY)^{kN} suffix and prefix (XY)^{kN} X suffix (k: (xy)^k is idempotent)".into()),
+                        pairs,
+                        not_at_depth: not_at,
+                    }),
+                    note: Some("LR ⇔ LTL[P, Y] is a working hypothesis; the type pairs and the exact depth bound are proofs for the depths they state".into()),
+                }
+            }
+        },
+    };
+
+    // ---- hard: LTL[Y, S] ⇔ aperiodic (Schützenberger, McNaughton–Papert, Kamp).
+    let hard = match &monoid {
+        None => undecided("not decided: the syntactic monoid is larger than the limit"),
+        Some(m) => match m.aperiodic_violation() {
+            None => {
+                let cert = given_cert(given, dfa, "hard").or_else(|| {
+                    hybrid
+                        .formula
+                        .clone()
+                        .filter(|_| hybrid.member == Some(true))
+                });
+                Decision {
+                    member: Some(true),
+                    basis: format!("the {}-element syntactic monoid is aperiodic (x^ω = x^ω x): star-free, so LTL[Y, S] (Schützenberger, Kamp)", m.len()),
+                    hypothesis: false,
+                    note: cert.is_none().then(|| "member; no formula is constructed for star-free languages outside LTL[P, Y] (no Krohn–Rhodes/Kamp translation yet)".to_string()),
+                    formula: cert,
+                    refutation: None,
+                }
+            }
+            Some(x) => {
+                let w = |t: u32| m.semigroup_word(t);
+                let omega = m.omega(x);
+                let ctx = (0..n as u32).find_map(|q| {
+                    let (a, b) = (m.map(m.mul(omega, x))[q as usize], m.map(omega)[q as usize]);
+                    (a != b)
+                        .then(|| distinguish(dfa, a, b).map(|z| (access[q as usize].clone(), z)))
+                        .flatten()
+                });
+                let (pre, z) = ctx.unwrap_or_default();
+                let wo = rep(&w(x), m.omega_exponent(x));
+                let mut u = pre.clone();
+                u.extend(&wo);
+                u.extend(&z);
+                let mut v = pre.clone();
+                v.extend(&wo);
+                v.extend(w(x));
+                v.extend(&z);
+                let (mem, non) = if dfa.accepts(&u) { (u, v) } else { (v, u) };
+                Decision {
+                    member: Some(false),
+                    basis: "the syntactic monoid has a non-trivial group (x^ω ≠ x^ω x): not star-free, so no hard-attention (or soft) model recognizes it".into(),
+                    hypothesis: false,
+                    formula: None,
+                    refutation: Some(NonMemberCert {
+                        identity: "x^ω = x^ω x (aperiodic)".into(),
+                        witnesses: vec![("x".into(), show(dfa, &w(x))), ("x^ω".into(), show(dfa, &wo)), ("in L".into(), show(dfa, &mem)), ("not in L".into(), show(dfa, &non))],
+                        family: None,
+                        pairs: vec![],
+                        not_at_depth: None,
+                    }),
+                    note: Some("depth-n types are defined for unary operator sets only; the identity with its words is the certificate".into()),
+                }
+            }
+        },
+    };
+
+    let regular = Decision {
+        member: Some(true),
+        basis: format!("a {}-state minimal DFA recognizes it", dfa.states),
+        hypothesis: false,
+        formula: None,
+        refutation: None,
+        note: None,
+    };
+    Classification {
+        global,
+        local,
+        local_depth,
+        hybrid,
+        hard,
+        regular,
+        monoid_size: monoid.map(|m| m.len()),
+        dfa_states: dfa.states,
+    }
+}
+
+/// Definite depth: the smallest d such that all states merge under every word of length d,
+/// or a pair (p, q) and a word x looping on both (a cycle of the ordered pair graph).
+pub fn definite_depth(dfa: &Dfa) -> Result<usize, (u32, u32, Vec<u32>)> {
+    let n = dfa.states;
+    let k = dfa.letters() as u32;
+    // Longest path in the graph of ordered distinct pairs, by DFS with colours.
+    let idx = |p: u32, q: u32| p as usize * n + q as usize;
+    let mut colour = vec![0u8; n * n];
+    let mut longest = vec![0usize; n * n];
+    for p0 in 0..n as u32 {
+        for q0 in 0..n as u32 {
+            if p0 == q0 || colour[idx(p0, q0)] != 0 {
+                continue;
+            }
+            // Iterative DFS: (pair, next letter, word so far).
+            let mut stack: Vec<(u32, u32, u32)> = vec![(p0, q0, 0)];
+            let mut word: Vec<u32> = Vec::new();
+            colour[idx(p0, q0)] = 1;
+            while let Some(&mut (p, q, ref mut a)) = stack.last_mut() {
+                if *a == k {
+                    colour[idx(p, q)] = 2;
+                    let l = longest[idx(p, q)];
+                    stack.pop();
+                    word.pop();
+                    if let Some(&(pp, pq, _)) = stack.last() {
+                        let e = &mut longest[idx(pp, pq)];
+                        *e = (*e).max(l + 1);
+                    }
+                    continue;
+                }
+                let letter = *a;
+                *a += 1;
+                let (np, nq) = (dfa.next(p, letter), dfa.next(q, letter));
+                if np == nq {
+                    let e = &mut longest[idx(p, q)];
+                    *e = (*e).max(1);
+                    continue;
+                }
+                match colour[idx(np, nq)] {
+                    0 => {
+                        colour[idx(np, nq)] = 1;
+                        word.push(letter);
+                        stack.push((np, nq, 0));
+                    }
+                    1 => {
+                        // A cycle: from (np, nq) back to itself along the stack.
+                        let pos = stack
+                            .iter()
+                            .position(|&(x, y, _)| (x, y) == (np, nq))
+                            .unwrap_or(0);
+                        let mut x: Vec<u32> = word[pos..].to_vec();
+                        x.push(letter);
+                        return Err((np, nq, x));
+                    }
+                    _ => {
+                        let l = longest[idx(np, nq)];
+                        let e = &mut longest[idx(p, q)];
+                        *e = (*e).max(l + 1);
+                    }
+                }
+            }
+        }
+    }
+    Ok(if n <= 1 {
+        0
+    } else {
+        longest.iter().copied().max().unwrap_or(0)
+    })
+}
+
+impl Classification {
+    /// The decisions in table order with their keys.
+    pub fn rows(&self) -> Vec<(&'static str, Fragment, &Decision)> {
+        vec![
+            ("global", Fragment::Global, &self.global),
+            ("local", Fragment::Local(1), &self.local),
+            ("hybrid", Fragment::Hybrid(1), &self.hybrid),
+            ("hard", Fragment::Hard, &self.hard),
+        ]
+    }
+}
