@@ -195,3 +195,78 @@ fn dfa_files_with_errors_say_where() {
         assert!(e.span.end <= text.len());
     }
 }
+
+#[test]
+fn greens_relations_nest_and_windows_are_searched() {
+    use ltlattn::algebra::Monoid;
+    use ltlattn::fragment::bounded_window;
+    let limits = Limits::default();
+    for text in [
+        "P (a & Y b)",
+        "Y Y a",
+        "b S< a",
+        "(start & eos) | (P (start & a) & !P (a & Y a) & !P (b & Y b) & Y b)",
+    ] {
+        let mut f = Arena::new();
+        let phi = parse(&mut f, text).unwrap();
+        let names: Vec<String> = f.atom_names(phi);
+        let dfa = formula_dfa(
+            &f,
+            phi,
+            &Alphabet::Tokens(names),
+            Acceptance::Eos,
+            &Budget::default(),
+        )
+        .unwrap();
+        let m = Monoid::of(&dfa, 10_000).unwrap();
+        let (r, l, j) = (m.r_classes(), m.l_classes(), m.j_classes());
+        for x in 0..m.len() {
+            for y in 0..m.len() {
+                if r[x] == r[y] || l[x] == l[y] {
+                    assert_eq!(j[x], j[y], "{text}: R or L implies J");
+                }
+            }
+        }
+    }
+    let of = |text: &str| {
+        let mut f = Arena::new();
+        let phi = parse(&mut f, text).unwrap();
+        let dfa = formula_dfa(
+            &f,
+            phi,
+            &Alphabet::Tokens(vec!["a".into(), "b".into()]),
+            Acceptance::Eos,
+            &Budget::default(),
+        )
+        .unwrap();
+        (f, phi, dfa)
+    };
+    // "An a among the last two letters" is 2-local; "the second-to-last letter is a" is
+    // 1-local but has no 2-local formula of depth ≤ 3, and the procedure proves that much.
+    let (f, phi, dfa) = of("Y<=2 a");
+    let d = bounded_window(&dfa, 2, false, &limits, Some((&f, phi)), false);
+    assert_eq!(d.member, Some(true));
+    let (_, _, dfa) = of("Y Y a");
+    let d = bounded_window(&dfa, 2, false, &limits, None, false);
+    assert_eq!(d.member, None);
+    let r = d.refutation.expect("a proof up to the depth searched");
+    assert_eq!(r.not_at_depth, Some(3));
+    let get = |k: &str| {
+        r.witnesses
+            .iter()
+            .find(|(n, _)| n == k)
+            .unwrap()
+            .1
+            .iter()
+            .map(|t| if t == "a" { 0 } else { 1 })
+            .collect::<Vec<u32>>()
+    };
+    let (u, v) = (get("in L"), get("not in L"));
+    assert!(dfa.accepts(&u) && !dfa.accepts(&v));
+    let mut t = Types::default();
+    let ops = TypeOps {
+        p: false,
+        window: 2,
+    };
+    assert_eq!(t.eos_type(ops, &u, 2, 3), t.eos_type(ops, &v, 2, 3));
+}

@@ -171,19 +171,24 @@ impl Monoid {
         }
     }
 
-    fn scc_classes(&self, left: bool) -> Vec<u32> {
+    /// Classes of the strongly connected components of the Cayley graph with right
+    /// edges (e → e·a), left edges (e → a·e), or both (J).
+    fn scc_classes(&self, right: bool, left: bool) -> Vec<u32> {
         let mut g: DiGraph<(), ()> = DiGraph::with_capacity(self.len(), self.len() * self.letters);
         let nodes: Vec<_> = (0..self.len()).map(|_| g.add_node(())).collect();
+        let letter_elems: Vec<u32> = (0..self.letters as u32)
+            .map(|a| self.of_word(&[a]))
+            .collect();
         for e in 0..self.len() as u32 {
             for a in 0..self.letters as u32 {
-                let t = if left {
-                    // a·e
-                    let letter = self.of_word(&[a]);
-                    self.mul(letter, e)
-                } else {
-                    self.right[e as usize * self.letters + a as usize]
-                };
-                g.add_edge(nodes[e as usize], nodes[t as usize], ());
+                if right {
+                    let t = self.right[e as usize * self.letters + a as usize];
+                    g.add_edge(nodes[e as usize], nodes[t as usize], ());
+                }
+                if left {
+                    let t = self.mul(letter_elems[a as usize], e);
+                    g.add_edge(nodes[e as usize], nodes[t as usize], ());
+                }
             }
         }
         let mut class = vec![0u32; self.len()];
@@ -197,12 +202,17 @@ impl Monoid {
 
     /// Green's R-classes: `r[e]` numbers the class of e (e R f iff eM = fM).
     pub fn r_classes(&self) -> Vec<u32> {
-        self.scc_classes(false)
+        self.scc_classes(true, false)
     }
 
     /// Green's L-classes: `l[e]` numbers the class of e (e L f iff Me = Mf).
     pub fn l_classes(&self) -> Vec<u32> {
-        self.scc_classes(true)
+        self.scc_classes(false, true)
+    }
+
+    /// Green's J-classes: `j[e]` numbers the class of e (e J f iff MeM = MfM).
+    pub fn j_classes(&self) -> Vec<u32> {
+        self.scc_classes(true, true)
     }
 
     /// Two distinct R-equivalent elements, or `None` when the monoid is R-trivial.

@@ -29,6 +29,9 @@ pub(crate) struct Source {
     /// Depth bound for type searches and for verifying word families.
     #[arg(long, default_value_t = 3, value_name = "N")]
     depth: usize,
+    /// Also search k-local LTL[Y^{<=k}] and k-hybrid LTL[P, Y^{<=k}] formulas (k ≥ 2).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..=64))]
+    window: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -136,7 +139,11 @@ fn brief(d: &Decision) -> String {
         return format!("formula (depth {}, re-checked): {shown}{more}", f.depth);
     }
     if let Some(r) = &d.refutation {
-        let mut s = format!("violates {}", r.identity);
+        let mut s = if r.identity.starts_with("none") {
+            "not found".to_string()
+        } else {
+            format!("violates {}", r.identity)
+        };
         if let Some(last) = r.pairs.last() {
             s.push_str(&format!("; types agree up to depth {}", last.n));
         }
@@ -206,11 +213,21 @@ fn json_decision(d: &Decision) -> serde_json::Value {
 
 pub(crate) fn classify_cmd(a: ClassifyArgs) -> Result<i32, Report> {
     let (dfa, name, given) = language(&a.src)?;
-    let c: Classification = classify(&dfa, &limits(&a.src), given.as_ref().map(|(f, r)| (f, *r)));
+    let g = given.as_ref().map(|(f, r)| (f, *r));
+    let mut c: Classification = classify(&dfa, &limits(&a.src), g);
+    if let Some(k) = a.src.window {
+        let lim = limits(&a.src);
+        let local =
+            crate::fragment::bounded_window(&dfa, k, false, &lim, g, c.local.member == Some(false));
+        let hybrid =
+            crate::fragment::bounded_window(&dfa, k, true, &lim, g, c.hybrid.member == Some(false));
+        c.windowed = Some((k, local, hybrid));
+    }
     if a.json {
         let mut local = json_decision(&c.local);
         local["window"] = serde_json::json!(c.local.member.filter(|&m| m).map(|_| 1));
         local["depth"] = serde_json::json!(c.local_depth);
+        let windowed = c.windowed.as_ref().map(|(k, l, h)| serde_json::json!({"k": k, "local": json_decision(l), "hybrid": json_decision(h)}));
         outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
@@ -222,6 +239,7 @@ pub(crate) fn classify_cmd(a: ClassifyArgs) -> Result<i32, Report> {
                 "hybrid": json_decision(&c.hybrid),
                 "hard": json_decision(&c.hard),
                 "regular": json_decision(&c.regular),
+                "windowed": windowed,
             }))
             .unwrap_or_default()
         );
@@ -269,6 +287,20 @@ pub(crate) fn classify_cmd(a: ClassifyArgs) -> Result<i32, Report> {
             brief(d),
         ]);
     }
+    if let Some((k, l, h)) = &c.windowed {
+        rows.push([
+            format!("LTL[Y^{{<={k}}}]"),
+            format!("{k}-local soft attention"),
+            verdict(l).into(),
+            brief(l),
+        ]);
+        rows.push([
+            format!("LTL[P, Y^{{<={k}}}]"),
+            format!("global + {k}-local"),
+            verdict(h).into(),
+            brief(h),
+        ]);
+    }
     rows.push([
         "regular".into(),
         "—".into(),
@@ -294,6 +326,13 @@ pub(crate) fn classify_cmd(a: ClassifyArgs) -> Result<i32, Report> {
     for (key, _, d) in c.rows() {
         for line in details(key, d) {
             outln!("{line}");
+        }
+    }
+    if let Some((k, l, h)) = &c.windowed {
+        for (key, d) in [(format!("{k}-local"), l), (format!("{k}-hybrid"), h)] {
+            for line in details(&key, d) {
+                outln!("{line}");
+            }
         }
     }
     Ok(0)

@@ -111,6 +111,8 @@ pub struct Classification {
     pub monoid_size: Option<usize>,
     /// States of the minimal DFA.
     pub dfa_states: usize,
+    /// With a window k ≥ 2: k-local LTL[Y^{≤k}] and k-hybrid LTL[P, Y^{≤k}] by bounded search.
+    pub windowed: Option<(u32, Decision, Decision)>,
 }
 
 fn show(dfa: &Dfa, w: &[u32]) -> Vec<String> {
@@ -784,6 +786,88 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
         regular,
         monoid_size: monoid.map(|m| m.len()),
         dfa_states: dfa.states,
+        windowed: None,
+    }
+}
+
+/// Bounded search for k-local (`p = false`) or k-hybrid (`p = true`) formulas, k ≥ 2: no
+/// algebraic test is known, so "yes" needs a formula (verified) and "no" is stated only up
+/// to the depth at which the exact type procedure proved it.
+pub fn bounded_window(
+    dfa: &Dfa,
+    k: u32,
+    p: bool,
+    limits: &Limits,
+    given: Option<(&Arena, NodeId)>,
+    outside_larger: bool,
+) -> Decision {
+    let name = if p {
+        format!("LTL[P, Y^{{<={k}}}]")
+    } else {
+        format!("LTL[Y^{{<={k}}}]")
+    };
+    // These fragments sit inside LTL[Y] and LTL[P, Y]: outside those, outside these.
+    if outside_larger {
+        return Decision {
+            member: Some(false),
+            basis: format!(
+                "{name} is contained in {}, which does not contain the language",
+                if p { "LTL[P, Y]" } else { "LTL[Y]" }
+            ),
+            hypothesis: p,
+            formula: None,
+            refutation: None,
+            note: Some("the larger fragment's row gives the certificate".into()),
+        };
+    }
+    let fits_window = given.filter(|(a, phi)| {
+        a.subformulas(*phi).iter().all(|&n| match a.node(n) {
+            Node::YesterdayWithin(w, _) => w == k,
+            Node::StrictOnce(_) | Node::Once(_) | Node::Historically(_) => p,
+            node => !node.is_temporal(),
+        })
+    });
+    if let Some(c) = given_cert(fits_window, dfa, if p { "hybrid" } else { "local" }) {
+        return Decision {
+            member: Some(true),
+            basis: "the input formula uses only this fragment's operators".into(),
+            hypothesis: false,
+            formula: Some(c),
+            refutation: None,
+            note: None,
+        };
+    }
+    let (cert, not_at, conflict) = type_search(dfa, TypeOps { p, window: k }, limits);
+    if let Some(c) = cert {
+        return Decision {
+            member: Some(true),
+            basis: "bounded search over depth-n types found a formula".into(),
+            hypothesis: false,
+            formula: Some(c),
+            refutation: None,
+            note: None,
+        };
+    }
+    Decision {
+        member: None,
+        basis: format!("bounded search (no algebraic test is known for {name})"),
+        hypothesis: false,
+        formula: None,
+        refutation: not_at.map(|n| NonMemberCert {
+            identity: "none (no algebraic characterization known)".into(),
+            witnesses: conflict
+                .map(|c| vec![("in L".to_string(), show(dfa, &c.member)), ("not in L".to_string(), show(dfa, &c.non_member))])
+                .unwrap_or_default(),
+            family: None,
+            pairs: vec![],
+            not_at_depth: Some(n),
+        }),
+        note: Some(match not_at {
+            Some(n) => format!(
+                "no formula of depth ≤ {n} (proven by the type procedure: the words above have equal depth-{n} types); deeper formulas were not searched"
+            ),
+            None => format!("no formula found up to depth {} within the limits", limits.depth),
+        }),
     }
 }
 
