@@ -8,6 +8,8 @@ pub mod algebra;
 pub mod automata;
 pub mod cli;
 pub mod compile;
+mod diag;
 pub mod fragment;
 pub mod logic;
 pub mod model;
+pub mod smt;

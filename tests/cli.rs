@@ -508,3 +508,55 @@ fn classify_and_separate_on_the_command_line() {
         stderr(&o)
     );
 }
+
+#[test]
+fn engines_on_the_command_line() {
+    let o = ltlattn(&[
+        "equiv",
+        "P (a & Y b)",
+        "Y P (a & Y b) | Y (a & Y b)",
+        "--engine",
+        "z3",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["engine"], "z3");
+    assert!(json["proof"]["method"].is_string());
+    let o = ltlattn(&["equiv", "P (a & Y b)", "P (a & Y a)", "--engine", "z3"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("`a a` (length 2)"), "{}", stdout(&o));
+    // Undecided within the depth bound: exit 2, never a verdict.
+    let o = ltlattn(&[
+        "equiv",
+        "Y Y Y a",
+        "Y Y Y b",
+        "--engine",
+        "z3",
+        "--max-depth",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("could not decide"), "{}", stderr(&o));
+    // Beyond the explicit engine's propositions, auto answers with z3 and says so.
+    let conj: Vec<String> = (0..30).map(|i| format!("O p{i}")).collect();
+    let conj = conj.join(" & ");
+    let dual: Vec<String> = (0..30).rev().map(|i| format!("H !p{i}")).collect();
+    let dual = format!("!({})", dual.join(" | "));
+    let o = ltlattn(&["equiv", &conj, &dual, "--props"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("z3 engine") && stdout(&o).contains("auto:"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ltlattn(&["equiv", &conj, &dual, "--props", "--engine", "explicit"]);
+    assert_eq!(o.status.code(), Some(2));
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/models/contains-ba.toml"
+    );
+    let o = ltlattn(&["check", model, "--spec", "O (a & Y b)", "--engine", "z3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("z3 engine"));
+}

@@ -5,11 +5,11 @@ use miette::{miette, LabeledSpan, NamedSource, Report};
 
 use super::check::{alphabet_for, BudgetOpts};
 use super::model::load_model;
-use super::{formula_arg, WordOpts};
+use super::{formula_arg, show, WordOpts};
 use crate::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Dfa};
 use crate::compile::compile;
 use crate::fragment::{classify, Classification, Decision, Limits};
-use crate::logic::{print, Syntax};
+use crate::logic::Syntax;
 
 #[derive(Args, Debug)]
 pub(crate) struct Source {
@@ -71,16 +71,16 @@ fn language(src: &Source) -> Result<Language, Report> {
         ));
     }
     if let Some(path) = &src.dfa {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| miette!("cannot read the DFA file `{path}`: {e}"))?;
+        let text = super::read_input(path, "DFA file")?;
         let dfa = parse_dfa(&text).map_err(|e| {
+            let (source, span) = crate::diag::excerpt(&text, e.span.clone());
             miette!(
-                labels = vec![LabeledSpan::at(e.span.clone(), "here")],
+                labels = vec![LabeledSpan::at(span, "here")],
                 help = "see grammar/dfa.md for the format",
                 "{}",
                 e.message
             )
-            .with_source_code(NamedSource::new(path, text.clone()))
+            .with_source_code(NamedSource::new(path, source))
         })?;
         return Ok((minimize(&dfa), format!("the DFA in {path}"), None));
     }
@@ -96,7 +96,7 @@ fn language(src: &Source) -> Result<Language, Report> {
             dfa,
             format!(
                 "the model {path}: {}",
-                print(&c.arena, c.accept, Syntax::Ascii)
+                show(&c.arena, c.accept, Syntax::Ascii)
             ),
             given,
         ));
@@ -106,7 +106,7 @@ fn language(src: &Source) -> Result<Language, Report> {
     let root = formula_arg(&mut arena, text, "formula")?;
     let sigma = alphabet_for(&arena, &[root], &src.opts)?;
     let dfa = formula_dfa(&arena, root, &sigma, src.opts.accept, &budget).map_err(Report::new)?;
-    let name = print(&arena, root, Syntax::Ascii);
+    let name = show(&arena, root, Syntax::Ascii);
     let given = (src.opts.accept == crate::logic::Acceptance::Eos).then_some((arena, root));
     Ok((dfa, name, given))
 }

@@ -2,7 +2,8 @@
 
 use miette::{miette, Report};
 
-use crate::logic::{accepting_column, print, truth_table, Acceptance, Arena, NodeId, Syntax, Word};
+use super::Shower;
+use crate::logic::{accepting_column, truth_table, Acceptance, Arena, NodeId, Syntax, Word};
 
 /// Rows beyond this make a table no reader can use; the limit also bounds the output size.
 pub const MAX_ROWS: usize = 500;
@@ -44,6 +45,7 @@ pub(crate) fn explain(
             "the table would have {size} rows (one per subformula); the limit is {MAX_ROWS}"
         ));
     }
+    let sh = Shower::new(arena);
     let table = truth_table(arena, root, word, acc);
     let mut headers: Vec<String> = (0..word.len()).map(|i| word.show_position(i)).collect();
     let col = accepting_column(word.len(), acc);
@@ -56,7 +58,7 @@ pub(crate) fn explain(
                 .rows
                 .iter()
                 .zip(&table.values)
-                .map(|(&id, v)| serde_json::json!({ "formula": print(arena, id, Syntax::Ascii), "values": v }))
+                .map(|(&id, v)| serde_json::json!({ "formula": sh.show(id, Syntax::Ascii), "values": v }))
                 .collect();
             if table.has_eos {
                 headers.push("⊣".into());
@@ -83,7 +85,7 @@ pub(crate) fn explain(
                 let cells: Vec<&str> = v.iter().map(|&b| if b { "1" } else { "0" }).collect();
                 outln!(
                     "  ${}$ & {} \\\\",
-                    print(arena, id, Syntax::Latex),
+                    sh.show(id, Syntax::Latex),
                     cells.join(" & ")
                 );
             }
@@ -93,11 +95,7 @@ pub(crate) fn explain(
             if table.has_eos {
                 headers.push("⊣".into());
             }
-            let labels: Vec<String> = table
-                .rows
-                .iter()
-                .map(|&id| print(arena, id, syntax))
-                .collect();
+            let labels: Vec<String> = table.rows.iter().map(|&id| sh.show(id, syntax)).collect();
             let w0 = labels
                 .iter()
                 .map(|l| l.chars().count())

@@ -4,32 +4,24 @@
 /// `println!` that ends the process quietly when stdout is closed (`ltlattn … | head`)
 /// instead of panicking.
 macro_rules! outln {
-    ($($arg:tt)*) => { $crate::cli::write_line(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::cli::io::write_line(format_args!($($arg)*)) };
 }
 
 mod check;
 mod classify;
 mod explain;
+mod io;
 mod model;
 
-pub(crate) fn write_line(args: std::fmt::Arguments) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|_| out.write_all(b"\n")) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the output: {e}");
-        }
-        std::process::exit(EXIT_ERROR);
-    }
-}
+pub(crate) use io::{read_input, show, Shower};
 
 use std::collections::BTreeSet;
-use std::io::Read;
 
 use clap::{Args, Parser, Subcommand};
 use miette::{miette, NamedSource, Report};
 
-use crate::logic::{evaluate, parse, print, Acceptance, Arena, NodeId, Syntax, Word};
+use crate::diag::excerpt;
+use crate::logic::{evaluate, parse, Acceptance, Arena, NodeId, Syntax, Word};
 
 /// Exit codes: 0 yes / holds, 1 no / does not hold, 2 error.
 pub const EXIT_YES: i32 = 0;
@@ -48,6 +40,26 @@ pub const EXIT_ERROR: i32 = 2;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+/// Limits and output options that hold for every command.
+#[derive(Args, Debug)]
+struct Limits {
+    /// Most operators and parentheses open at once in a formula (exit 2 beyond).
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::logic::ParseLimits::DEFAULT.max_nesting)]
+    max_nesting: usize,
+    /// Most tokens in a formula read, and most nodes (as a tree) in all formulas printed
+    /// by one command (exit 2 beyond).
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::logic::ParseLimits::DEFAULT.max_size)]
+    max_formula_size: usize,
+    /// Most bytes in one input file or stdin (exit 2 beyond).
+    #[arg(long, global = true, value_name = "N", default_value_t = io::DEFAULT_MAX_INPUT_BYTES)]
+    max_input_bytes: usize,
+    /// Write the output to FILE, whole or not at all (never over an input), instead of stdout.
+    #[arg(short, long, global = true, value_name = "FILE")]
+    output: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -136,46 +148,6 @@ struct ExplainArgs {
     /// Print the table as JSON.
     #[arg(long)]
     json: bool,
-}
-
-/// Reports show at most this many characters of source on each side of the span: long
-/// lines are unreadable, and the report renderer is slow (or worse) on them.
-const EXCERPT: usize = 60;
-
-/// Cuts `text` down to the neighbourhood of `span`, returning the excerpt and the span
-/// moved into it. Short texts come back whole.
-pub(crate) fn excerpt(
-    text: &str,
-    span: std::ops::Range<usize>,
-) -> (String, std::ops::Range<usize>) {
-    if text.len() <= 4 * EXCERPT && !text.contains('\n') {
-        return (text.to_string(), span);
-    }
-    let floor = |mut i: usize| {
-        i = i.min(text.len());
-        while !text.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    };
-    let line_start = text[..floor(span.start)].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[floor(span.end)..]
-        .find('\n')
-        .map_or(text.len(), |i| floor(span.end) + i);
-    let from = floor(span.start.saturating_sub(EXCERPT).max(line_start));
-    let span_end = floor(span.end.min(span.start + EXCERPT));
-    let to = floor((span_end + EXCERPT).min(line_end));
-    let mut out = String::new();
-    if from > 0 {
-        out.push('…');
-    }
-    let shift = out.len();
-    out.push_str(&text[from..to]);
-    if to < text.len() {
-        out.push('…');
-    }
-    let start = span.start.max(from) - from + shift;
-    (out, start..span_end.max(span.start) - from + shift)
 }
 
 /// Parses `text` into `arena`, turning a syntax error into a report that shows the span.
@@ -268,15 +240,7 @@ pub(crate) fn formula_arg(arena: &mut Arena, arg: &str, what: &str) -> Result<No
     let Some(path) = arg.strip_prefix('@') else {
         return parse_formula(arena, arg, what);
     };
-    let bytes =
-        std::fs::read(path).map_err(|e| miette!("cannot read the {what} file `{path}`: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        miette!(
-            help = "formula files are UTF-8 text",
-            "`{path}` is not valid UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    let text = read_input(path, &format!("{what} file"))?;
     // Comment lines become blanks of the same length, so spans still point into the file.
     let blanked: String = text
         .split_inclusive('\n')
@@ -308,17 +272,7 @@ fn syntax_of(unicode: bool, latex: bool) -> Syntax {
 fn fmt(args: FmtArgs) -> Result<i32, Report> {
     let syntax = syntax_of(args.unicode, args.latex);
     let inputs: Vec<(String, String)> = if args.formulas.is_empty() {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| miette!("cannot read stdin: {e}"))?;
-        let text = String::from_utf8(buf).map_err(|e| {
-            miette!(
-                help = "formulas are UTF-8 text",
-                "stdin is not valid UTF-8 (byte {})",
-                e.utf8_error().valid_up_to()
-            )
-        })?;
+        let text = read_input("-", "formulas")?;
         text.lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
@@ -335,7 +289,7 @@ fn fmt(args: FmtArgs) -> Result<i32, Report> {
     let mut arena = Arena::new();
     for (name, text) in inputs {
         match parse_formula(&mut arena, &text, &name) {
-            Ok(root) => outln!("{}", print(&arena, root, syntax)),
+            Ok(root) => outln!("{}", show(&arena, root, syntax)),
             Err(report) => {
                 eprintln!("{report:?}");
                 code = EXIT_ERROR;
@@ -360,7 +314,22 @@ fn eval(args: EvalArgs) -> Result<i32, Report> {
 
 /// Runs the command line; returns the exit code, or the error to report (exit 2).
 pub fn run(cli: Cli) -> Result<i32, Report> {
-    match cli.command {
+    let l = &cli.limits;
+    crate::logic::set_process_limits(crate::logic::ParseLimits {
+        max_nesting: l.max_nesting,
+        max_size: l.max_formula_size,
+    });
+    io::configure(
+        l.max_input_bytes,
+        l.max_formula_size as u64,
+        l.output.is_some(),
+    );
+    let code = run_command(cli.command)?;
+    io::finish(cli.limits.output.as_deref(), code)
+}
+
+fn run_command(command: Command) -> Result<i32, Report> {
+    match command {
         Command::Fmt(a) => fmt(a),
         Command::Dfa(a) => check::dfa(a),
         Command::Compile(a) => model::compile_cmd(a),

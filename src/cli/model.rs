@@ -1,15 +1,13 @@
 //! `compile`, `run`, `check` and `realize`: transformer descriptions on the command line.
 
-use std::path::Path;
-
 use clap::Args;
 use miette::{miette, Report};
 
-use super::check::{alphabet_for, BudgetOpts};
-use super::{formula_arg, WordOpts};
-use crate::automata::{compare, formula_dfa, Alphabet, Question};
+use super::check::{alphabet_for, decide, BudgetOpts, EngineOpts};
+use super::{formula_arg, read_input, show, Shower, WordOpts};
+use crate::automata::{Alphabet, Question};
 use crate::compile::{compile, realize, Compiled};
-use crate::logic::{evaluate, print, Acceptance, Arena, Syntax, Word};
+use crate::logic::{Acceptance, Arena, Syntax, Word};
 use crate::model::{load, run as execute, Model, Trace};
 
 #[derive(Args, Debug)]
@@ -51,6 +49,8 @@ pub(crate) struct CheckArgs {
     spec: String,
     #[command(flatten)]
     budget: BudgetOpts,
+    #[command(flatten)]
+    engine: EngineOpts,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -62,20 +62,10 @@ pub(crate) struct RealizeArgs {
     formula: String,
     #[command(flatten)]
     opts: WordOpts,
-    /// Write the model to this file (written whole or not at all) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<String>,
 }
 
 pub(crate) fn load_model(path: &str) -> Result<Model, Report> {
-    let bytes = std::fs::read(path).map_err(|e| miette!("cannot read the model `{path}`: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        miette!(
-            help = "model.toml is UTF-8 text",
-            "`{path}` is not valid UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    let text = read_input(path, "model")?;
     load(path, &text).map_err(Report::new)
 }
 
@@ -126,6 +116,7 @@ fn header(model: &Model, path: &str) -> String {
 pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
     let model = load_model(&a.model)?;
     let c = compile(&model);
+    let sh = Shower::new(&c.arena);
     let syntax = if a.latex {
         Syntax::Latex
     } else if a.unicode {
@@ -140,14 +131,14 @@ pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
             .map(|f| {
                 (
                     f.name.clone(),
-                    serde_json::json!({"layer": f.layer, "made_by": f.made_by, "formula": print(&c.arena, f.formula, Syntax::Ascii)}),
+                    serde_json::json!({"layer": f.layer, "made_by": f.made_by, "formula": sh.show(f.formula, Syntax::Ascii)}),
                 )
             })
             .collect();
         outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "accept": print(&c.arena, c.accept, Syntax::Ascii),
+                "accept": sh.show(c.accept, Syntax::Ascii),
                 "fragment": c.fragment.name(),
                 "architecture": c.fragment.architecture(),
                 "acceptance": model.acceptance,
@@ -177,7 +168,7 @@ pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
                     .replace('`', "")
                     .replace('→', "$\\to$")
                     .replace("<=", "$\\leq$"),
-                print(&c.arena, f.formula, Syntax::Latex)
+                sh.show(f.formula, Syntax::Latex)
             );
         }
         outln!("\\end{{tabular}}");
@@ -189,7 +180,7 @@ pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
         c.fragment.name(),
         c.fragment.architecture()
     );
-    outln!("accepts: {}", print(&c.arena, c.accept, syntax));
+    outln!("accepts: {}", sh.show(c.accept, syntax));
     outln!("");
     let mut rows = vec![vec![
         "layer".to_string(),
@@ -202,7 +193,7 @@ pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
             f.layer.to_string(),
             f.name.clone(),
             f.made_by.clone(),
-            print(&c.arena, f.formula, syntax),
+            sh.show(f.formula, syntax),
         ]);
     }
     outln!("{}", table(&rows).trim_end());
@@ -279,37 +270,40 @@ pub(crate) fn check_cmd(a: CheckArgs) -> Result<i32, Report> {
         ));
     }
     let sigma = Alphabet::Tokens(model.alphabet.clone());
-    let budget = a.budget.budget()?;
     let acc = model.acceptance;
-    let dm = formula_dfa(&arena, accept, &sigma, acc, &budget).map_err(Report::new)?;
-    let ds = formula_dfa(&arena, spec, &sigma, acc, &budget).map_err(Report::new)?;
-    let ans = compare(&dm, &ds, Question::Equivalent, &budget).map_err(Report::new)?;
-    let Some(letters) = ans.counterexample else {
+    let d = decide(
+        &arena,
+        accept,
+        spec,
+        &sigma,
+        acc,
+        Question::Equivalent,
+        &a.budget,
+        &a.engine,
+    )?;
+    let Some((word, _, spec_says)) = d.counterexample else {
         if a.json {
-            outln!(
-                "{}",
-                serde_json::json!({"holds": true, "counterexample": null, "fragment": fragment.name(), "states_explored": ans.states_explored, "engine": "explicit"})
-            );
+            let mut v = serde_json::json!({"holds": true, "counterexample": null, "fragment": fragment.name()});
+            if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), d.json) {
+                obj.extend(extra);
+            }
+            outln!("{v}");
         } else {
             outln!(
-                "holds: the model recognizes exactly L({}) (explicit engine: {} product states explored; minimal DFAs with {} and {} states)",
-                print(&arena, spec, Syntax::Ascii),
-                ans.states_explored,
-                dm.states,
-                ds.states
+                "holds: the model recognizes exactly L({}) ({})",
+                show(&arena, spec, Syntax::Ascii),
+                d.how
             );
         }
         return Ok(0);
     };
-    let word = sigma.word(&letters);
     let toks = match &word {
         Word::Letters(w) => w.clone(),
         Word::Props(_) => unreachable!("models read letters"),
     };
-    // Re-check by the two references: the executor (not the compiled formula) and the evaluator.
+    // Re-check by the executor (not the compiled formula); the evaluator already agreed.
     let t = execute(&model, &toks).map_err(|e| miette!("{e}"))?;
-    let spec_says = evaluate(&arena, spec, &word, acc);
-    if t.accepted == spec_says || t.accepted != dm.accepts(&letters) {
+    if t.accepted == spec_says {
         return Err(miette!(
             "internal error: the compiled model, its executor and the spec disagree on `{}`; please report this with the model",
             word.show()
@@ -317,10 +311,13 @@ pub(crate) fn check_cmd(a: CheckArgs) -> Result<i32, Report> {
     }
     let say = |b: bool| if b { "accepts" } else { "rejects" };
     if a.json {
-        outln!(
-            "{}",
-            serde_json::json!({"holds": false, "counterexample": toks, "model_accepts": t.accepted, "spec_accepts": spec_says, "fragment": fragment.name(), "states_explored": ans.states_explored, "engine": "explicit"})
-        );
+        outln!("{}", {
+            let mut v = serde_json::json!({"holds": false, "counterexample": toks, "model_accepts": t.accepted, "spec_accepts": spec_says, "fragment": fragment.name()});
+            if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), d.json) {
+                obj.extend(extra);
+            }
+            v
+        });
     } else {
         outln!(
             "does not hold: shortest counterexample `{}` (length {})",
@@ -330,7 +327,7 @@ pub(crate) fn check_cmd(a: CheckArgs) -> Result<i32, Report> {
         outln!(
             "  model {} it; spec {} {} it",
             say(t.accepted),
-            print(&arena, spec, Syntax::Ascii),
+            show(&arena, spec, Syntax::Ascii),
             say(spec_says)
         );
         outln!("  the model's trace on it (reference executor):");
@@ -351,45 +348,6 @@ pub(crate) fn realize_cmd(a: RealizeArgs) -> Result<i32, Report> {
         ));
     }
     let text = realize(&arena, root, sigma.atoms(), a.opts.accept).map_err(|e| miette!("{e}"))?;
-    match a.output {
-        None => outln!("{}", text.trim_end()),
-        Some(path) => {
-            if a.formula
-                .strip_prefix('@')
-                .is_some_and(|input| same_file(input, &path))
-            {
-                return Err(miette!(
-                    "refusing to write the model over its input `{path}`"
-                ));
-            }
-            write_whole(&path, &text)?;
-        }
-    }
+    outln!("{}", text.trim_end());
     Ok(0)
-}
-
-fn same_file(a: &str, b: &str) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// Writes `text` to `path` whole or not at all: a temporary file beside it, then a rename.
-pub(crate) fn write_whole(path: &str, text: &str) -> Result<(), Report> {
-    let target = Path::new(path);
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.ltlattn-tmp-{}",
-        target.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).map_err(|e| miette!("cannot write `{}`: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, target).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        miette!("cannot write `{path}`: {e}")
-    })
 }

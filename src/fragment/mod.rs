@@ -115,6 +115,20 @@ pub struct Classification {
     pub windowed: Option<(u32, Decision, Decision)>,
 }
 
+/// A certificate formula in ASCII syntax, unless written out as a tree it would exceed
+/// the process's formula-size limit (a DAG can be exponentially smaller than its tree).
+fn cert_text(arena: &Arena, phi: NodeId) -> String {
+    let size = arena.tree_size(phi);
+    let limit = crate::logic::process_limits().max_size as u64;
+    if size <= limit {
+        print(arena, phi, Syntax::Ascii)
+    } else {
+        format!(
+            "<not printed: {size} nodes as a tree, over the limit of {limit} (--max-formula-size)>"
+        )
+    }
+}
+
 fn show(dfa: &Dfa, w: &[u32]) -> Vec<String> {
     w.iter().map(|&l| dfa.alphabet.show(l)).collect()
 }
@@ -411,7 +425,7 @@ fn type_search(
                 let ok = verified(&arena, phi, dfa);
                 return (
                     Some(FormulaCert {
-                        formula: print(&arena, phi, Syntax::Ascii),
+                        formula: cert_text(&arena, phi),
                         depth: arena.temporal_depth(phi),
                         construction: format!("characteristic formulas of the depth-{n} types"),
                         verified_equivalent: ok,
@@ -467,7 +481,7 @@ fn given_cert(given: Option<(&Arena, NodeId)>, dfa: &Dfa, key: &str) -> Option<F
         return None;
     }
     Some(FormulaCert {
-        formula: print(arena, phi, Syntax::Ascii),
+        formula: cert_text(arena, phi),
         depth: arena.temporal_depth(phi),
         construction: "the input formula itself: all its operators belong to the fragment".into(),
         verified_equivalent: true,
@@ -497,7 +511,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
             let phi = po_formula(dfa, &mut arena);
             let ok = verified(&arena, phi, dfa);
             let built = FormulaCert {
-                formula: print(&arena, phi, Syntax::Ascii),
+                formula: cert_text(&arena, phi),
                 depth: arena.temporal_depth(phi),
                 construction: "run of the partially ordered DFA: the run is in q iff it entered q and has not read a letter leaving q since".into(),
                 verified_equivalent: ok,

@@ -391,23 +391,35 @@ impl Arena {
     }
 
     /// The distinct subformulas of `root` (the DAG's nodes below it, itself included),
-    /// in increasing id order, so children come before parents.
+    /// in increasing id order, so children come before parents. The work is proportional
+    /// to the subformula's own size, not to the arena's.
     pub fn subformulas(&self, root: NodeId) -> Vec<NodeId> {
-        let mut seen = vec![false; root.index() + 1];
-        seen[root.index()] = true;
-        // Ids of children are smaller than their parent's: one descending sweep marks
-        // everything reachable.
-        for i in (0..=root.index()).rev() {
-            if seen[i] {
-                for c in self.nodes[i].children() {
-                    seen[c.index()] = true;
+        let mut seen: rustc_hash::FxHashSet<NodeId> = rustc_hash::FxHashSet::default();
+        let mut stack = vec![root];
+        seen.insert(root);
+        while let Some(n) = stack.pop() {
+            for c in self.nodes[n.index()].children() {
+                if seen.insert(c) {
+                    stack.push(c);
                 }
             }
         }
-        (0..=root.index())
-            .filter(|&i| seen[i])
-            .map(|i| NodeId(i as u32))
-            .collect()
+        let mut out: Vec<NodeId> = seen.into_iter().collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Tree size: the number of nodes when shared subformulas are written out each time
+    /// they occur (what a printer writes), saturating at `u64::MAX`.
+    pub fn tree_size(&self, root: NodeId) -> u64 {
+        let mut size: rustc_hash::FxHashMap<NodeId, u64> = rustc_hash::FxHashMap::default();
+        for n in self.subformulas(root) {
+            let s = self.nodes[n.index()]
+                .children()
+                .fold(1u64, |acc, c| acc.saturating_add(size[&c]));
+            size.insert(n, s);
+        }
+        size[&root]
     }
 
     /// DAG size: the number of distinct subformulas.

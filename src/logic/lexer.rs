@@ -132,18 +132,32 @@ fn quoted(s: &str) -> Result<(&str, String), String> {
     Err("unterminated quote".into())
 }
 
-/// LaTeX `\texttt{…}` argument unescaping: `\{`, `\_`, `\textbackslash{}` and friends.
+/// LaTeX `\texttt{…}` argument unescaping, in one pass: `\{`, `\_`, `\textbackslash{}`
+/// and friends, `\ ` for a space.
 fn unescape_latex(arg: &str) -> String {
-    arg.replace("\\textbackslash{}", "\\")
-        .replace("\\textasciicircum{}", "^")
-        .replace("\\textasciitilde{}", "~")
-        .replace("\\{", "{")
-        .replace("\\}", "}")
-        .replace("\\_", "_")
-        .replace("\\%", "%")
-        .replace("\\&", "&")
-        .replace("\\#", "#")
-        .replace("\\$", "$")
+    const NAMED: [(&str, char); 3] = [
+        ("textbackslash{}", '\\'),
+        ("textasciicircum{}", '^'),
+        ("textasciitilde{}", '~'),
+    ];
+    let mut out = String::with_capacity(arg.len());
+    let mut rest = arg;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some((name, c)) = NAMED.iter().find(|(n, _)| after.starts_with(n)) {
+            out.push(*c);
+            rest = &after[name.len()..];
+        } else if let Some(c) = after.chars().next().filter(|c| "{}_%&#$ ".contains(*c)) {
+            out.push(c);
+            rest = &after[c.len_utf8()..];
+        } else {
+            out.push('\\');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A LaTeX braced argument, allowing escaped braces and `\text…{}` inside.
@@ -308,7 +322,12 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
             if let ("mathsf" | "mathit" | "texttt" | "mathrm" | "text", Some((rest, arg))) =
                 (name, braced(rest))
             {
-                let word = arg.trim();
+                // Spaces are part of a text-mode token (`\texttt{a b}`); math mode drops them.
+                let word = if matches!(name, "texttt" | "text") {
+                    arg
+                } else {
+                    arg.trim()
+                };
                 if name == "mathsf" && !word.contains('\\') {
                     // An operator or keyword in sans-serif: re-lex it as plain text.
                     let sub = tokenize(word).map_err(|e| e.shifted(start))?;

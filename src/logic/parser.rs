@@ -38,6 +38,58 @@ pub enum ParseErrorKind {
     UnexpectedEnd,
     /// `(` without `)` or `)` without `(`.
     UnbalancedParen,
+    /// More open operators and parentheses than the nesting limit allows.
+    TooDeep,
+    /// More tokens than the size limit allows.
+    TooLarge,
+}
+
+/// Caps on what the parser accepts, so that hostile input ends in an error, not in
+/// exhausted memory further down the pipeline. Every pass over formulas is iterative,
+/// so the caps protect memory and time, not the stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseLimits {
+    /// Most operators and parentheses open at once (the formula's nesting depth).
+    pub max_nesting: usize,
+    /// Most tokens in one formula (about its size as a tree).
+    pub max_size: usize,
+}
+
+impl ParseLimits {
+    /// The defaults: nesting 100,000 and size 1,000,000 tokens.
+    pub const DEFAULT: ParseLimits = ParseLimits {
+        max_nesting: 100_000,
+        max_size: 1_000_000,
+    };
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits::DEFAULT
+    }
+}
+
+static MAX_NESTING: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(ParseLimits::DEFAULT.max_nesting);
+static MAX_SIZE: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(ParseLimits::DEFAULT.max_size);
+
+/// Sets the limits that [`parse`] uses for the rest of the process (the command line
+/// sets them from `--max-nesting` and `--max-formula-size`; the model loader parses
+/// through [`parse`] and so obeys them too).
+pub fn set_process_limits(limits: ParseLimits) {
+    use std::sync::atomic::Ordering::Relaxed;
+    MAX_NESTING.store(limits.max_nesting, Relaxed);
+    MAX_SIZE.store(limits.max_size, Relaxed);
+}
+
+/// The limits that [`parse`] uses now.
+pub fn process_limits() -> ParseLimits {
+    use std::sync::atomic::Ordering::Relaxed;
+    ParseLimits {
+        max_nesting: MAX_NESTING.load(Relaxed),
+        max_size: MAX_SIZE.load(Relaxed),
+    }
 }
 
 /// A formula syntax error with its byte span in the source.
@@ -262,9 +314,28 @@ fn describe(tok: &Tok) -> String {
     }
 }
 
-/// Parses `src` into `arena`, returning the root of the formula.
+/// Parses `src` into `arena`, returning the root of the formula, under the process's
+/// limits ([`process_limits`]).
 pub fn parse(arena: &mut Arena, src: &str) -> Result<NodeId, ParseError> {
+    parse_with(arena, src, process_limits())
+}
+
+/// Parses `src` into `arena` under explicit limits.
+pub fn parse_with(arena: &mut Arena, src: &str, limits: ParseLimits) -> Result<NodeId, ParseError> {
     let tokens = tokenize(src)?;
+    if tokens.len() > limits.max_size {
+        let at = tokens[limits.max_size].span.clone();
+        return Err(ParseError::new(
+            ParseErrorKind::TooLarge,
+            at,
+            format!(
+                "the formula has {} tokens, more than the limit of {}",
+                tokens.len(),
+                limits.max_size
+            ),
+            "raise the limit with --max-formula-size N",
+        ));
+    }
     if tokens.is_empty() {
         return Err(ParseError::new(
             ParseErrorKind::Empty,
@@ -282,6 +353,30 @@ pub fn parse(arena: &mut Arena, src: &str) -> Result<NodeId, ParseError> {
     let mut last_span = 0..0;
     for Token { tok, span } in tokens {
         last_span = span.clone();
+        if m.ops.len() >= limits.max_nesting
+            && matches!(
+                tok,
+                Tok::LParen
+                    | Tok::Not
+                    | Tok::Y
+                    | Tok::YWithin(_)
+                    | Tok::Z
+                    | Tok::O
+                    | Tok::H
+                    | Tok::P
+            )
+            || m.ops.len() > limits.max_nesting
+        {
+            return Err(ParseError::new(
+                ParseErrorKind::TooDeep,
+                span,
+                format!(
+                    "the formula nests deeper than the limit of {}",
+                    limits.max_nesting
+                ),
+                "raise the limit with --max-nesting N",
+            ));
+        }
         if expect_operand {
             let leaf = match &tok {
                 Tok::True => Some(Node::True),
@@ -313,7 +408,7 @@ pub fn parse(arena: &mut Arena, src: &str) -> Result<NodeId, ParseError> {
             } else if let Some(u) = unary {
                 m.ops.push(Pending::Unary(u));
             } else if tok == Tok::LParen {
-                m.ops.push(Pending::Paren(span));
+                m.ops.push(Pending::Paren(span.clone()));
             } else {
                 let help = if tok == Tok::RParen {
                     "parentheses must contain a formula".to_string()

@@ -80,6 +80,8 @@ pub struct ModelError {
     pub help: Option<String>,
     /// Byte range in the file.
     pub span: Option<Span<usize>>,
+    /// The range labelled in `src` (the span moved into an excerpt when its line is long).
+    shown: Option<Span<usize>>,
     src: Box<NamedSource<String>>,
 }
 
@@ -96,7 +98,7 @@ impl Diagnostic for ModelError {
         Some(self.src.as_ref())
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let s = self.span.clone()?;
+        let s = self.shown.clone()?;
         Some(Box::new(std::iter::once(LabeledSpan::new(
             Some("here".into()),
             s.start,
@@ -117,11 +119,20 @@ impl Loader<'_> {
         message: impl Into<String>,
         help: impl Into<Option<String>>,
     ) -> ModelError {
+        let span = span.map(|s| s.start.min(self.text.len())..s.end.min(self.text.len()));
+        let (source, shown) = match &span {
+            Some(s) => {
+                let (source, shown) = crate::diag::excerpt(self.text, s.clone());
+                (source, Some(shown))
+            }
+            None => (self.text.to_string(), None),
+        };
         ModelError {
             message: message.into(),
             help: help.into(),
-            span: span.map(|s| s.start.min(self.text.len())..s.end.min(self.text.len())),
-            src: Box::new(NamedSource::new(self.name, self.text.to_string())),
+            span,
+            shown,
+            src: Box::new(NamedSource::new(self.name, source)),
         }
     }
 
@@ -532,6 +543,11 @@ pub fn load(name: &str, text: &str) -> Result<Model, ModelError> {
         l.err(Some(raw.output.span()), format!("the output `{out}` is not a feature of the model"), Some("name a token, a head or a feed-forward line; a Boolean combination needs its own feed-forward line".into()))
     })?;
     Ok(Model {
+        by_name: features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect(),
         name: raw.name,
         alphabet,
         acceptance,

@@ -95,12 +95,14 @@ pub struct Model {
     pub exprs: Arena,
     /// Number of layers.
     pub layers: usize,
+    /// Feature index by name (built by the loader).
+    pub(crate) by_name: std::collections::HashMap<String, usize>,
 }
 
 impl Model {
     /// The index of the feature with this name.
     pub fn feature(&self, name: &str) -> Option<usize> {
-        self.features.iter().position(|f| f.name == name)
+        self.by_name.get(name).copied()
     }
 
     /// All heads, in order.

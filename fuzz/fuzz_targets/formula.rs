@@ -1,0 +1,6 @@
+//! Fuzz target: the formula reader on arbitrary bytes (property in props.rs).
+#![no_main]
+
+mod props;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| props::formula(data));

@@ -1,0 +1,213 @@
+//! Input and output under the process's limits: inputs are read under a byte cap and
+//! remembered, output goes to stdout or is collected and written whole to `--output`
+//! (never over an input), and printed formulas share one size budget, so that a small
+//! DAG that unfolds into an astronomically large tree cannot flood the terminal.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::Mutex;
+
+use miette::{miette, Report};
+
+use crate::logic::{print, Arena, NodeId, Syntax};
+
+/// The default cap on one input file (or stdin): 64 MiB.
+pub const DEFAULT_MAX_INPUT_BYTES: usize = 64 << 20;
+
+static MAX_INPUT_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_INPUT_BYTES);
+static PRINT_BUDGET: AtomicU64 = AtomicU64::new(0);
+static PRINT_LIMIT: AtomicU64 = AtomicU64::new(0);
+static PRINT_CUT: AtomicBool = AtomicBool::new(false);
+static INPUTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// `Some` while output is collected for `--output`.
+static COLLECT: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+
+/// Sets the limits for the rest of the process.
+pub(crate) fn configure(max_input_bytes: usize, max_printed_nodes: u64, collect: bool) {
+    MAX_INPUT_BYTES.store(max_input_bytes, Relaxed);
+    PRINT_BUDGET.store(max_printed_nodes, Relaxed);
+    PRINT_LIMIT.store(max_printed_nodes, Relaxed);
+    if collect {
+        *COLLECT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+    }
+}
+
+/// Writes one line of output: to the `--output` buffer, or to stdout, ending the process
+/// quietly when stdout is closed (`ltlattn … | head`) instead of panicking.
+pub(crate) fn write_line(args: std::fmt::Arguments) {
+    {
+        let mut collect = COLLECT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(buf) = collect.as_mut() {
+            let _ = buf.write_fmt(args);
+            buf.push(b'\n');
+            return;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|_| out.write_all(b"\n")) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write the output: {e}");
+        }
+        std::process::exit(super::EXIT_ERROR);
+    }
+}
+
+/// Reads an input file (`-` is stdin) as UTF-8 text under the byte cap, and remembers
+/// it so that `--output` never overwrites it.
+pub(crate) fn read_input(path: &str, what: &str) -> Result<String, Report> {
+    let cap = MAX_INPUT_BYTES.load(Relaxed);
+    let mut bytes = Vec::new();
+    let too_big = || {
+        miette!(
+            help = "raise the limit with --max-input-bytes N",
+            "the {what} `{path}` is larger than the input limit of {cap} bytes"
+        )
+    };
+    if path == "-" {
+        std::io::stdin()
+            .lock()
+            .take(cap as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| miette!("cannot read the {what} from stdin: {e}"))?;
+    } else {
+        let file = std::fs::File::open(path)
+            .map_err(|e| miette!("cannot read the {what} `{path}`: {e}"))?;
+        if let Ok(meta) = file.metadata() {
+            if meta.is_dir() {
+                return Err(miette!("the {what} `{path}` is a directory, not a file"));
+            }
+            if meta.len() > cap as u64 {
+                return Err(too_big());
+            }
+        }
+        file.take(cap as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| miette!("cannot read the {what} `{path}`: {e}"))?;
+        if let Ok(canon) = std::fs::canonicalize(path) {
+            INPUTS.lock().unwrap_or_else(|e| e.into_inner()).push(canon);
+        }
+    }
+    if bytes.len() > cap {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        miette!(
+            help = format!("the {what} must be UTF-8 text"),
+            "the {what} `{path}` is not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// The number of nodes of `root` printed as a tree (shared subformulas counted each
+/// time they occur), saturating. One pass over the arena: ids are topologically sorted.
+pub(crate) struct TreeSizes(Vec<u64>);
+
+impl TreeSizes {
+    pub(crate) fn of(arena: &Arena) -> TreeSizes {
+        let mut sizes: Vec<u64> = Vec::with_capacity(arena.len());
+        for i in 0..arena.len() {
+            let n = arena.node(NodeId(i as u32));
+            let s = n
+                .children()
+                .fold(1u64, |acc, c| acc.saturating_add(sizes[c.index()]));
+            sizes.push(s);
+        }
+        TreeSizes(sizes)
+    }
+}
+
+/// Prints formulas within the process's print budget (`--max-formula-size` nodes in all):
+/// a formula over the remaining budget is replaced by a note, and the command ends with
+/// exit 2 (see [`finish`]).
+pub(crate) struct Shower<'a> {
+    arena: &'a Arena,
+    sizes: TreeSizes,
+}
+
+impl<'a> Shower<'a> {
+    pub(crate) fn new(arena: &'a Arena) -> Self {
+        Shower {
+            arena,
+            sizes: TreeSizes::of(arena),
+        }
+    }
+
+    /// The formula in `syntax`, or a note saying why it is not printed.
+    pub(crate) fn show(&self, root: NodeId, syntax: Syntax) -> String {
+        let size = self.sizes.0[root.index()];
+        let left = PRINT_BUDGET.load(Relaxed);
+        if size <= left {
+            PRINT_BUDGET.store(left - size, Relaxed);
+            return print(self.arena, root, syntax);
+        }
+        PRINT_CUT.store(true, Relaxed);
+        format!(
+            "<not printed: {} nodes as a tree, over the print limit>",
+            if size == u64::MAX {
+                "2^64 or more".to_string()
+            } else {
+                size.to_string()
+            }
+        )
+    }
+}
+
+/// Prints one formula within the print budget.
+pub(crate) fn show(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
+    Shower::new(arena).show(root, syntax)
+}
+
+/// Ends a command: writes the collected output to `--output` whole (never over an input,
+/// and not at all when the command ended in an error)
+/// and turns a cut print budget into exit 2 with its message (then nothing is written).
+pub(crate) fn finish(output: Option<&str>, code: i32) -> Result<i32, Report> {
+    if PRINT_CUT.load(Relaxed) {
+        return Err(miette!(
+            help = "raise the limit with --max-formula-size N (nodes), or use a smaller model",
+            "some formulas were not printed: together they exceed the print limit of {} nodes",
+            PRINT_LIMIT.load(Relaxed)
+        ));
+    }
+    if let Some(path) = output.filter(|_| code != super::EXIT_ERROR) {
+        let text = COLLECT
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .unwrap_or_default();
+        if let Ok(canon) = std::fs::canonicalize(path) {
+            let inputs = INPUTS.lock().unwrap_or_else(|e| e.into_inner());
+            if inputs.contains(&canon) {
+                return Err(miette!(
+                    help = "choose another --output file",
+                    "refusing to write the output over the input `{path}`"
+                ));
+            }
+        }
+        write_whole(path, &text)?;
+    }
+    Ok(code)
+}
+
+/// Writes `text` to `path` whole or not at all: a temporary file beside it, then a rename.
+pub(crate) fn write_whole(path: &str, text: &[u8]) -> Result<(), Report> {
+    let target = std::path::Path::new(path);
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.ltlattn-tmp-{}",
+        target.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        miette!("cannot write `{}`: {e}", tmp.display())
+    })?;
+    std::fs::rename(&tmp, target).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        miette!("cannot write `{path}`: {e}")
+    })
+}

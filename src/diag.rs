@@ -1,0 +1,67 @@
+//! Helpers for diagnostics that show source text.
+
+use std::ops::Range;
+
+/// Reports show at most this many characters of source on each side of the span: long
+/// lines are unreadable, and the report renderer is slow (or worse) on them.
+const EXCERPT: usize = 60;
+
+/// Cuts the line of `text` that holds `span` down to the span's neighbourhood when the
+/// line is long, returning the source to show and the span moved into it. Earlier lines
+/// become empty lines, so line numbers in the report stay right; texts whose line is
+/// short come back whole.
+pub(crate) fn excerpt(text: &str, span: Range<usize>) -> (String, Range<usize>) {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let line_start = text[..floor(span.start)].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[floor(span.end)..]
+        .find('\n')
+        .map_or(text.len(), |i| floor(span.end) + i);
+    if line_end - line_start <= 4 * EXCERPT {
+        return (text.to_string(), span);
+    }
+    let from = floor(span.start.saturating_sub(EXCERPT).max(line_start));
+    let span_end = floor(span.end.min(span.start + EXCERPT));
+    let to = floor((span_end + EXCERPT).min(line_end));
+    let mut out = "\n".repeat(text[..line_start].matches('\n').count());
+    if from > line_start {
+        out.push('…');
+    }
+    let shift = out.len();
+    out.push_str(&text[from..to]);
+    if to < line_end {
+        out.push('…');
+    }
+    let start = span.start.max(from) - from + shift;
+    (out, start..span_end.max(span.start) - from + shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn long_lines_are_cut_and_line_numbers_kept() {
+        let text = format!(
+            "first\nsecond\n{}X{}\nlast",
+            "a".repeat(500),
+            "b".repeat(500)
+        );
+        let at = text.find('X').unwrap();
+        let (shown, span) = excerpt(&text, at..at + 1);
+        assert_eq!(&shown[span.clone()], "X");
+        assert_eq!(
+            shown.matches('\n').count(),
+            2,
+            "two lines before, none after"
+        );
+        assert!(shown.len() < 200);
+        let short = "P (a & ";
+        assert_eq!(excerpt(short, 4..5), (short.to_string(), 4..5));
+    }
+}
