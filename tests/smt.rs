@@ -7,28 +7,9 @@ mod common;
 
 use common::Tree;
 use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
-use ltlattn::logic::{evaluate, Acceptance, Arena, Node, NodeId, Word};
-use ltlattn::smt::{compare_symbolic, SmtLimits, SmtVerdict, SmtWord};
+use ltlattn::logic::{evaluate, Acceptance, Arena, Node, NodeId};
+use ltlattn::smt::{compare_symbolic, SmtLimits, SmtVerdict};
 use quickcheck::{QuickCheck, TestResult};
-
-fn word_of(sigma: &Alphabet, w: &SmtWord) -> Word {
-    match w {
-        SmtWord::Letters(ls) => sigma.word(ls),
-        SmtWord::Props(ps) => Word::Props(
-            ps.iter()
-                .map(|on| {
-                    sigma
-                        .atoms()
-                        .iter()
-                        .zip(on)
-                        .filter(|(_, &b)| b)
-                        .map(|(n, _)| n.clone())
-                        .collect()
-                })
-                .collect(),
-        ),
-    }
-}
 
 /// Runs both engines on one pair and checks that they agree.
 fn agree(
@@ -47,7 +28,7 @@ fn agree(
     match (&explicit.counterexample, &z.verdict) {
         (None, SmtVerdict::Holds(_)) => Ok(true),
         (Some(cex), SmtVerdict::Fails(found)) => {
-            let word = word_of(sigma, found);
+            let word = found.to_word(sigma);
             if word.len() != cex.len() {
                 return Err(format!(
                     "z3's counterexample {} has length {}, the shortest has {}",
@@ -260,7 +241,7 @@ fn conjunctions_of_once_beyond_the_explicit_engine() {
         let SmtVerdict::Fails(found) = z.verdict else {
             panic!("k = {k}: expected a counterexample");
         };
-        let w = word_of(&sigma, &found);
+        let w = found.to_word(&sigma);
         assert_eq!(w.len(), 1);
         assert_ne!(
             evaluate(&f, l, &w, Acceptance::Eos),

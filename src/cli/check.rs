@@ -9,7 +9,7 @@ use crate::automata::{
     compare, formula_dfa, Alphabet, Budget, Dfa, Question, DEFAULT_MAX_STATES, MAX_PROPS,
 };
 use crate::logic::{evaluate, Acceptance, Arena, NodeId, Syntax, Word};
-use crate::smt::{compare_symbolic, Proof, SmtLimits, SmtVerdict, SmtWord};
+use crate::smt::{compare_symbolic, Proof, SmtLimits, SmtVerdict};
 
 /// Resource limits shared by every command that builds automata.
 #[derive(Args, Debug, Clone)]
@@ -233,30 +233,6 @@ pub(crate) struct Decided {
     pub(crate) json: serde_json::Value,
 }
 
-/// The word of a z3 counterexample.
-fn smt_word(sigma: &Alphabet, w: &SmtWord) -> Word {
-    match w {
-        SmtWord::Letters(ls) => Word::Letters(
-            ls.iter()
-                .map(|&l| sigma.atoms()[l as usize].clone())
-                .collect(),
-        ),
-        SmtWord::Props(ps) => Word::Props(
-            ps.iter()
-                .map(|on| {
-                    sigma
-                        .atoms()
-                        .iter()
-                        .zip(on)
-                        .filter(|(_, &b)| b)
-                        .map(|(n, _)| n.clone())
-                        .collect()
-                })
-                .collect(),
-        ),
-    }
-}
-
 /// Decides `question` for L(left), L(right) with the chosen engine, re-checking every
 /// counterexample with the reference evaluator.
 #[allow(clippy::too_many_arguments)]
@@ -381,7 +357,7 @@ pub(crate) fn decide(
             })
         }
         SmtVerdict::Fails(found) => {
-            let word = smt_word(sigma, &found);
+            let word = found.to_word(sigma);
             let (vl, vr) = (
                 evaluate(arena, left, &word, acc),
                 evaluate(arena, right, &word, acc),

@@ -100,63 +100,50 @@ pub(crate) fn read_input(path: &str, what: &str) -> Result<String, Report> {
     })
 }
 
-/// The number of nodes of `root` printed as a tree (shared subformulas counted each
-/// time they occur), saturating. One pass over the arena: ids are topologically sorted.
-pub(crate) struct TreeSizes(Vec<u64>);
-
-impl TreeSizes {
-    pub(crate) fn of(arena: &Arena) -> TreeSizes {
-        let mut sizes: Vec<u64> = Vec::with_capacity(arena.len());
-        for i in 0..arena.len() {
-            let n = arena.node(NodeId(i as u32));
-            let s = n
-                .children()
-                .fold(1u64, |acc, c| acc.saturating_add(sizes[c.index()]));
-            sizes.push(s);
-        }
-        TreeSizes(sizes)
-    }
-}
-
 /// Prints formulas within the process's print budget (`--max-formula-size` nodes in all):
 /// a formula over the remaining budget is replaced by a note, and the command ends with
 /// exit 2 (see [`finish`]).
 pub(crate) struct Shower<'a> {
     arena: &'a Arena,
-    sizes: TreeSizes,
+    /// Tree size of every node of the arena ([`Arena::tree_sizes`]).
+    sizes: Vec<u64>,
 }
 
 impl<'a> Shower<'a> {
     pub(crate) fn new(arena: &'a Arena) -> Self {
         Shower {
             arena,
-            sizes: TreeSizes::of(arena),
+            sizes: arena.tree_sizes(),
         }
     }
 
     /// The formula in `syntax`, or a note saying why it is not printed.
     pub(crate) fn show(&self, root: NodeId, syntax: Syntax) -> String {
-        let size = self.sizes.0[root.index()];
-        let left = PRINT_BUDGET.load(Relaxed);
-        if size <= left {
-            PRINT_BUDGET.store(left - size, Relaxed);
-            return print(self.arena, root, syntax);
-        }
-        PRINT_CUT.store(true, Relaxed);
-        format!(
-            "<not printed: {} nodes as a tree, over the print limit>",
-            if size == u64::MAX {
-                "2^64 or more".to_string()
-            } else {
-                size.to_string()
-            }
-        )
+        within_budget(self.arena, root, self.sizes[root.index()], syntax)
     }
 }
 
-/// Prints one formula within the print budget.
+/// Prints one formula within the print budget (work proportional to its DAG, not to
+/// the arena's).
 pub(crate) fn show(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
-    Shower::new(arena).show(root, syntax)
+    within_budget(arena, root, arena.tree_size(root), syntax)
+}
+
+fn within_budget(arena: &Arena, root: NodeId, size: u64, syntax: Syntax) -> String {
+    let left = PRINT_BUDGET.load(Relaxed);
+    if size <= left {
+        PRINT_BUDGET.store(left - size, Relaxed);
+        return print(arena, root, syntax);
+    }
+    PRINT_CUT.store(true, Relaxed);
+    format!(
+        "<not printed: {} nodes as a tree, over the print limit>",
+        if size == u64::MAX {
+            "2^64 or more".to_string()
+        } else {
+            size.to_string()
+        }
+    )
 }
 
 /// Ends a command: writes the collected output to `--output` whole (never over an input,

@@ -410,16 +410,32 @@ impl Arena {
     }
 
     /// Tree size: the number of nodes when shared subformulas are written out each time
-    /// they occur (what a printer writes), saturating at `u64::MAX`.
+    /// they occur (what a printer writes), saturating at `u64::MAX`. Work proportional to
+    /// the subformula's DAG.
     pub fn tree_size(&self, root: NodeId) -> u64 {
         let mut size: rustc_hash::FxHashMap<NodeId, u64> = rustc_hash::FxHashMap::default();
         for n in self.subformulas(root) {
-            let s = self.nodes[n.index()]
-                .children()
-                .fold(1u64, |acc, c| acc.saturating_add(size[&c]));
-            size.insert(n, s);
+            size.insert(n, self.tree_size_from(n, |c| size[&c]));
         }
         size[&root]
+    }
+
+    /// [`Arena::tree_size`] of every node, indexed by id, in one pass over the arena (for
+    /// printing many formulas of one arena).
+    pub fn tree_sizes(&self) -> Vec<u64> {
+        let mut sizes: Vec<u64> = Vec::with_capacity(self.nodes.len());
+        for i in 0..self.nodes.len() {
+            let s = self.tree_size_from(NodeId(i as u32), |c| sizes[c.index()]);
+            sizes.push(s);
+        }
+        sizes
+    }
+
+    /// One node plus its children's tree sizes, saturating.
+    fn tree_size_from(&self, n: NodeId, child: impl Fn(NodeId) -> u64) -> u64 {
+        self.nodes[n.index()]
+            .children()
+            .fold(1u64, |acc, c| acc.saturating_add(child(c)))
     }
 
     /// DAG size: the number of distinct subformulas.

@@ -31,7 +31,7 @@ use z3::ast::{Bool, Dynamic, BV};
 use z3::{FuncDecl, Params, SatResult, Solver, Sort};
 
 use crate::automata::{Alphabet, Question};
-use crate::logic::{Acceptance, Arena, Node, NodeId};
+use crate::logic::{Acceptance, Arena, Node, NodeId, Word};
 
 /// How far the z3 engine may go.
 #[derive(Clone, Debug)]
@@ -91,6 +91,30 @@ pub enum SmtWord {
     Letters(Vec<u32>),
     /// For each position, which propositions hold (in the alphabet's order).
     Props(Vec<Vec<bool>>),
+}
+
+impl SmtWord {
+    /// The word over `alphabet` (the one the comparison ran over).
+    pub fn to_word(&self, alphabet: &Alphabet) -> Word {
+        let atoms = alphabet.atoms();
+        match self {
+            SmtWord::Letters(ls) => {
+                Word::Letters(ls.iter().map(|&l| atoms[l as usize].clone()).collect())
+            }
+            SmtWord::Props(ps) => Word::Props(
+                ps.iter()
+                    .map(|on| {
+                        atoms
+                            .iter()
+                            .zip(on)
+                            .filter(|(_, &b)| b)
+                            .map(|(n, _)| n.clone())
+                            .collect()
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 /// The z3 engine's answer with its statistics.
