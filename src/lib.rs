@@ -12,4 +12,5 @@ mod diag;
 pub mod fragment;
 pub mod logic;
 pub mod model;
+pub mod patterns;
 pub mod smt;

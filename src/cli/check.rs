@@ -24,16 +24,7 @@ pub(crate) struct BudgetOpts {
 
 impl BudgetOpts {
     pub(crate) fn budget(&self) -> Result<Budget, Report> {
-        if let Some(t) = self.timeout {
-            if !(t.is_finite() && t > 0.0 && t < 1e9) {
-                return Err(miette!(
-                    "--timeout must be a positive number of seconds, not {t}"
-                ));
-            }
-        }
-        if let Some(t) = self.timeout {
-            watchdog(t);
-        }
+        start_timeout(self.timeout)?;
         Ok(Budget::new(self.max_states, self.timeout))
     }
 
@@ -42,6 +33,18 @@ impl BudgetOpts {
         self.budget()?;
         Ok(self.timeout.map(std::time::Duration::from_secs_f64))
     }
+}
+
+/// Validates `--timeout` and starts its watchdog; the limit as a duration.
+pub(crate) fn start_timeout(seconds: Option<f64>) -> Result<Option<std::time::Duration>, Report> {
+    let Some(t) = seconds else { return Ok(None) };
+    if !(t.is_finite() && t > 0.0 && t < 1e9) {
+        return Err(miette!(
+            "--timeout must be a positive number of seconds, not {t}"
+        ));
+    }
+    watchdog(t);
+    Ok(Some(std::time::Duration::from_secs_f64(t)))
 }
 
 /// The engines check the clock as they work; this backstop ends the process if some

@@ -7,6 +7,7 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::io::write_line(format_args!($($arg)*)) };
 }
 
+mod attention;
 mod check;
 mod classify;
 mod explain;
@@ -88,6 +89,9 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Prove that a language is outside a class (or give the formula inside it).
     Separate(classify::SeparateArgs),
+    /// An attention pattern's exact supports: z3 proof of full attention (or a
+    /// counterexample), cost per query and in total, growth, and a mask picture.
+    Attention(attention::AttentionArgs),
 }
 
 #[derive(Args, Debug)]
@@ -338,6 +342,7 @@ fn run_command(command: Command) -> Result<i32, Report> {
         Command::Realize(a) => model::realize_cmd(a),
         Command::Classify(a) => classify::classify_cmd(a),
         Command::Separate(a) => classify::separate_cmd(a),
+        Command::Attention(a) => attention::attention_cmd(a),
         Command::Equiv(a) => check::compare_cmd(a, crate::automata::Question::Equivalent),
         Command::Includes(a) => check::compare_cmd(a, crate::automata::Question::Included),
         Command::Eval(a) => eval(a),

@@ -24,6 +24,8 @@
 //! assert!(matches!(answer.verdict, SmtVerdict::Holds(_)));
 //! ```
 
+pub mod patterns;
+
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;

@@ -1,0 +1,316 @@
+//! Attention patterns: the support sets, the closed-form cost and the z3 partition proofs
+//! against brute force over the pointwise definitions; the `attention` command.
+
+use std::process::{Command, Output};
+
+use ltlattn::patterns::{fit, Pattern, Seen};
+use ltlattn::smt::patterns::{prove_partition, Obligation, Outcome};
+
+/// A spread of parameters for every pattern, edge cases included (block 1, c = 0, c = s).
+fn patterns() -> Vec<Pattern> {
+    let mut v = vec![
+        Pattern::Global,
+        Pattern::Logsparse,
+        Pattern::CombinerLogsparse,
+    ];
+    for k in [1, 2, 3, 7, 16] {
+        v.push(Pattern::Window { k });
+        v.push(Pattern::Strided { stride: k });
+        v.push(Pattern::Axial { width: k });
+        v.push(Pattern::CombinerAxial { width: k });
+    }
+    for s in [1, 2, 3, 5, 8] {
+        for c in [0, 1, s / 2, s] {
+            v.push(Pattern::Fixed {
+                block: s,
+                columns: c,
+            });
+            v.push(Pattern::CombinerFixed {
+                block: s,
+                columns: c,
+            });
+        }
+    }
+    v.dedup();
+    v
+}
+
+/// Every region key that can matter for query i: blocks ≤ i, columns, buckets < 64.
+fn keys(i: u64) -> std::ops::Range<u64> {
+    0..(i + 3).max(70)
+}
+
+/// Direct keys and distinct regions of query i, counted pointwise (no runs, no formula).
+fn brute_cost(p: &Pattern, i: u64) -> (u64, Vec<u64>) {
+    let mut direct = 0;
+    let mut regions = Vec::new();
+    for j in 0..=i {
+        if p.direct(i, j) {
+            direct += 1;
+        }
+        for r in keys(i) {
+            if p.in_region(i, r, j) && !regions.contains(&r) {
+                regions.push(r);
+            }
+        }
+    }
+    (direct, regions)
+}
+
+#[test]
+fn cost_matches_brute_force_enumeration() {
+    for p in patterns() {
+        let mut total = 0u128;
+        for i in 0..200u64 {
+            let (direct, regions) = brute_cost(&p, i);
+            let s = p.support(i);
+            assert_eq!(s.direct_len(), direct, "{p}: |Ω⁰({i})|");
+            let mut keys: Vec<u64> = s.regions.iter().map(|r| r.key).collect();
+            let mut want = regions.clone();
+            keys.sort();
+            want.sort();
+            assert_eq!(keys, want, "{p}: regions of {i}");
+            assert_eq!(p.cost(i), direct + regions.len() as u64, "{p}: cost({i})");
+            total += u128::from(direct + regions.len() as u64);
+        }
+        assert_eq!(p.total_cost(200), total, "{p}: total cost at L = 200");
+    }
+}
+
+#[test]
+fn support_runs_are_the_pointwise_sets() {
+    for p in patterns() {
+        for i in 0..200u64 {
+            let s = p.support(i);
+            for j in 0..=i + 2 {
+                let in_direct = s.direct.iter().filter(|r| r.contains(j)).count();
+                let in_regions: Vec<u64> = s
+                    .regions
+                    .iter()
+                    .filter(|r| r.run.contains(j))
+                    .map(|r| r.key)
+                    .collect();
+                assert_eq!(in_direct == 1, p.direct(i, j), "{p}: direct({i}, {j})");
+                assert!(in_direct <= 1, "{p}: direct runs overlap at ({i}, {j})");
+                for r in keys(i) {
+                    assert_eq!(
+                        in_regions.contains(&r),
+                        p.in_region(i, r, j),
+                        "{p}: in_region({i}, {r}, {j})"
+                    );
+                }
+            }
+            for r in &s.regions {
+                assert!(r.run.count > 0, "{p}: empty region listed for {i}");
+            }
+        }
+    }
+}
+
+/// The smallest (i, j) with j ≤ i seen neither directly nor in the assigned region.
+fn brute_gap(p: &Pattern, upto: u64) -> Option<(u64, u64)> {
+    (0..upto).find_map(|i| {
+        (0..=i)
+            .find(|&j| p.seen(i, j) == Seen::Unseen)
+            .map(|j| (i, j))
+    })
+}
+
+/// Brute force on small i: every key in exactly one part (whatever the witness says).
+fn brute_partition(p: &Pattern, upto: u64) -> bool {
+    (0..upto).all(|i| {
+        (0..=i).all(|j| {
+            let parts = u64::from(p.direct(i, j))
+                + keys(i).filter(|&r| p.in_region(i, r, j)).count() as u64;
+            parts <= 1
+        }) && (i + 1..i + 4).all(|j| !p.direct(i, j) && keys(i).all(|r| !p.in_region(i, r, j)))
+    })
+}
+
+#[test]
+fn z3_proofs_agree_with_brute_force() {
+    for p in patterns() {
+        let proof = prove_partition(&p, 1 << 31, None);
+        for (o, r) in &proof.outcomes {
+            assert!(!matches!(r, Outcome::Unknown { .. }), "{p}: {o:?} unknown");
+        }
+        assert!(
+            proof.partitions(),
+            "{p}: parts not disjoint: {:?}",
+            proof.outcomes
+        );
+        assert!(
+            brute_partition(&p, 150),
+            "{p}: brute force finds overlapping parts"
+        );
+        let gap = brute_gap(&p, 600);
+        match proof.outcome(Obligation::Covers) {
+            Outcome::Proved => assert_eq!(
+                gap, None,
+                "{p}: z3 proved coverage, brute force found {gap:?}"
+            ),
+            Outcome::Refuted { values } => {
+                assert_eq!(
+                    Some((values[0], values[1])),
+                    gap,
+                    "{p}: smallest counterexample"
+                );
+                assert_eq!(p.seen(values[0], values[1]), Seen::Unseen);
+            }
+            other => panic!("{p}: {other:?}"),
+        }
+        // Every Combiner pattern covers; of the others only global and fixed with c = s.
+        let covers = p.has_summaries()
+            || matches!(p, Pattern::Global)
+            || matches!(p, Pattern::Fixed { block, columns } if block == columns)
+            || matches!(p, Pattern::Axial { width: 1 })
+            || matches!(p, Pattern::Strided { stride: 1 });
+        assert_eq!(proof.covers(), covers, "{p}");
+    }
+}
+
+#[test]
+fn large_bounds_and_parameters() {
+    for p in [
+        Pattern::CombinerFixed {
+            block: 1 << 20,
+            columns: 3,
+        },
+        Pattern::CombinerAxial { width: 65536 },
+        Pattern::CombinerLogsparse,
+    ] {
+        let proof = prove_partition(&p, 1 << 62, None);
+        assert!(
+            proof.covers() && proof.partitions(),
+            "{p}: {:?}",
+            proof.outcomes
+        );
+    }
+    let w = prove_partition(&Pattern::Window { k: 1 << 30 }, 1 << 62, None);
+    assert_eq!(
+        w.outcome(Obligation::Covers).refuted(),
+        Some(&vec![(1 << 30) + 1, 0])
+    );
+}
+
+#[test]
+fn growth_laws() {
+    let lens: Vec<u64> = (9..=14).map(|k| 1u64 << k).collect();
+    let law = |f: &dyn Fn(u64) -> Pattern| fit(&lens, f).law;
+    assert_eq!(law(&|_| Pattern::Global), "L²");
+    assert_eq!(law(&|_| Pattern::Window { k: 16 }), "L");
+    assert_eq!(law(&|_| Pattern::Logsparse), "L log L");
+    assert_eq!(law(&|_| Pattern::CombinerLogsparse), "L log L");
+    let sqrt = |l: u64| ltlattn::patterns::ceil_sqrt(l);
+    assert_eq!(
+        law(&|l| Pattern::CombinerFixed {
+            block: sqrt(l),
+            columns: 1
+        }),
+        "L √L"
+    );
+    assert_eq!(law(&|l| Pattern::CombinerAxial { width: sqrt(l) }), "L √L");
+    assert_eq!(
+        law(&|_| Pattern::CombinerFixed {
+            block: 8,
+            columns: 1
+        }),
+        "L²"
+    );
+}
+
+fn ltlattn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ltlattn"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn attention_command() {
+    let o = ltlattn(&[
+        "attention",
+        "--pattern",
+        "combiner-fixed",
+        "--block",
+        "64",
+        "--length",
+        "65536",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(out.matches("  proved ").count(), 4, "{out}");
+    assert!(out.contains("full attention capability"), "{out}");
+    assert!(out.contains("L √L"), "{out}");
+
+    let o = ltlattn(&[
+        "attention",
+        "--pattern",
+        "window",
+        "--window",
+        "3",
+        "--length",
+        "8",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("i = 4, j = 0"), "{out}");
+    assert!(out.contains("   4 .####"), "{out}");
+
+    let o = ltlattn(&[
+        "attention",
+        "--pattern",
+        "combiner-axial",
+        "--width",
+        "4",
+        "--length",
+        "16",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["proof"]["covers"], true);
+    assert_eq!(
+        v["cost"]["total"],
+        Pattern::CombinerAxial { width: 4 }
+            .total_cost(16)
+            .to_string()
+    );
+    assert_eq!(v["picture"].as_array().map(|a| a.len()), Some(16));
+
+    for bad in [
+        &["attention", "--pattern", "fixed", "--block", "0"][..],
+        &["attention", "--pattern", "fixed", "--width", "4"],
+        &["attention", "--pattern", "fixed"],
+        &[
+            "attention",
+            "--pattern",
+            "fixed",
+            "--block",
+            "4",
+            "--summary-columns",
+            "5",
+        ],
+        &[
+            "attention",
+            "--pattern",
+            "logsparse",
+            "--summary-columns",
+            "1",
+        ],
+        &["attention", "--pattern", "sparse"],
+        &["attention", "--pattern", "global", "--bound", "2^63"],
+        &["attention", "--pattern", "global", "--length", "0"],
+        &["attention", "--pattern", "global", "--picture", "100000"],
+        &["attention", "--pattern", "axial", "--width", "99999999999"],
+    ] {
+        let o = ltlattn(bad);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        assert!(!o.stderr.is_empty(), "{bad:?}: no message");
+    }
+}
