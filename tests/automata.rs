@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{all_words, Tree};
+use common::{all_words, ModTree, Tree};
 use ltlattn::automata::{
     build_dfa, compare, formula_dfa, minimize, Alphabet, Budget, Dfa, Limit, Question,
 };
@@ -83,6 +83,25 @@ fn dfa_acceptance_equals_the_evaluator_on_all_words_up_to_length_7() {
     QuickCheck::new()
         .tests(1000)
         .quickcheck(prop as fn(Tree) -> TestResult);
+}
+
+#[test]
+fn dfa_acceptance_equals_the_evaluator_with_position_modulo_atoms() {
+    fn prop(t: ModTree) -> TestResult {
+        thread_local!(static W: Vec<Word> = all_words(&["a", "b"], 8));
+        let mut f = Arena::new();
+        let phi = t.0.build(&mut f, &["a", "b"]);
+        match W.with(|words| dfa_matches_evaluator(&f, phi, &tokens(&["a", "b"]), words)) {
+            Ok(()) => TestResult::passed(),
+            Err(e) => TestResult::error(format!(
+                "{}: {e}",
+                ltlattn::logic::print(&f, phi, ltlattn::logic::Syntax::Ascii)
+            )),
+        }
+    }
+    QuickCheck::new()
+        .tests(1000)
+        .quickcheck(prop as fn(ModTree) -> TestResult);
 }
 
 #[test]

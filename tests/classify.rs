@@ -83,7 +83,7 @@ fn every_certificate_on_the_examples_rechecks() {
     for entry in std::fs::read_dir(format!("{root}/examples/models")).unwrap() {
         let path = entry.unwrap().path();
         let model = load("m", &std::fs::read_to_string(&path).unwrap()).unwrap();
-        let c = compile(&model);
+        let c = compile(&model).expect("compiles");
         let sigma = Alphabet::Tokens(model.alphabet.clone());
         let dfa = formula_dfa(
             &c.arena,

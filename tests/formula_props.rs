@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{RandWord, Tree, ATOMS};
+use common::{ModTree, RandWord, Tree, ATOMS};
 use ltlattn::logic::{parse, print, truth_table, Acceptance, Arena, Node, NodeId, Syntax, Word};
 use quickcheck::{QuickCheck, TestResult};
 use std::collections::BTreeSet;
@@ -28,6 +28,26 @@ fn every_printer_round_trips_to_the_same_node() {
         TestResult::passed()
     }
     qc().quickcheck(prop as fn(Tree) -> TestResult);
+}
+
+#[test]
+fn printers_round_trip_position_modulo_atoms() {
+    fn prop(t: ModTree) -> TestResult {
+        let mut f = Arena::new();
+        // `pos` as a plain atom too: it must stay an atom next to pos%m=r.
+        let root = t.0.build(&mut f, &["a", "pos", "mod"]);
+        for syntax in [Syntax::Ascii, Syntax::Unicode, Syntax::Latex] {
+            let text = print(&f, root, syntax);
+            match parse(&mut f, &text) {
+                Ok(back) if back == root => {}
+                other => {
+                    return TestResult::error(format!("{syntax:?}: {text:?} parsed as {other:?}"))
+                }
+            }
+        }
+        TestResult::passed()
+    }
+    qc().quickcheck(prop as fn(ModTree) -> TestResult);
 }
 
 /// Both sides agree at every position of every random word, under both acceptances

@@ -20,7 +20,7 @@ fn letters(w: &Word) -> Vec<String> {
 /// The compiled output formula and the executor agree on every word.
 fn compiler_matches_executor(text: &str, words: &[Word]) -> Result<(), String> {
     let model = load("model.toml", text).map_err(|e| format!("load: {e}"))?;
-    let c = compile(&model);
+    let c = compile(&model).expect("compiles");
     for w in words {
         let t = run(&model, &letters(w)).map_err(|e| e.to_string())?;
         // Every feature, not only the output, at every position.
@@ -64,7 +64,18 @@ fn every_validation_error_has_its_message_and_a_span() {
         (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}window = 1000000000\n", ok_head.replace("global", "local")), "beyond the maximum"),
         (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}window = 2\n", ok_head), "a global head has no window"),
         (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}", ok_head.replace("global", "sideways")), "unknown range"),
-        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"fixed\"\n", ok_head.replace("global", "combiner")), "Combiner heads are not supported yet"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"fixed\"\n", ok_head.replace("global", "combiner")), "pattern `fixed` needs `block`"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}", ok_head.replace("global", "combiner")), "needs a pattern"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"fixed\"\nblock = 0\n", ok_head.replace("global", "combiner")), "block 0 is outside"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"fixed\"\nblock = 1000000\n", ok_head.replace("global", "combiner")), "block 1000000 is outside"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"fixed\"\nblock = 4\ncolumns = 5\n", ok_head.replace("global", "combiner")), "columns 5 is outside"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"axial\"\nblock = 4\n", ok_head.replace("global", "combiner")), "pattern `axial` has no `block`"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"strided\"\n", ok_head.replace("global", "combiner")), "unknown Combiner pattern"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"logsparse\"\nmode = \"hard-rightmost\"\ndefault = false\n", ok_head.replace("global", "combiner")), "Combiner heads are soft"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}block = 4\n", ok_head), "`block` belongs to Combiner heads"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}summary-key = \"a\"\n", ok_head), "only Combiner heads have a summary selection"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}pattern = \"logsparse\"\nsummary-key = \"b\"\n", ok_head.replace("global", "combiner")), "unknown feature `b`"),
+        (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}", ok_head.replace("value = \"a\"", "value = \"pos%2=1\"")), "position-modulo atom"),
         (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}mode = \"hard-rightmost\"\n", ok_head), "has no default"),
         (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}default = true\n", ok_head), "a soft head has no default"),
         (format!("alphabet = [\"a\"]\noutput = \"h\"\n{}mode = \"medium\"\n", ok_head), "unknown mode"),
@@ -136,7 +147,7 @@ fn every_example_model_recognizes_its_spec_and_lands_in_its_fragment() {
         let text = std::fs::read_to_string(&path).unwrap();
         let model = load(&path.display().to_string(), &text)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let mut c = compile(&model);
+        let mut c = compile(&model).expect("compiles");
         let spec = parse(&mut c.arena, header(&text, "spec").expect("spec")).unwrap();
         let sigma = Alphabet::Tokens(model.alphabet.clone());
         let b = Budget::default();
@@ -321,7 +332,7 @@ fn realize_round_trips_through_compile() {
                 f.temporal_depth(phi)
             ));
         }
-        let c = compile(&model);
+        let c = compile(&model).expect("compiles");
         let back = f.import(&c.arena, c.accept);
         let sigma = Alphabet::Tokens(alphabet);
         let b = Budget::default();

@@ -314,3 +314,184 @@ fn attention_command() {
         assert!(!o.stderr.is_empty(), "{bad:?}: no message");
     }
 }
+
+// ---------------------------------------------------------------- Combiner heads
+
+use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
+use ltlattn::compile::compile;
+use ltlattn::logic::{evaluate, truth_table, Word};
+use ltlattn::model::{load, run};
+
+fn all_words(n: usize) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::<String>::new()];
+    let mut layer = out.clone();
+    for _ in 0..n {
+        let mut next = Vec::new();
+        for w in &layer {
+            for a in ["a", "b"] {
+                let mut v = w.clone();
+                v.push(a.to_string());
+                next.push(v);
+            }
+        }
+        out.extend(next.iter().cloned());
+        layer = next;
+    }
+    out
+}
+
+/// A one-head Combiner model over {a, b}.
+fn combiner_model(pattern: &str, masking: &str, head: &str, summary: &str) -> String {
+    format!(
+        "alphabet = [\"a\", \"b\"]\noutput = \"h\"\n[[layer]]\n[[layer.head]]\nname = \"h\"\nrange = \"combiner\"\n{pattern}\nmasking = \"{masking}\"\n{head}\n{summary}\n"
+    )
+}
+
+fn patterns_in_models() -> Vec<String> {
+    let mut v = vec!["pattern = \"logsparse\"".to_string()];
+    for s in 1..=4 {
+        for c in 0..=s {
+            v.push(format!("pattern = \"fixed\"\nblock = {s}\ncolumns = {c}"));
+        }
+    }
+    for m in 1..=4 {
+        v.push(format!("pattern = \"axial\"\nwidth = {m}"));
+    }
+    v
+}
+
+/// Compiled formula = reference executor at every position of every word up to length 8.
+fn compiled_matches_executor(text: &str) {
+    let model = load("m.toml", text).unwrap_or_else(|e| panic!("{text}\n{e}"));
+    let c = compile(&model).unwrap_or_else(|e| panic!("{text}\n{e}"));
+    for letters in all_words(8) {
+        let t = run(&model, &letters).unwrap();
+        let w = Word::letters(letters);
+        for (f, col) in c.features.iter().zip(&t.values) {
+            let table = truth_table(&c.arena, f.formula, &w, model.acceptance);
+            assert_eq!(
+                table.values.last().unwrap(),
+                col,
+                "{text}\nfeature {} on {}",
+                f.name,
+                w.show()
+            );
+        }
+        assert_eq!(
+            evaluate(&c.arena, c.accept, &w, model.acceptance),
+            t.accepted,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn drop_in_combiner_heads_are_global_heads() {
+    let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+    let b = Budget::default();
+    for p in patterns_in_models() {
+        for masking in ["strict", "inclusive"] {
+            for head in [
+                "value = \"a\"",
+                "query = \"b\"\nkey = \"a\"\nvalue = \"true\"",
+            ] {
+                let text = combiner_model(&p, masking, head, "");
+                compiled_matches_executor(&text);
+                let model = load("m.toml", &text).unwrap();
+                let c = compile(&model).unwrap();
+                let f = &c.features[model.output];
+                let g = f
+                    .global_equivalent
+                    .expect("a drop-in head has its global equivalent");
+                let l = formula_dfa(&c.arena, f.formula, &sigma, model.acceptance, &b).unwrap();
+                let r = formula_dfa(&c.arena, g, &sigma, model.acceptance, &b).unwrap();
+                let ans = compare(&l, &r, Question::Equivalent, &b).unwrap();
+                assert!(
+                    ans.counterexample.is_none(),
+                    "{text}: differs from the global head on {:?}",
+                    ans.counterexample
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn combiner_heads_with_their_own_summary_selection_compile_exactly() {
+    let summaries = [
+        "summary-key = \"false\"",
+        "summary-key = \"b\"",
+        "summary-query = \"a\"\nsummary-key = \"!a\"",
+    ];
+    for p in patterns_in_models()
+        .into_iter()
+        .filter(|p| !p.contains("logsparse"))
+    {
+        for masking in ["strict", "inclusive"] {
+            for s in summaries {
+                compiled_matches_executor(&combiner_model(
+                    &p,
+                    masking,
+                    "key = \"a\"\nvalue = \"true\"",
+                    s,
+                ));
+            }
+        }
+    }
+}
+
+#[test]
+fn combiner_fixed_block_2_recognizes_even_length_which_is_not_star_free() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/models/combiner-even-length.toml"
+    ))
+    .unwrap();
+    let model = load("even.toml", &text).unwrap();
+    for w in all_words(9) {
+        assert_eq!(run(&model, &w).unwrap().accepted, w.len() % 2 == 0, "{w:?}");
+    }
+    let c = compile(&model).unwrap();
+    let sigma = Alphabet::Tokens(model.alphabet.clone());
+    let dfa = formula_dfa(
+        &c.arena,
+        c.accept,
+        &sigma,
+        model.acceptance,
+        &Budget::default(),
+    )
+    .unwrap();
+    let cl = ltlattn::fragment::classify(
+        &dfa,
+        &ltlattn::fragment::Limits::default(),
+        Some((&c.arena, c.accept)),
+    );
+    // Not aperiodic, so outside every soft and hard fragment; regular.
+    for d in [&cl.global, &cl.local, &cl.hybrid, &cl.hard] {
+        assert_eq!(d.member, Some(false));
+    }
+}
+
+#[test]
+fn logsparse_with_its_own_summary_selection_is_refused_with_the_reason() {
+    let text = combiner_model(
+        "pattern = \"logsparse\"",
+        "strict",
+        "value = \"a\"",
+        "summary-key = \"false\"",
+    );
+    let model = load("m.toml", &text).unwrap();
+    let e = compile(&model).unwrap_err().to_string();
+    assert!(e.contains("not regular"), "{e}");
+    // The executor still runs it: an a at distance 1, 2 or 4 from the end marker counts,
+    // at distance 3 it does not.
+    let acc = |w: &str| {
+        run(&model, &w.split(' ').map(String::from).collect::<Vec<_>>())
+            .unwrap()
+            .accepted
+    };
+    assert!(acc("a b b b"));
+    assert!(acc("b b a b"));
+    assert!(!acc("a b b"));
+    assert!(!acc("b a b b"));
+}

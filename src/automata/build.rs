@@ -4,7 +4,8 @@
 //! function of the letter at i and of a few values at position i − 1. The state after a
 //! prefix is exactly those remembered values: one bit per subformula whose previous
 //! value some operator reads, a "started" bit (is there a previous position?), and, for
-//! each `Y<=k φ`, the distance back to the last position where φ held, capped at k.
+//! each `Y<=k φ`, the distance back to the last position where φ held, capped at k, and,
+//! when `pos%m=r` atoms occur, the number of letters read modulo the lcm of their moduli.
 //! States are discovered breadth-first from the empty prefix and numbered densely.
 //!
 //! Acceptance: under EOS acceptance a state accepts when the formula holds at an end
@@ -24,6 +25,8 @@ enum Instr {
     Const(bool),
     Eos,
     Start,
+    /// `pos%m=r`: (modulus, residue).
+    PosMod(u64, u64),
     /// Letter index (tokens) or bit (props) of the atom; `None` when the atom is not in
     /// the alphabet, so it never holds.
     Atom(Option<u32>),
@@ -54,8 +57,12 @@ pub struct Program {
     windows: Vec<(u32, u32)>,
     root: u32,
     props: bool,
-    /// State words: bits (started + slots), then one word per window counter.
+    /// State words: bits (started + slots), then one word per window counter, then the
+    /// position counter if `position` is set.
     bit_words: usize,
+    /// Letters read are counted modulo this (0: not reduced, when the lcm of the moduli
+    /// exceeds 2^62), when the formula has `pos%m=r` atoms.
+    position: Option<u64>,
     width: usize,
 }
 
@@ -89,6 +96,7 @@ impl Program {
                 Node::False => Instr::Const(false),
                 Node::Eos => Instr::Eos,
                 Node::Start => Instr::Start,
+                Node::PosMod(m, r) => Instr::PosMod(u64::from(m), u64::from(r)),
                 Node::Atom(a) => Instr::Atom(
                     atoms
                         .iter()
@@ -158,7 +166,8 @@ impl Program {
             })
             .collect();
         let bit_words = (next as usize).div_ceil(64);
-        let width = bit_words + windows.len();
+        let position = position_modulus(&instrs);
+        let width = bit_words + windows.len() + usize::from(position.is_some());
         Program {
             instrs,
             slot,
@@ -166,6 +175,7 @@ impl Program {
             root,
             props: matches!(alphabet, Alphabet::Props(_)),
             bit_words,
+            position,
             width,
         }
     }
@@ -183,7 +193,7 @@ impl Program {
     /// The state of the empty prefix.
     pub fn initial(&self) -> Vec<u64> {
         let mut s = vec![0u64; self.width];
-        for w in &mut s[self.bit_words..] {
+        for w in &mut s[self.bit_words..self.bit_words + self.windows.len()] {
             *w = FAR;
         }
         s
@@ -204,6 +214,7 @@ impl Program {
                 Instr::Const(b) => b,
                 Instr::Eos => letter.is_none(),
                 Instr::Start => !started,
+                Instr::PosMod(m, r) => (state[self.width - 1] + 1) % m == r,
                 Instr::Atom(a) => match (a, letter) {
                     (Some(a), Some(l)) => {
                         if self.props {
@@ -256,6 +267,10 @@ impl Program {
                 FAR
             };
         }
+        if let Some(m) = self.position {
+            let p = state[self.width - 1] + 1;
+            out[self.width - 1] = if m != 0 && p == m { 0 } else { p };
+        }
     }
 
     /// Whether a word leading to `state` is accepted.
@@ -270,6 +285,13 @@ impl Program {
             }
         }
     }
+}
+
+fn position_modulus(instrs: &[Instr]) -> Option<u64> {
+    crate::logic::position_modulus(instrs.iter().filter_map(|i| match *i {
+        Instr::PosMod(m, _) => Some(m as u32),
+        _ => None,
+    }))
 }
 
 /// State numbering. States of at most [`DIRECT_BITS`] bits index a table directly; other

@@ -86,7 +86,7 @@ fn language(src: &Source) -> Result<Language, Report> {
     }
     if let Some(path) = &src.model {
         let model = load_model(path)?;
-        let c = compile(&model);
+        let c = compile(&model).map_err(|e| miette!("{e}"))?;
         let sigma = Alphabet::Tokens(model.alphabet.clone());
         let dfa = formula_dfa(&c.arena, c.accept, &sigma, model.acceptance, &budget)
             .map_err(Report::new)?;

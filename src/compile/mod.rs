@@ -22,6 +22,10 @@ pub struct CompiledFeature {
     pub made_by: String,
     /// The formula it computes, over token atoms.
     pub formula: NodeId,
+    /// For a drop-in Combiner head (summaries use the head's own selection): the formula
+    /// of the global head with the same selection, value and masking, which it must be
+    /// equivalent to when the pattern has full coverage.
+    pub global_equivalent: Option<NodeId>,
 }
 
 /// The past-LTL fragment an architecture lands in (Li & Cotterell 2025, 2026; Yang et al. 2024).
@@ -37,6 +41,9 @@ pub enum Fragment {
     Hybrid(u32),
     /// Some hard head: LTL[Y, S] (full past LTL, star-free).
     Hard,
+    /// Some Combiner head with a block or row structure: past LTL with position-modulo
+    /// atoms (its block boundaries leak the position modulo the block).
+    Modular,
 }
 
 impl Fragment {
@@ -50,6 +57,7 @@ impl Fragment {
             Fragment::Hybrid(1) => "LTL[P, Y]".into(),
             Fragment::Hybrid(k) => format!("LTL[P, Y^{{<={k}}}]"),
             Fragment::Hard => "LTL[Y, S]".into(),
+            Fragment::Modular => "past LTL with position-modulo atoms pos%m=r".into(),
         }
     }
 
@@ -65,9 +73,15 @@ impl Fragment {
                 "fixed-precision soft attention, global and local (Li & Cotterell 2026)"
             }
             Fragment::Hard => "unique hard attention, B-RASP (Yang, Chiang & Angluin 2024)",
+            Fragment::Modular => "Combiner heads (Ren et al. 2021): the block boundaries count positions, beyond star-free",
         }
     }
 }
+
+/// A model that has no exact past-LTL translation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CompileError(pub String);
 
 /// A compiled model: formulas over the model's tokens.
 #[derive(Clone, Debug)]
@@ -116,7 +130,17 @@ impl Builder<'_> {
         self.0.add(if b { Node::True } else { Node::False })
     }
     pub fn un(&mut self, f: fn(NodeId) -> Node, x: NodeId) -> NodeId {
-        self.0.add(f(x))
+        // Y ⊥ = P ⊥ = O ⊥ = ⊥.
+        let node = f(x);
+        if self.0.node(x) == Node::False
+            && matches!(
+                node,
+                Node::Yesterday(_) | Node::StrictOnce(_) | Node::Once(_)
+            )
+        {
+            return x;
+        }
+        self.0.add(node)
     }
     fn within(&mut self, k: u32, x: NodeId) -> NodeId {
         if k == 0 {
@@ -206,7 +230,9 @@ fn hard(b: &mut Builder, h: &Head, k: NodeId, v: NodeId) -> NodeId {
             let dn = b.and(d, none);
             b.or(acc, dn)
         }
-        (Mode::Soft, _) => unreachable!("soft heads are compiled elsewhere"),
+        (Mode::Soft, _) | (_, Range::Combiner(_)) => {
+            unreachable!("soft heads are compiled elsewhere; Combiner heads are soft")
+        }
     };
     if !h.inclusive {
         return strict;
@@ -223,6 +249,7 @@ fn hard(b: &mut Builder, h: &Head, k: NodeId, v: NodeId) -> NodeId {
             let earlier = match h.range {
                 Range::Global => b.un(Node::StrictOnce, k),
                 Range::Local(w) => b.within(w, k),
+                Range::Combiner(_) => unreachable!("Combiner heads are soft"),
             };
             let from_earlier = b.and(earlier, strict);
             let d = b.konst(h.default);
@@ -235,10 +262,14 @@ fn hard(b: &mut Builder, h: &Head, k: NodeId, v: NodeId) -> NodeId {
     }
 }
 
-fn head_formula(model: &Model, h: &Head, feature: &[NodeId], b: &mut Builder) -> NodeId {
-    let v = translate(model, h.value, feature, b);
-    let terms: Vec<(NodeId, NodeId)> = h
-        .terms
+/// A head's selection terms, translated.
+fn translate_terms(
+    model: &Model,
+    terms: &[(NodeId, NodeId)],
+    feature: &[NodeId],
+    b: &mut Builder,
+) -> Vec<(NodeId, NodeId)> {
+    terms
         .iter()
         .map(|&(q, k)| {
             (
@@ -246,7 +277,41 @@ fn head_formula(model: &Model, h: &Head, feature: &[NodeId], b: &mut Builder) ->
                 translate(model, k, feature, b),
             )
         })
-        .collect();
+        .collect()
+}
+
+fn head_formula(model: &Model, h: &Head, feature: &[NodeId], b: &mut Builder) -> NodeId {
+    let v = translate(model, h.value, feature, b);
+    let terms = translate_terms(model, &h.terms, feature, b);
+    if let Range::Combiner(pattern) = h.range {
+        let summary = match &h.summary {
+            None => terms.clone(),
+            Some(s) => translate_terms(model, s, feature, b),
+        };
+        return combiner(b, h, pattern, &terms, &summary, v);
+    }
+    soft_or_hard(b, h, terms, v)
+}
+
+/// The formula of a global head with these (translated) terms: what a drop-in Combiner
+/// head with full coverage computes.
+fn global_head(b: &mut Builder, inclusive: bool, terms: &[(NodeId, NodeId)], v: NodeId) -> NodeId {
+    let op = if inclusive {
+        Node::Once
+    } else {
+        Node::StrictOnce
+    };
+    let mut out = b.konst(false);
+    for &(q, k) in terms {
+        let kv = b.and(k, v);
+        let seen = b.un(op, kv);
+        let t = b.and(q, seen);
+        out = b.or(out, t);
+    }
+    out
+}
+
+fn soft_or_hard(b: &mut Builder, h: &Head, terms: Vec<(NodeId, NodeId)>, v: NodeId) -> NodeId {
     match h.mode {
         Mode::Soft => {
             let mut out = b.konst(false);
@@ -260,6 +325,7 @@ fn head_formula(model: &Model, h: &Head, feature: &[NodeId], b: &mut Builder) ->
                         let y = b.within(w, kv);
                         b.or(kv, y)
                     }
+                    (Range::Combiner(_), _) => unreachable!("compiled by `combiner`"),
                 };
                 let t = b.and(q, seen);
                 out = b.or(out, t);
@@ -295,6 +361,14 @@ fn describe(h: &Head) -> String {
     let range = match h.range {
         Range::Global => "global".to_string(),
         Range::Local(k) => format!("local, window {k}"),
+        Range::Combiner(p) => format!(
+            "{p}, {}",
+            if h.summary.is_none() {
+                "drop-in: summaries use the head's selection"
+            } else {
+                "own summary selection"
+            }
+        ),
     };
     let mode = match h.mode {
         Mode::Soft => "soft",
@@ -307,6 +381,10 @@ fn describe(h: &Head) -> String {
         (Mode::Soft, Range::Local(1), _) => "→ Y".to_string(),
         (Mode::Soft, Range::Local(k), _) => format!("→ Y<={k}"),
         (Mode::HardRightmost, Range::Global, _) => "→ S<".to_string(),
+        (_, Range::Combiner(crate::patterns::Pattern::CombinerLogsparse), _) => {
+            "→ O/P (full coverage)".to_string()
+        }
+        (_, Range::Combiner(_), _) => "→ pos%m cases with Y, Y<=d, P".to_string(),
         _ => "→ Y-chain".to_string(),
     };
     format!(
@@ -316,14 +394,17 @@ fn describe(h: &Head) -> String {
     )
 }
 
-/// Compiles every feature of `model` into a formula over its tokens.
-pub fn compile(model: &Model) -> Compiled {
+/// Compiles every feature of `model` into a formula over its tokens. Fails only for
+/// Combiner-Logsparse heads with their own summary selection, whose semantics is not
+/// regular in general (distances that are powers of two).
+pub fn compile(model: &Model) -> Result<Compiled, CompileError> {
     let mut arena = Arena::new();
     let mut b = Builder(&mut arena);
     let mut formulas: Vec<NodeId> = Vec::with_capacity(model.features.len());
     let mut features = Vec::with_capacity(model.features.len());
-    let (mut global, mut local_k, mut hard) = (false, 0u32, false);
+    let (mut global, mut local_k, mut hard, mut modular) = (false, 0u32, false, false);
     for f in &model.features {
+        let mut global_equivalent = None;
         let (formula, made_by) = match &f.origin {
             Origin::Token => (b.0.atom(&f.name), "token".to_string()),
             Origin::Ffn(id) => (
@@ -332,9 +413,24 @@ pub fn compile(model: &Model) -> Compiled {
             ),
             Origin::Head(h) => {
                 match (h.mode, h.range) {
+                    (_, Range::Combiner(crate::patterns::Pattern::CombinerLogsparse)) => {
+                        if h.summary.is_some() {
+                            return Err(CompileError(format!(
+                                "head `{}`: a Combiner-Logsparse head whose summary selection differs from its own has no past-LTL translation: which keys it reads directly (distances 0 and 2^k) and which through summaries depends on distances being powers of two, so its language is not regular in general; `run` executes it exactly and `check --bound N` compares it with a formula on all words up to length N",
+                                h.name
+                            )));
+                        }
+                        global = true;
+                    }
+                    (_, Range::Combiner(_)) => modular = true,
                     (Mode::Soft, Range::Global) => global = true,
                     (Mode::Soft, Range::Local(k)) => local_k = local_k.max(k),
                     _ => hard = true,
+                }
+                if let (Range::Combiner(_), None) = (h.range, &h.summary) {
+                    let v = translate(model, h.value, &formulas, &mut b);
+                    let terms = translate_terms(model, &h.terms, &formulas, &mut b);
+                    global_equivalent = Some(global_head(&mut b, h.inclusive, &terms, v));
                 }
                 (head_formula(model, h, &formulas, &mut b), describe(h))
             }
@@ -345,9 +441,11 @@ pub fn compile(model: &Model) -> Compiled {
             layer: f.layer,
             made_by,
             formula,
+            global_equivalent,
         });
     }
     let fragment = match (hard, global, local_k) {
+        _ if modular => Fragment::Modular,
         (true, _, _) => Fragment::Hard,
         (false, true, 0) => Fragment::Global,
         (false, true, k) => Fragment::Hybrid(k),
@@ -355,10 +453,136 @@ pub fn compile(model: &Model) -> Compiled {
         (false, false, k) => Fragment::Local(k),
     };
     let accept = formulas[model.output];
-    Compiled {
+    Ok(Compiled {
         arena,
         features,
         accept,
         fragment,
+    })
+}
+
+/// Y applied `d` times.
+fn yesterday_n(b: &mut Builder, d: u64, mut x: NodeId) -> NodeId {
+    for _ in 0..d {
+        x = b.un(Node::Yesterday, x);
+    }
+    x
+}
+
+/// Y^{≤d} (⊥ for d = 0, Y for d = 1).
+fn within_d(b: &mut Builder, d: u64, x: NodeId) -> NodeId {
+    match d {
+        0 => b.konst(false),
+        1 => b.un(Node::Yesterday, x),
+        _ => b.within(d as u32, x),
+    }
+}
+
+/// `pos%m=r` at the position with pattern index ≡ `t` (mod m): position p = index + 1.
+fn residue(b: &mut Builder, m: u64, t: u64) -> NodeId {
+    if m == 1 {
+        b.konst(true)
+    } else {
+        b.0.add(Node::PosMod(m as u32, ((t + 1) % m) as u32))
+    }
+}
+
+/// A soft Combiner head (grammar/model.md): ∃ j ∈ Ω⁰(i) with the head's selection (j ≠ i
+/// under strict masking) or ∃ j in a region with the summary selection; both read `v`.
+/// With index i = p − 1 and offset d = i mod s in the block (or row), every set is a
+/// past formula guarded by `pos%s=…`: the own block is `Y<=d`, the keys before the block
+/// are `Y^d P`, a column is a `pos%s` condition on the key.
+fn combiner(
+    b: &mut Builder,
+    h: &Head,
+    pattern: crate::patterns::Pattern,
+    terms: &[(NodeId, NodeId)],
+    summary: &[(NodeId, NodeId)],
+    v: NodeId,
+) -> NodeId {
+    use crate::patterns::Pattern;
+    // ∨ₜ qₜ ∧ f(kₜ ∧ v) over a selection.
+    let over = |b: &mut Builder,
+                sel: &[(NodeId, NodeId)],
+                f: &mut dyn FnMut(&mut Builder, NodeId) -> NodeId| {
+        let mut out = b.konst(false);
+        for &(q, k) in sel {
+            let kv = b.and(k, v);
+            let seen = f(b, kv);
+            let t = b.and(q, seen);
+            out = b.or(out, t);
+        }
+        out
+    };
+    let inclusive = h.inclusive;
+    // The own block or row: keys i − d … i (i itself only when inclusive).
+    let own = move |b: &mut Builder, d: u64, kv: NodeId| {
+        let before = within_d(b, d, kv);
+        if inclusive {
+            b.or(kv, before)
+        } else {
+            before
+        }
+    };
+    match pattern {
+        Pattern::CombinerLogsparse => {
+            // Full coverage (proved in smt::patterns): a drop-in head sees every j ≤ i.
+            global_head(b, inclusive, terms, v)
+        }
+        Pattern::CombinerFixed {
+            block: s,
+            columns: c,
+        } => {
+            // Keys in the summary columns: index mod s ≥ s − c.
+            let mut col = b.konst(false);
+            for t in s - c..s {
+                let r = residue(b, s, t);
+                col = b.or(col, r);
+            }
+            let ncol = b.not(col);
+            let mut out = b.konst(false);
+            for d in 0..s {
+                let direct = over(b, terms, &mut |b, kv| {
+                    let here = own(b, d, kv);
+                    let cols = b.and(kv, col);
+                    let p = b.un(Node::StrictOnce, cols);
+                    let earlier = yesterday_n(b, d, p);
+                    b.or(here, earlier)
+                });
+                let regions = over(b, summary, &mut |b, kv| {
+                    let rest = b.and(kv, ncol);
+                    let p = b.un(Node::StrictOnce, rest);
+                    yesterday_n(b, d, p)
+                });
+                let g = residue(b, s, d);
+                let body = b.or(direct, regions);
+                let case = b.and(g, body);
+                out = b.or(out, case);
+            }
+            out
+        }
+        Pattern::CombinerAxial { width: m } => {
+            let mut out = b.konst(false);
+            for d in 0..m {
+                let g = residue(b, m, d);
+                let ng = b.not(g);
+                let direct = over(b, terms, &mut |b, kv| {
+                    let here = own(b, d, kv);
+                    let same = b.and(kv, g);
+                    let column = b.un(Node::StrictOnce, same);
+                    b.or(here, column)
+                });
+                let regions = over(b, summary, &mut |b, kv| {
+                    let other = b.and(kv, ng);
+                    let p = b.un(Node::StrictOnce, other);
+                    yesterday_n(b, d, p)
+                });
+                let body = b.or(direct, regions);
+                let case = b.and(g, body);
+                out = b.or(out, case);
+            }
+            out
+        }
+        other => unreachable!("the loader makes Combiner heads only, not {other}"),
     }
 }

@@ -46,6 +46,11 @@ pub fn realize(
     alphabet: &[String],
     acceptance: Acceptance,
 ) -> Result<String, RealizeError> {
+    if arena.ops(root).contains(crate::logic::Op::PosMod) {
+        return Err(RealizeError(
+            "the formula uses a position-modulo atom (pos%m=r); realize builds global, local and hard heads only, which cannot count positions".into(),
+        ));
+    }
     if let Some(a) = arena
         .atom_names(root)
         .into_iter()

@@ -461,16 +461,18 @@ fn fits(arena: &Arena, phi: NodeId, key: &str) -> bool {
     use crate::logic::Op;
     let global = [Op::StrictOnce, Op::Once, Op::Historically];
     let local = [Op::Yesterday, Op::WeakYesterday, Op::YesterdayWithin];
-    arena
-        .ops(phi)
-        .iter()
-        .filter(|o| o.is_temporal())
-        .all(|o| match key {
-            "global" => global.contains(&o),
-            "local" => local.contains(&o),
-            "hybrid" => global.contains(&o) || local.contains(&o),
-            _ => true,
-        })
+    // Position-modulo atoms are in no fragment's syntax (they count).
+    !arena.ops(phi).contains(Op::PosMod)
+        && arena
+            .ops(phi)
+            .iter()
+            .filter(|o| o.is_temporal())
+            .all(|o| match key {
+                "global" => global.contains(&o),
+                "local" => local.contains(&o),
+                "hybrid" => global.contains(&o) || local.contains(&o),
+                _ => true,
+            })
 }
 
 /// The input formula as a certificate for fragment `key`, when its operators fit and it

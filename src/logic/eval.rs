@@ -129,6 +129,7 @@ pub fn truth_table(arena: &Arena, root: NodeId, word: &Word, acceptance: Accepta
                 Node::False => false,
                 Node::Eos => is_eos(i),
                 Node::Start => i == 0,
+                Node::PosMod(m, r) => (i as u64 + 1) % u64::from(m) == u64::from(r),
                 Node::Atom(a) => !is_eos(i) && word.holds(i, arena.atom_name(a)),
                 Node::Not(x) => !v(x)[i],
                 Node::And(x, y) => v(x)[i] && v(y)[i],

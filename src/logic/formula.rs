@@ -44,6 +44,10 @@ pub enum Node {
     Eos,
     /// True only at the first position.
     Start,
+    /// `pos%m=r`: true at position p (1-based) when p mod m = r (0 ≤ r < m). Not
+    /// star-free for m ≥ 2; it comes from Combiner heads whose block boundaries leak the
+    /// position (SEMANTICS.md §4).
+    PosMod(u32, u32),
     /// A letter (letter alphabets) or a proposition (`--props`).
     Atom(AtomId),
     /// ¬φ
@@ -84,6 +88,7 @@ impl Node {
             Node::False => Op::False,
             Node::Eos => Op::Eos,
             Node::Start => Op::Start,
+            Node::PosMod(..) => Op::PosMod,
             Node::Atom(_) => Op::Atom,
             Node::Not(_) => Op::Not,
             Node::And(..) => Op::And,
@@ -105,7 +110,12 @@ impl Node {
     /// The operands, left to right (zero, one or two).
     pub fn children(&self) -> impl Iterator<Item = NodeId> {
         let (a, b) = match *self {
-            Node::True | Node::False | Node::Eos | Node::Start | Node::Atom(_) => (None, None),
+            Node::True
+            | Node::False
+            | Node::Eos
+            | Node::Start
+            | Node::PosMod(..)
+            | Node::Atom(_) => (None, None),
             Node::Not(x)
             | Node::Yesterday(x)
             | Node::WeakYesterday(x)
@@ -127,7 +137,12 @@ impl Node {
     /// The same operator over operands renamed by `f`.
     pub fn map_children(self, mut f: impl FnMut(NodeId) -> NodeId) -> Node {
         match self {
-            Node::True | Node::False | Node::Eos | Node::Start | Node::Atom(_) => self,
+            Node::True
+            | Node::False
+            | Node::Eos
+            | Node::Start
+            | Node::PosMod(..)
+            | Node::Atom(_) => self,
             Node::Not(x) => Node::Not(f(x)),
             Node::Yesterday(x) => Node::Yesterday(f(x)),
             Node::WeakYesterday(x) => Node::WeakYesterday(f(x)),
@@ -159,6 +174,7 @@ pub enum Op {
     False,
     Eos,
     Start,
+    PosMod,
     Atom,
     Not,
     And,
@@ -178,11 +194,12 @@ pub enum Op {
 
 impl Op {
     /// All operator kinds, in declaration order.
-    pub const ALL: [Op; 19] = [
+    pub const ALL: [Op; 20] = [
         Op::True,
         Op::False,
         Op::Eos,
         Op::Start,
+        Op::PosMod,
         Op::Atom,
         Op::Not,
         Op::And,
@@ -223,6 +240,7 @@ impl Op {
             Op::False => "false",
             Op::Eos => "eos",
             Op::Start => "start",
+            Op::PosMod => "pos%m=r",
             Op::Atom => "atom",
             Op::Not => "not",
             Op::And => "and",
@@ -477,4 +495,26 @@ impl Arena {
         }
         map[&root]
     }
+}
+
+/// The modulus a position counter needs for atoms `pos%m=r` with these moduli: their lcm,
+/// or 0 ("count without reducing") when it exceeds 2^62; `None` without moduli.
+pub fn position_modulus(moduli: impl IntoIterator<Item = u32>) -> Option<u64> {
+    let gcd = |mut a: u128, mut b: u128| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let mut lcm: Option<u128> = None;
+    for m in moduli {
+        let l = lcm.unwrap_or(1);
+        let next = if l == 0 {
+            0
+        } else {
+            l / gcd(l, u128::from(m)) * u128::from(m)
+        };
+        lcm = Some(if next > 1 << 62 { 0 } else { next });
+    }
+    lcm.map(|l| l as u64)
 }

@@ -29,6 +29,8 @@ pub enum Tok {
     False,
     Eos,
     Start,
+    /// `pos%m=r`.
+    PosMod(u32, u32),
     Atom(String),
     /// `Y`, and `Y<=k` with k ≥ 2 as `YWithin(k)`.
     Y,
@@ -177,6 +179,74 @@ fn braced(s: &str) -> Option<(&str, &str)> {
         }
     }
     None
+}
+
+/// What follows `pos`: the rest of the input, and the modulus and residue if well formed.
+type PosModSuffix<'a> = Option<(&'a str, Result<(u64, u64), ()>)>;
+
+/// After the word `pos`: `%m=r` (also `% m = r`, `mod m = r`, LaTeX `\bmod m = r`,
+/// `\% m {=} r`). `None` when no modulo operator follows (`pos` is then an atom);
+/// `Some(Err)` when one does but the rest is malformed.
+fn posmod_suffix(s: &str) -> PosModSuffix<'_> {
+    let t = skip_space(s);
+    let after_op = ["%", "\\%", "\\bmod", "mod"].iter().find_map(|op| {
+        let rest = t.strip_prefix(op)?;
+        // `mod` and `\bmod` must end there (not `model`).
+        let word_op = op.ends_with('d');
+        (!word_op || !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')).then_some(rest)
+    })?;
+    fn num(s: &str) -> Option<(&str, u64)> {
+        let s = skip_space(s);
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        let v = s[..n].parse::<u64>().ok()?;
+        Some((&s[n..], v))
+    }
+    let parsed = (|| {
+        let (rest, m) = num(after_op)?;
+        let rest = skip_space(rest);
+        let rest = rest
+            .strip_prefix("{=}")
+            .or_else(|| rest.strip_prefix('='))?;
+        let (rest, r) = num(rest)?;
+        Some((rest, m, r))
+    })();
+    Some(match parsed {
+        Some((rest, m, r)) => (rest, Ok((m, r))),
+        None => (after_op, Err(())),
+    })
+}
+
+/// The token for `pos` followed by `rest`: a position-modulo atom when a modulo
+/// operator follows, else the atom `pos`.
+fn pos_token<'a>(rest: &'a str, start: usize, src: &str) -> Result<(&'a str, Tok), ParseError> {
+    let bad = |end: usize, msg: &str| {
+        err(
+            ParseErrorKind::BadModulus,
+            start..end,
+            msg.to_string(),
+            "a position-modulo atom is written pos%m=r: true at positions p with p mod m = r, for 1 ≤ m ≤ 2^31 and 0 ≤ r < m",
+        )
+    };
+    match posmod_suffix(rest) {
+        None => Ok((rest, Tok::Atom("pos".into()))),
+        Some((rest2, Ok((m, r)))) => {
+            let end = src.len() - rest2.len();
+            if m == 0 || m > 1 << 31 {
+                Err(bad(
+                    end,
+                    "the modulus of pos%m=r must be between 1 and 2^31",
+                ))
+            } else if r >= m {
+                Err(bad(end, "the residue of pos%m=r must be below the modulus"))
+            } else {
+                Ok((rest2, Tok::PosMod(m as u32, r as u32)))
+            }
+        }
+        Some((rest2, Err(()))) => Err(bad(
+            src.len() - rest2.len(),
+            "malformed position-modulo atom",
+        )),
+    }
 }
 
 /// The window suffix of `Y`: `<=k`, `≤k`, `^{<=k}`, `^{\leq k}`, `[<=k]`.
@@ -328,6 +398,17 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
                 } else {
                     arg.trim()
                 };
+                if matches!(name, "mathsf" | "mathrm") && word == "pos" {
+                    let (rest2, tok) = pos_token(rest, start, src)?;
+                    if !matches!(tok, Tok::Atom(_)) {
+                        out.push(Token {
+                            tok,
+                            span: start..src.len() - rest2.len(),
+                        });
+                        s = skip_space(rest2);
+                        continue;
+                    }
+                }
                 if name == "mathsf" && !word.contains('\\') {
                     // An operator or keyword in sans-serif: re-lex it as plain text.
                     let sub = tokenize(word).map_err(|e| e.shifted(start))?;
@@ -377,6 +458,15 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
                 continue;
             }
             let first = word.chars().next().unwrap_or('a');
+            if word == "pos" {
+                let (rest2, tok) = pos_token(rest, start, src)?;
+                out.push(Token {
+                    tok,
+                    span: start..src.len() - rest2.len(),
+                });
+                s = skip_space(rest2);
+                continue;
+            }
             if !first.is_ascii_uppercase() {
                 out.push(Token {
                     tok: Tok::Atom(word.to_string()),

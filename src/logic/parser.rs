@@ -32,6 +32,8 @@ pub enum ParseErrorKind {
     UnknownOperator,
     /// `Y<=0` or a window that does not fit.
     BadWindow,
+    /// A malformed `pos%m=r` atom, or a modulus or residue out of range.
+    BadModulus,
     /// An operand where an operator belongs, or the reverse.
     UnexpectedToken,
     /// The input stops where an operand is needed.
@@ -307,6 +309,7 @@ fn describe(tok: &Tok) -> String {
         Tok::Implies => "`->`".into(),
         Tok::Iff => "`<->`".into(),
         Tok::True | Tok::False | Tok::Eos | Tok::Start => "a constant".into(),
+        Tok::PosMod(..) => "a position-modulo atom".into(),
         Tok::Atom(a) => format!("the atom `{a}`"),
         Tok::Y | Tok::YWithin(_) | Tok::Z | Tok::O | Tok::H => "a unary operator".into(),
         Tok::P => "`P`".into(),
@@ -383,6 +386,7 @@ pub fn parse_with(arena: &mut Arena, src: &str, limits: ParseLimits) -> Result<N
                 Tok::False => Some(Node::False),
                 Tok::Eos => Some(Node::Eos),
                 Tok::Start => Some(Node::Start),
+                Tok::PosMod(m, r) => Some(Node::PosMod(*m, *r)),
                 _ => None,
             };
             let unary = match tok {

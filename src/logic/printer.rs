@@ -219,6 +219,10 @@ pub fn print(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
             Node::False => out.push_str(sym.fals),
             Node::Eos => out.push_str(sym.eos),
             Node::Start => out.push_str(sym.start),
+            Node::PosMod(m, r) => match syntax {
+                Syntax::Ascii | Syntax::Unicode => out.push_str(&format!("pos%{m}={r}")),
+                Syntax::Latex => out.push_str(&format!("(\\mathsf{{pos}} \\bmod {m} = {r})")),
+            },
             Node::Atom(a) => out.push_str(&atom_text(arena.atom_name(a), syntax)),
             Node::Not(x) => unary(&mut stack, Item::Static(sym.not), x),
             Node::Yesterday(x) => unary(&mut stack, Item::Static(sym.y), x),

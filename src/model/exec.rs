@@ -41,7 +41,7 @@ pub(crate) fn eval_expr(
             Node::Or(x, y) => v(x) || v(y),
             Node::Implies(x, y) => !v(x) || v(y),
             Node::Iff(x, y) => v(x) == v(y),
-            // The loader rejects temporal operators in expressions.
+            // The loader rejects temporal operators and position-modulo atoms in expressions.
             other => unreachable!("temporal operator {other:?} in a model expression"),
         };
         val.insert(n, b);
@@ -81,11 +81,38 @@ pub fn run(model: &Model, word: &[String]) -> Result<Trace, String> {
         let col: Vec<bool> = match &f.origin {
             Origin::Token => (0..m).map(|p| p < n && word[p] == f.name).collect(),
             Origin::Ffn(id) => (0..m).map(|p| at(&values, *id, p)).collect(),
+            Origin::Head(h) if matches!(h.range, Range::Combiner(_)) => {
+                let Range::Combiner(pattern) = h.range else {
+                    unreachable!()
+                };
+                let summary = h.summary.as_ref().unwrap_or(&h.terms);
+                let hit = |terms: &[(NodeId, NodeId)], i: usize, j: u64| {
+                    let j = j as usize;
+                    terms
+                        .iter()
+                        .any(|&(q, k)| at(&values, q, i) && at(&values, k, j))
+                        && at(&values, h.value, j)
+                };
+                (0..m)
+                    .map(|i| {
+                        let s = pattern.support(i as u64);
+                        let direct = s
+                            .direct
+                            .iter()
+                            .flat_map(|r| r.iter())
+                            .filter(|&j| h.inclusive || j != i as u64);
+                        let through = s.regions.iter().flat_map(|r| r.run.iter());
+                        direct.into_iter().any(|j| hit(&h.terms, i, j))
+                            || through.into_iter().any(|j| hit(summary, i, j))
+                    })
+                    .collect()
+            }
             Origin::Head(h) => (0..m)
                 .map(|i| {
                     let lo = match h.range {
                         Range::Global => 0,
                         Range::Local(k) => i.saturating_sub(k as usize),
+                        Range::Combiner(_) => unreachable!("Combiner heads are executed above"),
                     };
                     let hi = if h.inclusive { i + 1 } else { i };
                     let selected = |j: usize| {

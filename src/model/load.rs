@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use super::{Feature, Head, Mode, Model, Origin, Range};
 use crate::logic::{parse, Acceptance, Arena, Node, NodeId};
+use crate::patterns::Pattern;
 
 /// Largest window of a soft local head.
 pub const MAX_WINDOW: i64 = 1_000_000;
@@ -51,9 +52,17 @@ struct RawHead {
     value: Spanned<String>,
     mode: Option<Spanned<String>>,
     default: Option<Spanned<bool>>,
-    // Room for the Combiner factorization (issue: attention patterns).
+    // Combiner heads (range = "combiner").
     pattern: Option<Spanned<String>>,
     block: Option<Spanned<i64>>,
+    width: Option<Spanned<i64>>,
+    columns: Option<Spanned<i64>>,
+    #[serde(rename = "summary-query")]
+    summary_query: Option<Spanned<String>>,
+    #[serde(rename = "summary-key")]
+    summary_key: Option<Spanned<String>>,
+    #[serde(rename = "summary-select")]
+    summary_select: Option<Spanned<Vec<RawTerm>>>,
 }
 
 #[derive(Deserialize)]
@@ -168,7 +177,106 @@ impl Loader<'_> {
                 Some("only attention heads look at other positions: make a head for it and use the head's feature".into()),
             ));
         }
+        if arena.ops(id).contains(crate::logic::Op::PosMod) {
+            return Err(self.err(
+                Some(span),
+                format!("the {what} uses a position-modulo atom; models read positions only through their heads"),
+                Some("a Combiner head's block boundaries are where position-modulo information comes from (range = \"combiner\")".into()),
+            ));
+        }
         Ok(id)
+    }
+}
+
+/// Largest block size or row width of a Combiner head in a model (the compiled formula
+/// has a case per offset in the block).
+pub const MAX_COMBINER_BLOCK: i64 = 65_536;
+
+/// The pattern of a Combiner head from `pattern`, `block`, `width`, `columns`.
+fn combiner_pattern(l: &Loader<'_>, h: &RawHead, mode: Mode) -> Result<Pattern, ModelError> {
+    if mode != Mode::Soft {
+        return Err(l.err(
+            h.mode.as_ref().map(|m| m.span()),
+            "Combiner heads are soft",
+            Some("Combiner factorizes soft attention; use mode = \"soft\" (the default)".into()),
+        ));
+    }
+    let p = h.pattern.as_ref().ok_or_else(|| {
+        l.err(
+            Some(h.range.span()),
+            format!("the Combiner head `{}` needs a pattern", h.name.get_ref()),
+            Some(
+                "add pattern = \"fixed\" (with block), \"axial\" (with width) or \"logsparse\""
+                    .into(),
+            ),
+        )
+    })?;
+    let size = |field: &Option<Spanned<i64>>, what: &str, min: i64| -> Result<u64, ModelError> {
+        let v = field.as_ref().ok_or_else(|| {
+            l.err(
+                Some(p.span()),
+                format!("pattern `{}` needs `{what}`", p.get_ref()),
+                Some(format!("add {what} = n (1 ≤ n ≤ {MAX_COMBINER_BLOCK})")),
+            )
+        })?;
+        let n = *v.get_ref();
+        if n < min || n > MAX_COMBINER_BLOCK {
+            return Err(l.err(
+                Some(v.span()),
+                format!("{what} {n} is outside {min} … {MAX_COMBINER_BLOCK}"),
+                None,
+            ));
+        }
+        Ok(n as u64)
+    };
+    let unused = |field: &Option<Spanned<i64>>, what: &str| -> Result<(), ModelError> {
+        match field {
+            Some(v) => Err(l.err(
+                Some(v.span()),
+                format!("pattern `{}` has no `{what}`", p.get_ref()),
+                None,
+            )),
+            None => Ok(()),
+        }
+    };
+    match p.get_ref().as_str() {
+        "fixed" => {
+            unused(&h.width, "width")?;
+            let block = size(&h.block, "block", 1)?;
+            let columns = match &h.columns {
+                None => 1.min(block),
+                Some(c) if (0..=block as i64).contains(c.get_ref()) => *c.get_ref() as u64,
+                Some(c) => {
+                    return Err(l.err(
+                        Some(c.span()),
+                        format!(
+                            "columns {} is outside 0 … {block} (the block size)",
+                            c.get_ref()
+                        ),
+                        None,
+                    ))
+                }
+            };
+            Ok(Pattern::CombinerFixed { block, columns })
+        }
+        "axial" => {
+            unused(&h.block, "block")?;
+            unused(&h.columns, "columns")?;
+            Ok(Pattern::CombinerAxial {
+                width: size(&h.width, "width", 1)?,
+            })
+        }
+        "logsparse" => {
+            unused(&h.block, "block")?;
+            unused(&h.width, "width")?;
+            unused(&h.columns, "columns")?;
+            Ok(Pattern::CombinerLogsparse)
+        }
+        other => Err(l.err(
+            Some(p.span()),
+            format!("unknown Combiner pattern `{other}`"),
+            Some("use fixed (with block), axial (with width) or logsparse".into()),
+        )),
     }
 }
 
@@ -344,36 +452,37 @@ pub fn load(name: &str, text: &str) -> Result<Model, ModelError> {
                     }
                     Range::Local(k as u32)
                 }
-                "combiner" => {
-                    let at = h
-                        .pattern
-                        .as_ref()
-                        .map(|p| p.span())
-                        .or(h.block.as_ref().map(|b| b.span()))
-                        .unwrap_or(h.range.span());
-                    return Err(l.err(Some(at), "Combiner heads are not supported yet", Some("the schema reserves range = \"combiner\" with pattern and block; until then use global or local heads".into())));
-                }
+                "combiner" => Range::Combiner(combiner_pattern(&l, h, mode)?),
                 other => {
                     return Err(l.err(
                         Some(h.range.span()),
                         format!("unknown range `{other}`"),
-                        Some("use global or local (with a window)".into()),
+                        Some(
+                            "use global, local (with a window) or combiner (with a pattern)".into(),
+                        ),
                     ))
                 }
             };
-            if let Some(p) = h.pattern.as_ref() {
-                return Err(l.err(
-                    Some(p.span()),
-                    "`pattern` belongs to Combiner heads, which are not supported yet",
-                    None,
-                ));
-            }
-            if let Some(b) = h.block.as_ref() {
-                return Err(l.err(
-                    Some(b.span()),
-                    "`block` belongs to Combiner heads, which are not supported yet",
-                    None,
-                ));
+            if !matches!(range, Range::Combiner(_)) {
+                let combiner_only = [("pattern", h.pattern.as_ref().map(|x| x.span()))]
+                    .into_iter()
+                    .chain(
+                        [
+                            ("block", &h.block),
+                            ("width", &h.width),
+                            ("columns", &h.columns),
+                        ]
+                        .map(|(n, x)| (n, x.as_ref().map(|x| x.span()))),
+                    );
+                for (field, at) in combiner_only {
+                    if at.is_some() {
+                        return Err(l.err(
+                            at,
+                            format!("`{field}` belongs to Combiner heads"),
+                            Some("use range = \"combiner\" with pattern = \"fixed\" (block, columns), \"axial\" (width) or \"logsparse\"".into()),
+                        ));
+                    }
+                }
             }
             let inclusive = masking(&l, h.masking.as_ref(), default_inclusive)?;
             let default = match (mode, &h.default) {
@@ -386,85 +495,95 @@ pub fn load(name: &str, text: &str) -> Result<Model, ModelError> {
                     return Err(l.err(Some(h.name.span()), format!("the hard head `{name}` has no default"), Some("add default = false (or true): the output when no position is selected".into())))
                 }
             };
-            let what = format!("selection of head `{name}`");
-            let mut terms = Vec::new();
-            match (&h.select, &h.query, &h.key) {
-                (Some(sel), None, None) => {
-                    if sel.get_ref().is_empty() {
+            // The selection terms from `select` or `query`/`key` (`prefix`: "" or "summary-").
+            let selection = |exprs: &mut Arena,
+                             select: &Option<Spanned<Vec<RawTerm>>>,
+                             query: &Option<Spanned<String>>,
+                             key: &Option<Spanned<String>>,
+                             prefix: &str|
+             -> Result<Vec<(NodeId, NodeId)>, ModelError> {
+                let what = format!("{prefix}selection of head `{name}`");
+                let (qw, kw) = (
+                    format!("head `{name}` {prefix}query"),
+                    format!("head `{name}` {prefix}key"),
+                );
+                let mut terms = Vec::new();
+                match (select, query, key) {
+                    (Some(sel), None, None) => {
+                        if sel.get_ref().is_empty() {
+                            return Err(l.err(
+                                Some(sel.span()),
+                                "an empty selection selects nothing",
+                                Some("give at least one { query, key } term".into()),
+                            ));
+                        }
+                        for t in sel.get_ref() {
+                            let q = l.expr(exprs, &t.query, &what)?;
+                            check_atoms(exprs, q, &t.query, &defined, lno, &qw, name)?;
+                            let k = l.expr(exprs, &t.key, &what)?;
+                            check_atoms(exprs, k, &t.key, &defined, lno, &kw, name)?;
+                            terms.push((q, k));
+                        }
+                    }
+                    (Some(sel), _, _) => {
                         return Err(l.err(
                             Some(sel.span()),
-                            "an empty selection selects nothing",
-                            Some("give at least one { query, key } term".into()),
+                            format!("give either `{prefix}select` or `{prefix}query`/`{prefix}key`, not both"),
+                            None,
                         ));
                     }
-                    for t in sel.get_ref() {
-                        let q = l.expr(&mut exprs, &t.query, &what)?;
-                        check_atoms(
-                            &exprs,
-                            q,
-                            &t.query,
-                            &defined,
-                            lno,
-                            &format!("head `{name}` query"),
-                            name,
-                        )?;
-                        let k = l.expr(&mut exprs, &t.key, &what)?;
-                        check_atoms(
-                            &exprs,
-                            k,
-                            &t.key,
-                            &defined,
-                            lno,
-                            &format!("head `{name}` key"),
-                            name,
-                        )?;
+                    (None, q, k) => {
+                        let tru = exprs.add(Node::True);
+                        let q = match q {
+                            Some(q) => {
+                                let id = l.expr(exprs, q, &what)?;
+                                check_atoms(exprs, id, q, &defined, lno, &qw, name)?;
+                                id
+                            }
+                            None => tru,
+                        };
+                        let k = match k {
+                            Some(k) => {
+                                let id = l.expr(exprs, k, &what)?;
+                                check_atoms(exprs, id, k, &defined, lno, &kw, name)?;
+                                id
+                            }
+                            None => tru,
+                        };
                         terms.push((q, k));
                     }
                 }
-                (Some(sel), _, _) => {
+                Ok(terms)
+            };
+            let terms = selection(&mut exprs, &h.select, &h.query, &h.key, "")?;
+            let summary = if h.summary_select.is_some()
+                || h.summary_query.is_some()
+                || h.summary_key.is_some()
+            {
+                if !matches!(range, Range::Combiner(_)) {
+                    let at = [&h.summary_query, &h.summary_key]
+                        .iter()
+                        .find_map(|x| x.as_ref().map(|x| x.span()))
+                        .or(h.summary_select.as_ref().map(|x| x.span()));
                     return Err(l.err(
-                        Some(sel.span()),
-                        "give either `select` or `query`/`key`, not both",
-                        None,
+                        at,
+                        "only Combiner heads have a summary selection",
+                        Some(
+                            "use range = \"combiner\" with a pattern, or drop the summary-* fields"
+                                .into(),
+                        ),
                     ));
                 }
-                (None, q, k) => {
-                    let tru = exprs.add(Node::True);
-                    let q = match q {
-                        Some(q) => {
-                            let id = l.expr(&mut exprs, q, &what)?;
-                            check_atoms(
-                                &exprs,
-                                id,
-                                q,
-                                &defined,
-                                lno,
-                                &format!("head `{name}` query"),
-                                name,
-                            )?;
-                            id
-                        }
-                        None => tru,
-                    };
-                    let k = match k {
-                        Some(k) => {
-                            let id = l.expr(&mut exprs, k, &what)?;
-                            check_atoms(
-                                &exprs,
-                                id,
-                                k,
-                                &defined,
-                                lno,
-                                &format!("head `{name}` key"),
-                                name,
-                            )?;
-                            id
-                        }
-                        None => tru,
-                    };
-                    terms.push((q, k));
-                }
-            }
+                Some(selection(
+                    &mut exprs,
+                    &h.summary_select,
+                    &h.summary_query,
+                    &h.summary_key,
+                    "summary-",
+                )?)
+            } else {
+                None
+            };
             if mode != Mode::Soft && terms.len() > MAX_HARD_TERMS {
                 return Err(l.err(
                     h.select.as_ref().map(|s| s.span()),
@@ -501,6 +620,7 @@ pub fn load(name: &str, text: &str) -> Result<Model, ModelError> {
                     value,
                     mode,
                     default,
+                    summary,
                 }),
             });
         }

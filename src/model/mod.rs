@@ -23,6 +23,10 @@ pub enum Range {
     Global,
     /// The `k` previous positions (and the current one with inclusive masking).
     Local(u32),
+    /// A Combiner factorization: the pattern's direct part Ω⁰ (the current position only
+    /// with inclusive masking) with the head's selection, and its regions with the
+    /// summary selection (grammar/model.md). Positions p have pattern index p − 1.
+    Combiner(crate::patterns::Pattern),
 }
 
 /// How a head turns the selected positions into a bit.
@@ -53,6 +57,9 @@ pub struct Head {
     pub mode: Mode,
     /// The output of a hard head when no position is selected.
     pub default: bool,
+    /// Combiner heads: the selection used for the regions reached through summaries;
+    /// `None` when it is the head's own selection (a drop-in replacement).
+    pub summary: Option<Vec<(NodeId, NodeId)>>,
 }
 
 /// Where a feature comes from.

@@ -164,6 +164,8 @@ enum Slot {
     Counter(usize, u32),
     /// A root's value at the last position read (last-position acceptance).
     Root(usize),
+    /// Letters read, modulo this (0: not reduced), when `pos%m=r` atoms occur.
+    Position(u64),
 }
 
 /// The symbolic system of the product of two formulas.
@@ -229,6 +231,13 @@ impl<'a> System<'a> {
             }
         }
         let roots = [index[&left], index[&right]];
+        let moduli = set.iter().filter_map(|&n| match arena.node(n) {
+            Node::PosMod(m, _) => Some(m),
+            _ => None,
+        });
+        if let Some(m) = crate::logic::position_modulus(moduli) {
+            slots.push(Slot::Position(m));
+        }
         if acceptance == Acceptance::Last {
             slots.push(Slot::Root(0));
             slots.push(Slot::Root(1));
@@ -258,6 +267,26 @@ impl<'a> System<'a> {
         bits_for(u64::from(k) + 1)
     }
 
+    /// Width of the position counter: room for the modulus itself (0: 64 bits).
+    fn position_bits(m: u64) -> u32 {
+        if m == 0 {
+            64
+        } else {
+            bits_for(m) + 1
+        }
+    }
+
+    /// The position counter among the state variables, with its modulus.
+    fn position<'s>(&self, s: &'s [Var]) -> Option<(&'s BV, u64)> {
+        self.slots
+            .iter()
+            .zip(s)
+            .find_map(|(slot, v)| match (slot, v) {
+                (Slot::Position(m), Var::Bv(c)) => Some((c, *m)),
+                _ => None,
+            })
+    }
+
     /// Fresh state variables named `s{step}_{slot}`.
     fn state(&self, tag: &str) -> Vec<Var> {
         self.slots
@@ -266,6 +295,9 @@ impl<'a> System<'a> {
             .map(|(i, s)| match s {
                 Slot::Counter(_, k) => {
                     Var::Bv(BV::new_const(format!("{tag}_{i}"), Self::counter_bits(*k)))
+                }
+                Slot::Position(m) => {
+                    Var::Bv(BV::new_const(format!("{tag}_{i}"), Self::position_bits(*m)))
                 }
                 _ => Var::Bool(Bool::new_const(format!("{tag}_{i}"))),
             })
@@ -296,6 +328,7 @@ impl<'a> System<'a> {
                     c.eq(BV::from_u64(u64::from(*k) + 1, Self::counter_bits(*k)))
                 }
                 (Slot::Root(_), Var::Bool(b)) => b.not(),
+                (Slot::Position(m), Var::Bv(c)) => c.eq(BV::from_u64(0, Self::position_bits(*m))),
                 _ => unreachable!(),
             })
             .collect();
@@ -334,6 +367,13 @@ impl<'a> System<'a> {
                 Node::False => Bool::from_bool(false),
                 Node::Eos => Bool::from_bool(matches!(input, Input::Eos)),
                 Node::Start => first.clone(),
+                Node::PosMod(m, r) => {
+                    let (c, modulus) = self.position(s).expect("a position counter");
+                    let w = Self::position_bits(modulus);
+                    c.bvadd(BV::from_u64(1, w))
+                        .bvurem(BV::from_u64(u64::from(m), w))
+                        .eq(BV::from_u64(u64::from(r), w))
+                }
                 Node::Atom(a) => {
                     let name = self.arena.atom_name(a);
                     match (input, self.atoms.iter().position(|x| x == name)) {
@@ -388,6 +428,16 @@ impl<'a> System<'a> {
                         }
                         // O, H, S, past release: the node's own value now.
                         _ => v[*i].clone(),
+                    })
+                }
+                Slot::Position(m) => {
+                    let Var::Bv(c) = old else { unreachable!() };
+                    let w = Self::position_bits(*m);
+                    let p = c.bvadd(BV::from_u64(1, w));
+                    Var::Bv(if *m == 0 {
+                        p
+                    } else {
+                        p.eq(BV::from_u64(*m, w)).ite(&BV::from_u64(0, w), &p)
                     })
                 }
                 Slot::Counter(i, k) => {
@@ -630,6 +680,7 @@ fn spacer(sys: &System, time_left: Option<Duration>) -> SpacerResult {
         .iter()
         .map(|s| match s {
             Slot::Counter(_, k) => Sort::bitvector(System::counter_bits(*k)),
+            Slot::Position(m) => Sort::bitvector(System::position_bits(*m)),
             _ => Sort::bool(),
         })
         .collect();

@@ -8,6 +8,8 @@ use quickcheck::{Arbitrary, Gen};
 #[derive(Clone, Debug)]
 pub enum Tree {
     Leaf(u8),
+    /// `pos%m=r` with m = 1 + k / 4 % 4 and r = k % m.
+    Mod(u8),
     Un(u8, Box<Tree>),
     Bin(u8, Box<Tree>, Box<Tree>),
 }
@@ -15,18 +17,24 @@ pub enum Tree {
 pub const ATOMS: [&str; 3] = ["a", "b", "c"];
 
 impl Tree {
-    fn gen(g: &mut Gen, depth: u32) -> Tree {
+    fn gen(g: &mut Gen, depth: u32, modular: bool) -> Tree {
         let pick = u8::arbitrary(g);
         if depth == 0 || pick % 4 == 0 {
+            if modular && u8::arbitrary(g) % 3 == 0 {
+                return Tree::Mod(u8::arbitrary(g));
+            }
             return Tree::Leaf(u8::arbitrary(g) % 8);
         }
         if pick % 2 == 0 {
-            Tree::Un(u8::arbitrary(g) % 8, Box::new(Tree::gen(g, depth - 1)))
+            Tree::Un(
+                u8::arbitrary(g) % 8,
+                Box::new(Tree::gen(g, depth - 1, modular)),
+            )
         } else {
             Tree::Bin(
                 u8::arbitrary(g) % 7,
-                Box::new(Tree::gen(g, depth - 1)),
-                Box::new(Tree::gen(g, depth - 1)),
+                Box::new(Tree::gen(g, depth - 1, modular)),
+                Box::new(Tree::gen(g, depth - 1, modular)),
             )
         }
     }
@@ -41,6 +49,10 @@ impl Tree {
                 3 => f.add(Node::Start),
                 k => f.atom(atoms[*k as usize % atoms.len()]),
             },
+            Tree::Mod(k) => {
+                let m = 1 + u32::from(*k) / 4 % 4;
+                f.add(Node::PosMod(m, u32::from(*k) % m))
+            }
             Tree::Un(k, x) => {
                 let x = x.build(f, atoms);
                 f.add(match k {
@@ -73,14 +85,27 @@ impl Tree {
 
 impl Arbitrary for Tree {
     fn arbitrary(g: &mut Gen) -> Tree {
-        Tree::gen(g, 4)
+        Tree::gen(g, 4, false)
     }
     fn shrink(&self) -> Box<dyn Iterator<Item = Tree>> {
         match self {
-            Tree::Leaf(_) => Box::new(std::iter::empty()),
+            Tree::Leaf(_) | Tree::Mod(_) => Box::new(std::iter::empty()),
             Tree::Un(_, x) => Box::new(std::iter::once((**x).clone())),
             Tree::Bin(_, x, y) => Box::new(vec![(**x).clone(), (**y).clone()].into_iter()),
         }
+    }
+}
+
+/// A random formula that may also use position-modulo atoms `pos%m=r` (m ≤ 4).
+#[derive(Clone, Debug)]
+pub struct ModTree(pub Tree);
+
+impl Arbitrary for ModTree {
+    fn arbitrary(g: &mut Gen) -> ModTree {
+        ModTree(Tree::gen(g, 4, true))
+    }
+    fn shrink(&self) -> Box<dyn Iterator<Item = ModTree>> {
+        Box::new(self.0.shrink().map(ModTree))
     }
 }
 
