@@ -24,6 +24,7 @@
 //! assert!(matches!(answer.verdict, SmtVerdict::Holds(_)));
 //! ```
 
+pub mod bounded;
 pub mod patterns;
 
 use std::time::{Duration, Instant};
