@@ -461,12 +461,25 @@ pub fn compile(model: &Model) -> Result<Compiled, CompileError> {
     })
 }
 
-/// Y applied `d` times.
-fn yesterday_n(b: &mut Builder, d: u64, mut x: NodeId) -> NodeId {
-    for _ in 0..d {
-        x = b.un(Node::Yesterday, x);
+/// Y applied `d` times, remembering the last chain built from each `x`: the offsets
+/// of a block are visited in increasing order, so each new chain is one Y more (linear
+/// time in the block size, not quadratic).
+fn yesterday_n(
+    b: &mut Builder,
+    memo: &mut std::collections::HashMap<NodeId, (u64, NodeId)>,
+    d: u64,
+    x: NodeId,
+) -> NodeId {
+    let (mut at, mut y) = match memo.get(&x) {
+        Some(&(e, y)) if e <= d => (e, y),
+        _ => (0, x),
+    };
+    while at < d {
+        y = b.un(Node::Yesterday, y);
+        at += 1;
     }
-    x
+    memo.insert(x, (d, y));
+    y
 }
 
 /// Y^{≤d} (⊥ for d = 0, Y for d = 1).
@@ -515,6 +528,7 @@ fn combiner(
         out
     };
     let inclusive = h.inclusive;
+    let mut memo = std::collections::HashMap::new();
     // The own block or row: keys i − d … i (i itself only when inclusive).
     let own = move |b: &mut Builder, d: u64, kv: NodeId| {
         let before = within_d(b, d, kv);
@@ -546,13 +560,13 @@ fn combiner(
                     let here = own(b, d, kv);
                     let cols = b.and(kv, col);
                     let p = b.un(Node::StrictOnce, cols);
-                    let earlier = yesterday_n(b, d, p);
+                    let earlier = yesterday_n(b, &mut memo, d, p);
                     b.or(here, earlier)
                 });
                 let regions = over(b, summary, &mut |b, kv| {
                     let rest = b.and(kv, ncol);
                     let p = b.un(Node::StrictOnce, rest);
-                    yesterday_n(b, d, p)
+                    yesterday_n(b, &mut memo, d, p)
                 });
                 let g = residue(b, s, d);
                 let body = b.or(direct, regions);
@@ -575,7 +589,7 @@ fn combiner(
                 let regions = over(b, summary, &mut |b, kv| {
                     let other = b.and(kv, ng);
                     let p = b.un(Node::StrictOnce, other);
-                    yesterday_n(b, d, p)
+                    yesterday_n(b, &mut memo, d, p)
                 });
                 let body = b.or(direct, regions);
                 let case = b.and(g, body);

@@ -190,7 +190,7 @@ impl Loader<'_> {
 
 /// Largest block size or row width of a Combiner head in a model (the compiled formula
 /// has a case per offset in the block).
-pub const MAX_COMBINER_BLOCK: i64 = 65_536;
+pub const MAX_COMBINER_BLOCK: i64 = 4_096;
 
 /// The pattern of a Combiner head from `pattern`, `block`, `width`, `columns`.
 fn combiner_pattern(l: &Loader<'_>, h: &RawHead, mode: Mode) -> Result<Pattern, ModelError> {
