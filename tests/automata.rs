@@ -68,27 +68,9 @@ fn dfa_matches_evaluator(
 
 #[test]
 fn dfa_acceptance_equals_the_evaluator_on_all_words_up_to_length_7() {
-    fn prop(t: Tree) -> TestResult {
-        thread_local!(static W: Vec<Word> = all_words(&["a", "b"], 7));
-        let mut f = Arena::new();
-        let phi = t.build(&mut f, &["a", "b"]);
-        match W.with(|words| dfa_matches_evaluator(&f, phi, &tokens(&["a", "b"]), words)) {
-            Ok(()) => TestResult::passed(),
-            Err(e) => TestResult::error(format!(
-                "{}: {e}",
-                ltlattn::logic::print(&f, phi, ltlattn::logic::Syntax::Ascii)
-            )),
-        }
-    }
-    QuickCheck::new()
-        .tests(1000)
-        .quickcheck(prop as fn(Tree) -> TestResult);
-}
-
-#[test]
-fn dfa_acceptance_equals_the_evaluator_with_position_modulo_atoms() {
+    // Random formulas may use position-modulo atoms pos%m=r (m ≤ 4).
     fn prop(t: ModTree) -> TestResult {
-        thread_local!(static W: Vec<Word> = all_words(&["a", "b"], 8));
+        thread_local!(static W: Vec<Word> = all_words(&["a", "b"], 7));
         let mut f = Arena::new();
         let phi = t.0.build(&mut f, &["a", "b"]);
         match W.with(|words| dfa_matches_evaluator(&f, phi, &tokens(&["a", "b"]), words)) {

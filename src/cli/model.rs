@@ -7,7 +7,7 @@ use super::check::{alphabet_for, decide, BudgetOpts, EngineOpts};
 use super::{formula_arg, read_input, show, Shower, WordOpts};
 use crate::automata::{Alphabet, Question};
 use crate::compile::{compile, realize, Compiled};
-use crate::logic::{Acceptance, Arena, Syntax, Word};
+use crate::logic::{Acceptance, Arena, NodeId, Syntax, Word};
 use crate::model::{load, run as execute, Model, Trace};
 
 #[derive(Args, Debug)]
@@ -308,22 +308,28 @@ pub(crate) fn run_cmd(a: RunArgs) -> Result<i32, Report> {
     Ok(if t.accepted { 0 } else { 1 })
 }
 
-/// Checks that `c` (compiled from `model`) recognizes exactly L(spec).
-/// `check --bound N` on a model without an exact translation: z3 on every word up to N.
-fn bounded_cmd(a: &CheckArgs, model: &Model, why: &str, bound: usize) -> Result<i32, Report> {
-    use crate::smt::bounded::{bounded_check, Bounded};
-    let timeout = a.budget.timeout_duration()?;
-    let mut arena = Arena::new();
-    let spec = formula_arg(&mut arena, &a.spec, "spec")?;
+/// Parses the spec into `arena` and checks that its atoms are tokens of the model.
+fn model_spec(arena: &mut Arena, model: &Model, text: &str) -> Result<NodeId, Report> {
+    let spec = formula_arg(arena, text, "spec")?;
     if let Some(x) = arena
         .atom_names(spec)
         .into_iter()
         .find(|x| !model.alphabet.contains(x))
     {
         return Err(miette!(
+            help = format!("the model's alphabet is {{{}}}", model.alphabet.join(", ")),
             "the spec uses `{x}`, which is not a token of the model"
         ));
     }
+    Ok(spec)
+}
+
+/// `check --bound N` on a model without an exact translation: z3 on every word up to N.
+fn bounded_cmd(a: &CheckArgs, model: &Model, why: &str, bound: usize) -> Result<i32, Report> {
+    use crate::smt::bounded::{bounded_check, Bounded};
+    let timeout = a.budget.timeout_duration()?;
+    let mut arena = Arena::new();
+    let spec = model_spec(&mut arena, model, &a.spec)?;
     let started = std::time::Instant::now();
     let answer = bounded_check(model, &arena, spec, bound, timeout);
     let secs = started.elapsed().as_secs_f64();
@@ -362,6 +368,8 @@ fn bounded_cmd(a: &CheckArgs, model: &Model, why: &str, bound: usize) -> Result<
     Ok(code)
 }
 
+/// Checks that the model recognizes exactly L(spec): through its compiled formula, or
+/// with `--bound` by z3 on short words when it has no exact translation.
 pub(crate) fn check_cmd(a: CheckArgs) -> Result<i32, Report> {
     let model = load_model(&a.model)?;
     let compiled = compile(&model);
@@ -381,17 +389,7 @@ pub(crate) fn check_cmd(a: CheckArgs) -> Result<i32, Report> {
             ))
         }
     };
-    let spec = formula_arg(&mut arena, &a.spec, "spec")?;
-    if let Some(x) = arena
-        .atom_names(spec)
-        .into_iter()
-        .find(|x| !model.alphabet.contains(x))
-    {
-        return Err(miette!(
-            help = format!("the model's alphabet is {{{}}}", model.alphabet.join(", ")),
-            "the spec uses `{x}`, which is not a token of the model"
-        ));
-    }
+    let spec = model_spec(&mut arena, &model, &a.spec)?;
     let sigma = Alphabet::Tokens(model.alphabet.clone());
     let acc = model.acceptance;
     let d = decide(

@@ -5,6 +5,7 @@
 //! unrolled on the same word. The first length with a difference gives a shortest
 //! counterexample; no difference up to N is a statement about those lengths only.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use z3::ast::{Bool, BV};
@@ -33,14 +34,9 @@ fn expr(
     start: bool,
     eos: bool,
 ) -> Bool {
-    let mut val: Vec<(NodeId, Bool)> = Vec::new();
+    let mut val: HashMap<NodeId, Bool> = HashMap::new();
     for n in a.subformulas(id) {
-        let v = |x: NodeId| {
-            val.iter()
-                .find(|(k, _)| *k == x)
-                .map(|(_, b)| b.clone())
-                .expect("children first")
-        };
+        let v = |x: NodeId| val[&x].clone();
         let b = match a.node(n) {
             Node::True => Bool::from_bool(true),
             Node::False => Bool::from_bool(false),
@@ -55,9 +51,9 @@ fn expr(
             Node::Iff(x, y) => v(x).eq(v(y)),
             other => unreachable!("model expressions are position-wise, not {other:?}"),
         };
-        val.push((n, b));
+        val.insert(n, b);
     }
-    val.pop().expect("the root").1
+    val.remove(&id).expect("the root")
 }
 
 /// The formula unrolled over columns 0 … m − 1 (the letters' terms given per atom).
@@ -68,14 +64,9 @@ fn unroll(
     n: usize,
     letter: &dyn Fn(&str, usize) -> Bool,
 ) -> Vec<Bool> {
-    let mut rows: Vec<(NodeId, Vec<Bool>)> = Vec::new();
+    let mut rows: HashMap<NodeId, Vec<Bool>> = HashMap::new();
     for id in a.subformulas(root) {
-        let row = |x: NodeId| {
-            rows.iter()
-                .find(|(k, _)| *k == x)
-                .map(|(_, r)| r.clone())
-                .expect("children first")
-        };
+        let row = |x: NodeId| &rows[&x];
         let f = |b: bool| Bool::from_bool(b);
         let mut out: Vec<Bool> = Vec::with_capacity(m);
         for i in 0..m {
@@ -98,7 +89,7 @@ fn unroll(
                 Node::Or(x, y) => Bool::or(&[row(x)[i].clone(), row(y)[i].clone()]),
                 Node::Implies(x, y) => row(x)[i].implies(&row(y)[i]),
                 Node::Iff(x, y) => row(x)[i].eq(&row(y)[i]),
-                Node::Yesterday(x) => prev(&row(x)),
+                Node::Yesterday(x) => prev(row(x)),
                 Node::WeakYesterday(x) => {
                     if i == 0 {
                         f(true)
@@ -115,7 +106,7 @@ fn unroll(
                             .collect::<Vec<_>>(),
                     )
                 }
-                Node::StrictOnce(x) => Bool::or(&[prev(&row(x)), prev(&out)]),
+                Node::StrictOnce(x) => Bool::or(&[prev(row(x)), prev(&out)]),
                 Node::Once(x) => Bool::or(&[row(x)[i].clone(), prev(&out)]),
                 Node::Historically(x) => Bool::and(&[
                     row(x)[i].clone(),
@@ -126,7 +117,7 @@ fn unroll(
                     Bool::and(&[row(x)[i].clone(), prev(&out)]),
                 ]),
                 Node::StrictSince(x, y) => {
-                    Bool::or(&[prev(&row(y)), Bool::and(&[prev(&row(x)), prev(&out)])])
+                    Bool::or(&[prev(row(y)), Bool::and(&[prev(row(x)), prev(&out)])])
                 }
                 Node::Release(x, y) => Bool::and(&[
                     row(y)[i].clone(),
@@ -138,9 +129,9 @@ fn unroll(
             };
             out.push(b);
         }
-        rows.push((id, out));
+        rows.insert(id, out);
     }
-    rows.pop().expect("the root").1
+    rows.remove(&root).expect("the root")
 }
 
 /// Compares L(model) with L(`spec`) (atoms: tokens) on every word of length ≤ `bound`.
