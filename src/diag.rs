@@ -10,7 +10,7 @@ const EXCERPT: usize = 60;
 /// line is long, returning the source to show and the span moved into it. Earlier lines
 /// become empty lines, so line numbers in the report stay right; texts whose line is
 /// short come back whole.
-pub(crate) fn excerpt(text: &str, span: Range<usize>) -> (String, Range<usize>) {
+pub fn excerpt(text: &str, span: Range<usize>) -> (String, Range<usize>) {
     let floor = |mut i: usize| {
         i = i.min(text.len());
         while !text.is_char_boundary(i) {

@@ -6,11 +6,13 @@
 
 pub mod algebra;
 pub mod automata;
-pub mod cli;
 pub mod compile;
-mod diag;
+pub mod diag;
 pub mod fragment;
 pub mod logic;
 pub mod model;
 pub mod patterns;
+pub mod report;
+#[cfg(feature = "z3")]
 pub mod smt;
+pub mod verdict;

@@ -2,16 +2,18 @@
 
 use clap::Parser;
 
+mod cli;
+
 fn main() {
     // Messages stay on one line each: scripts grep them and logs keep them whole.
     let _ = miette::set_hook(Box::new(|_| {
         Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
     }));
-    let cli = match ltlattn::cli::Cli::try_parse() {
+    let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {
-                ltlattn::cli::EXIT_ERROR
+                cli::Exit::Error.code()
             } else {
                 0
             };
@@ -19,11 +21,11 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let code = match ltlattn::cli::run(cli) {
+    let code = match cli::run(cli) {
         Ok(code) => code,
         Err(report) => {
             eprintln!("{report:?}");
-            ltlattn::cli::EXIT_ERROR
+            cli::Exit::Error.code()
         }
     };
     std::process::exit(code);

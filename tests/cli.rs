@@ -54,7 +54,10 @@ fn eval_exit_codes_and_json() {
         "--json",
     ]);
     assert_eq!(no.status.code(), Some(1));
-    assert_eq!(stdout(&no).trim(), r#"{"accepted":false}"#);
+    assert_eq!(
+        stdout(&no).trim(),
+        r#"{"command":"eval","holds":false,"accepted":false}"#
+    );
     // The empty word: accepted under EOS by `eos`, rejected under last-position acceptance.
     assert_eq!(
         ltlattn(&["eval", "eos", "--word", ""]).status.code(),

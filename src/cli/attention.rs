@@ -6,16 +6,15 @@ use clap::Args;
 use miette::{miette, Report};
 
 use super::check::start_timeout;
-use super::{EXIT_ERROR, EXIT_NO, EXIT_YES};
-use crate::patterns::{ceil_sqrt, fit, picture, Fit, Pattern, Seen};
-use crate::smt::patterns::{prove_partition, Obligation, Outcome, PartitionProof, MAX_BOUND};
+use super::Exit;
+use ltlattn::patterns::proof::{recheck, Obligation, Outcome, PartitionProof, MAX_BOUND};
+use ltlattn::patterns::{ceil_sqrt, fit, picture, Fit, Pattern};
+use ltlattn::report::to_json;
 
 /// Largest length whose cost is counted.
 const MAX_LENGTH: u64 = 1 << 24;
 /// Largest mask picture.
 const MAX_PICTURE: u64 = 128;
-/// Queries below this are also checked exhaustively against the support runs.
-const EXHAUSTIVE: u64 = 1024;
 
 #[derive(Args, Debug)]
 pub(crate) struct AttentionArgs {
@@ -105,56 +104,6 @@ impl AttentionArgs {
     }
 }
 
-/// Checks a proof's claims against the support runs for every i < `upto`: every key
-/// j ≤ i in exactly one part, the part the pointwise definition names. Returns the first
-/// disagreement.
-fn exhaustive(p: &Pattern, upto: u64) -> Option<String> {
-    for i in 0..upto {
-        let s = p.support(i);
-        let mut owner = vec![Seen::Unseen; i as usize + 1];
-        let mut claim = |j: u64, who: Seen| -> Option<String> {
-            if j > i {
-                return Some(format!("query {i}: key {j} > i is attended"));
-            }
-            if owner[j as usize] != Seen::Unseen {
-                return Some(format!("query {i}: key {j} is in two parts"));
-            }
-            owner[j as usize] = who;
-            None
-        };
-        for r in &s.direct {
-            for j in r.iter() {
-                if let Some(e) = claim(j, Seen::Direct) {
-                    return Some(e);
-                }
-            }
-        }
-        for r in &s.regions {
-            for j in r.run.iter() {
-                if let Some(e) = claim(j, Seen::Region(r.key)) {
-                    return Some(e);
-                }
-            }
-        }
-        for (j, who) in owner.iter().enumerate() {
-            if *who != p.seen(i, j as u64) {
-                return Some(format!(
-                    "query {i}, key {j}: the support says {who:?}, the definition {:?}",
-                    p.seen(i, j as u64)
-                ));
-            }
-        }
-        let cost = s.direct_len() + s.regions.len() as u64;
-        if cost != p.cost(i) {
-            return Some(format!(
-                "query {i}: cost {} counted, {cost} enumerated",
-                p.cost(i)
-            ));
-        }
-    }
-    None
-}
-
 /// Lengths for the growth fit: L, L/2, … down to 64 (at most 8 of them).
 fn fit_lengths(len: u64) -> Vec<u64> {
     let mut v: Vec<u64> = (0..8).map(|t| len >> t).filter(|&l| l >= 64).collect();
@@ -174,7 +123,7 @@ fn describe_fit(f: &Fit) -> String {
     )
 }
 
-pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<i32, Report> {
+pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<Exit, Report> {
     let timeout = start_timeout(args.timeout)?;
     let p = args.pattern()?;
     if args.length == 0 || args.length > MAX_LENGTH {
@@ -191,37 +140,14 @@ pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<i32, Report> {
             ));
         }
     }
-    let proof = prove_partition(&p, args.bound, timeout);
+    let proof = prove(&p, args.bound, timeout);
     let unknown = proof.outcomes.iter().find_map(|(o, r)| match r {
         Outcome::Unknown { reason } => Some((*o, reason.clone())),
         _ => None,
     });
     // Every counterexample is re-checked by the Rust definitions; proofs are also checked
     // exhaustively on the small queries.
-    for (o, r) in &proof.outcomes {
-        if let Some(v) = r.refuted() {
-            let ok = match o {
-                Obligation::Covers => v[1] <= v[0] && p.seen(v[0], v[1]) == Seen::Unseen,
-                Obligation::Causal => v[1] > v[0],
-                Obligation::DirectDisjoint => p.direct(v[0], v[1]) && p.in_region(v[0], v[2], v[1]),
-                Obligation::RegionsDisjoint => {
-                    p.in_region(v[0], v[2], v[1]) && p.in_region(v[0], v[3], v[1])
-                }
-            };
-            if !ok {
-                return Err(miette!(
-                    "internal error: z3's counterexample {v:?} to `{}` does not hold for the definitions",
-                    o.statement()
-                ));
-            }
-        }
-    }
-    let upto = EXHAUSTIVE.min(proof.bound);
-    if let Some(e) = exhaustive(&p, upto) {
-        return Err(miette!(
-            "internal error: the support runs disagree with the definitions: {e}"
-        ));
-    }
+    let upto = recheck(&p, &proof).map_err(|e| miette!("{e}"))?;
 
     let len = args.length;
     let costs: Vec<u64> = (0..len).map(|i| p.cost(i)).collect();
@@ -241,8 +167,13 @@ pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<i32, Report> {
     };
     let mask = pic.map(|n| picture(&p, n));
 
+    let holds = match (unknown, proof.covers() && proof.partitions()) {
+        (Some(_), _) => None,
+        (None, full) => Some(full),
+    };
     if args.json {
         let out = serde_json::json!({
+            "holds": holds,
             "pattern": p.name(),
             "parameter": p.param(),
             "summary_columns": match p {
@@ -278,7 +209,7 @@ pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<i32, Report> {
             },
             "picture": mask,
         });
-        outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        outln!("{}", to_json("attention", &out));
     } else {
         render_text(
             &p,
@@ -291,11 +222,36 @@ pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<i32, Report> {
             &mask,
         );
     }
-    Ok(match (unknown, proof.covers() && proof.partitions()) {
-        (Some(_), _) => EXIT_ERROR,
-        (None, true) => EXIT_YES,
-        (None, false) => EXIT_NO,
-    })
+    Ok(holds.into())
+}
+
+/// The z3 proof of the partition obligations.
+#[cfg(feature = "z3")]
+fn prove(p: &Pattern, bound: u64, timeout: Option<std::time::Duration>) -> PartitionProof {
+    ltlattn::smt::patterns::prove_partition(p, bound, timeout)
+}
+
+/// Without z3 every obligation is "unknown" (and the answer undecided, exit 2); the
+/// support runs are still checked exhaustively for the small queries.
+#[cfg(not(feature = "z3"))]
+fn prove(p: &Pattern, bound: u64, _timeout: Option<std::time::Duration>) -> PartitionProof {
+    let _ = p;
+    PartitionProof {
+        bound,
+        outcomes: Obligation::ALL
+            .iter()
+            .map(|&o| {
+                (
+                    o,
+                    Outcome::Unknown {
+                        reason: "this ltlattn was built without the z3 engine (cargo feature `z3`)"
+                            .into(),
+                    },
+                )
+            })
+            .collect(),
+        seconds: 0.0,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -3,13 +3,13 @@
 use clap::Args;
 use miette::{miette, Report};
 
-use super::{formula_arg, show, WordOpts};
-use crate::automata::LimitError;
-use crate::automata::{
-    compare, formula_dfa, Alphabet, Budget, Dfa, Question, DEFAULT_MAX_STATES, MAX_PROPS,
+use super::{formula_arg, show, Exit, WordOpts};
+use ltlattn::automata::{
+    formula_dfa, Alphabet, Budget, Dfa, Question, DEFAULT_MAX_STATES, MAX_PROPS,
 };
-use crate::logic::{evaluate, Acceptance, Arena, NodeId, Syntax, Word};
-use crate::smt::{compare_symbolic, Proof, SmtLimits, SmtVerdict};
+use ltlattn::logic::{Acceptance, Arena, NodeId, ParseLimits, Syntax};
+use ltlattn::report::{to_json, CompareReport};
+use ltlattn::verdict::{self, decide, Options};
 
 /// Resource limits shared by every command that builds automata.
 #[derive(Args, Debug, Clone)]
@@ -58,7 +58,7 @@ fn watchdog(seconds: f64) {
             eprintln!(
                 "error: the time limit of {seconds} s was reached (--timeout); raise it to let the work finish"
             );
-            std::process::exit(super::EXIT_ERROR);
+            std::process::exit(Exit::Error.code());
         });
     });
 }
@@ -167,13 +167,13 @@ fn alphabet_within(
     }
 }
 
-pub(crate) fn dfa(a: DfaArgs) -> Result<i32, Report> {
+pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
-    let root = formula_arg(&mut arena, &a.formula, "formula")?;
+    let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
     let sigma = alphabet_for(&arena, &[root], &a.opts)?;
     let budget = a.budget.budget()?;
     let dfa: Dfa = if a.no_minimize {
-        crate::automata::build_dfa(&arena, root, &sigma, a.opts.accept, &budget)
+        ltlattn::automata::build_dfa(&arena, root, &sigma, a.opts.accept, &budget)
     } else {
         formula_dfa(&arena, root, &sigma, a.opts.accept, &budget)
     }
@@ -184,7 +184,7 @@ pub(crate) fn dfa(a: DfaArgs) -> Result<i32, Report> {
         let mut v = dfa.to_json();
         v["formula"] = serde_json::Value::String(show(&arena, root, Syntax::Ascii));
         v["minimal"] = serde_json::Value::Bool(!a.no_minimize);
-        outln!("{}", v);
+        outln!("{}", to_json("dfa", &v));
     } else {
         outln!("{}", show(&arena, root, Syntax::Ascii));
         outln!(
@@ -201,10 +201,11 @@ pub(crate) fn dfa(a: DfaArgs) -> Result<i32, Report> {
             dfa.to_text().trim_end()
         );
     }
-    Ok(0)
+    Ok(Exit::Yes)
 }
 
-/// Which engine decides equivalence and inclusion.
+/// Which engine decides equivalence and inclusion (the command-line face of
+/// [`ltlattn::verdict::Engine`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Engine {
     /// Minimal DFAs and their product (exact; bounded by --max-states).
@@ -226,263 +227,82 @@ pub(crate) struct EngineOpts {
     max_depth: usize,
 }
 
-/// A decided comparison: a counterexample (already re-checked by the evaluator) or none,
-/// and how it was decided.
-pub(crate) struct Decided {
-    pub(crate) counterexample: Option<(Word, bool, bool)>,
-    /// One line: which engine answered and with what effort.
-    pub(crate) how: String,
-    /// The same for JSON.
-    pub(crate) json: serde_json::Value,
-}
-
-/// Decides `question` for L(left), L(right) with the chosen engine, re-checking every
-/// counterexample with the reference evaluator.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decide(
-    arena: &Arena,
-    left: NodeId,
-    right: NodeId,
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    budget: &BudgetOpts,
-    engine: &EngineOpts,
-) -> Result<Decided, Report> {
-    let too_many_props = matches!(sigma, Alphabet::Props(p) if p.len() > MAX_PROPS);
-    let mut fallback = None;
-    if engine.engine != Engine::Z3 && !(engine.engine == Engine::Auto && too_many_props) {
-        if too_many_props {
-            return Err(miette!(
-                help = "use --engine z3 (or auto), which reads propositions as Boolean variables",
-                "{} propositions make 2^{} letters; the explicit engine takes at most {MAX_PROPS} propositions",
-                sigma.atoms().len(),
-                sigma.atoms().len()
-            ));
-        }
-        let b = budget.budget()?;
-        let explicit = (|| -> Result<_, LimitError> {
-            let dl = formula_dfa(arena, left, sigma, acc, &b)?;
-            let dr = formula_dfa(arena, right, sigma, acc, &b)?;
-            let answer = compare(&dl, &dr, question, &b)?;
-            Ok((dl, dr, answer))
-        })();
-        match explicit {
-            Ok((dl, dr, answer)) => {
-                let counterexample = match &answer.counterexample {
-                    None => None,
-                    Some(letters) => {
-                        let word = sigma.word(letters);
-                        let (vl, vr) = (
-                            evaluate(arena, left, &word, acc),
-                            evaluate(arena, right, &word, acc),
-                        );
-                        if !confirmed(question, vl, vr)
-                            || vl != dl.accepts(letters)
-                            || vr != dr.accepts(letters)
-                        {
-                            return Err(internal(&word));
-                        }
-                        Some((word, vl, vr))
-                    }
-                };
-                return Ok(Decided {
-                    counterexample,
-                    how: format!(
-                        "explicit engine: {} product states explored; minimal DFAs with {} and {} states",
-                        answer.states_explored, dl.states, dr.states
-                    ),
-                    json: serde_json::json!({
-                        "engine": "explicit",
-                        "states_explored": answer.states_explored,
-                        "dfa_states": [dl.states, dr.states],
-                    }),
-                });
-            }
-            Err(e)
-                if engine.engine == Engine::Auto
-                    && matches!(
-                        e.limit,
-                        crate::automata::Limit::States(_) | crate::automata::Limit::Transitions(_)
-                    ) =>
-            {
-                fallback = Some(e.to_string());
-            }
-            Err(e) => return Err(Report::new(e)),
-        }
-    }
-    if too_many_props {
-        fallback = Some(format!(
-            "{} propositions are beyond the explicit engine's {MAX_PROPS}",
-            sigma.atoms().len()
-        ));
-    }
-    let limits = SmtLimits {
-        max_depth: engine.max_depth,
+/// The library's decision options from the command line's (starts the `--timeout` watchdog).
+pub(crate) fn options(budget: &BudgetOpts, engine: &EngineOpts) -> Result<Options, Report> {
+    Ok(Options {
+        engine: match engine.engine {
+            Engine::Explicit => verdict::Engine::Explicit,
+            Engine::Z3 => verdict::Engine::Z3,
+            Engine::Auto => verdict::Engine::Auto,
+        },
+        max_states: budget.max_states,
         timeout: budget.timeout_duration()?,
-        ..SmtLimits::default()
-    };
-    let started = std::time::Instant::now();
-    let answer = compare_symbolic(arena, left, right, sigma, acc, question, &limits);
-    let seconds = started.elapsed().as_secs_f64();
-    let why = fallback
-        .as_ref()
-        .map(|f| format!(" (auto: the explicit engine stopped: {f})"))
-        .unwrap_or_default();
-    match answer.verdict {
-        SmtVerdict::Unknown(reason) => Err(miette!(
-            help = "raise --timeout or --max-depth, or try --engine explicit",
-            "the z3 engine could not decide after {:.2} s at depth {}: {reason}",
-            seconds,
-            answer.depth
-        )),
-        SmtVerdict::Holds(proof) => {
-            let method = match &proof {
-                Proof::KInduction { k } => format!("proved by k-induction with simple paths at k = {k}"),
-                Proof::Spacer { bmc_depth, .. } => format!(
-                    "proved by Spacer (an inductive invariant) after bounded model checking to depth {bmc_depth}"
-                ),
-            };
-            Ok(Decided {
-                counterexample: None,
-                how: format!(
-                    "z3 engine: {method}; {} state variables; {seconds:.2} s{why}",
-                    answer.state_vars
-                ),
-                json: serde_json::json!({
-                    "engine": "z3",
-                    "proof": proof,
-                    "depth": answer.depth,
-                    "state_variables": answer.state_vars,
-                    "seconds": seconds,
-                    "fallback": fallback,
-                }),
-            })
-        }
-        SmtVerdict::Fails(found) => {
-            let word = found.to_word(sigma);
-            let (vl, vr) = (
-                evaluate(arena, left, &word, acc),
-                evaluate(arena, right, &word, acc),
-            );
-            if !confirmed(question, vl, vr) {
-                return Err(internal(&word));
-            }
-            Ok(Decided {
-                counterexample: Some((word, vl, vr)),
-                how: format!(
-                    "z3 engine: bounded model checking found it at depth {}, after none at smaller depths; {} state variables; {seconds:.2} s{why}",
-                    answer.depth, answer.state_vars
-                ),
-                json: serde_json::json!({
-                    "engine": "z3",
-                    "method": "bmc",
-                    "depth": answer.depth,
-                    "state_variables": answer.state_vars,
-                    "seconds": seconds,
-                    "fallback": fallback,
-                }),
-            })
-        }
-    }
+        max_depth: engine.max_depth,
+    })
 }
 
-fn confirmed(question: Question, vl: bool, vr: bool) -> bool {
-    match question {
-        Question::Equivalent => vl != vr,
-        Question::Included => vl && !vr,
-    }
-}
-
-fn internal(word: &Word) -> Report {
-    miette!(
-        "internal error: the engine and the reference evaluator disagree on `{}`; please report this with the formulas",
-        word.show()
-    )
-}
-
-pub(crate) fn compare_cmd(a: CompareArgs, question: Question) -> Result<i32, Report> {
+pub(crate) fn compare_cmd(
+    a: CompareArgs,
+    question: Question,
+    limits: ParseLimits,
+) -> Result<Exit, Report> {
     let mut arena = Arena::new();
-    let left = formula_arg(&mut arena, &a.left, "first formula")?;
-    let right = formula_arg(&mut arena, &a.right, "second formula")?;
+    let left = formula_arg(&mut arena, &a.left, "first formula", limits)?;
+    let right = formula_arg(&mut arena, &a.right, "second formula", limits)?;
     let max_props = if a.engine.engine == Engine::Explicit {
         MAX_PROPS
     } else {
         usize::MAX
     };
     let sigma = alphabet_within(&arena, &[left, right], &a.opts, max_props)?;
-    let acc = a.opts.accept;
-    let d = decide(
-        &arena, left, right, &sigma, acc, question, &a.budget, &a.engine,
-    )?;
-    let holds = d.counterexample.is_none();
-    let key = match question {
-        Question::Equivalent => "equivalent",
-        Question::Included => "included",
+    let opts = options(&a.budget, &a.engine)?;
+    let v = decide(&arena, left, right, &sigma, a.opts.accept, question, &opts)?;
+    let (first, second) = (
+        show(&arena, left, Syntax::Ascii),
+        show(&arena, right, Syntax::Ascii),
+    );
+    let command = match question {
+        Question::Equivalent => "equiv",
+        Question::Included => "includes",
     };
-    let verdict = |b: bool| if b { "accepted" } else { "rejected" };
     if a.json {
-        let (cex, l, r) = match &d.counterexample {
-            Some((w, vl, vr)) => (
-                serde_json::json!((0..w.len()).map(|i| w.show_position(i)).collect::<Vec<_>>()),
-                serde_json::json!(vl),
-                serde_json::json!(vr),
-            ),
-            None => (
-                serde_json::Value::Null,
-                serde_json::Value::Null,
-                serde_json::Value::Null,
-            ),
-        };
-        let mut v = serde_json::json!({
-            key: holds,
-            "counterexample": cex,
-            "first": {"formula": show(&arena, left, Syntax::Ascii), "accepts": l},
-            "second": {"formula": show(&arena, right, Syntax::Ascii), "accepts": r},
-        });
-        if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), d.json) {
-            obj.extend(extra);
-        }
-        outln!("{v}");
-    } else {
-        match &d.counterexample {
-            None => outln!(
-                "{}: {} ({})",
-                if question == Question::Equivalent {
-                    "equivalent"
-                } else {
-                    "included"
-                },
+        outln!(
+            "{}",
+            to_json(command, &CompareReport::new(&v, first, second))
+        );
+        return Ok(v.holds().into());
+    }
+    let say = |b: bool| if b { "accepted" } else { "rejected" };
+    match &v.counterexample {
+        None => outln!(
+            "{}: {} ({})",
+            match question {
+                Question::Equivalent => "equivalent",
+                Question::Included => "included",
+            },
+            match question {
+                Question::Equivalent => "the two formulas define the same language",
+                Question::Included => "every word the first accepts, the second accepts",
+            },
+            v.engine.describe()
+        ),
+        Some(c) => {
+            outln!(
+                "{}: shortest counterexample `{}` (length {})",
                 match question {
-                    Question::Equivalent => "the two formulas define the same language",
-                    Question::Included => "every word the first accepts, the second accepts",
+                    Question::Equivalent => "not equivalent",
+                    Question::Included => "not included",
                 },
-                d.how
-            ),
-            Some((w, vl, vr)) => {
-                outln!(
-                    "{}: shortest counterexample `{}` (length {})",
-                    if question == Question::Equivalent {
-                        "not equivalent"
-                    } else {
-                        "not included"
-                    },
-                    w.show(),
-                    w.len()
-                );
-                outln!(
-                    "  first:  {} — {}",
-                    show(&arena, left, Syntax::Ascii),
-                    verdict(*vl)
-                );
-                outln!(
-                    "  second: {} — {}",
-                    show(&arena, right, Syntax::Ascii),
-                    verdict(*vr)
-                );
-                outln!("  ({}; re-checked by the reference evaluator)", d.how);
-            }
+                c.word.show(),
+                c.word.len()
+            );
+            outln!("  first:  {first} — {}", say(c.first));
+            outln!("  second: {second} — {}", say(c.second));
+            outln!(
+                "  ({}; re-checked by the reference evaluator)",
+                v.engine.describe()
+            );
         }
     }
-    Ok(if holds { 0 } else { 1 })
+    Ok(v.holds().into())
 }

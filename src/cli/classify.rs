@@ -5,11 +5,14 @@ use miette::{miette, LabeledSpan, NamedSource, Report};
 
 use super::check::{alphabet_for, BudgetOpts};
 use super::model::load_model;
-use super::{formula_arg, show, WordOpts};
-use crate::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Dfa};
-use crate::compile::compile;
-use crate::fragment::{classify, Classification, Decision, Limits};
-use crate::logic::Syntax;
+use super::{formula_arg, show, Exit, WordOpts};
+use ltlattn::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Dfa};
+use ltlattn::compile::compile;
+use ltlattn::fragment::Fragment;
+use ltlattn::fragment::{classify, Classification, Decision, Limits};
+use ltlattn::logic::ParseLimits;
+use ltlattn::logic::Syntax;
+use ltlattn::report::{to_json, ClassifyReport, SeparateReport};
 
 #[derive(Args, Debug)]
 pub(crate) struct Source {
@@ -53,6 +56,9 @@ pub(crate) struct SeparateArgs {
     /// The class to separate the language from.
     #[arg(long, value_name = "global|local|hybrid|hard")]
     from: String,
+    /// Print JSON: `{"command": "separate", "holds": separated, "decision": …}`.
+    #[arg(long)]
+    json: bool,
 }
 
 /// The minimal DFA of the language, a name for it, and a formula that defines it (under
@@ -60,10 +66,10 @@ pub(crate) struct SeparateArgs {
 type Language = (
     Dfa,
     String,
-    Option<(crate::logic::Arena, crate::logic::NodeId)>,
+    Option<(ltlattn::logic::Arena, ltlattn::logic::NodeId)>,
 );
 
-fn language(src: &Source) -> Result<Language, Report> {
+fn language(src: &Source, limits: ParseLimits) -> Result<Language, Report> {
     let budget = src.budget.budget()?;
     if src.opts.props {
         return Err(miette!(
@@ -73,7 +79,7 @@ fn language(src: &Source) -> Result<Language, Report> {
     if let Some(path) = &src.dfa {
         let text = super::read_input(path, "DFA file")?;
         let dfa = parse_dfa(&text).map_err(|e| {
-            let (source, span) = crate::diag::excerpt(&text, e.span.clone());
+            let (source, span) = ltlattn::diag::excerpt(&text, e.span.clone());
             miette!(
                 labels = vec![LabeledSpan::at(span, "here")],
                 help = "see grammar/dfa.md for the format",
@@ -85,12 +91,12 @@ fn language(src: &Source) -> Result<Language, Report> {
         return Ok((minimize(&dfa), format!("the DFA in {path}"), None));
     }
     if let Some(path) = &src.model {
-        let model = load_model(path)?;
-        let c = compile(&model).map_err(|e| miette!("{e}"))?;
+        let model = load_model(path, limits)?;
+        let c = compile(&model).map_err(Report::new)?;
         let sigma = Alphabet::Tokens(model.alphabet.clone());
         let dfa = formula_dfa(&c.arena, c.accept, &sigma, model.acceptance, &budget)
             .map_err(Report::new)?;
-        let given = (model.acceptance == crate::logic::Acceptance::Eos)
+        let given = (model.acceptance == ltlattn::logic::Acceptance::Eos)
             .then_some((c.arena.clone(), c.accept));
         return Ok((
             dfa,
@@ -102,18 +108,19 @@ fn language(src: &Source) -> Result<Language, Report> {
         ));
     }
     let text = src.formula.as_deref().unwrap_or_default();
-    let mut arena = crate::logic::Arena::new();
-    let root = formula_arg(&mut arena, text, "formula")?;
+    let mut arena = ltlattn::logic::Arena::new();
+    let root = formula_arg(&mut arena, text, "formula", limits)?;
     let sigma = alphabet_for(&arena, &[root], &src.opts)?;
     let dfa = formula_dfa(&arena, root, &sigma, src.opts.accept, &budget).map_err(Report::new)?;
     let name = show(&arena, root, Syntax::Ascii);
-    let given = (src.opts.accept == crate::logic::Acceptance::Eos).then_some((arena, root));
+    let given = (src.opts.accept == ltlattn::logic::Acceptance::Eos).then_some((arena, root));
     Ok((dfa, name, given))
 }
 
-fn limits(src: &Source) -> Limits {
+fn fragment_limits(src: &Source, parse: ParseLimits) -> Limits {
     Limits {
         depth: src.depth.min(6),
+        max_printed: parse.max_size as u64,
         ..Limits::default()
     }
 }
@@ -201,49 +208,33 @@ fn details(key: &str, d: &Decision) -> Vec<String> {
     out
 }
 
-fn json_decision(d: &Decision) -> serde_json::Value {
-    serde_json::json!({
-        "member": d.member,
-        "basis": d.basis,
-        "hypothesis": d.hypothesis,
-        "certificate": {"formula": d.formula, "refutation": d.refutation},
-        "note": d.note,
-    })
-}
-
-pub(crate) fn classify_cmd(a: ClassifyArgs) -> Result<i32, Report> {
-    let (dfa, name, given) = language(&a.src)?;
+pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    let (dfa, name, given) = language(&a.src, limits)?;
     let g = given.as_ref().map(|(f, r)| (f, *r));
-    let mut c: Classification = classify(&dfa, &limits(&a.src), g);
+    let lim = fragment_limits(&a.src, limits);
+    let mut c: Classification = classify(&dfa, &lim, g);
     if let Some(k) = a.src.window {
-        let lim = limits(&a.src);
-        let local =
-            crate::fragment::bounded_window(&dfa, k, false, &lim, g, c.local.member == Some(false));
-        let hybrid =
-            crate::fragment::bounded_window(&dfa, k, true, &lim, g, c.hybrid.member == Some(false));
+        let local = ltlattn::fragment::bounded_window(
+            &dfa,
+            k,
+            false,
+            &lim,
+            g,
+            c.local.member == Some(false),
+        );
+        let hybrid = ltlattn::fragment::bounded_window(
+            &dfa,
+            k,
+            true,
+            &lim,
+            g,
+            c.hybrid.member == Some(false),
+        );
         c.windowed = Some((k, local, hybrid));
     }
     if a.json {
-        let mut local = json_decision(&c.local);
-        local["window"] = serde_json::json!(c.local.member.filter(|&m| m).map(|_| 1));
-        local["depth"] = serde_json::json!(c.local_depth);
-        let windowed = c.windowed.as_ref().map(|(k, l, h)| serde_json::json!({"k": k, "local": json_decision(l), "hybrid": json_decision(h)}));
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "language": name,
-                "dfa_states": c.dfa_states,
-                "monoid_size": c.monoid_size,
-                "global": json_decision(&c.global),
-                "local": local,
-                "hybrid": json_decision(&c.hybrid),
-                "hard": json_decision(&c.hard),
-                "regular": json_decision(&c.regular),
-                "windowed": windowed,
-            }))
-            .unwrap_or_default()
-        );
-        return Ok(0);
+        outln!("{}", to_json("classify", &ClassifyReport::new(name, &c)));
+        return Ok(Exit::Yes);
     }
     if a.latex {
         outln!("% {name}");
@@ -259,7 +250,7 @@ pub(crate) fn classify_cmd(a: ClassifyArgs) -> Result<i32, Report> {
         }
         outln!("regular & — & yes \\\\");
         outln!("\\end{{tabular}}");
-        return Ok(0);
+        return Ok(Exit::Yes);
     }
     outln!("language: {name}");
     outln!(
@@ -335,17 +326,15 @@ pub(crate) fn classify_cmd(a: ClassifyArgs) -> Result<i32, Report> {
             }
         }
     }
-    Ok(0)
+    Ok(Exit::Yes)
 }
 
-pub(crate) fn separate_cmd(a: SeparateArgs) -> Result<i32, Report> {
-    let (dfa, name, given) = language(&a.src)?;
-    let c = classify(&dfa, &limits(&a.src), given.as_ref().map(|(f, r)| (f, *r)));
-    let (frag, d) = match a.from.as_str() {
-        "global" => (crate::compile::Fragment::Global, &c.global),
-        "local" => (crate::compile::Fragment::Local(1), &c.local),
-        "hybrid" => (crate::compile::Fragment::Hybrid(1), &c.hybrid),
-        "hard" => (crate::compile::Fragment::Hard, &c.hard),
+pub(crate) fn separate_cmd(a: SeparateArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    let (frag, key) = match a.from.as_str() {
+        "global" => (Fragment::Global, "global"),
+        "local" => (Fragment::Local(1), "local"),
+        "hybrid" => (Fragment::Hybrid(1), "hybrid"),
+        "hard" => (Fragment::Hard, "hard"),
         other => {
             return Err(miette!(
                 help = "use global, local, hybrid or hard",
@@ -353,26 +342,44 @@ pub(crate) fn separate_cmd(a: SeparateArgs) -> Result<i32, Report> {
             ))
         }
     };
+    let (dfa, name, given) = language(&a.src, limits)?;
+    let c = classify(
+        &dfa,
+        &fragment_limits(&a.src, limits),
+        given.as_ref().map(|(f, r)| (f, *r)),
+    );
+    let Some((_, _, d)) = c.rows().into_iter().find(|(k, _, _)| *k == key) else {
+        return Err(miette!("internal error: no decision for `{key}`"));
+    };
+    let separated = d.member.map(|m| !m);
+    if a.json {
+        let report = SeparateReport {
+            holds: separated,
+            language: name,
+            class: key.to_string(),
+            fragment: frag.name(),
+            architecture: frag.architecture().to_string(),
+            decision: d.into(),
+        };
+        outln!("{}", to_json("separate", &report));
+        return Ok(separated.into());
+    }
     outln!("language: {name}");
-    match d.member {
-        Some(false) => outln!(
+    match separated {
+        Some(true) => outln!(
             "separated: the language is not in {} ({})",
             frag.name(),
             frag.architecture()
         ),
-        Some(true) => outln!(
+        Some(false) => outln!(
             "not separated: the language is in {} ({})",
             frag.name(),
             frag.architecture()
         ),
         None => outln!("undecided for {}", frag.name()),
     }
-    for line in details(&a.from, d) {
+    for line in details(key, d) {
         outln!("{line}");
     }
-    Ok(match d.member {
-        Some(false) => 0,
-        Some(true) => 1,
-        None => 2,
-    })
+    Ok(separated.into())
 }

@@ -2,8 +2,9 @@
 
 use miette::{miette, Report};
 
-use super::Shower;
-use crate::logic::{accepting_column, truth_table, Acceptance, Arena, NodeId, Syntax, Word};
+use super::{Exit, Shower};
+use ltlattn::logic::{accepting_column, truth_table, Acceptance, Arena, NodeId, Syntax, Word};
+use ltlattn::report::{to_json, ExplainReport, TruthRow};
 
 /// Rows beyond this make a table no reader can use; the limit also bounds the output size.
 pub const MAX_ROWS: usize = 500;
@@ -37,7 +38,7 @@ pub(crate) fn explain(
     word: &Word,
     acc: Acceptance,
     style: Style,
-) -> Result<i32, Report> {
+) -> Result<Exit, Report> {
     let size = arena.size(root);
     if size > MAX_ROWS {
         return Err(miette!(
@@ -54,18 +55,24 @@ pub(crate) fn explain(
         .unwrap_or(false);
     match style {
         Style::Json => {
-            let rows: Vec<_> = table
-                .rows
-                .iter()
-                .zip(&table.values)
-                .map(|(&id, v)| serde_json::json!({ "formula": sh.show(id, Syntax::Ascii), "values": v }))
-                .collect();
             if table.has_eos {
                 headers.push("⊣".into());
             }
-            let out =
-                serde_json::json!({ "positions": headers, "rows": rows, "accepted": accepted });
-            outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            let report = ExplainReport {
+                holds: accepted,
+                accepted,
+                positions: headers,
+                rows: table
+                    .rows
+                    .iter()
+                    .zip(&table.values)
+                    .map(|(&id, v)| TruthRow {
+                        formula: sh.show(id, Syntax::Ascii),
+                        values: v.clone(),
+                    })
+                    .collect(),
+            };
+            outln!("{}", to_json("explain", &report));
         }
         Style::Latex => {
             if table.has_eos {
@@ -148,5 +155,5 @@ pub(crate) fn explain(
             }
         }
     }
-    Ok(if accepted { 0 } else { 1 })
+    Ok(accepted.into())
 }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use miette::{miette, Report};
 
-use crate::logic::{print, Arena, NodeId, Syntax};
+use ltlattn::logic::{print, Arena, NodeId, Syntax};
 
 /// The default cap on one input file (or stdin): 64 MiB.
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 64 << 20;
@@ -49,7 +49,7 @@ pub(crate) fn write_line(args: std::fmt::Arguments) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("error: cannot write the output: {e}");
         }
-        std::process::exit(super::EXIT_ERROR);
+        std::process::exit(super::Exit::Error.code());
     }
 }
 
@@ -157,7 +157,7 @@ pub(crate) fn finish(output: Option<&str>, code: i32) -> Result<i32, Report> {
             PRINT_LIMIT.load(Relaxed)
         ));
     }
-    if let Some(path) = output.filter(|_| code != super::EXIT_ERROR) {
+    if let Some(path) = output.filter(|_| code != super::Exit::Error.code()) {
         let text = COLLECT
             .lock()
             .unwrap_or_else(|e| e.into_inner())

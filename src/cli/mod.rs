@@ -21,15 +21,50 @@ use std::collections::BTreeSet;
 use clap::{Args, Parser, Subcommand};
 use miette::{miette, NamedSource, Report};
 
-use crate::diag::excerpt;
-use crate::logic::{evaluate, parse, Acceptance, Arena, NodeId, Syntax, Word};
+use ltlattn::diag::excerpt;
+use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, ParseLimits, Syntax, Word};
+use ltlattn::report::{to_json, EvalReport, FmtItem, FmtReport};
 
-/// Exit codes: 0 yes / holds, 1 no / does not hold, 2 error.
-pub const EXIT_YES: i32 = 0;
-/// The answer is "no".
-pub const EXIT_NO: i32 = 1;
-/// The input was bad or a limit was hit.
-pub const EXIT_ERROR: i32 = 2;
+/// What a command answered. The exit code follows from it alone, here and nowhere else:
+/// 0 yes / holds, 1 no / does not hold, 2 undecided or an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// The answer is "yes" (or the command did its job).
+    Yes,
+    /// The answer is "no".
+    No,
+    /// The question could not be decided within the limits.
+    Undecided,
+    /// The input was bad or a limit was hit.
+    Error,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub(crate) const fn code(self) -> i32 {
+        match self {
+            Exit::Yes => 0,
+            Exit::No => 1,
+            Exit::Undecided | Exit::Error => 2,
+        }
+    }
+}
+
+impl From<bool> for Exit {
+    fn from(yes: bool) -> Self {
+        if yes {
+            Exit::Yes
+        } else {
+            Exit::No
+        }
+    }
+}
+
+impl From<Option<bool>> for Exit {
+    fn from(answer: Option<bool>) -> Self {
+        answer.map_or(Exit::Undecided, Exit::from)
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -38,7 +73,7 @@ pub const EXIT_ERROR: i32 = 2;
     about = "Fixed-precision transformers as past-time temporal logic: compile, check, classify",
     after_help = "Exit codes: 0 yes/holds, 1 no/does not hold, 2 error.\nFormula syntax: grammar/formula.md."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
     #[command(flatten)]
@@ -49,11 +84,11 @@ pub struct Cli {
 #[derive(Args, Debug)]
 struct Limits {
     /// Most operators and parentheses open at once in a formula (exit 2 beyond).
-    #[arg(long, global = true, value_name = "N", default_value_t = crate::logic::ParseLimits::DEFAULT.max_nesting)]
+    #[arg(long, global = true, value_name = "N", default_value_t = ParseLimits::DEFAULT.max_nesting)]
     max_nesting: usize,
     /// Most tokens in a formula read, and most nodes (as a tree) in all formulas printed
     /// by one command (exit 2 beyond).
-    #[arg(long, global = true, value_name = "N", default_value_t = crate::logic::ParseLimits::DEFAULT.max_size)]
+    #[arg(long, global = true, value_name = "N", default_value_t = ParseLimits::DEFAULT.max_size)]
     max_formula_size: usize,
     /// Most bytes in one input file or stdin (exit 2 beyond).
     #[arg(long, global = true, value_name = "N", default_value_t = io::DEFAULT_MAX_INPUT_BYTES)]
@@ -104,6 +139,9 @@ struct FmtArgs {
     /// Print as math-mode LaTeX.
     #[arg(long)]
     latex: bool,
+    /// Print JSON: `{"formulas": [{"input", "formula", "error"}]}` (formulas in the chosen syntax).
+    #[arg(long)]
+    json: bool,
 }
 
 /// Options shared by every command that reads words.
@@ -129,7 +167,7 @@ struct EvalArgs {
     word: String,
     #[command(flatten)]
     opts: WordOpts,
-    /// Print `{"accepted": true|false}`.
+    /// Print `{"command": "eval", "holds": true|false, "accepted": …}`.
     #[arg(long)]
     json: bool,
 }
@@ -159,8 +197,9 @@ pub(crate) fn parse_formula(
     arena: &mut Arena,
     text: &str,
     source_name: &str,
+    limits: ParseLimits,
 ) -> Result<NodeId, Report> {
-    parse(arena, text).map_err(|mut e| {
+    parse_with(arena, text, limits).map_err(|mut e| {
         let (source, span) = excerpt(text, e.span.clone());
         e.span = span;
         Report::new(e).with_source_code(NamedSource::new(source_name, source))
@@ -240,9 +279,14 @@ pub(crate) fn read_word(
 
 /// A formula argument: the formula itself, or `@FILE` to read it from a file, where
 /// lines starting with `#` are comments.
-pub(crate) fn formula_arg(arena: &mut Arena, arg: &str, what: &str) -> Result<NodeId, Report> {
+pub(crate) fn formula_arg(
+    arena: &mut Arena,
+    arg: &str,
+    what: &str,
+    limits: ParseLimits,
+) -> Result<NodeId, Report> {
     let Some(path) = arg.strip_prefix('@') else {
-        return parse_formula(arena, arg, what);
+        return parse_formula(arena, arg, what, limits);
     };
     let text = read_input(path, &format!("{what} file"))?;
     // Comment lines become blanks of the same length, so spans still point into the file.
@@ -256,7 +300,7 @@ pub(crate) fn formula_arg(arena: &mut Arena, arg: &str, what: &str) -> Result<No
             }
         })
         .collect();
-    parse(arena, &blanked).map_err(|mut e| {
+    parse_with(arena, &blanked, limits).map_err(|mut e| {
         let (source, span) = excerpt(&text, e.span.clone());
         e.span = span;
         Report::new(e).with_source_code(NamedSource::new(path, source))
@@ -273,7 +317,7 @@ fn syntax_of(unicode: bool, latex: bool) -> Syntax {
     }
 }
 
-fn fmt(args: FmtArgs) -> Result<i32, Report> {
+fn fmt(args: FmtArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let syntax = syntax_of(args.unicode, args.latex);
     let inputs: Vec<(String, String)> = if args.formulas.is_empty() {
         let text = read_input("-", "formulas")?;
@@ -289,66 +333,87 @@ fn fmt(args: FmtArgs) -> Result<i32, Report> {
             .map(|(i, f)| (format!("argument {}", i + 1), f.clone()))
             .collect()
     };
-    let mut code = EXIT_YES;
+    let mut exit = Exit::Yes;
     let mut arena = Arena::new();
+    let mut items = Vec::new();
     for (name, text) in inputs {
-        match parse_formula(&mut arena, &text, &name) {
-            Ok(root) => outln!("{}", show(&arena, root, syntax)),
+        let item = match formula_arg(&mut arena, &text, &name, limits) {
+            Ok(root) => {
+                let shown = show(&arena, root, syntax);
+                if !args.json {
+                    outln!("{shown}");
+                }
+                FmtItem {
+                    input: name,
+                    formula: Some(shown),
+                    error: None,
+                }
+            }
             Err(report) => {
                 eprintln!("{report:?}");
-                code = EXIT_ERROR;
+                exit = Exit::Error;
+                FmtItem {
+                    input: name,
+                    formula: None,
+                    error: Some(report.to_string()),
+                }
             }
-        }
+        };
+        items.push(item);
     }
-    Ok(code)
+    if args.json {
+        outln!("{}", to_json("fmt", &FmtReport { formulas: items }));
+    }
+    Ok(exit)
 }
 
-fn eval(args: EvalArgs) -> Result<i32, Report> {
+fn eval(args: EvalArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
-    let root = formula_arg(&mut arena, &args.formula, "formula")?;
+    let root = formula_arg(&mut arena, &args.formula, "formula", limits)?;
     let word = read_word(&args.word, &args.opts, &arena, root)?;
     let accepted = evaluate(&arena, root, &word, args.opts.accept);
     if args.json {
-        outln!("{}", serde_json::json!({ "accepted": accepted }));
+        outln!("{}", to_json("eval", &EvalReport::new(accepted)));
     } else {
         outln!("{}", if accepted { "accepted" } else { "rejected" });
     }
-    Ok(if accepted { EXIT_YES } else { EXIT_NO })
+    Ok(accepted.into())
 }
 
 /// Runs the command line; returns the exit code, or the error to report (exit 2).
-pub fn run(cli: Cli) -> Result<i32, Report> {
+pub(crate) fn run(cli: Cli) -> Result<i32, Report> {
     let l = &cli.limits;
-    crate::logic::set_process_limits(crate::logic::ParseLimits {
+    let limits = ParseLimits {
         max_nesting: l.max_nesting,
         max_size: l.max_formula_size,
-    });
+    };
     io::configure(
         l.max_input_bytes,
         l.max_formula_size as u64,
         l.output.is_some(),
     );
-    let code = run_command(cli.command)?;
-    io::finish(cli.limits.output.as_deref(), code)
+    let exit = run_command(cli.command, limits)?;
+    io::finish(cli.limits.output.as_deref(), exit.code())
 }
 
-fn run_command(command: Command) -> Result<i32, Report> {
+fn run_command(command: Command, limits: ParseLimits) -> Result<Exit, Report> {
+    use ltlattn::automata::Question;
     match command {
-        Command::Fmt(a) => fmt(a),
-        Command::Dfa(a) => check::dfa(a),
-        Command::Compile(a) => model::compile_cmd(a),
-        Command::Run(a) => model::run_cmd(a),
-        Command::Check(a) => model::check_cmd(a),
-        Command::Realize(a) => model::realize_cmd(a),
-        Command::Classify(a) => classify::classify_cmd(a),
-        Command::Separate(a) => classify::separate_cmd(a),
+        Command::Fmt(a) => fmt(a, limits),
+        Command::Dfa(a) => check::dfa(a, limits),
+        Command::Compile(a) => model::compile_cmd(a, limits),
+        Command::Run(a) => model::run_cmd(a, limits),
+        Command::Check(a) => model::check_cmd(a, limits),
+        Command::Realize(a) => model::realize_cmd(a, limits),
+        Command::Classify(a) => classify::classify_cmd(a, limits),
+        Command::Separate(a) => classify::separate_cmd(a, limits),
         Command::Attention(a) => attention::attention_cmd(a),
-        Command::Equiv(a) => check::compare_cmd(a, crate::automata::Question::Equivalent),
-        Command::Includes(a) => check::compare_cmd(a, crate::automata::Question::Included),
-        Command::Eval(a) => eval(a),
+        Command::Equiv(a) => check::compare_cmd(a, Question::Equivalent, limits),
+        Command::Includes(a) => check::compare_cmd(a, Question::Included, limits),
+        Command::Eval(a) => eval(a, limits),
         Command::Explain(a) => {
             let mut arena = Arena::new();
-            let root = formula_arg(&mut arena, &a.formula, "formula")?;
+            let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
             let word = read_word(&a.word, &a.opts, &arena, root)?;
             let style = if a.json {
                 explain::Style::Json

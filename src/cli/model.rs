@@ -3,12 +3,14 @@
 use clap::Args;
 use miette::{miette, Report};
 
-use super::check::{alphabet_for, decide, BudgetOpts, EngineOpts};
-use super::{formula_arg, read_input, show, Shower, WordOpts};
-use crate::automata::{Alphabet, Question};
-use crate::compile::{compile, realize, Compiled};
-use crate::logic::{Acceptance, Arena, NodeId, Syntax, Word};
-use crate::model::{load, run as execute, Model, Trace};
+use super::check::{alphabet_for, options, BudgetOpts, EngineOpts};
+use super::{formula_arg, read_input, show, Exit, Shower, WordOpts};
+use ltlattn::automata::{Alphabet, Question};
+use ltlattn::compile::{compile, realize, Compiled};
+use ltlattn::logic::{Acceptance, Arena, ParseLimits, Syntax};
+use ltlattn::model::{load_with, run as execute, Model, Trace};
+use ltlattn::report::{to_json, CheckReport, CompileReport, FeatureReport, RunReport};
+use ltlattn::verdict::{check_model, CheckError};
 
 #[derive(Args, Debug)]
 pub(crate) struct CompileArgs {
@@ -69,9 +71,9 @@ pub(crate) struct RealizeArgs {
     opts: WordOpts,
 }
 
-pub(crate) fn load_model(path: &str) -> Result<Model, Report> {
+pub(crate) fn load_model(path: &str, limits: ParseLimits) -> Result<Model, Report> {
     let text = read_input(path, "model")?;
-    load(path, &text).map_err(Report::new)
+    load_with(path, &text, limits).map_err(Report::new)
 }
 
 fn table(rows: &[Vec<String>]) -> String {
@@ -127,14 +129,14 @@ const MAX_DROP_IN_CHECK: u64 = 32;
 fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value)> {
     let sigma = Alphabet::Tokens(model.alphabet.clone());
     // A small budget: compile stays fast; a head beyond it says so.
-    let budget = crate::automata::Budget::new(500_000, Some(20.0));
+    let budget = ltlattn::automata::Budget::new(500_000, Some(20.0));
     c.features
         .iter()
         .filter_map(|f| f.global_equivalent.map(|g| (f, g)))
         .map(|(f, g)| {
             let big = model.heads().any(|h| {
                 h.name == f.name
-                    && matches!(h.range, crate::model::Range::Combiner(p) if p.param().unwrap_or(0) > MAX_DROP_IN_CHECK)
+                    && matches!(h.range, ltlattn::model::Range::Combiner(p) if p.param().unwrap_or(0) > MAX_DROP_IN_CHECK)
             });
             if big {
                 return (
@@ -142,10 +144,10 @@ fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value
                     serde_json::json!({"feature": f.name, "equivalent_to_global": null, "why": "block or width too large for the check in compile"}),
                 );
             }
-            let dfa = |x| crate::automata::formula_dfa(&c.arena, x, &sigma, model.acceptance, &budget);
+            let dfa = |x| ltlattn::automata::formula_dfa(&c.arena, x, &sigma, model.acceptance, &budget);
             let answer = dfa(f.formula).and_then(|l| {
                 let r = dfa(g)?;
-                crate::automata::compare(&l, &r, Question::Equivalent, &budget)
+                ltlattn::automata::compare(&l, &r, Question::Equivalent, &budget)
             });
             match answer {
                 Ok(a) => match a.counterexample {
@@ -167,9 +169,9 @@ fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value
         .collect()
 }
 
-pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
-    let model = load_model(&a.model)?;
-    let c = compile(&model).map_err(|e| miette!("{e}"))?;
+pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    let model = load_model(&a.model, limits)?;
+    let c = compile(&model).map_err(Report::new)?;
     let drop_in = drop_in_checks(&model, &c);
     let sh = Shower::new(&c.arena);
     let syntax = if a.latex {
@@ -180,30 +182,30 @@ pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
         Syntax::Ascii
     };
     if a.json {
-        let features: serde_json::Map<String, serde_json::Value> = c
-            .features
-            .iter()
-            .map(|f| {
-                (
-                    f.name.clone(),
-                    serde_json::json!({"layer": f.layer, "made_by": f.made_by, "formula": sh.show(f.formula, Syntax::Ascii)}),
-                )
-            })
-            .collect();
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "accept": sh.show(c.accept, Syntax::Ascii),
-                "fragment": c.fragment.name(),
-                "architecture": c.fragment.architecture(),
-                "acceptance": model.acceptance,
-                "alphabet": model.alphabet,
-                "features": features,
-                "drop_in": drop_in.iter().map(|(_, j)| j.clone()).collect::<Vec<_>>(),
-            }))
-            .unwrap_or_default()
-        );
-        return Ok(0);
+        let report = CompileReport {
+            accept: sh.show(c.accept, Syntax::Ascii),
+            fragment: c.fragment.name(),
+            architecture: c.fragment.architecture().to_string(),
+            acceptance: model.acceptance,
+            alphabet: model.alphabet.clone(),
+            features: c
+                .features
+                .iter()
+                .map(|f| {
+                    (
+                        f.name.clone(),
+                        FeatureReport {
+                            layer: f.layer,
+                            made_by: f.made_by.clone(),
+                            formula: sh.show(f.formula, Syntax::Ascii),
+                        },
+                    )
+                })
+                .collect(),
+            drop_in: drop_in.iter().map(|(_, j)| j.clone()).collect(),
+        };
+        outln!("{}", to_json("compile", &report));
+        return Ok(Exit::Yes);
     }
     if a.latex {
         outln!("% {}", header(&model, &a.model));
@@ -228,7 +230,7 @@ pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
             );
         }
         outln!("\\end{{tabular}}");
-        return Ok(0);
+        return Ok(Exit::Yes);
     }
     outln!("{}", header(&model, &a.model));
     outln!(
@@ -256,7 +258,7 @@ pub(crate) fn compile_cmd(a: CompileArgs) -> Result<i32, Report> {
     for (line, _) in &drop_in {
         outln!("{line}");
     }
-    Ok(0)
+    Ok(Exit::Yes)
 }
 
 fn trace_table(model: &Model, t: &Trace) -> String {
@@ -284,184 +286,141 @@ fn tokens_of(model: &Model, word: &str) -> Result<Vec<String>, Report> {
     Ok(toks)
 }
 
-pub(crate) fn run_cmd(a: RunArgs) -> Result<i32, Report> {
-    let model = load_model(&a.model)?;
+pub(crate) fn run_cmd(a: RunArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    let model = load_model(&a.model, limits)?;
     let toks = tokens_of(&model, &a.word)?;
     let t = execute(&model, &toks).map_err(|e| miette!("{e}"))?;
     if a.json {
-        let features: serde_json::Map<String, serde_json::Value> = model
-            .features
-            .iter()
-            .zip(&t.values)
-            .map(|(f, v)| (f.name.clone(), serde_json::json!(v)))
-            .collect();
-        outln!(
-            "{}",
-            serde_json::json!({"accepted": t.accepted, "positions": t.columns, "features": features})
-        );
+        let report = RunReport {
+            holds: t.accepted,
+            accepted: t.accepted,
+            positions: t.columns.clone(),
+            features: model
+                .features
+                .iter()
+                .zip(&t.values)
+                .map(|(f, v)| (f.name.clone(), v.clone()))
+                .collect(),
+        };
+        outln!("{}", to_json("run", &report));
     } else {
         if a.trace {
             outln!("{}", trace_table(&model, &t).trim_end());
         }
         outln!("{}", if t.accepted { "accepted" } else { "rejected" });
     }
-    Ok(if t.accepted { 0 } else { 1 })
-}
-
-/// Parses the spec into `arena` and checks that its atoms are tokens of the model.
-fn model_spec(arena: &mut Arena, model: &Model, text: &str) -> Result<NodeId, Report> {
-    let spec = formula_arg(arena, text, "spec")?;
-    if let Some(x) = arena
-        .atom_names(spec)
-        .into_iter()
-        .find(|x| !model.alphabet.contains(x))
-    {
-        return Err(miette!(
-            help = format!("the model's alphabet is {{{}}}", model.alphabet.join(", ")),
-            "the spec uses `{x}`, which is not a token of the model"
-        ));
-    }
-    Ok(spec)
+    Ok(t.accepted.into())
 }
 
 /// `check --bound N` on a model without an exact translation: z3 on every word up to N.
-fn bounded_cmd(a: &CheckArgs, model: &Model, why: &str, bound: usize) -> Result<i32, Report> {
-    use crate::smt::bounded::{bounded_check, Bounded};
+#[cfg(feature = "z3")]
+fn bounded_cmd(
+    a: &CheckArgs,
+    model: &Model,
+    why: &str,
+    bound: usize,
+    limits: ParseLimits,
+) -> Result<Exit, Report> {
+    use ltlattn::report::BoundedReport;
+    use ltlattn::verdict::{check_model_bounded, Bounded};
     let timeout = a.budget.timeout_duration()?;
     let mut arena = Arena::new();
-    let spec = model_spec(&mut arena, model, &a.spec)?;
+    let spec = formula_arg(&mut arena, &a.spec, "spec", limits)?;
     let started = std::time::Instant::now();
-    let answer = bounded_check(model, &arena, spec, bound, timeout);
+    let answer = check_model_bounded(model, &arena, spec, bound, timeout).map_err(Report::new)?;
     let secs = started.elapsed().as_secs_f64();
-    let (code, text, json) = match &answer {
-        Bounded::AgreeUpTo(n) => (
-            0,
-            format!("holds on every word of length ≤ {n}: the model and {} agree (z3, bounded analysis in {secs:.2} s)\n  not a proof for longer words: {why}", show(&arena, spec, Syntax::Ascii)),
-            serde_json::json!({"result": "agree-up-to", "bound": n}),
-        ),
-        Bounded::Differ(w, mine, theirs) => {
-            // Re-check with the reference executor and evaluator.
-            let t = execute(model, w).map_err(|e| miette!("{e}"))?;
-            let spec_says = crate::logic::evaluate(&arena, spec, &Word::letters(w.clone()), model.acceptance);
-            if t.accepted != *mine || spec_says != *theirs {
-                return Err(miette!("internal error: z3's word {w:?} does not re-check (executor {}, evaluator {spec_says})", t.accepted));
-            }
-            (
-                1,
-                format!("does not hold: shortest counterexample `{}` (length {}; z3, bounded analysis): model {}, spec {}", if w.is_empty() { "ε".to_string() } else { w.join(" ") }, w.len(), if *mine { "accepts" } else { "rejects" }, if *theirs { "accepts" } else { "rejects" }),
-                serde_json::json!({"result": "differ", "word": w, "model_accepts": mine, "spec_accepts": theirs}),
-            )
-        }
-        Bounded::Unknown(n, r) => (2, format!("could not decide: z3 gave up at length {n} ({r})"), serde_json::json!({"result": "unknown", "length": n, "reason": r})),
-    };
+    let report = BoundedReport::new(&answer, why.to_string(), secs);
     if a.json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({"bounded": json, "why": why, "seconds": secs})
-            )
-            .unwrap_or_default()
-        );
-    } else {
-        outln!("{text}");
+        outln!("{}", to_json("check", &report));
+        return Ok(report.holds.into());
     }
-    Ok(code)
+    let say = |b: bool| if b { "accepts" } else { "rejects" };
+    match &answer {
+        Bounded::AgreeUpTo(n) => outln!(
+            "holds on every word of length ≤ {n}: the model and {} agree (z3, bounded analysis in {secs:.2} s)\n  not a proof for longer words: {why}",
+            show(&arena, spec, Syntax::Ascii)
+        ),
+        Bounded::Differ { word, model, spec } => outln!(
+            "does not hold: shortest counterexample `{}` (length {}; z3, bounded analysis): model {}, spec {}",
+            if word.is_empty() { "ε".to_string() } else { word.join(" ") },
+            word.len(),
+            say(*model),
+            say(*spec)
+        ),
+        Bounded::Unknown(n, r) => outln!("could not decide: z3 gave up at length {n} ({r})"),
+    }
+    Ok(report.holds.into())
+}
+
+#[cfg(not(feature = "z3"))]
+fn bounded_cmd(
+    _a: &CheckArgs,
+    _model: &Model,
+    why: &str,
+    _bound: usize,
+    _limits: ParseLimits,
+) -> Result<Exit, Report> {
+    Err(miette!(
+        help = "build with the default features (z3, needs libz3) for `check --bound`",
+        "the bounded analysis needs the z3 engine, which this ltlattn was built without; the model has no exact translation: {why}"
+    ))
 }
 
 /// Checks that the model recognizes exactly L(spec): through its compiled formula, or
 /// with `--bound` by z3 on short words when it has no exact translation.
-pub(crate) fn check_cmd(a: CheckArgs) -> Result<i32, Report> {
-    let model = load_model(&a.model)?;
-    let compiled = compile(&model);
-    let Compiled {
-        mut arena,
-        accept,
-        fragment,
-        ..
-    } = match (compiled, a.bound) {
-        (Ok(c), _) => c,
-        (Err(e), Some(n)) => return bounded_cmd(&a, &model, &e.to_string(), n as usize),
-        (Err(e), None) => {
-            return Err(miette!(
-                help =
-                    "`check --bound N` compares it with the spec on every word of length ≤ N (z3)",
-                "{e}"
-            ))
-        }
-    };
-    let spec = model_spec(&mut arena, &model, &a.spec)?;
-    let sigma = Alphabet::Tokens(model.alphabet.clone());
-    let acc = model.acceptance;
-    let d = decide(
-        &arena,
-        accept,
-        spec,
-        &sigma,
-        acc,
-        Question::Equivalent,
-        &a.budget,
-        &a.engine,
-    )?;
-    let Some((word, _, spec_says)) = d.counterexample else {
-        if a.json {
-            let mut v = serde_json::json!({"holds": true, "counterexample": null, "fragment": fragment.name()});
-            if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), d.json) {
-                obj.extend(extra);
+pub(crate) fn check_cmd(a: CheckArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    let model = load_model(&a.model, limits)?;
+    let mut arena = Arena::new();
+    let spec = formula_arg(&mut arena, &a.spec, "spec", limits)?;
+    let opts = options(&a.budget, &a.engine)?;
+    let m = match check_model(&model, &arena, spec, &opts) {
+        Ok(m) => m,
+        Err(CheckError::Compile(e)) => {
+            return match a.bound {
+                Some(n) => bounded_cmd(&a, &model, &e.to_string(), n as usize, limits),
+                None => Err(Report::new(CheckError::Compile(e))),
             }
-            outln!("{v}");
-        } else {
-            outln!(
-                "holds: the model recognizes exactly L({}) ({})",
-                show(&arena, spec, Syntax::Ascii),
-                d.how
-            );
         }
-        return Ok(0);
+        Err(e) => return Err(Report::new(e)),
     };
-    let toks = match &word {
-        Word::Letters(w) => w.clone(),
-        Word::Props(_) => unreachable!("models read letters"),
-    };
-    // Re-check by the executor (not the compiled formula); the evaluator already agreed.
-    let t = execute(&model, &toks).map_err(|e| miette!("{e}"))?;
-    if t.accepted == spec_says {
-        return Err(miette!(
-            "internal error: the compiled model, its executor and the spec disagree on `{}`; please report this with the model",
-            word.show()
-        ));
-    }
-    let say = |b: bool| if b { "accepts" } else { "rejects" };
+    let v = &m.verdict;
     if a.json {
-        outln!("{}", {
-            let mut v = serde_json::json!({"holds": false, "counterexample": toks, "model_accepts": t.accepted, "spec_accepts": spec_says, "fragment": fragment.name()});
-            if let (Some(obj), serde_json::Value::Object(extra)) = (v.as_object_mut(), d.json) {
-                obj.extend(extra);
-            }
-            v
-        });
-    } else {
         outln!(
-            "does not hold: shortest counterexample `{}` (length {})",
-            word.show(),
-            word.len()
+            "{}",
+            to_json("check", &CheckReport::new(v, m.compiled.fragment.name()))
         );
-        outln!(
-            "  model {} it; spec {} {} it",
-            say(t.accepted),
-            show(&arena, spec, Syntax::Ascii),
-            say(spec_says)
-        );
-        outln!("  the model's trace on it (reference executor):");
-        for line in trace_table(&model, &t).lines() {
-            outln!("    {line}");
-        }
+        return Ok(v.holds().into());
     }
-    Ok(1)
+    let spec_text = show(&m.compiled.arena, m.spec, Syntax::Ascii);
+    match (&v.counterexample, &m.trace) {
+        (Some(c), Some(t)) => {
+            let say = |b: bool| if b { "accepts" } else { "rejects" };
+            outln!(
+                "does not hold: shortest counterexample `{}` (length {})",
+                c.word.show(),
+                c.word.len()
+            );
+            outln!(
+                "  model {} it; spec {spec_text} {} it",
+                say(t.accepted),
+                say(c.second)
+            );
+            outln!("  the model's trace on it (reference executor):");
+            for line in trace_table(&model, t).lines() {
+                outln!("    {line}");
+            }
+        }
+        _ => outln!(
+            "holds: the model recognizes exactly L({spec_text}) ({})",
+            v.engine.describe()
+        ),
+    }
+    Ok(v.holds().into())
 }
 
-pub(crate) fn realize_cmd(a: RealizeArgs) -> Result<i32, Report> {
+pub(crate) fn realize_cmd(a: RealizeArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
-    let root = formula_arg(&mut arena, &a.formula, "formula")?;
+    let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
     let sigma = alphabet_for(&arena, &[root], &a.opts)?;
     if a.opts.props {
         return Err(miette!(
@@ -470,5 +429,5 @@ pub(crate) fn realize_cmd(a: RealizeArgs) -> Result<i32, Report> {
     }
     let text = realize(&arena, root, sigma.atoms(), a.opts.accept).map_err(|e| miette!("{e}"))?;
     outln!("{}", text.trim_end());
-    Ok(0)
+    Ok(Exit::Yes)
 }

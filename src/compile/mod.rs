@@ -6,6 +6,8 @@
 
 mod realize;
 
+/// Re-exported from [`crate::fragment`], where it lives.
+pub use crate::fragment::Fragment;
 pub use realize::{realize, RealizeError};
 
 use crate::logic::{Arena, Node, NodeId};
@@ -28,60 +30,18 @@ pub struct CompiledFeature {
     pub global_equivalent: Option<NodeId>,
 }
 
-/// The past-LTL fragment an architecture lands in (Li & Cotterell 2025, 2026; Yang et al. 2024).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fragment {
-    /// No attention head: a Boolean function of the current letter.
-    Propositional,
-    /// Soft global heads only: LTL[P].
-    Global,
-    /// Soft local heads only, largest window k: LTL[Y^{≤k}].
-    Local(u32),
-    /// Soft global and local heads: LTL[P, Y^{≤k}].
-    Hybrid(u32),
-    /// Some hard head: LTL[Y, S] (full past LTL, star-free).
-    Hard,
-    /// Some Combiner head with a block or row structure: past LTL with position-modulo
-    /// atoms (its block boundaries leak the position modulo the block).
-    Modular,
-}
-
-impl Fragment {
-    /// The fragment's name.
-    pub fn name(self) -> String {
-        match self {
-            Fragment::Propositional => "propositional (no temporal operator)".into(),
-            Fragment::Global => "LTL[P]".into(),
-            Fragment::Local(1) => "LTL[Y]".into(),
-            Fragment::Local(k) => format!("LTL[Y^{{<={k}}}]"),
-            Fragment::Hybrid(1) => "LTL[P, Y]".into(),
-            Fragment::Hybrid(k) => format!("LTL[P, Y^{{<={k}}}]"),
-            Fragment::Hard => "LTL[Y, S]".into(),
-            Fragment::Modular => "past LTL with position-modulo atoms pos%m=r".into(),
-        }
-    }
-
-    /// The architecture it stands for.
-    pub fn architecture(self) -> &'static str {
-        match self {
-            Fragment::Propositional => "no attention",
-            Fragment::Global => "fixed-precision soft attention, global only (Li & Cotterell 2025)",
-            Fragment::Local(_) => {
-                "fixed-precision soft attention, local only (Li & Cotterell 2026)"
-            }
-            Fragment::Hybrid(_) => {
-                "fixed-precision soft attention, global and local (Li & Cotterell 2026)"
-            }
-            Fragment::Hard => "unique hard attention, B-RASP (Yang, Chiang & Angluin 2024)",
-            Fragment::Modular => "Combiner heads (Ren et al. 2021): the block boundaries count positions, beyond star-free",
-        }
-    }
-}
-
 /// A model that has no exact past-LTL translation.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct CompileError(pub String);
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum CompileError {
+    /// A Combiner-Logsparse head whose summary selection differs from its own selection:
+    /// its language is not regular in general.
+    #[error("head `{head}`: a Combiner-Logsparse head whose summary selection differs from its own has no past-LTL translation: which keys it reads directly (distances 0 and 2^k) and which through summaries depends on distances being powers of two, so its language is not regular in general; `run` executes it exactly and `check --bound N` compares it with a formula on all words up to length N")]
+    #[diagnostic(code(ltlattn::compile::not_regular))]
+    NotRegular {
+        /// The head's name.
+        head: String,
+    },
+}
 
 /// A compiled model: formulas over the model's tokens.
 #[derive(Clone, Debug)]
@@ -415,10 +375,9 @@ pub fn compile(model: &Model) -> Result<Compiled, CompileError> {
                 match (h.mode, h.range) {
                     (_, Range::Combiner(crate::patterns::Pattern::CombinerLogsparse)) => {
                         if h.summary.is_some() {
-                            return Err(CompileError(format!(
-                                "head `{}`: a Combiner-Logsparse head whose summary selection differs from its own has no past-LTL translation: which keys it reads directly (distances 0 and 2^k) and which through summaries depends on distances being powers of two, so its language is not regular in general; `run` executes it exactly and `check --bound N` compares it with a formula on all words up to length N",
-                                h.name
-                            )));
+                            return Err(CompileError::NotRegular {
+                                head: h.name.clone(),
+                            });
                         }
                         global = true;
                     }

@@ -11,9 +11,58 @@ pub mod types;
 
 use crate::algebra::Monoid;
 use crate::automata::{compare, formula_dfa, Budget, Dfa, Question};
-use crate::compile::Fragment;
 use crate::logic::{print, Acceptance, Arena, Node, NodeId, Syntax};
 use types::{expressible, Expressible, TypeKey, TypeOps, Types};
+
+/// The past-LTL fragment an architecture lands in (Li & Cotterell 2025, 2026; Yang et al. 2024).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fragment {
+    /// No attention head: a Boolean function of the current letter.
+    Propositional,
+    /// Soft global heads only: LTL[P].
+    Global,
+    /// Soft local heads only, largest window k: LTL[Y^{≤k}].
+    Local(u32),
+    /// Soft global and local heads: LTL[P, Y^{≤k}].
+    Hybrid(u32),
+    /// Some hard head: LTL[Y, S] (full past LTL, star-free).
+    Hard,
+    /// Some Combiner head with a block or row structure: past LTL with position-modulo
+    /// atoms (its block boundaries leak the position modulo the block).
+    Modular,
+}
+
+impl Fragment {
+    /// The fragment's name.
+    pub fn name(self) -> String {
+        match self {
+            Fragment::Propositional => "propositional (no temporal operator)".into(),
+            Fragment::Global => "LTL[P]".into(),
+            Fragment::Local(1) => "LTL[Y]".into(),
+            Fragment::Local(k) => format!("LTL[Y^{{<={k}}}]"),
+            Fragment::Hybrid(1) => "LTL[P, Y]".into(),
+            Fragment::Hybrid(k) => format!("LTL[P, Y^{{<={k}}}]"),
+            Fragment::Hard => "LTL[Y, S]".into(),
+            Fragment::Modular => "past LTL with position-modulo atoms pos%m=r".into(),
+        }
+    }
+
+    /// The architecture it stands for.
+    pub fn architecture(self) -> &'static str {
+        match self {
+            Fragment::Propositional => "no attention",
+            Fragment::Global => "fixed-precision soft attention, global only (Li & Cotterell 2025)",
+            Fragment::Local(_) => {
+                "fixed-precision soft attention, local only (Li & Cotterell 2026)"
+            }
+            Fragment::Hybrid(_) => {
+                "fixed-precision soft attention, global and local (Li & Cotterell 2026)"
+            }
+            Fragment::Hard => "unique hard attention, B-RASP (Yang, Chiang & Angluin 2024)",
+            Fragment::Modular => "Combiner heads (Ren et al. 2021): the block boundaries count positions, beyond star-free",
+        }
+    }
+}
 
 /// Limits of the classifier.
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +73,9 @@ pub struct Limits {
     pub type_states: usize,
     /// Depth bound for type searches and family verification.
     pub depth: usize,
+    /// Certificate formulas larger than this many nodes as a tree are not printed (a DAG
+    /// can be exponentially smaller than its tree).
+    pub max_printed: u64,
 }
 
 impl Default for Limits {
@@ -32,6 +84,7 @@ impl Default for Limits {
             monoid: 200_000,
             type_states: 200_000,
             depth: 3,
+            max_printed: crate::logic::ParseLimits::DEFAULT.max_size as u64,
         }
     }
 }
@@ -117,9 +170,8 @@ pub struct Classification {
 
 /// A certificate formula in ASCII syntax, unless written out as a tree it would exceed
 /// the process's formula-size limit (a DAG can be exponentially smaller than its tree).
-fn cert_text(arena: &Arena, phi: NodeId) -> String {
+fn cert_text(arena: &Arena, phi: NodeId, limit: u64) -> String {
     let size = arena.tree_size(phi);
-    let limit = crate::logic::process_limits().max_size as u64;
     if size <= limit {
         print(arena, phi, Syntax::Ascii)
     } else {
@@ -425,7 +477,7 @@ fn type_search(
                 let ok = verified(&arena, phi, dfa);
                 return (
                     Some(FormulaCert {
-                        formula: cert_text(&arena, phi),
+                        formula: cert_text(&arena, phi, limits.max_printed),
                         depth: arena.temporal_depth(phi),
                         construction: format!("characteristic formulas of the depth-{n} types"),
                         verified_equivalent: ok,
@@ -477,13 +529,18 @@ fn fits(arena: &Arena, phi: NodeId, key: &str) -> bool {
 
 /// The input formula as a certificate for fragment `key`, when its operators fit and it
 /// defines the language under end-marker acceptance.
-fn given_cert(given: Option<(&Arena, NodeId)>, dfa: &Dfa, key: &str) -> Option<FormulaCert> {
+fn given_cert(
+    given: Option<(&Arena, NodeId)>,
+    dfa: &Dfa,
+    key: &str,
+    max_printed: u64,
+) -> Option<FormulaCert> {
     let (arena, phi) = given?;
     if !fits(arena, phi, key) || !verified(arena, phi, dfa) {
         return None;
     }
     Some(FormulaCert {
-        formula: cert_text(arena, phi),
+        formula: cert_text(arena, phi, max_printed),
         depth: arena.temporal_depth(phi),
         construction: "the input formula itself: all its operators belong to the fragment".into(),
         verified_equivalent: true,
@@ -513,7 +570,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
             let phi = po_formula(dfa, &mut arena);
             let ok = verified(&arena, phi, dfa);
             let built = FormulaCert {
-                formula: cert_text(&arena, phi),
+                formula: cert_text(&arena, phi, limits.max_printed),
                 depth: arena.temporal_depth(phi),
                 construction: "run of the partially ordered DFA: the run is in q iff it entered q and has not read a letter leaving q since".into(),
                 verified_equivalent: ok,
@@ -522,7 +579,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
                 member: Some(true),
                 basis: "the minimal DFA is partially ordered (every cycle is a self-loop), so the syntactic monoid is R-trivial: LTL[P] (Li & Cotterell 2025)".into(),
                 hypothesis: false,
-                formula: given_cert(given, dfa, "global").or(Some(built).filter(|c| c.verified_equivalent)),
+                formula: given_cert(given, dfa, "global", limits.max_printed).or(Some(built).filter(|c| c.verified_equivalent)),
                 refutation: None,
                 note: None,
             }
@@ -564,7 +621,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
     let pair_depth = definite_depth(dfa);
     let local = match (&pair_depth, &monoid) {
         (Ok(d), _) => {
-            let cert = given_cert(given, dfa, "local").or_else(|| {
+            let cert = given_cert(given, dfa, "local", limits.max_printed).or_else(|| {
                 type_search(
                     dfa,
                     TypeOps::LOCAL1,
@@ -631,7 +688,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
         None => undecided("not decided: the syntactic monoid is larger than the limit"),
         Some(m) => match m.lr_violation() {
             None => {
-                let reuse = given_cert(given, dfa, "hybrid")
+                let reuse = given_cert(given, dfa, "hybrid", limits.max_printed)
                     .or_else(|| {
                         global
                             .formula
@@ -733,7 +790,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
         None => undecided("not decided: the syntactic monoid is larger than the limit"),
         Some(m) => match m.aperiodic_violation() {
             None => {
-                let cert = given_cert(given, dfa, "hard").or_else(|| {
+                let cert = given_cert(given, dfa, "hard", limits.max_printed).or_else(|| {
                     hybrid
                         .formula
                         .clone()
@@ -843,7 +900,12 @@ pub fn bounded_window(
             node => !node.is_temporal(),
         })
     });
-    if let Some(c) = given_cert(fits_window, dfa, if p { "hybrid" } else { "local" }) {
+    if let Some(c) = given_cert(
+        fits_window,
+        dfa,
+        if p { "hybrid" } else { "local" },
+        limits.max_printed,
+    ) {
         return Decision {
             member: Some(true),
             basis: "the input formula uses only this fragment's operators".into(),

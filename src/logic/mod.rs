@@ -9,7 +9,5 @@ mod printer;
 pub use eval::{accepting_column, evaluate, truth_table, Acceptance, TruthTable, Word};
 pub use formula::{position_modulus, Arena, AtomId, Node, NodeId, Op, OpSet};
 pub use lexer::is_plain_atom;
-pub use parser::{
-    parse, parse_with, process_limits, set_process_limits, ParseError, ParseErrorKind, ParseLimits,
-};
+pub use parser::{parse, parse_with, ParseError, ParseErrorKind, ParseLimits};
 pub use printer::{print, Syntax};

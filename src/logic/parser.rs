@@ -71,29 +71,6 @@ impl Default for ParseLimits {
     }
 }
 
-static MAX_NESTING: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(ParseLimits::DEFAULT.max_nesting);
-static MAX_SIZE: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(ParseLimits::DEFAULT.max_size);
-
-/// Sets the limits that [`parse`] uses for the rest of the process (the command line
-/// sets them from `--max-nesting` and `--max-formula-size`; the model loader parses
-/// through [`parse`] and so obeys them too).
-pub fn set_process_limits(limits: ParseLimits) {
-    use std::sync::atomic::Ordering::Relaxed;
-    MAX_NESTING.store(limits.max_nesting, Relaxed);
-    MAX_SIZE.store(limits.max_size, Relaxed);
-}
-
-/// The limits that [`parse`] uses now.
-pub fn process_limits() -> ParseLimits {
-    use std::sync::atomic::Ordering::Relaxed;
-    ParseLimits {
-        max_nesting: MAX_NESTING.load(Relaxed),
-        max_size: MAX_SIZE.load(Relaxed),
-    }
-}
-
 /// A formula syntax error with its byte span in the source.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -320,7 +297,7 @@ fn describe(tok: &Tok) -> String {
 /// Parses `src` into `arena`, returning the root of the formula, under the process's
 /// limits ([`process_limits`]).
 pub fn parse(arena: &mut Arena, src: &str) -> Result<NodeId, ParseError> {
-    parse_with(arena, src, process_limits())
+    parse_with(arena, src, ParseLimits::DEFAULT)
 }
 
 /// Parses `src` into `arena` under explicit limits.

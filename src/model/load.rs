@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Feature, Head, Mode, Model, Origin, Range};
-use crate::logic::{parse, Acceptance, Arena, Node, NodeId};
+use crate::logic::{parse_with, Acceptance, Arena, Node, NodeId, ParseLimits};
 use crate::patterns::Pattern;
 
 /// Largest window of a soft local head.
@@ -119,6 +119,7 @@ impl Diagnostic for ModelError {
 struct Loader<'a> {
     name: &'a str,
     text: &'a str,
+    limits: ParseLimits,
 }
 
 impl Loader<'_> {
@@ -163,7 +164,7 @@ impl Loader<'_> {
             }
         });
         let base = span.start + quote;
-        let id = parse(arena, s.get_ref()).map_err(|e| {
+        let id = parse_with(arena, s.get_ref(), self.limits).map_err(|e| {
             self.err(
                 Some(base + e.span.start..base + e.span.end.max(e.span.start + 1)),
                 format!("in the {what}: {}", e.message),
@@ -280,9 +281,15 @@ fn combiner_pattern(l: &Loader<'_>, h: &RawHead, mode: Mode) -> Result<Pattern, 
     }
 }
 
-/// Loads and validates a model from the text of a `model.toml` (`name` is shown in errors).
+/// Loads and validates a model from the text of a `model.toml` (`name` is shown in errors),
+/// parsing its expressions under the default [`ParseLimits`].
 pub fn load(name: &str, text: &str) -> Result<Model, ModelError> {
-    let l = Loader { name, text };
+    load_with(name, text, ParseLimits::DEFAULT)
+}
+
+/// [`load`] with chosen limits on the expressions' nesting and size.
+pub fn load_with(name: &str, text: &str, limits: ParseLimits) -> Result<Model, ModelError> {
+    let l = Loader { name, text, limits };
     let raw: RawModel = toml::from_str(text).map_err(|e| {
         let msg = e.message().trim().to_string();
         let help = if msg.contains("unknown field") {

@@ -24,6 +24,8 @@
 //! assert_eq!(p.cost(9), 6);
 //! ```
 
+pub mod proof;
+
 use std::fmt;
 
 /// Largest parameter (block, window, stride, width) accepted.

@@ -1,0 +1,435 @@
+//! One serializable report per command: what `--json` prints, and what any other front
+//! end (the web page, bindings) renders. The schema is documented in the README
+//! ("JSON reports"); [`to_json`] is the one writer.
+//!
+//! Every report of a decision carries the answer under the key `holds` (`true`, `false`,
+//! or `null` for "could not decide"), and the command line derives its exit code from
+//! that key alone: 0 for `true`, 1 for `false`, 2 for `null` or an error. Older keys for
+//! the same answer (`accepted`, `equivalent`, `included`, `bounded.result`) are still
+//! written beside it.
+//!
+//! ```
+//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::logic::{parse, Acceptance, Arena};
+//! use ltlattn::report::{to_json, CompareReport};
+//! use ltlattn::verdict::{decide, Options};
+//! let mut f = Arena::new();
+//! let (l, r) = (parse(&mut f, "P a").unwrap(), parse(&mut f, "O a").unwrap());
+//! let sigma = Alphabet::Tokens(vec!["a".into()]);
+//! let v = decide(&f, l, r, &sigma, Acceptance::Eos, Question::Equivalent, &Options::default())
+//!     .unwrap();
+//! let json = to_json("equiv", &CompareReport::new(&v, "P a".into(), "O a".into()));
+//! assert!(json.starts_with(r#"{"command":"equiv","holds":true"#));
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::automata::Question;
+use crate::fragment::{Decision, FormulaCert, NonMemberCert};
+use crate::verdict::{Bounded, EngineReport, Verdict};
+
+/// The report as one line of compact JSON, with the command's name under `command`
+/// (first) and the report's keys after it.
+pub fn to_json<T: Serialize>(command: &str, report: &T) -> String {
+    #[derive(Serialize)]
+    struct Tagged<'a, T> {
+        command: &'a str,
+        #[serde(flatten)]
+        report: &'a T,
+    }
+    serde_json::to_string(&Tagged { command, report }).unwrap_or_else(|e| {
+        // Only a map key that is not a string can fail here; none of the reports has one.
+        format!(r#"{{"command":"{command}","error":"cannot write the report: {e}"}}"#)
+    })
+}
+
+/// `eval`: is the word in the language?
+#[derive(Clone, Debug, Serialize)]
+pub struct EvalReport {
+    /// Whether the word is accepted.
+    pub holds: bool,
+    /// The same (the key `eval --json` has always had).
+    pub accepted: bool,
+}
+
+impl EvalReport {
+    /// The report of an accepted (or rejected) word.
+    pub fn new(accepted: bool) -> Self {
+        EvalReport {
+            holds: accepted,
+            accepted,
+        }
+    }
+}
+
+/// One row of a truth table: a subformula and its value at every position.
+#[derive(Clone, Debug, Serialize)]
+pub struct TruthRow {
+    /// The subformula, ASCII syntax.
+    pub formula: String,
+    /// Its value at each column.
+    pub values: Vec<bool>,
+}
+
+/// `explain`: the truth of every subformula at every position.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExplainReport {
+    /// Whether the word is accepted.
+    pub holds: bool,
+    /// The same, under its older key.
+    pub accepted: bool,
+    /// Column headings: the word's positions (then `⊣` under EOS acceptance).
+    pub positions: Vec<String>,
+    /// Subformulas, children before parents; the last row is the formula.
+    pub rows: Vec<TruthRow>,
+}
+
+/// `fmt`: each formula re-printed, or its parse error.
+#[derive(Clone, Debug, Serialize)]
+pub struct FmtReport {
+    /// The formulas in input order.
+    pub formulas: Vec<FmtItem>,
+}
+
+/// One formula of [`FmtReport`].
+#[derive(Clone, Debug, Serialize)]
+pub struct FmtItem {
+    /// Where it came from (`argument 1`, `stdin:3`).
+    pub input: String,
+    /// The formula in the chosen syntax, when it parsed.
+    pub formula: Option<String>,
+    /// The parse error, when it did not.
+    pub error: Option<String>,
+}
+
+/// One side of a comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct SideReport {
+    /// The formula, ASCII syntax.
+    pub formula: String,
+    /// Whether it accepts the counterexample (`null` when there is none).
+    pub accepts: Option<bool>,
+}
+
+/// `equiv` and `includes`: the verdict, the counterexample, and the engine's report
+/// (its keys — `engine`, `states_explored`, `dfa_states` or `proof`, `depth`,
+/// `state_variables`, `seconds`, `fallback` — sit at the top level).
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareReport {
+    /// Whether the languages are equal (`equiv`) or the first is included in the second.
+    pub holds: bool,
+    /// `equiv`: the same as `holds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equivalent: Option<bool>,
+    /// `includes`: the same as `holds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub included: Option<bool>,
+    /// The shortest word that tells them apart, as tokens (`{p,q}` for proposition sets).
+    pub counterexample: Option<Vec<String>>,
+    /// The first formula and its judgement of the counterexample.
+    pub first: SideReport,
+    /// The second formula and its judgement.
+    pub second: SideReport,
+    /// Which engine answered, with what effort or proof.
+    #[serde(flatten)]
+    pub engine: EngineReport,
+}
+
+impl CompareReport {
+    /// The report of `verdict`, with the two formulas as printed.
+    pub fn new(verdict: &Verdict, first: String, second: String) -> Self {
+        let holds = verdict.holds();
+        let c = verdict.counterexample.as_ref();
+        CompareReport {
+            holds,
+            equivalent: (verdict.question == Question::Equivalent).then_some(holds),
+            included: (verdict.question == Question::Included).then_some(holds),
+            counterexample: c.map(|c| c.tokens()),
+            first: SideReport {
+                formula: first,
+                accepts: c.map(|c| c.first),
+            },
+            second: SideReport {
+                formula: second,
+                accepts: c.map(|c| c.second),
+            },
+            engine: verdict.engine.clone(),
+        }
+    }
+}
+
+/// `check MODEL --spec F`: does the model recognize exactly L(F)?
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    /// Whether it does.
+    pub holds: bool,
+    /// The shortest word where model and spec differ.
+    pub counterexample: Option<Vec<String>>,
+    /// The model's judgement of it (reference executor).
+    pub model_accepts: Option<bool>,
+    /// The spec's judgement of it (reference evaluator).
+    pub spec_accepts: Option<bool>,
+    /// The fragment the model's architecture lands in.
+    pub fragment: String,
+    /// Which engine answered.
+    #[serde(flatten)]
+    pub engine: EngineReport,
+}
+
+impl CheckReport {
+    /// The report of a model check whose model lands in `fragment`.
+    pub fn new(verdict: &Verdict, fragment: String) -> Self {
+        let c = verdict.counterexample.as_ref();
+        CheckReport {
+            holds: verdict.holds(),
+            counterexample: c.map(|c| c.tokens()),
+            model_accepts: c.map(|c| c.first),
+            spec_accepts: c.map(|c| c.second),
+            fragment,
+            engine: verdict.engine.clone(),
+        }
+    }
+}
+
+/// The bounded part of [`BoundedReport`], tagged by `result`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum BoundedResult {
+    /// Model and spec agree on every word of length ≤ `bound`.
+    AgreeUpTo {
+        /// The bound.
+        bound: usize,
+    },
+    /// They differ on `word`.
+    Differ {
+        /// A shortest word where they differ.
+        word: Vec<String>,
+        /// The model's judgement.
+        model_accepts: bool,
+        /// The spec's judgement.
+        spec_accepts: bool,
+    },
+    /// z3 gave up at this length.
+    Unknown {
+        /// The length it gave up at.
+        length: usize,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// `check --bound N` on a model without an exact translation.
+#[derive(Clone, Debug, Serialize)]
+pub struct BoundedReport {
+    /// `true`: they agree up to the bound (a statement about those lengths only);
+    /// `false`: they differ; `null`: undecided.
+    pub holds: Option<bool>,
+    /// The answer with its details.
+    pub bounded: BoundedResult,
+    /// Why the model has no exact translation.
+    pub why: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+impl BoundedReport {
+    /// The report of a bounded check.
+    pub fn new(answer: &Bounded, why: String, seconds: f64) -> Self {
+        let (holds, bounded) = match answer {
+            Bounded::AgreeUpTo(n) => (Some(true), BoundedResult::AgreeUpTo { bound: *n }),
+            Bounded::Differ { word, model, spec } => (
+                Some(false),
+                BoundedResult::Differ {
+                    word: word.clone(),
+                    model_accepts: *model,
+                    spec_accepts: *spec,
+                },
+            ),
+            Bounded::Unknown(n, r) => (
+                None,
+                BoundedResult::Unknown {
+                    length: *n,
+                    reason: r.clone(),
+                },
+            ),
+        };
+        BoundedReport {
+            holds,
+            bounded,
+            why,
+            seconds,
+        }
+    }
+}
+
+/// `run MODEL --word …`: the reference executor's run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// Whether the model accepts the word.
+    pub holds: bool,
+    /// The same, under its older key.
+    pub accepted: bool,
+    /// Column headings: the tokens (then `⊣` under EOS acceptance).
+    pub positions: Vec<String>,
+    /// Every feature's value at every column.
+    pub features: BTreeMap<String, Vec<bool>>,
+}
+
+/// One feature of [`CompileReport`].
+#[derive(Clone, Debug, Serialize)]
+pub struct FeatureReport {
+    /// The layer that makes it (0: tokens).
+    pub layer: usize,
+    /// What made it.
+    pub made_by: String,
+    /// Its formula, ASCII syntax.
+    pub formula: String,
+}
+
+/// `compile MODEL`: the accepted language's formula, the fragment, every feature.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompileReport {
+    /// The accepted language's formula, ASCII syntax.
+    pub accept: String,
+    /// The fragment's name.
+    pub fragment: String,
+    /// The architecture it stands for.
+    pub architecture: String,
+    /// `eos` or `last`.
+    pub acceptance: crate::logic::Acceptance,
+    /// The model's tokens.
+    pub alphabet: Vec<String>,
+    /// Every feature by name.
+    pub features: BTreeMap<String, FeatureReport>,
+    /// The drop-in checks of Combiner heads.
+    pub drop_in: Vec<serde_json::Value>,
+}
+
+/// A certificate: a formula for "yes", a refutation for "no".
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateReport {
+    /// For "yes": a formula of the fragment, re-checked equivalent.
+    pub formula: Option<FormulaCert>,
+    /// For "no": the violated identity and word pairs.
+    pub refutation: Option<NonMemberCert>,
+}
+
+/// One fragment decision of [`ClassifyReport`].
+#[derive(Clone, Debug, Serialize)]
+pub struct DecisionReport {
+    /// `true`, `false`, or `null` (undecided).
+    pub member: Option<bool>,
+    /// The theorem or procedure used.
+    pub basis: String,
+    /// Whether that characterization is a hypothesis.
+    pub hypothesis: bool,
+    /// The certificate.
+    pub certificate: CertificateReport,
+    /// What was not done, and why.
+    pub note: Option<String>,
+}
+
+impl From<&Decision> for DecisionReport {
+    fn from(d: &Decision) -> Self {
+        DecisionReport {
+            member: d.member,
+            basis: d.basis.clone(),
+            hypothesis: d.hypothesis,
+            certificate: CertificateReport {
+                formula: d.formula.clone(),
+                refutation: d.refutation.clone(),
+            },
+            note: d.note.clone(),
+        }
+    }
+}
+
+/// The 1-local row of [`ClassifyReport`]: a decision plus the window and depth.
+#[derive(Clone, Debug, Serialize)]
+pub struct LocalReport {
+    /// The decision.
+    #[serde(flatten)]
+    pub decision: DecisionReport,
+    /// The smallest window (1) when the language is local.
+    pub window: Option<u32>,
+    /// The nesting depth a local formula needs.
+    pub depth: Option<usize>,
+}
+
+/// The k-local and k-hybrid rows of `classify --window K`.
+#[derive(Clone, Debug, Serialize)]
+pub struct WindowedReport {
+    /// The window.
+    pub k: u32,
+    /// LTL[Y^{≤k}].
+    pub local: DecisionReport,
+    /// LTL[P, Y^{≤k}].
+    pub hybrid: DecisionReport,
+}
+
+/// `classify`: which architectures can recognize the language.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassifyReport {
+    /// What the language is (a formula, a model, a DFA file).
+    pub language: String,
+    /// States of its minimal DFA.
+    pub dfa_states: usize,
+    /// Elements of its syntactic monoid (`null` when beyond the limit).
+    pub monoid_size: Option<usize>,
+    /// LTL[P].
+    pub global: DecisionReport,
+    /// LTL[Y].
+    pub local: LocalReport,
+    /// LTL[P, Y].
+    pub hybrid: DecisionReport,
+    /// LTL[Y, S].
+    pub hard: DecisionReport,
+    /// Regular (always yes).
+    pub regular: DecisionReport,
+    /// With `--window K`.
+    pub windowed: Option<WindowedReport>,
+}
+
+impl ClassifyReport {
+    /// The report of a classification of `language`.
+    pub fn new(language: String, c: &crate::fragment::Classification) -> Self {
+        ClassifyReport {
+            language,
+            dfa_states: c.dfa_states,
+            monoid_size: c.monoid_size,
+            global: (&c.global).into(),
+            local: LocalReport {
+                decision: (&c.local).into(),
+                window: c.local.member.filter(|&m| m).map(|_| 1),
+                depth: c.local_depth,
+            },
+            hybrid: (&c.hybrid).into(),
+            hard: (&c.hard).into(),
+            regular: (&c.regular).into(),
+            windowed: c.windowed.as_ref().map(|(k, l, h)| WindowedReport {
+                k: *k,
+                local: l.into(),
+                hybrid: h.into(),
+            }),
+        }
+    }
+}
+
+/// `separate --from CLASS`: is the language outside the class?
+#[derive(Clone, Debug, Serialize)]
+pub struct SeparateReport {
+    /// `true`: separated (outside the class); `false`: inside; `null`: undecided.
+    pub holds: Option<bool>,
+    /// What the language is.
+    pub language: String,
+    /// The class as given (`global`, `local`, `hybrid`, `hard`).
+    pub class: String,
+    /// The fragment's name.
+    pub fragment: String,
+    /// The architecture it stands for.
+    pub architecture: String,
+    /// The membership decision with its certificate.
+    pub decision: DecisionReport,
+}

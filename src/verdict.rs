@@ -1,0 +1,616 @@
+//! Certified decisions: the one place where a question about languages is answered, its
+//! certificate re-checked, and the engine's effort recorded (docs/SEMANTICS.md §5).
+//!
+//! The command line, the tests and any other front end call these functions and render
+//! the [`Verdict`] they return; none of them re-checks or re-decides on its own.
+//!
+//! ```
+//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::logic::{parse, Acceptance, Arena};
+//! use ltlattn::verdict::{decide, Options};
+//! let mut f = Arena::new();
+//! let once = parse(&mut f, "P a").unwrap();
+//! let last = parse(&mut f, "Y a").unwrap();
+//! let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+//! let v = decide(&f, last, once, &sigma, Acceptance::Eos, Question::Included, &Options::default())
+//!     .unwrap();
+//! assert!(v.holds());                       // ends with a ⇒ contains a
+//! let v = decide(&f, once, last, &sigma, Acceptance::Eos, Question::Included, &Options::default())
+//!     .unwrap();
+//! let cex = v.counterexample.unwrap();      // the shortest word that contains a but ends otherwise
+//! assert_eq!(cex.word.show(), "a b");
+//! assert!(cex.first && !cex.second);        // re-checked by the reference evaluator
+//! ```
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::automata::{compare, formula_dfa, Alphabet, Budget, Limit, LimitError, Question};
+use crate::automata::{DEFAULT_MAX_STATES, MAX_PROPS};
+use crate::logic::{evaluate, Acceptance, Arena, NodeId, Word};
+
+/// Which engine decides equivalence and inclusion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// Minimal DFAs and their product (exact; bounded by the state budget).
+    Explicit,
+    /// z3: bounded model checking for counterexamples, k-induction or Spacer for proofs.
+    Z3,
+    /// The explicit engine under its state budget, z3 beyond it.
+    Auto,
+}
+
+/// How much work a decision may do, and with which engine.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The engine.
+    pub engine: Engine,
+    /// Most automaton states (or product pairs) the explicit engine builds.
+    pub max_states: usize,
+    /// Wall-clock limit for the whole decision.
+    pub timeout: Option<Duration>,
+    /// Longest word the z3 engine's bounded model checking looks at.
+    pub max_depth: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            engine: Engine::Auto,
+            max_states: DEFAULT_MAX_STATES,
+            timeout: None,
+            max_depth: 200,
+        }
+    }
+}
+
+impl Options {
+    /// The explicit engine's budget; its deadline starts now.
+    pub fn budget(&self) -> Budget {
+        Budget::new(self.max_states, self.timeout.map(|t| t.as_secs_f64()))
+    }
+}
+
+/// A word that tells two languages apart, with each side's judgement, both re-checked by
+/// the reference evaluator ([`crate::logic::evaluate`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterexample {
+    /// The word.
+    pub word: Word,
+    /// Whether the first language contains it.
+    pub first: bool,
+    /// Whether the second language contains it.
+    pub second: bool,
+}
+
+impl Counterexample {
+    /// The word's positions as printed tokens (`{p,q}` under proposition semantics).
+    pub fn tokens(&self) -> Vec<String> {
+        (0..self.word.len())
+            .map(|i| self.word.show_position(i))
+            .collect()
+    }
+}
+
+/// Which engine answered and with what effort: the certificate of a "holds", the
+/// provenance of a counterexample.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "engine", rename_all = "lowercase")]
+pub enum EngineReport {
+    /// The explicit engine walked the product of two minimal DFAs.
+    Explicit {
+        /// Product states explored (breadth-first).
+        states_explored: usize,
+        /// States of the two minimal DFAs.
+        dfa_states: [usize; 2],
+    },
+    /// The z3 engine decided symbolically.
+    Z3 {
+        /// The proof of a "holds" (`null` for a counterexample, which BMC found).
+        proof: Option<ProofReport>,
+        /// `"bmc"` for a counterexample (absent for a proof).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        method: Option<&'static str>,
+        /// BMC depth reached.
+        depth: usize,
+        /// State variables of the product system.
+        state_variables: usize,
+        /// Wall-clock seconds.
+        seconds: f64,
+        /// Why `auto` handed over to z3, if it did.
+        fallback: Option<String>,
+    },
+}
+
+/// How the z3 engine proved a property (the library's mirror of the solver's proof, so
+/// that it exists whether or not z3 is compiled in).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "method", rename_all = "kebab-case")]
+pub enum ProofReport {
+    /// k-induction with simple-path constraints at depth `k`.
+    KInduction {
+        /// The induction depth.
+        k: usize,
+    },
+    /// Spacer found an inductive invariant that excludes every violation.
+    Spacer {
+        /// The invariant as z3 prints it, cut to 400 characters.
+        invariant: String,
+        /// The BMC depth reached before Spacer answered.
+        bmc_depth: usize,
+    },
+}
+
+impl EngineReport {
+    /// One line for people: which engine answered and with what effort.
+    pub fn describe(&self) -> String {
+        match self {
+            EngineReport::Explicit {
+                states_explored,
+                dfa_states,
+            } => format!(
+                "explicit engine: {states_explored} product states explored; minimal DFAs with {} and {} states",
+                dfa_states[0], dfa_states[1]
+            ),
+            EngineReport::Z3 {
+                proof,
+                depth,
+                state_variables,
+                seconds,
+                fallback,
+                ..
+            } => {
+                let what = match proof {
+                    Some(ProofReport::KInduction { k }) => {
+                        format!("proved by k-induction with simple paths at k = {k}")
+                    }
+                    Some(ProofReport::Spacer { bmc_depth, .. }) => format!(
+                        "proved by Spacer (an inductive invariant) after bounded model checking to depth {bmc_depth}"
+                    ),
+                    None => format!(
+                        "bounded model checking found it at depth {depth}, after none at smaller depths"
+                    ),
+                };
+                let why = fallback
+                    .as_ref()
+                    .map(|f| format!(" (auto: the explicit engine stopped: {f})"))
+                    .unwrap_or_default();
+                format!("z3 engine: {what}; {state_variables} state variables; {seconds:.2} s{why}")
+            }
+        }
+    }
+}
+
+/// The answer to "L(first) = L(second)?" or "L(first) ⊆ L(second)?", with its certificate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// What was asked.
+    pub question: Question,
+    /// `None`: the property holds; otherwise a shortest word that violates it.
+    pub counterexample: Option<Counterexample>,
+    /// Which engine answered, with its proof or effort.
+    pub engine: EngineReport,
+}
+
+impl Verdict {
+    /// Whether the property holds.
+    pub fn holds(&self) -> bool {
+        self.counterexample.is_none()
+    }
+}
+
+/// Why a decision has no verdict. Each kind says what was hit and how to go further.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum DecideError {
+    /// The explicit engine stopped at a limit (and `auto` could not hand over).
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    /// Too many propositions for the explicit engine.
+    #[error("{props} propositions make 2^{props} letters; the explicit engine takes at most {MAX_PROPS} propositions")]
+    TooManyProps {
+        /// How many propositions the alphabet has.
+        props: usize,
+    },
+    /// z3 could not decide within the limits.
+    #[error("the z3 engine could not decide after {seconds:.2} s at depth {depth}: {reason}")]
+    Undecided {
+        /// Wall-clock seconds spent.
+        seconds: f64,
+        /// BMC depth reached.
+        depth: usize,
+        /// z3's reason (depth or time limit).
+        reason: String,
+    },
+    /// The z3 engine was asked for but this build has none.
+    #[error("this ltlattn was built without the z3 engine (cargo feature `z3`){}", .after.as_ref().map(|a| format!("; the explicit engine stopped: {a}")).unwrap_or_default())]
+    NoZ3 {
+        /// What stopped the explicit engine first, if it ran.
+        after: Option<String>,
+    },
+    /// An engine and the reference evaluator disagree: a bug, never a verdict.
+    #[error("internal error: the engine and the reference evaluator disagree on `{word}`; please report this with the formulas")]
+    Internal {
+        /// The word they disagree on.
+        word: String,
+    },
+}
+
+impl DecideError {
+    /// What the user can do about it.
+    pub fn help(&self) -> Option<&'static str> {
+        match self {
+            DecideError::TooManyProps { .. } => {
+                Some("use --engine z3 (or auto), which reads propositions as Boolean variables")
+            }
+            DecideError::Undecided { .. } => {
+                Some("raise --timeout or --max-depth, or try --engine explicit")
+            }
+            DecideError::NoZ3 { .. } => {
+                Some("build with the default features (z3, needs libz3) or use --engine explicit")
+            }
+            _ => None,
+        }
+    }
+}
+
+impl miette::Diagnostic for DecideError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        match self {
+            DecideError::Limit(e) => e.code(),
+            _ => None,
+        }
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        DecideError::help(self).map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+}
+
+/// Whether `word`, judged `first`/`second` by the two sides, really violates `question`.
+fn violates(question: Question, first: bool, second: bool) -> bool {
+    match question {
+        Question::Equivalent => first != second,
+        Question::Included => first && !second,
+    }
+}
+
+/// Re-checks an engine's word with the reference evaluator.
+fn recheck(
+    arena: &Arena,
+    (left, right): (NodeId, NodeId),
+    word: Word,
+    acc: Acceptance,
+    question: Question,
+) -> Result<Counterexample, DecideError> {
+    let first = evaluate(arena, left, &word, acc);
+    let second = evaluate(arena, right, &word, acc);
+    if !violates(question, first, second) {
+        return Err(DecideError::Internal { word: word.show() });
+    }
+    Ok(Counterexample {
+        word,
+        first,
+        second,
+    })
+}
+
+/// Decides `question` for L(`left`) and L(`right`) over `sigma`, re-checking every
+/// counterexample with the reference evaluator (and, for the explicit engine, against
+/// both automata).
+pub fn decide(
+    arena: &Arena,
+    left: NodeId,
+    right: NodeId,
+    sigma: &Alphabet,
+    acc: Acceptance,
+    question: Question,
+    opts: &Options,
+) -> Result<Verdict, DecideError> {
+    let props = match sigma {
+        Alphabet::Props(p) => p.len(),
+        Alphabet::Tokens(_) => 0,
+    };
+    let too_many_props = props > MAX_PROPS;
+    let mut fallback = None;
+    if opts.engine != Engine::Z3 && !(opts.engine == Engine::Auto && too_many_props) {
+        if too_many_props {
+            return Err(DecideError::TooManyProps { props });
+        }
+        match decide_explicit(arena, (left, right), sigma, acc, question, &opts.budget()) {
+            Ok(v) => return Ok(v),
+            Err(DecideError::Limit(e))
+                if opts.engine == Engine::Auto
+                    && matches!(e.limit, Limit::States(_) | Limit::Transitions(_)) =>
+            {
+                fallback = Some(e.to_string());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if too_many_props {
+        fallback = Some(format!(
+            "{props} propositions are beyond the explicit engine's {MAX_PROPS}"
+        ));
+    }
+    decide_z3(arena, (left, right), sigma, acc, question, opts, fallback)
+}
+
+fn decide_explicit(
+    arena: &Arena,
+    (left, right): (NodeId, NodeId),
+    sigma: &Alphabet,
+    acc: Acceptance,
+    question: Question,
+    budget: &Budget,
+) -> Result<Verdict, DecideError> {
+    let dl = formula_dfa(arena, left, sigma, acc, budget)?;
+    let dr = formula_dfa(arena, right, sigma, acc, budget)?;
+    let answer = compare(&dl, &dr, question, budget)?;
+    let counterexample = match &answer.counterexample {
+        None => None,
+        Some(letters) => {
+            let c = recheck(arena, (left, right), sigma.word(letters), acc, question)?;
+            if c.first != dl.accepts(letters) || c.second != dr.accepts(letters) {
+                return Err(DecideError::Internal {
+                    word: c.word.show(),
+                });
+            }
+            Some(c)
+        }
+    };
+    Ok(Verdict {
+        question,
+        counterexample,
+        engine: EngineReport::Explicit {
+            states_explored: answer.states_explored,
+            dfa_states: [dl.states, dr.states],
+        },
+    })
+}
+
+#[cfg(feature = "z3")]
+fn decide_z3(
+    arena: &Arena,
+    sides: (NodeId, NodeId),
+    sigma: &Alphabet,
+    acc: Acceptance,
+    question: Question,
+    opts: &Options,
+    fallback: Option<String>,
+) -> Result<Verdict, DecideError> {
+    use crate::smt::{compare_symbolic, Proof, SmtLimits, SmtVerdict};
+    let limits = SmtLimits {
+        max_depth: opts.max_depth,
+        timeout: opts.timeout,
+        ..SmtLimits::default()
+    };
+    let started = Instant::now();
+    let answer = compare_symbolic(arena, sides.0, sides.1, sigma, acc, question, &limits);
+    let seconds = started.elapsed().as_secs_f64();
+    let report = |proof, method| EngineReport::Z3 {
+        proof,
+        method,
+        depth: answer.depth,
+        state_variables: answer.state_vars,
+        seconds,
+        fallback: fallback.clone(),
+    };
+    match &answer.verdict {
+        SmtVerdict::Unknown(reason) => Err(DecideError::Undecided {
+            seconds,
+            depth: answer.depth,
+            reason: reason.clone(),
+        }),
+        SmtVerdict::Holds(proof) => {
+            let proof = match proof {
+                Proof::KInduction { k } => ProofReport::KInduction { k: *k },
+                Proof::Spacer {
+                    invariant,
+                    bmc_depth,
+                } => ProofReport::Spacer {
+                    invariant: invariant.clone(),
+                    bmc_depth: *bmc_depth,
+                },
+            };
+            Ok(Verdict {
+                question,
+                counterexample: None,
+                engine: report(Some(proof), None),
+            })
+        }
+        SmtVerdict::Fails(found) => Ok(Verdict {
+            question,
+            counterexample: Some(recheck(arena, sides, found.to_word(sigma), acc, question)?),
+            engine: report(None, Some("bmc")),
+        }),
+    }
+}
+
+#[cfg(not(feature = "z3"))]
+fn decide_z3(
+    _arena: &Arena,
+    _sides: (NodeId, NodeId),
+    _sigma: &Alphabet,
+    _acc: Acceptance,
+    _question: Question,
+    _opts: &Options,
+    fallback: Option<String>,
+) -> Result<Verdict, DecideError> {
+    let _ = Instant::now;
+    Err(DecideError::NoZ3 { after: fallback })
+}
+
+/// Why a model could not be checked against a spec.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum CheckError {
+    /// The model has no exact translation (see [`check_model_bounded`]).
+    #[error(transparent)]
+    Compile(#[from] crate::compile::CompileError),
+    /// The spec names an atom that is not a token of the model.
+    #[error("the spec uses `{atom}`, which is not a token of the model")]
+    NotAToken {
+        /// The atom.
+        atom: String,
+        /// The model's alphabet.
+        alphabet: Vec<String>,
+    },
+    /// The comparison stopped.
+    #[error(transparent)]
+    Decide(#[from] DecideError),
+    /// The executor, the compiled formula and the spec disagree: a bug, never a verdict.
+    #[error("internal error: the compiled model, its executor and the spec disagree on `{word}`; please report this with the model")]
+    Internal {
+        /// The word they disagree on.
+        word: String,
+    },
+}
+
+impl miette::Diagnostic for CheckError {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        match self {
+            CheckError::Compile(_) => Some(Box::new(
+                "`check --bound N` compares it with the spec on every word of length ≤ N (z3)",
+            )),
+            CheckError::NotAToken { alphabet, .. } => Some(Box::new(format!(
+                "the model's alphabet is {{{}}}",
+                alphabet.join(", ")
+            ))),
+            CheckError::Decide(e) => miette::Diagnostic::help(e),
+            CheckError::Internal { .. } => None,
+        }
+    }
+}
+
+/// A model checked against a spec: the comparison of its compiled formula with the spec
+/// (first = model, second = spec) and, for a counterexample, the reference executor's
+/// trace on it, which agrees with the compiled formula.
+#[derive(Clone, Debug)]
+pub struct ModelCheck {
+    /// The compiled model; the spec is imported into its arena.
+    pub compiled: crate::compile::Compiled,
+    /// The spec in `compiled.arena`.
+    pub spec: NodeId,
+    /// Equivalence of the model's language and the spec's.
+    pub verdict: Verdict,
+    /// The executor's run on the counterexample, if there is one.
+    pub trace: Option<crate::model::Trace>,
+}
+
+/// The spec's atoms must be tokens of the model.
+fn spec_atoms_are_tokens(
+    model: &crate::model::Model,
+    arena: &Arena,
+    spec: NodeId,
+) -> Result<(), CheckError> {
+    match arena
+        .atom_names(spec)
+        .into_iter()
+        .find(|x| !model.alphabet.contains(x))
+    {
+        Some(atom) => Err(CheckError::NotAToken {
+            atom,
+            alphabet: model.alphabet.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Does `model` recognize exactly L(`spec`)? Compiles the model (translation validated
+/// by the tests), decides equivalence with the spec, and re-checks a counterexample with
+/// the reference executor, which runs the head semantics and not the formula.
+pub fn check_model(
+    model: &crate::model::Model,
+    spec_arena: &Arena,
+    spec: NodeId,
+    opts: &Options,
+) -> Result<ModelCheck, CheckError> {
+    spec_atoms_are_tokens(model, spec_arena, spec)?;
+    let mut compiled = crate::compile::compile(model)?;
+    let spec = compiled.arena.import(spec_arena, spec);
+    let sigma = Alphabet::Tokens(model.alphabet.clone());
+    let verdict = decide(
+        &compiled.arena,
+        compiled.accept,
+        spec,
+        &sigma,
+        model.acceptance,
+        Question::Equivalent,
+        opts,
+    )?;
+    let trace = match &verdict.counterexample {
+        None => None,
+        Some(c) => {
+            let Word::Letters(tokens) = &c.word else {
+                return Err(CheckError::Internal {
+                    word: c.word.show(),
+                });
+            };
+            let t = crate::model::run(model, tokens).map_err(|_| CheckError::Internal {
+                word: c.word.show(),
+            })?;
+            if t.accepted != c.first {
+                return Err(CheckError::Internal {
+                    word: c.word.show(),
+                });
+            }
+            Some(t)
+        }
+    };
+    Ok(ModelCheck {
+        compiled,
+        spec,
+        verdict,
+        trace,
+    })
+}
+
+/// The answer of a bounded comparison of a model with a spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bounded {
+    /// They agree on every word of length ≤ the bound (not a proof beyond it).
+    AgreeUpTo(usize),
+    /// A shortest word they disagree on, re-checked by the executor and the evaluator,
+    /// with the model's and the spec's judgement.
+    Differ {
+        /// The word.
+        word: Vec<String>,
+        /// Whether the model accepts it.
+        model: bool,
+        /// Whether the spec accepts it.
+        spec: bool,
+    },
+    /// z3 gave up at this length, for this reason.
+    Unknown(usize, String),
+}
+
+/// For a model without an exact translation (a non-regular Combiner-Logsparse head):
+/// z3 compares its executor semantics with the spec on every word of length ≤ `bound`.
+#[cfg(feature = "z3")]
+pub fn check_model_bounded(
+    model: &crate::model::Model,
+    arena: &Arena,
+    spec: NodeId,
+    bound: usize,
+    timeout: Option<Duration>,
+) -> Result<Bounded, CheckError> {
+    use crate::smt::bounded::{bounded_check, Bounded as Z3Bounded};
+    spec_atoms_are_tokens(model, arena, spec)?;
+    Ok(match bounded_check(model, arena, spec, bound, timeout) {
+        Z3Bounded::AgreeUpTo(n) => Bounded::AgreeUpTo(n),
+        Z3Bounded::Unknown(n, r) => Bounded::Unknown(n, r),
+        Z3Bounded::Differ(w, mine, theirs) => {
+            let internal = || CheckError::Internal { word: w.join(" ") };
+            let t = crate::model::run(model, &w).map_err(|_| internal())?;
+            let spec_says = evaluate(arena, spec, &Word::letters(w.clone()), model.acceptance);
+            if t.accepted != mine || spec_says != theirs || mine == theirs {
+                return Err(internal());
+            }
+            Bounded::Differ {
+                word: w,
+                model: mine,
+                spec: theirs,
+            }
+        }
+    })
+}
