@@ -19,13 +19,13 @@ fn dfa_of(points: usize, gens: &[Vec<u32>]) -> Dfa {
             trans[q * k + g] = img[q];
         }
     }
-    Dfa {
-        alphabet: Alphabet::Tokens((0..k).map(|g| format!("g{g}")).collect()),
-        acceptance: Acceptance::Eos,
-        states: points,
+    Dfa::from_parts(
+        Alphabet::Tokens((0..k).map(|g| format!("g{g}")).collect()),
+        Acceptance::Eos,
         trans,
-        accepting: vec![false; points],
-    }
+        vec![false; points],
+    )
+    .expect("generators map points to points")
 }
 
 fn full_transformation(n: u32) -> Vec<Vec<u32>> {

@@ -110,13 +110,12 @@ fn run_ours(text: &str, budget_secs: f64) -> Result<Ours, String> {
         let min = minimize(&raw);
         let t2 = Instant::now();
         // State 0 is the empty prefix and is never re-entered: flipping it changes ε only.
-        let mut with_empty = raw.clone();
-        with_empty.accepting[0] = true;
+        let with_empty = raw.clone().with_accepting(0, true);
         let run = Ours {
             secs: (t2 - t0).as_secs_f64(),
             build_secs: (t1 - t0).as_secs_f64(),
-            states: min.states,
-            states_with_empty: minimize(&with_empty).states,
+            states: min.states(),
+            states_with_empty: minimize(&with_empty).states(),
             transitions: raw.transitions(),
         };
         if best.as_ref().is_none_or(|b| run.secs < b.secs) {

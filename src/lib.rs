@@ -4,6 +4,8 @@
 //! [`logic`] (formulas: parse, print, evaluate) → automata → fragment decisions.
 //! The meaning of every word is fixed by `SEMANTICS.md`; the syntax by `grammar/`.
 
+#![warn(missing_docs)]
+
 pub mod algebra;
 pub mod automata;
 pub mod compile;

@@ -363,9 +363,9 @@ pub struct LocalReport {
 pub struct WindowedReport {
     /// The window.
     pub k: u32,
-    /// LTL[Y^{≤k}].
+    /// `LTL[Y^{≤k}]`.
     pub local: DecisionReport,
-    /// LTL[P, Y^{≤k}].
+    /// `LTL[P, Y^{≤k}]`.
     pub hybrid: DecisionReport,
 }
 
@@ -378,13 +378,13 @@ pub struct ClassifyReport {
     pub dfa_states: usize,
     /// Elements of its syntactic monoid (`null` when beyond the limit).
     pub monoid_size: Option<usize>,
-    /// LTL[P].
+    /// `LTL[P]`.
     pub global: DecisionReport,
-    /// LTL[Y].
+    /// `LTL[Y]`.
     pub local: LocalReport,
-    /// LTL[P, Y].
+    /// `LTL[P, Y]`.
     pub hybrid: DecisionReport,
-    /// LTL[Y, S].
+    /// `LTL[Y, S]`.
     pub hard: DecisionReport,
     /// Regular (always yes).
     pub regular: DecisionReport,

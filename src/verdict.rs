@@ -444,7 +444,7 @@ fn decide_z3(
 /// Why a model could not be checked against a spec.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum CheckError {
-    /// The model has no exact translation (see [`check_model_bounded`]).
+    /// The model has no exact translation (`check_model_bounded`, with z3, analyses it up to a length).
     #[error(transparent)]
     Compile(#[from] crate::compile::CompileError),
     /// The spec names an atom that is not a token of the model.

@@ -52,7 +52,7 @@ fn dfa_matches_evaluator(
     for acc in [Acceptance::Eos, Acceptance::Last] {
         let raw = build_dfa(f, phi, sigma, acc, &Budget::default()).unwrap();
         let min = minimize(&raw);
-        if min.states > raw.states {
+        if min.states() > raw.states() {
             return Err("minimization grew the automaton".into());
         }
         for w in words {
@@ -119,9 +119,9 @@ fn dfa_acceptance_equals_the_evaluator_with_three_letters_and_with_propositions(
 
 /// Moore's refinement, written naively: the reference for Hopcroft's state counts.
 fn moore_states(d: &Dfa) -> usize {
-    let mut class: Vec<usize> = d.accepting.iter().map(|&a| a as usize).collect();
+    let mut class: Vec<usize> = d.accepting().iter().map(|&a| a as usize).collect();
     loop {
-        let mut sigs: Vec<(usize, Vec<usize>)> = (0..d.states)
+        let mut sigs: Vec<(usize, Vec<usize>)> = (0..d.states())
             .map(|q| {
                 (
                     class[q],
@@ -156,11 +156,11 @@ fn hopcroft_agrees_with_moore_and_is_invariant_under_the_laws() {
         for acc in [Acceptance::Eos, Acceptance::Last] {
             let raw = build_dfa(&f, phi, &sigma, acc, &b).unwrap();
             let min = minimize(&raw);
-            if moore_states(&raw) != min.states {
+            if moore_states(&raw) != min.states() {
                 return TestResult::error(format!(
                     "Moore {} vs Hopcroft {}",
                     moore_states(&raw),
-                    min.states
+                    min.states()
                 ));
             }
             // Equal languages give equal canonical minimal DFAs.
@@ -189,7 +189,7 @@ fn size(text: &str, sigma: &Alphabet, acc: Acceptance) -> usize {
     let phi = parse(&mut f, text).unwrap();
     formula_dfa(&f, phi, sigma, acc, &Budget::default())
         .unwrap()
-        .states
+        .states()
 }
 
 #[test]

@@ -14,7 +14,7 @@ use ltlattn::model::load;
 fn recheck(dfa: &Dfa, c: &Classification, what: &str) {
     let letters = |w: &[String]| -> Vec<u32> {
         w.iter()
-            .map(|t| dfa.alphabet.atoms().iter().position(|a| a == t).unwrap() as u32)
+            .map(|t| dfa.alphabet().atoms().iter().position(|a| a == t).unwrap() as u32)
             .collect()
     };
     for (key, _, d) in c.rows() {
@@ -23,7 +23,7 @@ fn recheck(dfa: &Dfa, c: &Classification, what: &str) {
             let phi = parse(&mut arena, &f.formula)
                 .unwrap_or_else(|e| panic!("{what}/{key}: certificate does not parse: {e}"));
             let b = Budget::default();
-            let fd = formula_dfa(&arena, phi, &dfa.alphabet, Acceptance::Eos, &b).unwrap();
+            let fd = formula_dfa(&arena, phi, dfa.alphabet(), Acceptance::Eos, &b).unwrap();
             assert!(
                 compare(&fd, dfa, Question::Equivalent, &b)
                     .unwrap()

@@ -513,6 +513,23 @@ fn classify_and_separate_on_the_command_line() {
 }
 
 #[test]
+#[cfg(not(feature = "z3"))]
+fn without_z3_the_z3_engine_is_refused_plainly() {
+    let o = ltlattn(&["equiv", "P a", "O a", "--engine", "z3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("without the z3 engine"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ltlattn(&["attention", "--pattern", "global", "--json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(json["holds"].is_null());
+}
+
+#[test]
+#[cfg(feature = "z3")]
 fn engines_on_the_command_line() {
     let o = ltlattn(&[
         "equiv",

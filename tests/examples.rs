@@ -46,7 +46,7 @@ fn every_example_has_its_stated_answers() {
         );
         let dfa = formula_dfa(&f, phi, &sigma, acc, &Budget::default()).unwrap();
         let want: usize = header("states").expect("states").parse().unwrap();
-        assert_eq!(dfa.states, want, "{}: minimal DFA size", path.display());
+        assert_eq!(dfa.states(), want, "{}: minimal DFA size", path.display());
         for (key, expected) in [("accepts", true), ("rejects", false)] {
             for w in header(key).expect(key).split('|').map(word) {
                 assert_eq!(

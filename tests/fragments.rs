@@ -33,17 +33,12 @@ fn all_minimal(states: usize, letters: &[&str]) -> Vec<Dfa> {
                 .collect();
             for acc in 0..(1u32 << n) {
                 let accepting: Vec<bool> = (0..n).map(|q| acc >> q & 1 == 1).collect();
-                let raw = Dfa {
-                    alphabet: sigma.clone(),
-                    acceptance: Acceptance::Eos,
-                    states: n,
-                    trans: trans.clone(),
-                    accepting,
-                };
+                let raw = Dfa::from_parts(sigma.clone(), Acceptance::Eos, trans.clone(), accepting)
+                    .expect("a complete table");
                 // Keep the reachable part only (minimize expects it): renumber from 0.
                 let reach = reachable(&raw);
                 let min = minimize(&reach);
-                if seen.insert((min.trans.clone(), min.accepting.clone())) {
+                if seen.insert((min.table().to_vec(), min.accepting().to_vec())) {
                     out.push(min);
                 }
             }
@@ -54,7 +49,7 @@ fn all_minimal(states: usize, letters: &[&str]) -> Vec<Dfa> {
 
 fn reachable(d: &Dfa) -> Dfa {
     let k = d.letters();
-    let mut order = vec![u32::MAX; d.states];
+    let mut order = vec![u32::MAX; d.states()];
     let mut queue = vec![0u32];
     order[0] = 0;
     let mut head = 0;
@@ -71,19 +66,14 @@ fn reachable(d: &Dfa) -> Dfa {
             trans.push(order[t as usize]);
         }
     }
-    let accepting = queue.iter().map(|&q| d.accepting[q as usize]).collect();
-    Dfa {
-        alphabet: d.alphabet.clone(),
-        acceptance: d.acceptance,
-        states: queue.len(),
-        trans,
-        accepting,
-    }
+    let accepting = queue.iter().map(|&q| d.accepting()[q as usize]).collect();
+    Dfa::from_parts(d.alphabet().clone(), d.acceptance(), trans, accepting)
+        .expect("a complete table")
 }
 
 fn letters_of(d: &Dfa, w: &[String]) -> Vec<u32> {
     w.iter()
-        .map(|t| d.alphabet.atoms().iter().position(|a| a == t).unwrap() as u32)
+        .map(|t| d.alphabet().atoms().iter().position(|a| a == t).unwrap() as u32)
         .collect()
 }
 
@@ -114,7 +104,7 @@ fn check_no(d: &Dfa, dec: &Decision, ops: TypeOps, what: &str, depth: usize) {
     for n in 0..=depth {
         match expressible(d, ops, n, 1_000_000) {
             Expressible::No(_) => {}
-            Expressible::Yes { .. } => panic!("{what}: algebra says no, but a formula of depth {n} exists: {:?} {:?} over {} letters", d.trans, d.accepting, d.letters()),
+            Expressible::Yes { .. } => panic!("{what}: algebra says no, but a formula of depth {n} exists: {:?} {:?} over {} letters", d.table(), d.accepting(), d.letters()),
             Expressible::Unknown { type_states } => panic!("{what}: depth {n} undecided after {type_states} type states"),
         }
     }
@@ -143,10 +133,10 @@ fn check_yes(d: &Dfa, dec: &Decision, ops: TypeOps, what: &str) {
 fn aperiodic_by_dfa(d: &Dfa, m: &Monoid) -> bool {
     (0..m.len() as u32).all(|e| {
         let w = &m.words[e as usize];
-        (0..d.states as u32).all(|q| {
+        (0..d.states() as u32).all(|q| {
             let run =
                 |times: usize| (0..times).fold(q, |s, _| w.iter().fold(s, |s, &a| d.next(s, a)));
-            run(d.states) == run(d.states + 1)
+            run(d.states()) == run(d.states() + 1)
         })
     })
 }
@@ -183,7 +173,7 @@ fn cross_check(dfas: &[Dfa], depth: usize, strict_hybrid: bool) -> [usize; 5] {
         if c.local.member == Some(true) {
             members[1] += 1;
             check_yes(d, &c.local, TypeOps::LOCAL1, "local");
-            assert!(c.local_depth.unwrap() <= d.states, "definite depth");
+            assert!(c.local_depth.unwrap() <= d.states(), "definite depth");
         } else {
             check_no(d, &c.local, TypeOps::LOCAL1, "local", depth);
         }
@@ -199,8 +189,8 @@ fn cross_check(dfas: &[Dfa], depth: usize, strict_hybrid: bool) -> [usize; 5] {
                 c.hybrid.member,
                 Some(by_types),
                 "LR hypothesis vs depth-≤{depth} types: {:?} {:?}",
-                d.trans,
-                d.accepting
+                d.table(),
+                d.accepting()
             );
         } else if !by_types {
             // LR, but every formula needs depth > `depth` (or the hypothesis fails here):
@@ -256,7 +246,7 @@ fn all_languages_of_up_to_3_states_over_2_letters() {
 fn samples_with_4_states_and_with_3_letters() {
     let four: Vec<Dfa> = all_minimal(4, &["a", "b"])
         .into_iter()
-        .filter(|d| d.states == 4)
+        .filter(|d| d.states() == 4)
         .step_by(200)
         .collect();
     let m = cross_check(&four, 3, false);
@@ -276,7 +266,7 @@ fn samples_with_4_states_and_with_3_letters() {
 fn all_languages_of_4_states_over_2_letters() {
     let four: Vec<Dfa> = all_minimal(4, &["a", "b"])
         .into_iter()
-        .filter(|d| d.states == 4)
+        .filter(|d| d.states() == 4)
         .collect();
     let m = cross_check(&four, 2, false);
     eprintln!(

@@ -116,19 +116,44 @@ fn every_validation_error_has_its_message_and_a_span() {
 
 #[test]
 fn hostile_models_end_in_errors_not_panics() {
+    use ltlattn::model::ModelErrorKind;
     let huge_features: String = (0..20_000)
         .map(|i| format!("[[layer.ffn]]\nname = \"f{i}\"\nexpr = \"a\"\n"))
         .collect();
-    let texts = vec![
-        String::new(),
-        "\u{0}\u{1}garbage".to_string(),
-        "alphabet = 3\noutput = 4".to_string(),
-        format!("alphabet = [\"a\"]\noutput = \"f19999\"\n[[layer]]\n{huge_features}"),
-        format!("alphabet = [\"a\"]\noutput = \"x\"\n[[layer]]\n[[layer.ffn]]\nname = \"x\"\nexpr = \"{}a{}\"\n", "(".repeat(50_000), ")".repeat(50_000)),
+    let nested = |depth: usize| {
+        format!(
+            "alphabet = [\"a\"]\noutput = \"x\"\n[[layer]]\n[[layer.ffn]]\nname = \"x\"\nexpr = \"{}a{}\"\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )
+    };
+    let refused = [
+        (String::new(), ModelErrorKind::Toml),
+        ("\u{0}\u{1}garbage".to_string(), ModelErrorKind::Toml),
+        ("alphabet = 3\noutput = 4".to_string(), ModelErrorKind::Toml),
+        (nested(150_000), ModelErrorKind::Expression),
     ];
-    for t in texts {
-        let _ = load("hostile.toml", &t);
+    for (t, kind) in refused {
+        match load("hostile.toml", &t) {
+            Ok(_) => panic!("accepted: {}", &t[..t.len().min(60)]),
+            Err(e) => assert_eq!(e.kind, kind, "{e}"),
+        }
     }
+    // Large but legal: 20,000 features, and nesting under the limit.
+    let m = load(
+        "hostile.toml",
+        &format!("alphabet = [\"a\"]\noutput = \"f19999\"\n[[layer]]\n{huge_features}"),
+    )
+    .expect("20,000 feed-forward lines load");
+    assert_eq!(m.features.len(), 20_001);
+    assert!(load("hostile.toml", &nested(50_000)).is_ok());
+    // The same nesting refused when the caller lowers the limit.
+    let low = ltlattn::logic::ParseLimits {
+        max_nesting: 1_000,
+        ..ltlattn::logic::ParseLimits::DEFAULT
+    };
+    let e = ltlattn::model::load_with("hostile.toml", &nested(50_000), low).unwrap_err();
+    assert_eq!(e.kind, ModelErrorKind::Expression);
 }
 
 // ---------------------------------------------------------------- examples

@@ -1,10 +1,14 @@
 //! Attention patterns: the support sets, the closed-form cost and the z3 partition proofs
 //! against brute force over the pointwise definitions; the `attention` command.
+// Without z3 the proof tests are left out; their helpers stay.
+#![cfg_attr(not(feature = "z3"), allow(unused))]
 
 use std::process::{Command, Output};
 
+use ltlattn::patterns::proof::{Obligation, Outcome};
 use ltlattn::patterns::{fit, Pattern, Seen};
-use ltlattn::smt::patterns::{prove_partition, Obligation, Outcome};
+#[cfg(feature = "z3")]
+use ltlattn::smt::patterns::prove_partition;
 
 /// A spread of parameters for every pattern, edge cases included (block 1, c = 0, c = s).
 fn patterns() -> Vec<Pattern> {
@@ -128,6 +132,7 @@ fn brute_partition(p: &Pattern, upto: u64) -> bool {
 }
 
 #[test]
+#[cfg(feature = "z3")]
 fn z3_proofs_agree_with_brute_force() {
     for p in patterns() {
         let proof = prove_partition(&p, 1 << 31, None);
@@ -170,6 +175,7 @@ fn z3_proofs_agree_with_brute_force() {
 }
 
 #[test]
+#[cfg(feature = "z3")]
 fn large_bounds_and_parameters() {
     for p in [
         Pattern::CombinerFixed {
@@ -227,6 +233,7 @@ fn ltlattn(args: &[&str]) -> Output {
 }
 
 #[test]
+#[cfg(feature = "z3")]
 fn attention_command() {
     let o = ltlattn(&[
         "attention",
@@ -497,6 +504,7 @@ fn logsparse_with_its_own_summary_selection_is_refused_with_the_reason() {
 }
 
 #[test]
+#[cfg(feature = "z3")]
 fn non_regular_heads_are_analysed_up_to_a_bound_with_z3() {
     let model = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -2,16 +2,20 @@
 //! same (shortest) length on thousands of random formula pairs, every counterexample
 //! re-checked by the reference evaluator; proofs on pairs that are equivalent by the laws
 //! of SEMANTICS.md §2; unknown answers reported as such.
+#![cfg(feature = "z3")]
 
 mod common;
 
 use common::{ModTree, Tree};
-use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
+use ltlattn::automata::{Alphabet, Question};
 use ltlattn::logic::{evaluate, Acceptance, Arena, Node, NodeId};
 use ltlattn::smt::{compare_symbolic, SmtLimits, SmtVerdict};
+use ltlattn::verdict::{decide, Engine, EngineReport, Options};
 use quickcheck::{QuickCheck, TestResult};
 
-/// Runs both engines on one pair and checks that they agree.
+/// Runs both engines on one pair (through the library's certified decision) and checks
+/// that they agree: the same verdict, counterexamples of the same (shortest) length, each
+/// re-checked here by the reference evaluator.
 fn agree(
     f: &Arena,
     l: NodeId,
@@ -20,36 +24,37 @@ fn agree(
     acc: Acceptance,
     q: Question,
 ) -> Result<bool, String> {
-    let budget = Budget::new(100_000, None);
-    let dl = formula_dfa(f, l, sigma, acc, &budget).map_err(|e| e.to_string())?;
-    let dr = formula_dfa(f, r, sigma, acc, &budget).map_err(|e| e.to_string())?;
-    let explicit = compare(&dl, &dr, q, &budget).map_err(|e| e.to_string())?;
-    let z = compare_symbolic(f, l, r, sigma, acc, q, &SmtLimits::default());
-    match (&explicit.counterexample, &z.verdict) {
-        (None, SmtVerdict::Holds(_)) => Ok(true),
-        (Some(cex), SmtVerdict::Fails(found)) => {
-            let word = found.to_word(sigma);
-            if word.len() != cex.len() {
+    let with = |engine| Options {
+        engine,
+        max_states: 100_000,
+        ..Options::default()
+    };
+    let explicit =
+        decide(f, l, r, sigma, acc, q, &with(Engine::Explicit)).map_err(|e| e.to_string())?;
+    let z = decide(f, l, r, sigma, acc, q, &with(Engine::Z3)).map_err(|e| e.to_string())?;
+    if !matches!(explicit.engine, EngineReport::Explicit { .. })
+        || !matches!(z.engine, EngineReport::Z3 { .. })
+    {
+        return Err(format!(
+            "wrong engines: {:?}, {:?}",
+            explicit.engine, z.engine
+        ));
+    }
+    match (&explicit.counterexample, &z.counterexample) {
+        (None, None) => Ok(true),
+        (Some(cex), Some(found)) => {
+            if found.word.len() != cex.word.len() {
                 return Err(format!(
                     "z3's counterexample {} has length {}, the shortest has {}",
-                    word.show(),
-                    word.len(),
-                    cex.len()
+                    found.word.show(),
+                    found.word.len(),
+                    cex.word.len()
                 ));
             }
-            let (vl, vr) = (evaluate(f, l, &word, acc), evaluate(f, r, &word, acc));
-            let violates = match q {
-                Question::Equivalent => vl != vr,
-                Question::Included => vl && !vr,
-            };
-            if violates {
-                Ok(false)
-            } else {
-                Err(format!(
-                    "z3's counterexample {} does not violate",
-                    word.show()
-                ))
+            for c in [cex, found] {
+                common::check_counterexample(f, (l, r), c, acc, q)?;
             }
+            Ok(false)
         }
         (e, z) => Err(format!("explicit says {e:?}, z3 says {z:?}")),
     }

@@ -112,8 +112,8 @@ pub fn dfa(data: &[u8]) {
     };
     let min = minimize(&dfa);
     assert_eq!(
-        minimize(&min).states,
-        min.states,
+        minimize(&min).states(),
+        min.states(),
         "minimizing twice changes the size"
     );
     let k = dfa.letters() as u32;

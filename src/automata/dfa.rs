@@ -7,23 +7,86 @@ pub const TEXT_STATES: usize = 100;
 use crate::logic::Acceptance;
 
 /// A complete deterministic automaton. State 0 is initial; `trans[q * letters + l]` is
-/// the successor of `q` on letter `l`.
+/// the successor of `q` on letter `l`. The fields are the crate's; others read them
+/// through the accessors and build automata with [`Dfa::from_parts`], which checks them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dfa {
     /// The input alphabet.
-    pub alphabet: Alphabet,
+    pub(crate) alphabet: Alphabet,
     /// The acceptance convention the automaton was built for (it decides what an
     /// accepting state means for the formula; the automaton itself is ordinary).
-    pub acceptance: Acceptance,
+    pub(crate) acceptance: Acceptance,
     /// Number of states.
-    pub states: usize,
+    pub(crate) states: usize,
     /// Flat transition table.
-    pub trans: Vec<u32>,
+    pub(crate) trans: Vec<u32>,
     /// Accepting states.
-    pub accepting: Vec<bool>,
+    pub(crate) accepting: Vec<bool>,
 }
 
 impl Dfa {
+    /// An automaton from its parts: `trans[q * letters + l]` is the successor of `q` on
+    /// `l`, state 0 is initial. Refuses tables of the wrong size or with targets out of range.
+    pub fn from_parts(
+        alphabet: Alphabet,
+        acceptance: Acceptance,
+        trans: Vec<u32>,
+        accepting: Vec<bool>,
+    ) -> Result<Dfa, String> {
+        let states = accepting.len();
+        if states == 0 {
+            return Err("a DFA has at least one state".into());
+        }
+        if trans.len() != states * alphabet.len() {
+            return Err(format!(
+                "{} transitions for {states} states × {} letters",
+                trans.len(),
+                alphabet.len()
+            ));
+        }
+        if let Some(t) = trans.iter().find(|&&t| t as usize >= states) {
+            return Err(format!("transition to state {t}, but there are {states}"));
+        }
+        Ok(Dfa {
+            alphabet,
+            acceptance,
+            states,
+            trans,
+            accepting,
+        })
+    }
+
+    /// Number of states.
+    pub fn states(&self) -> usize {
+        self.states
+    }
+
+    /// The input alphabet.
+    pub fn alphabet(&self) -> &Alphabet {
+        &self.alphabet
+    }
+
+    /// The acceptance convention the automaton was built for.
+    pub fn acceptance(&self) -> Acceptance {
+        self.acceptance
+    }
+
+    /// Which states accept, by state.
+    pub fn accepting(&self) -> &[bool] {
+        &self.accepting
+    }
+
+    /// The flat transition table: entry `q * letters + l` is the successor of `q` on `l`.
+    pub fn table(&self) -> &[u32] {
+        &self.trans
+    }
+
+    /// The same automaton with state `q`'s acceptance set to `accept`.
+    pub fn with_accepting(mut self, q: u32, accept: bool) -> Dfa {
+        self.accepting[q as usize] = accept;
+        self
+    }
+
     /// Number of letters.
     pub fn letters(&self) -> usize {
         self.alphabet.len()
@@ -73,7 +136,7 @@ impl Dfa {
             .join(", ")
     }
 
-    /// A plain-text listing: one line per state, cut after [`TEXT_STATES`] states (the
+    /// A plain-text listing: one line per state, cut after `TEXT_STATES` (100) states (the
     /// DOT and JSON forms are always complete).
     pub fn to_text(&self) -> String {
         let acc: Vec<usize> = (0..self.states).filter(|&q| self.accepting[q]).collect();

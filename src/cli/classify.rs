@@ -32,7 +32,7 @@ pub(crate) struct Source {
     /// Depth bound for type searches and for verifying word families.
     #[arg(long, default_value_t = 3, value_name = "N")]
     depth: usize,
-    /// Also search k-local LTL[Y^{<=k}] and k-hybrid LTL[P, Y^{<=k}] formulas (k ≥ 2).
+    /// Also search k-local `LTL[Y^{<=k}]` and k-hybrid `LTL[P, Y^{<=k}]` formulas (k ≥ 2).
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..=64))]
     window: Option<u32>,
 }

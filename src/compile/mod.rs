@@ -8,6 +8,8 @@ mod realize;
 
 /// Re-exported from [`crate::fragment`], where it lives.
 pub use crate::fragment::Fragment;
+/// Re-exported from [`crate::logic`], where it lives.
+pub use crate::logic::Builder;
 pub use realize::{realize, RealizeError};
 
 use crate::logic::{Arena, Node, NodeId};
@@ -56,52 +58,8 @@ pub struct Compiled {
     pub fragment: Fragment,
 }
 
-/// Boolean constructors that fold constants, so compiled formulas stay readable.
-pub struct Builder<'a>(pub &'a mut Arena);
-
+// Compiler-specific constructors on the formula arena's folding builder.
 impl Builder<'_> {
-    pub fn not(&mut self, x: NodeId) -> NodeId {
-        match self.0.node(x) {
-            Node::True => self.0.add(Node::False),
-            Node::False => self.0.add(Node::True),
-            Node::Not(y) => y,
-            _ => self.0.add(Node::Not(x)),
-        }
-    }
-    pub fn and(&mut self, x: NodeId, y: NodeId) -> NodeId {
-        match (self.0.node(x), self.0.node(y)) {
-            (Node::True, _) => y,
-            (_, Node::True) => x,
-            (Node::False, _) | (_, Node::False) => self.0.add(Node::False),
-            _ if x == y => x,
-            _ => self.0.add(Node::And(x, y)),
-        }
-    }
-    pub fn or(&mut self, x: NodeId, y: NodeId) -> NodeId {
-        match (self.0.node(x), self.0.node(y)) {
-            (Node::False, _) => y,
-            (_, Node::False) => x,
-            (Node::True, _) | (_, Node::True) => self.0.add(Node::True),
-            _ if x == y => x,
-            _ => self.0.add(Node::Or(x, y)),
-        }
-    }
-    pub fn konst(&mut self, b: bool) -> NodeId {
-        self.0.add(if b { Node::True } else { Node::False })
-    }
-    pub fn un(&mut self, f: fn(NodeId) -> Node, x: NodeId) -> NodeId {
-        // Y ⊥ = P ⊥ = O ⊥ = ⊥.
-        let node = f(x);
-        if self.0.node(x) == Node::False
-            && matches!(
-                node,
-                Node::Yesterday(_) | Node::StrictOnce(_) | Node::Once(_)
-            )
-        {
-            return x;
-        }
-        self.0.add(node)
-    }
     fn within(&mut self, k: u32, x: NodeId) -> NodeId {
         if k == 0 {
             self.konst(false)

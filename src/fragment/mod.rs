@@ -19,13 +19,13 @@ use types::{expressible, Expressible, TypeKey, TypeOps, Types};
 pub enum Fragment {
     /// No attention head: a Boolean function of the current letter.
     Propositional,
-    /// Soft global heads only: LTL[P].
+    /// Soft global heads only: `LTL[P]`.
     Global,
-    /// Soft local heads only, largest window k: LTL[Y^{≤k}].
+    /// Soft local heads only, largest window k: `LTL[Y^{≤k}]`.
     Local(u32),
-    /// Soft global and local heads: LTL[P, Y^{≤k}].
+    /// Soft global and local heads: `LTL[P, Y^{≤k}]`.
     Hybrid(u32),
-    /// Some hard head: LTL[Y, S] (full past LTL, star-free).
+    /// Some hard head: `LTL[Y, S]` (full past LTL, star-free).
     Hard,
     /// Some Combiner head with a block or row structure: past LTL with position-modulo
     /// atoms (its block boundaries leak the position modulo the block).
@@ -148,15 +148,15 @@ pub struct Decision {
 /// The full table for one language.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Classification {
-    /// Global soft attention: LTL[P].
+    /// Global soft attention: `LTL[P]`.
     pub global: Decision,
-    /// 1-local soft attention: LTL[Y].
+    /// 1-local soft attention: `LTL[Y]`.
     pub local: Decision,
     /// Depth of Y-nesting a local formula needs (when local).
     pub local_depth: Option<usize>,
-    /// Hybrid: LTL[P, Y].
+    /// Hybrid: `LTL[P, Y]`.
     pub hybrid: Decision,
-    /// Unique hard attention: LTL[Y, S] (star-free).
+    /// Unique hard attention: `LTL[Y, S]` (star-free).
     pub hard: Decision,
     /// Regular (always).
     pub regular: Decision,
@@ -164,7 +164,7 @@ pub struct Classification {
     pub monoid_size: Option<usize>,
     /// States of the minimal DFA.
     pub dfa_states: usize,
-    /// With a window k ≥ 2: k-local LTL[Y^{≤k}] and k-hybrid LTL[P, Y^{≤k}] by bounded search.
+    /// With a window k ≥ 2: k-local `LTL[Y^{≤k}]` and k-hybrid `LTL[P, Y^{≤k}]` by bounded search.
     pub windowed: Option<(u32, Decision, Decision)>,
 }
 
@@ -318,7 +318,7 @@ fn letter_atom(arena: &mut Arena, dfa: &Dfa, l: u32) -> NodeId {
     arena.atom(&dfa.alphabet.show(l))
 }
 
-/// LTL[P] formula of a partially ordered DFA: In_q holds where the run is in q before
+/// `LTL[P]` formula of a partially ordered DFA: In_q holds where the run is in q before
 /// the current position; the run enters each state at most once.
 fn po_formula(dfa: &Dfa, arena: &mut Arena) -> NodeId {
     let n = dfa.states;

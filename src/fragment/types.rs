@@ -128,7 +128,10 @@ pub enum Expressible {
     /// Two words prove that no formula of depth ≤ n defines the language.
     No(TypeConflict),
     /// The type automaton outgrew the budget.
-    Unknown { type_states: usize },
+    Unknown {
+        /// Type-automaton states built when it stopped.
+        type_states: usize,
+    },
 }
 
 /// Type-automaton state: for each level m < n, the set of m-types seen (for P) and the

@@ -170,25 +170,45 @@ impl Node {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Op {
+    /// ⊤.
     True,
+    /// ⊥.
     False,
+    /// The end-marker atom `eos`.
     Eos,
+    /// The first-position atom `start`.
     Start,
+    /// A position-modulo atom `pos%m=r`.
     PosMod,
+    /// A token or proposition.
     Atom,
+    /// ¬.
     Not,
+    /// ∧.
     And,
+    /// ∨.
     Or,
+    /// →.
     Implies,
+    /// ↔.
     Iff,
+    /// Y (strict yesterday).
     Yesterday,
+    /// Z (weak yesterday, PPLTL `WY`).
     WeakYesterday,
+    /// Y^{≤k} (bounded yesterday).
     YesterdayWithin,
+    /// P (strict once).
     StrictOnce,
+    /// O (once, non-strict).
     Once,
+    /// H (historically, non-strict).
     Historically,
+    /// S (since, non-strict).
     Since,
+    /// S< (strict since).
     StrictSince,
+    /// Infix P (past release).
     Release,
 }
 

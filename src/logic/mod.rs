@@ -1,11 +1,13 @@
 //! Formulas: the hash-consed DAG, the parser, the printers and the reference evaluator.
 
+mod builder;
 mod eval;
 mod formula;
 mod lexer;
 mod parser;
 mod printer;
 
+pub use builder::Builder;
 pub use eval::{accepting_column, evaluate, truth_table, Acceptance, TruthTable, Word};
 pub use formula::{position_modulus, Arena, AtomId, Node, NodeId, Op, OpSet};
 pub use lexer::is_plain_atom;

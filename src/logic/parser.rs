@@ -294,8 +294,8 @@ fn describe(tok: &Tok) -> String {
     }
 }
 
-/// Parses `src` into `arena`, returning the root of the formula, under the process's
-/// limits ([`process_limits`]).
+/// Parses `src` into `arena`, returning the root of the formula, under the default
+/// limits ([`ParseLimits::DEFAULT`]; [`parse_with`] takes others).
 pub fn parse(arena: &mut Arena, src: &str) -> Result<NodeId, ParseError> {
     parse_with(arena, src, ParseLimits::DEFAULT)
 }

@@ -83,7 +83,7 @@ impl Outcome {
     }
 }
 
-/// The result of [`prove_partition`].
+/// The result of a partition proof (`smt::patterns::prove_partition`).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PartitionProof {
     /// Queries i < bound were covered.

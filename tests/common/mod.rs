@@ -150,3 +150,33 @@ pub fn all_words(alphabet: &[&str], max_len: usize) -> Vec<Word> {
     }
     out.into_iter().map(Word::Letters).collect()
 }
+
+/// Re-checks a counterexample of a library verdict with the reference evaluator: both
+/// sides' judgements are the evaluator's, and the word violates the question.
+#[allow(dead_code)]
+pub fn check_counterexample(
+    f: &ltlattn::logic::Arena,
+    (l, r): (ltlattn::logic::NodeId, ltlattn::logic::NodeId),
+    c: &ltlattn::verdict::Counterexample,
+    acc: ltlattn::logic::Acceptance,
+    q: ltlattn::automata::Question,
+) -> Result<(), String> {
+    use ltlattn::logic::evaluate;
+    let (vl, vr) = (evaluate(f, l, &c.word, acc), evaluate(f, r, &c.word, acc));
+    if (vl, vr) != (c.first, c.second) {
+        return Err(format!(
+            "{}: the verdict says ({}, {}), the evaluator ({vl}, {vr})",
+            c.word.show(),
+            c.first,
+            c.second
+        ));
+    }
+    let violates = match q {
+        ltlattn::automata::Question::Equivalent => vl != vr,
+        ltlattn::automata::Question::Included => vl && !vr,
+    };
+    if !violates {
+        return Err(format!("{} does not violate {q:?}", c.word.show()));
+    }
+    Ok(())
+}
