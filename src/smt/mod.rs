@@ -131,42 +131,61 @@ pub struct SmtAnswer {
     pub state_vars: usize,
 }
 
-/// One state variable.
-#[derive(Clone, Debug)]
-enum Var {
-    Bool(Bool),
-    Bv(BV),
-}
-
-impl Var {
-    fn dynamic(&self) -> Dynamic {
-        match self {
-            Var::Bool(b) => Dynamic::from_ast(b),
-            Var::Bv(b) => Dynamic::from_ast(b),
-        }
-    }
-    fn eq(&self, other: &Var) -> Bool {
-        match (self, other) {
-            (Var::Bool(a), Var::Bool(b)) => a.eq(b),
-            (Var::Bv(a), Var::Bv(b)) => a.eq(b),
-            _ => unreachable!("state vectors share their layout"),
-        }
-    }
-}
-
-/// What a state slot holds.
+/// Where a temporal node's memory lives in a [`State`].
 #[derive(Clone, Copy, Debug)]
-enum Slot {
-    /// The "first position" flag.
-    First,
-    /// A Boolean memory of node `n` (its recurrence's previous value).
-    Mem(usize),
-    /// The distance counter of a `Y<=k` node.
-    Counter(usize, u32),
-    /// A root's value at the last position read (last-position acceptance).
-    Root(usize),
-    /// Letters read, modulo this (0: not reduced), when `pos%m=r` atoms occur.
-    Position(u64),
+enum Memory {
+    /// `State::mems[j]`: the value its recurrence reads from the previous position.
+    Bool(usize),
+    /// `State::counters[j]`: the distance counter of a `Y<=k`.
+    Counter(usize),
+}
+
+/// One symbolic state of the product system: its solver variables, kept by kind.
+#[derive(Clone, Debug)]
+struct State {
+    /// Whether no letter has been read yet.
+    first: Bool,
+    /// The Boolean memories, in [`System::mem_nodes`] order.
+    mems: Vec<Bool>,
+    /// The `Y<=k` distance counters, in [`System::counter_nodes`] order.
+    counters: Vec<BV>,
+    /// Letters read, modulo [`System::modulus`] (0: not reduced), when `pos%m=r` atoms occur.
+    position: Option<BV>,
+    /// The roots' values at the last position read (last-position acceptance).
+    roots: Option<[Bool; 2]>,
+}
+
+impl State {
+    /// Every variable in the canonical order (first, memories, counters, position, roots):
+    /// the arguments of Spacer's invariant.
+    fn vars(&self) -> Vec<Dynamic> {
+        let mut out = vec![Dynamic::from_ast(&self.first)];
+        out.extend(self.mems.iter().map(|b| Dynamic::from_ast(b)));
+        out.extend(self.counters.iter().map(|c| Dynamic::from_ast(c)));
+        out.extend(self.position.iter().map(|c| Dynamic::from_ast(c)));
+        out.extend(self.roots.iter().flatten().map(|b| Dynamic::from_ast(b)));
+        out
+    }
+
+    /// The two states are equal, variable by variable.
+    fn eq(&self, other: &State) -> Bool {
+        let mut eqs = vec![self.first.eq(&other.first)];
+        eqs.extend(self.mems.iter().zip(&other.mems).map(|(a, b)| a.eq(b)));
+        eqs.extend(
+            self.counters
+                .iter()
+                .zip(&other.counters)
+                .map(|(a, b)| a.eq(b)),
+        );
+        if let (Some(a), Some(b)) = (&self.position, &other.position) {
+            eqs.push(a.eq(b));
+        }
+        if let (Some([a0, a1]), Some([b0, b1])) = (&self.roots, &other.roots) {
+            eqs.push(a0.eq(b0));
+            eqs.push(a1.eq(b1));
+        }
+        Bool::and(&eqs)
+    }
 }
 
 /// The symbolic system of the product of two formulas.
@@ -174,9 +193,14 @@ struct System<'a> {
     arena: &'a Arena,
     nodes: Vec<NodeId>,
     index: FxHashMap<NodeId, usize>,
-    slots: Vec<Slot>,
-    /// Slot of each node's memory / counter.
-    mem_slot: Vec<Option<usize>>,
+    /// For each node (by index in `nodes`), where its memory lives, if it has one.
+    memory: Vec<Option<Memory>>,
+    /// The node index of each Boolean memory.
+    mem_nodes: Vec<usize>,
+    /// The node index and k of each `Y<=k` counter.
+    counter_nodes: Vec<(usize, u32)>,
+    /// The position counter's modulus, when `pos%m=r` atoms occur.
+    modulus: Option<u64>,
     roots: [usize; 2],
     atoms: Vec<String>,
     props: bool,
@@ -211,10 +235,11 @@ impl<'a> System<'a> {
         set.dedup();
         let index: FxHashMap<NodeId, usize> =
             set.iter().enumerate().map(|(i, &n)| (n, i)).collect();
-        let mut slots = vec![Slot::First];
-        let mut mem_slot = vec![None; set.len()];
-        for (i, &n) in set.iter().enumerate() {
-            let slot = match arena.node(n) {
+        let (mut mem_nodes, mut counter_nodes) = (Vec::new(), Vec::new());
+        let memory = set
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| match arena.node(n) {
                 Node::Yesterday(_)
                 | Node::WeakYesterday(_)
                 | Node::StrictOnce(_)
@@ -222,27 +247,23 @@ impl<'a> System<'a> {
                 | Node::Historically(_)
                 | Node::Since(..)
                 | Node::StrictSince(..)
-                | Node::Release(..) => Some(Slot::Mem(i)),
-                Node::YesterdayWithin(k, _) => Some(Slot::Counter(i, k)),
+                | Node::Release(..) => {
+                    mem_nodes.push(i);
+                    Some(Memory::Bool(mem_nodes.len() - 1))
+                }
+                Node::YesterdayWithin(k, _) => {
+                    counter_nodes.push((i, k));
+                    Some(Memory::Counter(counter_nodes.len() - 1))
+                }
                 _ => None,
-            };
-            if let Some(s) = slot {
-                mem_slot[i] = Some(slots.len());
-                slots.push(s);
-            }
-        }
-        let roots = [index[&left], index[&right]];
+            })
+            .collect();
         let moduli = set.iter().filter_map(|&n| match arena.node(n) {
             Node::PosMod(m, _) => Some(m),
             _ => None,
         });
-        if let Some(m) = crate::logic::position_modulus(moduli) {
-            slots.push(Slot::Position(m));
-        }
-        if acceptance == Acceptance::Last {
-            slots.push(Slot::Root(0));
-            slots.push(Slot::Root(1));
-        }
+        let modulus = crate::logic::position_modulus(moduli);
+        let roots = [index[&left], index[&right]];
         let (atoms, props) = match alphabet {
             Alphabet::Tokens(t) => (t.clone(), false),
             Alphabet::Props(p) => (p.clone(), true),
@@ -253,8 +274,10 @@ impl<'a> System<'a> {
             arena,
             nodes: set,
             index,
-            slots,
-            mem_slot,
+            memory,
+            mem_nodes,
+            counter_nodes,
+            modulus,
             roots,
             atoms,
             props,
@@ -277,62 +300,81 @@ impl<'a> System<'a> {
         }
     }
 
-    /// The position counter among the state variables, with its modulus.
-    fn position<'s>(&self, s: &'s [Var]) -> Option<(&'s BV, u64)> {
-        self.slots
-            .iter()
-            .zip(s)
-            .find_map(|(slot, v)| match (slot, v) {
-                (Slot::Position(m), Var::Bv(c)) => Some((c, *m)),
-                _ => None,
-            })
+    /// How many variables a state has.
+    fn state_vars(&self) -> usize {
+        1 + self.mem_nodes.len()
+            + self.counter_nodes.len()
+            + usize::from(self.modulus.is_some())
+            + if self.acceptance == Acceptance::Last {
+                2
+            } else {
+                0
+            }
     }
 
-    /// Fresh state variables named `s{step}_{slot}`.
-    fn state(&self, tag: &str) -> Vec<Var> {
-        self.slots
-            .iter()
-            .enumerate()
-            .map(|(i, s)| match s {
-                Slot::Counter(_, k) => {
-                    Var::Bv(BV::new_const(format!("{tag}_{i}"), Self::counter_bits(*k)))
-                }
-                Slot::Position(m) => {
-                    Var::Bv(BV::new_const(format!("{tag}_{i}"), Self::position_bits(*m)))
-                }
-                _ => Var::Bool(Bool::new_const(format!("{tag}_{i}"))),
-            })
-            .collect()
+    /// The sorts of a state's variables, in [`State::vars`] order.
+    fn sorts(&self) -> Vec<Sort> {
+        let mut out = vec![Sort::bool(); 1 + self.mem_nodes.len()];
+        out.extend(
+            self.counter_nodes
+                .iter()
+                .map(|&(_, k)| Sort::bitvector(Self::counter_bits(k))),
+        );
+        out.extend(
+            self.modulus
+                .map(|m| Sort::bitvector(Self::position_bits(m))),
+        );
+        if self.acceptance == Acceptance::Last {
+            out.extend([Sort::bool(), Sort::bool()]);
+        }
+        out
+    }
+
+    /// Fresh state variables named `{tag}_…`.
+    fn state(&self, tag: &str) -> State {
+        State {
+            first: Bool::new_const(format!("{tag}_first")),
+            mems: (0..self.mem_nodes.len())
+                .map(|j| Bool::new_const(format!("{tag}_m{j}")))
+                .collect(),
+            counters: self
+                .counter_nodes
+                .iter()
+                .enumerate()
+                .map(|(j, &(_, k))| BV::new_const(format!("{tag}_c{j}"), Self::counter_bits(k)))
+                .collect(),
+            position: self
+                .modulus
+                .map(|m| BV::new_const(format!("{tag}_pos"), Self::position_bits(m))),
+            roots: (self.acceptance == Acceptance::Last).then(|| {
+                [
+                    Bool::new_const(format!("{tag}_r0")),
+                    Bool::new_const(format!("{tag}_r1")),
+                ]
+            }),
+        }
     }
 
     /// The initial state as a constraint.
-    fn init(&self, s: &[Var]) -> Bool {
-        let parts: Vec<Bool> = self
-            .slots
-            .iter()
-            .zip(s)
-            .map(|(slot, v)| match (slot, v) {
-                (Slot::First, Var::Bool(b)) => b.clone(),
-                (Slot::Mem(i), Var::Bool(b)) => {
-                    // Values "before the first position": the recurrences' base cases.
-                    let truthy = matches!(
-                        self.arena.node(self.nodes[*i]),
-                        Node::WeakYesterday(_) | Node::Historically(_) | Node::Release(..)
-                    );
-                    if truthy {
-                        b.clone()
-                    } else {
-                        b.not()
-                    }
-                }
-                (Slot::Counter(_, k), Var::Bv(c)) => {
-                    c.eq(BV::from_u64(u64::from(*k) + 1, Self::counter_bits(*k)))
-                }
-                (Slot::Root(_), Var::Bool(b)) => b.not(),
-                (Slot::Position(m), Var::Bv(c)) => c.eq(BV::from_u64(0, Self::position_bits(*m))),
-                _ => unreachable!(),
-            })
-            .collect();
+    fn init(&self, s: &State) -> Bool {
+        let mut parts = vec![s.first.clone()];
+        for (&i, b) in self.mem_nodes.iter().zip(&s.mems) {
+            // Values "before the first position": the recurrences' base cases.
+            let truthy = matches!(
+                self.arena.node(self.nodes[i]),
+                Node::WeakYesterday(_) | Node::Historically(_) | Node::Release(..)
+            );
+            parts.push(if truthy { b.clone() } else { b.not() });
+        }
+        for (&(_, k), c) in self.counter_nodes.iter().zip(&s.counters) {
+            parts.push(c.eq(BV::from_u64(u64::from(k) + 1, Self::counter_bits(k))));
+        }
+        if let (Some(m), Some(c)) = (self.modulus, &s.position) {
+            parts.push(c.eq(BV::from_u64(0, Self::position_bits(m))));
+        }
+        for r in s.roots.iter().flatten() {
+            parts.push(r.not());
+        }
         Bool::and(&parts)
     }
 
@@ -351,14 +393,10 @@ impl<'a> System<'a> {
     }
 
     /// The values of every node at the current position.
-    fn values(&self, s: &[Var], input: &Input) -> Vec<Bool> {
-        let first = match &s[0] {
-            Var::Bool(b) => b.clone(),
-            Var::Bv(_) => unreachable!(),
-        };
-        let mem = |i: usize| match &s[self.mem_slot[i].expect("temporal nodes have a slot")] {
-            Var::Bool(b) => b.clone(),
-            Var::Bv(_) => unreachable!(),
+    fn values(&self, s: &State, input: &Input) -> Vec<Bool> {
+        let mem = |i: usize| match self.memory[i] {
+            Some(Memory::Bool(j)) => s.mems[j].clone(),
+            _ => unreachable!("the system gives every Y, P, O, H, S, S< and release node a memory"),
         };
         let mut v: Vec<Bool> = Vec::with_capacity(self.nodes.len());
         for (i, &n) in self.nodes.iter().enumerate() {
@@ -367,14 +405,16 @@ impl<'a> System<'a> {
                 Node::True => Bool::from_bool(true),
                 Node::False => Bool::from_bool(false),
                 Node::Eos => Bool::from_bool(matches!(input, Input::Eos)),
-                Node::Start => first.clone(),
-                Node::PosMod(m, r) => {
-                    let (c, modulus) = self.position(s).expect("a position counter");
-                    let w = Self::position_bits(modulus);
-                    c.bvadd(BV::from_u64(1, w))
-                        .bvurem(BV::from_u64(u64::from(m), w))
-                        .eq(BV::from_u64(u64::from(r), w))
-                }
+                Node::Start => s.first.clone(),
+                Node::PosMod(m, r) => match (self.modulus, &s.position) {
+                    (Some(modulus), Some(c)) => {
+                        let w = Self::position_bits(modulus);
+                        c.bvadd(BV::from_u64(1, w))
+                            .bvurem(BV::from_u64(u64::from(m), w))
+                            .eq(BV::from_u64(u64::from(r), w))
+                    }
+                    _ => unreachable!("a system with pos%m=r atoms has a position counter"),
+                },
                 Node::Atom(a) => {
                     let name = self.arena.atom_name(a);
                     match (input, self.atoms.iter().position(|x| x == name)) {
@@ -394,12 +434,12 @@ impl<'a> System<'a> {
                 | Node::WeakYesterday(_)
                 | Node::StrictOnce(_)
                 | Node::StrictSince(..) => mem(i),
-                Node::YesterdayWithin(k, _) => {
-                    let Var::Bv(c) = &s[self.mem_slot[i].expect("counter")] else {
-                        unreachable!()
-                    };
-                    c.bvule(BV::from_u64(u64::from(k), Self::counter_bits(k)))
-                }
+                Node::YesterdayWithin(k, _) => match self.memory[i] {
+                    Some(Memory::Counter(j)) => {
+                        s.counters[j].bvule(BV::from_u64(u64::from(k), Self::counter_bits(k)))
+                    }
+                    _ => unreachable!("the system gives every Y<=k node a counter"),
+                },
                 Node::Once(x) => Bool::or(&[mem(i), at(x)]),
                 Node::Historically(x) => Bool::and(&[mem(i), at(x)]),
                 Node::Since(x, y) => Bool::or(&[at(y), Bool::and(&[at(x), mem(i)])]),
@@ -411,81 +451,80 @@ impl<'a> System<'a> {
     }
 
     /// The state after a letter step, given the values at this position.
-    fn next(&self, s: &[Var], v: &[Bool]) -> Vec<Var> {
+    fn next(&self, s: &State, v: &[Bool]) -> State {
         let at = |x: NodeId| v[self.index[&x]].clone();
-        self.slots
+        let mems = self
+            .mem_nodes
             .iter()
-            .zip(s)
-            .map(|(slot, old)| match slot {
-                Slot::First => Var::Bool(Bool::from_bool(false)),
-                Slot::Root(r) => Var::Bool(v[self.roots[*r]].clone()),
-                Slot::Mem(i) => {
-                    let Var::Bool(m) = old else { unreachable!() };
-                    Var::Bool(match self.arena.node(self.nodes[*i]) {
-                        Node::Yesterday(x) | Node::WeakYesterday(x) => at(x),
-                        Node::StrictOnce(x) => Bool::or(&[m.clone(), at(x)]),
-                        Node::StrictSince(x, y) => {
-                            Bool::or(&[at(y), Bool::and(&[at(x), m.clone()])])
-                        }
-                        // O, H, S, past release: the node's own value now.
-                        _ => v[*i].clone(),
-                    })
-                }
-                Slot::Position(m) => {
-                    let Var::Bv(c) = old else { unreachable!() };
-                    let w = Self::position_bits(*m);
-                    let p = c.bvadd(BV::from_u64(1, w));
-                    Var::Bv(if *m == 0 {
-                        p
-                    } else {
-                        p.eq(BV::from_u64(*m, w)).ite(&BV::from_u64(0, w), &p)
-                    })
-                }
-                Slot::Counter(i, k) => {
-                    let Var::Bv(c) = old else { unreachable!() };
-                    let w = Self::counter_bits(*k);
-                    let far = BV::from_u64(u64::from(*k) + 1, w);
-                    let x = match self.arena.node(self.nodes[*i]) {
-                        Node::YesterdayWithin(_, x) => at(x),
-                        _ => unreachable!(),
-                    };
-                    let grown = c.bvuge(&far).ite(&far, &c.bvadd(BV::from_u64(1, w)));
-                    Var::Bv(x.ite(&BV::from_u64(1, w), &grown))
-                }
+            .zip(&s.mems)
+            .map(|(&i, m)| match self.arena.node(self.nodes[i]) {
+                Node::Yesterday(x) | Node::WeakYesterday(x) => at(x),
+                Node::StrictOnce(x) => Bool::or(&[m.clone(), at(x)]),
+                Node::StrictSince(x, y) => Bool::or(&[at(y), Bool::and(&[at(x), m.clone()])]),
+                // O, H, S, past release: the node's own value now.
+                _ => v[i].clone(),
             })
-            .collect()
+            .collect();
+        let counters = self
+            .counter_nodes
+            .iter()
+            .zip(&s.counters)
+            .map(|(&(i, k), c)| {
+                let w = Self::counter_bits(k);
+                let far = BV::from_u64(u64::from(k) + 1, w);
+                let x = match self.arena.node(self.nodes[i]) {
+                    Node::YesterdayWithin(_, x) => at(x),
+                    _ => unreachable!("counters belong to Y<=k nodes"),
+                };
+                let grown = c.bvuge(&far).ite(&far, &c.bvadd(BV::from_u64(1, w)));
+                x.ite(&BV::from_u64(1, w), &grown)
+            })
+            .collect();
+        let position = self.modulus.zip(s.position.as_ref()).map(|(m, c)| {
+            let w = Self::position_bits(m);
+            let p = c.bvadd(BV::from_u64(1, w));
+            if m == 0 {
+                p
+            } else {
+                p.eq(BV::from_u64(m, w)).ite(&BV::from_u64(0, w), &p)
+            }
+        });
+        State {
+            first: Bool::from_bool(false),
+            mems,
+            counters,
+            position,
+            roots: s
+                .roots
+                .as_ref()
+                .map(|_| [v[self.roots[0]].clone(), v[self.roots[1]].clone()]),
+        }
     }
 
     /// The violation predicate on a state: judged at the end marker read from it, or on
     /// the remembered roots at the last position.
-    fn bad(&self, s: &[Var]) -> Bool {
-        let (l, r) = match self.acceptance {
-            Acceptance::Eos => {
+    fn bad(&self, s: &State) -> Bool {
+        let (l, r) = match &s.roots {
+            None => {
                 let v = self.values(s, &Input::Eos);
                 (v[self.roots[0]].clone(), v[self.roots[1]].clone())
             }
-            Acceptance::Last => {
-                let root = |k: usize| match &s[self.slots.len() - 2 + k] {
-                    Var::Bool(b) => b.clone(),
-                    Var::Bv(_) => unreachable!(),
-                };
-                (root(0), root(1))
-            }
+            Some([l, r]) => (l.clone(), r.clone()),
         };
         let differ = match self.question {
             Question::Equivalent => l.eq(&r).not(),
             Question::Included => Bool::and(&[l, r.not()]),
         };
-        match (self.acceptance, &s[0]) {
-            (Acceptance::Last, Var::Bool(first)) => Bool::and(&[first.not(), differ]),
-            _ => differ,
+        match self.acceptance {
+            // The empty word has no last position: it is never a violation.
+            Acceptance::Last => Bool::and(&[s.first.not(), differ]),
+            Acceptance::Eos => differ,
         }
     }
 }
 
-fn distinct(a: &[Var], b: &[Var]) -> Bool {
-    let eqs: Vec<Bool> = a.iter().zip(b).map(|(x, y)| x.eq(y)).collect();
-    Bool::and(&eqs).not()
+fn distinct(a: &State, b: &State) -> Bool {
+    a.eq(b).not()
 }
 
 fn params_with_timeout(left: Option<Duration>) -> Params {
@@ -515,7 +554,7 @@ pub fn compare_symbolic(
     let left_time = || limits.timeout.map(|t| t.saturating_sub(start.elapsed()));
     let out_of_time = || limits.timeout.is_some_and(|t| start.elapsed() >= t);
     let sys = System::new(arena, left, right, alphabet, acceptance, question);
-    let state_vars = sys.slots.len();
+    let state_vars = sys.state_vars();
     let unknown = |depth: usize, why: String| SmtAnswer {
         verdict: SmtVerdict::Unknown(why),
         depth,
@@ -631,9 +670,7 @@ pub fn compare_symbolic(
         bmc.assert(ok);
         // Name the next state so the formulas stay small.
         let named = sys.state(&format!("s{}", depth + 1));
-        for (a, b) in named.iter().zip(&nxt) {
-            bmc.assert(a.eq(b));
-        }
+        bmc.assert(named.eq(&nxt));
         path.push(named);
         inputs.push(inp);
 
@@ -643,9 +680,7 @@ pub fn compare_symbolic(
         ind.assert(iok);
         ind.assert(sys.bad(&ipath[depth]).not());
         let inamed = sys.state(&format!("t{}", depth + 1));
-        for (a, b) in inamed.iter().zip(&inxt) {
-            ind.assert(a.eq(b));
-        }
+        ind.assert(inamed.eq(&inxt));
         for earlier in &ipath {
             ind.assert(distinct(earlier, &inamed));
         }
@@ -676,30 +711,19 @@ fn spacer(sys: &System, time_left: Option<Duration>) -> SpacerResult {
     // still reads (found by tests/smt.rs: a spurious "unsafe"); without it Spacer is sound here.
     p.set_bool("xform.slice", false);
     fp.set_params(&p);
-    let sorts: Vec<Sort> = sys
-        .slots
-        .iter()
-        .map(|s| match s {
-            Slot::Counter(_, k) => Sort::bitvector(System::counter_bits(*k)),
-            Slot::Position(m) => Sort::bitvector(System::position_bits(*m)),
-            _ => Sort::bool(),
-        })
-        .collect();
+    let sorts = sys.sorts();
     let sort_refs: Vec<&Sort> = sorts.iter().collect();
     let inv = FuncDecl::new("Inv", &sort_refs, &Sort::bool());
     let err = FuncDecl::new("Err", &[], &Sort::bool());
     fp.register_relation(&inv);
     fp.register_relation(&err);
-    let apply = |s: &[Var]| -> Bool {
-        let args: Vec<Dynamic> = s.iter().map(Var::dynamic).collect();
+    let apply = |s: &State| -> Bool {
+        let args = s.vars();
         let refs: Vec<&dyn z3::ast::Ast> = args.iter().map(|a| a as &dyn z3::ast::Ast).collect();
         inv.apply(&refs).as_bool().expect("Inv is a predicate")
     };
-    let bound = |vars: &[&[Var]], extra: &[Dynamic]| -> Vec<Dynamic> {
-        let mut out: Vec<Dynamic> = vars
-            .iter()
-            .flat_map(|s| s.iter().map(Var::dynamic))
-            .collect();
+    let bound = |vars: &[&State], extra: &[Dynamic]| -> Vec<Dynamic> {
+        let mut out: Vec<Dynamic> = vars.iter().flat_map(|s| s.vars()).collect();
         out.extend(extra.iter().cloned());
         out
     };
@@ -722,7 +746,7 @@ fn spacer(sys: &System, time_left: Option<Duration>) -> SpacerResult {
     let v = sys.values(&s, &inp);
     let nxt = sys.next(&s, &v);
     let mut body = vec![apply(&s), ok];
-    body.extend(s2.iter().zip(&nxt).map(|(a, b)| a.eq(b)));
+    body.push(s2.eq(&nxt));
     fp.add_rule(
         &forall(
             &bound(&[&s, &s2], &input_vars),
