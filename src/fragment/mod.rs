@@ -547,15 +547,56 @@ fn given_cert(
     })
 }
 
+/// What every fragment decision reads: the minimal DFA, its syntactic monoid (when not
+/// too large), the shortest word to each state, the limits and the input formula.
+struct Ctx<'a> {
+    dfa: &'a Dfa,
+    limits: &'a Limits,
+    given: Option<(&'a Arena, NodeId)>,
+    monoid: Option<Monoid>,
+    access: Vec<Vec<u32>>,
+}
+
 /// Classifies L(dfa) (a minimal DFA; acceptance as it says, the end-marker convention).
 /// `given` is a formula known to define the language (the input), used as a certificate
 /// where its operators fit a fragment.
 pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> Classification {
-    let monoid = Monoid::of(dfa, limits.monoid);
-    let access = access_words(dfa);
-    let n = dfa.states;
+    let cx = Ctx {
+        dfa,
+        limits,
+        given,
+        monoid: Monoid::of(dfa, limits.monoid),
+        access: access_words(dfa),
+    };
+    let global = decide_global(&cx);
+    let (local, local_depth) = decide_local(&cx);
+    let hybrid = decide_hybrid(&cx, &global, &local);
+    let hard = decide_hard(&cx, &hybrid);
+    let regular = Decision {
+        member: Some(true),
+        basis: format!("a {}-state minimal DFA recognizes it", dfa.states),
+        hypothesis: false,
+        formula: None,
+        refutation: None,
+        note: None,
+    };
+    Classification {
+        global,
+        local,
+        local_depth,
+        hybrid,
+        hard,
+        regular,
+        monoid_size: cx.monoid.as_ref().map(|m| m.len()),
+        dfa_states: dfa.states,
+        windowed: None,
+    }
+}
 
-    // ---- global: LTL[P] ⇔ partially ordered minimal DFA (Li & Cotterell 2025).
+/// LTL[P]: the minimal DFA is partially ordered (Li & Cotterell 2025).
+fn decide_global(cx: &Ctx<'_>) -> Decision {
+    let (dfa, limits, given, access) = (cx.dfa, cx.limits, cx.given, &cx.access);
+    let n = dfa.states;
     let cycle = (0..n as u32).find_map(|p| {
         (0..dfa.letters() as u32).find_map(|a| {
             let q = dfa.next(p, a);
@@ -564,7 +605,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
                 .flatten()
         })
     });
-    let global = match &cycle {
+    match &cycle {
         None => {
             let mut arena = Arena::new();
             let phi = po_formula(dfa, &mut arena);
@@ -615,9 +656,13 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
                 note: None,
             }
         }
-    };
+    }
+}
 
-    // ---- local: LTL[Y] ⇔ definite; depth from the pair graph.
+/// LTL[Y]: definite, with the depth from the pair graph.
+fn decide_local(cx: &Ctx<'_>) -> (Decision, Option<usize>) {
+    let (dfa, limits, given, access, monoid) =
+        (cx.dfa, cx.limits, cx.given, &cx.access, &cx.monoid);
     let pair_depth = definite_depth(dfa);
     let local = match (&pair_depth, &monoid) {
         (Ok(d), _) => {
@@ -681,10 +726,16 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
             }
         }
     };
-    let local_depth = pair_depth.as_ref().ok().copied();
+    (local, pair_depth.as_ref().ok().copied())
+}
 
-    // ---- hybrid: LTL[P, Y] ⇔ LR (working hypothesis, SEMANTICS.md §3).
-    let hybrid = match &monoid {
+/// LTL[P, Y]: LR (the working hypothesis of SEMANTICS.md §3); certificates reuse the
+/// global and local formulas where those are members.
+fn decide_hybrid(cx: &Ctx<'_>, global: &Decision, local: &Decision) -> Decision {
+    let (dfa, limits, given, access, monoid) =
+        (cx.dfa, cx.limits, cx.given, &cx.access, &cx.monoid);
+    let n = dfa.states;
+    match &monoid {
         None => undecided("not decided: the syntactic monoid is larger than the limit"),
         Some(m) => match m.lr_violation() {
             None => {
@@ -783,10 +834,15 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
                 }
             }
         },
-    };
+    }
+}
 
-    // ---- hard: LTL[Y, S] ⇔ aperiodic (Schützenberger, McNaughton–Papert, Kamp).
-    let hard = match &monoid {
+/// LTL[Y, S]: aperiodic (Schützenberger, McNaughton–Papert, Kamp).
+fn decide_hard(cx: &Ctx<'_>, hybrid: &Decision) -> Decision {
+    let (dfa, limits, given, access, monoid) =
+        (cx.dfa, cx.limits, cx.given, &cx.access, &cx.monoid);
+    let n = dfa.states;
+    match &monoid {
         None => undecided("not decided: the syntactic monoid is larger than the limit"),
         Some(m) => match m.aperiodic_violation() {
             None => {
@@ -840,26 +896,6 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
                 }
             }
         },
-    };
-
-    let regular = Decision {
-        member: Some(true),
-        basis: format!("a {}-state minimal DFA recognizes it", dfa.states),
-        hypothesis: false,
-        formula: None,
-        refutation: None,
-        note: None,
-    };
-    Classification {
-        global,
-        local,
-        local_depth,
-        hybrid,
-        hard,
-        regular,
-        monoid_size: monoid.map(|m| m.len()),
-        dfa_states: dfa.states,
-        windowed: None,
     }
 }
 
