@@ -324,208 +324,221 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, ParseError> {
     let mut s = skip_space(src);
     while !s.is_empty() {
         let start = src.len() - s.len();
-        let at = |rest: &str| start..src.len() - rest.len();
-        // Operators and punctuation.
-        if let Ok((rest, tok)) = punct(s) {
+        let rest = if let Ok((rest, tok)) = punct(s) {
             out.push(Token {
                 tok,
-                span: at(rest),
+                span: start..src.len() - rest.len(),
             });
-            s = skip_space(rest);
-            continue;
-        }
-        // Quoted atoms.
-        if s.starts_with('\'') || s.starts_with('"') {
-            match quoted(s) {
-                Ok((rest, name)) if !name.is_empty() => {
-                    out.push(Token {
-                        tok: Tok::Atom(name),
-                        span: at(rest),
-                    });
-                    s = skip_space(rest);
-                    continue;
-                }
-                Ok((rest, _)) => {
-                    return Err(err(
-                        ParseErrorKind::BadAtom,
-                        at(rest),
-                        "empty quoted token",
-                        "a token is a non-empty string",
-                    ))
-                }
-                Err(_) => {
-                    return Err(err(
-                        ParseErrorKind::UnterminatedQuote,
-                        start..src.len(),
-                        "this quoted token is never closed",
-                        "close it with the same quote it opens with; escape a quote inside as \\'",
-                    ))
-                }
-            }
-        }
-        // LaTeX commands.
-        if let Some(cmd_rest) = s.strip_prefix('\\') {
-            let (rest, name) =
-                take_while::<_, &str, nom::error::Error<&str>>(|c: char| c.is_ascii_alphabetic())(
-                    cmd_rest,
-                )
-                .unwrap_or((cmd_rest, ""));
-            let simple = match name {
-                "neg" | "lnot" => Some(Tok::Not),
-                "land" | "wedge" => Some(Tok::And),
-                "lor" | "vee" => Some(Tok::Or),
-                "rightarrow" | "to" | "Rightarrow" | "implies" => Some(Tok::Implies),
-                "leftrightarrow" | "Leftrightarrow" | "iff" => Some(Tok::Iff),
-                "top" => Some(Tok::True),
-                "bot" => Some(Tok::False),
-                "dashv" => Some(Tok::Eos),
-                _ => None,
-            };
-            if let Some(tok) = simple {
-                out.push(Token {
-                    tok,
-                    span: at(rest),
-                });
-                s = skip_space(rest);
-                continue;
-            }
-            if let ("mathsf" | "mathit" | "texttt" | "mathrm" | "text", Some((rest, arg))) =
-                (name, braced(rest))
-            {
-                // Spaces are part of a text-mode token (`\texttt{a b}`); math mode drops them.
-                let word = if matches!(name, "texttt" | "text") {
-                    arg
-                } else {
-                    arg.trim()
-                };
-                if matches!(name, "mathsf" | "mathrm") && word == "pos" {
-                    let (rest2, tok) = pos_token(rest, start, src)?;
-                    if !matches!(tok, Tok::Atom(_)) {
-                        out.push(Token {
-                            tok,
-                            span: start..src.len() - rest2.len(),
-                        });
-                        s = skip_space(rest2);
-                        continue;
-                    }
-                }
-                if name == "mathsf" && !word.contains('\\') {
-                    // An operator or keyword in sans-serif: re-lex it as plain text.
-                    let sub = tokenize(word).map_err(|e| e.shifted(start))?;
-                    if sub.len() == 1 {
-                        let tok = sub.into_iter().next().map(|t| t.tok).unwrap_or(Tok::True);
-                        let (rest, tok) = operator_suffix(rest, tok, start, src)?;
-                        out.push(Token {
-                            tok,
-                            span: at(rest),
-                        });
-                        s = skip_space(rest);
-                        continue;
-                    }
-                } else if !word.is_empty() {
-                    let tok = Tok::Atom(unescape_latex(word));
-                    out.push(Token {
-                        tok,
-                        span: at(rest),
-                    });
-                    s = skip_space(rest);
-                    continue;
-                }
-            }
-            return Err(err(
-                ParseErrorKind::UnknownOperator,
-                at(rest),
-                format!("unknown LaTeX command `\\{name}`"),
-                "LaTeX input understands \\neg \\land \\lor \\rightarrow \\leftrightarrow \\top \\bot \\dashv, \\mathsf{Y} (and the other operators), \\mathit{atom} and \\texttt{token}",
-            ));
-        }
-        // Words: atoms, keywords, operator letters.
-        if let Ok((rest, word)) = take_while1::<_, &str, nom::error::Error<&str>>(is_word_char)(s) {
-            let lower = word.to_ascii_lowercase();
-            let keyword = match lower.as_str() {
-                "true" => Some(Tok::True),
-                "false" => Some(Tok::False),
-                "start" => Some(Tok::Start),
-                "eos" if word == "eos" => Some(Tok::Eos),
-                _ => None,
-            };
-            if let Some(tok) = keyword {
-                out.push(Token {
-                    tok,
-                    span: at(rest),
-                });
-                s = skip_space(rest);
-                continue;
-            }
-            let first = word.chars().next().unwrap_or('a');
-            if word == "pos" {
-                let (rest2, tok) = pos_token(rest, start, src)?;
-                out.push(Token {
-                    tok,
-                    span: start..src.len() - rest2.len(),
-                });
-                s = skip_space(rest2);
-                continue;
-            }
-            if !first.is_ascii_uppercase() {
-                out.push(Token {
-                    tok: Tok::Atom(word.to_string()),
-                    span: at(rest),
-                });
-                s = skip_space(rest);
-                continue;
-            }
-            if let Some(letters) = operator_letters(word) {
-                let n = letters.len();
-                for (k, (tok, off)) in letters.into_iter().enumerate() {
-                    let end = if k + 1 < n {
-                        start + off + 1
-                    } else {
-                        start + word.len()
-                    };
-                    if k + 1 < n {
-                        out.push(Token {
-                            tok,
-                            span: start + off..end,
-                        });
-                    } else {
-                        let (rest2, tok) = operator_suffix(rest, tok, start, src)?;
-                        out.push(Token {
-                            tok,
-                            span: start + off..src.len() - rest2.len(),
-                        });
-                        s = skip_space(rest2);
-                    }
-                }
-                continue;
-            }
-            let help = if FUTURE.contains(&word) {
-                format!("`{word}` is a future-time operator; ltlattn works with past-time LTL (Y, Z/WY, Y<=k, P, O, H, S, S<)")
-            } else {
-                format!("operators are Y, Z (or WY), Y<=k, P, O, H, S, S<; an atom that starts with an uppercase letter must be quoted: '{word}'")
-            };
-            return Err(err(
-                ParseErrorKind::UnknownOperator,
-                at(rest),
-                format!("unknown operator `{word}`"),
-                help,
-            ));
-        }
-        let c = s.chars().next().unwrap_or(' ');
-        let len = c.len_utf8();
-        let help = if c.is_control() || c == '\u{fffd}' {
-            "the input contains a control or non-text character".to_string()
+            rest
+        } else if s.starts_with('\'') || s.starts_with('"') {
+            quoted_token(s, start, src, &mut out)?
+        } else if let Some(cmd) = s.strip_prefix('\\') {
+            latex_token(cmd, start, src, &mut out)?
+        } else if let Ok((rest, word)) =
+            take_while1::<_, &str, nom::error::Error<&str>>(is_word_char)(s)
+        {
+            word_token(word, rest, start, src, &mut out)?
         } else {
-            format!("quote tokens that are not plain identifiers: '{c}'")
+            return Err(unexpected_char(s, start));
         };
-        return Err(err(
-            ParseErrorKind::UnexpectedChar,
-            start..start + len,
-            format!("unexpected character {c:?}"),
-            help,
-        ));
+        s = skip_space(rest);
     }
     Ok(out)
+}
+
+/// A quoted atom at `s` (byte `start` of `src`): pushes it, returns the rest.
+fn quoted_token<'s>(
+    s: &'s str,
+    start: usize,
+    src: &str,
+    out: &mut Vec<Token>,
+) -> Result<&'s str, ParseError> {
+    match quoted(s) {
+        Ok((rest, name)) if !name.is_empty() => {
+            out.push(Token {
+                tok: Tok::Atom(name),
+                span: start..src.len() - rest.len(),
+            });
+            Ok(rest)
+        }
+        Ok((rest, _)) => Err(err(
+            ParseErrorKind::BadAtom,
+            start..src.len() - rest.len(),
+            "empty quoted token",
+            "a token is a non-empty string",
+        )),
+        Err(_) => Err(err(
+            ParseErrorKind::UnterminatedQuote,
+            start..src.len(),
+            "this quoted token is never closed",
+            "close it with the same quote it opens with; escape a quote inside as \\'",
+        )),
+    }
+}
+
+/// A LaTeX command (`cmd_rest` follows the backslash at byte `start`): pushes its
+/// token(s), returns the rest.
+fn latex_token<'s>(
+    cmd_rest: &'s str,
+    start: usize,
+    src: &str,
+    out: &mut Vec<Token>,
+) -> Result<&'s str, ParseError> {
+    let at = |rest: &str| start..src.len() - rest.len();
+    let (rest, name) =
+        take_while::<_, &str, nom::error::Error<&str>>(|c: char| c.is_ascii_alphabetic())(cmd_rest)
+            .unwrap_or((cmd_rest, ""));
+    let simple = match name {
+        "neg" | "lnot" => Some(Tok::Not),
+        "land" | "wedge" => Some(Tok::And),
+        "lor" | "vee" => Some(Tok::Or),
+        "rightarrow" | "to" | "Rightarrow" | "implies" => Some(Tok::Implies),
+        "leftrightarrow" | "Leftrightarrow" | "iff" => Some(Tok::Iff),
+        "top" => Some(Tok::True),
+        "bot" => Some(Tok::False),
+        "dashv" => Some(Tok::Eos),
+        _ => None,
+    };
+    if let Some(tok) = simple {
+        out.push(Token {
+            tok,
+            span: at(rest),
+        });
+        return Ok(rest);
+    }
+    if let ("mathsf" | "mathit" | "texttt" | "mathrm" | "text", Some((rest, arg))) =
+        (name, braced(rest))
+    {
+        // Spaces are part of a text-mode token (`\texttt{a b}`); math mode drops them.
+        let word = if matches!(name, "texttt" | "text") {
+            arg
+        } else {
+            arg.trim()
+        };
+        if matches!(name, "mathsf" | "mathrm") && word == "pos" {
+            let (rest2, tok) = pos_token(rest, start, src)?;
+            if !matches!(tok, Tok::Atom(_)) {
+                out.push(Token {
+                    tok,
+                    span: at(rest2),
+                });
+                return Ok(rest2);
+            }
+        }
+        if name == "mathsf" && !word.contains('\\') {
+            // An operator or keyword in sans-serif: re-lex it as plain text.
+            let sub = tokenize(word).map_err(|e| e.shifted(start))?;
+            if sub.len() == 1 {
+                let tok = sub.into_iter().next().map(|t| t.tok).unwrap_or(Tok::True);
+                let (rest, tok) = operator_suffix(rest, tok, start, src)?;
+                out.push(Token {
+                    tok,
+                    span: at(rest),
+                });
+                return Ok(rest);
+            }
+        } else if !word.is_empty() {
+            out.push(Token {
+                tok: Tok::Atom(unescape_latex(word)),
+                span: at(rest),
+            });
+            return Ok(rest);
+        }
+    }
+    Err(err(
+        ParseErrorKind::UnknownOperator,
+        at(rest),
+        format!("unknown LaTeX command `\\{name}`"),
+        "LaTeX input understands \\neg \\land \\lor \\rightarrow \\leftrightarrow \\top \\bot \\dashv, \\mathsf{Y} (and the other operators), \\mathit{atom} and \\texttt{token}",
+    ))
+}
+
+/// A word (atom, keyword or run of operator letters) at byte `start`, followed by
+/// `rest`: pushes its token(s), returns what follows them.
+fn word_token<'s>(
+    word: &str,
+    rest: &'s str,
+    start: usize,
+    src: &str,
+    out: &mut Vec<Token>,
+) -> Result<&'s str, ParseError> {
+    let at = |rest: &str| start..src.len() - rest.len();
+    let keyword = match word.to_ascii_lowercase().as_str() {
+        "true" => Some(Tok::True),
+        "false" => Some(Tok::False),
+        "start" => Some(Tok::Start),
+        "eos" if word == "eos" => Some(Tok::Eos),
+        _ => None,
+    };
+    if let Some(tok) = keyword {
+        out.push(Token {
+            tok,
+            span: at(rest),
+        });
+        return Ok(rest);
+    }
+    if word == "pos" {
+        let (rest2, tok) = pos_token(rest, start, src)?;
+        out.push(Token {
+            tok,
+            span: at(rest2),
+        });
+        return Ok(rest2);
+    }
+    if !word.chars().next().unwrap_or('a').is_ascii_uppercase() {
+        out.push(Token {
+            tok: Tok::Atom(word.to_string()),
+            span: at(rest),
+        });
+        return Ok(rest);
+    }
+    if let Some(letters) = operator_letters(word) {
+        let n = letters.len();
+        let mut after = rest;
+        for (k, (tok, off)) in letters.into_iter().enumerate() {
+            if k + 1 < n {
+                out.push(Token {
+                    tok,
+                    span: start + off..start + off + 1,
+                });
+            } else {
+                let (rest2, tok) = operator_suffix(rest, tok, start, src)?;
+                out.push(Token {
+                    tok,
+                    span: start + off..src.len() - rest2.len(),
+                });
+                after = rest2;
+            }
+        }
+        return Ok(after);
+    }
+    let help = if FUTURE.contains(&word) {
+        format!("`{word}` is a future-time operator; ltlattn works with past-time LTL (Y, Z/WY, Y<=k, P, O, H, S, S<)")
+    } else {
+        format!("operators are Y, Z (or WY), Y<=k, P, O, H, S, S<; an atom that starts with an uppercase letter must be quoted: '{word}'")
+    };
+    Err(err(
+        ParseErrorKind::UnknownOperator,
+        at(rest),
+        format!("unknown operator `{word}`"),
+        help,
+    ))
+}
+
+/// The error for a character no token starts with.
+fn unexpected_char(s: &str, start: usize) -> ParseError {
+    let c = s.chars().next().unwrap_or(' ');
+    let help = if c.is_control() || c == '\u{fffd}' {
+        "the input contains a control or non-text character".to_string()
+    } else {
+        format!("quote tokens that are not plain identifiers: '{c}'")
+    };
+    err(
+        ParseErrorKind::UnexpectedChar,
+        start..start + c.len_utf8(),
+        format!("unexpected character {c:?}"),
+        help,
+    )
 }
 
 /// After `Y` a window suffix may follow; after `S` a `<` (strict since).
