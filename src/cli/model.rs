@@ -427,7 +427,7 @@ pub(crate) fn realize_cmd(a: RealizeArgs, limits: ParseLimits) -> Result<Exit, R
             "models read letters: realize works with letter alphabets, not --props"
         ));
     }
-    let text = realize(&arena, root, sigma.atoms(), a.opts.accept).map_err(|e| miette!("{e}"))?;
+    let text = realize(&arena, root, sigma.atoms(), a.opts.accept).map_err(Report::new)?;
     outln!("{}", text.trim_end());
     Ok(Exit::Yes)
 }

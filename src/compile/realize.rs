@@ -12,9 +12,27 @@ use std::collections::HashMap;
 use crate::logic::{print, Acceptance, Arena, Node, NodeId, Syntax};
 
 /// Why a formula cannot be realized.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RealizeError(pub String);
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum RealizeError {
+    /// Position-modulo atoms need Combiner heads, which realize does not build.
+    #[error("the formula uses a position-modulo atom (pos%m=r); realize builds global, local and hard heads only, which cannot count positions")]
+    PositionModulo,
+    /// An atom that is not a token of the alphabet.
+    #[error("the formula uses `{atom}`, which is not in the alphabet")]
+    NotInAlphabet {
+        /// The atom.
+        atom: String,
+    },
+    /// A `Y<=k` whose window is beyond what the model loader accepts.
+    #[error("Y<={window} needs a local head with window {window}, beyond the loader's maximum of {max} for soft heads")]
+    #[diagnostic(help("a window that covers every position is a global head: write P instead"))]
+    WindowTooLarge {
+        /// The window asked for.
+        window: u32,
+        /// The loader's maximum ([`crate::model::MAX_WINDOW`]).
+        max: i64,
+    },
+}
 
 struct HeadSpec {
     name: String,
@@ -39,6 +57,15 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+/// The heads a formula needs: skeleton formulas over feature names, each subformula's
+/// skeleton and layer, and one head per temporal subformula.
+struct Plan {
+    sk: Arena,
+    skel: HashMap<NodeId, NodeId>,
+    layer_of: HashMap<NodeId, usize>,
+    heads: Vec<HeadSpec>,
+}
+
 /// Writes a model that recognizes L(`root`) over `alphabet` under `acceptance`.
 pub fn realize(
     arena: &Arena,
@@ -47,112 +74,144 @@ pub fn realize(
     acceptance: Acceptance,
 ) -> Result<String, RealizeError> {
     if arena.ops(root).contains(crate::logic::Op::PosMod) {
-        return Err(RealizeError(
-            "the formula uses a position-modulo atom (pos%m=r); realize builds global, local and hard heads only, which cannot count positions".into(),
-        ));
+        return Err(RealizeError::PositionModulo);
     }
-    if let Some(a) = arena
+    if let Some(atom) = arena
         .atom_names(root)
         .into_iter()
         .find(|a| !alphabet.contains(a))
     {
-        return Err(RealizeError(format!(
-            "the formula uses `{a}`, which is not in the alphabet"
-        )));
+        return Err(RealizeError::NotInAlphabet { atom });
     }
     // Feature names must not clash with tokens.
     let mut prefix = "_h".to_string();
     while alphabet.iter().any(|t| t.starts_with(&prefix)) {
         prefix.insert(0, '_');
     }
-    let output = format!("{prefix}accept");
-    // Skeletons: Boolean formulas over feature names (tokens and head features).
-    let mut sk = Arena::new();
-    let mut skel: HashMap<NodeId, NodeId> = HashMap::new();
-    let mut layer_of: HashMap<NodeId, usize> = HashMap::new();
-    let mut heads: Vec<HeadSpec> = Vec::new();
+    let plan = plan(arena, root, &prefix)?;
+    Ok(write_toml(arena, root, alphabet, acceptance, &prefix, &plan))
+}
+
+fn plan(arena: &Arena, root: NodeId, prefix: &str) -> Result<Plan, RealizeError> {
+    let mut p = Plan {
+        sk: Arena::new(),
+        skel: HashMap::new(),
+        layer_of: HashMap::new(),
+        heads: Vec::new(),
+    };
     for n in arena.subformulas(root) {
-        let s = |x: NodeId| skel[&x];
-        let lay = |x: NodeId| layer_of[&x];
         let node = arena.node(n);
+        let lay = |x: NodeId| p.layer_of[&x];
         let (out, layer) = match node {
-            Node::Atom(a) => (sk.atom(arena.atom_name(a)), 0),
-            Node::True | Node::False | Node::Start | Node::Eos => (sk.add(node), 0),
+            Node::Atom(a) => (p.sk.atom(arena.atom_name(a)), 0),
+            Node::True | Node::False | Node::Start | Node::Eos => (p.sk.add(node), 0),
             Node::Not(_) | Node::And(..) | Node::Or(..) | Node::Implies(..) | Node::Iff(..) => {
                 let layer = node.children().map(lay).max().unwrap_or(0);
-                (sk.add(node.map_children(s)), layer)
+                (p.sk.add(node.map_children(|x| p.skel[&x])), layer)
             }
             _ => {
                 let layer = 1 + node.children().map(lay).max().unwrap_or(0);
-                let name = format!("{prefix}{}", heads.len() + 1);
-                let feat = sk.atom(&name);
-                let soft = |range, window, masking, value| HeadSpec {
-                    name: name.clone(),
-                    layer,
-                    range,
-                    window,
-                    masking,
-                    mode: "soft",
-                    key: None,
-                    value,
-                };
-                // Strict since φ S< ψ as a hard head: key ¬φ ∨ ψ, value ψ, default false.
-                let since = |sk: &mut Arena, phi: NodeId, psi: NodeId| {
-                    let nphi = neg(sk, phi);
-                    let key = sk.add(Node::Or(nphi, psi));
-                    HeadSpec {
-                        name: name.clone(),
-                        layer,
-                        range: "global",
-                        window: None,
-                        masking: "strict",
-                        mode: "hard-rightmost",
-                        key: Some(key),
-                        value: psi,
-                    }
-                };
-                let (spec, out) = match node {
-                    Node::StrictOnce(x) => (soft("global", None, "strict", s(x)), feat),
-                    Node::Once(x) => (soft("global", None, "inclusive", s(x)), feat),
-                    Node::Historically(x) => {
-                        let nx = neg(&mut sk, s(x));
-                        (soft("global", None, "inclusive", nx), neg(&mut sk, feat))
-                    }
-                    Node::Yesterday(x) => (soft("local", Some(1), "strict", s(x)), feat),
-                    Node::YesterdayWithin(k, x) => (soft("local", Some(k), "strict", s(x)), feat),
-                    Node::WeakYesterday(x) => {
-                        let st = sk.add(Node::Start);
-                        (
-                            soft("local", Some(1), "strict", s(x)),
-                            sk.add(Node::Or(st, feat)),
-                        )
-                    }
-                    Node::StrictSince(x, y) => (since(&mut sk, s(x), s(y)), feat),
-                    Node::Since(x, y) => {
-                        // φ S ψ = ψ ∨ (φ ∧ φ S< ψ)
-                        let spec = since(&mut sk, s(x), s(y));
-                        let both = sk.add(Node::And(s(x), feat));
-                        (spec, sk.add(Node::Or(s(y), both)))
-                    }
-                    Node::Release(x, y) => {
-                        // φ P ψ = ¬(¬φ S ¬ψ) = ψ ∧ (φ ∨ ¬(¬φ S< ¬ψ))
-                        let nx = neg(&mut sk, s(x));
-                        let ny = neg(&mut sk, s(y));
-                        let spec = since(&mut sk, nx, ny);
-                        let nfeat = neg(&mut sk, feat);
-                        let inner = sk.add(Node::Or(s(x), nfeat));
-                        (spec, sk.add(Node::And(s(y), inner)))
-                    }
-                    _ => unreachable!("Boolean and leaf nodes are handled above"),
-                };
-                heads.push(spec);
+                let name = format!("{prefix}{}", p.heads.len() + 1);
+                let (spec, out) = temporal_head(&mut p, node, name, layer)?;
+                p.heads.push(spec);
                 (out, layer)
             }
         };
-        skel.insert(n, out);
-        layer_of.insert(n, layer);
+        p.skel.insert(n, out);
+        p.layer_of.insert(n, layer);
     }
-    let out_layer = layer_of[&root].max(1);
+    Ok(p)
+}
+
+/// The head for one temporal node (its operands already have skeletons), and the
+/// skeleton of the node's value in terms of the head's feature.
+fn temporal_head(
+    p: &mut Plan,
+    node: Node,
+    name: String,
+    layer: usize,
+) -> Result<(HeadSpec, NodeId), RealizeError> {
+    let s = |x: NodeId| p.skel[&x];
+    let sk = &mut p.sk;
+    let feat = sk.atom(&name);
+    let soft = |range, window, masking, value| HeadSpec {
+        name: name.clone(),
+        layer,
+        range,
+        window,
+        masking,
+        mode: "soft",
+        key: None,
+        value,
+    };
+    // Strict since φ S< ψ as a hard head: key ¬φ ∨ ψ, value ψ, default false.
+    let since = |sk: &mut Arena, phi: NodeId, psi: NodeId| {
+        let nphi = neg(sk, phi);
+        let key = sk.add(Node::Or(nphi, psi));
+        HeadSpec {
+            name: name.clone(),
+            layer,
+            range: "global",
+            window: None,
+            masking: "strict",
+            mode: "hard-rightmost",
+            key: Some(key),
+            value: psi,
+        }
+    };
+    Ok(match node {
+        Node::StrictOnce(x) => (soft("global", None, "strict", s(x)), feat),
+        Node::Once(x) => (soft("global", None, "inclusive", s(x)), feat),
+        Node::Historically(x) => {
+            let nx = neg(sk, s(x));
+            (soft("global", None, "inclusive", nx), neg(sk, feat))
+        }
+        Node::Yesterday(x) => (soft("local", Some(1), "strict", s(x)), feat),
+        Node::YesterdayWithin(k, _) if i64::from(k) > crate::model::MAX_WINDOW => {
+            return Err(RealizeError::WindowTooLarge {
+                window: k,
+                max: crate::model::MAX_WINDOW,
+            })
+        }
+        Node::YesterdayWithin(k, x) => (soft("local", Some(k), "strict", s(x)), feat),
+        Node::WeakYesterday(x) => {
+            let st = sk.add(Node::Start);
+            (
+                soft("local", Some(1), "strict", s(x)),
+                sk.add(Node::Or(st, feat)),
+            )
+        }
+        Node::StrictSince(x, y) => (since(sk, s(x), s(y)), feat),
+        Node::Since(x, y) => {
+            // φ S ψ = ψ ∨ (φ ∧ φ S< ψ)
+            let spec = since(sk, s(x), s(y));
+            let both = sk.add(Node::And(s(x), feat));
+            (spec, sk.add(Node::Or(s(y), both)))
+        }
+        Node::Release(x, y) => {
+            // φ P ψ = ¬(¬φ S ¬ψ) = ψ ∧ (φ ∨ ¬(¬φ S< ¬ψ))
+            let nx = neg(sk, s(x));
+            let ny = neg(sk, s(y));
+            let spec = since(sk, nx, ny);
+            let nfeat = neg(sk, feat);
+            let inner = sk.add(Node::Or(s(x), nfeat));
+            (spec, sk.add(Node::And(s(y), inner)))
+        }
+        _ => unreachable!("Boolean and leaf nodes have no head"),
+    })
+}
+
+fn write_toml(
+    arena: &Arena,
+    root: NodeId,
+    alphabet: &[String],
+    acceptance: Acceptance,
+    prefix: &str,
+    p: &Plan,
+) -> String {
+    let (sk, heads) = (&p.sk, &p.heads);
+    let output = format!("{prefix}accept");
+    let out_layer = p.layer_of[&root].max(1);
     let mut t = String::new();
     t.push_str(&format!(
         "# Realized by ltlattn from: {}\n",
@@ -194,12 +253,12 @@ pub fn realize(
             if let Some(k) = h.key {
                 t.push_str(&format!(
                     "key = {}\n",
-                    toml_str(&print(&sk, k, Syntax::Ascii))
+                    toml_str(&print(sk, k, Syntax::Ascii))
                 ));
             }
             t.push_str(&format!(
                 "value = {}\n",
-                toml_str(&print(&sk, h.value, Syntax::Ascii))
+                toml_str(&print(sk, h.value, Syntax::Ascii))
             ));
             if h.mode != "soft" {
                 t.push_str("default = false\n");
@@ -210,9 +269,9 @@ pub fn realize(
             t.push_str(&format!("name = {}\n", toml_str(&output)));
             t.push_str(&format!(
                 "expr = {}\n",
-                toml_str(&print(&sk, skel[&root], Syntax::Ascii))
+                toml_str(&print(sk, p.skel[&root], Syntax::Ascii))
             ));
         }
     }
-    Ok(t)
+    t
 }
