@@ -89,7 +89,9 @@ pub fn realize(
         prefix.insert(0, '_');
     }
     let plan = plan(arena, root, &prefix)?;
-    Ok(write_toml(arena, root, alphabet, acceptance, &prefix, &plan))
+    Ok(write_toml(
+        arena, root, alphabet, acceptance, &prefix, &plan,
+    ))
 }
 
 fn plan(arena: &Arena, root: NodeId, prefix: &str) -> Result<Plan, RealizeError> {

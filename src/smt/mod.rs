@@ -582,34 +582,7 @@ pub fn compare_symbolic(
         match bmc.check() {
             SatResult::Sat => {
                 let model = bmc.get_model().expect("a model after sat");
-                let word = if sys.props {
-                    SmtWord::Props(
-                        inputs
-                            .iter()
-                            .map(|inp| match inp {
-                                Input::Props(ps) => ps
-                                    .iter()
-                                    .map(|p| {
-                                        model.eval(p, true).and_then(|x| x.as_bool()) == Some(true)
-                                    })
-                                    .collect(),
-                                _ => unreachable!("proposition steps"),
-                            })
-                            .collect(),
-                    )
-                } else {
-                    SmtWord::Letters(
-                        inputs
-                            .iter()
-                            .map(|inp| match inp {
-                                Input::Letter(l) => {
-                                    model.eval(l, true).and_then(|x| x.as_u64()).unwrap_or(0) as u32
-                                }
-                                _ => unreachable!("letter steps"),
-                            })
-                            .collect(),
-                    )
-                };
+                let word = word_of(&model, &inputs, sys.props);
                 return SmtAnswer {
                     verdict: SmtVerdict::Fails(word),
                     depth,
@@ -662,29 +635,28 @@ pub fn compare_symbolic(
             }
         }
 
-        // Grow both paths by one letter step.
-        let tag = format!("x{depth}");
-        let (inp, ok) = sys.input(&tag);
-        let v = sys.values(&path[depth], &inp);
-        let nxt = sys.next(&path[depth], &v);
-        bmc.assert(ok);
-        // Name the next state so the formulas stay small.
-        let named = sys.state(&format!("s{}", depth + 1));
-        bmc.assert(named.eq(&nxt));
-        path.push(named);
-        inputs.push(inp);
-
-        let (iinp, iok) = sys.input(&format!("y{depth}"));
-        let iv = sys.values(&ipath[depth], &iinp);
-        let inxt = sys.next(&ipath[depth], &iv);
-        ind.assert(iok);
+        // Grow both paths by one letter step; the induction path stays violation-free
+        // and its states pairwise distinct (simple paths).
+        inputs.push(grow(
+            &sys,
+            &bmc,
+            &mut path,
+            &format!("x{depth}"),
+            &format!("s{}", depth + 1),
+        ));
         ind.assert(sys.bad(&ipath[depth]).not());
-        let inamed = sys.state(&format!("t{}", depth + 1));
-        ind.assert(inamed.eq(&inxt));
-        for earlier in &ipath {
-            ind.assert(distinct(earlier, &inamed));
+        grow(
+            &sys,
+            &ind,
+            &mut ipath,
+            &format!("y{depth}"),
+            &format!("t{}", depth + 1),
+        );
+        if let Some((last, earlier)) = ipath.split_last() {
+            for e in earlier {
+                ind.assert(distinct(e, last));
+            }
         }
-        ipath.push(inamed);
     }
     unknown(
         limits.max_depth,
@@ -693,6 +665,55 @@ pub fn compare_symbolic(
             limits.max_depth
         ),
     )
+}
+
+/// Extends `path` by one letter step in `solver`: fresh input variables (with their
+/// well-formedness constraint) and a named next state, so the formulas stay small.
+fn grow(
+    sys: &System,
+    solver: &Solver,
+    path: &mut Vec<State>,
+    input_tag: &str,
+    state_tag: &str,
+) -> Input {
+    let Some(last) = path.last() else {
+        unreachable!("paths start with the initial state")
+    };
+    let (inp, ok) = sys.input(input_tag);
+    let v = sys.values(last, &inp);
+    let nxt = sys.next(last, &v);
+    solver.assert(ok);
+    let named = sys.state(state_tag);
+    solver.assert(named.eq(&nxt));
+    path.push(named);
+    inp
+}
+
+/// The word a BMC model assigns to the inputs of its path.
+fn word_of(model: &z3::Model, inputs: &[Input], props: bool) -> SmtWord {
+    let bit = |p: &Bool| model.eval(p, true).and_then(|x| x.as_bool()) == Some(true);
+    let letter = |l: &BV| model.eval(l, true).and_then(|x| x.as_u64()).unwrap_or(0) as u32;
+    if props {
+        SmtWord::Props(
+            inputs
+                .iter()
+                .map(|inp| match inp {
+                    Input::Props(ps) => ps.iter().map(bit).collect(),
+                    _ => unreachable!("a path's steps are all of one kind"),
+                })
+                .collect(),
+        )
+    } else {
+        SmtWord::Letters(
+            inputs
+                .iter()
+                .map(|inp| match inp {
+                    Input::Letter(l) => letter(l),
+                    _ => unreachable!("a path's steps are all of one kind"),
+                })
+                .collect(),
+        )
+    }
 }
 
 enum SpacerResult {
