@@ -85,7 +85,7 @@ struct Ours {
     build_secs: f64,
     states: usize,
     /// Minimal size if the empty word were accepted: MONA accepts the empty trace for
-    /// some formulas, while last-position acceptance (SEMANTICS.md §1) never does.
+    /// some formulas, while last-position acceptance (docs/SEMANTICS.md §1) never does.
     states_with_empty: usize,
     transitions: usize,
 }

@@ -1,8 +1,36 @@
 //! `ltlattn`: fixed-precision transformers as past-time temporal logic.
 //!
-//! The library behind the `ltlattn` command. Data flows one way:
-//! [`logic`] (formulas: parse, print, evaluate) → automata → fragment decisions.
-//! The meaning of every word is fixed by `SEMANTICS.md`; the syntax by `grammar/`.
+//! The library behind the `ltlattn` command: every decision the command line prints is
+//! made here and returned as a value with its certificate. Data flows one way
+//! (docs/DESIGN.md draws it in full):
+//!
+//! ```text
+//! formula ─[logic]─▶ DAG ─[automata]─▶ minimal DFA ─[algebra, fragment]─▶ Classification
+//!                      └─[smt: z3]─▶ symbolic system
+//! model.toml ─[model]─▶ Model ─[compile]─▶ formula per feature   (and back: realize)
+//! attention pattern ─[patterns, smt::patterns]─▶ supports, partition proof, costs
+//! engines ─[verdict]─▶ Verdict (counterexample re-checked, or proof) ─[report]─▶ JSON
+//! ```
+//!
+//! The meaning of every word is fixed by `docs/SEMANTICS.md`, numeric models by
+//! `docs/NUMERIC.md`; the syntaxes by `grammar/`.
+//!
+//! ```
+//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::logic::{parse, Acceptance, Arena};
+//! use ltlattn::verdict::{decide, Options};
+//!
+//! // Does "contains the factor ba" equal "contains b somewhere after an a"?
+//! let mut f = Arena::new();
+//! let factor = parse(&mut f, "P (a & Y b)").unwrap();
+//! let scattered = parse(&mut f, "P (a & P b)").unwrap();
+//! let sigma = Alphabet::Tokens(vec!["a".into(), "b".into(), "c".into()]);
+//! let v = decide(&f, factor, scattered, &sigma, Acceptance::Eos, Question::Equivalent,
+//!                &Options::default()).unwrap();
+//! let c = v.counterexample.expect("they differ");
+//! assert_eq!(c.word.show(), "b c a");          // shortest: b … a with a gap
+//! assert!(!c.first && c.second);               // as the reference evaluator judges it
+//! ```
 
 #![warn(missing_docs)]
 
@@ -18,3 +46,8 @@ pub mod report;
 #[cfg(feature = "z3")]
 pub mod smt;
 pub mod verdict;
+
+/// The README's library example, compiled and run by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -580,3 +580,109 @@ fn engines_on_the_command_line() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("z3 engine"));
 }
+
+/// Every `--json` report is one line starting with its command; decisions carry `holds`
+/// (a Boolean, or null when undecided) and the exit code follows from it alone.
+#[test]
+fn json_reports_share_one_schema() {
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/models/contains-ba.toml"
+    );
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        (
+            "eval",
+            vec![
+                "eval",
+                "P a",
+                "--word",
+                "b a",
+                "--alphabet",
+                "a,b",
+                "--json",
+            ],
+        ),
+        (
+            "explain",
+            vec![
+                "explain",
+                "P a",
+                "--word",
+                "a b",
+                "--alphabet",
+                "a,b",
+                "--json",
+            ],
+        ),
+        ("equiv", vec!["equiv", "P a", "O a", "--json"]),
+        ("includes", vec!["includes", "Y a", "P a", "--json"]),
+        ("run", vec!["run", model, "--word", "b a", "--json"]),
+        (
+            "check",
+            vec!["check", model, "--spec", "P (a & Y b)", "--json"],
+        ),
+        ("check", vec!["check", model, "--spec", "P a", "--json"]),
+        (
+            "separate",
+            vec!["separate", "P (a & Y b)", "--from", "global", "--json"],
+        ),
+        (
+            "separate",
+            vec!["separate", "P a", "--from", "global", "--json"],
+        ),
+        (
+            "attention",
+            vec![
+                "attention",
+                "--pattern",
+                "window",
+                "--window",
+                "2",
+                "--length",
+                "8",
+                "--json",
+            ],
+        ),
+    ];
+    for (command, args) in cases {
+        let o = ltlattn(&args);
+        let out = stdout(&o);
+        assert_eq!(out.lines().count(), 1, "{args:?}: one line\n{out}");
+        assert!(
+            out.starts_with(&format!(r#"{{"command":"{command}""#)),
+            "{args:?}: {out}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let holds = &json["holds"];
+        let want = match holds.as_bool() {
+            Some(true) => 0,
+            Some(false) => 1,
+            None => {
+                assert!(holds.is_null(), "{args:?}: holds = {holds}");
+                2
+            }
+        };
+        // Without z3 the attention proof is undecided (null, exit 2), else a verdict.
+        assert_eq!(o.status.code(), Some(want), "{args:?}: {out}");
+    }
+    // Informational reports: no `holds`, exit 0.
+    for (command, args) in [
+        ("compile", vec!["compile", model, "--json"]),
+        ("classify", vec!["classify", "P a", "--json"]),
+        ("dfa", vec!["dfa", "P a", "--json"]),
+        ("fmt", vec!["fmt", "P a", "Y b", "--json"]),
+    ] {
+        let o = ltlattn(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(json["command"], command);
+        assert!(json.get("holds").is_none(), "{args:?}");
+    }
+    // fmt --json reports a parse error in place and exits 2.
+    let o = ltlattn(&["fmt", "P a", "a &", "--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["formulas"][0]["formula"], "P a");
+    assert!(json["formulas"][1]["error"].is_string());
+    assert!(json["formulas"][1]["formula"].is_null());
+}

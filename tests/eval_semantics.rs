@@ -1,4 +1,4 @@
-//! The reference evaluator against SEMANTICS.md, written a second way: each formula is
+//! The reference evaluator against docs/SEMANTICS.md, written a second way: each formula is
 //! paired with a plain Rust predicate on the word, and the two must agree on every word
 //! over {a, b, c} of length at most 6, under both acceptance conventions.
 

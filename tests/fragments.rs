@@ -3,7 +3,7 @@
 //! states and with 3 letters. Every certificate is re-checked independently.
 //!
 //! The depth bound is 3: every language of the exhaustive set that is in a fragment has a
-//! certificate formula of temporal depth ≤ 3 there (checked below), and SEMANTICS.md §3
+//! certificate formula of temporal depth ≤ 3 there (checked below), and docs/SEMANTICS.md §3
 //! reports that the LR hypothesis agrees with exact depth-≤3 type checks on this set.
 
 use std::collections::HashSet;
@@ -238,7 +238,7 @@ fn all_languages_of_up_to_3_states_over_2_letters() {
         m[2],
         m[3]
     );
-    // The counts SEMANTICS.md §3 quotes: 18 aperiodic languages outside LR.
+    // The counts docs/SEMANTICS.md §3 quotes: 18 aperiodic languages outside LR.
     assert_eq!(m[3] - m[2], 18);
 }
 

@@ -1,7 +1,7 @@
 //! The z3 engine against the explicit engine: same verdicts and counterexamples of the
 //! same (shortest) length on thousands of random formula pairs, every counterexample
 //! re-checked by the reference evaluator; proofs on pairs that are equivalent by the laws
-//! of SEMANTICS.md §2; unknown answers reported as such.
+//! of docs/SEMANTICS.md §2; unknown answers reported as such.
 #![cfg(feature = "z3")]
 
 mod common;

@@ -1,4 +1,4 @@
-//! Formula → DFA by the subformula-vector construction (DESIGN.md, explicit engine).
+//! Formula → DFA by the subformula-vector construction (docs/DESIGN.md, explicit engine).
 //!
 //! Past operators are deterministic: the truth of every subformula at position i is a
 //! function of the letter at i and of a few values at position i − 1. The state after a

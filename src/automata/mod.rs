@@ -8,7 +8,7 @@
 //! let phi = parse(&mut f, "P (a & Y b)").unwrap();   // contains the factor "ba"
 //! let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
 //! let dfa = formula_dfa(&f, phi, &sigma, Acceptance::Eos, &Budget::default()).unwrap();
-//! assert_eq!(dfa.states, 3);
+//! assert_eq!(dfa.states(), 3);
 //! ```
 
 mod alphabet;

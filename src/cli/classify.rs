@@ -312,7 +312,7 @@ pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit,
         _ => "none: no local-only model recognizes it".to_string(),
     };
     outln!("smallest window for local attention: {window}");
-    outln!("(* rests on the LR ⇔ LTL[P, Y] working hypothesis, SEMANTICS.md §3)");
+    outln!("(* rests on the LR ⇔ LTL[P, Y] working hypothesis, docs/SEMANTICS.md §3)");
     outln!("");
     for (key, _, d) in c.rows() {
         for line in details(key, d) {

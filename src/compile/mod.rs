@@ -2,7 +2,7 @@
 //!
 //! Soft global heads compile to P (O with inclusive masking), soft local heads with
 //! window k to Y^{≤k}, hard rightmost global heads to strict since, hard heads with a
-//! window to bounded forms built from Y (SEMANTICS.md §4).
+//! window to bounded forms built from Y (docs/SEMANTICS.md §4).
 
 mod realize;
 

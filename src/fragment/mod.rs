@@ -1,5 +1,5 @@
 //! Which architectures can recognize a language: fragment decisions with certificates
-//! (SEMANTICS.md §3, §5).
+//! (docs/SEMANTICS.md §3, §5).
 //!
 //! Every decision names its basis. "Yes" comes with a formula of the fragment that the
 //! equivalence checker has re-checked against the language; "no" comes with the violated
@@ -729,7 +729,7 @@ fn decide_local(cx: &Ctx<'_>) -> (Decision, Option<usize>) {
     (local, pair_depth.as_ref().ok().copied())
 }
 
-/// LTL[P, Y]: LR (the working hypothesis of SEMANTICS.md §3); certificates reuse the
+/// LTL[P, Y]: LR (the working hypothesis of docs/SEMANTICS.md §3); certificates reuse the
 /// global and local formulas where those are members.
 fn decide_hybrid(cx: &Ctx<'_>, global: &Decision, local: &Decision) -> Decision {
     let (dfa, limits, given, access, monoid) =

@@ -1,4 +1,4 @@
-//! Depth-n types (SEMANTICS.md §5) for unary operator sets: P (strict once) and
+//! Depth-n types (docs/SEMANTICS.md §5) for unary operator sets: P (strict once) and
 //! Y^{≤k} (k = 1 is Y).
 //!
 //! type₀(i) is the letter at i (⊣ at the end marker); typeₙ(i) is the letter with, for P,

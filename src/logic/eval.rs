@@ -1,4 +1,4 @@
-//! The reference evaluator: SEMANTICS.md §1–§2 read as code, position by position.
+//! The reference evaluator: docs/SEMANTICS.md §1–§2 read as code, position by position.
 //!
 //! This is the oracle the automata, the z3 encodings and the model compiler are tested
 //! against, so it follows the definitions literally (scans over earlier positions), not
@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use super::formula::{Arena, Node, NodeId};
 
-/// Where a word is judged (SEMANTICS.md §1).
+/// Where a word is judged (docs/SEMANTICS.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Acceptance {

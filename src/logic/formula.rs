@@ -33,7 +33,7 @@ impl NodeId {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AtomId(pub u32);
 
-/// One node of the DAG; the operators of SEMANTICS.md §2.
+/// One node of the DAG; the operators of docs/SEMANTICS.md §2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Node {
     /// ⊤
@@ -46,7 +46,7 @@ pub enum Node {
     Start,
     /// `pos%m=r`: true at position p (1-based) when p mod m = r (0 ≤ r < m). Not
     /// star-free for m ≥ 2; it comes from Combiner heads whose block boundaries leak the
-    /// position (SEMANTICS.md §4).
+    /// position (docs/SEMANTICS.md §4).
     PosMod(u32, u32),
     /// A letter (letter alphabets) or a proposition (`--props`).
     Atom(AtomId),

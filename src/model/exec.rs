@@ -1,4 +1,4 @@
-//! The reference executor: runs a model on a word by the head semantics of SEMANTICS.md §4
+//! The reference executor: runs a model on a word by the head semantics of docs/SEMANTICS.md §4
 //! (loops over attended positions), not through formulas. The compiler is tested
 //! against it.
 

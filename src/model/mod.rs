@@ -1,6 +1,6 @@
 //! Transformer descriptions (`model.toml`): the schema, loading with validation, and the
 //! reference executor. The format is documented in `grammar/model.md`; the semantics of
-//! every head in SEMANTICS.md §4.
+//! every head in docs/SEMANTICS.md §4.
 //!
 //! A model is an alphabet, an acceptance convention, layers of attention heads and
 //! position-wise feed-forward features, and an output feature. Every feature is one bit

@@ -5,7 +5,7 @@
 //! partition the causal prefix are in `smt::patterns`.
 //!
 //! Indices are 0-based here, as in the papers' code: query i sees keys j ≤ i. Position p
-//! of a word (SEMANTICS.md, 1-based) has index p − 1.
+//! of a word (docs/SEMANTICS.md, 1-based) has index p − 1.
 //!
 //! Every pattern is given three ways, and the tests hold them to each other:
 //! pointwise membership ([`Pattern::direct`], [`Pattern::in_region`], with the claimed
