@@ -686,3 +686,101 @@ fn json_reports_share_one_schema() {
     assert!(json["formulas"][1]["error"].is_string());
     assert!(json["formulas"][1]["formula"].is_null());
 }
+
+/// Input-handling defects found by differential testing (issue #19), one case each.
+#[test]
+fn input_handling_regressions() {
+    let dir = std::env::temp_dir().join(format!("ltlattn-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).display().to_string();
+
+    // 1. Tokens named like reserved words: bare is the reserved word, quoted the token;
+    //    a bare use while the alphabet has such a token is refused, in models and formulas.
+    let model = |expr: &str| {
+        format!("alphabet = [\"a\", \"eos\"]\nacceptance = \"last\"\noutput = \"f\"\n[[layer]]\n[[layer.ffn]]\nname = \"f\"\nexpr = \"{expr}\"\n")
+    };
+    std::fs::write(path("bare.toml"), model("eos")).unwrap();
+    let o = ltlattn(&["compile", &path("bare.toml")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("reserved word `eos`") && stderr(&o).contains("'eos'"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(path("quoted.toml"), model("'eos'")).unwrap();
+    let o = ltlattn(&["run", &path("quoted.toml"), "--word", "a eos"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = ltlattn(&["eval", "eos", "--alphabet", "a,eos", "--word", "a eos"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("reserved word `eos`"));
+    for (f, accept) in [("'eos'", "last"), ("'true' & Y a", "eos")] {
+        let o = ltlattn(&[
+            "eval",
+            f,
+            "--alphabet",
+            "a,eos,true",
+            "--accept",
+            accept,
+            "--word",
+            "a eos",
+        ]);
+        assert!(o.status.code() != Some(2), "{f}: {}", stderr(&o));
+    }
+    let o = ltlattn(&["equiv", "true", "'true' | !'true'", "--alphabet", "True"]);
+    assert_eq!(o.status.code(), Some(2), "any case: {}", stdout(&o));
+
+    // 2. realize refuses the windows the loader refuses; what it writes loads.
+    let o = ltlattn(&["realize", "Y<=2000000 a"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("1000000"), "{}", stderr(&o));
+    let o = ltlattn(&["realize", "Y<=1000000 a", "-o", &path("wide.toml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        ltlattn(&["compile", &path("wide.toml")]).status.code(),
+        Some(0)
+    );
+
+    // 3. fmt takes @FILE like every formula argument (comment lines skipped).
+    std::fs::write(path("f.ltl"), "# a comment\nY  a & b\n").unwrap();
+    let o = ltlattn(&["fmt", &format!("@{}", path("f.ltl"))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "Y a & b");
+
+    // 4. --alphabet with a repeated or empty token is refused, with a span.
+    for bad in ["a,a,b", "a,,b", "a,"] {
+        for cmd in [
+            vec!["eval", "P a", "--word", "a", "--alphabet", bad],
+            vec!["equiv", "P a", "O a", "--alphabet", bad],
+        ] {
+            let o = ltlattn(&cmd);
+            assert_eq!(o.status.code(), Some(2), "{cmd:?}");
+            assert!(
+                stderr(&o).contains("--alphabet has"),
+                "{cmd:?}: {}",
+                stderr(&o)
+            );
+        }
+    }
+
+    // 5. Unknown escapes in quoted tokens are errors at the backslash.
+    let o = ltlattn(&["fmt", r"Y '\ud800'"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(r"unknown escape `\u`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = ltlattn(&["fmt", r"'a\\b' & 'it\'s' & 'q\x'"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = ltlattn(&["fmt", r"'a\\b' & 'it\'s'"]);
+    assert_eq!(stdout(&o).trim(), r#"'a\\b' & "it's""#);
+
+    // 7. Axial patterns default their width to ⌈√L⌉ and say so.
+    for p in ["axial", "combiner-axial"] {
+        let o = ltlattn(&["attention", "--pattern", p, "--length", "1000", "--json"]);
+        let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(json["parameter"], 32, "{p}");
+        assert!(json["parameter_defaulted"].is_string(), "{p}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -279,3 +279,50 @@ fn all_languages_of_4_states_over_2_letters() {
         m[3]
     );
 }
+
+/// The linear-time x^ω (cycles and tails of the functional graph) is the idempotent
+/// power found by repeated multiplication, and the R-class LR test agrees with the
+/// definition — (xy)^ω x = (xy)^ω for all x, y in every eSe — on every monoid of the
+/// minimal DFAs with up to 3 states over 2 letters and a sample with 3 letters.
+#[test]
+fn fast_omega_and_lr_agree_with_the_definitions() {
+    let mut dfas = all_minimal(3, &["a", "b"]);
+    dfas.extend(all_minimal(2, &["a", "b", "c"]));
+    let mut checked = 0;
+    for d in &dfas {
+        let Some(m) = Monoid::of(d, 10_000) else {
+            continue;
+        };
+        let slow_omega = |x: u32| {
+            let mut p = x;
+            while m.mul(p, p) != p {
+                p = m.mul(p, x);
+            }
+            p
+        };
+        for x in 0..m.len() as u32 {
+            assert_eq!(m.omega(x), slow_omega(x), "x^ω of {x} in {:?}", d.table());
+        }
+        let s = m.semigroup();
+        let lr_by_definition = m.idempotents().into_iter().all(|e| {
+            let local: Vec<u32> = s.iter().map(|&x| m.mul(m.mul(e, x), e)).collect();
+            local.iter().all(|&x| {
+                local.iter().all(|&y| {
+                    let w = slow_omega(m.mul(x, y));
+                    m.mul(w, x) == w
+                })
+            })
+        });
+        match m.lr_violation() {
+            None => assert!(lr_by_definition, "{:?}", d.table()),
+            Some((e, sx, sy)) => {
+                assert!(!lr_by_definition, "{:?}", d.table());
+                let (x, y) = (m.mul(m.mul(e, sx), e), m.mul(m.mul(e, sy), e));
+                let w = slow_omega(m.mul(x, y));
+                assert_ne!(m.mul(w, x), w, "the witness violates the identity");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 1000, "{checked}");
+}

@@ -160,15 +160,75 @@ impl Monoid {
         k
     }
 
-    /// x^ω: the idempotent power of x.
+    /// x^ω: the idempotent power of x, in time linear in the number of DFA states.
+    ///
+    /// As a map of states, x is a functional graph: every state q walks a tail of t_q
+    /// steps into a cycle of length c_q. x^m is idempotent for every m that is a
+    /// multiple of every cycle length and at least every tail, and then x^m(q) is the
+    /// cycle state (−t_q mod c_q) steps past where q enters its cycle — which needs no m.
     pub fn omega(&self, x: u32) -> u32 {
-        let mut p = x;
-        loop {
-            if self.mul(p, p) == p {
-                return p;
+        let map = self.map(x);
+        let n = map.len();
+        const NEW: u32 = u32::MAX;
+        // For each state: its cycle (index into `cycles`), where it enters it (position
+        // on the cycle) and its tail length.
+        let mut cycle_of = vec![NEW; n];
+        let mut entry = vec![0usize; n];
+        let mut tail = vec![0usize; n];
+        let mut cycles: Vec<Vec<u32>> = Vec::new();
+        let mut on_path = vec![usize::MAX; n];
+        let mut path: Vec<u32> = Vec::new();
+        for start in 0..n as u32 {
+            if cycle_of[start as usize] != NEW {
+                continue;
             }
-            p = self.mul(p, x);
+            path.clear();
+            let mut q = start;
+            while cycle_of[q as usize] == NEW && on_path[q as usize] == usize::MAX {
+                on_path[q as usize] = path.len();
+                path.push(q);
+                q = map[q as usize];
+            }
+            // Either a new cycle closed on the path at q, or the path ran into a known state.
+            let known = if cycle_of[q as usize] == NEW {
+                let at = on_path[q as usize];
+                let c = cycles.len() as u32;
+                for (pos, &r) in path[at..].iter().enumerate() {
+                    cycle_of[r as usize] = c;
+                    entry[r as usize] = pos;
+                    tail[r as usize] = 0;
+                }
+                cycles.push(path[at..].to_vec());
+                path.truncate(at);
+                q
+            } else {
+                q
+            };
+            let (c, e, t) = (
+                cycle_of[known as usize],
+                entry[known as usize],
+                tail[known as usize],
+            );
+            for (steps, &r) in path.iter().rev().enumerate() {
+                cycle_of[r as usize] = c;
+                entry[r as usize] = e;
+                tail[r as usize] = t + steps + 1;
+            }
+            for &r in &path {
+                on_path[r as usize] = usize::MAX;
+            }
+            for r in cycles[c as usize].iter() {
+                on_path[*r as usize] = usize::MAX;
+            }
         }
+        let power: Vec<u32> = (0..n)
+            .map(|q| {
+                let cyc = &cycles[cycle_of[q] as usize];
+                let len = cyc.len();
+                cyc[(entry[q] + (len - tail[q] % len) % len) % len]
+            })
+            .collect();
+        self.index[&power]
     }
 
     /// Classes of the strongly connected components of the Cayley graph with right
@@ -262,23 +322,38 @@ impl Monoid {
 
     /// (e, s, t) with e idempotent and x = ese, y = ete such that (xy)^ω x ≠ (xy)^ω — eSe
     /// is not R-trivial — or `None` when every eSe is R-trivial (the monoid is in LR).
+    ///
+    /// For elements of eMe, Green's R of the local monoid eMe is R of M restricted, so eSe
+    /// is R-trivial iff no two of its elements share an R-class of M; for two that do,
+    /// a = b·u and b = a·v with u, v ∈ eSe, and x = v, y = u violate the identity:
+    /// a·(vu)^ω = a but a·(vu)^ω·v = b. Linear in |S| per idempotent, not quadratic.
     pub fn lr_violation(&self) -> Option<(u32, u32, u32)> {
         let s = self.semigroup();
+        let r = self.r_classes();
         for e in self.idempotents() {
             // One s per element of eSe.
             let mut local: Vec<(u32, u32)> = Vec::new();
+            let mut seen: FxHashMap<u32, ()> = FxHashMap::default();
             for &x in &s {
                 let exe = self.mul(self.mul(e, x), e);
-                if !local.iter().any(|&(y, _)| y == exe) {
+                if seen.insert(exe, ()).is_none() {
                     local.push((exe, x));
                 }
             }
-            for &(x, sx) in &local {
-                for &(y, sy) in &local {
-                    let w = self.omega(self.mul(x, y));
-                    if self.mul(w, x) != w {
-                        return Some((e, sx, sy));
-                    }
+            let mut first_in_class: FxHashMap<u32, u32> = FxHashMap::default();
+            for &(b, _) in &local {
+                let a = *first_in_class.entry(r[b as usize]).or_insert(b);
+                if a == b {
+                    continue;
+                }
+                let by = |from: u32, to: u32| {
+                    local
+                        .iter()
+                        .find(|&&(y, _)| self.mul(from, y) == to)
+                        .map(|&(_, sy)| sy)
+                };
+                if let (Some(sv), Some(su)) = (by(a, b), by(b, a)) {
+                    return Some((e, sv, su));
                 }
             }
         }

@@ -31,7 +31,8 @@ pub(crate) struct AttentionArgs {
     /// Stride l of strided.
     #[arg(long, value_name = "L")]
     stride: Option<u64>,
-    /// Row width m of axial and combiner-axial.
+    /// Row width m of axial and combiner-axial (default ⌈√L⌉ for the --length L, as the
+    /// Combiner paper chooses it).
     #[arg(long, value_name = "M")]
     width: Option<u64>,
     /// Summary columns c of fixed and combiner-fixed: the last c keys of each earlier
@@ -77,7 +78,8 @@ fn parse_bound(s: &str) -> Result<u64, String> {
 }
 
 impl AttentionArgs {
-    fn pattern(&self) -> Result<Pattern, Report> {
+    /// The pattern, and whether its width was defaulted to ⌈√L⌉.
+    fn pattern(&self) -> Result<(Pattern, bool), Report> {
         let given: Vec<(&str, u64)> = [
             ("block", self.block),
             ("window", self.window),
@@ -99,8 +101,15 @@ impl AttentionArgs {
                 return Err(miette!("pattern `{}` has no --{n}", self.pattern));
             }
         }
-        let param = given.first().map(|&(_, v)| v);
-        Pattern::from_name(&self.pattern, param, self.summary_columns).map_err(|e| miette!("{e}"))
+        let mut param = given.first().map(|&(_, v)| v);
+        // Axial rows default to ⌈√L⌉ wide, as the Combiner paper chooses them.
+        let defaulted = param.is_none() && wanted == Some("width");
+        if defaulted {
+            param = Some(ceil_sqrt(self.length.max(1)));
+        }
+        let p = Pattern::from_name(&self.pattern, param, self.summary_columns)
+            .map_err(|e| miette!("{e}"))?;
+        Ok((p, defaulted))
     }
 }
 
@@ -125,7 +134,7 @@ fn describe_fit(f: &Fit) -> String {
 
 pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<Exit, Report> {
     let timeout = start_timeout(args.timeout)?;
-    let p = args.pattern()?;
+    let (p, width_defaulted) = args.pattern()?;
     if args.length == 0 || args.length > MAX_LENGTH {
         return Err(miette!(
             "--length must be between 1 and {MAX_LENGTH}, not {}",
@@ -176,6 +185,7 @@ pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<Exit, Report> {
             "holds": holds,
             "pattern": p.name(),
             "parameter": p.param(),
+            "parameter_defaulted": width_defaulted.then_some("width = ceil(sqrt(length))"),
             "summary_columns": match p {
                 Pattern::Fixed { columns, .. } | Pattern::CombinerFixed { columns, .. } => Some(columns),
                 _ => None,
@@ -211,6 +221,13 @@ pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<Exit, Report> {
         });
         outln!("{}", to_json("attention", &out));
     } else {
+        if width_defaulted {
+            outln!(
+                "(no --width: rows are ⌈√L⌉ = {} wide at L = {}, as in the Combiner paper)",
+                p.param().unwrap_or(0),
+                args.length
+            );
+        }
         render_text(
             &p,
             &proof,

@@ -123,18 +123,8 @@ fn alphabet_within(
             }
         }
     }
-    let names = match &opts.alphabet {
-        Some(given) => {
-            let mut names: Vec<String> = Vec::new();
-            for g in given
-                .iter()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-            {
-                if !names.contains(&g) {
-                    names.push(g);
-                }
-            }
+    let names = match super::given_alphabet(opts)? {
+        Some(names) => {
             if let Some(missing) = atoms.iter().find(|a| !names.contains(a)) {
                 return Err(miette!(
                     help =
@@ -146,6 +136,7 @@ fn alphabet_within(
         }
         None => atoms,
     };
+    super::refuse_reserved_clash(arena, roots, &names)?;
     if opts.props {
         if names.len() > max_props {
             return Err(miette!(

@@ -206,6 +206,64 @@ pub(crate) fn parse_formula(
     })
 }
 
+/// The tokens of `--alphabet`, in order, each trimmed; an empty or repeated token is an
+/// error pointing at it (the model loader and DFA files refuse both as well).
+pub(crate) fn given_alphabet(opts: &WordOpts) -> Result<Option<Vec<String>>, Report> {
+    let Some(given) = &opts.alphabet else {
+        return Ok(None);
+    };
+    let text = given.join(",");
+    let mut names: Vec<String> = Vec::new();
+    let mut at = 0;
+    for raw in given {
+        let name = raw.trim();
+        let problem = if name.is_empty() {
+            Some((
+                "an empty token",
+                "remove the extra comma: tokens are non-empty",
+            ))
+        } else if names.iter().any(|n| n == name) {
+            Some(("a repeated token", "list every token once"))
+        } else {
+            None
+        };
+        if let Some((what, help)) = problem {
+            // The token itself, or the comma beside an empty one.
+            let end = (at + raw.len()).max(at + 1).min(text.len());
+            let span = (at + raw.len() - raw.trim_start().len()).min(end.saturating_sub(1))..end;
+            return Err(miette!(
+                labels = vec![miette::LabeledSpan::at(span, what)],
+                help = help,
+                "--alphabet has {what}"
+            )
+            .with_source_code(NamedSource::new("--alphabet", text.clone())));
+        }
+        names.push(name.to_string());
+        at += raw.len() + 1;
+    }
+    Ok(Some(names))
+}
+
+/// Refuses formulas that use a reserved word (`eos`, `start`, `true`, `false`) bare while
+/// the alphabet has a token of that name: bare is always the reserved word, so the
+/// formula almost surely means the token (grammar/formula.md, "Tokens named like
+/// reserved words").
+pub(crate) fn refuse_reserved_clash(
+    arena: &Arena,
+    roots: &[NodeId],
+    tokens: &[String],
+) -> Result<(), Report> {
+    for &r in roots {
+        if let Some(word) = arena.reserved_clash(r, tokens) {
+            return Err(miette!(
+                help = format!("bare `{word}` is always the reserved word ({}); write '{word}' (quoted) for the token, or rename the token", ltlattn::model::reserved_meaning(word)),
+                "the formula uses the reserved word `{word}`, and the alphabet also has a token `{word}`"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Reads a `--word` argument under the chosen semantics and checks it against the alphabet.
 pub(crate) fn read_word(
     text: &str,
@@ -213,12 +271,11 @@ pub(crate) fn read_word(
     arena: &Arena,
     root: NodeId,
 ) -> Result<Word, Report> {
-    let alphabet: BTreeSet<String> = match &opts.alphabet {
-        Some(a) => a
-            .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
+    let alphabet: BTreeSet<String> = match given_alphabet(opts)? {
+        Some(a) => {
+            refuse_reserved_clash(arena, &[root], &a)?;
+            a.into_iter().collect()
+        }
         None => arena.atom_names(root).into_iter().collect(),
     };
     let mut offset = 0;

@@ -503,6 +503,28 @@ impl Arena {
             .collect()
     }
 
+    /// The reserved word (`eos`, `start`, `true`, `false`) that `root` uses as an
+    /// operator while `tokens` also has a token of that name, if any. Bare reserved words
+    /// are always the operators and quoted names always tokens (grammar/formula.md), so
+    /// such a formula almost surely means the token: callers refuse it and say to quote.
+    /// (`true`, `false` and `start` are keywords in any case; `eos` only in lower case.)
+    pub fn reserved_clash(&self, root: NodeId, tokens: &[String]) -> Option<&'static str> {
+        let has = |word: &str, any_case: bool| {
+            tokens
+                .iter()
+                .any(|t| t == word || (any_case && t.eq_ignore_ascii_case(word)))
+        };
+        self.subformulas(root)
+            .into_iter()
+            .find_map(|n| match self.node(n) {
+                Node::Eos if has("eos", false) => Some("eos"),
+                Node::Start if has("start", true) => Some("start"),
+                Node::True if has("true", true) => Some("true"),
+                Node::False if has("false", true) => Some("false"),
+                _ => None,
+            })
+    }
+
     /// Copies the formula `root` of `other` into this arena, returning its id here.
     pub fn import(&mut self, other: &Arena, root: NodeId) -> NodeId {
         let mut map: HashMap<NodeId, NodeId> = HashMap::new();

@@ -111,11 +111,22 @@ fn punct(s: &str) -> IResult<&str, Tok> {
 }
 
 /// `'…'` or `"…"` with `\\`, `\'` and `\"` escapes.
-fn quoted(s: &str) -> Result<(&str, String), String> {
+/// Why a quoted token does not lex.
+enum QuoteError {
+    /// No closing quote.
+    Unterminated,
+    /// A backslash followed by something other than the quote in use or a backslash,
+    /// at this byte offset (of the backslash) with this length.
+    BadEscape(usize, usize),
+}
+
+/// A quoted token: `'…'` or `"…"`, where a backslash escapes only the quote in use
+/// and the backslash itself (grammar/formula.md).
+fn quoted(s: &str) -> Result<(&str, String), QuoteError> {
     let mut chars = s.char_indices();
     let q = match chars.next() {
         Some((_, c @ ('\'' | '"'))) => c,
-        _ => return Err("not a quote".into()),
+        _ => return Err(QuoteError::Unterminated),
     };
     let mut out = String::new();
     while let Some((i, c)) = chars.next() {
@@ -124,14 +135,15 @@ fn quoted(s: &str) -> Result<(&str, String), String> {
         }
         if c == '\\' {
             match chars.next() {
-                Some((_, e)) => out.push(e),
+                Some((_, e)) if e == q || e == '\\' => out.push(e),
+                Some((_, e)) => return Err(QuoteError::BadEscape(i, 1 + e.len_utf8())),
                 None => break,
             }
         } else {
             out.push(c);
         }
     }
-    Err("unterminated quote".into())
+    Err(QuoteError::Unterminated)
 }
 
 /// LaTeX `\texttt{…}` argument unescaping, in one pass: `\{`, `\_`, `\textbackslash{}`
@@ -367,7 +379,16 @@ fn quoted_token<'s>(
             "empty quoted token",
             "a token is a non-empty string",
         )),
-        Err(_) => Err(err(
+        Err(QuoteError::BadEscape(at, len)) => Err(err(
+            ParseErrorKind::BadEscape,
+            start + at..start + at + len,
+            format!("unknown escape `{}` in a quoted token", &s[at..at + len]),
+            format!(
+                "inside {q}…{q} a backslash escapes only {q} and itself: write \\\\ for a backslash",
+                q = &s[..1]
+            ),
+        )),
+        Err(QuoteError::Unterminated) => Err(err(
             ParseErrorKind::UnterminatedQuote,
             start..src.len(),
             "this quoted token is never closed",

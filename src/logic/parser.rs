@@ -26,6 +26,8 @@ pub enum ParseErrorKind {
     UnexpectedChar,
     /// A quoted token without its closing quote.
     UnterminatedQuote,
+    /// A backslash in a quoted token that escapes neither the quote nor a backslash.
+    BadEscape,
     /// An empty or otherwise unusable atom.
     BadAtom,
     /// An uppercase word that is no operator (or a future-time operator).

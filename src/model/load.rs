@@ -548,6 +548,14 @@ impl<'r> Scope<'r> {
         what: &str,
         me: &str,
     ) -> Result<(), ModelError> {
+        if let Some(word) = exprs.reserved_clash(id, &self.alphabet) {
+            return Err(l.err(
+                ModelErrorKind::Expression,
+                Some(s.span()),
+                format!("the {what} uses the reserved word `{word}`, and the alphabet also has a token `{word}`"),
+                Some(format!("bare `{word}` is always the reserved word ({}); write '{word}' (quoted) for the token, or rename the token", reserved_meaning(word))),
+            ));
+        }
         let Some(a) = exprs
             .atom_names(id)
             .into_iter()
@@ -573,6 +581,16 @@ impl<'r> Scope<'r> {
             (ModelErrorKind::UnknownFeature { name: a }, msg)
         };
         Err(l.err(kind, Some(s.span()), msg, Some(help)))
+    }
+}
+
+/// What a reserved word means, for messages.
+pub fn reserved_meaning(word: &str) -> &'static str {
+    match word {
+        "eos" => "the end marker ⊣",
+        "start" => "the first-position atom",
+        "true" => "the constant ⊤",
+        _ => "the constant ⊥",
     }
 }
 

@@ -12,7 +12,9 @@ mod exec;
 mod load;
 
 pub use exec::{run, Trace};
-pub use load::{load, load_with, ModelError, ModelErrorKind, MAX_HARD_WINDOW, MAX_WINDOW};
+pub use load::{
+    load, load_with, reserved_meaning, ModelError, ModelErrorKind, MAX_HARD_WINDOW, MAX_WINDOW,
+};
 
 use crate::logic::{Acceptance, Arena, NodeId};
 
