@@ -41,6 +41,7 @@ pub mod diag;
 pub mod fragment;
 pub mod logic;
 pub mod model;
+pub mod numeric;
 pub mod patterns;
 pub mod report;
 #[cfg(feature = "z3")]
