@@ -614,3 +614,78 @@ pub fn check_model_bounded(
         }
     })
 }
+
+/// A numeric model checked against a spec: the verdict (first = model, second = spec)
+/// and, for a counterexample, the exact executor's run on it.
+#[derive(Clone, Debug)]
+pub struct NumericCheck {
+    /// Equivalence of the model's language (its compiled DFA) and the spec's.
+    pub verdict: Verdict,
+    /// The exact executor's run on the counterexample, if there is one.
+    pub trace: Option<crate::numeric::NumericTrace>,
+}
+
+/// Does the numeric `model` (compiled to `compiled`) recognize exactly L(`spec`)? The
+/// model's minimal DFA is compared with the spec's; a counterexample is re-checked by the
+/// exact executor (which runs the arithmetic, not the abstraction) and by the reference
+/// evaluator.
+pub fn check_numeric(
+    model: &crate::numeric::NumericModel,
+    compiled: &crate::numeric::NumericCompiled,
+    arena: &Arena,
+    spec: NodeId,
+    opts: &Options,
+) -> Result<NumericCheck, CheckError> {
+    if let Some(atom) = arena
+        .atom_names(spec)
+        .into_iter()
+        .find(|x| !model.alphabet.contains(x))
+    {
+        return Err(CheckError::NotAToken {
+            atom,
+            alphabet: model.alphabet.clone(),
+        });
+    }
+    let sigma = Alphabet::Tokens(model.alphabet.clone());
+    let budget = opts.budget();
+    let spec_dfa = formula_dfa(arena, spec, &sigma, Acceptance::Eos, &budget)
+        .map_err(|e| CheckError::Decide(e.into()))?;
+    let answer = compare(&compiled.dfa, &spec_dfa, Question::Equivalent, &budget)
+        .map_err(|e| CheckError::Decide(e.into()))?;
+    let engine = EngineReport::Explicit {
+        states_explored: answer.states_explored,
+        dfa_states: [compiled.dfa.states, spec_dfa.states],
+    };
+    let Some(letters) = answer.counterexample else {
+        return Ok(NumericCheck {
+            verdict: Verdict {
+                question: Question::Equivalent,
+                counterexample: None,
+                engine,
+            },
+            trace: None,
+        });
+    };
+    let word = sigma.word(&letters);
+    let Word::Letters(tokens) = &word else {
+        return Err(CheckError::Internal { word: word.show() });
+    };
+    let internal = || CheckError::Internal { word: word.show() };
+    let trace = crate::numeric::run_numeric(model, tokens).map_err(|_| internal())?;
+    let spec_says = evaluate(arena, spec, &word, Acceptance::Eos);
+    if trace.accepted != compiled.dfa.accepts(&letters) || spec_says == trace.accepted {
+        return Err(internal());
+    }
+    Ok(NumericCheck {
+        verdict: Verdict {
+            question: Question::Equivalent,
+            counterexample: Some(Counterexample {
+                word,
+                first: trace.accepted,
+                second: spec_says,
+            }),
+            engine,
+        },
+        trace: Some(trace),
+    })
+}

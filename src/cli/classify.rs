@@ -4,7 +4,6 @@ use clap::Args;
 use miette::{miette, LabeledSpan, NamedSource, Report};
 
 use super::check::{alphabet_for, BudgetOpts};
-use super::model::load_model;
 use super::{formula_arg, show, Exit, WordOpts};
 use ltlattn::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Dfa};
 use ltlattn::compile::compile;
@@ -91,7 +90,13 @@ fn language(src: &Source, limits: ParseLimits) -> Result<Language, Report> {
         return Ok((minimize(&dfa), format!("the DFA in {path}"), None));
     }
     if let Some(path) = &src.model {
-        let model = load_model(path, limits)?;
+        let text = super::read_input(path, "model")?;
+        if ltlattn::numeric::is_numeric(&text) {
+            let m = super::numeric::load(path, &text)?;
+            let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
+            return Ok((c.dfa, format!("the numeric model {path}"), None));
+        }
+        let model = ltlattn::model::load_with(path, &text, limits).map_err(Report::new)?;
         let c = compile(&model).map_err(Report::new)?;
         let sigma = Alphabet::Tokens(model.alphabet.clone());
         let dfa = formula_dfa(&c.arena, c.accept, &sigma, model.acceptance, &budget)

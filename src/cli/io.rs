@@ -56,6 +56,19 @@ pub(crate) fn write_line(args: std::fmt::Arguments) {
 /// Reads an input file (`-` is stdin) as UTF-8 text under the byte cap, and remembers
 /// it so that `--output` never overwrites it.
 pub(crate) fn read_input(path: &str, what: &str) -> Result<String, Report> {
+    let bytes = read_bytes(path, what)?;
+    String::from_utf8(bytes).map_err(|e| {
+        miette!(
+            help = format!("the {what} must be UTF-8 text"),
+            "the {what} `{path}` is not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Reads an input file (`-` is stdin) as bytes under the byte cap, and remembers it so
+/// that `--output` never overwrites it.
+pub(crate) fn read_bytes(path: &str, what: &str) -> Result<Vec<u8>, Report> {
     let cap = MAX_INPUT_BYTES.load(Relaxed);
     let mut bytes = Vec::new();
     let too_big = || {
@@ -91,13 +104,7 @@ pub(crate) fn read_input(path: &str, what: &str) -> Result<String, Report> {
     if bytes.len() > cap {
         return Err(too_big());
     }
-    String::from_utf8(bytes).map_err(|e| {
-        miette!(
-            help = format!("the {what} must be UTF-8 text"),
-            "the {what} `{path}` is not valid UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    Ok(bytes)
 }
 
 /// Prints formulas within the process's print budget (`--max-formula-size` nodes in all):

@@ -13,8 +13,9 @@ mod classify;
 mod explain;
 mod io;
 mod model;
+mod numeric;
 
-pub(crate) use io::{read_input, show, Shower};
+pub(crate) use io::{read_bytes, read_input, show, Shower};
 
 use std::collections::BTreeSet;
 

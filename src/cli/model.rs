@@ -25,6 +25,8 @@ pub(crate) struct CompileArgs {
     /// Print JSON: {"accept", "fragment", "architecture", "features"}.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    budget: BudgetOpts,
 }
 
 #[derive(Args, Debug)]
@@ -69,11 +71,6 @@ pub(crate) struct RealizeArgs {
     formula: String,
     #[command(flatten)]
     opts: WordOpts,
-}
-
-pub(crate) fn load_model(path: &str, limits: ParseLimits) -> Result<Model, Report> {
-    let text = read_input(path, "model")?;
-    load_with(path, &text, limits).map_err(Report::new)
 }
 
 fn table(rows: &[Vec<String>]) -> String {
@@ -170,7 +167,19 @@ fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value
 }
 
 pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, Report> {
-    let model = load_model(&a.model, limits)?;
+    let text = read_input(&a.model, "model")?;
+    if ltlattn::numeric::is_numeric(&text) {
+        let m = super::numeric::load(&a.model, &text)?;
+        let syntax = if a.latex {
+            Syntax::Latex
+        } else if a.unicode {
+            Syntax::Unicode
+        } else {
+            Syntax::Ascii
+        };
+        return super::numeric::compile_cmd(&a.model, &m, &a.budget.budget()?, a.json, syntax);
+    }
+    let model = load_with(&a.model, &text, limits).map_err(Report::new)?;
     let c = compile(&model).map_err(Report::new)?;
     let drop_in = drop_in_checks(&model, &c);
     let sh = Shower::new(&c.arena);
@@ -287,7 +296,12 @@ fn tokens_of(model: &Model, word: &str) -> Result<Vec<String>, Report> {
 }
 
 pub(crate) fn run_cmd(a: RunArgs, limits: ParseLimits) -> Result<Exit, Report> {
-    let model = load_model(&a.model, limits)?;
+    let text = read_input(&a.model, "model")?;
+    if ltlattn::numeric::is_numeric(&text) {
+        let m = super::numeric::load(&a.model, &text)?;
+        return super::numeric::run_cmd(&m, &a.word, a.trace, a.json);
+    }
+    let model = load_with(&a.model, &text, limits).map_err(Report::new)?;
     let toks = tokens_of(&model, &a.word)?;
     let t = execute(&model, &toks).map_err(|e| miette!("{e}"))?;
     if a.json {
@@ -369,10 +383,15 @@ fn bounded_cmd(
 /// Checks that the model recognizes exactly L(spec): through its compiled formula, or
 /// with `--bound` by z3 on short words when it has no exact translation.
 pub(crate) fn check_cmd(a: CheckArgs, limits: ParseLimits) -> Result<Exit, Report> {
-    let model = load_model(&a.model, limits)?;
+    let text = read_input(&a.model, "model")?;
     let mut arena = Arena::new();
     let spec = formula_arg(&mut arena, &a.spec, "spec", limits)?;
     let opts = options(&a.budget, &a.engine)?;
+    if ltlattn::numeric::is_numeric(&text) {
+        let m = super::numeric::load(&a.model, &text)?;
+        return super::numeric::check_cmd(&m, &arena, spec, &opts, a.json);
+    }
+    let model = load_with(&a.model, &text, limits).map_err(Report::new)?;
     let m = match check_model(&model, &arena, spec, &opts) {
         Ok(m) => m,
         Err(CheckError::Compile(e)) => {

@@ -2,6 +2,21 @@
 //! arithmetic, loading TOML + safetensors, the exact executor, and compilation to a
 //! minimal DFA and a past-LTL formula, exact at every length.
 
+mod compile;
+mod exec;
+mod load;
 mod number;
 
+pub use compile::{
+    architecture, compile_numeric, count_cap, formula_of, HeadReport, NumericCompileError,
+    NumericCompiled,
+};
+pub use exec::{
+    apply, attend, layer_step, logit, run_numeric, AlphaRow, ExecError, NumericTrace, RunError,
+    Vector,
+};
+pub use load::{
+    is_numeric, load_numeric, Linear, NumHead, NumLayer, NumRange, NumericError, NumericErrorKind,
+    NumericModel, RoundingReport, MAX_WIDTH, MAX_WINDOW as MAX_NUMERIC_WINDOW,
+};
 pub use number::{Dyadic, Format, Kind, NanError, Num, Overflow, Rounding};

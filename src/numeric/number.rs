@@ -210,6 +210,11 @@ impl Num {
         ))
     }
 
+    /// The integer `n`.
+    pub fn int(n: u64) -> Num {
+        Num::Fin(Dyadic::new(BigInt::from(n), 0))
+    }
+
     /// The exact value of an `f64` (finite), or ±∞.
     pub fn from_f64(x: f64) -> Option<Num> {
         if x.is_nan() {
@@ -655,6 +660,15 @@ impl Format {
             }
         }
         Some(out)
+    }
+}
+
+/// A finite value as a fraction (num, den), den > 0; ±∞ as (±1, 0).
+pub(crate) fn fraction_of(n: &Num) -> (BigInt, BigInt) {
+    match n {
+        Num::Fin(d) => d.fraction(),
+        Num::PosInf => (BigInt::one(), BigInt::zero()),
+        Num::NegInf => (-BigInt::one(), BigInt::zero()),
     }
 }
 

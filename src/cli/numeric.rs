@@ -1,0 +1,316 @@
+//! `compile`, `run`, `check` and `classify --model` on numeric models (real weights in
+//! safetensors, docs/NUMERIC.md): loading, rendering, exit codes.
+
+use std::path::Path;
+
+use miette::{miette, Report};
+
+use super::{read_bytes, show, Exit};
+use ltlattn::automata::Budget;
+use ltlattn::logic::{Arena, NodeId, Syntax};
+use ltlattn::numeric::{
+    compile_numeric, formula_of, load_numeric, run_numeric, Kind, NumericCompiled, NumericModel,
+    NumericTrace, Overflow, Rounding,
+};
+use ltlattn::report::{to_json, CheckReport};
+use ltlattn::verdict::{check_numeric, Options};
+
+/// Loads a numeric model whose TOML text is `text`; the weights file is relative to it.
+pub(crate) fn load(path: &str, text: &str) -> Result<NumericModel, Report> {
+    let weights = toml::from_str::<toml::Table>(text)
+        .ok()
+        .and_then(|t| t.get("weights").and_then(|w| w.as_str()).map(String::from))
+        .ok_or_else(|| miette!("the numeric model `{path}` names no weights file"))?;
+    let dir = Path::new(path).parent().unwrap_or(Path::new("."));
+    let file = dir.join(&weights);
+    let bytes = read_bytes(&file.display().to_string(), "weights file")?;
+    load_numeric(path, text, &bytes).map_err(Report::new)
+}
+
+fn describe_format(m: &NumericModel) -> String {
+    let f = &m.format;
+    let kind = match f.kind {
+        Kind::Fixed {
+            int_bits,
+            frac_bits,
+        } => format!("fixed {int_bits}.{frac_bits}"),
+        Kind::Float {
+            exp_bits,
+            man_bits,
+            subnormals,
+        } => format!(
+            "float e{exp_bits}m{man_bits}{}",
+            if subnormals {
+                ""
+            } else {
+                " without subnormals"
+            }
+        ),
+    };
+    let r = match f.rounding {
+        Rounding::NearestEven => "nearest-even",
+        Rounding::TowardZero => "toward-zero",
+    };
+    let o = match f.overflow {
+        Overflow::Saturate => "saturate",
+        Overflow::Inf => "inf",
+    };
+    format!("{kind}, {r}, {o}")
+}
+
+fn header(m: &NumericModel, path: &str) -> String {
+    format!(
+        "model: {} (alphabet {{{}}}, {}, {} layer{}, width {}, EOS acceptance{})",
+        m.name.clone().unwrap_or_else(|| path.to_string()),
+        m.alphabet.join(", "),
+        describe_format(m),
+        m.layers.len(),
+        if m.layers.len() == 1 { "" } else { "s" },
+        m.width,
+        if m.inclusive {
+            ", inclusive masking: outside the theorems"
+        } else {
+            ""
+        }
+    )
+}
+
+fn compiled(m: &NumericModel, budget: &Budget) -> Result<NumericCompiled, Report> {
+    compile_numeric(m, budget).map_err(Report::new)
+}
+
+/// `compile` on a numeric model.
+pub(crate) fn compile_cmd(
+    path: &str,
+    m: &NumericModel,
+    budget: &Budget,
+    json: bool,
+    syntax: Syntax,
+) -> Result<Exit, Report> {
+    let c = compiled(m, budget)?;
+    let (cert, _) = formula_of(&c, &ltlattn::fragment::Limits::default());
+    let mut arena = Arena::new();
+    let accept: Option<NodeId> = cert
+        .as_ref()
+        .and_then(|f| ltlattn::logic::parse(&mut arena, &f.formula).ok());
+    let shown = accept.map(|a| show(&arena, a, syntax));
+    let heads: serde_json::Map<String, serde_json::Value> = c
+        .heads
+        .iter()
+        .map(|h| {
+            (
+                format!("layer.{}.head.{}", h.layer, h.head),
+                serde_json::json!({
+                    "layer": h.layer + 1,
+                    "made_by": match h.window { Some(k) => format!("local head, window {k}"), None => "global head".into() },
+                    "formula": null,
+                    "key_types": h.key_types,
+                    "score_classes": h.score_classes,
+                    "count_cap": h.count_cap,
+                }),
+            )
+        })
+        .collect();
+    if json {
+        let report = serde_json::json!({
+            "accept": accept.map(|a| show(&arena, a, Syntax::Ascii)),
+            "fragment": c.fragment.name(),
+            "architecture": c.fragment.architecture(),
+            "outside_theorems": c.inclusive,
+            "acceptance": "eos",
+            "alphabet": m.alphabet,
+            "features": heads,
+            "dfa_states": c.dfa.states(),
+            "explored_states": c.explored,
+            "types_per_layer": c.types,
+            "count_cap": c.count_cap,
+            "formula_construction": cert.as_ref().map(|f| f.construction.clone()),
+            "rounding": m.rounding,
+        });
+        outln!("{}", to_json("compile", &report));
+        return Ok(if accept.is_some() {
+            Exit::Yes
+        } else {
+            Exit::Undecided
+        });
+    }
+    outln!("{}", header(m, path));
+    let r = &m.rounding;
+    outln!(
+        "weights: {} read, {} changed when rounded into the format{}",
+        r.weights,
+        r.changed,
+        r.largest_at
+            .as_ref()
+            .map(|at| format!(" (largest change {} at {at})", r.largest_change))
+            .unwrap_or_default()
+    );
+    outln!(
+        "fragment: {} — {}{}",
+        c.fragment.name(),
+        c.fragment.architecture(),
+        if c.inclusive {
+            " (but inclusive masking lies outside the theorems)"
+        } else {
+            ""
+        }
+    );
+    match (&shown, &cert) {
+        (Some(f), Some(cert)) => {
+            outln!("accepts: {f}");
+            outln!(
+                "  (exact at every length: {}; equivalent to the model's minimal DFA by the explicit engine)",
+                cert.construction
+            );
+        }
+        _ => outln!("accepts: no formula found within the classifier's limits; the minimal DFA below is exact"),
+    }
+    outln!(
+        "minimal DFA: {} states ({} abstract states explored; types per layer: {}; count cap {})",
+        c.dfa.states(),
+        c.explored,
+        c.types
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        c.count_cap
+            .map_or("beyond 2^62".to_string(), |x| x.to_string())
+    );
+    if shown.is_none() {
+        outln!("{}", c.dfa.to_text().trim_end());
+    }
+    outln!("");
+    outln!("layer  head  range        key types  score classes  count cap");
+    for h in &c.heads {
+        outln!(
+            "{:<5}  {:<4}  {:<11}  {:<9}  {:<13}  {}",
+            h.layer,
+            h.head,
+            match h.window {
+                Some(k) => format!("local {k}"),
+                None => "global".into(),
+            },
+            h.key_types,
+            h.score_classes,
+            h.count_cap.map_or("—".into(), |x| x.to_string())
+        );
+    }
+    Ok(if shown.is_some() {
+        Exit::Yes
+    } else {
+        Exit::Undecided
+    })
+}
+
+fn trace_lines(t: &NumericTrace) -> Vec<String> {
+    let mut out = Vec::new();
+    for (l, layer) in t.vectors.iter().enumerate() {
+        let what = if l == 0 {
+            "embedding".to_string()
+        } else {
+            format!("after layer {}", l - 1)
+        };
+        out.push(format!("{what}:"));
+        for (i, v) in layer.iter().enumerate() {
+            let vals: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+            out.push(format!(
+                "  {:>3} {:<6} [{}]",
+                i + 1,
+                t.columns[i],
+                vals.join(", ")
+            ));
+        }
+        if let Some(heads) = t.alphas.get(l) {
+            for (h, rows) in heads.iter().enumerate() {
+                out.push(format!(
+                    "  layer {l} head {h}: α per query (key position: α)"
+                ));
+                for (i, row) in rows.iter().enumerate() {
+                    let cells: Vec<String> =
+                        row.iter().map(|(j, a)| format!("{}: {a}", j + 1)).collect();
+                    out.push(format!("    {:>3} {}", i + 1, cells.join("  ")));
+                }
+            }
+        }
+    }
+    out.push(format!("logit at ⊣: {}", t.logit));
+    out
+}
+
+/// `run` on a numeric model.
+pub(crate) fn run_cmd(
+    m: &NumericModel,
+    word: &str,
+    trace: bool,
+    json: bool,
+) -> Result<Exit, Report> {
+    let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
+    let t = run_numeric(m, &toks).map_err(Report::new)?;
+    if json {
+        let v = serde_json::json!({
+            "holds": t.accepted,
+            "accepted": t.accepted,
+            "logit": t.logit.to_string(),
+            "positions": t.columns,
+            "vectors": t.vectors.iter().map(|l| l.iter().map(|v| v.iter().map(|x| x.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "alphas": t.alphas.iter().map(|l| l.iter().map(|h| h.iter().map(|row| row.iter().map(|(j, a)| serde_json::json!([j, a.to_string()])).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        });
+        outln!("{}", to_json("run", &v));
+    } else {
+        if trace {
+            for line in trace_lines(&t) {
+                outln!("{line}");
+            }
+        }
+        outln!("{}", if t.accepted { "accepted" } else { "rejected" });
+    }
+    Ok(t.accepted.into())
+}
+
+/// `check` on a numeric model.
+pub(crate) fn check_cmd(
+    m: &NumericModel,
+    arena: &Arena,
+    spec: NodeId,
+    opts: &Options,
+    json: bool,
+) -> Result<Exit, Report> {
+    let c = compiled(m, &opts.budget())?;
+    let r = check_numeric(m, &c, arena, spec, opts).map_err(Report::new)?;
+    let v = &r.verdict;
+    if json {
+        outln!(
+            "{}",
+            to_json("check", &CheckReport::new(v, c.fragment.name()))
+        );
+        return Ok(v.holds().into());
+    }
+    let spec_text = show(arena, spec, Syntax::Ascii);
+    match (&v.counterexample, &r.trace) {
+        (Some(cex), Some(t)) => {
+            let say = |b: bool| if b { "accepts" } else { "rejects" };
+            outln!(
+                "does not hold: shortest counterexample `{}` (length {})",
+                cex.word.show(),
+                cex.word.len()
+            );
+            outln!(
+                "  model {} it (logit {}); spec {spec_text} {} it",
+                say(t.accepted),
+                t.logit,
+                say(cex.second)
+            );
+            outln!("  the exact executor's run on it:");
+            for line in trace_lines(t) {
+                outln!("    {line}");
+            }
+        }
+        _ => outln!(
+            "holds: the model recognizes exactly L({spec_text}) at every length ({}; the model's minimal DFA has {} states)",
+            v.engine.describe(),
+            c.dfa.states()
+        ),
+    }
+    Ok(v.holds().into())
+}

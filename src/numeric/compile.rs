@@ -1,0 +1,495 @@
+//! Numeric model → minimal DFA → past-LTL formula, exact at every length
+//! (docs/NUMERIC.md §2 "Why it compiles", grammar/numeric.md "Compilation").
+//!
+//! Every position-wise map is a function of finitely many vectors of F^d, so each layer
+//! has finitely many *types* (vectors that occur). A head's output at a query depends
+//! only on the query's type and on the keys it attends, as a multiset of types; with the
+//! denominator rule a global head's output no longer depends on how many keys of a type
+//! there are once that number reaches the *count cap* C (then the denominator is at least
+//! round(C·ε), where every α rounds to 0 — ε the smallest positive value, which bounds
+//! every positive exp weight from below). So the state after a prefix is, per layer, the
+//! counts of key types capped at C (layers with a global head) and the types of the last
+//! k positions (layers with a local head of window k). These states are explored
+//! breadth-first from the empty prefix; a state accepts iff running ⊣ from it gives a
+//! positive logit. The reachable part is a DFA of the model's language, which is
+//! minimized, classified, and turned into a formula by the classifier's constructions,
+//! each re-checked by the equivalence checker.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::exec::{layer_step, logit, project, ExecError, Projected, Vector};
+use super::load::{NumRange, NumericModel};
+use super::number::{Format, Num};
+use crate::automata::{minimize, Alphabet, Budget, Dfa, LimitError};
+use crate::fragment::Fragment;
+use crate::logic::Acceptance;
+
+/// The count from which more keys of one type never change a global head's output in
+/// format `f` (`None`: beyond 2^62).
+pub fn count_cap(f: &Format) -> Option<u64> {
+    let eps = f.min_positive();
+    let zero_alphas = |n: u64| -> bool {
+        let s = Num::int(n).mul(&eps).unwrap_or(Num::PosInf);
+        match f.round_denominator(&s) {
+            Ok(Num::PosInf) => true,
+            Ok(d) => {
+                let (dn, dd) = super::number::fraction_of(&d);
+                f.round_ratio(dd, dn, false).signum() == 0
+            }
+            Err(_) => true,
+        }
+    };
+    let (mut lo, mut hi) = (1u64, 1u64 << 62);
+    if !zero_alphas(hi) {
+        return None;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if zero_alphas(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(lo)
+}
+
+/// What one head reads, for the compile report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct HeadReport {
+    /// Its layer (0-based).
+    pub layer: usize,
+    /// Its index in the layer.
+    pub head: usize,
+    /// `global` or `local`.
+    pub range: &'static str,
+    /// The window of a local head.
+    pub window: Option<u32>,
+    /// Key types: distinct vectors at its layer's input.
+    pub key_types: usize,
+    /// Distinct rounded scores over all (query type, key type) pairs.
+    pub score_classes: usize,
+    /// A global head's count cap: from this many keys of one type on, every α is 0.
+    pub count_cap: Option<u64>,
+}
+
+/// A compiled numeric model.
+#[derive(Clone, Debug)]
+pub struct NumericCompiled {
+    /// The minimal DFA of the accepted language (EOS acceptance).
+    pub dfa: Dfa,
+    /// Abstract states explored before minimizing.
+    pub explored: usize,
+    /// Types (distinct vectors) at each layer's input, and at the output.
+    pub types: Vec<usize>,
+    /// The count cap of the format.
+    pub count_cap: Option<u64>,
+    /// Per head.
+    pub heads: Vec<HeadReport>,
+    /// The fragment the architecture lands in.
+    pub fragment: Fragment,
+    /// Inclusive masking: outside the theorems of docs/SEMANTICS.md §3.
+    pub inclusive: bool,
+}
+
+/// Why a numeric model did not compile.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum NumericCompileError {
+    /// An exploration budget was hit.
+    #[error("{0}; the numeric compiler had explored {1} abstract states (position types capped at {2} per type)")]
+    Budget(LimitError, usize, String),
+    /// An operation would make NaN.
+    #[error("{0}")]
+    Nan(#[from] ExecError),
+}
+
+impl miette::Diagnostic for NumericCompileError {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        match self {
+            NumericCompileError::Budget(..) => Some(Box::new(
+                "raise --max-states or --timeout; formats with tiny smallest values have large count caps",
+            )),
+            NumericCompileError::Nan(_) => None,
+        }
+    }
+}
+
+/// The abstract state after a prefix: per layer, the capped counts of key classes (layers
+/// with a global head) and the key classes of the last positions (layers with a local
+/// head). A key class is what the layer's heads see of a position — its key and value
+/// projections for every head — so types that differ only where no head looks count as
+/// one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct State {
+    counts: Vec<Vec<(u32, u32)>>,
+    windows: Vec<Vec<u32>>,
+}
+
+/// Interned vectors, per layer.
+struct Types {
+    per_layer: Vec<(Vec<Vector>, HashMap<Vector, u32>)>,
+}
+
+impl Types {
+    fn intern(&mut self, l: usize, v: Vector) -> u32 {
+        let (list, index) = &mut self.per_layer[l];
+        if let Some(&id) = index.get(&v) {
+            return id;
+        }
+        let id = list.len() as u32;
+        list.push(v.clone());
+        index.insert(v, id);
+        id
+    }
+
+    fn get(&self, l: usize, id: u32) -> &Vector {
+        &self.per_layer[l].0[id as usize]
+    }
+}
+
+struct Compiler<'m> {
+    model: &'m NumericModel,
+    cap: u32,
+    types: Types,
+    /// Per layer: every key class's projections (one per head), interned.
+    classes: Vec<(Vec<Vec<Projected>>, HashMap<Vec<Projected>, u32>)>,
+    /// (layer, type) → its key class.
+    class_of: HashMap<(usize, u32), u32>,
+    /// (layer, input type, the layer's counts, its window) → output type.
+    memo: HashMap<(usize, u32, Vec<(u32, u32)>, Vec<u32>), u32>,
+}
+
+impl Compiler<'_> {
+    /// The key class of a type at layer `l`.
+    fn class(&mut self, l: usize, t: u32) -> Result<u32, ExecError> {
+        if let Some(&c) = self.class_of.get(&(l, t)) {
+            return Ok(c);
+        }
+        let x = self.types.get(l, t).clone();
+        let proj = self.model.layers[l]
+            .heads
+            .iter()
+            .enumerate()
+            .map(|(hd, head)| {
+                project(
+                    &self.model.format,
+                    head,
+                    &x,
+                    &format!("layer {l}, head {hd}"),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (list, index) = &mut self.classes[l];
+        let c = match index.get(&proj) {
+            Some(&c) => c,
+            None => {
+                let c = list.len() as u32;
+                list.push(proj.clone());
+                index.insert(proj, c);
+                c
+            }
+        };
+        self.class_of.insert((l, t), c);
+        Ok(c)
+    }
+
+    /// The keys of head `hd` of layer `l` at a query of class `me`, as (projection, count).
+    fn keys(&self, l: usize, hd: usize, me: u32, s: &State) -> Vec<(Projected, u64)> {
+        let model = self.model;
+        let mut mult: Vec<(u32, u64)> = match model.layers[l].heads[hd].range {
+            NumRange::Global => s.counts[l].iter().map(|&(t, n)| (t, n as u64)).collect(),
+            NumRange::Local(k) => {
+                let w = &s.windows[l];
+                let mut m: Vec<(u32, u64)> = Vec::new();
+                for &t in w.iter().rev().take(k as usize) {
+                    match m.iter_mut().find(|(x, _)| *x == t) {
+                        Some((_, n)) => *n += 1,
+                        None => m.push((t, 1)),
+                    }
+                }
+                m
+            }
+        };
+        if model.inclusive {
+            match mult.iter_mut().find(|(x, _)| *x == me) {
+                Some((_, n)) => *n = (*n + 1).min(self.cap as u64),
+                None => mult.push((me, 1)),
+            }
+        }
+        mult.sort_unstable();
+        mult.into_iter()
+            .map(|(c, n)| (self.classes[l].0[c as usize][hd].clone(), n))
+            .collect()
+    }
+
+    /// Runs one position (token row `row`) from state `s`: its key class at every layer
+    /// with heads, and its type at the output.
+    fn position(&mut self, s: &State, row: usize) -> Result<(Vec<u32>, u32), ExecError> {
+        let model = self.model;
+        let mut ty = self.types.intern(0, model.embed[row].clone());
+        let mut classes = Vec::with_capacity(model.layers.len());
+        for l in 0..model.layers.len() {
+            let me = self.class(l, ty)?;
+            classes.push(me);
+            let key = (l, ty, s.counts[l].clone(), s.windows[l].clone());
+            ty = match self.memo.get(&key) {
+                Some(&t) => t,
+                None => {
+                    let h = self.types.get(l, ty).clone();
+                    let keys: Vec<Vec<(Projected, u64)>> = (0..model.layers[l].heads.len())
+                        .map(|hd| self.keys(l, hd, me, s))
+                        .collect();
+                    let (v, _) = layer_step(model, l, &h, |hd| keys[hd].clone())?;
+                    let t = self.types.intern(l + 1, v);
+                    self.memo.insert(key, t);
+                    t
+                }
+            };
+        }
+        Ok((classes, ty))
+    }
+
+    fn successor(&self, s: &State, ty: &[u32]) -> State {
+        let mut next = s.clone();
+        for l in 0..self.model.layers.len() {
+            if self.model.has_global(l) {
+                let c = &mut next.counts[l];
+                match c.iter_mut().find(|(t, _)| *t == ty[l]) {
+                    Some((_, n)) => *n = (*n + 1).min(self.cap),
+                    None => {
+                        c.push((ty[l], 1.min(self.cap)));
+                        c.sort_unstable();
+                    }
+                }
+            }
+            let k = self.model.window(l) as usize;
+            if k > 0 {
+                let w = &mut next.windows[l];
+                w.push(ty[l]);
+                if w.len() > k {
+                    w.remove(0);
+                }
+            }
+        }
+        next
+    }
+}
+
+/// Compiles a numeric model to the minimal DFA of its language, within `budget`.
+pub fn compile_numeric(
+    model: &NumericModel,
+    budget: &Budget,
+) -> Result<NumericCompiled, NumericCompileError> {
+    let cap_u64 = count_cap(&model.format);
+    // A cap beyond u32 is only reachable by words longer than any budget allows.
+    let cap = cap_u64.map_or(u32::MAX, |c| c.min(u32::MAX as u64) as u32);
+    let layers = model.layers.len();
+    let mut c = Compiler {
+        model,
+        cap,
+        types: Types {
+            per_layer: (0..=layers).map(|_| (Vec::new(), HashMap::new())).collect(),
+        },
+        memo: HashMap::new(),
+        classes: (0..layers).map(|_| (Vec::new(), HashMap::new())).collect(),
+        class_of: HashMap::new(),
+    };
+    let start = State {
+        counts: vec![Vec::new(); layers],
+        windows: vec![Vec::new(); layers],
+    };
+    let letters = model.alphabet.len();
+    let mut index: HashMap<State, u32> = HashMap::new();
+    let mut states = vec![start.clone()];
+    index.insert(start, 0);
+    let mut trans: Vec<u32> = Vec::new();
+    let mut accepting = Vec::new();
+    let mut queue = VecDeque::from([0u32]);
+    let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
+    while let Some(q) = queue.pop_front() {
+        budget
+            .check(states.len(), letters, "numeric abstract states")
+            .map_err(|e| NumericCompileError::Budget(e, states.len(), cap_text.clone()))?;
+        let s = states[q as usize].clone();
+        // Acceptance: run ⊣ from here.
+        let (_, out) = c.position(&s, letters)?;
+        let last = c.types.get(layers, out).clone();
+        accepting.push(logit(model, &last)?.signum() > 0);
+        for row in 0..letters {
+            let (classes, _) = c.position(&s, row)?;
+            let next = c.successor(&s, &classes);
+            let id = match index.get(&next) {
+                Some(&id) => id,
+                None => {
+                    let id = states.len() as u32;
+                    index.insert(next.clone(), id);
+                    states.push(next);
+                    queue.push_back(id);
+                    id
+                }
+            };
+            trans.push(id);
+        }
+    }
+    // BFS numbering: state q's row is trans[q*letters..], in the order states were popped.
+    let raw = Dfa::from_parts(
+        Alphabet::Tokens(model.alphabet.clone()),
+        Acceptance::Eos,
+        trans,
+        accepting,
+    )
+    .map_err(|e| {
+        NumericCompileError::Nan(ExecError {
+            what: format!("internal error: the explored automaton is malformed ({e})"),
+            nan: super::number::NanError {
+                op: "explore",
+                a: String::new(),
+                b: String::new(),
+            },
+        })
+    })?;
+    let dfa = minimize(&raw);
+    let heads = head_reports(model, &c.types, cap_u64);
+    Ok(NumericCompiled {
+        dfa,
+        explored: states.len(),
+        types: c.types.per_layer.iter().map(|(v, _)| v.len()).collect(),
+        count_cap: cap_u64,
+        heads,
+        fragment: architecture(model),
+        inclusive: model.inclusive,
+    })
+}
+
+/// The fragment of the architecture: global only → LTL[P], local only → LTL[Y^{≤k}],
+/// both → LTL[P, Y^{≤k}] (Li & Cotterell 2025, 2026).
+pub fn architecture(model: &NumericModel) -> Fragment {
+    let global = (0..model.layers.len()).any(|l| model.has_global(l));
+    let k = (0..model.layers.len())
+        .map(|l| model.window(l))
+        .max()
+        .unwrap_or(0);
+    match (global, k) {
+        (false, 0) => Fragment::Propositional,
+        (true, 0) => Fragment::Global,
+        (false, k) => Fragment::Local(k),
+        (true, k) => Fragment::Hybrid(k),
+    }
+}
+
+fn head_reports(model: &NumericModel, types: &Types, cap: Option<u64>) -> Vec<HeadReport> {
+    let f = &model.format;
+    let mut out = Vec::new();
+    for (l, layer) in model.layers.iter().enumerate() {
+        let vs = &types.per_layer[l].0;
+        for (hd, head) in layer.heads.iter().enumerate() {
+            let mut scores: Vec<Num> = Vec::new();
+            if vs.len() <= 200 {
+                for q in vs {
+                    for k in vs {
+                        let s = super::exec::apply(f, &head.query, q, "score")
+                            .ok()
+                            .zip(super::exec::apply(f, &head.key, k, "score").ok())
+                            .and_then(|(qq, kk)| {
+                                let terms: Option<Vec<Num>> = qq
+                                    .iter()
+                                    .zip(&kk)
+                                    .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)).ok())
+                                    .collect();
+                                Num::sum(&terms?).ok().and_then(|s| f.round(&s).ok())
+                            });
+                        if let Some(s) = s {
+                            if !scores.contains(&s) {
+                                scores.push(s);
+                            }
+                        }
+                    }
+                }
+            }
+            let (range, window) = match head.range {
+                NumRange::Global => ("global", None),
+                NumRange::Local(k) => ("local", Some(k)),
+            };
+            out.push(HeadReport {
+                layer: l,
+                head: hd,
+                range,
+                window,
+                key_types: vs.len(),
+                score_classes: scores.len(),
+                count_cap: (head.range == NumRange::Global).then_some(cap).flatten(),
+            });
+        }
+    }
+    out
+}
+
+/// A formula for the compiled language, from the classifier's certificate constructions
+/// (each re-checked equivalent to the DFA by the explicit engine): the fragment of the
+/// architecture first, then any fragment that has one. `None` when no construction found
+/// one within the limits.
+pub fn formula_of(
+    compiled: &NumericCompiled,
+    limits: &crate::fragment::Limits,
+) -> (
+    Option<crate::fragment::FormulaCert>,
+    crate::fragment::Classification,
+) {
+    use crate::fragment::{bounded_window, classify};
+    let dfa = &compiled.dfa;
+    let mut c = classify(dfa, limits, None);
+    let by_window = |k: u32, hybrid: bool, c: &crate::fragment::Classification| {
+        let refuted = if hybrid {
+            c.hybrid.member == Some(false)
+        } else {
+            c.local.member == Some(false)
+        };
+        bounded_window(dfa, k, hybrid, limits, None, refuted)
+    };
+    let preferred = match compiled.fragment {
+        Fragment::Global => c.global.formula.clone(),
+        Fragment::Local(1) => c.local.formula.clone(),
+        Fragment::Hybrid(1) => c.hybrid.formula.clone(),
+        Fragment::Local(k) | Fragment::Hybrid(k) => {
+            let hybrid = matches!(compiled.fragment, Fragment::Hybrid(_));
+            let d = by_window(k, hybrid, &c);
+            let f = d.formula.clone();
+            let (l, h) = if hybrid {
+                (by_window(k, false, &c), d)
+            } else {
+                let h = by_window(k, true, &c);
+                (d, h)
+            };
+            c.windowed = Some((k, l, h));
+            f
+        }
+        _ => None,
+    };
+    // The shortest formula whose operators the architecture has (P for global heads, Y
+    // for local ones), else the shortest of any fragment.
+    let global = matches!(compiled.fragment, Fragment::Global | Fragment::Hybrid(_));
+    let local = matches!(compiled.fragment, Fragment::Local(_) | Fragment::Hybrid(_));
+    let mut candidates: Vec<(bool, crate::fragment::FormulaCert)> = Vec::new();
+    for (d, fits) in [
+        (&c.global, global),
+        (&c.local, local),
+        (&c.hybrid, global && local),
+        (&c.hard, false),
+    ] {
+        if let Some(f) = d.formula.clone().filter(|_| d.member == Some(true)) {
+            candidates.push((fits, f));
+        }
+    }
+    if let Some(f) = preferred {
+        candidates.push((true, f));
+    }
+    let shortest = |fits: bool| {
+        candidates
+            .iter()
+            .filter(|(x, _)| *x == fits)
+            .min_by_key(|(_, f)| f.formula.len())
+            .map(|(_, f)| f.clone())
+    };
+    let formula = shortest(true).or_else(|| shortest(false));
+    (formula, c)
+}

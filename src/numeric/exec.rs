@@ -1,0 +1,302 @@
+//! The exact executor (docs/NUMERIC.md §2): every operation computes its exact result
+//! and rounds it once. [`attend`] and [`layer_step`] are shared with the compiler, which
+//! calls them with key multiplicities instead of one entry per position — the same exact
+//! sums, so the same results.
+
+use super::load::{Linear, NumHead, NumRange, NumericModel};
+use super::number::{Format, NanError, Num};
+
+/// A vector of values of the model's format.
+pub type Vector = Vec<Num>;
+
+/// An operation that would make NaN, with where it happened.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what}: {nan}")]
+pub struct ExecError {
+    /// Where (`layer 0, head 1, score`, `classifier`, …).
+    pub what: String,
+    /// The operation and its operands.
+    pub nan: NanError,
+}
+
+fn at(what: impl Fn() -> String) -> impl Fn(NanError) -> ExecError {
+    move |nan| ExecError { what: what(), nan }
+}
+
+/// round(W x + b), one rounding per component.
+pub fn apply(f: &Format, lin: &Linear, x: &[Num], what: &str) -> Result<Vector, ExecError> {
+    lin.w
+        .iter()
+        .zip(&lin.b)
+        .map(|(row, b)| {
+            let terms = row
+                .iter()
+                .zip(x)
+                .map(|(w, v)| w.mul(v))
+                .chain(std::iter::once(Ok(b.clone())))
+                .collect::<Result<Vec<Num>, NanError>>()
+                .map_err(at(|| what.to_string()))?;
+            let s = Num::sum(&terms).map_err(at(|| what.to_string()))?;
+            f.round(&s).map_err(at(|| what.to_string()))
+        })
+        .collect()
+}
+
+/// A key as a head sees it: its key and value projections.
+pub type Projected = (Vector, Vector);
+
+/// The key and value projections of the layer input `x` for `head`.
+pub fn project(
+    f: &Format,
+    head: &NumHead,
+    x: &[Num],
+    where_: &str,
+) -> Result<Projected, ExecError> {
+    Ok((
+        apply(f, &head.key, x, &format!("{where_}, key"))?,
+        apply(f, &head.value, x, &format!("{where_}, value"))?,
+    ))
+}
+
+/// One head's output at a query (the layer input `query` at that position): its keys are
+/// the attended positions' projections, each with a multiplicity. Returns the output and
+/// each key's α.
+pub fn attend(
+    f: &Format,
+    head: &NumHead,
+    query: &[Num],
+    keys: &[(&Projected, u64)],
+    where_: &str,
+) -> Result<(Vector, Vec<Num>), ExecError> {
+    let d_head = head.value.w.len();
+    if keys.iter().all(|(_, m)| *m == 0) {
+        return Ok((vec![Num::zero(); d_head], vec![Num::zero(); keys.len()]));
+    }
+    let q = apply(f, &head.query, query, &format!("{where_}, query"))?;
+    let mut scores = Vec::with_capacity(keys.len());
+    let values: Vec<&Vector> = keys.iter().map(|((_, v), _)| v).collect();
+    for ((k, _), _) in keys {
+        let dot: Vec<Num> = q
+            .iter()
+            .zip(k)
+            .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)))
+            .collect::<Result<_, _>>()
+            .map_err(at(|| format!("{where_}, score")))?;
+        let s = Num::sum(&dot).map_err(at(|| format!("{where_}, score")))?;
+        scores.push(f.round(&s).map_err(at(|| format!("{where_}, score")))?);
+    }
+    let present = keys.iter().zip(&scores).filter(|((_, m), _)| *m > 0);
+    let mu = present
+        .map(|(_, s)| s)
+        .max()
+        .cloned()
+        .unwrap_or_else(Num::zero);
+    let mut e = Vec::with_capacity(keys.len());
+    for s in &scores {
+        let diff = s.sub(&mu).map_err(at(|| format!("{where_}, s − max")))?;
+        e.push(f.exp(&diff).map_err(at(|| format!("{where_}, exp")))?);
+    }
+    let weighted: Vec<Num> = keys
+        .iter()
+        .zip(&e)
+        .map(|((_, m), e)| e.mul(&count(*m)))
+        .collect::<Result<_, _>>()
+        .map_err(at(|| format!("{where_}, denominator")))?;
+    let d_sum = Num::sum(&weighted).map_err(at(|| format!("{where_}, denominator")))?;
+    let d = f
+        .round_denominator(&d_sum)
+        .map_err(at(|| format!("{where_}, denominator")))?;
+    let alphas: Vec<Num> = e.iter().map(|e| divide(f, e, &d)).collect();
+    let mut out = Vec::with_capacity(d_head);
+    for c in 0..d_head {
+        let terms: Vec<Num> = keys
+            .iter()
+            .zip(&alphas)
+            .zip(&values)
+            .map(|(((_, m), a), v)| a.mul(&v[c]).and_then(|x| x.mul(&count(*m))))
+            .collect::<Result<_, _>>()
+            .map_err(at(|| format!("{where_}, average")))?;
+        let s = Num::sum(&terms).map_err(at(|| format!("{where_}, average")))?;
+        out.push(f.round(&s).map_err(at(|| format!("{where_}, average")))?);
+    }
+    Ok((out, alphas))
+}
+
+fn count(m: u64) -> Num {
+    Num::int(m)
+}
+
+/// α = round(e / D): 0 when D is +∞ (the denominator rule), exact division otherwise.
+fn divide(f: &Format, e: &Num, d: &Num) -> Num {
+    match (e, d) {
+        (_, Num::PosInf) => Num::zero(),
+        (Num::Fin(_), Num::Fin(_)) if d.signum() > 0 => {
+            let (en, ed) = super::number::fraction_of(e);
+            let (dn, dd) = super::number::fraction_of(d);
+            f.round_ratio(en * dd, ed * dn, false)
+        }
+        _ => Num::zero(),
+    }
+}
+
+/// One layer at one position: the heads (each with its keys), their output map and the
+/// residual, then the feed-forward block. Returns the new vector and each head's α.
+pub fn layer_step(
+    model: &NumericModel,
+    l: usize,
+    h: &[Num],
+    keys: impl Fn(usize) -> Vec<(Projected, u64)>,
+) -> Result<(Vector, Vec<Vec<Num>>), ExecError> {
+    let f = &model.format;
+    let layer = &model.layers[l];
+    let mut h = h.to_vec();
+    let mut alphas = Vec::new();
+    if let Some(out) = &layer.out {
+        let mut concat = Vec::new();
+        for (i, head) in layer.heads.iter().enumerate() {
+            let ks = keys(i);
+            let refs: Vec<(&Projected, u64)> = ks.iter().map(|(p, m)| (p, *m)).collect();
+            let (o, a) = attend(f, head, &h, &refs, &format!("layer {l}, head {i}"))?;
+            concat.extend(o);
+            alphas.push(a);
+        }
+        let a = apply(f, out, &concat, &format!("layer {l}, out"))?;
+        h = residual(f, &h, &a, &format!("layer {l}, residual"))?;
+    }
+    if let Some((up, down)) = &layer.ffn {
+        let u: Vector = apply(f, up, &h, &format!("layer {l}, ffn up"))?
+            .iter()
+            .map(Num::relu)
+            .collect();
+        let dn = apply(f, down, &u, &format!("layer {l}, ffn down"))?;
+        h = residual(f, &h, &dn, &format!("layer {l}, ffn residual"))?;
+    }
+    Ok((h, alphas))
+}
+
+fn residual(f: &Format, h: &[Num], a: &[Num], what: &str) -> Result<Vector, ExecError> {
+    h.iter()
+        .zip(a)
+        .map(|(x, y)| {
+            Num::sum([x, y])
+                .and_then(|s| f.round(&s))
+                .map_err(at(|| what.to_string()))
+        })
+        .collect()
+}
+
+/// The classifier's logit for the final vector at ⊣.
+pub fn logit(model: &NumericModel, h: &[Num]) -> Result<Num, ExecError> {
+    let lin = Linear {
+        w: vec![model.classifier.clone()],
+        b: vec![model.classifier_bias.clone()],
+    };
+    Ok(apply(&model.format, &lin, h, "classifier")?.remove(0))
+}
+
+/// One head's α at one query: (the key's column, its α), in position order.
+pub type AlphaRow = Vec<(usize, Num)>;
+
+/// Every layer's vector at every position and every head's α row, for one word.
+#[derive(Clone, Debug)]
+pub struct NumericTrace {
+    /// Column headings: the tokens, then ⊣.
+    pub columns: Vec<String>,
+    /// `vectors[l][i]`: the input of layer l (l = L: the output) at column i.
+    pub vectors: Vec<Vec<Vector>>,
+    /// `alphas[l][h][i]`: head h of layer l at query column i, one α per attended key
+    /// (in position order), with the keys' columns.
+    pub alphas: Vec<Vec<Vec<AlphaRow>>>,
+    /// The classifier's logit at ⊣.
+    pub logit: Num,
+    /// Whether logit > 0.
+    pub accepted: bool,
+}
+
+/// The attended columns of query column `i` (0-based) for a head of this range.
+fn attended(range: NumRange, inclusive: bool, i: usize) -> std::ops::Range<usize> {
+    let end = if inclusive { i + 1 } else { i };
+    match range {
+        NumRange::Global => 0..end,
+        NumRange::Local(k) => i.saturating_sub(k as usize)..end,
+    }
+}
+
+/// Runs the model on `word` (tokens of its alphabet) exactly.
+pub fn run_numeric(model: &NumericModel, word: &[String]) -> Result<NumericTrace, RunError> {
+    let mut cols = Vec::with_capacity(word.len() + 1);
+    for t in word {
+        let i = model
+            .alphabet
+            .iter()
+            .position(|a| a == t)
+            .ok_or_else(|| RunError::Token(t.clone()))?;
+        cols.push(i);
+    }
+    cols.push(model.alphabet.len());
+    let mut vectors = vec![cols
+        .iter()
+        .map(|&c| model.embed[c].clone())
+        .collect::<Vec<_>>()];
+    let mut alphas = Vec::new();
+    for l in 0..model.layers.len() {
+        let prev = &vectors[l];
+        let heads = &model.layers[l].heads;
+        // Every position's projections, once per head.
+        let mut projected: Vec<Vec<Projected>> = Vec::with_capacity(heads.len());
+        for (hd, head) in heads.iter().enumerate() {
+            let w = format!("layer {l}, head {hd}");
+            projected.push(
+                prev.iter()
+                    .map(|x| project(&model.format, head, x, &w))
+                    .collect::<Result<_, _>>()
+                    .map_err(RunError::Nan)?,
+            );
+        }
+        let mut next = Vec::with_capacity(prev.len());
+        let mut rows: Vec<Vec<AlphaRow>> = vec![Vec::new(); heads.len()];
+        for i in 0..prev.len() {
+            let keys = |hd: usize| {
+                attended(heads[hd].range, model.inclusive, i)
+                    .map(|j| (projected[hd][j].clone(), 1))
+                    .collect()
+            };
+            let (h, a) = layer_step(model, l, &prev[i], keys).map_err(RunError::Nan)?;
+            for (hd, a) in a.into_iter().enumerate() {
+                let cols = attended(heads[hd].range, model.inclusive, i);
+                rows[hd].push(cols.zip(a).collect());
+            }
+            next.push(h);
+        }
+        alphas.push(rows);
+        vectors.push(next);
+    }
+    let last = vectors
+        .last()
+        .and_then(|v| v.last())
+        .cloned()
+        .unwrap_or_default();
+    let logit = logit(model, &last).map_err(RunError::Nan)?;
+    let mut columns: Vec<String> = word.to_vec();
+    columns.push("⊣".into());
+    Ok(NumericTrace {
+        columns,
+        vectors,
+        alphas,
+        accepted: logit.signum() > 0,
+        logit,
+    })
+}
+
+/// Why a run has no verdict.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// A token outside the alphabet.
+    #[error("the token `{0}` is not in the model's alphabet")]
+    Token(String),
+    /// An operation would make NaN.
+    #[error("{0}")]
+    Nan(ExecError),
+}
+
+impl miette::Diagnostic for RunError {}

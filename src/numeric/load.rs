@@ -1,0 +1,805 @@
+//! Numeric models: `model.toml` (with `weights = "….safetensors"`) plus the weights,
+//! validated and rounded into the number format (docs/NUMERIC.md §3, grammar/numeric.md).
+
+// A load makes at most one error; its size does not matter, its fields do.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeSet;
+use std::ops::Range as Span;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use safetensors::{Dtype, SafeTensors};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::number::{Format, Kind, Num, Overflow, Rounding};
+
+/// Largest window of a local head.
+pub const MAX_WINDOW: i64 = 4096;
+/// Largest model width, head width or feed-forward width.
+pub const MAX_WIDTH: usize = 4096;
+
+/// A linear map `y = W x + b` (`w[out][in]`, PyTorch's `nn.Linear` layout).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Linear {
+    /// The weight rows.
+    pub w: Vec<Vec<Num>>,
+    /// The bias (zero when the file has none).
+    pub b: Vec<Num>,
+}
+
+/// Which keys a head attends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumRange {
+    /// All earlier positions (and itself under inclusive masking).
+    Global,
+    /// The `k` previous positions (and itself under inclusive masking).
+    Local(u32),
+}
+
+/// One attention head.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumHead {
+    /// Its range.
+    pub range: NumRange,
+    /// The score scale (default round(1/√d_head)).
+    pub scale: Num,
+    /// Query, key and value maps.
+    pub query: Linear,
+    /// Key map.
+    pub key: Linear,
+    /// Value map.
+    pub value: Linear,
+}
+
+/// One layer: heads, their output map, and an optional feed-forward block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumLayer {
+    /// The heads (possibly none).
+    pub heads: Vec<NumHead>,
+    /// The map from the concatenated head outputs back to the model width (none when the
+    /// layer has no head).
+    pub out: Option<Linear>,
+    /// `up` and `down` of the ReLU feed-forward block.
+    pub ffn: Option<(Linear, Linear)>,
+}
+
+/// How much rounding the weights into the format changed them.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RoundingReport {
+    /// Weights read.
+    pub weights: usize,
+    /// Weights whose value changed.
+    pub changed: usize,
+    /// The largest change, as a real number.
+    pub largest_change: f64,
+    /// Where it was (`tensor[index]`).
+    pub largest_at: Option<String>,
+}
+
+/// A numeric fixed-precision transformer, every weight already in its format.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumericModel {
+    /// The model's name.
+    pub name: Option<String>,
+    /// The tokens; `embed` has one more row, for ⊣.
+    pub alphabet: Vec<String>,
+    /// The number format.
+    pub format: Format,
+    /// Inclusive masking (outside the theorems).
+    pub inclusive: bool,
+    /// The model width d.
+    pub width: usize,
+    /// Token embeddings, then ⊣.
+    pub embed: Vec<Vec<Num>>,
+    /// The layers.
+    pub layers: Vec<NumLayer>,
+    /// The classifier weight row.
+    pub classifier: Vec<Num>,
+    /// The classifier bias.
+    pub classifier_bias: Num,
+    /// What rounding the weights into the format did.
+    pub rounding: RoundingReport,
+}
+
+/// What kind of mistake a [`NumericError`] reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NumericErrorKind {
+    /// The TOML does not parse or has an unknown key.
+    Toml,
+    /// A TOML value the schema does not allow.
+    Value {
+        /// The key.
+        field: &'static str,
+    },
+    /// The weights file cannot be read or is not safetensors.
+    Weights,
+    /// A tensor the model needs is not in the file.
+    MissingTensor {
+        /// Its name.
+        tensor: String,
+    },
+    /// The file has a tensor the model does not use.
+    ExtraTensor {
+        /// Its name.
+        tensor: String,
+    },
+    /// A tensor of the wrong shape or type.
+    Shape {
+        /// Its name.
+        tensor: String,
+    },
+    /// A NaN or infinite weight.
+    NotFinite {
+        /// The tensor.
+        tensor: String,
+    },
+    /// A feature the tool does not implement yet (layer norm).
+    Unsupported {
+        /// What.
+        what: &'static str,
+    },
+}
+
+/// A numeric model that cannot be loaded: what, where (a TOML span or a tensor name),
+/// and how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct NumericError {
+    /// What kind of mistake.
+    pub kind: NumericErrorKind,
+    /// For people.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Byte range in the TOML file.
+    pub span: Option<Span<usize>>,
+    shown: Option<Span<usize>>,
+    src: Box<NamedSource<String>>,
+}
+
+impl Diagnostic for NumericError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("ltlattn::numeric"))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.src.as_ref())
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let s = self.shown.clone()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some("here".into()),
+            s.start,
+            s.end - s.start,
+        ))))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    name: Option<String>,
+    alphabet: Spanned<Vec<Spanned<String>>>,
+    weights: Spanned<String>,
+    acceptance: Option<Spanned<String>>,
+    masking: Option<Spanned<String>>,
+    number: Spanned<RawNumber>,
+    #[serde(default)]
+    layer: Vec<RawLayer>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNumber {
+    format: Spanned<String>,
+    int_bits: Option<Spanned<i64>>,
+    frac_bits: Option<Spanned<i64>>,
+    exp_bits: Option<Spanned<i64>>,
+    man_bits: Option<Spanned<i64>>,
+    subnormals: Option<bool>,
+    rounding: Option<Spanned<String>>,
+    overflow: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLayer {
+    #[serde(default)]
+    ffn: bool,
+    norm: Option<Spanned<String>>,
+    #[serde(default)]
+    head: Vec<RawHead>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHead {
+    range: Spanned<String>,
+    window: Option<Spanned<i64>>,
+    scale: Option<Spanned<f64>>,
+}
+
+/// Whether a `model.toml` text describes a numeric model (it names a weights file)
+/// rather than a Boolean program.
+pub fn is_numeric(text: &str) -> bool {
+    toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("weights"))
+}
+
+struct Ctx<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(
+        &self,
+        kind: NumericErrorKind,
+        span: Option<Span<usize>>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> NumericError {
+        let span = span.map(|s| s.start.min(self.text.len())..s.end.min(self.text.len()));
+        let (source, shown) = match &span {
+            Some(s) => {
+                let (source, shown) = crate::diag::excerpt(self.text, s.clone());
+                (source, Some(shown))
+            }
+            None => (self.text.to_string(), None),
+        };
+        NumericError {
+            kind,
+            message: message.into(),
+            help,
+            span,
+            shown,
+            src: Box::new(NamedSource::new(self.name, source)),
+        }
+    }
+}
+
+fn bits(
+    c: &Ctx<'_>,
+    v: &Option<Spanned<i64>>,
+    field: &'static str,
+    at: Span<usize>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<u32, NumericError> {
+    let v = v.as_ref().ok_or_else(|| {
+        c.err(
+            NumericErrorKind::Value { field },
+            Some(at),
+            format!("the format needs `{field}`"),
+            Some(format!("add {field} = n with n in {range:?}")),
+        )
+    })?;
+    if !range.contains(v.get_ref()) {
+        return Err(c.err(
+            NumericErrorKind::Value { field },
+            Some(v.span()),
+            format!("{field} = {} is outside {range:?}", v.get_ref()),
+            None,
+        ));
+    }
+    Ok(*v.get_ref() as u32)
+}
+
+fn format_of(c: &Ctx<'_>, n: &Spanned<RawNumber>) -> Result<Format, NumericError> {
+    let raw = n.get_ref();
+    let at = raw.format.span();
+    let rounding = match raw
+        .rounding
+        .as_ref()
+        .map(|r| (r.get_ref().as_str(), r.span()))
+    {
+        None | Some(("nearest-even", _)) => Rounding::NearestEven,
+        Some(("toward-zero", _)) => Rounding::TowardZero,
+        Some((other, s)) => {
+            return Err(c.err(
+                NumericErrorKind::Value { field: "rounding" },
+                Some(s),
+                format!("unknown rounding `{other}`"),
+                Some("use nearest-even (the default) or toward-zero".into()),
+            ))
+        }
+    };
+    let overflow = match raw
+        .overflow
+        .as_ref()
+        .map(|r| (r.get_ref().as_str(), r.span()))
+    {
+        None | Some(("saturate", _)) => Overflow::Saturate,
+        Some(("inf", s)) => {
+            if raw.format.get_ref() != "float" {
+                return Err(c.err(
+                    NumericErrorKind::Value { field: "overflow" },
+                    Some(s),
+                    "overflow = \"inf\" needs a float format",
+                    Some("fixed-point formats saturate".into()),
+                ));
+            }
+            Overflow::Inf
+        }
+        Some((other, s)) => {
+            return Err(c.err(
+                NumericErrorKind::Value { field: "overflow" },
+                Some(s),
+                format!("unknown overflow `{other}`"),
+                Some("use saturate (the default) or inf (float only)".into()),
+            ))
+        }
+    };
+    let misplaced = |v: &Option<Spanned<i64>>, field: &'static str, kind: &str| match v {
+        Some(v) => Err(c.err(
+            NumericErrorKind::Value { field },
+            Some(v.span()),
+            format!("`{field}` belongs to {kind} formats"),
+            None,
+        )),
+        None => Ok(()),
+    };
+    match raw.format.get_ref().as_str() {
+        "fixed" => {
+            misplaced(&raw.exp_bits, "exp_bits", "float")?;
+            misplaced(&raw.man_bits, "man_bits", "float")?;
+            let int_bits = bits(c, &raw.int_bits, "int_bits", at.clone(), 0..=30)?;
+            let frac_bits = bits(c, &raw.frac_bits, "frac_bits", at.clone(), 0..=30)?;
+            if int_bits + frac_bits == 0 || int_bits + frac_bits > 40 {
+                return Err(c.err(
+                    NumericErrorKind::Value { field: "frac_bits" },
+                    Some(at),
+                    "a fixed format needs between 1 and 40 bits besides the sign",
+                    None,
+                ));
+            }
+            let mut f = Format::fixed(int_bits, frac_bits, rounding);
+            f.overflow = overflow;
+            Ok(f)
+        }
+        "float" => {
+            misplaced(&raw.int_bits, "int_bits", "fixed")?;
+            misplaced(&raw.frac_bits, "frac_bits", "fixed")?;
+            let exp_bits = bits(c, &raw.exp_bits, "exp_bits", at.clone(), 2..=11)?;
+            let man_bits = bits(c, &raw.man_bits, "man_bits", at, 0..=52)?;
+            Ok(Format::float(
+                exp_bits,
+                man_bits,
+                raw.subnormals.unwrap_or(true),
+                rounding,
+                overflow,
+            ))
+        }
+        other => Err(c.err(
+            NumericErrorKind::Value { field: "format" },
+            Some(raw.format.span()),
+            format!("unknown number format `{other}`"),
+            Some("use fixed (int_bits, frac_bits) or float (exp_bits, man_bits)".into()),
+        )),
+    }
+}
+
+/// The tensors of a safetensors file, read as exact values and rounded into F, with
+/// the names still unread (to report extra tensors).
+struct Tensors<'a> {
+    c: &'a Ctx<'a>,
+    file: SafeTensors<'a>,
+    format: Format,
+    unread: BTreeSet<String>,
+    report: RoundingReport,
+}
+
+impl Tensors<'_> {
+    /// The tensor `name` with this shape, rounded into F; `optional` tensors default to
+    /// zero.
+    fn get(
+        &mut self,
+        name: &str,
+        shape: &[usize],
+        optional: bool,
+    ) -> Result<Vec<Num>, NumericError> {
+        let t = match self.file.tensor(name) {
+            Ok(t) => t,
+            Err(_) if optional => return Ok(vec![Num::zero(); shape.iter().product()]),
+            Err(_) => {
+                return Err(self.c.err(
+                    NumericErrorKind::MissingTensor {
+                        tensor: name.into(),
+                    },
+                    None,
+                    format!("the weights file has no tensor `{name}`"),
+                    Some(format!(
+                        "the model needs `{name}` of shape {shape:?} (docs/NUMERIC.md §3)"
+                    )),
+                ))
+            }
+        };
+        self.unread.remove(name);
+        if t.shape() != shape {
+            return Err(self.c.err(
+                NumericErrorKind::Shape {
+                    tensor: name.into(),
+                },
+                None,
+                format!(
+                    "tensor `{name}` has shape {:?}; the model needs {shape:?}",
+                    t.shape()
+                ),
+                Some(
+                    "shapes follow PyTorch's nn.Linear: weight[out, in] (docs/NUMERIC.md §3)"
+                        .into(),
+                ),
+            ));
+        }
+        let raw: Vec<f64> = match t.dtype() {
+            Dtype::F32 => t
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64)
+                .collect(),
+            Dtype::F64 => t
+                .data()
+                .chunks_exact(8)
+                .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+                .collect(),
+            Dtype::F16 => t
+                .data()
+                .chunks_exact(2)
+                .map(|b| f16_to_f64(u16::from_le_bytes([b[0], b[1]])))
+                .collect(),
+            Dtype::BF16 => t
+                .data()
+                .chunks_exact(2)
+                .map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16) as f64)
+                .collect(),
+            other => {
+                return Err(self.c.err(
+                    NumericErrorKind::Shape {
+                        tensor: name.into(),
+                    },
+                    None,
+                    format!("tensor `{name}` has dtype {other:?}"),
+                    Some("store weights as F32, F16, BF16 or F64".into()),
+                ))
+            }
+        };
+        let mut out = Vec::with_capacity(raw.len());
+        for (i, x) in raw.into_iter().enumerate() {
+            let exact = Num::from_f64(x).filter(Num::is_finite).ok_or_else(|| {
+                self.c.err(
+                    NumericErrorKind::NotFinite {
+                        tensor: name.into(),
+                    },
+                    None,
+                    format!("tensor `{name}` has the non-finite weight {x} at index {i}"),
+                    Some("every weight must be a finite number".into()),
+                )
+            })?;
+            // Finite inputs never make NaN when rounded.
+            let r = self.format.round(&exact).unwrap_or_else(|_| Num::zero());
+            self.report.weights += 1;
+            if r != exact {
+                self.report.changed += 1;
+                let change = (r.to_f64() - x).abs();
+                if change > self.report.largest_change || self.report.largest_at.is_none() {
+                    self.report.largest_change = change;
+                    self.report.largest_at = Some(format!("{name}[{i}]"));
+                }
+            }
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    fn linear(&mut self, prefix: &str, out: usize, inp: usize) -> Result<Linear, NumericError> {
+        let w = self.get(&format!("{prefix}.weight"), &[out, inp], false)?;
+        let b = self.get(&format!("{prefix}.bias"), &[out], true)?;
+        Ok(Linear {
+            w: w.chunks(inp.max(1)).map(<[Num]>::to_vec).collect(),
+            b,
+        })
+    }
+
+    fn shape_of(&self, name: &str) -> Option<Vec<usize>> {
+        self.file.tensor(name).ok().map(|t| t.shape().to_vec())
+    }
+}
+
+fn f16_to_f64(h: u16) -> f64 {
+    let sign = if h >> 15 == 1 { -1.0 } else { 1.0 };
+    let exp = ((h >> 10) & 0x1f) as i32;
+    let frac = (h & 0x3ff) as f64;
+    match exp {
+        0 => sign * frac * 2f64.powi(-24),
+        31 if frac == 0.0 => sign * f64::INFINITY,
+        31 => f64::NAN,
+        e => sign * (1.0 + frac / 1024.0) * 2f64.powi(e - 15),
+    }
+}
+
+/// Loads a numeric model from its TOML text (`name` is shown in errors) and the bytes
+/// of its weights file.
+pub fn load_numeric(name: &str, text: &str, weights: &[u8]) -> Result<NumericModel, NumericError> {
+    let c = Ctx { name, text };
+    let raw: RawModel = toml::from_str(text).map_err(|e| {
+        let msg = e.message().trim().to_string();
+        c.err(
+            NumericErrorKind::Toml,
+            e.span(),
+            format!("cannot read the model: {msg}"),
+            Some("see grammar/numeric.md for the keys of a numeric model".into()),
+        )
+    })?;
+    if let Some(a) = &raw.acceptance {
+        if a.get_ref() != "eos" {
+            return Err(c.err(
+                NumericErrorKind::Value {
+                    field: "acceptance",
+                },
+                Some(a.span()),
+                format!(
+                    "acceptance `{}`: numeric models classify at the end marker",
+                    a.get_ref()
+                ),
+                Some("acceptance = \"eos\" is the only value for numeric models".into()),
+            ));
+        }
+    }
+    let inclusive = match raw
+        .masking
+        .as_ref()
+        .map(|m| (m.get_ref().as_str(), m.span()))
+    {
+        None | Some(("strict", _)) => false,
+        Some(("inclusive", _)) => true,
+        Some((other, s)) => {
+            return Err(c.err(
+                NumericErrorKind::Value { field: "masking" },
+                Some(s),
+                format!("unknown masking `{other}`"),
+                Some("use strict (j < i, the default) or inclusive (j ≤ i)".into()),
+            ))
+        }
+    };
+    let format = format_of(&c, &raw.number)?;
+    let mut alphabet: Vec<String> = Vec::new();
+    for t in raw.alphabet.get_ref() {
+        if t.get_ref().is_empty() || alphabet.contains(t.get_ref()) {
+            return Err(c.err(
+                NumericErrorKind::Value { field: "alphabet" },
+                Some(t.span()),
+                format!("the token `{}` is empty or listed twice", t.get_ref()),
+                None,
+            ));
+        }
+        alphabet.push(t.get_ref().clone());
+    }
+    if alphabet.is_empty() {
+        return Err(c.err(
+            NumericErrorKind::Value { field: "alphabet" },
+            Some(raw.alphabet.span()),
+            "the alphabet is empty",
+            None,
+        ));
+    }
+    let file = SafeTensors::deserialize(weights).map_err(|e| {
+        c.err(
+            NumericErrorKind::Weights,
+            Some(raw.weights.span()),
+            format!("`{}` is not a safetensors file: {e}", raw.weights.get_ref()),
+            Some(
+                "write the weights with safetensors (PyTorch: safetensors.torch.save_file)".into(),
+            ),
+        )
+    })?;
+    let unread = file.names().into_iter().cloned().collect();
+    let mut t = Tensors {
+        c: &c,
+        file,
+        format,
+        unread,
+        report: RoundingReport {
+            weights: 0,
+            changed: 0,
+            largest_change: 0.0,
+            largest_at: None,
+        },
+    };
+    let width = match t.shape_of("embed").as_deref() {
+        Some([rows, d]) if *rows == alphabet.len() + 1 && (1..=MAX_WIDTH).contains(d) => *d,
+        Some(shape) => {
+            return Err(c.err(
+                NumericErrorKind::Shape {
+                    tensor: "embed".into(),
+                },
+                None,
+                format!(
+                    "tensor `embed` has shape {shape:?}; the model needs [{}, d] (one row per token, then ⊣) with 1 ≤ d ≤ {MAX_WIDTH}",
+                    alphabet.len() + 1
+                ),
+                None,
+            ))
+        }
+        None => {
+            return Err(c.err(
+                NumericErrorKind::MissingTensor {
+                    tensor: "embed".into(),
+                },
+                None,
+                "the weights file has no tensor `embed`",
+                Some("embed has one row per token, then one for ⊣".into()),
+            ))
+        }
+    };
+    let e = t.get("embed", &[alphabet.len() + 1, width], false)?;
+    let embed = e.chunks(width).map(<[Num]>::to_vec).collect();
+    let mut layers = Vec::new();
+    for (l, layer) in raw.layer.iter().enumerate() {
+        if let Some(n) = &layer.norm {
+            if n.get_ref() != "none" {
+                return Err(c.err(
+                    NumericErrorKind::Unsupported { what: "layer norm" },
+                    Some(n.span()),
+                    format!("norm = \"{}\" is not implemented yet", n.get_ref()),
+                    Some("only norm = \"none\" (the default) is supported in this version".into()),
+                ));
+            }
+        }
+        let mut heads = Vec::new();
+        let mut d_head = None;
+        for (h, raw_head) in layer.head.iter().enumerate() {
+            let prefix = format!("layer.{l}.head.{h}");
+            let dh = match t.shape_of(&format!("{prefix}.query.weight")).as_deref() {
+                Some([dh, d]) if *d == width && (1..=MAX_WIDTH).contains(dh) => *dh,
+                _ => width,
+            };
+            let range = match raw_head.range.get_ref().as_str() {
+                "global" => {
+                    if let Some(w) = &raw_head.window {
+                        return Err(c.err(
+                            NumericErrorKind::Value { field: "window" },
+                            Some(w.span()),
+                            "a global head has no window",
+                            None,
+                        ));
+                    }
+                    NumRange::Global
+                }
+                "local" => {
+                    let w = raw_head.window.as_ref().ok_or_else(|| {
+                        c.err(
+                            NumericErrorKind::Value { field: "window" },
+                            Some(raw_head.range.span()),
+                            format!("the local head {h} of layer {l} needs a window"),
+                            Some("add window = k (k ≥ 1)".into()),
+                        )
+                    })?;
+                    if !(1..=MAX_WINDOW).contains(w.get_ref()) {
+                        return Err(c.err(
+                            NumericErrorKind::Value { field: "window" },
+                            Some(w.span()),
+                            format!("window {} is outside 1 … {MAX_WINDOW}", w.get_ref()),
+                            Some("window = 1 sees the previous position".into()),
+                        ));
+                    }
+                    NumRange::Local(*w.get_ref() as u32)
+                }
+                other => {
+                    return Err(c.err(
+                        NumericErrorKind::Value { field: "range" },
+                        Some(raw_head.range.span()),
+                        format!("unknown range `{other}`"),
+                        Some("numeric heads are global or local (with a window)".into()),
+                    ))
+                }
+            };
+            let scale = match &raw_head.scale {
+                None => format.inv_sqrt(dh as u64),
+                Some(s) => Num::from_f64(*s.get_ref())
+                    .filter(Num::is_finite)
+                    .map(|x| format.round(&x).unwrap_or_else(|_| Num::zero()))
+                    .ok_or_else(|| {
+                        c.err(
+                            NumericErrorKind::Value { field: "scale" },
+                            Some(s.span()),
+                            "the scale must be a finite number",
+                            None,
+                        )
+                    })?,
+            };
+            if d_head.is_some_and(|x| x != dh) {
+                return Err(c.err(
+                    NumericErrorKind::Shape {
+                        tensor: format!("{prefix}.query.weight"),
+                    },
+                    None,
+                    format!("the heads of layer {l} have different widths"),
+                    None,
+                ));
+            }
+            d_head = Some(dh);
+            heads.push(NumHead {
+                range,
+                scale,
+                query: t.linear(&format!("{prefix}.query"), dh, width)?,
+                key: t.linear(&format!("{prefix}.key"), dh, width)?,
+                value: t.linear(&format!("{prefix}.value"), dh, width)?,
+            });
+        }
+        let out = match d_head {
+            Some(dh) => Some(t.linear(&format!("layer.{l}.out"), width, dh * heads.len())?),
+            None => None,
+        };
+        let ffn = if layer.ffn {
+            let up_name = format!("layer.{l}.ffn.up.weight");
+            let dff = match t.shape_of(&up_name).as_deref() {
+                Some([dff, d]) if *d == width && (1..=MAX_WIDTH).contains(dff) => *dff,
+                _ => width,
+            };
+            Some((
+                t.linear(&format!("layer.{l}.ffn.up"), dff, width)?,
+                t.linear(&format!("layer.{l}.ffn.down"), width, dff)?,
+            ))
+        } else {
+            None
+        };
+        layers.push(NumLayer { heads, out, ffn });
+    }
+    let classifier = t.get("classifier.weight", &[1, width], false)?;
+    let classifier_bias = t.get("classifier.bias", &[1], true)?[0].clone();
+    if let Some(extra) = t.unread.iter().next() {
+        return Err(c.err(
+            NumericErrorKind::ExtraTensor {
+                tensor: extra.clone(),
+            },
+            None,
+            format!("the weights file has the tensor `{extra}`, which the model does not use"),
+            Some("remove it, or add the layer, head or ffn = true that reads it".into()),
+        ));
+    }
+    let rounding = t.report;
+    Ok(NumericModel {
+        name: raw.name,
+        alphabet,
+        format,
+        inclusive,
+        width,
+        embed,
+        layers,
+        classifier,
+        classifier_bias,
+        rounding,
+    })
+}
+
+impl NumericModel {
+    /// The largest window of the local heads of layer `l` (0: none).
+    pub fn window(&self, l: usize) -> u32 {
+        self.layers[l]
+            .heads
+            .iter()
+            .filter_map(|h| match h.range {
+                NumRange::Local(k) => Some(k),
+                NumRange::Global => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Whether layer `l` has a global head.
+    pub fn has_global(&self, l: usize) -> bool {
+        self.layers[l]
+            .heads
+            .iter()
+            .any(|h| h.range == NumRange::Global)
+    }
+
+    /// The format's kind, for reports.
+    pub fn kind(&self) -> Kind {
+        self.format.kind
+    }
+}
