@@ -147,16 +147,21 @@ impl Types {
     }
 }
 
+/// Interned key classes of one layer: each class's projections (one per head).
+type ClassTable = (Vec<Vec<Projected>>, HashMap<Vec<Projected>, u32>);
+
+/// (layer, input type, the layer's capped counts, its window) → the output type.
+type StepMemo = HashMap<(usize, u32, Vec<(u32, u32)>, Vec<u32>), u32>;
+
 struct Compiler<'m> {
     model: &'m NumericModel,
     cap: u32,
     types: Types,
     /// Per layer: every key class's projections (one per head), interned.
-    classes: Vec<(Vec<Vec<Projected>>, HashMap<Vec<Projected>, u32>)>,
+    classes: Vec<ClassTable>,
     /// (layer, type) → its key class.
     class_of: HashMap<(usize, u32), u32>,
-    /// (layer, input type, the layer's counts, its window) → output type.
-    memo: HashMap<(usize, u32, Vec<(u32, u32)>, Vec<u32>), u32>,
+    memo: StepMemo,
 }
 
 impl Compiler<'_> {
@@ -249,15 +254,16 @@ impl Compiler<'_> {
         Ok((classes, ty))
     }
 
-    fn successor(&self, s: &State, ty: &[u32]) -> State {
+    /// The state after a position whose key classes (per layer) are `classes`.
+    fn successor(&self, s: &State, classes: &[u32]) -> State {
         let mut next = s.clone();
-        for l in 0..self.model.layers.len() {
+        for (l, &class) in classes.iter().enumerate() {
             if self.model.has_global(l) {
                 let c = &mut next.counts[l];
-                match c.iter_mut().find(|(t, _)| *t == ty[l]) {
+                match c.iter_mut().find(|(t, _)| *t == class) {
                     Some((_, n)) => *n = (*n + 1).min(self.cap),
                     None => {
-                        c.push((ty[l], 1.min(self.cap)));
+                        c.push((class, 1.min(self.cap)));
                         c.sort_unstable();
                     }
                 }
@@ -265,7 +271,7 @@ impl Compiler<'_> {
             let k = self.model.window(l) as usize;
             if k > 0 {
                 let w = &mut next.windows[l];
-                w.push(ty[l]);
+                w.push(class);
                 if w.len() > k {
                     w.remove(0);
                 }

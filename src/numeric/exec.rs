@@ -255,13 +255,13 @@ pub fn run_numeric(model: &NumericModel, word: &[String]) -> Result<NumericTrace
         }
         let mut next = Vec::with_capacity(prev.len());
         let mut rows: Vec<Vec<AlphaRow>> = vec![Vec::new(); heads.len()];
-        for i in 0..prev.len() {
+        for (i, x) in prev.iter().enumerate() {
             let keys = |hd: usize| {
                 attended(heads[hd].range, model.inclusive, i)
                     .map(|j| (projected[hd][j].clone(), 1))
                     .collect()
             };
-            let (h, a) = layer_step(model, l, &prev[i], keys).map_err(RunError::Nan)?;
+            let (h, a) = layer_step(model, l, x, keys).map_err(RunError::Nan)?;
             for (hd, a) in a.into_iter().enumerate() {
                 let cols = attended(heads[hd].range, model.inclusive, i);
                 rows[hd].push(cols.zip(a).collect());

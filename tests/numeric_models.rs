@@ -1,0 +1,410 @@
+//! Numeric models: the examples with their specs, translation validation of the compiler
+//! against the exact executor on random models (every word up to a length past the count
+//! caps), and hostile inputs through the command line.
+
+use std::process::Command;
+
+use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
+use ltlattn::logic::{parse, Acceptance, Arena};
+use ltlattn::numeric::{
+    compile_numeric, count_cap, formula_of, load_numeric, run_numeric, Format, Linear, Num,
+    NumHead, NumLayer, NumRange, NumericModel, Overflow, Rounding, RoundingReport,
+};
+use ltlattn::verdict::{check_numeric, Options};
+
+fn examples() -> Vec<(String, String, Vec<u8>)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let w = p.with_extension("safetensors");
+            out.push((p.display().to_string(), text, std::fs::read(w).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn header<'a>(text: &'a str, key: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("# {key}:")).map(str::trim))
+        .unwrap_or_else(|| panic!("no `# {key}:` header"))
+}
+
+#[test]
+fn every_numeric_example_meets_its_expectation_at_every_length() {
+    let ex = examples();
+    assert!(ex.len() >= 6, "{} examples", ex.len());
+    for (path, text, weights) in &ex {
+        let m = load_numeric(path, text, weights).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let c = compile_numeric(&m, &Budget::default()).expect("compiles");
+        // The formula the compiler reports defines the model's language.
+        let (cert, _) = formula_of(&c, &ltlattn::fragment::Limits::default());
+        let cert = cert.unwrap_or_else(|| panic!("{path}: no formula"));
+        let mut f = Arena::new();
+        let phi = parse(&mut f, &cert.formula).unwrap();
+        let sigma = Alphabet::Tokens(m.alphabet.clone());
+        let b = Budget::default();
+        let d = formula_dfa(&f, phi, &sigma, Acceptance::Eos, &b).unwrap();
+        assert!(
+            compare(&d, &c.dfa, Question::Equivalent, &b)
+                .unwrap()
+                .counterexample
+                .is_none(),
+            "{path}: the reported formula differs from the model"
+        );
+        // The spec in the header: proved, or the expected shortest counterexample.
+        let mut g = Arena::new();
+        let spec = parse(&mut g, header(text, "spec")).unwrap();
+        let r = check_numeric(&m, &c, &g, spec, &Options::default()).unwrap();
+        match header(text, "expect") {
+            "holds" => assert!(r.verdict.holds(), "{path}: {:?}", r.verdict.counterexample),
+            e => {
+                let want = e
+                    .strip_prefix("counterexample ")
+                    .expect("holds | counterexample …");
+                let cex = r.verdict.counterexample.expect("a counterexample");
+                assert_eq!(cex.word.show(), want, "{path}");
+                let t = r.trace.expect("the executor's run");
+                assert_eq!(t.accepted, cex.first);
+                assert_eq!(
+                    run_numeric(&m, &want.split(' ').map(String::from).collect::<Vec<_>>())
+                        .unwrap()
+                        .accepted,
+                    cex.first
+                );
+            }
+        }
+    }
+}
+
+/// The naive model of docs/NUMERIC.md §2 accepts exactly 1 ≤ #a ≤ 7, by the executor.
+#[test]
+fn the_naive_model_counts_to_seven() {
+    let (path, text, w) = examples()
+        .into_iter()
+        .find(|(p, _, _)| p.ends_with("naive-contains-a.toml"))
+        .unwrap();
+    let m = load_numeric(&path, &text, &w).unwrap();
+    for n in 0..12usize {
+        for pad in [0usize, 3] {
+            let mut word: Vec<String> = vec!["b".into(); pad];
+            word.extend(std::iter::repeat_n("a".to_string(), n));
+            let t = run_numeric(&m, &word).unwrap();
+            assert_eq!(
+                t.accepted,
+                (1..=7).contains(&n),
+                "#a = {n}, {pad} b's first"
+            );
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// A weight in {−2, −1.5, …, 2}, zero 40% of the time.
+    fn weight(&mut self) -> Num {
+        if self.below(10) < 4 {
+            return Num::zero();
+        }
+        Num::ratio(self.below(9) as i64 - 4, 2)
+    }
+    fn linear(&mut self, out: usize, inp: usize) -> Linear {
+        Linear {
+            w: (0..out)
+                .map(|_| (0..inp).map(|_| self.weight()).collect())
+                .collect(),
+            b: (0..out).map(|_| self.weight()).collect(),
+        }
+    }
+}
+
+fn random_model(rng: &mut Rng, format: Format) -> NumericModel {
+    let d = 2 + rng.below(2) as usize;
+    let layers = 1 + rng.below(3) as usize;
+    let mut ls = Vec::new();
+    for _ in 0..layers {
+        let heads: Vec<NumHead> = (0..rng.below(3))
+            .map(|_| NumHead {
+                range: if rng.below(2) == 0 {
+                    NumRange::Global
+                } else {
+                    NumRange::Local(1 + rng.below(2) as u32)
+                },
+                scale: Num::ratio(1, 1),
+                query: rng.linear(1, d),
+                key: rng.linear(1, d),
+                value: rng.linear(1, d),
+            })
+            .collect();
+        let out = (!heads.is_empty()).then(|| rng.linear(d, heads.len()));
+        let ffn = (rng.below(2) == 0).then(|| {
+            let dff = 1 + rng.below(2) as usize;
+            (rng.linear(dff, d), rng.linear(d, dff))
+        });
+        ls.push(NumLayer { heads, out, ffn });
+    }
+    NumericModel {
+        name: None,
+        alphabet: vec!["a".into(), "b".into()],
+        format,
+        inclusive: rng.below(8) == 0,
+        width: d,
+        embed: (0..3)
+            .map(|_| (0..d).map(|_| rng.weight()).collect())
+            .collect(),
+        layers: ls,
+        classifier: (0..d).map(|_| rng.weight()).collect(),
+        classifier_bias: rng.weight(),
+        rounding: RoundingReport {
+            weights: 0,
+            changed: 0,
+            largest_change: 0.0,
+            largest_at: None,
+        },
+    }
+}
+
+fn words(max: usize) -> Vec<Vec<String>> {
+    let mut out = vec![vec![]];
+    let mut frontier = vec![vec![]];
+    for _ in 0..max {
+        let mut next = Vec::new();
+        for w in &frontier {
+            for t in ["a", "b"] {
+                let mut x: Vec<String> = w.clone();
+                x.push(t.into());
+                next.push(x);
+            }
+        }
+        out.extend(next.iter().cloned());
+        frontier = next;
+    }
+    out
+}
+
+/// Translation validation: on random models in four small formats (fixed and float,
+/// both rounding modes, 1–3 layers, global and local heads, FFN on and off, some with
+/// inclusive masking) the compiled DFA and the exact executor agree on every word up to
+/// a length beyond the format's count cap.
+#[test]
+fn compiled_dfas_agree_with_the_executor_on_random_models() {
+    let formats = [
+        Format::fixed(2, 1, Rounding::NearestEven),
+        Format::fixed(2, 1, Rounding::TowardZero),
+        Format::float(2, 1, true, Rounding::NearestEven, Overflow::Saturate),
+        Format::float(2, 1, false, Rounding::NearestEven, Overflow::Saturate),
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut checked, mut skipped, mut exercised_caps) = (0, 0, 0);
+    for (i, f) in formats.iter().cycle().take(160).enumerate() {
+        let m = random_model(&mut rng, *f);
+        let cap = count_cap(f).expect("a small cap") as usize;
+        assert!(cap <= 8, "{f:?}: cap {cap}");
+        let c = match compile_numeric(&m, &Budget::new(20_000, None)) {
+            Ok(c) => c,
+            Err(_) => {
+                skipped += 1;
+                continue;
+            }
+        };
+        let sigma =
+            |w: &[String]| -> Vec<u32> { w.iter().map(|t| if t == "a" { 0 } else { 1 }).collect() };
+        for w in words(cap + 1) {
+            let t = run_numeric(&m, &w).unwrap_or_else(|e| panic!("model {i}: {e}"));
+            assert_eq!(
+                c.dfa.accepts(&sigma(&w)),
+                t.accepted,
+                "model {i} ({f:?}) on {w:?}: compiled DFA vs executor"
+            );
+        }
+        if m.layers
+            .iter()
+            .any(|l| l.heads.iter().any(|h| h.range == NumRange::Global))
+        {
+            exercised_caps += 1;
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 140 && exercised_caps >= 60,
+        "{checked} checked, {skipped} over budget, {exercised_caps} with global heads"
+    );
+}
+
+fn ltlattn(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ltlattn"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A safetensors file of F32 tensors.
+fn safetensors(tensors: &[(&str, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
+    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .iter()
+        .map(|(n, s, v)| {
+            (
+                n.to_string(),
+                s.clone(),
+                v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            )
+        })
+        .collect();
+    let views: Vec<(String, safetensors::tensor::TensorView)> = bytes
+        .iter()
+        .map(|(n, s, b)| {
+            (
+                n.clone(),
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b)
+                    .unwrap(),
+            )
+        })
+        .collect();
+    safetensors::serialize(views, &None).unwrap()
+}
+
+/// Bad numeric inputs end in exit 2 with a message that names the tensor or the key.
+#[test]
+fn hostile_numeric_models_are_refused_clearly() {
+    let dir = std::env::temp_dir().join(format!("ltlattn-numeric-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = |extra: &str, head: &str| {
+        format!(
+            "alphabet = [\"a\", \"b\"]\nweights = \"w.safetensors\"\n{extra}\n[number]\nformat = \"fixed\"\nint_bits = 5\nfrac_bits = 2\n\n[[layer]]\n[[layer.head]]\n{head}\n"
+        )
+    };
+    let good: Vec<(&str, Vec<usize>, Vec<f32>)> = vec![
+        ("embed", vec![3, 2], vec![1.0, 0.0, 0.0, 1.0, 0.0, 0.0]),
+        ("layer.0.head.0.query.weight", vec![1, 2], vec![0.0, 0.0]),
+        ("layer.0.head.0.key.weight", vec![1, 2], vec![4.0, 0.0]),
+        ("layer.0.head.0.value.weight", vec![1, 2], vec![1.0, 0.0]),
+        ("layer.0.out.weight", vec![2, 1], vec![1.0, 0.0]),
+        ("classifier.weight", vec![1, 2], vec![1.0, 0.0]),
+    ];
+    let with = |f: &dyn Fn(&mut Vec<(&'static str, Vec<usize>, Vec<f32>)>)| {
+        let mut t = good.clone();
+        f(&mut t);
+        safetensors(&t)
+    };
+    let cases: Vec<(&str, String, Vec<u8>, &str)> = vec![
+        (
+            "missing tensor",
+            toml("", "range = \"global\""),
+            with(&|t| {
+                t.remove(2);
+            }),
+            "layer.0.head.0.key.weight",
+        ),
+        (
+            "extra tensor",
+            toml("", "range = \"global\""),
+            with(&|t| t.push(("layer.3.out.weight", vec![1], vec![0.0]))),
+            "layer.3.out.weight",
+        ),
+        (
+            "wrong shape",
+            toml("", "range = \"global\""),
+            with(&|t| t[3] = ("layer.0.head.0.value.weight", vec![2, 1], vec![1.0, 0.0])),
+            "shape",
+        ),
+        (
+            "NaN weight",
+            toml("", "range = \"global\""),
+            with(&|t| t[5].2[1] = f32::NAN),
+            "non-finite",
+        ),
+        (
+            "infinite weight",
+            toml("", "range = \"global\""),
+            with(&|t| t[0].2[0] = f32::INFINITY),
+            "non-finite",
+        ),
+        (
+            "not safetensors",
+            toml("", "range = \"global\""),
+            b"PK\x03\x04 not a tensor file".to_vec(),
+            "not a safetensors file",
+        ),
+        (
+            "unknown key",
+            toml("colour = 3", "range = \"global\""),
+            with(&|_| {}),
+            "unknown field",
+        ),
+        (
+            "window 0",
+            toml("", "range = \"local\"\nwindow = 0"),
+            with(&|_| {}),
+            "window 0",
+        ),
+        (
+            "broken TOML",
+            "alphabet = [\"a\"\n".into(),
+            with(&|_| {}),
+            "cannot read the model",
+        ),
+        (
+            "layer norm",
+            toml("", "range = \"global\"").replace("[[layer]]\n", "[[layer]]\nnorm = \"pre\"\n"),
+            with(&|_| {}),
+            "not implemented",
+        ),
+    ];
+    for (what, text, weights, needle) in cases {
+        let model = dir.join("m.toml");
+        std::fs::write(&model, text).unwrap();
+        std::fs::write(dir.join("w.safetensors"), weights).unwrap();
+        for cmd in ["compile", "run"] {
+            let mut args = vec![cmd, model.to_str().unwrap()];
+            if cmd == "run" {
+                args.extend(["--word", "a b"]);
+            }
+            let o = ltlattn(&args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{what} ({cmd}): {err}");
+            assert!(
+                err.contains(needle),
+                "{what} ({cmd}): expected `{needle}` in\n{err}"
+            );
+            assert!(!err.contains("panicked"), "{what}: {err}");
+        }
+    }
+    // The good model runs; in fp16 its count cap is astronomically large, and compile
+    // stops at the state budget with exit 2, naming it and how far it got.
+    std::fs::write(dir.join("w.safetensors"), safetensors(&good)).unwrap();
+    let fp16 = toml("", "range = \"global\"").replace(
+        "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2",
+        "format = \"float\"\nexp_bits = 5\nman_bits = 10",
+    );
+    std::fs::write(dir.join("m.toml"), fp16).unwrap();
+    let m = dir.join("m.toml").display().to_string();
+    let o = ltlattn(&["run", &m, "--word", "a b a"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = ltlattn(&["compile", &m, "--max-states", "2000"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--max-states") && err.contains("2001"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
