@@ -252,8 +252,11 @@ fn ltlattn(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// A tensor: name, shape, values.
+type Tensor = (&'static str, Vec<usize>, Vec<f32>);
+
 /// A safetensors file of F32 tensors.
-fn safetensors(tensors: &[(&str, Vec<usize>, Vec<f32>)]) -> Vec<u8> {
+fn safetensors(tensors: &[Tensor]) -> Vec<u8> {
     let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
         .map(|(n, s, v)| {
@@ -287,7 +290,7 @@ fn hostile_numeric_models_are_refused_clearly() {
             "alphabet = [\"a\", \"b\"]\nweights = \"w.safetensors\"\n{extra}\n[number]\nformat = \"fixed\"\nint_bits = 5\nfrac_bits = 2\n\n[[layer]]\n[[layer.head]]\n{head}\n"
         )
     };
-    let good: Vec<(&str, Vec<usize>, Vec<f32>)> = vec![
+    let good: Vec<Tensor> = vec![
         ("embed", vec![3, 2], vec![1.0, 0.0, 0.0, 1.0, 0.0, 0.0]),
         ("layer.0.head.0.query.weight", vec![1, 2], vec![0.0, 0.0]),
         ("layer.0.head.0.key.weight", vec![1, 2], vec![4.0, 0.0]),
@@ -295,7 +298,7 @@ fn hostile_numeric_models_are_refused_clearly() {
         ("layer.0.out.weight", vec![2, 1], vec![1.0, 0.0]),
         ("classifier.weight", vec![1, 2], vec![1.0, 0.0]),
     ];
-    let with = |f: &dyn Fn(&mut Vec<(&'static str, Vec<usize>, Vec<f32>)>)| {
+    let with = |f: &dyn Fn(&mut Vec<Tensor>)| {
         let mut t = good.clone();
         f(&mut t);
         safetensors(&t)

@@ -593,7 +593,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
     }
 }
 
-/// LTL[P]: the minimal DFA is partially ordered (Li & Cotterell 2025).
+/// `LTL[P]`: the minimal DFA is partially ordered (Li & Cotterell 2025).
 fn decide_global(cx: &Ctx<'_>) -> Decision {
     let (dfa, limits, given, access) = (cx.dfa, cx.limits, cx.given, &cx.access);
     let n = dfa.states;
@@ -659,7 +659,7 @@ fn decide_global(cx: &Ctx<'_>) -> Decision {
     }
 }
 
-/// LTL[Y]: definite, with the depth from the pair graph.
+/// `LTL[Y]`: definite, with the depth from the pair graph.
 fn decide_local(cx: &Ctx<'_>) -> (Decision, Option<usize>) {
     let (dfa, limits, given, access, monoid) =
         (cx.dfa, cx.limits, cx.given, &cx.access, &cx.monoid);
@@ -729,7 +729,7 @@ fn decide_local(cx: &Ctx<'_>) -> (Decision, Option<usize>) {
     (local, pair_depth.as_ref().ok().copied())
 }
 
-/// LTL[P, Y]: LR (the working hypothesis of docs/SEMANTICS.md §3); certificates reuse the
+/// `LTL[P, Y]`: LR (the working hypothesis of docs/SEMANTICS.md §3); certificates reuse the
 /// global and local formulas where those are members.
 fn decide_hybrid(cx: &Ctx<'_>, global: &Decision, local: &Decision) -> Decision {
     let (dfa, limits, given, access, monoid) =
@@ -837,7 +837,7 @@ fn decide_hybrid(cx: &Ctx<'_>, global: &Decision, local: &Decision) -> Decision 
     }
 }
 
-/// LTL[Y, S]: aperiodic (Schützenberger, McNaughton–Papert, Kamp).
+/// `LTL[Y, S]`: aperiodic (Schützenberger, McNaughton–Papert, Kamp).
 fn decide_hard(cx: &Ctx<'_>, hybrid: &Decision) -> Decision {
     let (dfa, limits, given, access, monoid) =
         (cx.dfa, cx.limits, cx.given, &cx.access, &cx.monoid);

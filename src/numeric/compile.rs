@@ -367,8 +367,8 @@ pub fn compile_numeric(
     })
 }
 
-/// The fragment of the architecture: global only → LTL[P], local only → LTL[Y^{≤k}],
-/// both → LTL[P, Y^{≤k}] (Li & Cotterell 2025, 2026).
+/// The fragment of the architecture: global only → `LTL[P]`, local only → `LTL[Y^{≤k}]`,
+/// both → `LTL[P, Y^{≤k}]` (Li & Cotterell 2025, 2026).
 pub fn architecture(model: &NumericModel) -> Fragment {
     let global = (0..model.layers.len()).any(|l| model.has_global(l));
     let k = (0..model.layers.len())
