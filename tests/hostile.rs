@@ -306,6 +306,30 @@ fn fixed() -> Vec<Case> {
             "--timeout",
         ),
         case(
+            "numeric model with a NaN weight",
+            &["compile", &c("numeric-nan.toml")],
+            2,
+            "non-finite weight NaN at index 1",
+        ),
+        case(
+            "numeric model whose weights are not safetensors",
+            &["run", &c("numeric-garbage.toml"), "--word", "a"],
+            2,
+            "not a safetensors file",
+        ),
+        case(
+            "numeric fp16 model: count cap ~2^40, compile stops at the state budget",
+            &["compile", &c("numeric-fp16.toml"), "--max-states", "5000"],
+            2,
+            "--max-states",
+        ),
+        case(
+            "numeric fp16 model: compile stops at the time limit",
+            &["compile", &c("numeric-fp16.toml"), "--timeout", "1"],
+            2,
+            "--timeout",
+        ),
+        case(
             "broken TOML",
             &["compile", &c("broken.toml")],
             2,

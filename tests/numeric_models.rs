@@ -411,3 +411,28 @@ fn hostile_numeric_models_are_refused_clearly() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The formula `compile --json` reports for a numeric model is an ordinary formula:
+/// `equiv` against the spec proves it, and `check` agrees.
+#[test]
+fn compiled_numeric_formulas_work_with_equiv() {
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/numeric/contains-ba.toml"
+    );
+    let o = ltlattn(&["compile", model, "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let accept = json["accept"].as_str().unwrap().to_string();
+    assert_eq!(json["fragment"], "LTL[P, Y]");
+    assert!(json["features"]["layer.1.head.0"]["count_cap"].is_number());
+    let o = ltlattn(&["equiv", &accept, "P (a & Y b)", "--alphabet", "a,b"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = ltlattn(&["check", model, "--spec", "P (a & Y b)", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+}

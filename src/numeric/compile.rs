@@ -96,7 +96,7 @@ pub struct NumericCompiled {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum NumericCompileError {
     /// An exploration budget was hit.
-    #[error("{0}; the numeric compiler had explored {1} abstract states (position types capped at {2} per type)")]
+    #[error("{0}; the numeric compiler had explored {1} abstract states (counts of key classes capped at {2})")]
     Budget(LimitError, usize, String),
     /// An operation would make NaN.
     #[error("{0}")]

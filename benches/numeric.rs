@@ -1,0 +1,135 @@
+//! Numeric-model compilation: time, abstract states, types per layer and minimal-DFA size
+//! for the examples and for random models by size. A benchmark, not a timed test:
+//! `cargo bench --bench numeric` (release build) prints one table.
+
+use std::time::Instant;
+
+use ltlattn::automata::Budget;
+use ltlattn::numeric::{
+    compile_numeric, formula_of, load_numeric, Format, Linear, Num, NumHead, NumLayer, NumRange,
+    NumericModel, Rounding, RoundingReport,
+};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn weight(&mut self) -> Num {
+        if self.next() % 10 < 4 {
+            Num::zero()
+        } else {
+            Num::ratio((self.next() % 9) as i64 - 4, 2)
+        }
+    }
+    fn linear(&mut self, out: usize, inp: usize) -> Linear {
+        Linear {
+            w: (0..out)
+                .map(|_| (0..inp).map(|_| self.weight()).collect())
+                .collect(),
+            b: (0..out).map(|_| self.weight()).collect(),
+        }
+    }
+}
+
+fn random(rng: &mut Rng, d: usize, layers: usize, heads: usize, format: Format) -> NumericModel {
+    let ls = (0..layers)
+        .map(|l| {
+            let hs: Vec<NumHead> = (0..heads)
+                .map(|h| NumHead {
+                    range: if (l + h) % 2 == 0 {
+                        NumRange::Global
+                    } else {
+                        NumRange::Local(1)
+                    },
+                    scale: Num::ratio(1, 1),
+                    query: rng.linear(1, d),
+                    key: rng.linear(1, d),
+                    value: rng.linear(1, d),
+                })
+                .collect();
+            NumLayer {
+                out: Some(rng.linear(d, hs.len())),
+                heads: hs,
+                ffn: Some((rng.linear(2, d), rng.linear(d, 2))),
+            }
+        })
+        .collect();
+    NumericModel {
+        name: None,
+        alphabet: vec!["a".into(), "b".into()],
+        format,
+        inclusive: false,
+        width: d,
+        embed: (0..3)
+            .map(|_| (0..d).map(|_| rng.weight()).collect())
+            .collect(),
+        layers: ls,
+        classifier: (0..d).map(|_| rng.weight()).collect(),
+        classifier_bias: rng.weight(),
+        rounding: RoundingReport {
+            weights: 0,
+            changed: 0,
+            largest_change: 0.0,
+            largest_at: None,
+        },
+    }
+}
+
+fn row(name: &str, m: &NumericModel) {
+    let t0 = Instant::now();
+    match compile_numeric(m, &Budget::new(2_000_000, Some(60.0))) {
+        Ok(c) => {
+            let compile = t0.elapsed().as_secs_f64();
+            let (f, _) = formula_of(&c, &ltlattn::fragment::Limits::default());
+            let total = t0.elapsed().as_secs_f64();
+            println!(
+                "| {name} | {:.3} | {:.3} | {} | {:?} | {} | {} |",
+                compile,
+                total,
+                c.explored,
+                c.types,
+                c.dfa.states(),
+                f.map_or("none found".to_string(), |f| f.formula.len().to_string()),
+            );
+        }
+        Err(e) => println!("| {name} | — | — | — | — | — | {e} |"),
+    }
+}
+
+fn main() {
+    println!("| model | compile s | + formula s | abstract states | types per layer | minimal DFA | formula chars |");
+    println!("|---|---|---|---|---|---|---|");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let w = std::fs::read(p.with_extension("safetensors")).unwrap();
+        let m = load_numeric(&p.display().to_string(), &text, &w).unwrap();
+        row(p.file_stem().unwrap().to_str().unwrap(), &m);
+    }
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    for (d, layers, heads) in [(2, 1, 1), (3, 1, 2), (3, 2, 1), (4, 2, 2), (4, 3, 2)] {
+        for (fname, f) in [
+            ("fixed 2.1", Format::fixed(2, 1, Rounding::NearestEven)),
+            ("fixed 5.2", Format::fixed(5, 2, Rounding::NearestEven)),
+        ] {
+            for s in 0..3 {
+                let m = random(&mut rng, d, layers, heads, f);
+                row(
+                    &format!("random d={d} L={layers} H={heads} {fname} #{s}"),
+                    &m,
+                );
+            }
+        }
+    }
+}
