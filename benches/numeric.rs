@@ -5,80 +5,12 @@
 use std::time::Instant;
 
 use ltlattn::automata::Budget;
-use ltlattn::numeric::{
-    compile_numeric, formula_of, load_numeric, Format, Linear, Num, NumHead, NumLayer, NumRange,
-    NumericModel, Rounding, RoundingReport,
-};
+use ltlattn::numeric::{compile_numeric, formula_of, load_numeric, Format, NumericModel, Rounding};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn weight(&mut self) -> Num {
-        if self.next() % 10 < 4 {
-            Num::zero()
-        } else {
-            Num::ratio((self.next() % 9) as i64 - 4, 2)
-        }
-    }
-    fn linear(&mut self, out: usize, inp: usize) -> Linear {
-        Linear {
-            w: (0..out)
-                .map(|_| (0..inp).map(|_| self.weight()).collect())
-                .collect(),
-            b: (0..out).map(|_| self.weight()).collect(),
-        }
-    }
-}
-
-fn random(rng: &mut Rng, d: usize, layers: usize, heads: usize, format: Format) -> NumericModel {
-    let ls = (0..layers)
-        .map(|l| {
-            let hs: Vec<NumHead> = (0..heads)
-                .map(|h| NumHead {
-                    range: if (l + h) % 2 == 0 {
-                        NumRange::Global
-                    } else {
-                        NumRange::Local(1)
-                    },
-                    scale: Num::ratio(1, 1),
-                    query: rng.linear(1, d),
-                    key: rng.linear(1, d),
-                    value: rng.linear(1, d),
-                })
-                .collect();
-            NumLayer {
-                out: Some(rng.linear(d, hs.len())),
-                heads: hs,
-                ffn: Some((rng.linear(2, d), rng.linear(d, 2))),
-            }
-        })
-        .collect();
-    NumericModel {
-        name: None,
-        alphabet: vec!["a".into(), "b".into()],
-        format,
-        inclusive: false,
-        width: d,
-        embed: (0..3)
-            .map(|_| (0..d).map(|_| rng.weight()).collect())
-            .collect(),
-        layers: ls,
-        classifier: (0..d).map(|_| rng.weight()).collect(),
-        classifier_bias: rng.weight(),
-        rounding: RoundingReport {
-            weights: 0,
-            changed: 0,
-            largest_change: 0.0,
-            largest_at: None,
-        },
-    }
-}
+#[path = "../tests/support/random_numeric.rs"]
+#[allow(dead_code)]
+mod random_numeric;
+use random_numeric::{random_model, Rng, Shape};
 
 fn row(name: &str, m: &NumericModel) {
     let t0 = Instant::now();
@@ -124,7 +56,12 @@ fn main() {
             ("fixed 5.2", Format::fixed(5, 2, Rounding::NearestEven)),
         ] {
             for s in 0..3 {
-                let m = random(&mut rng, d, layers, heads, f);
+                let shape = Shape {
+                    width: d,
+                    layers,
+                    heads: Some(heads),
+                };
+                let m = random_model(&mut rng, f, &shape);
                 row(
                     &format!("random d={d} L={layers} H={heads} {fname} #{s}"),
                     &m,

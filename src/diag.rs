@@ -41,6 +41,51 @@ pub fn excerpt(text: &str, span: Range<usize>) -> (String, Range<usize>) {
     (out, start..span_end.max(span.start) - from + shift)
 }
 
+/// Where an error sits in its source file: the span (clamped to the text), and the
+/// excerpt and label that a report shows. Errors with a span in a file embed one and
+/// delegate `source_code` and `labels` to it.
+#[derive(Debug)]
+pub struct Located {
+    /// The byte range in the file, if the error has one.
+    pub span: Option<Range<usize>>,
+    shown: Option<Range<usize>>,
+    src: Box<miette::NamedSource<String>>,
+}
+
+impl Located {
+    /// The place `span` (if any) in the file `name` whose text is `text`.
+    pub fn new(name: &str, text: &str, span: Option<Range<usize>>) -> Located {
+        let span = span.map(|s| s.start.min(text.len())..s.end.min(text.len()));
+        let (source, shown) = match &span {
+            Some(s) => {
+                let (source, shown) = excerpt(text, s.clone());
+                (source, Some(shown))
+            }
+            None => (text.to_string(), None),
+        };
+        Located {
+            span,
+            shown,
+            src: Box::new(miette::NamedSource::new(name, source)),
+        }
+    }
+
+    /// The source to show.
+    pub fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.src.as_ref())
+    }
+
+    /// The label "here" on the span.
+    pub fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let s = self.shown.clone()?;
+        Some(Box::new(std::iter::once(miette::LabeledSpan::new(
+            Some("here".into()),
+            s.start,
+            s.end - s.start,
+        ))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::excerpt;

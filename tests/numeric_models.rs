@@ -7,10 +7,15 @@ use std::process::Command;
 use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{parse, Acceptance, Arena};
 use ltlattn::numeric::{
-    compile_numeric, count_cap, formula_of, load_numeric, run_numeric, Format, Linear, Num,
-    NumHead, NumLayer, NumRange, NumericModel, Overflow, Rounding, RoundingReport,
+    compile_numeric, count_cap, formula_of, load_numeric, run_numeric, Format, NumRange, Overflow,
+    Rounding,
 };
 use ltlattn::verdict::{check_numeric, Options};
+
+#[path = "support/random_numeric.rs"]
+#[allow(dead_code)]
+mod random_numeric;
+use random_numeric::{random_model, Rng, Shape};
 
 fn examples() -> Vec<(String, String, Vec<u8>)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
@@ -102,82 +107,6 @@ fn the_naive_model_counts_to_seven() {
     }
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// A weight in {−2, −1.5, …, 2}, zero 40% of the time.
-    fn weight(&mut self) -> Num {
-        if self.below(10) < 4 {
-            return Num::zero();
-        }
-        Num::ratio(self.below(9) as i64 - 4, 2)
-    }
-    fn linear(&mut self, out: usize, inp: usize) -> Linear {
-        Linear {
-            w: (0..out)
-                .map(|_| (0..inp).map(|_| self.weight()).collect())
-                .collect(),
-            b: (0..out).map(|_| self.weight()).collect(),
-        }
-    }
-}
-
-fn random_model(rng: &mut Rng, format: Format) -> NumericModel {
-    let d = 2 + rng.below(2) as usize;
-    let layers = 1 + rng.below(3) as usize;
-    let mut ls = Vec::new();
-    for _ in 0..layers {
-        let heads: Vec<NumHead> = (0..rng.below(3))
-            .map(|_| NumHead {
-                range: if rng.below(2) == 0 {
-                    NumRange::Global
-                } else {
-                    NumRange::Local(1 + rng.below(2) as u32)
-                },
-                scale: Num::ratio(1, 1),
-                query: rng.linear(1, d),
-                key: rng.linear(1, d),
-                value: rng.linear(1, d),
-            })
-            .collect();
-        let out = (!heads.is_empty()).then(|| rng.linear(d, heads.len()));
-        let ffn = (rng.below(2) == 0).then(|| {
-            let dff = 1 + rng.below(2) as usize;
-            (rng.linear(dff, d), rng.linear(d, dff))
-        });
-        ls.push(NumLayer { heads, out, ffn });
-    }
-    NumericModel {
-        name: None,
-        alphabet: vec!["a".into(), "b".into()],
-        format,
-        inclusive: rng.below(8) == 0,
-        width: d,
-        embed: (0..3)
-            .map(|_| (0..d).map(|_| rng.weight()).collect())
-            .collect(),
-        layers: ls,
-        classifier: (0..d).map(|_| rng.weight()).collect(),
-        classifier_bias: rng.weight(),
-        rounding: RoundingReport {
-            weights: 0,
-            changed: 0,
-            largest_change: 0.0,
-            largest_at: None,
-        },
-    }
-}
-
 fn words(max: usize) -> Vec<Vec<String>> {
     let mut out = vec![vec![]];
     let mut frontier = vec![vec![]];
@@ -211,7 +140,12 @@ fn compiled_dfas_agree_with_the_executor_on_random_models() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut checked, mut skipped, mut exercised_caps) = (0, 0, 0);
     for (i, f) in formats.iter().cycle().take(160).enumerate() {
-        let m = random_model(&mut rng, *f);
+        let shape = Shape {
+            width: 2 + rng.below(2) as usize,
+            layers: 1 + rng.below(3) as usize,
+            heads: None,
+        };
+        let m = random_model(&mut rng, *f, &shape);
         let cap = count_cap(f).expect("a small cap") as usize;
         assert!(cap <= 8, "{f:?}: cap {cap}");
         let c = match compile_numeric(&m, &Budget::new(20_000, None)) {

@@ -365,7 +365,7 @@ pub(crate) fn formula_arg(
     })
 }
 
-fn syntax_of(unicode: bool, latex: bool) -> Syntax {
+pub(crate) fn syntax_of(unicode: bool, latex: bool) -> Syntax {
     if latex {
         Syntax::Latex
     } else if unicode {

@@ -168,28 +168,15 @@ fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value
 
 pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let text = read_input(&a.model, "model")?;
+    let syntax = super::syntax_of(a.unicode, a.latex);
     if ltlattn::numeric::is_numeric(&text) {
         let m = super::numeric::load(&a.model, &text)?;
-        let syntax = if a.latex {
-            Syntax::Latex
-        } else if a.unicode {
-            Syntax::Unicode
-        } else {
-            Syntax::Ascii
-        };
         return super::numeric::compile_cmd(&a.model, &m, &a.budget.budget()?, a.json, syntax);
     }
     let model = load_with(&a.model, &text, limits).map_err(Report::new)?;
     let c = compile(&model).map_err(Report::new)?;
     let drop_in = drop_in_checks(&model, &c);
     let sh = Shower::new(&c.arena);
-    let syntax = if a.latex {
-        Syntax::Latex
-    } else if a.unicode {
-        Syntax::Unicode
-    } else {
-        Syntax::Ascii
-    };
     if a.json {
         let report = CompileReport {
             accept: sh.show(c.accept, Syntax::Ascii),

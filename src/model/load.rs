@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::ops::Range as Span;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, LabeledSpan, SourceCode};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -146,9 +146,7 @@ pub struct ModelError {
     pub help: Option<String>,
     /// Byte range in the file.
     pub span: Option<Span<usize>>,
-    /// The range labelled in `src` (the span moved into an excerpt when its line is long).
-    shown: Option<Span<usize>>,
-    src: Box<NamedSource<String>>,
+    at: crate::diag::Located,
 }
 
 impl Diagnostic for ModelError {
@@ -161,15 +159,10 @@ impl Diagnostic for ModelError {
             .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.src.as_ref())
+        self.at.source_code()
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let s = self.shown.clone()?;
-        Some(Box::new(std::iter::once(LabeledSpan::new(
-            Some("here".into()),
-            s.start,
-            s.end - s.start,
-        ))))
+        self.at.labels()
     }
 }
 
@@ -187,21 +180,13 @@ impl Loader<'_> {
         message: impl Into<String>,
         help: impl Into<Option<String>>,
     ) -> ModelError {
-        let span = span.map(|s| s.start.min(self.text.len())..s.end.min(self.text.len()));
-        let (source, shown) = match &span {
-            Some(s) => {
-                let (source, shown) = crate::diag::excerpt(self.text, s.clone());
-                (source, Some(shown))
-            }
-            None => (self.text.to_string(), None),
-        };
+        let at = crate::diag::Located::new(self.name, self.text, span);
         ModelError {
             kind,
             message: message.into(),
             help: help.into(),
-            span,
-            shown,
-            src: Box::new(NamedSource::new(self.name, source)),
+            span: at.span.clone(),
+            at,
         }
     }
 

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range as Span;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, LabeledSpan, SourceCode};
 use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 use toml::Spanned;
@@ -153,10 +153,9 @@ pub struct NumericError {
     pub message: String,
     /// How to fix it.
     pub help: Option<String>,
-    /// Byte range in the TOML file.
+    /// Byte range in the file.
     pub span: Option<Span<usize>>,
-    shown: Option<Span<usize>>,
-    src: Box<NamedSource<String>>,
+    at: crate::diag::Located,
 }
 
 impl Diagnostic for NumericError {
@@ -169,15 +168,10 @@ impl Diagnostic for NumericError {
             .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.src.as_ref())
+        self.at.source_code()
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let s = self.shown.clone()?;
-        Some(Box::new(std::iter::once(LabeledSpan::new(
-            Some("here".into()),
-            s.start,
-            s.end - s.start,
-        ))))
+        self.at.labels()
     }
 }
 
@@ -244,21 +238,13 @@ impl Ctx<'_> {
         message: impl Into<String>,
         help: Option<String>,
     ) -> NumericError {
-        let span = span.map(|s| s.start.min(self.text.len())..s.end.min(self.text.len()));
-        let (source, shown) = match &span {
-            Some(s) => {
-                let (source, shown) = crate::diag::excerpt(self.text, s.clone());
-                (source, Some(shown))
-            }
-            None => (self.text.to_string(), None),
-        };
+        let at = crate::diag::Located::new(self.name, self.text, span);
         NumericError {
             kind,
             message: message.into(),
             help,
-            span,
-            shown,
-            src: Box::new(NamedSource::new(self.name, source)),
+            span: at.span.clone(),
+            at,
         }
     }
 }

@@ -443,7 +443,7 @@ impl Format {
                 man_bits,
                 subnormals,
             } => {
-                let emin = 2 - (1i64 << (exp_bits - 1));
+                let emin = emin(exp_bits);
                 let e = if subnormals {
                     emin - man_bits as i64
                 } else {
@@ -505,7 +505,7 @@ impl Format {
                 man_bits,
                 subnormals,
             } => {
-                let emin = 2 - (1i64 << (exp_bits - 1));
+                let emin = emin(exp_bits);
                 let e = floor_log2(r).max(emin);
                 (e - man_bits as i64, (!subnormals).then_some(emin))
             }
@@ -670,6 +670,11 @@ pub(crate) fn fraction_of(n: &Num) -> (BigInt, BigInt) {
         Num::PosInf => (BigInt::one(), BigInt::zero()),
         Num::NegInf => (-BigInt::one(), BigInt::zero()),
     }
+}
+
+/// The exponent of the smallest normal value of a float format with `exp_bits`.
+fn emin(exp_bits: u32) -> i64 {
+    2 - (1i64 << (exp_bits - 1))
 }
 
 /// ⌊log2(r)⌋ for a positive rational.
