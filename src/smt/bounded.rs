@@ -12,7 +12,7 @@ use z3::ast::{Bool, BV};
 use z3::{Params, SatResult, Solver};
 
 use crate::logic::{Acceptance, Arena, Node, NodeId};
-use crate::model::{Mode, Model, Origin, Range};
+use crate::model::{Head, Mode, Model, Origin, Range};
 
 /// The answer of [`bounded_check`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,134 +155,162 @@ pub fn bounded_check(
             Some(k) if i < n => letters[i].eq(BV::from_u64(k as u64, bits)),
             _ => Bool::from_bool(false),
         };
-        let mut cols: Vec<Vec<Bool>> = Vec::new();
-        for f in &model.features {
-            let col: Vec<Bool> = {
-                let at = |id: NodeId, p: usize| {
-                    let lookup =
-                        |name: &str| cols[model.feature(name).expect("validated")][p].clone();
-                    expr(&model.exprs, id, p, &lookup, p == 0, eos_col && p == n)
-                };
-                match &f.origin {
-                    Origin::Token => (0..m).map(|p| is(&f.name, p)).collect(),
-                    Origin::Ffn(id) => (0..m).map(|p| at(*id, p)).collect(),
-                    Origin::Head(h) => (0..m)
-                        .map(|i| {
-                            let sel = |terms: &[(NodeId, NodeId)], j: usize| {
-                                let any: Vec<Bool> = terms
-                                    .iter()
-                                    .map(|&(q, k)| Bool::and(&[at(q, i), at(k, j)]))
-                                    .collect();
-                                Bool::and(&[Bool::or(&any), at(h.value, j)])
-                            };
-                            let (direct, regions): (Vec<usize>, Vec<usize>) = match h.range {
-                                Range::Global => {
-                                    ((0..i + usize::from(h.inclusive)).collect(), vec![])
-                                }
-                                Range::Local(k) => (
-                                    (i.saturating_sub(k as usize)..i + usize::from(h.inclusive))
-                                        .collect(),
-                                    vec![],
-                                ),
-                                Range::Combiner(p) => {
-                                    let s = p.support(i as u64);
-                                    (
-                                        s.direct
-                                            .iter()
-                                            .flat_map(|r| r.iter())
-                                            .map(|j| j as usize)
-                                            .filter(|&j| h.inclusive || j != i)
-                                            .collect(),
-                                        s.regions
-                                            .iter()
-                                            .flat_map(|r| r.run.iter())
-                                            .map(|j| j as usize)
-                                            .collect(),
-                                    )
-                                }
-                            };
-                            match h.mode {
-                                Mode::Soft => {
-                                    let summary = h.summary.as_deref().unwrap_or(&h.terms);
-                                    let mut any: Vec<Bool> =
-                                        direct.iter().map(|&j| sel(&h.terms, j)).collect();
-                                    any.extend(regions.iter().map(|&j| sel(summary, j)));
-                                    Bool::or(&any)
-                                }
-                                Mode::HardRightmost | Mode::HardLeftmost => {
-                                    let mut order = direct.clone();
-                                    if h.mode == Mode::HardLeftmost {
-                                        order.reverse();
-                                    }
-                                    // The last in `order` wins: fold from the far end.
-                                    let mut out = Bool::from_bool(h.default);
-                                    for j in order {
-                                        let picked: Vec<Bool> = h
-                                            .terms
-                                            .iter()
-                                            .map(|&(q, k)| Bool::and(&[at(q, i), at(k, j)]))
-                                            .collect();
-                                        out = Bool::or(&picked).ite(&at(h.value, j), &out);
-                                    }
-                                    out
-                                }
-                            }
-                        })
-                        .collect(),
-                }
-            };
-            cols.push(col);
-        }
+        let cols = unroll_model(model, n, m, &is);
         let spec_col = unroll(spec_arena, spec, m, n, &is);
         let judged = match model.acceptance {
             Acceptance::Eos => Some(n),
             Acceptance::Last => n.checked_sub(1),
         };
         let Some(p) = judged else { continue };
-        let (mine, theirs) = (cols[model.output][p].clone(), spec_col[p].clone());
-        let solver = Solver::new();
-        if let Some(t) = timeout {
-            let mut params = Params::new();
-            params.set_u32(
-                "timeout",
-                t.saturating_sub(start.elapsed())
-                    .as_millis()
-                    .clamp(1, u128::from(u32::MAX)) as u32,
-            );
-            solver.set_params(&params);
-        }
-        for l in &letters {
-            solver.assert(l.bvult(BV::from_u64(sigma.len() as u64, bits)));
-        }
-        solver.assert(mine.eq(&theirs).not());
-        match solver.check() {
-            SatResult::Unsat => {}
-            SatResult::Unknown => {
-                return Bounded::Unknown(
-                    n,
-                    solver
-                        .get_reason_unknown()
-                        .unwrap_or_else(|| "unknown".into()),
-                )
-            }
-            SatResult::Sat => {
-                let model_z3 = solver.get_model().expect("a model after sat");
-                let word: Vec<String> = letters
-                    .iter()
-                    .map(|l| {
-                        let k = model_z3.eval(l, true).and_then(|x| x.as_u64()).unwrap_or(0);
-                        sigma[k as usize].clone()
-                    })
-                    .collect();
-                let get = |b: &Bool| {
-                    model_z3
-                        .eval(b, true)
-                        .and_then(|x| x.as_bool())
-                        .unwrap_or(false)
-                };
-                return Bounded::Differ(word, get(&mine), get(&theirs));
-            }
+        let left = timeout.map(|t| t.saturating_sub(start.elapsed()));
+        let (mine, theirs) = (&cols[model.output][p], &spec_col[p]);
+        if let Some(answer) = differ(n, &letters, sigma, bits, (mine, theirs), left) {
+            return answer;
         }
     }
     Bounded::AgreeUpTo(bound)
+}
+
+/// Every feature's column on a symbolic word of length `n` (`m` columns with ⊣).
+fn unroll_model(
+    model: &Model,
+    n: usize,
+    m: usize,
+    is: &dyn Fn(&str, usize) -> Bool,
+) -> Vec<Vec<Bool>> {
+    let eos_col = model.acceptance == Acceptance::Eos;
+    let mut cols: Vec<Vec<Bool>> = Vec::new();
+    for f in &model.features {
+        let col: Vec<Bool> = {
+            let at = |id: NodeId, p: usize| {
+                let lookup = |name: &str| cols[model.feature(name).expect("validated")][p].clone();
+                expr(&model.exprs, id, p, &lookup, p == 0, eos_col && p == n)
+            };
+            match &f.origin {
+                Origin::Token => (0..m).map(|p| is(&f.name, p)).collect(),
+                Origin::Ffn(id) => (0..m).map(|p| at(*id, p)).collect(),
+                Origin::Head(h) => (0..m).map(|i| head_value(h, i, &at)).collect(),
+            }
+        };
+        cols.push(col);
+    }
+    cols
+}
+
+/// The positions head `h` reads at query `i`: directly, and through summaries.
+fn attended(h: &Head, i: usize) -> (Vec<usize>, Vec<usize>) {
+    let own = usize::from(h.inclusive);
+    match h.range {
+        Range::Global => ((0..i + own).collect(), vec![]),
+        Range::Local(k) => ((i.saturating_sub(k as usize)..i + own).collect(), vec![]),
+        Range::Combiner(p) => {
+            let s = p.support(i as u64);
+            (
+                s.direct
+                    .iter()
+                    .flat_map(|r| r.iter())
+                    .map(|j| j as usize)
+                    .filter(|&j| h.inclusive || j != i)
+                    .collect(),
+                s.regions
+                    .iter()
+                    .flat_map(|r| r.run.iter())
+                    .map(|j| j as usize)
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// A head's output at query `i`, with `at(expression, position)` for its expressions.
+fn head_value(h: &Head, i: usize, at: &dyn Fn(NodeId, usize) -> Bool) -> Bool {
+    let sel = |terms: &[(NodeId, NodeId)], j: usize| {
+        let any: Vec<Bool> = terms
+            .iter()
+            .map(|&(q, k)| Bool::and(&[at(q, i), at(k, j)]))
+            .collect();
+        Bool::and(&[Bool::or(&any), at(h.value, j)])
+    };
+    let (direct, regions) = attended(h, i);
+    match h.mode {
+        Mode::Soft => {
+            let summary = h.summary.as_deref().unwrap_or(&h.terms);
+            let mut any: Vec<Bool> = direct.iter().map(|&j| sel(&h.terms, j)).collect();
+            any.extend(regions.iter().map(|&j| sel(summary, j)));
+            Bool::or(&any)
+        }
+        Mode::HardRightmost | Mode::HardLeftmost => {
+            let mut order = direct;
+            if h.mode == Mode::HardLeftmost {
+                order.reverse();
+            }
+            // The last in `order` wins: fold from the far end.
+            let mut out = Bool::from_bool(h.default);
+            for j in order {
+                let picked: Vec<Bool> = h
+                    .terms
+                    .iter()
+                    .map(|&(q, k)| Bool::and(&[at(q, i), at(k, j)]))
+                    .collect();
+                out = Bool::or(&picked).ite(&at(h.value, j), &out);
+            }
+            out
+        }
+    }
+}
+
+/// Asks z3 for a word of length `n` on which the model's and the spec's judgements
+/// differ: `Some` with the word (or "unknown"), `None` when there is none.
+fn differ(
+    n: usize,
+    letters: &[BV],
+    sigma: &[String],
+    bits: u32,
+    (mine, theirs): (&Bool, &Bool),
+    time_left: Option<Duration>,
+) -> Option<Bounded> {
+    let solver = Solver::new();
+    if let Some(t) = time_left {
+        let mut params = Params::new();
+        params.set_u32(
+            "timeout",
+            t.as_millis().clamp(1, u128::from(u32::MAX)) as u32,
+        );
+        solver.set_params(&params);
+    }
+    for l in letters {
+        solver.assert(l.bvult(BV::from_u64(sigma.len() as u64, bits)));
+    }
+    solver.assert(mine.eq(theirs).not());
+    match solver.check() {
+        SatResult::Unsat => None,
+        SatResult::Unknown => Some(Bounded::Unknown(
+            n,
+            solver
+                .get_reason_unknown()
+                .unwrap_or_else(|| "unknown".into()),
+        )),
+        SatResult::Sat => {
+            let Some(model) = solver.get_model() else {
+                return Some(Bounded::Unknown(
+                    n,
+                    "z3 reported sat without a model".into(),
+                ));
+            };
+            let word: Vec<String> = letters
+                .iter()
+                .map(|l| {
+                    let k = model.eval(l, true).and_then(|x| x.as_u64()).unwrap_or(0);
+                    sigma[k as usize].clone()
+                })
+                .collect();
+            let get = |b: &Bool| {
+                model
+                    .eval(b, true)
+                    .and_then(|x| x.as_bool())
+                    .unwrap_or(false)
+            };
+            Some(Bounded::Differ(word, get(mine), get(theirs)))
+        }
+    }
 }
