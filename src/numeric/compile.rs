@@ -3,17 +3,18 @@
 //!
 //! Every position-wise map is a function of finitely many vectors of F^d, so each layer
 //! has finitely many *types* (vectors that occur). A head's output at a query depends
-//! only on the query's type and on the keys it attends, as a multiset of types; with the
-//! denominator rule a global head's output no longer depends on how many keys of a type
-//! there are once that number reaches the *count cap* C (then the denominator is at least
-//! round(C·ε), where every α rounds to 0 — ε the smallest positive value, which bounds
-//! every positive exp weight from below). So the state after a prefix is, per layer, the
-//! counts of key types capped at C (layers with a global head) and the types of the last
-//! k positions (layers with a local head of window k). These states are explored
-//! breadth-first from the empty prefix; a state accepts iff running ⊣ from it gives a
-//! positive logit. The reachable part is a DFA of the model's language, which is
-//! minimized, classified, and turned into a formula by the classifier's constructions,
-//! each re-checked by the equivalence checker.
+//! only on the query's type and on the keys it attends, as a multiset of *key classes*
+//! (their key and value projections). With the denominator rule a global head's output
+//! no longer depends on how many keys of a class there are once that number reaches the
+//! class's *count cap*: [`cap_for`] the smallest positive exp weight the class can get
+//! (then the denominator is so large that every α rounds to 0). So the state after a
+//! prefix is, per layer, the capped counts of key classes (layers with a global head) and
+//! the classes of the last k positions (layers with a local head of window k). These
+//! states are explored breadth-first from the empty prefix, again with larger caps until
+//! no class needs a larger one; a state accepts iff running ⊣ from it gives a positive
+//! logit. The reachable part is a DFA of the model's language, which is minimized,
+//! classified, and turned into a formula by the classifier's constructions, each
+//! re-checked by the equivalence checker (grammar/numeric.md, "Compilation").
 
 use std::collections::{HashMap, VecDeque};
 
@@ -25,11 +26,17 @@ use crate::fragment::Fragment;
 use crate::logic::Acceptance;
 
 /// The count from which more keys of one type never change a global head's output in
-/// format `f` (`None`: beyond 2^62).
+/// format `f`, whatever their exp weights (`None`: beyond 2^62): [`cap_for`] the
+/// smallest positive value.
 pub fn count_cap(f: &Format) -> Option<u64> {
-    let eps = f.min_positive();
+    cap_for(f, &f.min_positive())
+}
+
+/// The least n such that n keys of weight `e` make every α round to 0: the rounded
+/// denominator round_D(n·e) is +∞ or has round(1/D) = 0 (`None`: beyond 2^62).
+pub fn cap_for(f: &Format, e: &Num) -> Option<u64> {
     let zero_alphas = |n: u64| -> bool {
-        let s = Num::int(n).mul(&eps).unwrap_or(Num::PosInf);
+        let s = Num::int(n).mul(e).unwrap_or(Num::PosInf);
         match f.round_denominator(&s) {
             Ok(Num::PosInf) => true,
             Ok(d) => {
@@ -69,7 +76,8 @@ pub struct HeadReport {
     pub key_types: usize,
     /// Distinct rounded scores over all (query type, key type) pairs.
     pub score_classes: usize,
-    /// A global head's count cap: from this many keys of one type on, every α is 0.
+    /// A global head's count cap: the largest count its layer's key classes are kept
+    /// to — from that many keys of one class on, every α is 0.
     pub count_cap: Option<u64>,
 }
 
@@ -155,7 +163,14 @@ type StepMemo = HashMap<(usize, u32, Vec<(u32, u32)>, Vec<u32>), u32>;
 
 struct Compiler<'m> {
     model: &'m NumericModel,
+    /// The format's cap for any weight (an upper bound of every class's cap).
     cap: u32,
+    /// The cap each key class is counted to: enough for the smallest positive weight it
+    /// gets against any query type and any present maximum seen so far (the exploration
+    /// repeats until no cap grows, so the caps hold for every reachable type).
+    caps: HashMap<(usize, u32), u32>,
+    /// exp(x) rounded, by x.
+    exps: HashMap<Num, Num>,
     types: Types,
     /// Per layer: every key class's projections (one per head), interned.
     classes: Vec<ClassTable>,
@@ -195,7 +210,82 @@ impl Compiler<'_> {
             }
         };
         self.class_of.insert((l, t), c);
+        if !self.caps.contains_key(&(l, c)) {
+            let need = self.required_cap(l, c)?;
+            self.caps.insert((l, c), need);
+        }
         Ok(c)
+    }
+
+    /// The cap that key class `c` of layer `l` needs against every query type and every
+    /// class known now: for each global head, the largest [`cap_for`] over the positive
+    /// weights exp(s − μ) it can get, μ any score at least its own.
+    fn required_cap(&mut self, l: usize, c: u32) -> Result<u32, ExecError> {
+        let model = self.model;
+        let f = &model.format;
+        let mut need = 1u64;
+        for (hd, head) in model.layers[l].heads.iter().enumerate() {
+            if head.range != NumRange::Global {
+                continue;
+            }
+            let w = format!("layer {l}, head {hd}");
+            let queries: Vec<Vector> = self.types.per_layer[l].0.clone();
+            for x in &queries {
+                let q = super::exec::apply(f, &head.query, x, &w)?;
+                let score = |k: &Vector| -> Result<Num, ExecError> {
+                    let terms: Vec<Num> = q
+                        .iter()
+                        .zip(k)
+                        .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)))
+                        .collect::<Result<_, _>>()
+                        .map_err(|nan| ExecError {
+                            what: w.clone(),
+                            nan,
+                        })?;
+                    Num::sum(&terms)
+                        .and_then(|s| f.round(&s))
+                        .map_err(|nan| ExecError {
+                            what: w.clone(),
+                            nan,
+                        })
+                };
+                let mine = score(&self.classes[l].0[c as usize][hd].0)?;
+                let mut others: Vec<Num> = Vec::new();
+                for proj in &self.classes[l].0 {
+                    let s = score(&proj[hd].0)?;
+                    if s >= mine && !others.contains(&s) {
+                        others.push(s);
+                    }
+                }
+                others.push(mine.clone());
+                for mu in others {
+                    let diff = mine.sub(&mu).map_err(|nan| ExecError {
+                        what: w.clone(),
+                        nan,
+                    })?;
+                    let e = match self.exps.get(&diff) {
+                        Some(e) => e.clone(),
+                        None => {
+                            let e = f.exp(&diff).map_err(|nan| ExecError {
+                                what: w.clone(),
+                                nan,
+                            })?;
+                            self.exps.insert(diff, e.clone());
+                            e
+                        }
+                    };
+                    if e.signum() > 0 {
+                        need = need.max(cap_for(f, &e).unwrap_or(u64::MAX));
+                    }
+                }
+            }
+        }
+        Ok(need.min(self.cap as u64) as u32)
+    }
+
+    /// The cap key class `c` of layer `l` is counted to.
+    fn cap_of(&self, l: usize, c: u32) -> u32 {
+        self.caps.get(&(l, c)).copied().unwrap_or(self.cap)
     }
 
     /// The keys of head `hd` of layer `l` at a query of class `me`, as (projection, count).
@@ -217,7 +307,7 @@ impl Compiler<'_> {
         };
         if model.inclusive {
             match mult.iter_mut().find(|(x, _)| *x == me) {
-                Some((_, n)) => *n = (*n + 1).min(self.cap as u64),
+                Some((_, n)) => *n = (*n + 1).min(self.cap_of(l, me) as u64),
                 None => mult.push((me, 1)),
             }
         }
@@ -260,10 +350,11 @@ impl Compiler<'_> {
         for (l, &class) in classes.iter().enumerate() {
             if self.model.has_global(l) {
                 let c = &mut next.counts[l];
+                let cap = self.cap_of(l, class);
                 match c.iter_mut().find(|(t, _)| *t == class) {
-                    Some((_, n)) => *n = (*n + 1).min(self.cap),
+                    Some((_, n)) => *n = (*n + 1).min(cap),
                     None => {
-                        c.push((class, 1.min(self.cap)));
+                        c.push((class, 1.min(cap)));
                         c.sort_unstable();
                     }
                 }
@@ -297,9 +388,69 @@ pub fn compile_numeric(
             per_layer: (0..=layers).map(|_| (Vec::new(), HashMap::new())).collect(),
         },
         memo: HashMap::new(),
+        caps: HashMap::new(),
+        exps: HashMap::new(),
         classes: (0..layers).map(|_| (Vec::new(), HashMap::new())).collect(),
         class_of: HashMap::new(),
     };
+    let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
+    // Explore with the caps known so far; when the types found need larger caps for some
+    // class, explore again with them, until no cap grows.
+    let (explored, trans, accepting) = loop {
+        let (explored, trans, accepting) = explore(&mut c, budget, &cap_text)?;
+        let known: Vec<(usize, u32)> = c.caps.keys().copied().collect();
+        let mut grew = false;
+        for (l, class) in known {
+            let need = c.required_cap(l, class)?;
+            if need > c.cap_of(l, class) {
+                c.caps.insert((l, class), need);
+                grew = true;
+            }
+        }
+        if !grew {
+            break (explored, trans, accepting);
+        }
+        c.memo.clear();
+    };
+    // BFS numbering: state q's row is trans[q*letters..], in the order states were popped.
+    let raw = Dfa::from_parts(
+        Alphabet::Tokens(model.alphabet.clone()),
+        Acceptance::Eos,
+        trans,
+        accepting,
+    )
+    .map_err(|e| {
+        NumericCompileError::Nan(ExecError {
+            what: format!("internal error: the explored automaton is malformed ({e})"),
+            nan: super::number::NanError {
+                op: "explore",
+                a: String::new(),
+                b: String::new(),
+            },
+        })
+    })?;
+    let dfa = minimize(&raw);
+    let heads = head_reports(model, &c.types, &c.caps);
+    Ok(NumericCompiled {
+        dfa,
+        explored,
+        types: c.types.per_layer.iter().map(|(v, _)| v.len()).collect(),
+        count_cap: cap_u64,
+        heads,
+        fragment: architecture(model),
+        inclusive: model.inclusive,
+    })
+}
+
+/// One breadth-first exploration of the abstract states with the current caps: the
+/// number of states, the transition table and the accepting states.
+fn explore(
+    c: &mut Compiler<'_>,
+    budget: &Budget,
+    cap_text: &str,
+) -> Result<(usize, Vec<u32>, Vec<bool>), NumericCompileError> {
+    let model = c.model;
+    let layers = model.layers.len();
     let start = State {
         counts: vec![Vec::new(); layers],
         windows: vec![Vec::new(); layers],
@@ -311,11 +462,10 @@ pub fn compile_numeric(
     let mut trans: Vec<u32> = Vec::new();
     let mut accepting = Vec::new();
     let mut queue = VecDeque::from([0u32]);
-    let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
     while let Some(q) = queue.pop_front() {
         budget
             .check(states.len(), letters, "numeric abstract states")
-            .map_err(|e| NumericCompileError::Budget(e, states.len(), cap_text.clone()))?;
+            .map_err(|e| NumericCompileError::Budget(e, states.len(), cap_text.to_string()))?;
         let s = states[q as usize].clone();
         // Acceptance: run ⊣ from here.
         let (_, out) = c.position(&s, letters)?;
@@ -337,34 +487,7 @@ pub fn compile_numeric(
             trans.push(id);
         }
     }
-    // BFS numbering: state q's row is trans[q*letters..], in the order states were popped.
-    let raw = Dfa::from_parts(
-        Alphabet::Tokens(model.alphabet.clone()),
-        Acceptance::Eos,
-        trans,
-        accepting,
-    )
-    .map_err(|e| {
-        NumericCompileError::Nan(ExecError {
-            what: format!("internal error: the explored automaton is malformed ({e})"),
-            nan: super::number::NanError {
-                op: "explore",
-                a: String::new(),
-                b: String::new(),
-            },
-        })
-    })?;
-    let dfa = minimize(&raw);
-    let heads = head_reports(model, &c.types, cap_u64);
-    Ok(NumericCompiled {
-        dfa,
-        explored: states.len(),
-        types: c.types.per_layer.iter().map(|(v, _)| v.len()).collect(),
-        count_cap: cap_u64,
-        heads,
-        fragment: architecture(model),
-        inclusive: model.inclusive,
-    })
+    Ok((states.len(), trans, accepting))
 }
 
 /// The fragment of the architecture: global only → `LTL[P]`, local only → `LTL[Y^{≤k}]`,
@@ -383,7 +506,11 @@ pub fn architecture(model: &NumericModel) -> Fragment {
     }
 }
 
-fn head_reports(model: &NumericModel, types: &Types, cap: Option<u64>) -> Vec<HeadReport> {
+fn head_reports(
+    model: &NumericModel,
+    types: &Types,
+    caps: &HashMap<(usize, u32), u32>,
+) -> Vec<HeadReport> {
     let f = &model.format;
     let mut out = Vec::new();
     for (l, layer) in model.layers.iter().enumerate() {
@@ -423,7 +550,13 @@ fn head_reports(model: &NumericModel, types: &Types, cap: Option<u64>) -> Vec<He
                 window,
                 key_types: vs.len(),
                 score_classes: scores.len(),
-                count_cap: (head.range == NumRange::Global).then_some(cap).flatten(),
+                count_cap: (head.range == NumRange::Global).then(|| {
+                    caps.iter()
+                        .filter(|((cl, _), _)| *cl == l)
+                        .map(|(_, &n)| n as u64)
+                        .max()
+                        .unwrap_or(1)
+                }),
             });
         }
     }

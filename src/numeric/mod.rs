@@ -8,7 +8,7 @@ mod load;
 mod number;
 
 pub use compile::{
-    architecture, compile_numeric, count_cap, formula_of, HeadReport, NumericCompileError,
+    architecture, cap_for, compile_numeric, count_cap, formula_of, HeadReport, NumericCompileError,
     NumericCompiled,
 };
 pub use exec::{
