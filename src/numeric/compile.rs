@@ -171,6 +171,11 @@ struct Compiler<'m> {
     caps: HashMap<(usize, u32), u32>,
     /// exp(x) rounded, by x.
     exps: HashMap<Num, Num>,
+    /// [`cap_for`] by weight.
+    cap_memo: HashMap<Num, u64>,
+    /// (layer, head, query type) → the rounded scores against every known class, in
+    /// class order (extended as classes appear).
+    score_memo: HashMap<(usize, usize, u32), Vec<Num>>,
     types: Types,
     /// Per layer: every key class's projections (one per head), interned.
     classes: Vec<ClassTable>,
@@ -222,65 +227,94 @@ impl Compiler<'_> {
     /// weights exp(s − μ) it can get, μ any score at least its own.
     fn required_cap(&mut self, l: usize, c: u32) -> Result<u32, ExecError> {
         let model = self.model;
-        let f = &model.format;
+        let f = model.format;
         let mut need = 1u64;
-        for (hd, head) in model.layers[l].heads.iter().enumerate() {
-            if head.range != NumRange::Global {
+        let n_types = self.types.per_layer[l].0.len() as u32;
+        for hd in 0..model.layers[l].heads.len() {
+            if model.layers[l].heads[hd].range != NumRange::Global {
                 continue;
             }
-            let w = format!("layer {l}, head {hd}");
-            let queries: Vec<Vector> = self.types.per_layer[l].0.clone();
-            for x in &queries {
-                let q = super::exec::apply(f, &head.query, x, &w)?;
-                let score = |k: &Vector| -> Result<Num, ExecError> {
-                    let terms: Vec<Num> = q
-                        .iter()
-                        .zip(k)
-                        .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)))
-                        .collect::<Result<_, _>>()
-                        .map_err(|nan| ExecError {
-                            what: w.clone(),
-                            nan,
-                        })?;
-                    Num::sum(&terms)
-                        .and_then(|s| f.round(&s))
-                        .map_err(|nan| ExecError {
-                            what: w.clone(),
-                            nan,
-                        })
-                };
-                let mine = score(&self.classes[l].0[c as usize][hd].0)?;
-                let mut others: Vec<Num> = Vec::new();
-                for proj in &self.classes[l].0 {
-                    let s = score(&proj[hd].0)?;
-                    if s >= mine && !others.contains(&s) {
-                        others.push(s);
+            for t in 0..n_types {
+                let scores = self.scores(l, hd, t)?;
+                let mine = scores[c as usize].clone();
+                let mut mus: Vec<&Num> = scores.iter().filter(|s| **s > mine).collect();
+                mus.sort();
+                mus.dedup();
+                // exp(mine − μ) falls as μ grows: the smallest positive weight is at the
+                // largest μ whose weight is still positive.
+                let mut smallest = None;
+                for mu in std::iter::once(&mine).chain(mus) {
+                    let e = self.exp(&mine.sub(mu).map_err(|nan| ExecError {
+                        what: format!("layer {l}, head {hd}, s − max"),
+                        nan,
+                    })?)?;
+                    if e.signum() > 0 {
+                        smallest = Some(e);
+                    } else {
+                        break;
                     }
                 }
-                others.push(mine.clone());
-                for mu in others {
-                    let diff = mine.sub(&mu).map_err(|nan| ExecError {
-                        what: w.clone(),
-                        nan,
-                    })?;
-                    let e = match self.exps.get(&diff) {
-                        Some(e) => e.clone(),
+                if let Some(e) = smallest {
+                    let cap = match self.cap_memo.get(&e) {
+                        Some(&n) => n,
                         None => {
-                            let e = f.exp(&diff).map_err(|nan| ExecError {
-                                what: w.clone(),
-                                nan,
-                            })?;
-                            self.exps.insert(diff, e.clone());
-                            e
+                            let n = cap_for(&f, &e).unwrap_or(u64::MAX);
+                            self.cap_memo.insert(e, n);
+                            n
                         }
                     };
-                    if e.signum() > 0 {
-                        need = need.max(cap_for(f, &e).unwrap_or(u64::MAX));
-                    }
+                    need = need.max(cap);
                 }
             }
         }
         Ok(need.min(self.cap as u64) as u32)
+    }
+
+    fn exp(&mut self, x: &Num) -> Result<Num, ExecError> {
+        if let Some(e) = self.exps.get(x) {
+            return Ok(e.clone());
+        }
+        let e = self.model.format.exp(x).map_err(|nan| ExecError {
+            what: "exp".into(),
+            nan,
+        })?;
+        self.exps.insert(x.clone(), e.clone());
+        Ok(e)
+    }
+
+    /// The rounded scores of query type `t` of layer `l` against every known key class
+    /// of head `hd`.
+    fn scores(&mut self, l: usize, hd: usize, t: u32) -> Result<Vec<Num>, ExecError> {
+        let model = self.model;
+        let f = &model.format;
+        let head = &model.layers[l].heads[hd];
+        let known = self.classes[l].0.len();
+        let have = self.score_memo.get(&(l, hd, t)).map_or(0, Vec::len);
+        if have < known {
+            let w = format!("layer {l}, head {hd}, score");
+            let x = self.types.get(l, t).clone();
+            let q = super::exec::apply(f, &head.query, &x, &w)?;
+            let mut fresh = Vec::new();
+            for proj in &self.classes[l].0[have..] {
+                let terms: Vec<Num> = q
+                    .iter()
+                    .zip(&proj[hd].0)
+                    .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)))
+                    .collect::<Result<_, _>>()
+                    .map_err(|nan| ExecError {
+                        what: w.clone(),
+                        nan,
+                    })?;
+                fresh.push(Num::sum(&terms).and_then(|s| f.round(&s)).map_err(|nan| {
+                    ExecError {
+                        what: w.clone(),
+                        nan,
+                    }
+                })?);
+            }
+            self.score_memo.entry((l, hd, t)).or_default().extend(fresh);
+        }
+        Ok(self.score_memo[&(l, hd, t)].clone())
     }
 
     /// The cap key class `c` of layer `l` is counted to.
@@ -390,6 +424,8 @@ pub fn compile_numeric(
         memo: HashMap::new(),
         caps: HashMap::new(),
         exps: HashMap::new(),
+        cap_memo: HashMap::new(),
+        score_memo: HashMap::new(),
         classes: (0..layers).map(|_| (Vec::new(), HashMap::new())).collect(),
         class_of: HashMap::new(),
     };
