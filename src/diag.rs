@@ -86,6 +86,64 @@ impl Located {
     }
 }
 
+/// The kind of a [`FileError`]: it names the diagnostic code.
+pub trait ErrorKind: std::fmt::Debug {
+    /// The miette code of errors of this kind (`ltlattn::model`, `ltlattn::numeric`).
+    const CODE: &'static str;
+}
+
+/// An error in an input file: its kind, what is wrong, how to fix it, and where.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct FileError<K: ErrorKind> {
+    /// What kind of mistake it is.
+    pub kind: K,
+    /// What is wrong, for people.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Byte range in the file.
+    pub span: Option<Range<usize>>,
+    at: Located,
+}
+
+impl<K: ErrorKind> FileError<K> {
+    /// An error of `kind` at `span` of the file `name` whose text is `text`.
+    pub fn new(
+        kind: K,
+        (name, text): (&str, &str),
+        span: Option<Range<usize>>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
+        let at = Located::new(name, text, span);
+        FileError {
+            kind,
+            message: message.into(),
+            help,
+            span: at.span.clone(),
+            at,
+        }
+    }
+}
+
+impl<K: ErrorKind> miette::Diagnostic for FileError<K> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(K::CODE))
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.at.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.at.labels()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::excerpt;

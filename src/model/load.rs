@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::ops::Range as Span;
 
-use miette::{Diagnostic, LabeledSpan, SourceCode};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -135,35 +134,10 @@ pub enum ModelErrorKind {
 }
 
 /// A model that cannot be loaded: what, where (a span in the file) and how to fix it.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct ModelError {
-    /// What kind of mistake it is.
-    pub kind: ModelErrorKind,
-    /// What is wrong, for people.
-    pub message: String,
-    /// How to fix it.
-    pub help: Option<String>,
-    /// Byte range in the file.
-    pub span: Option<Span<usize>>,
-    at: crate::diag::Located,
-}
+pub type ModelError = crate::diag::FileError<ModelErrorKind>;
 
-impl Diagnostic for ModelError {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new("ltlattn::model"))
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.at.source_code()
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.at.labels()
-    }
+impl crate::diag::ErrorKind for ModelErrorKind {
+    const CODE: &'static str = "ltlattn::model";
 }
 
 struct Loader<'a> {
@@ -180,14 +154,7 @@ impl Loader<'_> {
         message: impl Into<String>,
         help: impl Into<Option<String>>,
     ) -> ModelError {
-        let at = crate::diag::Located::new(self.name, self.text, span);
-        ModelError {
-            kind,
-            message: message.into(),
-            help: help.into(),
-            span: at.span.clone(),
-            at,
-        }
+        ModelError::new(kind, (self.name, self.text), span, message, help.into())
     }
 
     /// Parses an expression held in a TOML string, mapping formula spans into the file.

@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 use std::ops::Range as Span;
 
-use miette::{Diagnostic, LabeledSpan, SourceCode};
 use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 use toml::Spanned;
@@ -144,35 +143,10 @@ pub enum NumericErrorKind {
 
 /// A numeric model that cannot be loaded: what, where (a TOML span or a tensor name),
 /// and how to fix it.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct NumericError {
-    /// What kind of mistake.
-    pub kind: NumericErrorKind,
-    /// For people.
-    pub message: String,
-    /// How to fix it.
-    pub help: Option<String>,
-    /// Byte range in the file.
-    pub span: Option<Span<usize>>,
-    at: crate::diag::Located,
-}
+pub type NumericError = crate::diag::FileError<NumericErrorKind>;
 
-impl Diagnostic for NumericError {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new("ltlattn::numeric"))
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.at.source_code()
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.at.labels()
-    }
+impl crate::diag::ErrorKind for NumericErrorKind {
+    const CODE: &'static str = "ltlattn::numeric";
 }
 
 #[derive(Deserialize)]
@@ -238,14 +212,7 @@ impl Ctx<'_> {
         message: impl Into<String>,
         help: Option<String>,
     ) -> NumericError {
-        let at = crate::diag::Located::new(self.name, self.text, span);
-        NumericError {
-            kind,
-            message: message.into(),
-            help,
-            span: at.span.clone(),
-            at,
-        }
+        NumericError::new(kind, (self.name, self.text), span, message, help)
     }
 }
 
