@@ -22,7 +22,7 @@
 //! assert!(cex.first && !cex.second);        // re-checked by the reference evaluator
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -385,7 +385,7 @@ fn decide_z3(
         timeout: opts.timeout,
         ..SmtLimits::default()
     };
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let answer = compare_symbolic(arena, sides.0, sides.1, sigma, acc, question, &limits);
     let seconds = started.elapsed().as_secs_f64();
     let report = |proof, method| EngineReport::Z3 {
@@ -437,7 +437,6 @@ fn decide_z3(
     _opts: &Options,
     fallback: Option<String>,
 ) -> Result<Verdict, DecideError> {
-    let _ = Instant::now;
     Err(DecideError::NoZ3 { after: fallback })
 }
 
