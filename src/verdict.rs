@@ -498,18 +498,18 @@ pub struct ModelCheck {
 
 /// The spec's atoms must be tokens of the model.
 fn spec_atoms_are_tokens(
-    model: &crate::model::Model,
+    alphabet: &[String],
     arena: &Arena,
     spec: NodeId,
 ) -> Result<(), CheckError> {
     match arena
         .atom_names(spec)
         .into_iter()
-        .find(|x| !model.alphabet.contains(x))
+        .find(|x| !alphabet.contains(x))
     {
         Some(atom) => Err(CheckError::NotAToken {
             atom,
-            alphabet: model.alphabet.clone(),
+            alphabet: alphabet.to_vec(),
         }),
         None => Ok(()),
     }
@@ -524,7 +524,7 @@ pub fn check_model(
     spec: NodeId,
     opts: &Options,
 ) -> Result<ModelCheck, CheckError> {
-    spec_atoms_are_tokens(model, spec_arena, spec)?;
+    spec_atoms_are_tokens(&model.alphabet, spec_arena, spec)?;
     let mut compiled = crate::compile::compile(model)?;
     let spec = compiled.arena.import(spec_arena, spec);
     let sigma = Alphabet::Tokens(model.alphabet.clone());
@@ -594,7 +594,7 @@ pub fn check_model_bounded(
     timeout: Option<Duration>,
 ) -> Result<Bounded, CheckError> {
     use crate::smt::bounded::{bounded_check, Bounded as Z3Bounded};
-    spec_atoms_are_tokens(model, arena, spec)?;
+    spec_atoms_are_tokens(&model.alphabet, arena, spec)?;
     Ok(match bounded_check(model, arena, spec, bound, timeout) {
         Z3Bounded::AgreeUpTo(n) => Bounded::AgreeUpTo(n),
         Z3Bounded::Unknown(n, r) => Bounded::Unknown(n, r),
@@ -635,16 +635,7 @@ pub fn check_numeric(
     spec: NodeId,
     opts: &Options,
 ) -> Result<NumericCheck, CheckError> {
-    if let Some(atom) = arena
-        .atom_names(spec)
-        .into_iter()
-        .find(|x| !model.alphabet.contains(x))
-    {
-        return Err(CheckError::NotAToken {
-            atom,
-            alphabet: model.alphabet.clone(),
-        });
-    }
+    spec_atoms_are_tokens(&model.alphabet, arena, spec)?;
     let sigma = Alphabet::Tokens(model.alphabet.clone());
     let budget = opts.budget();
     let spec_dfa = formula_dfa(arena, spec, &sigma, Acceptance::Eos, &budget)

@@ -109,6 +109,9 @@ pub enum NumericCompileError {
     /// An operation would make NaN.
     #[error("{0}")]
     Nan(#[from] ExecError),
+    /// A bug: the explored automaton is malformed.
+    #[error("internal error: {0}; please report this with the model")]
+    Internal(String),
 }
 
 impl miette::Diagnostic for NumericCompileError {
@@ -117,7 +120,7 @@ impl miette::Diagnostic for NumericCompileError {
             NumericCompileError::Budget(..) => Some(Box::new(
                 "raise --max-states or --timeout; formats with tiny smallest values have large count caps",
             )),
-            NumericCompileError::Nan(_) => None,
+            NumericCompileError::Nan(_) | NumericCompileError::Internal(_) => None,
         }
     }
 }
@@ -296,16 +299,7 @@ impl Compiler<'_> {
             let q = super::exec::apply(f, &head.query, &x, &w)?;
             let mut fresh = Vec::new();
             for proj in &self.classes[l].0[have..] {
-                let terms: Vec<Num> = q
-                    .iter()
-                    .zip(&proj[hd].0)
-                    .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)))
-                    .collect::<Result<_, _>>()
-                    .map_err(|nan| ExecError {
-                        what: w.clone(),
-                        nan,
-                    })?;
-                fresh.push(Num::sum(&terms).and_then(|s| f.round(&s)).map_err(|nan| {
+                fresh.push(super::exec::score(f, head, &q, &proj[hd].0).map_err(|nan| {
                     ExecError {
                         what: w.clone(),
                         nan,
@@ -315,6 +309,47 @@ impl Compiler<'_> {
             self.score_memo.entry((l, hd, t)).or_default().extend(fresh);
         }
         Ok(self.score_memo[&(l, hd, t)].clone())
+    }
+
+    /// What every head reads: its key types, its score classes (distinct scores of the
+    /// known query types against the known key classes), its largest count cap.
+    fn head_reports(&mut self) -> Result<Vec<HeadReport>, ExecError> {
+        let model = self.model;
+        let mut out = Vec::new();
+        for (l, layer) in model.layers.iter().enumerate() {
+            let types = self.types.per_layer[l].0.len() as u32;
+            for (hd, head) in layer.heads.iter().enumerate() {
+                let mut scores: Vec<Num> = Vec::new();
+                for t in 0..types {
+                    for s in self.scores(l, hd, t)? {
+                        if !scores.contains(&s) {
+                            scores.push(s);
+                        }
+                    }
+                }
+                let (range, window) = match head.range {
+                    NumRange::Global => ("global", None),
+                    NumRange::Local(k) => ("local", Some(k)),
+                };
+                let cap = self
+                    .caps
+                    .iter()
+                    .filter(|((cl, _), _)| *cl == l)
+                    .map(|(_, &n)| n as u64)
+                    .max()
+                    .unwrap_or(1);
+                out.push(HeadReport {
+                    layer: l,
+                    head: hd,
+                    range,
+                    window,
+                    key_types: types as usize,
+                    score_classes: scores.len(),
+                    count_cap: (head.range == NumRange::Global).then_some(cap),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The cap key class `c` of layer `l` is counted to.
@@ -456,17 +491,10 @@ pub fn compile_numeric(
         accepting,
     )
     .map_err(|e| {
-        NumericCompileError::Nan(ExecError {
-            what: format!("internal error: the explored automaton is malformed ({e})"),
-            nan: super::number::NanError {
-                op: "explore",
-                a: String::new(),
-                b: String::new(),
-            },
-        })
+        NumericCompileError::Internal(format!("the explored automaton is malformed ({e})"))
     })?;
     let dfa = minimize(&raw);
-    let heads = head_reports(model, &c.types, &c.caps);
+    let heads = c.head_reports()?;
     Ok(NumericCompiled {
         dfa,
         explored,
@@ -540,63 +568,6 @@ pub fn architecture(model: &NumericModel) -> Fragment {
         (false, k) => Fragment::Local(k),
         (true, k) => Fragment::Hybrid(k),
     }
-}
-
-fn head_reports(
-    model: &NumericModel,
-    types: &Types,
-    caps: &HashMap<(usize, u32), u32>,
-) -> Vec<HeadReport> {
-    let f = &model.format;
-    let mut out = Vec::new();
-    for (l, layer) in model.layers.iter().enumerate() {
-        let vs = &types.per_layer[l].0;
-        for (hd, head) in layer.heads.iter().enumerate() {
-            let mut scores: Vec<Num> = Vec::new();
-            if vs.len() <= 200 {
-                for q in vs {
-                    for k in vs {
-                        let s = super::exec::apply(f, &head.query, q, "score")
-                            .ok()
-                            .zip(super::exec::apply(f, &head.key, k, "score").ok())
-                            .and_then(|(qq, kk)| {
-                                let terms: Option<Vec<Num>> = qq
-                                    .iter()
-                                    .zip(&kk)
-                                    .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)).ok())
-                                    .collect();
-                                Num::sum(&terms?).ok().and_then(|s| f.round(&s).ok())
-                            });
-                        if let Some(s) = s {
-                            if !scores.contains(&s) {
-                                scores.push(s);
-                            }
-                        }
-                    }
-                }
-            }
-            let (range, window) = match head.range {
-                NumRange::Global => ("global", None),
-                NumRange::Local(k) => ("local", Some(k)),
-            };
-            out.push(HeadReport {
-                layer: l,
-                head: hd,
-                range,
-                window,
-                key_types: vs.len(),
-                score_classes: scores.len(),
-                count_cap: (head.range == NumRange::Global).then(|| {
-                    caps.iter()
-                        .filter(|((cl, _), _)| *cl == l)
-                        .map(|(_, &n)| n as u64)
-                        .max()
-                        .unwrap_or(1)
-                }),
-            });
-        }
-    }
-    out
 }
 
 /// A formula for the compiled language, from the classifier's certificate constructions

@@ -58,6 +58,16 @@ pub fn project(
     ))
 }
 
+/// s = round(scale · q·k): a projected query against a projected key, one rounding.
+pub fn score(f: &Format, head: &NumHead, q: &[Num], k: &[Num]) -> Result<Num, NanError> {
+    let terms: Vec<Num> = q
+        .iter()
+        .zip(k)
+        .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)))
+        .collect::<Result<_, _>>()?;
+    f.round(&Num::sum(&terms)?)
+}
+
 /// One head's output at a query (the layer input `query` at that position): its keys are
 /// the attended positions' projections, each with a multiplicity. Returns the output and
 /// each key's α.
@@ -76,14 +86,7 @@ pub fn attend(
     let mut scores = Vec::with_capacity(keys.len());
     let values: Vec<&Vector> = keys.iter().map(|((_, v), _)| v).collect();
     for ((k, _), _) in keys {
-        let dot: Vec<Num> = q
-            .iter()
-            .zip(k)
-            .map(|(a, b)| a.mul(b).and_then(|p| p.mul(&head.scale)))
-            .collect::<Result<_, _>>()
-            .map_err(at(|| format!("{where_}, score")))?;
-        let s = Num::sum(&dot).map_err(at(|| format!("{where_}, score")))?;
-        scores.push(f.round(&s).map_err(at(|| format!("{where_}, score")))?);
+        scores.push(score(f, head, &q, k).map_err(at(|| format!("{where_}, score")))?);
     }
     let present = keys.iter().zip(&scores).filter(|((_, m), _)| *m > 0);
     let mu = present
