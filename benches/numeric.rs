@@ -60,6 +60,7 @@ fn main() {
                     width: d,
                     layers,
                     heads: Some(heads),
+                    norm: false,
                 };
                 let m = random_model(&mut rng, f, &shape);
                 row(

@@ -1,6 +1,7 @@
 //! Number formats against an independent high-precision reference
 //! (`tests/data/make_numeric_reference.py`: mpmath at 200 digits, exact fractions, its own
-//! rounding): every exp(x) for x ≤ 0 in F, divisions, 1/√n, ties, overflow and underflow,
+//! rounding): every exp(x) for x ≤ 0 in F, divisions, 1/√n, layer norms, ties, overflow and
+//! underflow,
 //! in fixed and float formats, both rounding modes, with and without subnormals.
 
 use ltlattn::numeric::{Format, Num, Overflow, Rounding};
@@ -45,6 +46,20 @@ fn every_exp_division_and_rounding_matches_the_reference() {
         let (lhs, want) = line.split_once(" -> ").expect("a result");
         let parts: Vec<&str> = lhs.split(' ').collect();
         let f = format(parts[1]);
+        if parts[0] == "lnorm" {
+            let vec = |s: &str| -> Vec<Num> { s.split(',').map(num).collect() };
+            let got = f
+                .layer_norm(
+                    &vec(parts[3]),
+                    &vec(parts[4]),
+                    &vec(parts[5]),
+                    &fraction(parts[2]),
+                )
+                .unwrap();
+            assert_eq!(got, vec(want), "{line}");
+            *counts.entry("lnorm").or_insert(0) += 1;
+            continue;
+        }
         let got = match parts[0] {
             "exp" => f.exp(&num(parts[2])).unwrap(),
             "div" => {
@@ -62,7 +77,10 @@ fn every_exp_division_and_rounding_matches_the_reference() {
         *counts.entry(parts[0]).or_insert(0) += 1;
     }
     assert!(
-        counts["exp"] > 600 && counts["div"] > 3000 && counts["round"] > 1000,
+        counts["exp"] > 600
+            && counts["div"] > 3000
+            && counts["round"] > 1000
+            && counts["lnorm"] > 800,
         "{counts:?}"
     );
 }

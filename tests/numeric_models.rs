@@ -7,8 +7,8 @@ use std::process::Command;
 use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{parse, Acceptance, Arena};
 use ltlattn::numeric::{
-    compile_numeric, count_cap, formula_of, load_numeric, run_numeric, Format, NumRange, Overflow,
-    Rounding,
+    compile_numeric, count_cap, formula_of, load_numeric, run_numeric, Format, NormPlace, NumRange,
+    Overflow, Rounding,
 };
 use ltlattn::verdict::{check_numeric, Options};
 
@@ -144,6 +144,7 @@ fn compiled_dfas_agree_with_the_executor_on_random_models() {
             width: 2 + rng.below(2) as usize,
             layers: 1 + rng.below(3) as usize,
             heads: None,
+            norm: false,
         };
         let m = random_model(&mut rng, *f, &shape);
         let cap = count_cap(f).expect("a small cap") as usize;
@@ -176,6 +177,116 @@ fn compiled_dfas_agree_with_the_executor_on_random_models() {
     assert!(
         checked >= 140 && exercised_caps >= 60,
         "{checked} checked, {skipped} over budget, {exercised_caps} with global heads"
+    );
+}
+
+/// A model file with layer norms (TOML keys `norm`, `norm_eps`; tensors `norm1`, `norm2`)
+/// loads, and its compiled DFA agrees with the executor; ε is read as the decimal written.
+#[test]
+fn layer_norm_model_files_load_and_compile() {
+    let text = "alphabet = [\"a\", \"b\"]\nweights = \"w.safetensors\"\n[number]\nformat = \"fixed\"\nint_bits = 3\nfrac_bits = 2\n\n[[layer]]\nffn = true\nnorm = \"pre\"\nnorm_eps = 1e-5\n[[layer.head]]\nrange = \"global\"\nscale = 1.0\n\n[[layer]]\nnorm = \"post\"\nnorm_eps = 0.25\n[[layer.head]]\nrange = \"local\"\nwindow = 1\nscale = 1.0\n";
+    let t: Vec<Tensor> = vec![
+        ("embed", vec![3, 2], vec![1.0, 0.0, 0.0, 1.0, 0.5, 0.5]),
+        ("layer.0.norm1.weight", vec![2], vec![1.0, 0.5]),
+        ("layer.0.norm1.bias", vec![2], vec![0.0, 0.25]),
+        ("layer.0.head.0.query.weight", vec![1, 2], vec![1.0, 0.0]),
+        ("layer.0.head.0.key.weight", vec![1, 2], vec![2.0, -1.0]),
+        ("layer.0.head.0.value.weight", vec![1, 2], vec![1.0, -1.0]),
+        ("layer.0.out.weight", vec![2, 1], vec![1.0, -0.5]),
+        ("layer.0.norm2.weight", vec![2], vec![0.75, 1.0]),
+        ("layer.0.ffn.up.weight", vec![1, 2], vec![1.0, 1.0]),
+        ("layer.0.ffn.down.weight", vec![2, 1], vec![0.5, -0.5]),
+        ("layer.1.norm1.weight", vec![2], vec![1.0, 1.0]),
+        ("layer.1.head.0.query.weight", vec![1, 2], vec![1.0, 1.0]),
+        ("layer.1.head.0.key.weight", vec![1, 2], vec![1.0, -1.0]),
+        ("layer.1.head.0.value.weight", vec![1, 2], vec![1.0, 0.0]),
+        ("layer.1.out.weight", vec![2, 1], vec![1.0, 1.0]),
+        ("classifier.weight", vec![1, 2], vec![1.0, -1.0]),
+        ("classifier.bias", vec![1], vec![0.25]),
+    ];
+    let m = load_numeric("norms.toml", text, &safetensors(&t)).unwrap_or_else(|e| panic!("{e:?}"));
+    let n0 = m.layers[0].norm.as_ref().unwrap();
+    assert_eq!(n0.place, NormPlace::Pre);
+    assert_eq!(
+        n0.eps,
+        (1.into(), 100_000.into()),
+        "1e-5 exactly, not the nearest double"
+    );
+    assert!(n0.attention.is_some() && n0.ffn.is_some());
+    let n1 = m.layers[1].norm.as_ref().unwrap();
+    assert_eq!(
+        (n1.place, n1.eps.clone()),
+        (NormPlace::Post, (1.into(), 4.into()))
+    );
+    assert!(n1.ffn.is_none());
+    let c = compile_numeric(&m, &Budget::new(100_000, None)).unwrap();
+    let cap = count_cap(&m.format).unwrap() as usize;
+    let (mut yes, mut no) = (0, 0);
+    for w in words(cap.min(9) + 1) {
+        let t = run_numeric(&m, &w).unwrap();
+        let letters: Vec<u32> = w.iter().map(|t| if t == "a" { 0 } else { 1 }).collect();
+        assert_eq!(c.dfa.accepts(&letters), t.accepted, "{w:?}");
+        if t.accepted {
+            yes += 1
+        } else {
+            no += 1
+        }
+    }
+    assert!(
+        yes > 0 && no > 0,
+        "a language with both answers: {yes} yes, {no} no"
+    );
+}
+
+/// Translation validation with layer norms (pre and post, ε = 1e-5): the compiler sees
+/// normalized vectors exactly where the executor computes them.
+#[test]
+fn compiled_dfas_agree_with_the_executor_on_random_models_with_layer_norm() {
+    let formats = [
+        Format::fixed(2, 1, Rounding::NearestEven),
+        Format::float(2, 1, true, Rounding::NearestEven, Overflow::Saturate),
+        Format::fixed(2, 1, Rounding::TowardZero),
+    ];
+    let mut rng = Rng(0x51_7cc1_b727_220a);
+    let (mut checked, mut skipped, mut pre, mut post) = (0, 0, 0, 0);
+    for (i, f) in formats.iter().cycle().take(60).enumerate() {
+        let shape = Shape {
+            width: 2 + rng.below(2) as usize,
+            layers: 1 + rng.below(2) as usize,
+            heads: None,
+            norm: true,
+        };
+        let m = random_model(&mut rng, *f, &shape);
+        let c = match compile_numeric(&m, &Budget::new(20_000, None)) {
+            Ok(c) => c,
+            Err(_) => {
+                skipped += 1;
+                continue;
+            }
+        };
+        let cap = count_cap(f).expect("a small cap") as usize;
+        let sigma =
+            |w: &[String]| -> Vec<u32> { w.iter().map(|t| if t == "a" { 0 } else { 1 }).collect() };
+        for w in words(cap + 1) {
+            let t = run_numeric(&m, &w).unwrap_or_else(|e| panic!("model {i}: {e}"));
+            assert_eq!(
+                c.dfa.accepts(&sigma(&w)),
+                t.accepted,
+                "model {i} ({f:?}) on {w:?}: compiled DFA vs executor"
+            );
+        }
+        for l in &m.layers {
+            match l.norm.as_ref().map(|n| n.place) {
+                Some(NormPlace::Pre) => pre += 1,
+                Some(NormPlace::Post) => post += 1,
+                None => {}
+            }
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 50 && pre >= 10 && post >= 10,
+        "{checked} checked, {skipped} over budget, {pre} pre, {post} post"
     );
 }
 
@@ -295,10 +406,40 @@ fn hostile_numeric_models_are_refused_clearly() {
             "cannot read the model",
         ),
         (
-            "layer norm",
+            "layer norm without its weight",
             toml("", "range = \"global\"").replace("[[layer]]\n", "[[layer]]\nnorm = \"pre\"\n"),
             with(&|_| {}),
-            "not implemented",
+            "layer.0.norm1.weight",
+        ),
+        (
+            "unknown norm",
+            toml("", "range = \"global\"").replace("[[layer]]\n", "[[layer]]\nnorm = \"rms\"\n"),
+            with(&|_| {}),
+            "unknown norm `rms`",
+        ),
+        (
+            "negative norm_eps",
+            toml("", "range = \"global\"").replace(
+                "[[layer]]\n",
+                "[[layer]]\nnorm = \"post\"\nnorm_eps = -1e-5\n",
+            ),
+            with(&|t| t.push(("layer.0.norm1.weight", vec![2], vec![1.0, 1.0]))),
+            "must not be negative",
+        ),
+        (
+            "norm_eps without a norm",
+            toml("", "range = \"global\"").replace("[[layer]]\n", "[[layer]]\nnorm_eps = 0.1\n"),
+            with(&|_| {}),
+            "norm_eps belongs to a layer with norm",
+        ),
+        (
+            "norm2 without a feed-forward block",
+            toml("", "range = \"global\"").replace("[[layer]]\n", "[[layer]]\nnorm = \"post\"\n"),
+            with(&|t| {
+                t.push(("layer.0.norm1.weight", vec![2], vec![1.0, 1.0]));
+                t.push(("layer.0.norm2.weight", vec![2], vec![1.0, 1.0]));
+            }),
+            "layer.0.norm2.weight",
         ),
     ];
     for (what, text, weights, needle) in cases {

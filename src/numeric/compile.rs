@@ -193,7 +193,7 @@ impl Compiler<'_> {
         if let Some(&c) = self.class_of.get(&(l, t)) {
             return Ok(c);
         }
-        let x = self.types.get(l, t).clone();
+        let x = super::exec::attention_input(self.model, l, self.types.get(l, t))?;
         let proj = self.model.layers[l]
             .heads
             .iter()
@@ -295,7 +295,7 @@ impl Compiler<'_> {
         let have = self.score_memo.get(&(l, hd, t)).map_or(0, Vec::len);
         if have < known {
             let w = format!("layer {l}, head {hd}, score");
-            let x = self.types.get(l, t).clone();
+            let x = super::exec::attention_input(model, l, self.types.get(l, t))?;
             let q = super::exec::apply(f, &head.query, &x, &w)?;
             let mut fresh = Vec::new();
             for proj in &self.classes[l].0[have..] {

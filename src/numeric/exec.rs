@@ -3,7 +3,7 @@
 //! calls them with key multiplicities instead of one entry per position — the same exact
 //! sums, so the same results.
 
-use super::load::{Linear, NumHead, NumRange, NumericModel};
+use super::load::{LayerNorm, Linear, NormPlace, NumHead, NumRange, NumericModel};
 use super::number::{Format, NanError, Num};
 
 /// A vector of values of the model's format.
@@ -155,26 +155,68 @@ pub fn layer_step(
     let mut h = h.to_vec();
     let mut alphas = Vec::new();
     if let Some(out) = &layer.out {
+        let input = attention_input(model, l, &h)?;
         let mut concat = Vec::new();
         for (i, head) in layer.heads.iter().enumerate() {
             let ks = keys(i);
             let refs: Vec<(&Projected, u64)> = ks.iter().map(|(p, m)| (p, *m)).collect();
-            let (o, a) = attend(f, head, &h, &refs, &format!("layer {l}, head {i}"))?;
+            let (o, a) = attend(f, head, &input, &refs, &format!("layer {l}, head {i}"))?;
             concat.extend(o);
             alphas.push(a);
         }
         let a = apply(f, out, &concat, &format!("layer {l}, out"))?;
         h = residual(f, &h, &a, &format!("layer {l}, residual"))?;
+        h = norm_at(f, layer.norm.as_ref(), NormPlace::Post, false, &h, l)?;
     }
     if let Some((up, down)) = &layer.ffn {
-        let u: Vector = apply(f, up, &h, &format!("layer {l}, ffn up"))?
+        let input = norm_at(f, layer.norm.as_ref(), NormPlace::Pre, true, &h, l)?;
+        let u: Vector = apply(f, up, &input, &format!("layer {l}, ffn up"))?
             .iter()
             .map(Num::relu)
             .collect();
         let dn = apply(f, down, &u, &format!("layer {l}, ffn down"))?;
         h = residual(f, &h, &dn, &format!("layer {l}, ffn residual"))?;
+        h = norm_at(f, layer.norm.as_ref(), NormPlace::Post, true, &h, l)?;
     }
     Ok((h, alphas))
+}
+
+/// What layer `l`'s heads read of a position whose layer input is `x`: `x` itself, or
+/// `norm1(x)` under pre-norm. Queries, keys and values are all projected from it.
+pub fn attention_input(model: &NumericModel, l: usize, x: &[Num]) -> Result<Vector, ExecError> {
+    norm_at(
+        &model.format,
+        model.layers[l].norm.as_ref(),
+        NormPlace::Pre,
+        false,
+        x,
+        l,
+    )
+}
+
+/// `x` through the norm of one block (`norm2` when `ffn`, else `norm1`) if the layer's
+/// norm sits at `place`, else `x` unchanged.
+fn norm_at(
+    f: &Format,
+    norm: Option<&LayerNorm>,
+    place: NormPlace,
+    ffn: bool,
+    x: &[Num],
+    l: usize,
+) -> Result<Vector, ExecError> {
+    let pair = norm.filter(|n| n.place == place).and_then(|n| {
+        if ffn {
+            n.ffn.as_ref()
+        } else {
+            n.attention.as_ref()
+        }
+    });
+    match (pair, norm) {
+        (Some((gamma, beta)), Some(n)) => f.layer_norm(x, gamma, beta, &n.eps).map_err(at(|| {
+            format!("layer {l}, {}", if ffn { "norm2" } else { "norm1" })
+        })),
+        _ => Ok(x.to_vec()),
+    }
 }
 
 fn residual(f: &Format, h: &[Num], a: &[Num], what: &str) -> Result<Vector, ExecError> {
@@ -246,11 +288,20 @@ pub fn run_numeric(model: &NumericModel, word: &[String]) -> Result<NumericTrace
         let prev = &vectors[l];
         let heads = &model.layers[l].heads;
         // Every position's projections, once per head.
+        let inputs: Vec<Vector> = if heads.is_empty() {
+            Vec::new()
+        } else {
+            prev.iter()
+                .map(|x| attention_input(model, l, x))
+                .collect::<Result<_, _>>()
+                .map_err(RunError::Nan)?
+        };
         let mut projected: Vec<Vec<Projected>> = Vec::with_capacity(heads.len());
         for (hd, head) in heads.iter().enumerate() {
             let w = format!("layer {l}, head {hd}");
             projected.push(
-                prev.iter()
+                inputs
+                    .iter()
                     .map(|x| project(&model.format, head, x, &w))
                     .collect::<Result<_, _>>()
                     .map_err(RunError::Nan)?,

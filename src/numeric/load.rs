@@ -11,6 +11,9 @@ use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 use toml::Spanned;
 
+use num_bigint::BigInt;
+use num_traits::{One, Signed};
+
 use super::number::{Format, Kind, Num, Overflow, Rounding};
 
 /// Largest window of a local head.
@@ -51,7 +54,29 @@ pub struct NumHead {
     pub value: Linear,
 }
 
-/// One layer: heads, their output map, and an optional feed-forward block.
+/// Where a layer's norms sit (docs/NUMERIC.md §2.7, grammar/numeric.md "Layer norm").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NormPlace {
+    /// On the input of each block: h ← h + block(norm(h)).
+    Pre,
+    /// On each block's residual sum: h ← norm(h + block(h)).
+    Post,
+}
+
+/// A layer's norms: `norm1` with the attention block, `norm2` with the feed-forward block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerNorm {
+    /// Pre or post.
+    pub place: NormPlace,
+    /// ε as an exact fraction (num, den), den > 0, num ≥ 0: the decimal the TOML wrote.
+    pub eps: (BigInt, BigInt),
+    /// (weight γ, bias β) of `norm1` (a layer with heads).
+    pub attention: Option<(Vec<Num>, Vec<Num>)>,
+    /// (weight γ, bias β) of `norm2` (a layer with a feed-forward block).
+    pub ffn: Option<(Vec<Num>, Vec<Num>)>,
+}
+
+/// One layer: heads, their output map, an optional feed-forward block, optional norms.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NumLayer {
     /// The heads (possibly none).
@@ -61,6 +86,8 @@ pub struct NumLayer {
     pub out: Option<Linear>,
     /// `up` and `down` of the ReLU feed-forward block.
     pub ffn: Option<(Linear, Linear)>,
+    /// Layer norm (`norm = "pre"` or `"post"`).
+    pub norm: Option<LayerNorm>,
 }
 
 /// How much rounding the weights into the format changed them.
@@ -134,7 +161,7 @@ pub enum NumericErrorKind {
         /// The tensor.
         tensor: String,
     },
-    /// A feature the tool does not implement yet (layer norm).
+    /// A feature the tool does not implement (none today; kept for scripts matching on it).
     Unsupported {
         /// What.
         what: &'static str,
@@ -181,6 +208,7 @@ struct RawLayer {
     #[serde(default)]
     ffn: bool,
     norm: Option<Spanned<String>>,
+    norm_eps: Option<Spanned<toml::Value>>,
     #[serde(default)]
     head: Vec<RawHead>,
 }
@@ -191,6 +219,69 @@ struct RawHead {
     range: Spanned<String>,
     window: Option<Spanned<i64>>,
     scale: Option<Spanned<f64>>,
+}
+
+/// ε of a layer norm as the exact decimal the TOML wrote (`1e-5` is 1/100000, not the
+/// nearest double): a non-negative integer or float literal.
+fn exact_eps(c: &Ctx<'_>, e: &Spanned<toml::Value>) -> Result<(BigInt, BigInt), NumericError> {
+    let bad = |why: &str| {
+        c.err(
+            NumericErrorKind::Value { field: "norm_eps" },
+            Some(e.span()),
+            format!("norm_eps {why}"),
+            Some("write ε as a decimal number ≥ 0, e.g. norm_eps = 1e-5".into()),
+        )
+    };
+    if !matches!(e.get_ref(), toml::Value::Float(_) | toml::Value::Integer(_)) {
+        return Err(bad("must be a number"));
+    }
+    let literal = c.text.get(e.span()).unwrap_or("");
+    let (num, den) =
+        parse_decimal(literal).ok_or_else(|| bad("must be a finite decimal number"))?;
+    if num.is_negative() {
+        return Err(bad("must not be negative"));
+    }
+    Ok((num, den))
+}
+
+/// A TOML decimal literal (`-1_000.5e-3`, `7`, `+0.1`) as an exact fraction; `None` for
+/// anything else (hexadecimal, inf, nan). In lowest terms.
+pub(crate) fn parse_decimal(text: &str) -> Option<(BigInt, BigInt)> {
+    let t: String = text.trim().chars().filter(|&ch| ch != '_').collect();
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], t[i + 1..].parse::<i32>().ok()?),
+        None => (t, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int_part}{frac_part}");
+    if int_part.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || !(-400..=400).contains(&exponent)
+    {
+        return None;
+    }
+    let mut num: BigInt = digits.parse().ok()?;
+    let shift = exponent - frac_part.len() as i32;
+    let ten = BigInt::from(10u32);
+    let mut den = BigInt::one();
+    if shift >= 0 {
+        num *= num_traits::pow(ten, shift as usize);
+    } else {
+        den = num_traits::pow(ten, (-shift) as usize);
+    }
+    if negative {
+        num = -num;
+    }
+    let g = num_integer::Integer::gcd(&num, &den);
+    if g > BigInt::one() {
+        num /= &g;
+        den /= &g;
+    }
+    Some((num, den))
 }
 
 /// Whether a `model.toml` text describes a numeric model (it names a weights file)
@@ -592,16 +683,36 @@ pub fn load_numeric(name: &str, text: &str, weights: &[u8]) -> Result<NumericMod
     let embed = e.chunks(width).map(<[Num]>::to_vec).collect();
     let mut layers = Vec::new();
     for (l, layer) in raw.layer.iter().enumerate() {
-        if let Some(n) = &layer.norm {
-            if n.get_ref() != "none" {
+        let place = match layer
+            .norm
+            .as_ref()
+            .map(|n| (n.get_ref().as_str(), n.span()))
+        {
+            None | Some(("none", _)) => None,
+            Some(("pre", _)) => Some(NormPlace::Pre),
+            Some(("post", _)) => Some(NormPlace::Post),
+            Some((other, span)) => {
                 return Err(c.err(
-                    NumericErrorKind::Unsupported { what: "layer norm" },
-                    Some(n.span()),
-                    format!("norm = \"{}\" is not implemented yet", n.get_ref()),
-                    Some("only norm = \"none\" (the default) is supported in this version".into()),
-                ));
+                    NumericErrorKind::Value { field: "norm" },
+                    Some(span),
+                    format!("unknown norm `{other}`"),
+                    Some("norm is \"none\" (the default), \"pre\" or \"post\"".into()),
+                ))
             }
-        }
+        };
+        let eps = match (&layer.norm_eps, place) {
+            (Some(e), None) => {
+                return Err(c.err(
+                    NumericErrorKind::Value { field: "norm_eps" },
+                    Some(e.span()),
+                    "norm_eps belongs to a layer with norm = \"pre\" or \"post\"",
+                    None,
+                ))
+            }
+            (Some(e), Some(_)) => exact_eps(&c, e)?,
+            // PyTorch's nn.LayerNorm default, 1e-5, as the decimal it is.
+            (None, _) => (BigInt::one(), BigInt::from(100_000u32)),
+        };
         let mut heads = Vec::new();
         let mut d_head = None;
         for (h, raw_head) in layer.head.iter().enumerate() {
@@ -700,7 +811,39 @@ pub fn load_numeric(name: &str, text: &str, weights: &[u8]) -> Result<NumericMod
         } else {
             None
         };
-        layers.push(NumLayer { heads, out, ffn });
+        let norm = match place {
+            None => None,
+            Some(place) => {
+                let mut pair = |which: &str| -> Result<(Vec<Num>, Vec<Num>), NumericError> {
+                    Ok((
+                        t.get(&format!("layer.{l}.{which}.weight"), &[width], false)?,
+                        t.get(&format!("layer.{l}.{which}.bias"), &[width], true)?,
+                    ))
+                };
+                let attention = if out.is_some() {
+                    Some(pair("norm1")?)
+                } else {
+                    None
+                };
+                let ffn_norm = if ffn.is_some() {
+                    Some(pair("norm2")?)
+                } else {
+                    None
+                };
+                Some(LayerNorm {
+                    place,
+                    eps,
+                    attention,
+                    ffn: ffn_norm,
+                })
+            }
+        };
+        layers.push(NumLayer {
+            heads,
+            out,
+            ffn,
+            norm,
+        });
     }
     let classifier = t.get("classifier.weight", &[1, width], false)?;
     let classifier_bias = t.get("classifier.bias", &[1], true)?[0].clone();
@@ -754,5 +897,28 @@ impl NumericModel {
     /// The format's kind, for reports.
     pub fn kind(&self) -> Kind {
         self.format.kind
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_decimal;
+    use num_bigint::BigInt;
+
+    fn q(n: i64, d: i64) -> Option<(BigInt, BigInt)> {
+        Some((n.into(), d.into()))
+    }
+
+    #[test]
+    fn decimals_are_read_exactly() {
+        assert_eq!(parse_decimal("1e-5"), q(1, 100_000));
+        assert_eq!(parse_decimal("-1_000.5e-3"), q(-2001, 2000));
+        assert_eq!(parse_decimal("7"), q(7, 1));
+        assert_eq!(parse_decimal("+0.1"), q(1, 10));
+        assert_eq!(parse_decimal("2.5E2"), q(250, 1));
+        assert_eq!(parse_decimal("0.0"), q(0, 1));
+        for bad in ["0x10", "inf", "nan", "-inf", ".5", "1e", "", "1e99999"] {
+            assert_eq!(parse_decimal(bad), None, "{bad}");
+        }
     }
 }

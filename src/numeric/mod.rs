@@ -16,7 +16,8 @@ pub use exec::{
     Vector,
 };
 pub use load::{
-    is_numeric, load_numeric, Linear, NumHead, NumLayer, NumRange, NumericError, NumericErrorKind,
-    NumericModel, RoundingReport, MAX_WIDTH, MAX_WINDOW as MAX_NUMERIC_WINDOW,
+    is_numeric, load_numeric, LayerNorm, Linear, NormPlace, NumHead, NumLayer, NumRange,
+    NumericError, NumericErrorKind, NumericModel, RoundingReport, MAX_WIDTH,
+    MAX_WINDOW as MAX_NUMERIC_WINDOW,
 };
 pub use number::{Dyadic, Format, Kind, NanError, Num, Overflow, Rounding};

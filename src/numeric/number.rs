@@ -607,6 +607,84 @@ impl Format {
         }
     }
 
+    /// Layer norm of `x`, every component rounded once (docs/NUMERIC.md §2.7):
+    /// yᵢ = round(γᵢ (xᵢ − mean)/√(var + ε) + βᵢ), with the population variance and `eps`
+    /// the exact rational ε = eps.0 / eps.1 ≥ 0. Exact: with every xᵢ = Xᵢ/L over one
+    /// denominator, uᵢ = d·Xᵢ − ΣX and W = q·Σu² + p·d³·L² (ε = p/q), the normalized
+    /// value is uᵢ·√(q·d·W)/W; a perfect square is taken exactly, otherwise √ is bracketed
+    /// by integer square roots at growing precision until both ends round alike (an
+    /// irrational value is never a rounding boundary, so this ends).
+    pub fn layer_norm(
+        &self,
+        x: &[Num],
+        gamma: &[Num],
+        beta: &[Num],
+        eps: &(BigInt, BigInt),
+    ) -> Result<Vec<Num>, NanError> {
+        let nan = |why: &str| NanError {
+            op: "layer norm",
+            a: format!(
+                "[{}]",
+                x.iter().map(Num::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            b: why.to_string(),
+        };
+        if x.iter().chain(gamma).chain(beta).any(|v| !v.is_finite()) {
+            return Err(nan("an infinite component"));
+        }
+        let fr: Vec<(BigInt, BigInt)> = x.iter().map(fraction_of).collect();
+        let l = fr
+            .iter()
+            .map(|(_, d)| d.clone())
+            .max()
+            .unwrap_or_else(BigInt::one);
+        let xs: Vec<BigInt> = fr.iter().map(|(n, d)| n * (&l / d)).collect();
+        let d = BigInt::from(x.len());
+        let s: BigInt = xs.iter().sum();
+        let u: Vec<BigInt> = xs.iter().map(|xi| &d * xi - &s).collect();
+        let q2: BigInt = u.iter().map(|v| v * v).sum();
+        let (p, q) = eps;
+        let w = q * &q2 + p * &d * &d * &d * &l * &l;
+        if w.is_zero() {
+            return Err(nan("a constant vector with ε = 0 (0/0)"));
+        }
+        let m = q * &d * &w;
+        let root = m.sqrt();
+        let exact = (&root * &root == m).then_some(root);
+        let mut out = Vec::with_capacity(x.len());
+        for ((ui, g), b) in u.iter().zip(gamma).zip(beta) {
+            let (gn, gd) = fraction_of(g);
+            let (bn, bd) = fraction_of(b);
+            // y = β + γ·u·√M/W = (bn·gd·W + bd·gn·u·√M) / (bd·gd·W).
+            let c = &bd * &gn * ui;
+            let base = &bn * &gd * &w;
+            let den = &bd * &gd * &w;
+            if c.is_zero() {
+                out.push(self.round_ratio(base, den, false));
+                continue;
+            }
+            if let Some(r) = &exact {
+                out.push(self.round_ratio(&base + &c * r, den, false));
+                continue;
+            }
+            let mut prec = 64usize;
+            loop {
+                // t ≤ √M · 2^prec < t + 1.
+                let t = (&m << (2 * prec)).sqrt();
+                let scaled_base = &base << prec;
+                let scaled_den = &den << prec;
+                let lo = self.round_ratio(&scaled_base + &c * &t, scaled_den.clone(), false);
+                let hi = self.round_ratio(&scaled_base + &c * (&t + 1u32), scaled_den, false);
+                if lo == hi {
+                    out.push(lo);
+                    break;
+                }
+                prec *= 2;
+            }
+        }
+        Ok(out)
+    }
+
     /// Every value of the format in increasing order (for tests and small formats:
     /// refuses formats with more than 2^20 values).
     pub fn values(&self) -> Option<Vec<Num>> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Independent reference for tests/numeric.rs: correctly rounded exp, division and 1/sqrt(n)
-in small number formats, computed with mpmath at 200 digits and exact Fractions.
+"""Independent reference for tests/numeric.rs: correctly rounded exp, division, 1/sqrt(n) and
+layer norm in small number formats, computed with mpmath at 200 digits and exact Fractions.
 
 The rounding here is written from docs/NUMERIC.md without looking at src/numeric: the
 sorted list of the format's values, the two neighbours of x, the nearer one (ties to the
@@ -9,6 +9,8 @@ even significand), overflow by the format's rule. Run it to regenerate the table
 """
 from fractions import Fraction as Q
 import bisect
+import math
+import random
 import mpmath
 
 mpmath.mp.dps = 200
@@ -91,14 +93,43 @@ class Fmt:
 
 
 def frac_of_mpf(x):
-    m, e = mpmath.mpf(x).man_exp
-    return Q(int(m)) * Q(2) ** int(e)
+    x = mpmath.mpf(x)
+    m, e = x.man_exp  # the magnitude's: man_exp drops the sign
+    return (-1 if x < 0 else 1) * Q(int(m)) * Q(2) ** int(e)
 
 
 def show(v):
     if isinstance(v, str):
         return v
     return f"{v.numerator}/{v.denominator}"
+
+
+def exact_sqrt(q):
+    """sqrt(q) as a Fraction when q is the square of a rational, else None."""
+    n, d = math.isqrt(q.numerator), math.isqrt(q.denominator)
+    return Q(n, d) if n * n == q.numerator and d * d == q.denominator else None
+
+
+def layer_norm(f, xs, gs, bs, eps):
+    """round(g (x - mean) / sqrt(var + eps) + b) per component, var the population variance."""
+    mean = sum(xs, Q(0)) / len(xs)
+    var = sum(((x - mean) ** 2 for x in xs), Q(0)) / len(xs)
+    root = exact_sqrt(var + eps)
+    out = []
+    for x, g, b in zip(xs, gs, bs):
+        if root is not None:
+            y = g * (x - mean) / root + b
+        elif g * (x - mean) == 0:
+            y = b
+        else:
+            # Irrational: 200 digits are far from any rounding boundary.
+            v = var + eps
+            s = mpmath.sqrt(mpmath.mpf(v.numerator) / v.denominator)
+            y = frac_of_mpf(mpmath.mpf(g.numerator) / g.denominator
+                            * (mpmath.mpf((x - mean).numerator) / (x - mean).denominator) / s
+                            + mpmath.mpf(b.numerator) / b.denominator)
+        out.append(f.round(y))
+    return out
 
 
 def main():
@@ -134,6 +165,23 @@ def main():
         for q in sample[:: max(1, len(sample) // 200)] + [sample[-1], sample[-2]]:
             for s in (q, -q):
                 print(f"round {name} {show(s)} -> {show(f.round(s))}")
+        # Layer norm: random vectors of the format's values (small ones, so that sums of
+        # squares stay exact in the reference), ε of 1e-5, 0 and 1/4; ε = 0 with values
+        # like (0, 2) makes the root rational and exercises the exact path and its ties.
+        rng = random.Random(name)
+        pool = [v for v in f.vals if v <= 8] + [-v for v in f.vals if 0 < v <= 8]
+        pool = [v for v in pool if v >= f.lowest]
+        for i in range(150):
+            d = 1 + i % 4
+            xs = [rng.choice(pool) for _ in range(d)]
+            gs = [rng.choice(pool) for _ in range(d)]
+            bs = [rng.choice(pool) for _ in range(d)]
+            eps = [Q(1, 100000), Q(0), Q(1, 4)][i % 3]
+            if eps == 0 and len(set(xs)) == 1:
+                continue
+            ys = layer_norm(f, xs, gs, bs, eps)
+            vec = lambda vs: ",".join(show(v) for v in vs)
+            print(f"lnorm {name} {show(eps)} {vec(xs)} {vec(gs)} {vec(bs)} -> {vec(ys)}")
 
 
 main()

@@ -2,7 +2,8 @@
 //! validation) and `benches/numeric.rs` (compile figures by size).
 
 use ltlattn::numeric::{
-    Format, Linear, Num, NumHead, NumLayer, NumRange, NumericModel, RoundingReport,
+    Format, LayerNorm, Linear, NormPlace, Num, NumHead, NumLayer, NumRange, NumericModel,
+    RoundingReport,
 };
 
 /// A small deterministic generator (xorshift), so failures and figures reproduce.
@@ -48,6 +49,8 @@ pub struct Shape {
     /// Heads per layer, alternating global and local-1; `None`: 0–2 random heads of random
     /// ranges (windows 1–2), random FFNs, and inclusive masking one time in eight.
     pub heads: Option<usize>,
+    /// Give every layer a layer norm (pre or post at random, ε = 1e-5).
+    pub norm: bool,
 }
 
 /// A random model over {a, b} in `format`.
@@ -75,7 +78,31 @@ pub fn random_model(rng: &mut Rng, format: Format, shape: &Shape) -> NumericMode
             let dff = 1 + rng.below(2) as usize;
             (rng.linear(dff, d), rng.linear(d, dff))
         });
-        layers.push(NumLayer { heads, out, ffn });
+        let norm = shape.norm.then(|| {
+            let mut pair = || {
+                let gamma = (0..d).map(|_| rng.weight()).collect();
+                let beta = (0..d).map(|_| rng.weight()).collect();
+                (gamma, beta)
+            };
+            let attention = out.is_some().then(&mut pair);
+            let ffn_norm = ffn.is_some().then(&mut pair);
+            LayerNorm {
+                place: if rng.below(2) == 0 {
+                    NormPlace::Pre
+                } else {
+                    NormPlace::Post
+                },
+                eps: (1u32.into(), 100_000u32.into()),
+                attention,
+                ffn: ffn_norm,
+            }
+        });
+        layers.push(NumLayer {
+            heads,
+            out,
+            ffn,
+            norm,
+        });
     }
     NumericModel {
         name: None,
