@@ -107,8 +107,12 @@ pub struct FmtItem {
 /// One side of a comparison.
 #[derive(Clone, Debug, Serialize)]
 pub struct SideReport {
-    /// The formula, ASCII syntax.
-    pub formula: String,
+    /// The formula, ASCII syntax (a Boolean model's compiled formula; `null` for a numeric
+    /// model or a DFA file, whose language is their minimal DFA).
+    pub formula: Option<String>,
+    /// The model or DFA file this side was read from (absent for a formula).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Whether it accepts the counterexample (`null` when there is none).
     pub accepts: Option<bool>,
 }
@@ -148,11 +152,13 @@ impl CompareReport {
             included: (verdict.question == Question::Included).then_some(holds),
             counterexample: c.map(|c| c.tokens()),
             first: SideReport {
-                formula: first,
+                formula: Some(first),
+                source: None,
                 accepts: c.map(|c| c.first),
             },
             second: SideReport {
-                formula: second,
+                formula: Some(second),
+                source: None,
                 accepts: c.map(|c| c.second),
             },
             engine: verdict.engine.clone(),

@@ -457,6 +457,14 @@ pub enum CheckError {
     /// The comparison stopped.
     #[error(transparent)]
     Decide(#[from] DecideError),
+    /// Two sides of a comparison fix different alphabets.
+    #[error("the two sides have different alphabets: {{{}}} and {{{}}}", .left.join(", "), .right.join(", "))]
+    Alphabets {
+        /// The first side's letters.
+        left: Vec<String>,
+        /// The second side's (or the requested alphabet).
+        right: Vec<String>,
+    },
     /// The executor, the compiled formula and the spec disagree: a bug, never a verdict.
     #[error("internal error: the compiled model, its executor and the spec disagree on `{word}`; please report this with the model")]
     Internal {
@@ -476,6 +484,9 @@ impl miette::Diagnostic for CheckError {
                 alphabet.join(", ")
             ))),
             CheckError::Decide(e) => miette::Diagnostic::help(e),
+            CheckError::Alphabets { .. } => Some(Box::new(
+                "models and DFA files fix their alphabets: compare languages over the same tokens, in the same order",
+            )),
             CheckError::Internal { .. } => None,
         }
     }
@@ -677,5 +688,148 @@ pub fn check_numeric(
             engine,
         },
         trace: Some(trace),
+    })
+}
+
+/// One side of a comparison of languages: a formula, a Boolean model, a numeric model or
+/// a DFA. Each has its own judge of a word, independent of the DFA the comparison
+/// builds: the reference evaluator, the model's reference executor, the exact numeric
+/// executor (a DFA file is its own definition).
+#[derive(Clone, Copy, Debug)]
+pub enum Operand<'a> {
+    /// A formula judged under `acceptance`.
+    Formula {
+        /// Its arena.
+        arena: &'a Arena,
+        /// The formula.
+        root: NodeId,
+        /// The acceptance condition for this side.
+        acceptance: Acceptance,
+    },
+    /// A Boolean model (its compiled formula, under the model's acceptance).
+    Model(&'a crate::model::Model),
+    /// A numeric model and its compiled minimal DFA (EOS acceptance).
+    Numeric {
+        /// The model.
+        model: &'a crate::numeric::NumericModel,
+        /// What `compile_numeric` made of it.
+        compiled: &'a crate::numeric::NumericCompiled,
+    },
+    /// A DFA.
+    Dfa(&'a crate::automata::Dfa),
+}
+
+impl Operand<'_> {
+    /// The alphabet the operand fixes (models and DFAs), `None` for a formula.
+    pub fn alphabet(&self) -> Option<Alphabet> {
+        match self {
+            Operand::Formula { .. } => None,
+            Operand::Model(m) => Some(Alphabet::Tokens(m.alphabet.clone())),
+            Operand::Numeric { model, .. } => Some(Alphabet::Tokens(model.alphabet.clone())),
+            Operand::Dfa(d) => Some(d.alphabet().clone()),
+        }
+    }
+
+    /// The minimal DFA of the operand's language over `sigma`.
+    fn dfa(&self, sigma: &Alphabet, budget: &Budget) -> Result<crate::automata::Dfa, CheckError> {
+        let decide = |e: LimitError| CheckError::Decide(e.into());
+        match *self {
+            Operand::Formula {
+                arena,
+                root,
+                acceptance,
+            } => formula_dfa(arena, root, sigma, acceptance, budget).map_err(decide),
+            Operand::Model(m) => {
+                let c = crate::compile::compile(m)?;
+                formula_dfa(&c.arena, c.accept, sigma, m.acceptance, budget).map_err(decide)
+            }
+            Operand::Numeric { compiled, .. } => Ok(compiled.dfa.clone()),
+            Operand::Dfa(d) => Ok(crate::automata::minimize(d)),
+        }
+    }
+
+    /// The operand's own judgement of `word`, not through the comparison's DFA.
+    fn judge(&self, word: &Word) -> Option<bool> {
+        let tokens = match word {
+            Word::Letters(t) => Some(t.as_slice()),
+            Word::Props(_) => None,
+        };
+        match *self {
+            Operand::Formula {
+                arena,
+                root,
+                acceptance,
+            } => Some(evaluate(arena, root, word, acceptance)),
+            Operand::Model(m) => crate::model::run(m, tokens?).ok().map(|t| t.accepted),
+            Operand::Numeric { model, .. } => crate::numeric::run_numeric(model, tokens?)
+                .ok()
+                .map(|t| t.accepted),
+            Operand::Dfa(d) => {
+                let letters = d.alphabet().letters_of(word).ok()?;
+                Some(d.accepts(&letters))
+            }
+        }
+    }
+}
+
+/// Is L(`left`) equal to (or included in) L(`right`), for operands that may be models or
+/// DFAs? Both sides become minimal DFAs over `sigma` and the explicit engine compares
+/// them; a shortest counterexample is re-judged by each side's own judge (evaluator,
+/// executor) and must agree with both DFAs, else [`CheckError::Internal`]. A formula's
+/// atoms must be tokens of the alphabet the other side fixes.
+pub fn decide_operands(
+    left: &Operand<'_>,
+    right: &Operand<'_>,
+    sigma: &Alphabet,
+    question: Question,
+    opts: &Options,
+) -> Result<Verdict, CheckError> {
+    for (side, other) in [(left, right), (right, left)] {
+        if let (Operand::Formula { arena, root, .. }, Some(Alphabet::Tokens(tokens))) =
+            (side, other.alphabet())
+        {
+            spec_atoms_are_tokens(&tokens, arena, *root)?;
+        }
+    }
+    for side in [left, right] {
+        if let Some(fixed) = side.alphabet().filter(|a| a != sigma) {
+            return Err(CheckError::Alphabets {
+                left: fixed.atoms().to_vec(),
+                right: sigma.atoms().to_vec(),
+            });
+        }
+    }
+    let budget = opts.budget();
+    let (a, b) = (left.dfa(sigma, &budget)?, right.dfa(sigma, &budget)?);
+    let answer = compare(&a, &b, question, &budget).map_err(|e| CheckError::Decide(e.into()))?;
+    let engine = EngineReport::Explicit {
+        states_explored: answer.states_explored,
+        dfa_states: [a.states(), b.states()],
+    };
+    let counterexample = match answer.counterexample {
+        None => None,
+        Some(letters) => {
+            let word = sigma.word(&letters);
+            let internal = || CheckError::Internal { word: word.show() };
+            let first = left.judge(&word).ok_or_else(internal)?;
+            let second = right.judge(&word).ok_or_else(internal)?;
+            let separates = match question {
+                Question::Equivalent => first != second,
+                Question::Included => first && !second,
+            };
+            if first != a.accepts(&letters) || second != b.accepts(&letters) || !separates {
+                return Err(internal());
+            }
+            Some(Counterexample {
+                word,
+                first,
+                second,
+            })
+        }
+    };
+    Ok(Verdict {
+        question,
+        counterexample,
+        engine,
     })
 }

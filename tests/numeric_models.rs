@@ -511,3 +511,84 @@ fn compiled_numeric_formulas_work_with_equiv() {
     let o = ltlattn(&["check", model, "--spec", "P (a & Y b)", "--json"]);
     assert_eq!(o.status.code(), Some(0));
 }
+
+/// `equiv` and `includes` take model and DFA files as operands: the numeric model's
+/// language against a formula, a Boolean model and a DFA file, with the counterexample
+/// re-judged by each side's executor; mismatched alphabets and `--engine z3` are refused.
+#[test]
+fn equiv_and_includes_take_model_files() {
+    let ex = |p: &str| format!("{}/examples/{p}", env!("CARGO_MANIFEST_DIR"));
+    let naive = ex("numeric/naive-contains-a.toml");
+    let o = ltlattn(&["equiv", &naive, "P a", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["holds"], false);
+    assert_eq!(j["counterexample"], serde_json::json!(vec!["a"; 8]));
+    assert_eq!(j["first"]["source"], naive.as_str());
+    assert!(j["first"]["formula"].is_null());
+    assert_eq!(
+        (&j["first"]["accepts"], &j["second"]["accepts"]),
+        (&false.into(), &true.into())
+    );
+    assert_eq!(j["second"]["formula"], "P a");
+    assert!(j["second"].get("source").is_none());
+    // Inclusion holds one way (a⁸ is the first word it misses), not the other.
+    assert_eq!(ltlattn(&["includes", &naive, "P a"]).status.code(), Some(0));
+    let o = ltlattn(&["includes", "P a", &naive]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("a a a a a a a a"));
+    // Numeric against numeric, Boolean model and DFA file.
+    let robust = ex("numeric/contains-a.toml");
+    let o = ltlattn(&["equiv", &robust, "P a"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = ltlattn(&[
+        "includes",
+        &ex("numeric/ends-with-ab.toml"),
+        &robust,
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(j["first"]["source"].is_string() && j["second"]["source"].is_string());
+    let o = ltlattn(&[
+        "equiv",
+        &ex("models/ends-with-ab.toml"),
+        &ex("numeric/ends-with-ab.toml"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = ltlattn(&["equiv", &ex("dfa/parity.dfa"), &robust, "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["counterexample"], serde_json::json!([]));
+    // Refusals, exit 2 with a reason.
+    for (args, needle) in [
+        (
+            vec!["equiv", &robust, &ex("models/contains-a.toml")],
+            "different alphabets",
+        ),
+        (
+            vec!["equiv", &robust, "P a", "--alphabet", "b,a"],
+            "differs from the file's alphabet",
+        ),
+        (vec!["equiv", &robust, "P c"], "not a token"),
+        (
+            vec!["equiv", &robust, "P a", "--engine", "z3"],
+            "explicit engine",
+        ),
+    ] {
+        let o = ltlattn(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}

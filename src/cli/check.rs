@@ -84,9 +84,10 @@ pub(crate) struct DfaArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct CompareArgs {
-    /// The first formula (or @FILE).
+    /// The first language: a formula, @FILE (a formula file), a model (`*.toml`, Boolean
+    /// or numeric) or a DFA file (`*.dfa`).
     left: String,
-    /// The second formula (or @FILE).
+    /// The second language, likewise.
     right: String,
     #[command(flatten)]
     opts: WordOpts,
@@ -237,6 +238,9 @@ pub(crate) fn compare_cmd(
     question: Question,
     limits: ParseLimits,
 ) -> Result<Exit, Report> {
+    if is_file_operand(&a.left) || is_file_operand(&a.right) {
+        return compare_files_cmd(a, question, limits);
+    }
     let mut arena = Arena::new();
     let left = formula_arg(&mut arena, &a.left, "first formula", limits)?;
     let right = formula_arg(&mut arena, &a.right, "second formula", limits)?;
@@ -263,6 +267,17 @@ pub(crate) fn compare_cmd(
         );
         return Ok(v.holds().into());
     }
+    print_comparison(&v, question, (&first, &second), "the reference evaluator");
+    Ok(v.holds().into())
+}
+
+/// The text answer of `equiv`/`includes`.
+fn print_comparison(
+    v: &verdict::Verdict,
+    question: Question,
+    (first, second): (&str, &str),
+    checked_by: &str,
+) {
     let say = |b: bool| if b { "accepted" } else { "rejected" };
     match &v.counterexample {
         None => outln!(
@@ -272,7 +287,7 @@ pub(crate) fn compare_cmd(
                 Question::Included => "included",
             },
             match question {
-                Question::Equivalent => "the two formulas define the same language",
+                Question::Equivalent => "both sides define the same language",
                 Question::Included => "every word the first accepts, the second accepts",
             },
             v.engine.describe()
@@ -289,11 +304,141 @@ pub(crate) fn compare_cmd(
             );
             outln!("  first:  {first} — {}", say(c.first));
             outln!("  second: {second} — {}", say(c.second));
-            outln!(
-                "  ({}; re-checked by the reference evaluator)",
-                v.engine.describe()
-            );
+            outln!("  ({}; re-checked by {checked_by})", v.engine.describe());
         }
     }
+}
+
+/// Whether an `equiv`/`includes` operand names a model or DFA file rather than a formula:
+/// an existing file whose name ends in `.toml` or `.dfa` (no formula can be written so:
+/// `.` is not part of a bare atom; `@FILE` always reads a formula).
+fn is_file_operand(arg: &str) -> bool {
+    (arg.ends_with(".toml") || arg.ends_with(".dfa")) && std::path::Path::new(arg).is_file()
+}
+
+/// What an operand was read as, kept alive for the comparison.
+enum Loaded {
+    Formula(NodeId),
+    Model(ltlattn::model::Model),
+    Numeric(
+        ltlattn::numeric::NumericModel,
+        Box<ltlattn::numeric::NumericCompiled>,
+    ),
+    Dfa(Dfa),
+}
+
+/// A loaded operand as the library sees it.
+fn operand<'a>(x: &'a Loaded, arena: &'a Arena, acceptance: Acceptance) -> verdict::Operand<'a> {
+    match x {
+        Loaded::Formula(root) => verdict::Operand::Formula {
+            arena,
+            root: *root,
+            acceptance,
+        },
+        Loaded::Model(m) => verdict::Operand::Model(m),
+        Loaded::Numeric(m, c) => verdict::Operand::Numeric {
+            model: m,
+            compiled: c,
+        },
+        Loaded::Dfa(d) => verdict::Operand::Dfa(d),
+    }
+}
+
+/// `equiv`/`includes` with a model or DFA file on at least one side: both sides become
+/// minimal DFAs compared by the explicit engine; a counterexample is re-judged by each
+/// side's evaluator or executor (`verdict::decide_operands`).
+fn compare_files_cmd(
+    a: CompareArgs,
+    question: Question,
+    limits: ParseLimits,
+) -> Result<Exit, Report> {
+    if a.engine.engine == Engine::Z3 {
+        return Err(miette!(
+            help = "leave --engine at auto or explicit; `compile --json` gives a Boolean model's formula for z3",
+            "model and DFA operands are compared by the explicit engine"
+        ));
+    }
+    let budget = a.budget.budget()?;
+    let mut arena = Arena::new();
+    let mut load = |arg: &str, what: &str| -> Result<(Loaded, Option<String>), Report> {
+        if !is_file_operand(arg) {
+            return Ok((
+                Loaded::Formula(formula_arg(&mut arena, arg, what, limits)?),
+                None,
+            ));
+        }
+        if arg.ends_with(".dfa") {
+            let d = super::classify::read_dfa_file(arg)?;
+            return Ok((Loaded::Dfa(d), Some(arg.to_string())));
+        }
+        let text = super::read_input(arg, "model")?;
+        if ltlattn::numeric::is_numeric(&text) {
+            let m = super::numeric::load(arg, &text)?;
+            let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
+            return Ok((Loaded::Numeric(m, Box::new(c)), Some(arg.to_string())));
+        }
+        let m = ltlattn::model::load_with(arg, &text, limits).map_err(Report::new)?;
+        Ok((Loaded::Model(m), Some(arg.to_string())))
+    };
+    let (l, l_source) = load(&a.left, "first formula")?;
+    let (r, r_source) = load(&a.right, "second formula")?;
+    let (lo, ro) = (
+        operand(&l, &arena, a.opts.accept),
+        operand(&r, &arena, a.opts.accept),
+    );
+    let fixed = lo
+        .alphabet()
+        .or_else(|| ro.alphabet())
+        .expect("a file operand");
+    let sigma = match super::given_alphabet(&a.opts)? {
+        Some(names) if a.opts.props || names != fixed.atoms() => {
+            return Err(miette!(
+                help = "models and DFA files fix the alphabet; drop --alphabet/--props or give the same tokens in the same order",
+                "--alphabet {} differs from the file's alphabet {{{}}}",
+                names.join(","),
+                fixed.atoms().join(", ")
+            ))
+        }
+        _ => fixed,
+    };
+    let opts = options(&a.budget, &a.engine)?;
+    let v = verdict::decide_operands(&lo, &ro, &sigma, question, &opts).map_err(Report::new)?;
+    let describe = |x: &Loaded| match x {
+        Loaded::Formula(root) => Some(show(&arena, *root, Syntax::Ascii)),
+        Loaded::Model(m) => ltlattn::compile::compile(m)
+            .ok()
+            .map(|c| show(&c.arena, c.accept, Syntax::Ascii)),
+        Loaded::Numeric(..) | Loaded::Dfa(_) => None,
+    };
+    let (first, second) = (describe(&l), describe(&r));
+    let command = match question {
+        Question::Equivalent => "equiv",
+        Question::Included => "includes",
+    };
+    if a.json {
+        let mut report = CompareReport::new(&v, String::new(), String::new());
+        report.first.formula = first;
+        report.first.source = l_source;
+        report.second.formula = second;
+        report.second.source = r_source;
+        outln!("{}", to_json(command, &report));
+        return Ok(v.holds().into());
+    }
+    let name = |x: &Loaded, f: Option<String>, path: Option<String>| {
+        let path = path.unwrap_or_default();
+        match x {
+            Loaded::Formula(_) => f.unwrap_or_default(),
+            Loaded::Model(_) => format!("the model {path}"),
+            Loaded::Numeric(..) => format!("the numeric model {path}"),
+            Loaded::Dfa(_) => format!("the DFA in {path}"),
+        }
+    };
+    let (first, second) = (name(&l, first, l_source), name(&r, second, r_source));
+    print_comparison(
+        &v,
+        question,
+        (&first, &second),
+        "each side's evaluator or executor",
+    );
     Ok(v.holds().into())
 }

@@ -68,6 +68,21 @@ type Language = (
     Option<(ltlattn::logic::Arena, ltlattn::logic::NodeId)>,
 );
 
+/// A DFA file (grammar/dfa.md), with a diagnostic pointing into it when it is malformed.
+pub(crate) fn read_dfa_file(path: &str) -> Result<Dfa, Report> {
+    let text = super::read_input(path, "DFA file")?;
+    parse_dfa(&text).map_err(|e| {
+        let (source, span) = ltlattn::diag::excerpt(&text, e.span.clone());
+        miette!(
+            labels = vec![LabeledSpan::at(span, "here")],
+            help = "see grammar/dfa.md for the format",
+            "{}",
+            e.message
+        )
+        .with_source_code(NamedSource::new(path, source))
+    })
+}
+
 fn language(src: &Source, limits: ParseLimits) -> Result<Language, Report> {
     let budget = src.budget.budget()?;
     if src.opts.props {
@@ -76,17 +91,7 @@ fn language(src: &Source, limits: ParseLimits) -> Result<Language, Report> {
         ));
     }
     if let Some(path) = &src.dfa {
-        let text = super::read_input(path, "DFA file")?;
-        let dfa = parse_dfa(&text).map_err(|e| {
-            let (source, span) = ltlattn::diag::excerpt(&text, e.span.clone());
-            miette!(
-                labels = vec![LabeledSpan::at(span, "here")],
-                help = "see grammar/dfa.md for the format",
-                "{}",
-                e.message
-            )
-            .with_source_code(NamedSource::new(path, source))
-        })?;
+        let dfa = read_dfa_file(path)?;
         return Ok((minimize(&dfa), format!("the DFA in {path}"), None));
     }
     if let Some(path) = &src.model {
