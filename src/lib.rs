@@ -44,6 +44,7 @@ pub mod model;
 pub mod numeric;
 pub mod patterns;
 pub mod report;
+pub mod sample;
 #[cfg(feature = "z3")]
 pub mod smt;
 pub mod verdict;

@@ -731,7 +731,11 @@ impl Operand<'_> {
     }
 
     /// The minimal DFA of the operand's language over `sigma`.
-    fn dfa(&self, sigma: &Alphabet, budget: &Budget) -> Result<crate::automata::Dfa, CheckError> {
+    pub fn minimal_dfa(
+        &self,
+        sigma: &Alphabet,
+        budget: &Budget,
+    ) -> Result<crate::automata::Dfa, CheckError> {
         let decide = |e: LimitError| CheckError::Decide(e.into());
         match *self {
             Operand::Formula {
@@ -800,7 +804,10 @@ pub fn decide_operands(
         }
     }
     let budget = opts.budget();
-    let (a, b) = (left.dfa(sigma, &budget)?, right.dfa(sigma, &budget)?);
+    let (a, b) = (
+        left.minimal_dfa(sigma, &budget)?,
+        right.minimal_dfa(sigma, &budget)?,
+    );
     let answer = compare(&a, &b, question, &budget).map_err(|e| CheckError::Decide(e.into()))?;
     let engine = EngineReport::Explicit {
         states_explored: answer.states_explored,

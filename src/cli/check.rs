@@ -312,12 +312,12 @@ fn print_comparison(
 /// Whether an `equiv`/`includes` operand names a model or DFA file rather than a formula:
 /// an existing file whose name ends in `.toml` or `.dfa` (no formula can be written so:
 /// `.` is not part of a bare atom; `@FILE` always reads a formula).
-fn is_file_operand(arg: &str) -> bool {
+pub(crate) fn is_file_operand(arg: &str) -> bool {
     (arg.ends_with(".toml") || arg.ends_with(".dfa")) && std::path::Path::new(arg).is_file()
 }
 
 /// What an operand was read as, kept alive for the comparison.
-enum Loaded {
+pub(crate) enum Loaded {
     Formula(NodeId),
     Model(ltlattn::model::Model),
     Numeric(
@@ -327,8 +327,41 @@ enum Loaded {
     Dfa(Dfa),
 }
 
+/// Reads a language operand: a model or DFA file when [`is_file_operand`] says so (with
+/// its path), else a formula (or @FILE) into `arena`.
+pub(crate) fn load_operand(
+    arena: &mut Arena,
+    arg: &str,
+    what: &str,
+    budget: &Budget,
+    limits: ParseLimits,
+) -> Result<(Loaded, Option<String>), Report> {
+    if !is_file_operand(arg) {
+        return Ok((
+            Loaded::Formula(formula_arg(arena, arg, what, limits)?),
+            None,
+        ));
+    }
+    if arg.ends_with(".dfa") {
+        let d = super::classify::read_dfa_file(arg)?;
+        return Ok((Loaded::Dfa(d), Some(arg.to_string())));
+    }
+    let text = super::read_input(arg, "model")?;
+    if ltlattn::numeric::is_numeric(&text) {
+        let m = super::numeric::load(arg, &text)?;
+        let c = ltlattn::numeric::compile_numeric(&m, budget).map_err(Report::new)?;
+        return Ok((Loaded::Numeric(m, Box::new(c)), Some(arg.to_string())));
+    }
+    let m = ltlattn::model::load_with(arg, &text, limits).map_err(Report::new)?;
+    Ok((Loaded::Model(m), Some(arg.to_string())))
+}
+
 /// A loaded operand as the library sees it.
-fn operand<'a>(x: &'a Loaded, arena: &'a Arena, acceptance: Acceptance) -> verdict::Operand<'a> {
+pub(crate) fn operand<'a>(
+    x: &'a Loaded,
+    arena: &'a Arena,
+    acceptance: Acceptance,
+) -> verdict::Operand<'a> {
     match x {
         Loaded::Formula(root) => verdict::Operand::Formula {
             arena,
@@ -360,26 +393,7 @@ fn compare_files_cmd(
     }
     let budget = a.budget.budget()?;
     let mut arena = Arena::new();
-    let mut load = |arg: &str, what: &str| -> Result<(Loaded, Option<String>), Report> {
-        if !is_file_operand(arg) {
-            return Ok((
-                Loaded::Formula(formula_arg(&mut arena, arg, what, limits)?),
-                None,
-            ));
-        }
-        if arg.ends_with(".dfa") {
-            let d = super::classify::read_dfa_file(arg)?;
-            return Ok((Loaded::Dfa(d), Some(arg.to_string())));
-        }
-        let text = super::read_input(arg, "model")?;
-        if ltlattn::numeric::is_numeric(&text) {
-            let m = super::numeric::load(arg, &text)?;
-            let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
-            return Ok((Loaded::Numeric(m, Box::new(c)), Some(arg.to_string())));
-        }
-        let m = ltlattn::model::load_with(arg, &text, limits).map_err(Report::new)?;
-        Ok((Loaded::Model(m), Some(arg.to_string())))
-    };
+    let mut load = |arg: &str, what: &str| load_operand(&mut arena, arg, what, &budget, limits);
     let (l, l_source) = load(&a.left, "first formula")?;
     let (r, r_source) = load(&a.right, "second formula")?;
     let (lo, ro) = (

@@ -14,6 +14,7 @@ mod explain;
 mod io;
 mod model;
 mod numeric;
+mod sample;
 
 pub(crate) use io::{read_bytes, read_input, show, Shower};
 
@@ -128,6 +129,8 @@ enum Command {
     /// An attention pattern's exact supports: z3 proof of full attention (or a
     /// counterexample), cost per query and in total, growth, and a mask picture.
     Attention(attention::AttentionArgs),
+    /// Exactly uniform words of a language; datasets in FLaRe's layout.
+    Sample(sample::SampleArgs),
 }
 
 #[derive(Args, Debug)]
@@ -468,6 +471,7 @@ fn run_command(command: Command, limits: ParseLimits) -> Result<Exit, Report> {
         Command::Attention(a) => attention::attention_cmd(a),
         Command::Equiv(a) => check::compare_cmd(a, Question::Equivalent, limits),
         Command::Includes(a) => check::compare_cmd(a, Question::Included, limits),
+        Command::Sample(a) => sample::sample_cmd(a, limits),
         Command::Eval(a) => eval(a, limits),
         Command::Explain(a) => {
             let mut arena = Arena::new();
