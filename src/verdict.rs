@@ -138,6 +138,9 @@ pub enum ProofReport {
     Spacer {
         /// The invariant as z3 prints it, cut to 400 characters.
         invariant: String,
+        /// True: the invariant was re-checked by separate solver calls (Init ⇒ Inv,
+        /// Inv ∧ T ⇒ Inv', Inv ⇒ ¬Bad) before this report was made.
+        invariant_checked: bool,
         /// The BMC depth reached before Spacer answered.
         bmc_depth: usize,
     },
@@ -234,6 +237,12 @@ pub enum DecideError {
     Internal {
         /// The word they disagree on.
         word: String,
+    },
+    /// z3's proof did not survive its re-check: a bug, never a verdict.
+    #[error("internal error: {reason}; please report this with the formulas")]
+    ProofRecheck {
+        /// Which obligation failed.
+        reason: String,
     },
 }
 
@@ -402,14 +411,19 @@ fn decide_z3(
             depth: answer.depth,
             reason: reason.clone(),
         }),
+        SmtVerdict::Internal(reason) => Err(DecideError::ProofRecheck {
+            reason: reason.clone(),
+        }),
         SmtVerdict::Holds(proof) => {
             let proof = match proof {
                 Proof::KInduction { k } => ProofReport::KInduction { k: *k },
                 Proof::Spacer {
                     invariant,
+                    invariant_checked,
                     bmc_depth,
                 } => ProofReport::Spacer {
                     invariant: invariant.clone(),
+                    invariant_checked: *invariant_checked,
                     bmc_depth: *bmc_depth,
                 },
             };

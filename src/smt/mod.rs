@@ -71,6 +71,9 @@ pub enum Proof {
     Spacer {
         /// The invariant, as z3 prints it (over the state variables), cut to 400 characters.
         invariant: String,
+        /// Always true: the invariant was re-checked by three separate solver calls
+        /// (Init ⇒ Inv, Inv ∧ T ⇒ Inv', Inv ⇒ ¬Bad) before it was reported.
+        invariant_checked: bool,
         /// The BMC depth reached before Spacer answered.
         bmc_depth: usize,
     },
@@ -85,6 +88,8 @@ pub enum SmtVerdict {
     Fails(SmtWord),
     /// z3 could not decide within the limits; the reason.
     Unknown(String),
+    /// A proof that does not re-check (a bug in z3 or in the encoding): never a verdict.
+    Internal(String),
 }
 
 /// A word found by the z3 engine.
@@ -623,6 +628,7 @@ pub fn compare_symbolic(
                     return SmtAnswer {
                         verdict: SmtVerdict::Holds(Proof::Spacer {
                             invariant,
+                            invariant_checked: true,
                             bmc_depth: depth,
                         }),
                         depth,
@@ -632,6 +638,15 @@ pub fn compare_symbolic(
                 // A violation exists (BMC will reach it), or Spacer gave up: either way
                 // BMC and k-induction go on; Spacer's "unsafe" is never taken as a verdict.
                 SpacerResult::Unsafe | SpacerResult::Unknown => {}
+                SpacerResult::RecheckFailed(why) => {
+                    return SmtAnswer {
+                        verdict: SmtVerdict::Internal(format!(
+                            "Spacer reported an invariant that does not re-check: {why}"
+                        )),
+                        depth,
+                        state_vars,
+                    }
+                }
             }
         }
 
@@ -717,9 +732,89 @@ fn word_of(model: &z3::Model, inputs: &[Input], props: bool) -> SmtWord {
 }
 
 enum SpacerResult {
+    /// An inductive invariant, re-checked (its text over the state variables).
     Safe(String),
     Unsafe,
+    /// Spacer gave up, or the re-check could not finish in time.
     Unknown,
+    /// Spacer said safe but its invariant fails an obligation: a bug, never a verdict.
+    RecheckFailed(String),
+}
+
+/// Spacer's invariant (a formula over de Bruijn variables, one per argument of Inv)
+/// instantiated with the variables of `s`; `reversed` maps variable i to argument n−1−i
+/// (the two conventions z3 has used). Either instantiation that passes the three
+/// obligations is a proof.
+fn instantiate(cover: &Bool, s: &State, reversed: bool) -> Option<Bool> {
+    use z3::ast::Ast;
+    let mut to: Vec<z3_sys::Z3_ast> = s.vars().iter().map(|v| v.get_z3_ast()).collect();
+    if reversed {
+        to.reverse();
+    }
+    let ctx = cover.get_ctx();
+    // SAFETY: `cover` and every entry of `to` are live ASTs of `ctx` (held by `cover` and
+    // `s` for the duration of the call); `wrap` takes its own reference to the result.
+    unsafe {
+        let r = z3_sys::Z3_substitute_vars(
+            ctx.get_z3_context(),
+            cover.get_z3_ast(),
+            to.len() as u32,
+            to.as_ptr(),
+        )?;
+        Some(Bool::wrap(ctx, r))
+    }
+}
+
+/// The three obligations of an inductive invariant, each a separate solver call:
+/// Init ∧ ¬Inv, Inv ∧ T ∧ ¬Inv', Inv ∧ Bad must all be unsat. `Ok(Some(text))`: it holds
+/// (the instantiated invariant's text); `Ok(None)`: z3 could not finish; `Err`: an
+/// obligation fails.
+fn recheck_invariant(
+    sys: &System,
+    cover: &Bool,
+    time_left: Option<Duration>,
+) -> Result<Option<String>, String> {
+    let s = sys.state("r");
+    let s2 = sys.state("r2");
+    let (inp, ok) = sys.input("rx");
+    let v = sys.values(&s, &inp);
+    let nxt = sys.next(&s, &v);
+    let mut failure = String::new();
+    for reversed in [false, true] {
+        let (Some(inv), Some(inv2)) = (
+            instantiate(cover, &s, reversed),
+            instantiate(cover, &s2, reversed),
+        ) else {
+            return Ok(None);
+        };
+        let obligations = [
+            ("Init ⇒ Inv", Bool::and(&[sys.init(&s), inv.not()])),
+            (
+                "Inv ∧ T ⇒ Inv'",
+                Bool::and(&[inv.clone(), ok.clone(), s2.eq(&nxt), inv2.not()]),
+            ),
+            ("Inv ⇒ ¬Bad", Bool::and(&[inv.clone(), sys.bad(&s)])),
+        ];
+        let mut all = true;
+        for (name, query) in &obligations {
+            let solver = Solver::new();
+            solver.set_params(&params_with_timeout(time_left));
+            solver.assert(query);
+            match solver.check() {
+                SatResult::Unsat => {}
+                SatResult::Unknown => return Ok(None),
+                SatResult::Sat => {
+                    failure = format!("{name} fails");
+                    all = false;
+                    break;
+                }
+            }
+        }
+        if all {
+            return Ok(Some(inv.to_string()));
+        }
+    }
+    Err(failure)
 }
 
 /// Spacer on the Horn clauses Init(s) → Inv(s); Inv(s) ∧ T(s, x, s') → Inv(s');
@@ -786,17 +881,53 @@ fn spacer(sys: &System, time_left: Option<Duration>) -> SpacerResult {
     let answer = fp.query_relations(&[&err]);
     match answer {
         SatResult::Unsat => {
-            let mut text = fp
-                .get_answer()
-                .map(|a| a.to_string())
-                .unwrap_or_else(|| "(not reported)".into());
-            text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            if text.chars().count() > 400 {
-                text = text.chars().take(400).collect::<String>() + "…";
+            let Some(cover) = fp.get_cover_delta(-1, &inv) else {
+                return SpacerResult::Unknown;
+            };
+            match recheck_invariant(sys, &cover, time_left) {
+                Ok(Some(text)) => {
+                    let mut text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    if text.chars().count() > 400 {
+                        text = text.chars().take(400).collect::<String>() + "…";
+                    }
+                    SpacerResult::Safe(text)
+                }
+                Ok(None) => SpacerResult::Unknown,
+                Err(why) => SpacerResult::RecheckFailed(why),
             }
-            SpacerResult::Safe(text)
         }
         SatResult::Sat => SpacerResult::Unsafe,
         SatResult::Unknown => SpacerResult::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::parse;
+
+    /// The re-check is not a formality: Spacer's own invariant passes it, and formulas
+    /// that are not inductive invariants of the same system fail the obligation they
+    /// break.
+    #[test]
+    fn the_invariant_recheck_accepts_spacer_and_refuses_impostors() {
+        let mut arena = Arena::new();
+        let l = parse(&mut arena, "P a").unwrap();
+        let r = parse(&mut arena, "Y P a | Y a").unwrap();
+        let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+        let sys = System::new(&arena, l, r, &sigma, Acceptance::Eos, Question::Equivalent);
+        assert!(matches!(spacer(&sys, None), SpacerResult::Safe(_)));
+        // `true` (no variable: the same in both orders) is inductive but lets Bad in.
+        let top = Bool::from_bool(true);
+        assert_eq!(
+            recheck_invariant(&sys, &top, None),
+            Err("Inv ⇒ ¬Bad fails".to_string())
+        );
+        // `false` excludes Bad and is inductive, but the initial state is outside it.
+        let bottom = Bool::from_bool(false);
+        assert_eq!(
+            recheck_invariant(&sys, &bottom, None),
+            Err("Init ⇒ Inv fails".to_string())
+        );
     }
 }
