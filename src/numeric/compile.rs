@@ -179,6 +179,8 @@ struct Compiler<'m> {
     /// (layer, head, query type) → the rounded scores against every known class, in
     /// class order (extended as classes appear).
     score_memo: HashMap<(usize, usize, u32), Vec<Num>>,
+    /// The same scores sorted and distinct, with the memo length they were taken at.
+    sorted_scores: HashMap<(usize, usize, u32), (usize, Vec<Num>)>,
     types: Types,
     /// Per layer: every key class's projections (one per head), interned.
     classes: Vec<ClassTable>,
@@ -238,25 +240,7 @@ impl Compiler<'_> {
                 continue;
             }
             for t in 0..n_types {
-                let scores = self.scores(l, hd, t)?;
-                let mine = scores[c as usize].clone();
-                let mut mus: Vec<&Num> = scores.iter().filter(|s| **s > mine).collect();
-                mus.sort();
-                mus.dedup();
-                // exp(mine − μ) falls as μ grows: the smallest positive weight is at the
-                // largest μ whose weight is still positive.
-                let mut smallest = None;
-                for mu in std::iter::once(&mine).chain(mus) {
-                    let e = self.exp(&mine.sub(mu).map_err(|nan| ExecError {
-                        what: format!("layer {l}, head {hd}, s − max"),
-                        nan,
-                    })?)?;
-                    if e.signum() > 0 {
-                        smallest = Some(e);
-                    } else {
-                        break;
-                    }
-                }
+                let smallest = self.smallest_weight(l, hd, t, c)?;
                 if let Some(e) = smallest {
                     let cap = match self.cap_memo.get(&e) {
                         Some(&n) => n,
@@ -271,6 +255,60 @@ impl Compiler<'_> {
             }
         }
         Ok(need.min(self.cap as u64) as u32)
+    }
+
+    /// The smallest positive weight round(exp(s − μ)) that class `c` gets from query
+    /// type `t` at head `hd` of layer `l`, over every present maximum μ ≥ its score s
+    /// among the known classes (`None`: none is positive). exp(s − μ) falls as μ grows,
+    /// so the largest μ with a positive weight is found by binary search over the sorted
+    /// distinct scores.
+    fn smallest_weight(
+        &mut self,
+        l: usize,
+        hd: usize,
+        t: u32,
+        c: u32,
+    ) -> Result<Option<Num>, ExecError> {
+        self.scores_of(l, hd, t)?;
+        let key = (l, hd, t);
+        let all = &self.score_memo[&key];
+        let (len, mine) = (all.len(), all[c as usize].clone());
+        let (known, mut sorted) = self.sorted_scores.remove(&key).unwrap_or_default();
+        // Scores of classes found since: inserted in place (types keep gaining classes
+        // as the exploration goes, so re-sorting every time was quadratic).
+        for x in &all[known..] {
+            let at = sorted.partition_point(|y| y < x);
+            if sorted.get(at) != Some(x) {
+                sorted.insert(at, x.clone());
+            }
+        }
+        let from = sorted.partition_point(|x| *x < mine);
+        let nan = |nan| ExecError {
+            what: format!("layer {l}, head {hd}, s − max"),
+            nan,
+        };
+        let weight = |this: &mut Self, mu: &Num| -> Result<Num, ExecError> {
+            this.exp(&mine.sub(mu).map_err(nan)?)
+        };
+        // Invariant: the weight at sorted[lo] is positive (at μ = s it is round(1) > 0);
+        // every index ≥ hi has weight 0.
+        let (mut lo, mut hi) = (from, sorted.len());
+        let first = weight(self, &sorted[from])?;
+        let result = if first.signum() > 0 {
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if weight(self, &sorted[mid])?.signum() > 0 {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            Some(weight(self, &sorted[lo])?)
+        } else {
+            None
+        };
+        self.sorted_scores.insert(key, (len, sorted));
+        Ok(result)
     }
 
     fn exp(&mut self, x: &Num) -> Result<Num, ExecError> {
@@ -288,6 +326,12 @@ impl Compiler<'_> {
     /// The rounded scores of query type `t` of layer `l` against every known key class
     /// of head `hd`.
     fn scores(&mut self, l: usize, hd: usize, t: u32) -> Result<Vec<Num>, ExecError> {
+        self.scores_of(l, hd, t)?;
+        Ok(self.score_memo[&(l, hd, t)].clone())
+    }
+
+    /// Extends the memo of [`Compiler::scores`] to every known class.
+    fn scores_of(&mut self, l: usize, hd: usize, t: u32) -> Result<(), ExecError> {
         let model = self.model;
         let f = &model.format;
         let head = &model.layers[l].heads[hd];
@@ -308,7 +352,8 @@ impl Compiler<'_> {
             }
             self.score_memo.entry((l, hd, t)).or_default().extend(fresh);
         }
-        Ok(self.score_memo[&(l, hd, t)].clone())
+        self.score_memo.entry((l, hd, t)).or_default();
+        Ok(())
     }
 
     /// What every head reads: its key types, its score classes (distinct scores of the
@@ -461,6 +506,7 @@ pub fn compile_numeric(
         exps: HashMap::new(),
         cap_memo: HashMap::new(),
         score_memo: HashMap::new(),
+        sorted_scores: HashMap::new(),
         classes: (0..layers).map(|_| (Vec::new(), HashMap::new())).collect(),
         class_of: HashMap::new(),
     };

@@ -24,7 +24,7 @@ use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
 /// How a format rounds an exact result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rounding {
     /// To the nearest value; ties to the one with an even last digit.
@@ -34,7 +34,7 @@ pub enum Rounding {
 }
 
 /// What a result beyond the largest finite value becomes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Overflow {
     /// ± the largest finite value.
@@ -44,7 +44,7 @@ pub enum Overflow {
 }
 
 /// The shape of a number format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(tag = "format", rename_all = "kebab-case")]
 pub enum Kind {
     /// k·2^-frac_bits in [-2^int_bits, 2^int_bits − 2^-frac_bits].
@@ -66,7 +66,7 @@ pub enum Kind {
 }
 
 /// A number format F: its values, rounding and overflow rule.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Format {
     /// Fixed or float, with its widths.
     #[serde(flatten)]
@@ -142,8 +142,32 @@ impl Dyadic {
         }
     }
 
+    /// Exact comparison; by sign and magnitude (the position of the top bit) first, so
+    /// only values of the same sign and binade are aligned (the hot path of the compiler).
     fn cmp(&self, o: &Dyadic) -> Ordering {
-        self.add(&o.neg()).mant.sign().cmp_to_zero()
+        let (sa, sb) = (self.mant.sign(), o.mant.sign());
+        if sa != sb {
+            return sa.cmp_to_zero().cmp(&sb.cmp_to_zero());
+        }
+        if sa == Sign::NoSign {
+            return Ordering::Equal;
+        }
+        // Both non-zero with the same sign: compare magnitudes, then flip for negatives.
+        let top = |d: &Dyadic| d.exp + d.mant.bits() as i64;
+        let by_mag = match top(self).cmp(&top(o)) {
+            Ordering::Equal => {
+                let e = self.exp.min(o.exp);
+                let a = self.mant.magnitude() << (self.exp - e) as usize;
+                let b = o.mant.magnitude() << (o.exp - e) as usize;
+                a.cmp(&b)
+            }
+            other => other,
+        };
+        if sa == Sign::Minus {
+            by_mag.reverse()
+        } else {
+            by_mag
+        }
     }
 
     /// Nearest f64 (for display only).
@@ -564,8 +588,30 @@ impl Format {
         value
     }
 
-    /// e^x, correctly rounded (x finite; e^−∞ = 0, e^+∞ = +∞ rounded).
+    /// e^x, correctly rounded (x finite; e^−∞ = 0, e^+∞ = +∞ rounded). Results are
+    /// remembered per thread (exp is pure; the executor and the compiler ask for the same
+    /// few values very often).
     pub fn exp(&self, x: &Num) -> Result<Num, NanError> {
+        thread_local! {
+            static EXPS: std::cell::RefCell<std::collections::HashMap<(Format, Num), Num>> =
+                std::cell::RefCell::new(std::collections::HashMap::new());
+        }
+        let key = (*self, x.clone());
+        if let Some(e) = EXPS.with(|m| m.borrow().get(&key).cloned()) {
+            return Ok(e);
+        }
+        let e = self.exp_uncached(x)?;
+        EXPS.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() > 1 << 20 {
+                m.clear();
+            }
+            m.insert(key, e.clone());
+        });
+        Ok(e)
+    }
+
+    fn exp_uncached(&self, x: &Num) -> Result<Num, NanError> {
         let d = match x {
             Num::NegInf => return Ok(Num::zero()),
             Num::PosInf => return self.round(&Num::PosInf),
@@ -861,5 +907,25 @@ mod tests {
             h.round(&Num::from_f64(65519.0).unwrap()).unwrap().to_f64(),
             65504.0
         );
+    }
+}
+
+#[cfg(test)]
+mod cmp_tests {
+    use super::*;
+
+    /// The fast comparison agrees with the sign of the exact difference on values of
+    /// every sign, binade and alignment (mantissas −40…40, exponents −6…6).
+    #[test]
+    fn comparison_is_the_sign_of_the_difference() {
+        let values: Vec<Dyadic> = (-40i64..=40)
+            .flat_map(|m| (-6i64..=6).map(move |e| Dyadic::new(BigInt::from(m), e)))
+            .collect();
+        for a in &values {
+            for b in &values {
+                let slow = a.add(&b.neg()).mant.sign().cmp_to_zero();
+                assert_eq!(a.cmp(b), slow, "{a:?} vs {b:?}");
+            }
+        }
     }
 }
