@@ -17,6 +17,7 @@ from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltlattn_export as lx  # noqa: E402
+from example_naming import RENAME  # noqa: E402
 
 
 class Attention(nn.Module):
@@ -63,16 +64,6 @@ class TinyTransformer(nn.Module):
         for b in self.blocks:
             x = b(x)
         return self.head(x[-1])  # logit at ⊣; accepted iff > 0
-
-
-RENAME = lx.rules([
-    (r"^tok\.weight$", "embed"),
-    (r"^blocks\.(\d+)\.attn\.q\.", r"layer.\1.head.0.query."),
-    (r"^blocks\.(\d+)\.attn\.k\.", r"layer.\1.head.0.key."),
-    (r"^blocks\.(\d+)\.attn\.v\.", r"layer.\1.head.0.value."),
-    (r"^blocks\.(\d+)\.attn\.o\.", r"layer.\1.out."),
-    (r"^head\.", "classifier."),
-])
 
 
 def naive_contains_a():

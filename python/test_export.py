@@ -16,6 +16,7 @@ import numpy as np
 from safetensors.numpy import load_file
 
 import ltlattn_export as lx
+from example_naming import RENAME
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -44,15 +45,6 @@ def naive_state():
         "head.bias": np.array([-0.125], dtype=np.float32),
     }
 
-
-RENAME = lx.rules([
-    (r"^tok\.weight$", "embed"),
-    (r"^blocks\.(\d+)\.attn\.q\.", r"layer.\1.head.0.query."),
-    (r"^blocks\.(\d+)\.attn\.k\.", r"layer.\1.head.0.key."),
-    (r"^blocks\.(\d+)\.attn\.v\.", r"layer.\1.head.0.value."),
-    (r"^blocks\.(\d+)\.attn\.o\.", r"layer.\1.out."),
-    (r"^head\.", "classifier."),
-])
 
 LAYERS = [{"heads": [{"range": "global", "scale": 1.0}], "ffn": False}]
 FIXED52 = {"format": "fixed", "int_bits": 5, "frac_bits": 2}

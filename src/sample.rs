@@ -328,10 +328,7 @@ pub fn draw_split(
             if pos_lengths.is_empty() {
                 return Err(SplitError::NoPositive(lo, hi, note));
             }
-            let n = pos_lengths[rng.below(pos_lengths.len() as u64) as usize];
-            let word = pos
-                .uniform_skipping(n, &pos_skip[n], rng)
-                .expect("a length with words");
+            let word = draw_around(pos, &pos_lengths, &pos_skip, rng);
             Example {
                 word,
                 label: true,
@@ -373,10 +370,7 @@ pub fn draw_split(
                     },
                 },
                 None => {
-                    let n = neg_lengths[rng.below(neg_lengths.len() as u64) as usize];
-                    let word = neg
-                        .uniform_skipping(n, &neg_skip[n], rng)
-                        .expect("a length with words");
+                    let word = draw_around(neg, &neg_lengths, &neg_skip, rng);
                     Example {
                         word,
                         label: false,
@@ -390,6 +384,14 @@ pub fn draw_split(
         progress(i + 1);
     }
     Ok(out)
+}
+
+/// A length uniform among `lengths` (each has a word outside the skipped ranks), then a
+/// uniform word of that length around the skipped ranks `skip[n]`.
+fn draw_around(s: &Sampler, lengths: &[usize], skip: &[Vec<BigUint>], rng: &mut Rng) -> Vec<u32> {
+    let n = lengths[rng.below(lengths.len() as u64) as usize];
+    s.uniform_skipping(n, &skip[n], rng)
+        .expect("a length with words")
 }
 
 /// One random edit within the length range, as FLaRe makes them: insertion (if below

@@ -176,7 +176,7 @@ const FULL: Plan = Plan {
     test: 2_000,
     test_max: 500,
     epochs: 6,
-    seeds: 3,
+    seeds: 2,
     compile_states: 300_000,
     compile_secs: 10.0,
 };
