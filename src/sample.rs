@@ -91,6 +91,16 @@ pub struct Sampler {
 }
 
 impl Sampler {
+    /// About how many bytes the count table of a DFA with `states` states over `letters`
+    /// letters takes up to `max_len`: the count of length n has at most n·log2(letters)
+    /// bits, for every state.
+    pub fn estimated_bytes(states: usize, letters: usize, max_len: usize) -> u128 {
+        let bits_per_letter = (letters.max(2) as f64).log2();
+        let n = max_len as f64;
+        // Σ_{n ≤ max_len} (n·log2 k / 8 + 32) bytes per state (the integer and its header).
+        (states as f64 * (n * n / 2.0 * bits_per_letter / 8.0 + 32.0 * (n + 1.0))) as u128
+    }
+
     /// Counts for every length up to `max_len`. Work: `max_len × states × letters`
     /// additions of integers of at most `max_len · log2(letters)` bits.
     pub fn new(dfa: &Dfa, max_len: usize) -> Sampler {

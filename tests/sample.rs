@@ -382,4 +382,21 @@ fn positive_negative_and_unfillable() {
         "1",
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // A count table that would not fit (10 states, length 100,000: ≈ 6 GiB) is refused
+    // before it is built.
+    let t = std::time::Instant::now();
+    let o = ltlattn(&[
+        "sample",
+        "Y<=9 a",
+        "--alphabet",
+        "a,b",
+        "--positive",
+        "--length",
+        "100000",
+        "--count",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("MiB"));
+    assert!(t.elapsed().as_secs() < 10);
 }

@@ -16,6 +16,23 @@ use ltlattn::sample::{draw_split, flare_splits, Example, Origin, Rng, Sampler, S
 
 /// Longest length `sample` counts words to (the counts take length × states big integers).
 const MAX_LENGTH: usize = 100_000;
+/// Largest count table `sample` builds (see `Sampler::estimated_bytes`).
+const MAX_TABLE_BYTES: u128 = 4 << 30;
+
+/// Refuses a count table that would not fit, before building it.
+fn check_table(dfa: &Dfa, max_len: usize) -> Result<(), Report> {
+    let bytes = Sampler::estimated_bytes(dfa.states(), dfa.letters(), max_len);
+    if bytes > MAX_TABLE_BYTES {
+        return Err(miette!(
+            help = "shorter lengths, or a language with a smaller minimal DFA",
+            "counting the words up to length {max_len} for a {}-state DFA takes about {} MiB, more than the {} MiB sample allows",
+            dfa.states(),
+            bytes >> 20,
+            MAX_TABLE_BYTES >> 20
+        ));
+    }
+    Ok(())
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -174,6 +191,7 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
         if n > MAX_LENGTH {
             return Err(miette!("--length goes up to {MAX_LENGTH}"));
         }
+        check_table(&dfa, n)?;
         let s = if a.positive {
             Sampler::new(&dfa, n)
         } else {
@@ -219,6 +237,7 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
         s.record_up_to = s.record_up_to.map(|_| a.short_lengths.1);
     }
     let max_len = specs.iter().map(|s| s.lengths.1).max().unwrap_or(0);
+    check_table(&dfa, max_len)?;
     let pos = Sampler::new(&dfa, max_len);
     let neg = Sampler::complement(&dfa, max_len);
     let total: usize = specs.iter().map(|s| s.count).sum();
