@@ -121,6 +121,9 @@ pub enum EngineReport {
         seconds: f64,
         /// Why `auto` handed over to z3, if it did.
         fallback: Option<String>,
+        /// Under letter semantics: the proof is for proposition sets over the atoms,
+        /// which include every letter word (so it holds for letters too).
+        over_sets: bool,
     },
 }
 
@@ -163,6 +166,7 @@ impl EngineReport {
                 state_variables,
                 seconds,
                 fallback,
+                over_sets,
                 ..
             } => {
                 let what = match proof {
@@ -175,6 +179,11 @@ impl EngineReport {
                     None => format!(
                         "bounded model checking found it at depth {depth}, after none at smaller depths"
                     ),
+                };
+                let what = if *over_sets {
+                    format!("{what} for every set of the atoms at each position (which includes every letter word)")
+                } else {
+                    what
                 };
                 let why = fallback
                     .as_ref()
@@ -404,6 +413,7 @@ fn decide_z3(
         state_variables: answer.state_vars,
         seconds,
         fallback: fallback.clone(),
+        over_sets: answer.over_sets,
     };
     match &answer.verdict {
         SmtVerdict::Unknown(reason) => Err(DecideError::Undecided {

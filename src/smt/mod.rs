@@ -134,6 +134,10 @@ pub struct SmtAnswer {
     pub depth: usize,
     /// State variables of the product system.
     pub state_vars: usize,
+    /// The proof is for proposition sets: every position any set of the atoms. A letter
+    /// word is such a word (its letter as the set of the atoms it makes true), so a
+    /// property of all set words holds of all letter words (see [`compare_symbolic`]).
+    pub over_sets: bool,
 }
 
 /// Where a temporal node's memory lives in a [`State`].
@@ -209,7 +213,6 @@ struct System<'a> {
     roots: [usize; 2],
     atoms: Vec<String>,
     props: bool,
-    letter_bits: u32,
     acceptance: Acceptance,
     question: Question,
 }
@@ -220,7 +223,8 @@ fn bits_for(n: u64) -> u32 {
 
 /// The input of one step: letter index or proposition values; `None` for the end marker.
 enum Input {
-    Letter(BV),
+    /// One-hot: the letter whose Boolean is true.
+    Letter(Vec<Bool>),
     Props(Vec<Bool>),
     Eos,
 }
@@ -274,7 +278,6 @@ impl<'a> System<'a> {
             Alphabet::Props(p) => (p.clone(), true),
         };
         // Wide enough to hold the letter count itself (the bound of the range constraint).
-        let letter_bits = bits_for(atoms.len() as u64);
         System {
             arena,
             nodes: set,
@@ -286,7 +289,6 @@ impl<'a> System<'a> {
             roots,
             atoms,
             props,
-            letter_bits,
             acceptance,
             question,
         }
@@ -391,9 +393,18 @@ impl<'a> System<'a> {
                 .collect();
             (Input::Props(ps), Bool::from_bool(true))
         } else {
-            let l = BV::new_const(format!("{tag}_letter"), self.letter_bits);
-            let ok = l.bvult(BV::from_u64(self.atoms.len() as u64, self.letter_bits));
-            (Input::Letter(l), ok)
+            // One Boolean per letter, exactly one of them true: z3 (Spacer above all)
+            // reasons about these far better than about a bit-vector letter index.
+            let ls: Vec<Bool> = (0..self.atoms.len())
+                .map(|i| Bool::new_const(format!("{tag}_l{i}")))
+                .collect();
+            let mut ok = vec![Bool::or(&ls)];
+            for i in 0..ls.len() {
+                for j in i + 1..ls.len() {
+                    ok.push(Bool::or(&[ls[i].not(), ls[j].not()]));
+                }
+            }
+            (Input::Letter(ls), Bool::and(&ok))
         }
     }
 
@@ -424,9 +435,7 @@ impl<'a> System<'a> {
                     let name = self.arena.atom_name(a);
                     match (input, self.atoms.iter().position(|x| x == name)) {
                         (Input::Eos, _) | (_, None) => Bool::from_bool(false),
-                        (Input::Letter(l), Some(p)) => {
-                            l.eq(BV::from_u64(p as u64, self.letter_bits))
-                        }
+                        (Input::Letter(ls), Some(p)) => ls[p].clone(),
                         (Input::Props(ps), Some(p)) => ps[p].clone(),
                     }
                 }
@@ -546,7 +555,55 @@ fn params_with_timeout(left: Option<Duration>) -> Params {
 /// Decides `question` for L(left) and L(right) (both in `arena`) over `alphabet` with the
 /// z3 engine. A "fails" verdict carries a shortest violating word; the caller re-checks
 /// it with the reference evaluator.
+///
+/// Under letter semantics the property is first tried for proposition sets over the
+/// formulas' atoms, with a quarter of the time (at most 30 s without a limit): letter words
+/// are among the set words (a letter is the set of the atoms it makes true: itself, or
+/// nothing for a token no formula names), so "holds" there is "holds" here, and z3 proves
+/// set properties far faster. When that does not prove it, the letter system (one Boolean
+/// per letter, exactly one true) decides with the time left.
 pub fn compare_symbolic(
+    arena: &Arena,
+    left: NodeId,
+    right: NodeId,
+    alphabet: &Alphabet,
+    acceptance: Acceptance,
+    question: Question,
+    limits: &SmtLimits,
+) -> SmtAnswer {
+    let start = Instant::now();
+    if let Alphabet::Tokens(tokens) = alphabet {
+        let mut atoms: Vec<String> = Vec::new();
+        for root in [left, right] {
+            for a in arena.atom_names(root) {
+                if tokens.contains(&a) && !atoms.contains(&a) {
+                    atoms.push(a);
+                }
+            }
+        }
+        let share = limits.timeout.map_or(Duration::from_secs(30), |t| t / 4);
+        let relaxed = SmtLimits {
+            timeout: Some(share),
+            ..limits.clone()
+        };
+        let sets = Alphabet::Props(atoms);
+        let a = compare_in(arena, left, right, &sets, acceptance, question, &relaxed);
+        if matches!(a.verdict, SmtVerdict::Holds(_) | SmtVerdict::Internal(_)) {
+            return SmtAnswer {
+                over_sets: true,
+                ..a
+            };
+        }
+    }
+    let rest = SmtLimits {
+        timeout: limits.timeout.map(|t| t.saturating_sub(start.elapsed())),
+        ..limits.clone()
+    };
+    compare_in(arena, left, right, alphabet, acceptance, question, &rest)
+}
+
+/// [`compare_symbolic`] in the alphabet's own semantics.
+fn compare_in(
     arena: &Arena,
     left: NodeId,
     right: NodeId,
@@ -564,6 +621,7 @@ pub fn compare_symbolic(
         verdict: SmtVerdict::Unknown(why),
         depth,
         state_vars,
+        over_sets: false,
     };
 
     // BMC: one solver, the path from the initial state grows one step per depth.
@@ -592,6 +650,7 @@ pub fn compare_symbolic(
                     verdict: SmtVerdict::Fails(word),
                     depth,
                     state_vars,
+                    over_sets: false,
                 };
             }
             SatResult::Unknown => {
@@ -617,13 +676,17 @@ pub fn compare_symbolic(
                     verdict: SmtVerdict::Holds(Proof::KInduction { k: depth }),
                     depth,
                     state_vars,
+                    over_sets: false,
                 };
             }
         }
 
         if depth >= limits.spacer_after && !spacer_tried {
             spacer_tried = true;
-            match spacer(&sys, left_time()) {
+            // Spacer gets a share of the time, not all of it: when the property fails it
+            // can search long, while BMC goes on to the counterexample.
+            let share = left_time().map_or(Duration::from_secs(10), |t| t / 3);
+            match spacer(&sys, Some(share)) {
                 SpacerResult::Safe(invariant) => {
                     return SmtAnswer {
                         verdict: SmtVerdict::Holds(Proof::Spacer {
@@ -633,6 +696,7 @@ pub fn compare_symbolic(
                         }),
                         depth,
                         state_vars,
+                        over_sets: false,
                     }
                 }
                 // A violation exists (BMC will reach it), or Spacer gave up: either way
@@ -645,6 +709,7 @@ pub fn compare_symbolic(
                         )),
                         depth,
                         state_vars,
+                        over_sets: false,
                     }
                 }
             }
@@ -707,7 +772,7 @@ fn grow(
 /// The word a BMC model assigns to the inputs of its path.
 fn word_of(model: &z3::Model, inputs: &[Input], props: bool) -> SmtWord {
     let bit = |p: &Bool| model.eval(p, true).and_then(|x| x.as_bool()) == Some(true);
-    let letter = |l: &BV| model.eval(l, true).and_then(|x| x.as_u64()).unwrap_or(0) as u32;
+    let letter = |ls: &Vec<Bool>| ls.iter().position(bit).unwrap_or(0) as u32;
     if props {
         SmtWord::Props(
             inputs
@@ -855,7 +920,7 @@ fn spacer(sys: &System, time_left: Option<Duration>) -> SpacerResult {
     );
     let (inp, ok) = sys.input("hx");
     let input_vars: Vec<Dynamic> = match &inp {
-        Input::Letter(l) => vec![Dynamic::from_ast(l)],
+        Input::Letter(ls) => ls.iter().map(|l| Dynamic::from_ast(l)).collect(),
         Input::Props(ps) => ps.iter().map(|p| Dynamic::from_ast(p)).collect(),
         Input::Eos => vec![],
     };
