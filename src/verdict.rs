@@ -730,8 +730,13 @@ pub enum Operand<'a> {
         /// The acceptance condition for this side.
         acceptance: Acceptance,
     },
-    /// A Boolean model (its compiled formula, under the model's acceptance).
-    Model(&'a crate::model::Model),
+    /// A Boolean model and its compiled formula (judged under the model's acceptance).
+    Model {
+        /// The model.
+        model: &'a crate::model::Model,
+        /// What `compile` made of it.
+        compiled: &'a crate::compile::Compiled,
+    },
     /// A numeric model and its compiled minimal DFA (EOS acceptance).
     Numeric {
         /// The model.
@@ -748,7 +753,7 @@ impl Operand<'_> {
     pub fn alphabet(&self) -> Option<Alphabet> {
         match self {
             Operand::Formula { .. } => None,
-            Operand::Model(m) => Some(Alphabet::Tokens(m.alphabet.clone())),
+            Operand::Model { model, .. } => Some(Alphabet::Tokens(model.alphabet.clone())),
             Operand::Numeric { model, .. } => Some(Alphabet::Tokens(model.alphabet.clone())),
             Operand::Dfa(d) => Some(d.alphabet().clone()),
         }
@@ -767,10 +772,14 @@ impl Operand<'_> {
                 root,
                 acceptance,
             } => formula_dfa(arena, root, sigma, acceptance, budget).map_err(decide),
-            Operand::Model(m) => {
-                let c = crate::compile::compile(m)?;
-                formula_dfa(&c.arena, c.accept, sigma, m.acceptance, budget).map_err(decide)
-            }
+            Operand::Model { model, compiled } => formula_dfa(
+                &compiled.arena,
+                compiled.accept,
+                sigma,
+                model.acceptance,
+                budget,
+            )
+            .map_err(decide),
             Operand::Numeric { compiled, .. } => Ok(compiled.dfa.clone()),
             Operand::Dfa(d) => Ok(crate::automata::minimize(d)),
         }
@@ -788,7 +797,9 @@ impl Operand<'_> {
                 root,
                 acceptance,
             } => Some(evaluate(arena, root, word, acceptance)),
-            Operand::Model(m) => crate::model::run(m, tokens?).ok().map(|t| t.accepted),
+            Operand::Model { model, .. } => {
+                crate::model::run(model, tokens?).ok().map(|t| t.accepted)
+            }
             Operand::Numeric { model, .. } => crate::numeric::run_numeric(model, tokens?)
                 .ok()
                 .map(|t| t.accepted),

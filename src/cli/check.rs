@@ -319,7 +319,7 @@ pub(crate) fn is_file_operand(arg: &str) -> bool {
 /// What an operand was read as, kept alive for the comparison.
 pub(crate) enum Loaded {
     Formula(NodeId),
-    Model(ltlattn::model::Model),
+    Model(ltlattn::model::Model, Box<ltlattn::compile::Compiled>),
     Numeric(
         ltlattn::numeric::NumericModel,
         Box<ltlattn::numeric::NumericCompiled>,
@@ -353,7 +353,8 @@ pub(crate) fn load_operand(
         return Ok((Loaded::Numeric(m, Box::new(c)), Some(arg.to_string())));
     }
     let m = ltlattn::model::load_with(arg, &text, limits).map_err(Report::new)?;
-    Ok((Loaded::Model(m), Some(arg.to_string())))
+    let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
+    Ok((Loaded::Model(m, Box::new(c)), Some(arg.to_string())))
 }
 
 /// A loaded operand as the library sees it.
@@ -368,7 +369,10 @@ pub(crate) fn operand<'a>(
             root: *root,
             acceptance,
         },
-        Loaded::Model(m) => verdict::Operand::Model(m),
+        Loaded::Model(m, c) => verdict::Operand::Model {
+            model: m,
+            compiled: c,
+        },
         Loaded::Numeric(m, c) => verdict::Operand::Numeric {
             model: m,
             compiled: c,
@@ -419,9 +423,7 @@ fn compare_files_cmd(
     let v = verdict::decide_operands(&lo, &ro, &sigma, question, &opts).map_err(Report::new)?;
     let describe = |x: &Loaded| match x {
         Loaded::Formula(root) => Some(show(&arena, *root, Syntax::Ascii)),
-        Loaded::Model(m) => ltlattn::compile::compile(m)
-            .ok()
-            .map(|c| show(&c.arena, c.accept, Syntax::Ascii)),
+        Loaded::Model(_, c) => Some(show(&c.arena, c.accept, Syntax::Ascii)),
         Loaded::Numeric(..) | Loaded::Dfa(_) => None,
     };
     let (first, second) = (describe(&l), describe(&r));
@@ -442,7 +444,7 @@ fn compare_files_cmd(
         let path = path.unwrap_or_default();
         match x {
             Loaded::Formula(_) => f.unwrap_or_default(),
-            Loaded::Model(_) => format!("the model {path}"),
+            Loaded::Model(..) => format!("the model {path}"),
             Loaded::Numeric(..) => format!("the numeric model {path}"),
             Loaded::Dfa(_) => format!("the DFA in {path}"),
         }
