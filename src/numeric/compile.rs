@@ -172,8 +172,6 @@ struct Compiler<'m> {
     /// gets against any query type and any present maximum seen so far (the exploration
     /// repeats until no cap grows, so the caps hold for every reachable type).
     caps: HashMap<(usize, u32), u32>,
-    /// exp(x) rounded, by x.
-    exps: HashMap<Num, Num>,
     /// [`cap_for`] by weight.
     cap_memo: HashMap<Num, u64>,
     /// (layer, head, query type) → the rounded scores against every known class, in
@@ -311,16 +309,12 @@ impl Compiler<'_> {
         Ok(result)
     }
 
-    fn exp(&mut self, x: &Num) -> Result<Num, ExecError> {
-        if let Some(e) = self.exps.get(x) {
-            return Ok(e.clone());
-        }
-        let e = self.model.format.exp(x).map_err(|nan| ExecError {
+    /// exp(x) rounded (`Format::exp` remembers its results).
+    fn exp(&self, x: &Num) -> Result<Num, ExecError> {
+        self.model.format.exp(x).map_err(|nan| ExecError {
             what: "exp".into(),
             nan,
-        })?;
-        self.exps.insert(x.clone(), e.clone());
-        Ok(e)
+        })
     }
 
     /// The rounded scores of query type `t` of layer `l` against every known key class
@@ -503,7 +497,6 @@ pub fn compile_numeric(
         },
         memo: HashMap::new(),
         caps: HashMap::new(),
-        exps: HashMap::new(),
         cap_memo: HashMap::new(),
         score_memo: HashMap::new(),
         sorted_scores: HashMap::new(),
