@@ -21,39 +21,39 @@ pub(crate) struct AttentionArgs {
     /// global | window | fixed | strided | logsparse | axial | combiner-fixed |
     /// combiner-logsparse | combiner-axial (definitions: grammar/model.md).
     #[arg(long, value_name = "NAME")]
-    pattern: String,
+    pub(crate) pattern: String,
     /// Block size s of fixed and combiner-fixed.
     #[arg(long, value_name = "S")]
-    block: Option<u64>,
+    pub(crate) block: Option<u64>,
     /// Window k of window (the k previous keys and the query).
     #[arg(long, value_name = "K")]
-    window: Option<u64>,
+    pub(crate) window: Option<u64>,
     /// Stride l of strided.
     #[arg(long, value_name = "L")]
-    stride: Option<u64>,
+    pub(crate) stride: Option<u64>,
     /// Row width m of axial and combiner-axial (default ⌈√L⌉ for the --length L, as the
     /// Combiner paper chooses it).
     #[arg(long, value_name = "M")]
-    width: Option<u64>,
+    pub(crate) width: Option<u64>,
     /// Summary columns c of fixed and combiner-fixed: the last c keys of each earlier
     /// block are attended directly (default 1; 0 summarizes whole blocks).
     #[arg(long, value_name = "C")]
-    summary_columns: Option<u64>,
+    pub(crate) summary_columns: Option<u64>,
     /// Sequence length L for the cost counts (and the picture when L ≤ 64).
     #[arg(long, default_value_t = 4096, value_name = "L")]
-    length: u64,
+    pub(crate) length: u64,
     /// Draw the mask of the first N queries (default: all when L ≤ 64).
     #[arg(long, value_name = "N")]
-    picture: Option<u64>,
+    pub(crate) picture: Option<u64>,
     /// Prove for every query index i below this bound (a number or 2^k; at most 2^62).
     #[arg(long, default_value = "2^31", value_name = "B", value_parser = parse_bound)]
-    bound: u64,
+    pub(crate) bound: u64,
     /// Give up after this many seconds (exit 2).
     #[arg(long, value_name = "SECONDS")]
-    timeout: Option<f64>,
+    pub(crate) timeout: Option<f64>,
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 fn parse_bound(s: &str) -> Result<u64, String> {
@@ -132,8 +132,26 @@ fn describe_fit(f: &Fit) -> String {
     )
 }
 
-pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<Exit, Report> {
-    let timeout = start_timeout(args.timeout)?;
+/// Everything `attention` computes, for the text, JSON and `serve` renderings.
+pub(crate) struct Computed {
+    p: Pattern,
+    width_defaulted: bool,
+    proof: PartitionProof,
+    upto: u64,
+    len: u64,
+    stats: (u64, u64, u128, u128),
+    given_fit: Option<Fit>,
+    scaled_fit: Option<Fit>,
+    mask: Option<Vec<String>>,
+    /// Full attention proved (`Some(true)`), refuted, or undecided.
+    pub(crate) holds: Option<bool>,
+}
+
+/// Builds the pattern, proves its obligations (z3, within `timeout`) and counts its cost.
+pub(crate) fn compute(
+    args: &AttentionArgs,
+    timeout: Option<std::time::Duration>,
+) -> Result<Computed, Report> {
     let (p, width_defaulted) = args.pattern()?;
     if args.length == 0 || args.length > MAX_LENGTH {
         return Err(miette!(
@@ -180,47 +198,94 @@ pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<Exit, Report> {
         (Some(_), _) => None,
         (None, full) => Some(full),
     };
+    Ok(Computed {
+        p,
+        width_defaulted,
+        proof,
+        upto,
+        len,
+        stats: (min, max, total, full),
+        given_fit,
+        scaled_fit,
+        mask,
+        holds,
+    })
+}
+
+/// What `attention --json` prints (and `serve` answers).
+pub(crate) fn json(c: &Computed) -> serde_json::Value {
+    let Computed {
+        p,
+        width_defaulted,
+        proof,
+        upto,
+        len,
+        stats: (min, max, total, full),
+        given_fit,
+        scaled_fit,
+        mask,
+        holds,
+    } = c;
+    let (p, len, total, full) = (*p, *len, *total, *full);
+    serde_json::json!({
+        "holds": holds,
+        "pattern": p.name(),
+        "parameter": p.param(),
+        "parameter_defaulted": width_defaulted.then_some("width = ceil(sqrt(length))"),
+        "summary_columns": match p {
+            Pattern::Fixed { columns, .. } | Pattern::CombinerFixed { columns, .. } => Some(columns),
+            _ => None,
+        },
+        "definition": p.definition(),
+        "indices": "0-based: query i, key j ≤ i; position p of a word is index p − 1",
+        "proof": {
+            "engine": "z3 bit-vectors (64 bits)",
+            "bound": proof.bound,
+            "seconds": proof.seconds,
+            "obligations": proof.outcomes.iter().map(|(o, r)| serde_json::json!({
+                "obligation": o,
+                "statement": o.statement(),
+                "outcome": r,
+                "names": o.witness_names(),
+            })).collect::<Vec<_>>(),
+            "partitions": proof.partitions(),
+            "covers": proof.covers(),
+            "exhaustively_checked_below": upto,
+        },
+        "cost": {
+            "length": len,
+            "per_query": { "min": min, "mean": total as f64 / len as f64, "max": max },
+            "total": total.to_string(),
+            "full_attention": full.to_string(),
+            "fraction_of_full": total as f64 / full as f64,
+        },
+        "growth": {
+            "given_parameters": given_fit,
+            "parameter_ceil_sqrt_L": scaled_fit,
+        },
+        "picture": mask,
+    })
+}
+
+pub(crate) fn attention_cmd(args: AttentionArgs) -> Result<Exit, Report> {
+    let timeout = start_timeout(args.timeout)?;
+    let c = compute(&args, timeout)?;
+    let holds = c.holds;
     if args.json {
-        let out = serde_json::json!({
-            "holds": holds,
-            "pattern": p.name(),
-            "parameter": p.param(),
-            "parameter_defaulted": width_defaulted.then_some("width = ceil(sqrt(length))"),
-            "summary_columns": match p {
-                Pattern::Fixed { columns, .. } | Pattern::CombinerFixed { columns, .. } => Some(columns),
-                _ => None,
-            },
-            "definition": p.definition(),
-            "indices": "0-based: query i, key j ≤ i; position p of a word is index p − 1",
-            "proof": {
-                "engine": "z3 bit-vectors (64 bits)",
-                "bound": proof.bound,
-                "seconds": proof.seconds,
-                "obligations": proof.outcomes.iter().map(|(o, r)| serde_json::json!({
-                    "obligation": o,
-                    "statement": o.statement(),
-                    "outcome": r,
-                    "names": o.witness_names(),
-                })).collect::<Vec<_>>(),
-                "partitions": proof.partitions(),
-                "covers": proof.covers(),
-                "exhaustively_checked_below": upto,
-            },
-            "cost": {
-                "length": len,
-                "per_query": { "min": min, "mean": total as f64 / len as f64, "max": max },
-                "total": total.to_string(),
-                "full_attention": full.to_string(),
-                "fraction_of_full": total as f64 / full as f64,
-            },
-            "growth": {
-                "given_parameters": given_fit,
-                "parameter_ceil_sqrt_L": scaled_fit,
-            },
-            "picture": mask,
-        });
-        outln!("{}", to_json("attention", &out));
+        outln!("{}", to_json("attention", &json(&c)));
     } else {
+        let Computed {
+            p,
+            width_defaulted,
+            proof,
+            upto,
+            len,
+            stats: (min, max, total, full),
+            given_fit,
+            scaled_fit,
+            mask,
+            ..
+        } = c;
         if width_defaulted {
             outln!(
                 "(no --width: rows are ⌈√L⌉ = {} wide at L = {}, as in the Combiner paper)",

@@ -110,7 +110,7 @@ pub(crate) fn alphabet_for(
 }
 
 /// [`alphabet_for`] with a chosen cap on propositions (the z3 engine takes any number).
-fn alphabet_within(
+pub(crate) fn alphabet_within(
     arena: &Arena,
     roots: &[NodeId],
     opts: &WordOpts,
@@ -159,6 +159,14 @@ fn alphabet_within(
     }
 }
 
+/// What `dfa --json` prints (and `serve` answers).
+pub(crate) fn dfa_json(dfa: &Dfa, formula: String, minimal: bool) -> serde_json::Value {
+    let mut v = dfa.to_json();
+    v["formula"] = serde_json::Value::String(formula);
+    v["minimal"] = serde_json::Value::Bool(minimal);
+    v
+}
+
 pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
     let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
@@ -173,9 +181,7 @@ pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     if a.dot {
         outln!("{}", dfa.to_dot().trim_end());
     } else if a.json {
-        let mut v = dfa.to_json();
-        v["formula"] = serde_json::Value::String(show(&arena, root, Syntax::Ascii));
-        v["minimal"] = serde_json::Value::Bool(!a.no_minimize);
+        let v = dfa_json(&dfa, show(&arena, root, Syntax::Ascii), !a.no_minimize);
         outln!("{}", to_json("dfa", &v));
     } else {
         outln!("{}", show(&arena, root, Syntax::Ascii));

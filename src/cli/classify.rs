@@ -218,30 +218,41 @@ fn details(key: &str, d: &Decision) -> Vec<String> {
     out
 }
 
-pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit, Report> {
-    let (dfa, name, given) = language(&a.src, limits)?;
-    let g = given.as_ref().map(|(f, r)| (f, *r));
-    let lim = fragment_limits(&a.src, limits);
-    let mut c: Classification = classify(&dfa, &lim, g);
-    if let Some(k) = a.src.window {
+/// The classification `classify` prints (and `serve` answers), with the k-local and
+/// k-hybrid rows when a window is given.
+pub(crate) fn classification(
+    dfa: &Dfa,
+    lim: &Limits,
+    given: Option<(&ltlattn::logic::Arena, ltlattn::logic::NodeId)>,
+    window: Option<u32>,
+) -> Classification {
+    let mut c = classify(dfa, lim, given);
+    if let Some(k) = window {
         let local = ltlattn::fragment::bounded_window(
-            &dfa,
+            dfa,
             k,
             false,
-            &lim,
-            g,
+            lim,
+            given,
             c.local.member == Some(false),
         );
         let hybrid = ltlattn::fragment::bounded_window(
-            &dfa,
+            dfa,
             k,
             true,
-            &lim,
-            g,
+            lim,
+            given,
             c.hybrid.member == Some(false),
         );
         c.windowed = Some((k, local, hybrid));
     }
+    c
+}
+
+pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    let (dfa, name, given) = language(&a.src, limits)?;
+    let g = given.as_ref().map(|(f, r)| (f, *r));
+    let c = classification(&dfa, &fragment_limits(&a.src, limits), g, a.src.window);
     if a.json {
         outln!("{}", to_json("classify", &ClassifyReport::new(name, &c)));
         return Ok(Exit::Yes);
@@ -339,8 +350,9 @@ pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit,
     Ok(Exit::Yes)
 }
 
-pub(crate) fn separate_cmd(a: SeparateArgs, limits: ParseLimits) -> Result<Exit, Report> {
-    let (frag, key) = match a.from.as_str() {
+/// The class named by `separate --from` (global, local, hybrid or hard).
+pub(crate) fn class_of(from: &str) -> Result<(Fragment, &'static str), Report> {
+    Ok(match from {
         "global" => (Fragment::Global, "global"),
         "local" => (Fragment::Local(1), "local"),
         "hybrid" => (Fragment::Hybrid(1), "hybrid"),
@@ -351,29 +363,47 @@ pub(crate) fn separate_cmd(a: SeparateArgs, limits: ParseLimits) -> Result<Exit,
                 "unknown class `{other}`"
             ))
         }
+    })
+}
+
+/// What `separate --json` prints (and `serve` answers).
+pub(crate) fn separate_report(
+    (frag, key): (Fragment, &'static str),
+    dfa: &Dfa,
+    name: String,
+    lim: &Limits,
+    given: Option<(&ltlattn::logic::Arena, ltlattn::logic::NodeId)>,
+) -> Result<SeparateReport, Report> {
+    let c = classify(dfa, lim, given);
+    let Some((_, _, d)) = c.rows().into_iter().find(|(k, _, _)| *k == key) else {
+        return Err(miette!("internal error: no decision for `{key}`"));
     };
+    Ok(SeparateReport {
+        holds: d.member.map(|m| !m),
+        language: name,
+        class: key.to_string(),
+        fragment: frag.name(),
+        architecture: frag.architecture().to_string(),
+        decision: d.into(),
+    })
+}
+
+pub(crate) fn separate_cmd(a: SeparateArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    let (frag, key) = class_of(&a.from)?;
     let (dfa, name, given) = language(&a.src, limits)?;
-    let c = classify(
-        &dfa,
-        &fragment_limits(&a.src, limits),
-        given.as_ref().map(|(f, r)| (f, *r)),
-    );
+    let given = given.as_ref().map(|(f, r)| (f, *r));
+    let lim = fragment_limits(&a.src, limits);
+    if a.json {
+        let report = separate_report((frag, key), &dfa, name, &lim, given)?;
+        let separated = report.holds;
+        outln!("{}", to_json("separate", &report));
+        return Ok(separated.into());
+    }
+    let c = classify(&dfa, &lim, given);
     let Some((_, _, d)) = c.rows().into_iter().find(|(k, _, _)| *k == key) else {
         return Err(miette!("internal error: no decision for `{key}`"));
     };
     let separated = d.member.map(|m| !m);
-    if a.json {
-        let report = SeparateReport {
-            holds: separated,
-            language: name,
-            class: key.to_string(),
-            fragment: frag.name(),
-            architecture: frag.architecture().to_string(),
-            decision: d.into(),
-        };
-        outln!("{}", to_json("separate", &report));
-        return Ok(separated.into());
-    }
     outln!("language: {name}");
     match separated {
         Some(true) => outln!(

@@ -32,13 +32,40 @@ fn latex_token(t: &str) -> String {
     format!("\\texttt{{{s}}}")
 }
 
-pub(crate) fn explain(
+/// The table as `explain --json` prints it (and `serve` answers).
+pub(crate) fn explain_report(
     arena: &Arena,
     root: NodeId,
     word: &Word,
     acc: Acceptance,
-    style: Style,
-) -> Result<Exit, Report> {
+) -> Result<ExplainReport, Report> {
+    check_rows(arena, root)?;
+    let sh = Shower::new(arena);
+    let table = truth_table(arena, root, word, acc);
+    let mut positions: Vec<String> = (0..word.len()).map(|i| word.show_position(i)).collect();
+    if table.has_eos {
+        positions.push("⊣".into());
+    }
+    let accepted = accepting_column(word.len(), acc)
+        .map(|c| table.values[table.rows.len() - 1][c])
+        .unwrap_or(false);
+    Ok(ExplainReport {
+        holds: accepted,
+        accepted,
+        positions,
+        rows: table
+            .rows
+            .iter()
+            .zip(&table.values)
+            .map(|(&id, v)| TruthRow {
+                formula: sh.show(id, Syntax::Ascii),
+                values: v.clone(),
+            })
+            .collect(),
+    })
+}
+
+fn check_rows(arena: &Arena, root: NodeId) -> Result<(), Report> {
     let size = arena.size(root);
     if size > MAX_ROWS {
         return Err(miette!(
@@ -46,6 +73,17 @@ pub(crate) fn explain(
             "the table would have {size} rows (one per subformula); the limit is {MAX_ROWS}"
         ));
     }
+    Ok(())
+}
+
+pub(crate) fn explain(
+    arena: &Arena,
+    root: NodeId,
+    word: &Word,
+    acc: Acceptance,
+    style: Style,
+) -> Result<Exit, Report> {
+    check_rows(arena, root)?;
     let sh = Shower::new(arena);
     let table = truth_table(arena, root, word, acc);
     let mut headers: Vec<String> = (0..word.len()).map(|i| word.show_position(i)).collect();
@@ -55,24 +93,10 @@ pub(crate) fn explain(
         .unwrap_or(false);
     match style {
         Style::Json => {
-            if table.has_eos {
-                headers.push("⊣".into());
-            }
-            let report = ExplainReport {
-                holds: accepted,
-                accepted,
-                positions: headers,
-                rows: table
-                    .rows
-                    .iter()
-                    .zip(&table.values)
-                    .map(|(&id, v)| TruthRow {
-                        formula: sh.show(id, Syntax::Ascii),
-                        values: v.clone(),
-                    })
-                    .collect(),
-            };
-            outln!("{}", to_json("explain", &report));
+            outln!(
+                "{}",
+                to_json("explain", &explain_report(arena, root, word, acc)?)
+            );
         }
         Style::Latex => {
             if table.has_eos {

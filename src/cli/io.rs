@@ -3,9 +3,10 @@
 //! (never over an input), and printed formulas share one size budget, so that a small
 //! DAG that unfolds into an astronomically large tree cannot flood the terminal.
 
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
 use miette::{miette, Report};
@@ -16,9 +17,14 @@ use ltlattn::logic::{print, Arena, NodeId, Syntax};
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 64 << 20;
 
 static MAX_INPUT_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_INPUT_BYTES);
-static PRINT_BUDGET: AtomicU64 = AtomicU64::new(0);
-static PRINT_LIMIT: AtomicU64 = AtomicU64::new(0);
-static PRINT_CUT: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    // The print budget belongs to the thread doing the work: the command line prints
+    // from its main thread, and `serve` gives every request its own budget on the
+    // thread that answers it ([`begin_print_budget`]).
+    static PRINT_BUDGET: Cell<u64> = const { Cell::new(0) };
+    static PRINT_LIMIT: Cell<u64> = const { Cell::new(0) };
+    static PRINT_CUT: Cell<bool> = const { Cell::new(false) };
+}
 static INPUTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// `Some` while output is collected for `--output`.
 static COLLECT: Mutex<Option<Vec<u8>>> = Mutex::new(None);
@@ -26,11 +32,24 @@ static COLLECT: Mutex<Option<Vec<u8>>> = Mutex::new(None);
 /// Sets the limits for the rest of the process.
 pub(crate) fn configure(max_input_bytes: usize, max_printed_nodes: u64, collect: bool) {
     MAX_INPUT_BYTES.store(max_input_bytes, Relaxed);
-    PRINT_BUDGET.store(max_printed_nodes, Relaxed);
-    PRINT_LIMIT.store(max_printed_nodes, Relaxed);
+    begin_print_budget(max_printed_nodes);
     if collect {
         *COLLECT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
     }
+}
+
+/// Starts a print budget of `max_printed_nodes` on this thread (the command line's at
+/// start, one per request in `serve`).
+pub(crate) fn begin_print_budget(max_printed_nodes: u64) {
+    PRINT_BUDGET.set(max_printed_nodes);
+    PRINT_LIMIT.set(max_printed_nodes);
+    PRINT_CUT.set(false);
+}
+
+/// Whether a formula was left unprinted on this thread since the budget began, and the
+/// budget's size.
+pub(crate) fn print_cut() -> Option<u64> {
+    PRINT_CUT.get().then(|| PRINT_LIMIT.get())
 }
 
 /// Writes one line of output: to the `--output` buffer, or to stdout, ending the process
@@ -137,12 +156,12 @@ pub(crate) fn show(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
 }
 
 fn within_budget(arena: &Arena, root: NodeId, size: u64, syntax: Syntax) -> String {
-    let left = PRINT_BUDGET.load(Relaxed);
+    let left = PRINT_BUDGET.get();
     if size <= left {
-        PRINT_BUDGET.store(left - size, Relaxed);
+        PRINT_BUDGET.set(left - size);
         return print(arena, root, syntax);
     }
-    PRINT_CUT.store(true, Relaxed);
+    PRINT_CUT.set(true);
     format!(
         "<not printed: {} nodes as a tree, over the print limit>",
         if size == u64::MAX {
@@ -157,11 +176,10 @@ fn within_budget(arena: &Arena, root: NodeId, size: u64, syntax: Syntax) -> Stri
 /// and not at all when the command ended in an error)
 /// and turns a cut print budget into exit 2 with its message (then nothing is written).
 pub(crate) fn finish(output: Option<&str>, code: i32) -> Result<i32, Report> {
-    if PRINT_CUT.load(Relaxed) {
+    if let Some(limit) = print_cut() {
         return Err(miette!(
             help = "raise the limit with --max-formula-size N (nodes), or use a smaller model",
-            "some formulas were not printed: together they exceed the print limit of {} nodes",
-            PRINT_LIMIT.load(Relaxed)
+            "some formulas were not printed: together they exceed the print limit of {limit} nodes"
         ));
     }
     if let Some(path) = output.filter(|_| code != super::Exit::Error.code()) {

@@ -123,7 +123,7 @@ const MAX_DROP_IN_CHECK: u64 = 32;
 
 /// For every drop-in Combiner head: whether its compiled formula is equivalent to the
 /// global head's (explicit engine, default budget). One line per head.
-fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value)> {
+pub(crate) fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value)> {
     let sigma = Alphabet::Tokens(model.alphabet.clone());
     // A small budget: compile stays fast; a head beyond it says so.
     let budget = ltlattn::automata::Budget::new(500_000, Some(20.0));
@@ -166,6 +166,52 @@ fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value
         .collect()
 }
 
+/// What `compile --json` prints for a Boolean model (and `serve` answers).
+pub(crate) fn compile_report(
+    model: &Model,
+    c: &Compiled,
+    drop_in: &[(String, serde_json::Value)],
+) -> CompileReport {
+    let sh = Shower::new(&c.arena);
+    CompileReport {
+        accept: sh.show(c.accept, Syntax::Ascii),
+        fragment: c.fragment.name(),
+        architecture: c.fragment.architecture().to_string(),
+        acceptance: model.acceptance,
+        alphabet: model.alphabet.clone(),
+        features: c
+            .features
+            .iter()
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    FeatureReport {
+                        layer: f.layer,
+                        made_by: f.made_by.clone(),
+                        formula: sh.show(f.formula, Syntax::Ascii),
+                    },
+                )
+            })
+            .collect(),
+        drop_in: drop_in.iter().map(|(_, j)| j.clone()).collect(),
+    }
+}
+
+/// What `run --json` prints for a Boolean model (and `serve` answers).
+pub(crate) fn run_report(model: &Model, t: &Trace) -> RunReport {
+    RunReport {
+        holds: t.accepted,
+        accepted: t.accepted,
+        positions: t.columns.clone(),
+        features: model
+            .features
+            .iter()
+            .zip(&t.values)
+            .map(|(f, v)| (f.name.clone(), v.clone()))
+            .collect(),
+    }
+}
+
 pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let text = read_input(&a.model, "model")?;
     let syntax = super::syntax_of(a.unicode, a.latex);
@@ -178,29 +224,10 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
     let drop_in = drop_in_checks(&model, &c);
     let sh = Shower::new(&c.arena);
     if a.json {
-        let report = CompileReport {
-            accept: sh.show(c.accept, Syntax::Ascii),
-            fragment: c.fragment.name(),
-            architecture: c.fragment.architecture().to_string(),
-            acceptance: model.acceptance,
-            alphabet: model.alphabet.clone(),
-            features: c
-                .features
-                .iter()
-                .map(|f| {
-                    (
-                        f.name.clone(),
-                        FeatureReport {
-                            layer: f.layer,
-                            made_by: f.made_by.clone(),
-                            formula: sh.show(f.formula, Syntax::Ascii),
-                        },
-                    )
-                })
-                .collect(),
-            drop_in: drop_in.iter().map(|(_, j)| j.clone()).collect(),
-        };
-        outln!("{}", to_json("compile", &report));
+        outln!(
+            "{}",
+            to_json("compile", &compile_report(&model, &c, &drop_in))
+        );
         return Ok(Exit::Yes);
     }
     if a.latex {
@@ -271,7 +298,7 @@ fn trace_table(model: &Model, t: &Trace) -> String {
     table(&rows)
 }
 
-fn tokens_of(model: &Model, word: &str) -> Result<Vec<String>, Report> {
+pub(crate) fn tokens_of(model: &Model, word: &str) -> Result<Vec<String>, Report> {
     let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
     if let Some(t) = toks.iter().find(|t| !model.alphabet.contains(t)) {
         return Err(miette!(
@@ -292,18 +319,7 @@ pub(crate) fn run_cmd(a: RunArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let toks = tokens_of(&model, &a.word)?;
     let t = execute(&model, &toks).map_err(|e| miette!("{e}"))?;
     if a.json {
-        let report = RunReport {
-            holds: t.accepted,
-            accepted: t.accepted,
-            positions: t.columns.clone(),
-            features: model
-                .features
-                .iter()
-                .zip(&t.values)
-                .map(|(f, v)| (f.name.clone(), v.clone()))
-                .collect(),
-        };
-        outln!("{}", to_json("run", &report));
+        outln!("{}", to_json("run", &run_report(&model, &t)));
     } else {
         if a.trace {
             outln!("{}", trace_table(&model, &t).trim_end());

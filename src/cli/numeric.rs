@@ -79,16 +79,14 @@ fn compiled(m: &NumericModel, budget: &Budget) -> Result<NumericCompiled, Report
     compile_numeric(m, budget).map_err(Report::new)
 }
 
-/// `compile` on a numeric model.
-pub(crate) fn compile_cmd(
-    path: &str,
+/// What `compile --json` prints for a numeric model (and `serve` answers), with the
+/// formula found (if any) and the exit code it implies.
+pub(crate) fn compile_json(
     m: &NumericModel,
-    budget: &Budget,
-    json: bool,
+    c: &NumericCompiled,
     syntax: Syntax,
-) -> Result<Exit, Report> {
-    let c = compiled(m, budget)?;
-    let (cert, _) = formula_of(&c, &ltlattn::fragment::Limits::default());
+) -> (serde_json::Value, Option<String>, Exit) {
+    let (cert, _) = formula_of(c, &ltlattn::fragment::Limits::default());
     let mut arena = Arena::new();
     let accept: Option<NodeId> = cert
         .as_ref()
@@ -111,29 +109,44 @@ pub(crate) fn compile_cmd(
             )
         })
         .collect();
+    let report = serde_json::json!({
+        "accept": accept.map(|a| show(&arena, a, Syntax::Ascii)),
+        "fragment": c.fragment.name(),
+        "architecture": c.fragment.architecture(),
+        "outside_theorems": c.inclusive,
+        "acceptance": "eos",
+        "alphabet": m.alphabet,
+        "features": heads,
+        "dfa_states": c.dfa.states(),
+        "explored_states": c.explored,
+        "types_per_layer": c.types,
+        "count_cap": c.count_cap,
+        "formula_construction": cert.as_ref().map(|f| f.construction.clone()),
+        "rounding": m.rounding,
+    });
+    let exit = if accept.is_some() {
+        Exit::Yes
+    } else {
+        Exit::Undecided
+    };
+    (report, shown, exit)
+}
+
+/// `compile` on a numeric model.
+pub(crate) fn compile_cmd(
+    path: &str,
+    m: &NumericModel,
+    budget: &Budget,
+    json: bool,
+    syntax: Syntax,
+) -> Result<Exit, Report> {
+    let c = compiled(m, budget)?;
+    let (report, shown, exit) = compile_json(m, &c, syntax);
     if json {
-        let report = serde_json::json!({
-            "accept": accept.map(|a| show(&arena, a, Syntax::Ascii)),
-            "fragment": c.fragment.name(),
-            "architecture": c.fragment.architecture(),
-            "outside_theorems": c.inclusive,
-            "acceptance": "eos",
-            "alphabet": m.alphabet,
-            "features": heads,
-            "dfa_states": c.dfa.states(),
-            "explored_states": c.explored,
-            "types_per_layer": c.types,
-            "count_cap": c.count_cap,
-            "formula_construction": cert.as_ref().map(|f| f.construction.clone()),
-            "rounding": m.rounding,
-        });
         outln!("{}", to_json("compile", &report));
-        return Ok(if accept.is_some() {
-            Exit::Yes
-        } else {
-            Exit::Undecided
-        });
+        return Ok(exit);
     }
+    let construction = report["formula_construction"].as_str().map(String::from);
     outln!("{}", header(m, path));
     let r = &m.rounding;
     outln!(
@@ -155,12 +168,11 @@ pub(crate) fn compile_cmd(
             ""
         }
     );
-    match (&shown, &cert) {
-        (Some(f), Some(cert)) => {
+    match (&shown, &construction) {
+        (Some(f), Some(construction)) => {
             outln!("accepts: {f}");
             outln!(
-                "  (exact at every length: {}; equivalent to the model's minimal DFA by the explicit engine)",
-                cert.construction
+                "  (exact at every length: {construction}; equivalent to the model's minimal DFA by the explicit engine)"
             );
         }
         _ => outln!("accepts: no formula found within the classifier's limits; the minimal DFA below is exact"),
@@ -196,11 +208,7 @@ pub(crate) fn compile_cmd(
             h.count_cap.map_or("—".into(), |x| x.to_string())
         );
     }
-    Ok(if shown.is_some() {
-        Exit::Yes
-    } else {
-        Exit::Undecided
-    })
+    Ok(exit)
 }
 
 fn trace_lines(t: &NumericTrace) -> Vec<String> {
@@ -248,15 +256,7 @@ pub(crate) fn run_cmd(
     let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
     let t = run_numeric(m, &toks).map_err(Report::new)?;
     if json {
-        let v = serde_json::json!({
-            "holds": t.accepted,
-            "accepted": t.accepted,
-            "logit": t.logit.to_string(),
-            "positions": t.columns,
-            "vectors": t.vectors.iter().map(|l| l.iter().map(|v| v.iter().map(|x| x.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            "alphas": t.alphas.iter().map(|l| l.iter().map(|h| h.iter().map(|row| row.iter().map(|(j, a)| serde_json::json!([j, a.to_string()])).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        });
-        outln!("{}", to_json("run", &v));
+        outln!("{}", to_json("run", &run_json(&t)));
     } else {
         if trace {
             for line in trace_lines(&t) {
@@ -266,6 +266,18 @@ pub(crate) fn run_cmd(
         outln!("{}", if t.accepted { "accepted" } else { "rejected" });
     }
     Ok(t.accepted.into())
+}
+
+/// What `run --json` prints for a numeric model (and `serve` answers).
+pub(crate) fn run_json(t: &NumericTrace) -> serde_json::Value {
+    serde_json::json!({
+            "holds": t.accepted,
+            "accepted": t.accepted,
+            "logit": t.logit.to_string(),
+            "positions": t.columns,
+            "vectors": t.vectors.iter().map(|l| l.iter().map(|v| v.iter().map(|x| x.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "alphas": t.alphas.iter().map(|l| l.iter().map(|h| h.iter().map(|row| row.iter().map(|(j, a)| serde_json::json!([j, a.to_string()])).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    })
 }
 
 /// `check` on a numeric model.
