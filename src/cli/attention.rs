@@ -56,7 +56,7 @@ pub(crate) struct AttentionArgs {
     pub(crate) json: bool,
 }
 
-fn parse_bound(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_bound(s: &str) -> Result<u64, String> {
     let v = match s.split_once('^') {
         Some(("2", k)) => {
             let k: u32 = k

@@ -15,6 +15,8 @@ mod io;
 mod model;
 mod numeric;
 mod sample;
+#[cfg(feature = "serve")]
+mod serve;
 
 pub(crate) use io::{read_bytes, read_input, show, Shower};
 
@@ -131,6 +133,9 @@ enum Command {
     Attention(attention::AttentionArgs),
     /// Exactly uniform words of a language; datasets in FLaRe's layout.
     Sample(sample::SampleArgs),
+    /// The web page for courses and its JSON API, on http://127.0.0.1:8080 by default.
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -472,6 +477,8 @@ fn run_command(command: Command, limits: ParseLimits) -> Result<Exit, Report> {
         Command::Equiv(a) => check::compare_cmd(a, Question::Equivalent, limits),
         Command::Includes(a) => check::compare_cmd(a, Question::Included, limits),
         Command::Sample(a) => sample::sample_cmd(a, limits),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::serve_cmd(a, limits),
         Command::Eval(a) => eval(a, limits),
         Command::Explain(a) => {
             let mut arena = Arena::new();

@@ -1,0 +1,750 @@
+//! The JSON API of `ltlattn serve`: one request (a JSON object) in, the command's
+//! `--json` report out, with `exit` (the command line's exit code for the same answer)
+//! beside its keys. Inputs are texts in the request — formulas, model TOML, DFA files,
+//! weights in base64 — never paths. docs/SERVE.md documents every command and key.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
+
+use axum::http::StatusCode;
+use base64::Engine as _;
+use miette::{miette, Diagnostic, NamedSource, Report};
+use serde_json::{json, Value};
+
+use super::Config;
+use crate::cli::io::{begin_print_budget, print_cut};
+use crate::cli::{Exit, Shower, WordOpts};
+use ltlattn::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Budget, Dfa, Question};
+use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, Syntax, Word};
+use ltlattn::report::{CompareReport, EvalReport, FmtItem, FmtReport};
+use ltlattn::verdict::{self, Options};
+
+/// Which pool of workers a command runs on: light commands never wait behind heavy ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Parsing and evaluating: bounded by the formula and word size.
+    Light,
+    /// Automata, classification, models, attention proofs.
+    Heavy,
+}
+
+/// Every command: its pool, the keys its request takes, and what it does.
+const COMMANDS: &[(&str, Kind, &[&str], &str)] = &[
+    ("fmt", Kind::Light, &["formula"], "the formula in ASCII, Unicode and LaTeX (FmtReport, plus `renderings` and `atoms`)"),
+    ("eval", Kind::Light, &["formula", "word", "accept", "alphabet", "props"], "is the word in the language (EvalReport)"),
+    ("explain", Kind::Light, &["formula", "word", "accept", "alphabet", "props"], "every subformula's truth at every position (ExplainReport)"),
+    ("dfa", Kind::Heavy, &["formula", "accept", "alphabet", "props", "minimize", "max_states", "timeout"], "the minimal DFA (the `dfa --json` report, plus `dot` and `svg`)"),
+    ("equiv", Kind::Heavy, &["first", "second", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language equivalence with the shortest counterexample (CompareReport, plus `tables`: both truth tables on the counterexample)"),
+    ("includes", Kind::Heavy, &["first", "second", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language inclusion, likewise"),
+    ("classify", Kind::Heavy, &["formula", "model", "weights", "dfa", "accept", "alphabet", "window", "depth", "max_states", "timeout"], "which architectures recognize the language, with certificates (ClassifyReport)"),
+    ("separate", Kind::Heavy, &["formula", "model", "weights", "dfa", "accept", "alphabet", "from", "depth", "max_states", "timeout"], "a proof that the language is outside a class, or its formula inside (SeparateReport)"),
+    ("compile", Kind::Heavy, &["model", "weights", "max_states", "timeout"], "a Boolean or numeric model's formula, fragment and features (the `compile --json` report)"),
+    ("run", Kind::Heavy, &["model", "weights", "word"], "a model's trace on a word (the `run --json` report)"),
+    ("attention", Kind::Heavy, &["pattern", "block", "window", "stride", "width", "summary_columns", "length", "picture", "bound", "timeout"], "an attention pattern's supports, z3 partition proof, cost and mask (the `attention --json` report)"),
+];
+
+/// The pool of a command, or `None` for an unknown command.
+pub(crate) fn kind(name: &str) -> Option<Kind> {
+    COMMANDS.iter().find(|c| c.0 == name).map(|c| c.1)
+}
+
+/// `GET /api`: the commands and their keys.
+pub(crate) fn index() -> Value {
+    json!({
+        "command": "api",
+        "commands": COMMANDS.iter().map(|(name, _, keys, what)| json!({
+            "command": name,
+            "method": "POST",
+            "path": format!("/api/{name}"),
+            "keys": keys,
+            "answers": what,
+        })).collect::<Vec<_>>(),
+        "also": {
+            "GET /api/examples": "every file of examples/, with its text (and weights, base64)",
+            "GET /api/status": "workers, queue and limits",
+        },
+        "exit": 0,
+    })
+}
+
+static EXAMPLES: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/examples");
+
+/// `GET /api/examples`: the files of `examples/` compiled into the binary.
+pub(crate) fn examples() -> Value {
+    let mut out = Vec::new();
+    let mut stack = vec![&EXAMPLES];
+    while let Some(dir) = stack.pop() {
+        for d in dir.dirs() {
+            stack.push(d);
+        }
+        for f in dir.files() {
+            let path = f.path().to_string_lossy().to_string();
+            let kind = match path.rsplit('.').next() {
+                Some("ltl") => "formula",
+                Some("dfa") => "dfa",
+                Some("toml") => "model",
+                _ => continue,
+            };
+            let Some(text) = f.contents_utf8() else {
+                continue;
+            };
+            let numeric = kind == "model" && ltlattn::numeric::is_numeric(text);
+            let weights = numeric
+                .then(|| {
+                    let name = path.replace(".toml", ".safetensors");
+                    EXAMPLES
+                        .get_file(&name)
+                        .map(|w| base64::engine::general_purpose::STANDARD.encode(w.contents()))
+                })
+                .flatten();
+            let title = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix('#').map(|t| t.trim().to_string()))
+                .unwrap_or_default();
+            // A formula file's formula: its lines that are not comments.
+            let formula = (kind == "formula").then(|| {
+                text.lines()
+                    .filter(|l| !l.trim_start().starts_with('#'))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .trim()
+                    .to_string()
+            });
+            out.push(json!({
+                "path": format!("examples/{path}"),
+                "kind": if numeric { "numeric" } else { kind },
+                "title": title,
+                "text": text,
+                "formula": formula,
+                "weights": weights,
+            }));
+        }
+    }
+    out.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    json!({"command": "examples", "examples": out, "exit": 0})
+}
+
+/// A finished request: the HTTP status and the JSON body.
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Value,
+}
+
+/// Answers one request on the calling (worker) thread.
+pub(crate) fn answer(command: &str, request: &Value, config: &Config) -> Answer {
+    begin_print_budget(config.parse.max_size as u64);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let req = Req {
+            v: request,
+            command,
+        };
+        req.only_known_keys()?;
+        dispatch(&req, config)
+    }));
+    match result {
+        Ok(Ok((mut body, exit))) => {
+            if let Some(limit) = print_cut() {
+                return failure(
+                    command,
+                    &miette!(
+                        help = "the server's --max-formula-size bounds what one answer prints",
+                        "some formulas were not printed: together they exceed the print limit of {limit} nodes"
+                    ),
+                );
+            }
+            if let Value::Object(map) = &mut body {
+                // The command first, as `--json` writes it; `exit` beside the report.
+                let mut out = serde_json::Map::new();
+                out.insert("command".into(), Value::String(command.into()));
+                for (k, v) in std::mem::take(map) {
+                    if k != "command" {
+                        out.insert(k, v);
+                    }
+                }
+                out.insert("exit".into(), json!(exit.code()));
+                body = Value::Object(out);
+            }
+            Answer {
+                status: StatusCode::OK,
+                body,
+            }
+        }
+        Ok(Err(report)) => failure(command, &report),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Answer {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                body: json!({
+                    "command": command,
+                    "error": {"message": format!("internal error: {what}"), "help": "please report the request that caused it", "labels": []},
+                    "exit": 2,
+                }),
+            }
+        }
+    }
+}
+
+/// An input error or a limit, as JSON: the message, the help, the spans (byte offsets
+/// into the request key named by `input`) and the report as the command line draws it.
+fn failure(command: &str, report: &Report) -> Answer {
+    let labels: Vec<Value> = report
+        .labels()
+        .into_iter()
+        .flatten()
+        .map(|l| json!({"start": l.offset(), "end": l.offset() + l.len(), "label": l.label()}))
+        .collect();
+    let input = report.source_code().and_then(|src| {
+        let first = report.labels()?.next()?;
+        let contents = src.read_span(first.inner(), 0, 0).ok()?;
+        contents.name().map(str::to_string)
+    });
+    let mut rendered = String::new();
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100);
+    let _ = handler.render_report(&mut rendered, report.as_ref() as &dyn Diagnostic);
+    Answer {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        body: json!({
+            "command": command,
+            "error": {
+                "message": report.to_string(),
+                "help": report.help().map(|h| h.to_string()),
+                "labels": labels,
+                "input": input,
+                "rendered": rendered,
+            },
+            "exit": Exit::Error.code(),
+        }),
+    }
+}
+
+/// A request's keys, read with errors that name the key.
+struct Req<'a> {
+    v: &'a Value,
+    command: &'a str,
+}
+
+impl<'a> Req<'a> {
+    fn only_known_keys(&self) -> Result<(), Report> {
+        let keys = COMMANDS
+            .iter()
+            .find(|c| c.0 == self.command)
+            .map_or(&[][..], |c| c.2);
+        if let Value::Object(map) = self.v {
+            if let Some(k) = map.keys().find(|k| !keys.contains(&k.as_str())) {
+                return Err(miette!(
+                    help = format!("`{}` takes {}", self.command, keys.join(", ")),
+                    "unknown key `{k}`"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.v.get(key).filter(|v| !v.is_null())
+    }
+
+    fn str(&self, key: &str) -> Result<Option<&'a str>, Report> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(miette!("`{key}` must be a string")),
+        }
+    }
+
+    fn need(&self, key: &str) -> Result<&'a str, Report> {
+        self.str(key)?.ok_or_else(|| {
+            miette!(
+                help = format!("GET /api lists the keys of `{}`", self.command),
+                "`{}` needs `{key}`",
+                self.command
+            )
+        })
+    }
+
+    fn bool(&self, key: &str) -> Result<Option<bool>, Report> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(miette!("`{key}` must be true or false")),
+        }
+    }
+
+    fn uint(&self, key: &str) -> Result<Option<u64>, Report> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| miette!("`{key}` must be a whole number ≥ 0")),
+        }
+    }
+
+    fn word_opts(&self) -> Result<WordOpts, Report> {
+        let accept = match self.str("accept")? {
+            None | Some("eos") => Acceptance::Eos,
+            Some("last") => Acceptance::Last,
+            Some(other) => {
+                return Err(miette!(
+                    help = "eos (at the end marker) or last (at the last position)",
+                    "unknown acceptance `{other}`"
+                ))
+            }
+        };
+        let alphabet = match self.get("alphabet") {
+            None => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => Some(s.split(',').map(str::to_string).collect()),
+            Some(Value::Array(a)) => Some(
+                a.iter()
+                    .map(|t| {
+                        t.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| miette!("`alphabet` must list strings"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Some(_) => return Err(miette!("`alphabet` must be \"a,b,c\" or [\"a\", \"b\"]")),
+        };
+        Ok(WordOpts {
+            accept,
+            alphabet,
+            props: self.bool("props")?.unwrap_or(false),
+        })
+    }
+
+    /// The server's state and time budget, lowered (never raised) by the request's
+    /// `max_states` and `timeout`.
+    fn budget(&self, config: &Config) -> Result<Budget, Report> {
+        let states = self
+            .uint("max_states")?
+            .map_or(config.max_states, |n| (n as usize).min(config.max_states));
+        Ok(Budget::new(states, Some(self.seconds(config)?)))
+    }
+
+    fn seconds(&self, config: &Config) -> Result<f64, Report> {
+        let limit = config.timeout.as_secs_f64();
+        match self.get("timeout") {
+            None => Ok(limit),
+            Some(v) => match v.as_f64() {
+                Some(t) if t.is_finite() && t > 0.0 => Ok(t.min(limit)),
+                _ => Err(miette!("`timeout` must be a positive number of seconds")),
+            },
+        }
+    }
+
+    fn formula(&self, arena: &mut Arena, key: &str, config: &Config) -> Result<NodeId, Report> {
+        let text = self.need(key)?;
+        parse_with(arena, text, config.parse)
+            .map_err(|e| Report::new(e).with_source_code(NamedSource::new(key, text.to_string())))
+    }
+
+    fn word(
+        &self,
+        opts: &WordOpts,
+        arena: &Arena,
+        root: NodeId,
+        config: &Config,
+    ) -> Result<Word, Report> {
+        let text = self.need("word")?;
+        let n = text.split_whitespace().count();
+        if n > config.max_word_length {
+            return Err(miette!(
+                help = "the server's --max-word-length bounds words",
+                "the word has {n} tokens; the limit is {}",
+                config.max_word_length
+            ));
+        }
+        super::super::read_word(text, opts, arena, root)
+    }
+
+    /// The weights of a numeric model: base64 in `weights`.
+    fn weights(&self) -> Result<Vec<u8>, Report> {
+        let text = self.str("weights")?.ok_or_else(|| {
+            miette!(
+                help = "send the .safetensors file base64-encoded under `weights` (the page's upload button does this)",
+                "a numeric model needs its weights"
+            )
+        })?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|e| miette!("`weights` is not base64: {e}"))
+    }
+}
+
+/// A model from the request: Boolean, or numeric with its weights.
+enum Model {
+    Boolean(ltlattn::model::Model),
+    Numeric(ltlattn::numeric::NumericModel),
+}
+
+fn model(req: &Req, config: &Config) -> Result<Model, Report> {
+    let text = req.need("model")?;
+    if ltlattn::numeric::is_numeric(text) {
+        let bytes = req.weights()?;
+        return ltlattn::numeric::load_numeric("model", text, &bytes)
+            .map(Model::Numeric)
+            .map_err(Report::new);
+    }
+    ltlattn::model::load_with("model", text, config.parse)
+        .map(Model::Boolean)
+        .map_err(Report::new)
+}
+
+fn dispatch(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+    match req.command {
+        "fmt" => fmt(req, config),
+        "eval" | "explain" => {
+            let mut arena = Arena::new();
+            let root = req.formula(&mut arena, "formula", config)?;
+            let opts = req.word_opts()?;
+            let word = req.word(&opts, &arena, root, config)?;
+            if req.command == "eval" {
+                let accepted = evaluate(&arena, root, &word, opts.accept);
+                return Ok((json!(EvalReport::new(accepted)), accepted.into()));
+            }
+            let r = crate::cli::explain::explain_report(&arena, root, &word, opts.accept)?;
+            let exit = r.holds.into();
+            Ok((json!(r), exit))
+        }
+        "dfa" => dfa(req, config),
+        "equiv" => compare(req, config, Question::Equivalent),
+        "includes" => compare(req, config, Question::Included),
+        "classify" | "separate" => classify(req, config),
+        "compile" => compile(req, config),
+        "run" => run(req, config),
+        "attention" => attention(req, config),
+        other => Err(miette!("unknown command `{other}`")),
+    }
+}
+
+fn fmt(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+    let mut arena = Arena::new();
+    let root = req.formula(&mut arena, "formula", config)?;
+    let sh = Shower::new(&arena);
+    let ascii = sh.show(root, Syntax::Ascii);
+    let report = FmtReport {
+        formulas: vec![FmtItem {
+            input: "formula".into(),
+            formula: Some(ascii.clone()),
+            error: None,
+        }],
+    };
+    let mut v = json!(report);
+    v["renderings"] = json!({
+        "ascii": ascii,
+        "unicode": sh.show(root, Syntax::Unicode),
+        "latex": sh.show(root, Syntax::Latex),
+    });
+    v["atoms"] = json!(arena.atom_names(root));
+    v["subformulas"] = json!(arena.size(root));
+    Ok((v, Exit::Yes))
+}
+
+/// Largest automaton drawn as a picture: layout time and legibility both end here.
+const MAX_DRAWN_STATES: usize = 60;
+
+/// The DFA as SVG, laid out by layout-rs from its DOT (None when it is too large).
+fn svg(d: &Dfa) -> Option<String> {
+    if d.states() > MAX_DRAWN_STATES {
+        return None;
+    }
+    // layout-rs draws no point shape: the arrow into the initial state starts at "start".
+    let dot = d.to_dot().replace(
+        "init [shape=point];",
+        "init [shape=box, label=\"start\", color=\"white\"];",
+    );
+    let mut parser = layout::gv::DotParser::new(&dot);
+    let graph = parser.process().ok()?;
+    let mut builder = layout::gv::GraphBuilder::new();
+    builder.visit_graph(&graph);
+    let mut vg = builder.get();
+    let mut out = layout::backends::svg::SVGWriter::new();
+    // Layout is its own library; a failure there costs the picture, not the answer.
+    catch_unwind(AssertUnwindSafe(|| vg.do_it(false, false, false, &mut out))).ok()?;
+    Some(out.finalize())
+}
+
+fn formula_alphabet(
+    arena: &Arena,
+    roots: &[NodeId],
+    opts: &WordOpts,
+    max_props: usize,
+) -> Result<Alphabet, Report> {
+    crate::cli::check::alphabet_within(arena, roots, opts, max_props)
+}
+
+fn dfa(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+    let mut arena = Arena::new();
+    let root = req.formula(&mut arena, "formula", config)?;
+    let opts = req.word_opts()?;
+    let sigma = formula_alphabet(&arena, &[root], &opts, ltlattn::automata::MAX_PROPS)?;
+    let budget = req.budget(config)?;
+    let minimal = req.bool("minimize")?.unwrap_or(true);
+    let d = if minimal {
+        formula_dfa(&arena, root, &sigma, opts.accept, &budget)
+    } else {
+        ltlattn::automata::build_dfa(&arena, root, &sigma, opts.accept, &budget)
+    }
+    .map_err(Report::new)?;
+    let mut v =
+        crate::cli::check::dfa_json(&d, Shower::new(&arena).show(root, Syntax::Ascii), minimal);
+    v["dot"] = json!(d.to_dot());
+    v["svg"] = json!(svg(&d));
+    Ok((v, Exit::Yes))
+}
+
+fn compare(req: &Req, config: &Config, question: Question) -> Result<(Value, Exit), Report> {
+    let mut arena = Arena::new();
+    let left = req.formula(&mut arena, "first", config)?;
+    let right = req.formula(&mut arena, "second", config)?;
+    let opts = req.word_opts()?;
+    let engine = match req.str("engine")? {
+        None | Some("auto") => verdict::Engine::Auto,
+        Some("explicit") => verdict::Engine::Explicit,
+        #[cfg(feature = "z3")]
+        Some("z3") => verdict::Engine::Z3,
+        Some(other) => {
+            return Err(miette!(
+                help = "explicit, z3 or auto",
+                "unknown engine `{other}`"
+            ))
+        }
+    };
+    let max_props = if engine == verdict::Engine::Explicit {
+        ltlattn::automata::MAX_PROPS
+    } else {
+        usize::MAX
+    };
+    let sigma = formula_alphabet(&arena, &[left, right], &opts, max_props)?;
+    let budget = req.budget(config)?;
+    let options = Options {
+        engine,
+        max_states: budget.max_states,
+        timeout: budget.timeout,
+        max_depth: req.uint("max_depth")?.map_or(200, |d| d.min(1000) as usize),
+    };
+    let v = verdict::decide(&arena, left, right, &sigma, opts.accept, question, &options)?;
+    let sh = Shower::new(&arena);
+    let report = CompareReport::new(
+        &v,
+        sh.show(left, Syntax::Ascii),
+        sh.show(right, Syntax::Ascii),
+    );
+    let mut out = json!(report);
+    // Both truth tables on the counterexample, for the page to highlight.
+    if let Some(c) = &v.counterexample {
+        let table = |root| {
+            crate::cli::explain::explain_report(&arena, root, &c.word, opts.accept)
+                .ok()
+                .map(|r| json!(r))
+        };
+        out["tables"] = json!({"first": table(left), "second": table(right)});
+    }
+    Ok((out, v.holds().into()))
+}
+
+/// The language of a classify/separate request: a formula, a model or a DFA text.
+fn language(
+    req: &Req,
+    config: &Config,
+    budget: &Budget,
+) -> Result<(Dfa, String, Option<(Arena, NodeId)>), Report> {
+    let given: Vec<&str> = ["formula", "model", "dfa"]
+        .into_iter()
+        .filter(|k| req.get(k).is_some())
+        .collect();
+    if given.len() != 1 {
+        return Err(miette!(
+            help = "send one of `formula`, `model` (with `weights` for a numeric model) or `dfa`",
+            "the language must be given exactly once, not by {}",
+            if given.is_empty() {
+                "nothing".to_string()
+            } else {
+                given.join(" and ")
+            }
+        ));
+    }
+    let opts = req.word_opts()?;
+    if opts.props {
+        return Err(miette!(
+            "classify works with letter alphabets (the architectures read tokens), not props"
+        ));
+    }
+    match given[0] {
+        "dfa" => {
+            let text = req.need("dfa")?;
+            let d = parse_dfa(text).map_err(|e| {
+                miette!(
+                    labels = vec![miette::LabeledSpan::at(e.span.clone(), "here")],
+                    help = "see grammar/dfa.md for the format",
+                    "{}",
+                    e.message
+                )
+                .with_source_code(NamedSource::new("dfa", text.to_string()))
+            })?;
+            Ok((minimize(&d), "the DFA given".into(), None))
+        }
+        "model" => match model(req, config)? {
+            Model::Numeric(m) => {
+                let c = ltlattn::numeric::compile_numeric(&m, budget).map_err(Report::new)?;
+                Ok((c.dfa, "the numeric model given".into(), None))
+            }
+            Model::Boolean(m) => {
+                let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
+                let sigma = Alphabet::Tokens(m.alphabet.clone());
+                let d = formula_dfa(&c.arena, c.accept, &sigma, m.acceptance, budget)
+                    .map_err(Report::new)?;
+                let name = format!(
+                    "the model given: {}",
+                    Shower::new(&c.arena).show(c.accept, Syntax::Ascii)
+                );
+                let given = (m.acceptance == Acceptance::Eos).then_some((c.arena, c.accept));
+                Ok((d, name, given))
+            }
+        },
+        _ => {
+            let mut arena = Arena::new();
+            let root = req.formula(&mut arena, "formula", config)?;
+            let sigma = formula_alphabet(&arena, &[root], &opts, ltlattn::automata::MAX_PROPS)?;
+            let d = formula_dfa(&arena, root, &sigma, opts.accept, budget).map_err(Report::new)?;
+            let name = Shower::new(&arena).show(root, Syntax::Ascii);
+            let given = (opts.accept == Acceptance::Eos).then_some((arena, root));
+            Ok((d, name, given))
+        }
+    }
+}
+
+/// The classifier's limits for a request: the command line's, with the server's
+/// state budget on the monoid and the type automata.
+fn fragment_limits(
+    req: &Req,
+    config: &Config,
+    budget: &Budget,
+) -> Result<ltlattn::fragment::Limits, Report> {
+    Ok(ltlattn::fragment::Limits {
+        monoid: budget.max_states.min(200_000),
+        type_states: budget.max_states.min(200_000),
+        depth: req.uint("depth")?.map_or(3, |d| d.min(6) as usize),
+        max_printed: config.parse.max_size as u64,
+    })
+}
+
+fn classify(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+    let budget = req.budget(config)?;
+    let lim = fragment_limits(req, config, &budget)?;
+    let (d, name, given) = language(req, config, &budget)?;
+    let given = given.as_ref().map(|(a, r)| (a, *r));
+    if req.command == "separate" {
+        let class = crate::cli::classify::class_of(req.need("from")?)?;
+        let r = crate::cli::classify::separate_report(class, &d, name, &lim, given)?;
+        let exit = r.holds.into();
+        return Ok((json!(r), exit));
+    }
+    let window = match req.uint("window")? {
+        None => None,
+        Some(k) if (2..=64).contains(&k) => Some(k as u32),
+        Some(k) => return Err(miette!("`window` must be between 2 and 64, not {k}")),
+    };
+    let c = crate::cli::classify::classification(&d, &lim, given, window);
+    let mut v = json!(ltlattn::report::ClassifyReport::new(name, &c));
+    v["svg"] = json!(svg(&d));
+    Ok((v, Exit::Yes))
+}
+
+fn compile(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+    let budget = req.budget(config)?;
+    match model(req, config)? {
+        Model::Numeric(m) => {
+            let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
+            let (mut v, _, exit) = crate::cli::numeric::compile_json(&m, &c, Syntax::Ascii);
+            v["svg"] = json!(svg(&c.dfa));
+            Ok((v, exit))
+        }
+        Model::Boolean(m) => {
+            let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
+            let drop_in = crate::cli::model::drop_in_checks(&m, &c);
+            let mut v = json!(crate::cli::model::compile_report(&m, &c, &drop_in));
+            let sigma = Alphabet::Tokens(m.alphabet.clone());
+            // The picture is a courtesy: a DFA beyond the budget costs it, not the answer.
+            if let Ok(d) = formula_dfa(&c.arena, c.accept, &sigma, m.acceptance, &budget) {
+                v["svg"] = json!(svg(&d));
+            }
+            Ok((v, Exit::Yes))
+        }
+    }
+}
+
+fn run(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+    let text = req.need("word")?;
+    let tokens: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+    if tokens.len() > config.max_word_length {
+        return Err(miette!(
+            help = "the server's --max-word-length bounds words",
+            "the word has {} tokens; the limit is {}",
+            tokens.len(),
+            config.max_word_length
+        ));
+    }
+    match model(req, config)? {
+        Model::Numeric(m) => {
+            let t = ltlattn::numeric::run_numeric(&m, &tokens).map_err(Report::new)?;
+            let v = crate::cli::numeric::run_json(&t);
+            Ok((v, t.accepted.into()))
+        }
+        Model::Boolean(m) => {
+            let tokens = crate::cli::model::tokens_of(&m, text)?;
+            let t = ltlattn::model::run(&m, &tokens).map_err(|e| miette!("{e}"))?;
+            let v = json!(crate::cli::model::run_report(&m, &t));
+            Ok((v, t.accepted.into()))
+        }
+    }
+}
+
+fn attention(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+    let length = req.uint("length")?.unwrap_or(64);
+    if length > 65_536 {
+        return Err(miette!(
+            help = "the command line counts costs to 2^24",
+            "`length` is at most 65,536 on the server, not {length}"
+        ));
+    }
+    let bound = match req.get("bound") {
+        None => 1u64 << 31,
+        Some(Value::String(s)) => {
+            crate::cli::attention::parse_bound(s).map_err(|e| miette!("`bound`: {e}"))?
+        }
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| miette!("`bound` must be a number or \"2^k\""))?,
+    };
+    let args = crate::cli::attention::AttentionArgs {
+        pattern: req.need("pattern")?.to_string(),
+        block: req.uint("block")?,
+        window: req.uint("window")?,
+        stride: req.uint("stride")?,
+        width: req.uint("width")?,
+        summary_columns: req.uint("summary_columns")?,
+        length,
+        picture: req
+            .uint("picture")?
+            .or((length <= 64).then_some(length))
+            .or(Some(64)),
+        bound,
+        timeout: None,
+        json: true,
+    };
+    let timeout = std::time::Duration::from_secs_f64(req.seconds(config)?);
+    let started = Instant::now();
+    let c = crate::cli::attention::compute(&args, Some(timeout))?;
+    let mut v = crate::cli::attention::json(&c);
+    v["seconds"] = json!(started.elapsed().as_secs_f64());
+    Ok((v, c.holds.into()))
+}

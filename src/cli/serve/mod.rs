@@ -1,0 +1,312 @@
+//! `ltlattn serve`: the web page for courses and its JSON API, in one process.
+//!
+//! The page (`assets/`, compiled into the binary) calls `POST /api/{command}` with a JSON
+//! body and renders the answer: the same report the command line prints with `--json`,
+//! built by the same functions ([`api`]). Every request runs under the server's limits
+//! (states, seconds, formula size, body bytes), which a request may lower but never
+//! raise, on a bounded pool of worker threads; nothing a request says reaches the file
+//! system. The protocol is documented in docs/SERVE.md.
+
+mod api;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use clap::Args;
+use miette::{miette, Report};
+use tokio::sync::Semaphore;
+
+use super::Exit;
+use ltlattn::logic::ParseLimits;
+
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// The TCP port (0: any free port; the address is printed on stdout).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The address to listen on. Anything but loopback exposes the server to the network
+    /// (a warning is printed).
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDRESS")]
+    bind: IpAddr,
+    /// Most automaton states (or product pairs) one request may build.
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    max_states: usize,
+    /// Seconds one request may work.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    timeout: f64,
+    /// Largest request body in bytes (uploaded weights travel base64-encoded inside it).
+    #[arg(long, default_value_t = 8 << 20, value_name = "N")]
+    max_body_bytes: usize,
+    /// Requests worked on at once, per pool (light: fmt, eval, explain; heavy: the rest).
+    /// Default: the number of cores.
+    #[arg(long, value_name = "N")]
+    max_concurrent: Option<usize>,
+    /// Requests waiting for a worker, per pool, before the server answers 503 at once.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    max_queued: usize,
+    /// Longest word (in tokens) for explain, eval and run.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    max_word_length: usize,
+}
+
+/// The limits every request runs under.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) max_states: usize,
+    pub(crate) timeout: Duration,
+    pub(crate) parse: ParseLimits,
+    pub(crate) max_word_length: usize,
+}
+
+/// A bounded pool of workers with a bounded queue in front of it.
+struct Pool {
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+    max_queued: usize,
+}
+
+struct Server {
+    config: Config,
+    light: Pool,
+    heavy: Pool,
+    started: Instant,
+    answered: AtomicUsize,
+}
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const STYLE_CSS: &str = include_str!("assets/style.css");
+
+pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report> {
+    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout < 1e6) {
+        return Err(miette!(
+            "--timeout must be a positive number of seconds, not {}",
+            a.timeout
+        ));
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let workers = a.max_concurrent.unwrap_or(cores);
+    if workers == 0 || workers > 1024 {
+        return Err(miette!(
+            "--max-concurrent must be between 1 and 1024, not {workers}"
+        ));
+    }
+    let pool = || Pool {
+        permits: Arc::new(Semaphore::new(workers)),
+        waiting: AtomicUsize::new(0),
+        max_queued: a.max_queued,
+    };
+    let server = Arc::new(Server {
+        config: Config {
+            max_states: a.max_states,
+            timeout: Duration::from_secs_f64(a.timeout),
+            parse,
+            max_word_length: a.max_word_length,
+        },
+        light: pool(),
+        heavy: pool(),
+        started: Instant::now(),
+        answered: AtomicUsize::new(0),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores.clamp(1, 4))
+        // Two pools of workers; work that outlived its answer keeps its permit.
+        .max_blocking_threads(2 * workers + 2)
+        .enable_all()
+        .build()
+        .map_err(|e| miette!("cannot start the server's runtime: {e}"))?;
+    let addr = SocketAddr::new(a.bind, a.port);
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| miette!(help = "choose another --port (0 takes any free one)", "cannot listen on {addr}: {e}"))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| miette!("cannot read the listening address: {e}"))?;
+        if !a.bind.is_loopback() {
+            eprintln!(
+                "warning: listening on {local}, which other machines can reach; every request runs under the limits, but anyone who can connect can use them (the default --bind 127.0.0.1 keeps the server to this machine)"
+            );
+        }
+        outln!("listening on http://{local}");
+        let app = router(server, a.max_body_bytes);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| miette!("the server stopped: {e}"))
+    })?;
+    Ok(Exit::Yes)
+}
+
+fn router(server: Arc<Server>, max_body: usize) -> Router {
+    Router::new()
+        .route("/", get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }))
+        .route("/app.js", get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }))
+        .route("/style.css", get(|| async { page(STYLE_CSS, "text/css; charset=utf-8") }))
+        .route("/api", get(|| async { json_response(StatusCode::OK, api::index()) }))
+        .route("/api/examples", get(|| async { json_response(StatusCode::OK, api::examples()) }))
+        .route("/api/status", get(status))
+        .route("/api/{command}", post(command))
+        .fallback(|| async {
+            json_response(
+                StatusCode::NOT_FOUND,
+                serde_json::json!({"error": {"message": "no such page; the API is under /api (GET /api lists it)"}, "exit": 2}),
+            )
+        })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(server)
+}
+
+fn page(body: &'static str, kind: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+async fn status(State(s): State<Arc<Server>>) -> Response {
+    let pool = |p: &Pool| {
+        serde_json::json!({
+            "free_workers": p.permits.available_permits(),
+            "waiting": p.waiting.load(Ordering::Relaxed),
+        })
+    };
+    json_response(
+        StatusCode::OK,
+        serde_json::json!({
+            "command": "status",
+            "uptime_seconds": s.started.elapsed().as_secs_f64(),
+            "answered": s.answered.load(Ordering::Relaxed),
+            "light": pool(&s.light),
+            "heavy": pool(&s.heavy),
+            "limits": {
+                "max_states": s.config.max_states,
+                "timeout_seconds": s.config.timeout.as_secs_f64(),
+                "max_formula_size": s.config.parse.max_size,
+                "max_nesting": s.config.parse.max_nesting,
+                "max_word_length": s.config.max_word_length,
+            },
+            "exit": 0,
+        }),
+    )
+}
+
+/// An answer that is not a report: the HTTP status and the error object.
+fn refusal(status: StatusCode, command: &str, message: String, help: &str) -> Response {
+    json_response(
+        status,
+        serde_json::json!({
+            "command": command,
+            "error": { "message": message, "help": help, "labels": [] },
+            "exit": 2,
+        }),
+    )
+}
+
+async fn command(State(s): State<Arc<Server>>, Path(name): Path<String>, body: Bytes) -> Response {
+    let Some(kind) = api::kind(&name) else {
+        return refusal(
+            StatusCode::NOT_FOUND,
+            &name,
+            format!("unknown command `{name}`"),
+            "GET /api lists the commands",
+        );
+    };
+    let request: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v @ serde_json::Value::Object(_)) => v,
+        Ok(_) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                &name,
+                "the request body must be a JSON object".into(),
+                "send {\"formula\": \"P a\", …}; GET /api lists each command's keys",
+            )
+        }
+        Err(e) => {
+            return refusal(
+                StatusCode::BAD_REQUEST,
+                &name,
+                format!("the request body is not JSON: {e}"),
+                "send a JSON object with Content-Type: application/json",
+            )
+        }
+    };
+    let pool = match kind {
+        api::Kind::Light => &s.light,
+        api::Kind::Heavy => &s.heavy,
+    };
+    // A bounded queue: beyond it the answer is immediate, never an unbounded wait.
+    if pool.waiting.fetch_add(1, Ordering::AcqRel) >= pool.max_queued {
+        pool.waiting.fetch_sub(1, Ordering::AcqRel);
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &name,
+            "the server is busy: every worker is taken and the queue is full".into(),
+            "try again in a moment",
+        );
+    }
+    let limit = s.config.timeout;
+    let permit = tokio::time::timeout(limit, pool.permits.clone().acquire_owned()).await;
+    pool.waiting.fetch_sub(1, Ordering::AcqRel);
+    let Ok(Ok(permit)) = permit else {
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &name,
+            format!(
+                "the server is busy: no worker was free within the time limit of {} s",
+                limit.as_secs_f64()
+            ),
+            "try again in a moment",
+        );
+    };
+    let config = s.config.clone();
+    let command = name.clone();
+    let work = tokio::task::spawn_blocking(move || {
+        // The permit travels with the work: a request that outlives its answer still
+        // counts against the pool until its budget stops it.
+        let _permit = permit;
+        api::answer(&command, &request, &config)
+    });
+    // The engines stop at their budget; this is the backstop for a step that runs long.
+    let grace = limit + Duration::from_secs_f64((limit.as_secs_f64() * 0.5).max(2.0));
+    let answer = tokio::time::timeout(grace, work).await;
+    s.answered.fetch_add(1, Ordering::Relaxed);
+    match answer {
+        Ok(Ok(api::Answer { status, body })) => json_response(status, body),
+        Ok(Err(join)) => refusal(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &name,
+            format!("internal error: the work on this request failed ({join})"),
+            "please report the request that caused it",
+        ),
+        Err(_) => refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &name,
+            format!("the time limit of {} s was reached", limit.as_secs_f64()),
+            "the server's --timeout bounds every request; run the command line for longer work",
+        ),
+    }
+}
