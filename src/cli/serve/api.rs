@@ -551,12 +551,11 @@ fn compare(req: &Req, config: &Config, question: Question) -> Result<(Value, Exi
     Ok((out, v.holds().into()))
 }
 
+/// A language's minimal DFA, its name, and its formula when it has one.
+type Language = (Dfa, String, Option<(Arena, NodeId)>);
+
 /// The language of a classify/separate request: a formula, a model or a DFA text.
-fn language(
-    req: &Req,
-    config: &Config,
-    budget: &Budget,
-) -> Result<(Dfa, String, Option<(Arena, NodeId)>), Report> {
+fn language(req: &Req, config: &Config, budget: &Budget) -> Result<Language, Report> {
     let given: Vec<&str> = ["formula", "model", "dfa"]
         .into_iter()
         .filter(|k| req.get(k).is_some())

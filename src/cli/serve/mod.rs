@@ -79,6 +79,7 @@ struct Server {
     heavy: Pool,
     started: Instant,
     answered: AtomicUsize,
+    max_body: usize,
 }
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
@@ -115,6 +116,7 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
         heavy: pool(),
         started: Instant::now(),
         answered: AtomicUsize::new(0),
+        max_body: a.max_body_bytes,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores.clamp(1, 4))
@@ -137,7 +139,7 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
             );
         }
         outln!("listening on http://{local}");
-        let app = router(server, a.max_body_bytes);
+        let app = router(server);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -148,7 +150,7 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
     Ok(Exit::Yes)
 }
 
-fn router(server: Arc<Server>, max_body: usize) -> Router {
+fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/", get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }))
         .route("/app.js", get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }))
@@ -163,7 +165,8 @@ fn router(server: Arc<Server>, max_body: usize) -> Router {
                 serde_json::json!({"error": {"message": "no such page; the API is under /api (GET /api lists it)"}, "exit": 2}),
             )
         })
-        .layer(DefaultBodyLimit::max(max_body))
+        // The cap is applied by `command` itself, with a JSON answer.
+        .layer(DefaultBodyLimit::disable())
         .with_state(server)
 }
 
@@ -226,7 +229,35 @@ fn refusal(status: StatusCode, command: &str, message: String, help: &str) -> Re
     )
 }
 
-async fn command(State(s): State<Arc<Server>>, Path(name): Path<String>, body: Bytes) -> Response {
+async fn command(
+    State(s): State<Arc<Server>>,
+    Path(name): Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    // The body cap, from Content-Length before a byte of the body is read (a client that
+    // sent `Expect: 100-continue` never sends it), and again while reading.
+    let too_big = || {
+        refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &name,
+            format!(
+                "the request body is larger than the server's limit of {} bytes",
+                s.max_body
+            ),
+            "the server's --max-body-bytes bounds requests (weights travel base64-encoded, 4/3 of the file)",
+        )
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > s.max_body as u64) {
+        return too_big();
+    }
+    let body: Bytes = match axum::body::to_bytes(request.into_body(), s.max_body).await {
+        Ok(b) => b,
+        Err(_) => return too_big(),
+    };
     let Some(kind) = api::kind(&name) else {
         return refusal(
             StatusCode::NOT_FOUND,

@@ -1,0 +1,577 @@
+//! `ltlattn serve`: the JSON API against a server on a loopback port. The answers must be
+//! the command line's `--json` reports (compared key by key with the binary's output),
+//! counterexamples must hold up under the evaluator, and every limit must end in a clear
+//! JSON error, never a hang or a crash.
+#![cfg(feature = "serve")]
+
+#[path = "support/server.rs"]
+mod server;
+
+use std::process::Command;
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use server::Server;
+
+/// The command line's `--json` answer and its exit code.
+fn cli(args: &[&str]) -> (Value, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ltlattn"))
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("the binary runs");
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (v, out.status.code())
+}
+
+/// A report without the keys that differ by nature between two runs or two front ends:
+/// timings, and what only the server adds (`exit`, pictures, DOT, truth tables).
+fn stable(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !["seconds", "exit", "svg", "dot", "tables"].contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), stable(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(stable).collect()),
+        v => v.clone(),
+    }
+}
+
+fn weights(path: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(std::fs::read(path).expect("weights"))
+}
+
+fn text(path: &str) -> String {
+    std::fs::read_to_string(path).expect("example")
+}
+
+#[test]
+fn answers_are_the_command_lines_reports() {
+    let s = Server::start(&[]);
+    let cases: Vec<(&str, Value, Vec<&str>)> = vec![
+        (
+            "explain",
+            json!({"formula": "P (a & Y b)", "word": "b a c", "alphabet": "a,b,c"}),
+            vec![
+                "explain",
+                "P (a & Y b)",
+                "--word",
+                "b a c",
+                "--alphabet",
+                "a,b,c",
+            ],
+        ),
+        (
+            "explain",
+            json!({"formula": "Y a", "word": "a b", "alphabet": "a,b", "accept": "last"}),
+            vec![
+                "explain",
+                "Y a",
+                "--word",
+                "a b",
+                "--alphabet",
+                "a,b",
+                "--accept",
+                "last",
+            ],
+        ),
+        (
+            "eval",
+            json!({"formula": "p S q", "word": "{q} {p} {p,q}", "props": true}),
+            vec!["eval", "p S q", "--word", "{q} {p} {p,q}", "--props"],
+        ),
+        (
+            "dfa",
+            json!({"formula": "P (a & Y b)", "alphabet": ["a", "b", "c"]}),
+            vec!["dfa", "P (a & Y b)", "--alphabet", "a,b,c"],
+        ),
+        (
+            "equiv",
+            json!({"first": "P (a & Y b)", "second": "P (a & P b)", "alphabet": "a,b,c"}),
+            vec!["equiv", "P (a & Y b)", "P (a & P b)", "--alphabet", "a,b,c"],
+        ),
+        (
+            "includes",
+            json!({"first": "P (a & Y b)", "second": "P (a & P b)", "alphabet": "a,b,c"}),
+            vec![
+                "includes",
+                "P (a & Y b)",
+                "P (a & P b)",
+                "--alphabet",
+                "a,b,c",
+            ],
+        ),
+        (
+            "classify",
+            json!({"formula": "P (a & Y b)", "alphabet": "a,b,c", "window": 2}),
+            vec![
+                "classify",
+                "P (a & Y b)",
+                "--alphabet",
+                "a,b,c",
+                "--window",
+                "2",
+            ],
+        ),
+        (
+            "classify",
+            json!({"dfa": text("examples/dfa/parity.dfa")}),
+            vec!["classify", "--dfa", "examples/dfa/parity.dfa"],
+        ),
+        (
+            "separate",
+            json!({"model": text("examples/models/contains-ba.toml"), "from": "global"}),
+            vec![
+                "separate",
+                "--model",
+                "examples/models/contains-ba.toml",
+                "--from",
+                "global",
+            ],
+        ),
+        (
+            "compile",
+            json!({"model": text("examples/models/contains-ba.toml")}),
+            vec!["compile", "examples/models/contains-ba.toml"],
+        ),
+        (
+            "compile",
+            json!({"model": text("examples/numeric/contains-a.toml"), "weights": weights("examples/numeric/contains-a.safetensors")}),
+            vec!["compile", "examples/numeric/contains-a.toml"],
+        ),
+        (
+            "run",
+            json!({"model": text("examples/models/ends-with-ab.toml"), "word": "b a b"}),
+            vec![
+                "run",
+                "examples/models/ends-with-ab.toml",
+                "--word",
+                "b a b",
+                "--trace",
+            ],
+        ),
+        (
+            "run",
+            json!({"model": text("examples/numeric/naive-contains-a.toml"), "weights": weights("examples/numeric/naive-contains-a.safetensors"), "word": "a a a a a a a a"}),
+            vec![
+                "run",
+                "examples/numeric/naive-contains-a.toml",
+                "--word",
+                "a a a a a a a a",
+                "--trace",
+            ],
+        ),
+        (
+            "attention",
+            json!({"pattern": "combiner-fixed", "block": 4, "length": 16}),
+            vec![
+                "attention",
+                "--pattern",
+                "combiner-fixed",
+                "--block",
+                "4",
+                "--length",
+                "16",
+            ],
+        ),
+    ];
+    for (command, body, args) in cases {
+        let (status, answer) = s.post(command, &body);
+        assert_eq!(status, 200, "{command} {body}: {answer}");
+        let (mut expected, code) = cli(&args);
+        // A file operand is named by its path on the command line; the server has none.
+        if let Some(path) = args.iter().find(|a| a.starts_with("examples/")) {
+            let (mine, theirs) = (answer["language"].as_str(), expected["language"].as_str());
+            if let (Some(mine), Some(theirs)) = (mine, theirs) {
+                assert_eq!(
+                    mine.replace(" given", &format!(" in {path}"))
+                        .replace("the model in ", "the model "),
+                    theirs
+                );
+                expected["language"] = answer["language"].clone();
+            }
+        }
+        assert_eq!(stable(&answer), stable(&expected), "{command} {body}");
+        // `exit` is the command line's exit code for the same answer.
+        assert_eq!(
+            answer["exit"].as_i64(),
+            code.map(i64::from),
+            "{command} {body}"
+        );
+    }
+}
+
+#[test]
+fn a_counterexample_holds_up_under_the_evaluator_and_both_tables_show_it() {
+    let s = Server::start(&[]);
+    let pairs = [
+        ("P (a & Y b)", "P (a & P b)"),
+        ("H (a -> Y b)", "H (a -> P b)"),
+        ("a S b", "b | (a & Y (a S b))"),
+        ("Y<=2 a", "Y a | Y Y a"),
+    ];
+    for (f, g) in pairs {
+        let (status, r) = s.post(
+            "equiv",
+            &json!({"first": f, "second": g, "alphabet": "a,b,c"}),
+        );
+        assert_eq!(status, 200, "{r}");
+        let Some(word) = r["counterexample"].as_array() else {
+            assert_eq!(r["holds"], json!(true), "{f} vs {g}: {r}");
+            continue;
+        };
+        let word: Vec<&str> = word.iter().map(|t| t.as_str().unwrap()).collect();
+        for (side, formula) in [("first", f), ("second", g)] {
+            let (_, e) = s.post(
+                "eval",
+                &json!({"formula": formula, "word": word.join(" "), "alphabet": "a,b,c"}),
+            );
+            assert_eq!(e["accepted"], r[side]["accepts"], "{side} of {f} vs {g}");
+            // The table's last row at the end marker is the verdict.
+            let t = &r["tables"][side];
+            let root = t["rows"].as_array().unwrap().last().unwrap();
+            assert_eq!(
+                root["values"].as_array().unwrap().last().unwrap(),
+                &e["accepted"]
+            );
+            assert_eq!(t["positions"].as_array().unwrap().len(), word.len() + 1);
+        }
+        assert_ne!(r["first"]["accepts"], r["second"]["accepts"]);
+    }
+}
+
+#[test]
+fn parse_errors_point_at_the_span_of_the_key() {
+    let s = Server::start(&[]);
+    let (status, r) = s.post("fmt", &json!({"formula": "P (a & Y b"}));
+    assert_eq!(status, 422);
+    assert_eq!(r["exit"], 2);
+    assert_eq!(r["error"]["input"], "formula");
+    assert_eq!(r["error"]["labels"][0]["start"], 2);
+    assert_eq!(r["error"]["labels"][0]["end"], 3);
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("never closed"));
+    assert!(r["error"]["rendered"]
+        .as_str()
+        .unwrap()
+        .contains("P (a & Y b"));
+    // The second formula of a comparison is named as such.
+    let (_, r) = s.post("equiv", &json!({"first": "P a", "second": "a &"}));
+    assert_eq!(r["error"]["input"], "second");
+    // A token outside the alphabet points into the word.
+    let (status, r) = s.post("explain", &json!({"formula": "P a", "word": "a z"}));
+    assert_eq!(status, 422);
+    assert_eq!(r["error"]["input"], "--word");
+    assert_eq!(r["error"]["labels"][0]["start"], 2);
+    // A model error points into the model text.
+    let (status, r) = s.post(
+        "compile",
+        &json!({"model": "alphabet = [\"a\"]\nbogus = 1\n"}),
+    );
+    assert_eq!(status, 422, "{r}");
+    assert!(
+        r["error"]["labels"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty()),
+        "{r}"
+    );
+}
+
+#[test]
+fn fmt_gives_the_three_syntaxes() {
+    let s = Server::start(&[]);
+    let (_, r) = s.post("fmt", &json!({"formula": "H (a -> Y<=2 b)"}));
+    assert_eq!(r["renderings"]["ascii"], "H (a -> Y<=2 b)");
+    assert_eq!(r["renderings"]["unicode"], "H (a → Y≤2 b)");
+    assert!(r["renderings"]["latex"]
+        .as_str()
+        .unwrap()
+        .contains("\\mathsf{H}"));
+    assert_eq!(r["formulas"][0]["formula"], "H (a -> Y<=2 b)");
+    assert_eq!(r["atoms"], json!(["a", "b"]));
+}
+
+#[test]
+fn limits_end_in_clear_errors() {
+    let s = Server::start(&[
+        "--max-states",
+        "5000",
+        "--timeout",
+        "5",
+        "--max-body-bytes",
+        "100000",
+        "--max-word-length",
+        "50",
+        "--max-nesting",
+        "1000",
+    ]);
+    // The state budget, named.
+    let (status, r) = s.post(
+        "dfa",
+        &json!({"formula": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y a", "alphabet": "a,b"}),
+    );
+    assert_eq!(status, 422, "{r}");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("5000"),
+        "{r}"
+    );
+    // A request may lower the budget but not raise it.
+    let (status, r) = s.post("dfa", &json!({"formula": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y a", "alphabet": "a,b", "max_states": 10_000_000}));
+    assert_eq!(status, 422, "{}", r["error"]);
+    let (status, r) = s.post("dfa", &json!({"formula": "Y Y Y Y a", "max_states": 3}));
+    assert_eq!(status, 422, "{r}");
+    // Words, bodies, keys and JSON.
+    let long = vec!["a"; 51].join(" ");
+    let (status, r) = s.post("explain", &json!({"formula": "P a", "word": long}));
+    assert_eq!(status, 422);
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("limit is 50"));
+    // A body over the cap: refused from its Content-Length, before it is sent (a client
+    // that waits for `100 Continue` sees the 413 without writing the body).
+    {
+        use std::io::{Read, Write};
+        let addr = s.url.trim_start_matches("http://");
+        let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+        write!(tcp, "POST /api/fmt HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 200000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    }
+    let (status, r) = s.post("fmt", &json!({"formula": "a", "fromula": "b"}));
+    assert_eq!(status, 422);
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown key `fromula`"));
+    let (status, r) = s.post_raw("fmt", "{not json");
+    assert_eq!(status, 400);
+    assert_eq!(r["exit"], 2);
+    let (status, _) = s.post_raw("fmt", "[1, 2]");
+    assert_eq!(status, 400);
+    let (status, r) = s.post("frobnicate", &json!({}));
+    assert_eq!(status, 404);
+    assert!(r["error"]["help"].as_str().unwrap().contains("GET /api"));
+    // Deep nesting and size: the parser's limits.
+    let deep = format!("{}a{}", "(".repeat(5000), ")".repeat(5000));
+    let (status, r) = s.post("fmt", &json!({"formula": deep}));
+    assert_eq!(status, 422);
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("nest"),
+        "{r}"
+    );
+    // The server still answers.
+    let (status, _) = s.post("fmt", &json!({"formula": "a"}));
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn requests_never_reach_the_file_system() {
+    let s = Server::start(&[]);
+    // `@FILE` is the command line's way to read a formula from a file; here it is text.
+    let (status, r) = s.post("fmt", &json!({"formula": "@/etc/passwd"}));
+    assert_eq!(status, 422, "{r}");
+    // A numeric model names its weights file; the server never opens it.
+    let toml =
+        text("examples/numeric/contains-a.toml").replace("contains-a.safetensors", "/etc/passwd");
+    let (status, r) = s.post("compile", &json!({"model": toml}));
+    assert_eq!(status, 422);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs its weights"),
+        "{r}"
+    );
+    // Weights that are not safetensors are refused by the loader.
+    let (status, r) = s.post("compile", &json!({"model": toml, "weights": "aGVsbG8="}));
+    assert_eq!(status, 422, "{r}");
+    let (status, _) = s.post("compile", &json!({"model": toml, "weights": "***"}));
+    assert_eq!(status, 422);
+}
+
+#[test]
+fn pages_examples_and_the_index() {
+    let s = Server::start(&[]);
+    let (status, kind, body) = s.get("/");
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"));
+    assert!(body.contains("<title>ltlattn"));
+    let (_, kind, js) = s.get("/app.js");
+    assert_eq!(kind, "text/javascript");
+    assert!(js.contains("/api/"));
+    let (status, _, _) = s.get("/nowhere");
+    assert_eq!(status, 404);
+    let (_, _, index) = s.get("/api");
+    let index: Value = serde_json::from_str(&index).unwrap();
+    let names: Vec<&str> = index["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    for c in [
+        "fmt",
+        "explain",
+        "dfa",
+        "equiv",
+        "includes",
+        "classify",
+        "separate",
+        "compile",
+        "run",
+        "attention",
+    ] {
+        assert!(names.contains(&c), "{c} missing from GET /api");
+    }
+    // Every file of examples/ that the page can load, with weights for numeric models,
+    // and each one answers on its own tab.
+    let (_, _, ex) = s.get("/api/examples");
+    let ex: Value = serde_json::from_str(&ex).unwrap();
+    let list = ex["examples"].as_array().unwrap();
+    let on_disk = walk("examples")
+        .into_iter()
+        .filter(|p| [".ltl", ".toml", ".dfa"].iter().any(|e| p.ends_with(e)))
+        .count();
+    assert_eq!(list.len(), on_disk);
+    for e in list {
+        let (command, body) = match e["kind"].as_str().unwrap() {
+            "formula" => ("dfa", json!({"formula": e["formula"]})),
+            "dfa" => ("classify", json!({"dfa": e["text"]})),
+            "numeric" => {
+                assert!(e["weights"].is_string(), "{}", e["path"]);
+                (
+                    "compile",
+                    json!({"model": e["text"], "weights": e["weights"]}),
+                )
+            }
+            _ => ("compile", json!({"model": e["text"]})),
+        };
+        let (status, r) = s.post(command, &body);
+        // Combiner-Logsparse is not regular: compile refuses it, with a reason.
+        if e["path"].as_str().unwrap().contains("nonregular") {
+            assert_eq!(status, 422, "{r}");
+        } else {
+            assert_eq!(status, 200, "{}: {r}", e["path"]);
+        }
+    }
+}
+
+fn walk(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(p.to_str().unwrap()));
+        } else {
+            out.push(p.to_string_lossy().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn pictures_are_svg_and_large_automata_are_not_drawn() {
+    let s = Server::start(&[]);
+    let (_, r) = s.post("dfa", &json!({"formula": "P (a & Y b)"}));
+    let svg = r["svg"].as_str().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    // One ellipse per state, two for the accepting one.
+    assert_eq!(svg.matches("<ellipse").count(), 3 + 1);
+    let (_, r) = s.post(
+        "dfa",
+        &json!({"formula": "Y Y Y Y Y Y a", "alphabet": "a,b"}),
+    );
+    assert!(r["states"].as_u64().unwrap() > 60);
+    assert!(r["svg"].is_null());
+}
+
+/// Hundreds of requests in flight, cheap and budget-hitting mixed, on two workers per
+/// pool: every request gets a JSON answer (a report, a clear error, or "busy"), the
+/// cheap pool is not starved by the heavy one, and memory stays bounded.
+#[test]
+fn bounded_load_every_request_answered() {
+    let s = Server::start(&[
+        "--max-concurrent",
+        "2",
+        "--max-queued",
+        "64",
+        "--timeout",
+        "2",
+        "--max-states",
+        "20000",
+    ]);
+    let url = s.url.clone();
+    let handles: Vec<_> = (0..300)
+        .map(|i| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let (command, body) = match i % 3 {
+                    0 => ("fmt", json!({"formula": "H (a -> Y b)"})),
+                    1 => ("explain", json!({"formula": "a S b", "word": "b a a"})),
+                    // Hits the state budget.
+                    _ => (
+                        "dfa",
+                        json!({"formula": "Y Y Y Y Y Y Y Y Y Y Y Y Y Y Y a", "alphabet": "a,b"}),
+                    ),
+                };
+                let r = ureq::AgentBuilder::new()
+                    .timeout(std::time::Duration::from_secs(60))
+                    .build()
+                    .post(&format!("{url}/api/{command}"))
+                    .send_string(&body.to_string());
+                let (status, text) = match r {
+                    Ok(r) | Err(ureq::Error::Status(_, r)) => {
+                        (r.status(), r.into_string().unwrap())
+                    }
+                    Err(e) => panic!("request {i} got no answer: {e}"),
+                };
+                let v: Value = serde_json::from_str(&text).expect("JSON");
+                (i % 3, status, v)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    for (kind, status, v) in &results {
+        assert!([200, 422, 503].contains(status), "{status}: {v}");
+        assert!(v["exit"].is_i64(), "{v}");
+        if *status != 200 {
+            assert!(v["error"]["message"].is_string(), "{v}");
+        }
+        if *kind == 2 && *status == 422 {
+            assert!(
+                v["error"]["message"].as_str().unwrap().contains("20000"),
+                "{v}"
+            );
+        }
+    }
+    // The light pool answered its requests, whatever the heavy pool did.
+    let light_ok = results
+        .iter()
+        .filter(|(k, s, _)| *k < 2 && *s == 200)
+        .count();
+    assert!(
+        light_ok >= 100,
+        "only {light_ok} of 200 cheap requests answered"
+    );
+    let (status, _, body) = s.get("/api/status");
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(v["answered"].as_u64().unwrap() >= 300 - 2 * 64);
+    // Memory: the resident set after the load.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.pid())).unwrap_or_default();
+    if let Some(kb) = status.lines().find_map(|l| l.strip_prefix("VmHWM:")) {
+        let kb: u64 = kb.trim().trim_end_matches(" kB").trim().parse().unwrap();
+        assert!(kb < 1 << 20, "peak resident set {kb} kB");
+    }
+}
