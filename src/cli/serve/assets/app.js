@@ -500,7 +500,8 @@ function maskPicture(rows) {
   svg.setAttribute("class", "mask");
   const color = (ch) => ch === "#" ? "#1e50c8" : ch === "." ? "#eee" : ch === " " ? "#fff"
     : `hsl(${((ch.charCodeAt(0) - 97) * 67) % 360}, 70%, 60%)`;
-  rows.forEach((row, i) => [...row].forEach((ch, j) => {
+  // Rows may end early (the future keys are blank): every row is drawn n cells wide.
+  rows.forEach((row, i) => Array.from({ length: n }, (_, j) => row[j] ?? " ").forEach((ch, j) => {
     const r = document.createElementNS(ns, "rect");
     r.setAttribute("x", String(j * cell)); r.setAttribute("y", String(i * cell));
     r.setAttribute("width", String(cell - 1)); r.setAttribute("height", String(cell - 1));
