@@ -44,6 +44,61 @@ fn stable(v: &Value) -> Value {
     }
 }
 
+/// Bodies held at once share a memory budget (32 full-size bodies): connections that
+/// announce a body and never send it hold their reservation, and the next request is
+/// told the server is busy — at once, not after a wait.
+#[test]
+fn request_bodies_share_a_memory_budget() {
+    use std::io::Write;
+    let s = Server::start(&["--max-body-bytes", "4096"]);
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let open: Vec<std::net::TcpStream> = (0..32)
+        .map(|_| {
+            let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+            write!(
+                tcp,
+                "POST /api/fmt HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 4096\r\n\r\n{{"
+            )
+            .unwrap();
+            tcp
+        })
+        .collect();
+    // The 32 reservations are taken once the server has read their headers.
+    let start = std::time::Instant::now();
+    let busy = loop {
+        let (status, r) = s.post("fmt", &json!({"formula": "a"}));
+        if status == 503 {
+            break r;
+        }
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "never refused: {status} {r}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(
+        busy["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("memory budget"),
+        "{busy}"
+    );
+    drop(open);
+    // Closed connections give their reservations back.
+    let start = std::time::Instant::now();
+    loop {
+        let (status, _) = s.post("fmt", &json!({"formula": "a"}));
+        if status == 200 {
+            break;
+        }
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "reservations never released"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn weights(path: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(std::fs::read(path).expect("weights"))
 }

@@ -121,12 +121,18 @@ fn header(model: &Model, path: &str) -> String {
 /// global head (the automata grow with the block).
 const MAX_DROP_IN_CHECK: u64 = 32;
 
+/// The budget of the drop-in checks in `compile`: small, so that compile stays fast; a
+/// head beyond it says so.
+pub(crate) const DROP_IN_BUDGET: (usize, f64) = (500_000, 20.0);
+
 /// For every drop-in Combiner head: whether its compiled formula is equivalent to the
-/// global head's (explicit engine, default budget). One line per head.
-pub(crate) fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_json::Value)> {
+/// global head's (explicit engine, within `budget`). One line per head.
+pub(crate) fn drop_in_checks(
+    model: &Model,
+    c: &Compiled,
+    budget: &ltlattn::automata::Budget,
+) -> Vec<(String, serde_json::Value)> {
     let sigma = Alphabet::Tokens(model.alphabet.clone());
-    // A small budget: compile stays fast; a head beyond it says so.
-    let budget = ltlattn::automata::Budget::new(500_000, Some(20.0));
     c.features
         .iter()
         .filter_map(|f| f.global_equivalent.map(|g| (f, g)))
@@ -141,10 +147,10 @@ pub(crate) fn drop_in_checks(model: &Model, c: &Compiled) -> Vec<(String, serde_
                     serde_json::json!({"feature": f.name, "equivalent_to_global": null, "why": "block or width too large for the check in compile"}),
                 );
             }
-            let dfa = |x| ltlattn::automata::formula_dfa(&c.arena, x, &sigma, model.acceptance, &budget);
+            let dfa = |x| ltlattn::automata::formula_dfa(&c.arena, x, &sigma, model.acceptance, budget);
             let answer = dfa(f.formula).and_then(|l| {
                 let r = dfa(g)?;
-                ltlattn::automata::compare(&l, &r, Question::Equivalent, &budget)
+                ltlattn::automata::compare(&l, &r, Question::Equivalent, budget)
             });
             match answer {
                 Ok(a) => match a.counterexample {
@@ -221,7 +227,12 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
     }
     let model = load_with(&a.model, &text, limits).map_err(Report::new)?;
     let c = compile(&model).map_err(Report::new)?;
-    let drop_in = drop_in_checks(&model, &c);
+    let (states, seconds) = DROP_IN_BUDGET;
+    let drop_in = drop_in_checks(
+        &model,
+        &c,
+        &ltlattn::automata::Budget::new(states, Some(seconds)),
+    );
     let sh = Shower::new(&c.arena);
     if a.json {
         outln!(

@@ -669,7 +669,16 @@ fn compile(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
         }
         Model::Boolean(m) => {
             let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
-            let drop_in = crate::cli::model::drop_in_checks(&m, &c);
+            // The command line's budget for the drop-in checks, within the request's.
+            let (states, seconds) = crate::cli::model::DROP_IN_BUDGET;
+            let remaining = budget.deadline.map_or(seconds, |d| {
+                d.saturating_duration_since(Instant::now()).as_secs_f64()
+            });
+            let check = Budget::new(
+                states.min(budget.max_states),
+                Some(seconds.min(remaining).max(0.001)),
+            );
+            let drop_in = crate::cli::model::drop_in_checks(&m, &c, &check);
             let mut v = json!(crate::cli::model::compile_report(&m, &c, &drop_in));
             let sigma = Alphabet::Tokens(m.alphabet.clone());
             // The picture is a courtesy: a DFA beyond the budget costs it, not the answer.

@@ -80,7 +80,12 @@ struct Server {
     started: Instant,
     answered: AtomicUsize,
     max_body: usize,
+    /// The memory budget for request bodies, in KiB.
+    body_kib: Arc<Semaphore>,
 }
+
+/// How many full-size bodies (`--max-body-bytes`) the server holds at most at once.
+const BODIES_IN_MEMORY: usize = 32;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -92,6 +97,9 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
             "--timeout must be a positive number of seconds, not {}",
             a.timeout
         ));
+    }
+    if a.max_body_bytes == 0 {
+        return Err(miette!("--max-body-bytes must be at least 1"));
     }
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let workers = a.max_concurrent.unwrap_or(cores);
@@ -117,6 +125,9 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
         started: Instant::now(),
         answered: AtomicUsize::new(0),
         max_body: a.max_body_bytes,
+        body_kib: Arc::new(Semaphore::new(
+            (BODIES_IN_MEMORY * a.max_body_bytes.div_ceil(1024)).min(Semaphore::MAX_PERMITS),
+        )),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores.clamp(1, 4))
@@ -254,6 +265,25 @@ async fn command(
     if declared.is_some_and(|n| n > s.max_body as u64) {
         return too_big();
     }
+    // Memory: the bodies held at once (read, parsed, worked on) share a budget of
+    // BODIES_IN_MEMORY full-size bodies, reserved by their declared size.
+    let reserve = declared
+        .map_or(s.max_body, |n| n as usize)
+        .div_ceil(1024)
+        .max(1);
+    let Ok(held) = s
+        .body_kib
+        .clone()
+        .try_acquire_many_owned(u32::try_from(reserve).unwrap_or(u32::MAX))
+    else {
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &name,
+            "the server is busy: it holds as many request bodies as its memory budget allows"
+                .into(),
+            "try again in a moment",
+        );
+    };
     let body: Bytes = match axum::body::to_bytes(request.into_body(), s.max_body).await {
         Ok(b) => b,
         Err(_) => return too_big(),
@@ -316,9 +346,9 @@ async fn command(
     let config = s.config.clone();
     let command = name.clone();
     let work = tokio::task::spawn_blocking(move || {
-        // The permit travels with the work: a request that outlives its answer still
-        // counts against the pool until its budget stops it.
-        let _permit = permit;
+        // The permits travel with the work: a request that outlives its answer still
+        // counts against the pool (and its body against memory) until its budget stops it.
+        let _permits = (permit, held);
         api::answer(&command, &request, &config)
     });
     // The engines stop at their budget; this is the backstop for a step that runs long.
