@@ -322,6 +322,52 @@ async fn session(client: Client, url: String) {
         .unwrap();
     assert_eq!(heat, json!(81), "one α cell per query × key of a⁸⊣");
 
+    // A model typed (here: pasted) into the editor with its weights uploaded from a
+    // file, checked against a spec at every length.
+    let toml = std::fs::read_to_string("examples/numeric/contains-a.toml").unwrap();
+    c.execute(
+        "const t = document.getElementById('model-text'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+        vec![json!(toml)],
+    )
+    .await
+    .unwrap();
+    let file = std::fs::canonicalize("examples/numeric/contains-a.safetensors").unwrap();
+    c.find(Locator::Id("weights"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .expect("the upload");
+    wait_for(
+        c,
+        "the upload",
+        "return document.getElementById('weights-info').textContent.startsWith('contains-a.safetensors')",
+    )
+    .await;
+    set(c, "model-spec", "P a").await;
+    c.find(Locator::Id("check-go"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let verdict = wait_for(
+        c,
+        "the check",
+        "const e = document.querySelector('#model-out .verdict'); return e ? e.textContent : null",
+    )
+    .await;
+    assert!(
+        verdict
+            .as_str()
+            .unwrap()
+            .starts_with("holds: the model recognizes exactly L(P a) at every length"),
+        "{verdict}"
+    );
+    // The URL names no example now: the edited model is copied into it.
+    let url = c.current_url().await.unwrap();
+    assert!(!url.fragment().unwrap_or("").contains("ex="), "{url}");
+
     // An attention mask as a picture: 16 × 16 cells for Combiner-Fixed, block 4.
     c.find(Locator::Css("button[data-tab=attention]"))
         .await

@@ -35,7 +35,18 @@ fn stable(v: &Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.iter()
-                .filter(|(k, _)| !["seconds", "exit", "svg", "dot", "tables"].contains(&k.as_str()))
+                .filter(|(k, _)| {
+                    ![
+                        "seconds",
+                        "exit",
+                        "svg",
+                        "dot",
+                        "tables",
+                        "trace",
+                        "spec_table",
+                    ]
+                    .contains(&k.as_str())
+                })
                 .map(|(k, v)| (k.clone(), stable(v)))
                 .collect(),
         ),
@@ -224,6 +235,36 @@ fn answers_are_the_command_lines_reports() {
             ],
         ),
         (
+            "check",
+            json!({"model": text("examples/numeric/naive-contains-a.toml"), "weights": weights("examples/numeric/naive-contains-a.safetensors"), "spec": "P a"}),
+            vec![
+                "check",
+                "examples/numeric/naive-contains-a.toml",
+                "--spec",
+                "P a",
+            ],
+        ),
+        (
+            "check",
+            json!({"model": text("examples/models/contains-ba.toml"), "spec": "P (a & Y b)"}),
+            vec![
+                "check",
+                "examples/models/contains-ba.toml",
+                "--spec",
+                "P (a & Y b)",
+            ],
+        ),
+        (
+            "check",
+            json!({"model": text("examples/models/contains-ba.toml"), "spec": "P (a & P b)"}),
+            vec![
+                "check",
+                "examples/models/contains-ba.toml",
+                "--spec",
+                "P (a & P b)",
+            ],
+        ),
+        (
             "attention",
             json!({"pattern": "combiner-fixed", "block": 4, "length": 16}),
             vec![
@@ -300,6 +341,42 @@ fn a_counterexample_holds_up_under_the_evaluator_and_both_tables_show_it() {
         }
         assert_ne!(r["first"]["accepts"], r["second"]["accepts"]);
     }
+}
+
+#[test]
+fn check_shows_the_models_run_on_the_counterexample() {
+    let s = Server::start(&[]);
+    let model = text("examples/numeric/naive-contains-a.toml");
+    let w = weights("examples/numeric/naive-contains-a.safetensors");
+    let (status, r) = s.post(
+        "check",
+        &json!({"model": model, "weights": w, "spec": "P a"}),
+    );
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["holds"], false);
+    let word: Vec<&str> = r["counterexample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(word, vec!["a"; 8], "the README's story: a⁸ in fixed 5.2");
+    // The trace is the exact executor's run on that word: the same as `run`.
+    let (_, run) = s.post(
+        "run",
+        &json!({"model": model, "weights": w, "word": word.join(" ")}),
+    );
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut()
+            .unwrap()
+            .retain(|k, _| !["command", "exit"].contains(&k.as_str()));
+        v
+    };
+    assert_eq!(strip(&r["trace"]), strip(&run));
+    assert_eq!(r["trace"]["accepted"], r["model_accepts"]);
+    let table = &r["spec_table"];
+    assert_eq!(table["accepted"], r["spec_accepts"]);
 }
 
 #[test]

@@ -40,6 +40,7 @@ const COMMANDS: &[(&str, Kind, &[&str], &str)] = &[
     ("separate", Kind::Heavy, &["formula", "model", "weights", "dfa", "accept", "alphabet", "from", "depth", "max_states", "timeout"], "a proof that the language is outside a class, or its formula inside (SeparateReport)"),
     ("compile", Kind::Heavy, &["model", "weights", "max_states", "timeout"], "a Boolean or numeric model's formula, fragment and features (the `compile --json` report)"),
     ("run", Kind::Heavy, &["model", "weights", "word"], "a model's trace on a word (the `run --json` report)"),
+    ("check", Kind::Heavy, &["model", "weights", "spec", "engine", "max_states", "timeout", "max_depth"], "does the model recognize exactly L(spec), at every length (CheckReport, plus `trace`: the model's run on the counterexample, and `spec_table`)"),
     ("attention", Kind::Heavy, &["pattern", "block", "window", "stride", "width", "summary_columns", "length", "picture", "bound", "timeout"], "an attention pattern's supports, z3 partition proof, cost and mask (the `attention --json` report)"),
 ];
 
@@ -420,6 +421,7 @@ fn dispatch(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
         "classify" | "separate" => classify(req, config),
         "compile" => compile(req, config),
         "run" => run(req, config),
+        "check" => check(req, config),
         "attention" => attention(req, config),
         other => Err(miette!("unknown command `{other}`")),
     }
@@ -501,12 +503,8 @@ fn dfa(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     Ok((v, Exit::Yes))
 }
 
-fn compare(req: &Req, config: &Config, question: Question) -> Result<(Value, Exit), Report> {
-    let mut arena = Arena::new();
-    let left = req.formula(&mut arena, "first", config)?;
-    let right = req.formula(&mut arena, "second", config)?;
-    let opts = req.word_opts()?;
-    let engine = match req.str("engine")? {
+fn engine(req: &Req) -> Result<verdict::Engine, Report> {
+    Ok(match req.str("engine")? {
         None | Some("auto") => verdict::Engine::Auto,
         Some("explicit") => verdict::Engine::Explicit,
         #[cfg(feature = "z3")]
@@ -517,20 +515,33 @@ fn compare(req: &Req, config: &Config, question: Question) -> Result<(Value, Exi
                 "unknown engine `{other}`"
             ))
         }
-    };
+    })
+}
+
+/// The decision options of a request: its engine within the server's budget.
+fn options(req: &Req, config: &Config) -> Result<Options, Report> {
+    let budget = req.budget(config)?;
+    Ok(Options {
+        engine: engine(req)?,
+        max_states: budget.max_states,
+        timeout: budget.timeout,
+        max_depth: req.uint("max_depth")?.map_or(200, |d| d.min(1000) as usize),
+    })
+}
+
+fn compare(req: &Req, config: &Config, question: Question) -> Result<(Value, Exit), Report> {
+    let mut arena = Arena::new();
+    let left = req.formula(&mut arena, "first", config)?;
+    let right = req.formula(&mut arena, "second", config)?;
+    let opts = req.word_opts()?;
+    let engine = engine(req)?;
     let max_props = if engine == verdict::Engine::Explicit {
         ltlattn::automata::MAX_PROPS
     } else {
         usize::MAX
     };
     let sigma = formula_alphabet(&arena, &[left, right], &opts, max_props)?;
-    let budget = req.budget(config)?;
-    let options = Options {
-        engine,
-        max_states: budget.max_states,
-        timeout: budget.timeout,
-        max_depth: req.uint("max_depth")?.map_or(200, |d| d.min(1000) as usize),
-    };
+    let options = options(req, config)?;
     let v = verdict::decide(&arena, left, right, &sigma, opts.accept, question, &options)?;
     let sh = Shower::new(&arena);
     let report = CompareReport::new(
@@ -714,6 +725,36 @@ fn run(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
             Ok((v, t.accepted.into()))
         }
     }
+}
+
+fn check(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+    let mut arena = Arena::new();
+    let spec = req.formula(&mut arena, "spec", config)?;
+    let options = options(req, config)?;
+    let (verdict, fragment, trace, acceptance) = match model(req, config)? {
+        Model::Numeric(m) => {
+            let c =
+                ltlattn::numeric::compile_numeric(&m, &options.budget()).map_err(Report::new)?;
+            let r = verdict::check_numeric(&m, &c, &arena, spec, &options).map_err(Report::new)?;
+            let trace = r.trace.as_ref().map(crate::cli::numeric::run_json);
+            (r.verdict, c.fragment.name(), trace, Acceptance::Eos)
+        }
+        Model::Boolean(m) => {
+            let r = verdict::check_model(&m, &arena, spec, &options).map_err(Report::new)?;
+            let trace = r
+                .trace
+                .as_ref()
+                .map(|t| json!(crate::cli::model::run_report(&m, t)));
+            (r.verdict, r.compiled.fragment.name(), trace, m.acceptance)
+        }
+    };
+    let mut v = json!(ltlattn::report::CheckReport::new(&verdict, fragment));
+    if let Some(c) = &verdict.counterexample {
+        v["trace"] = json!(trace);
+        v["spec_table"] =
+            json!(crate::cli::explain::explain_report(&arena, spec, &c.word, acceptance).ok());
+    }
+    Ok((v, verdict.holds().into()))
 }
 
 fn attention(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {

@@ -41,7 +41,7 @@ const FIELDS = {
   f: "formula", w: "word", al: "alphabet", acc: "accept",
   a: "first", b: "second", q: "question", eng: "engine", cal: "compare-alphabet",
   cf: "classify-formula", cd: "classify-dfa", cla: "classify-alphabet", win: "window", sep: "separate-from",
-  m: "model-text", mw: "model-word",
+  m: "model-text", mw: "model-word", ms: "model-spec",
   pat: "pattern", pp: "pattern-param", sc: "summary-columns", pl: "pattern-length",
 };
 let currentTab = "formula";
@@ -203,10 +203,10 @@ async function compare() {
     alphabet: $("compare-alphabet").value, engine: $("engine").value,
   };
   const question = $("question").value;
-  const r = await api(question, body);
   const v = $("compare-verdict"), tables = $("compare-tables");
   v.replaceChildren();
   tables.replaceChildren();
+  const r = await api(question, body);
   if (r.error) {
     showError($("compare-error"), r.error, { first: body.first, second: body.second });
     return;
@@ -297,9 +297,9 @@ async function classify() {
   const body = languageBody();
   const k = $("window").value;
   if (k) body.window = Number(k);
-  const r = await api("classify", body);
   const out = $("classify-out");
   out.replaceChildren();
+  const r = await api("classify", body);
   if (r.error) {
     showError($("classify-error"), r.error, { formula: body.formula, dfa: body.dfa, model: body.model });
     picture($("classify-picture"), null);
@@ -331,9 +331,9 @@ async function separate() {
   writeState();
   const body = languageBody();
   body.from = $("separate-from").value;
-  const r = await api("separate", body);
   const out = $("classify-out");
   out.replaceChildren();
+  const r = await api("separate", body);
   if (r.error) {
     showError($("classify-error"), r.error, { formula: body.formula, dfa: body.dfa, model: body.model });
     return;
@@ -356,9 +356,9 @@ function modelBody(extra = {}) {
 async function compileModel() {
   writeState();
   const body = modelBody();
-  const r = await api("compile", body);
   const out = $("model-out");
   out.replaceChildren();
+  const r = await api("compile", body);
   if (r.error) {
     showError($("model-error"), r.error, { model: body.model });
     picture($("model-picture"), null);
@@ -416,14 +416,48 @@ function alphaPicture(rows, columns, title) {
 async function runModel() {
   writeState();
   const body = modelBody({ word: $("model-word").value });
-  const r = await api("run", body);
   const out = $("model-out");
   out.replaceChildren();
+  const r = await api("run", body);
   if (r.error) {
     showError($("model-error"), r.error, { model: body.model });
     return;
   }
   hideError($("model-error"));
+  showTrace(out, r);
+}
+
+async function checkModel() {
+  writeState();
+  const body = modelBody({ spec: $("model-spec").value });
+  const out = $("model-out");
+  out.replaceChildren();
+  const r = await api("check", body);
+  if (r.error) {
+    showError($("model-error"), r.error, { model: body.model, spec: body.spec });
+    return;
+  }
+  hideError($("model-error"));
+  if (r.holds) {
+    out.append(el("p", { class: "verdict yes", text: `holds: the model recognizes exactly L(${body.spec}) at every length (${r.engine}; fragment ${r.fragment})` }));
+    return;
+  }
+  const word = r.counterexample.join(" ");
+  out.append(el("p", { class: "verdict no" },
+    "does not hold: shortest counterexample ",
+    el("span", { class: "counterexample", text: word || "ε (the empty word)" }),
+    ` (length ${r.counterexample.length}): the model ${r.model_accepts ? "accepts" : "rejects"} it, the spec ${r.spec_accepts ? "accepts" : "rejects"} it`));
+  if (r.spec_table) {
+    out.append(el("h3", { text: `the spec on ${word || "ε"}` }),
+      truthTable(r.spec_table, { column: acceptingColumn(r.spec_table, "eos"), counterexample: true }));
+  }
+  if (r.trace) {
+    out.append(el("h3", { text: "the model's run on it (exact executor)" }));
+    showTrace(out, r.trace);
+  }
+}
+
+function showTrace(out, r) {
   out.append(el("p", { class: `verdict ${r.accepted ? "yes" : "no"}`, text: `${r.accepted ? "accepted" : "rejected"}${r.logit !== undefined ? ` (logit at ⊣: ${r.logit})` : ""}` }));
   if (r.features) {
     const t = el("table", { class: "truth" });
@@ -472,10 +506,10 @@ async function attention() {
   if (p && PARAM[pattern]) body[PARAM[pattern]] = Number(p);
   const sc = $("summary-columns").value;
   if (sc && (pattern === "fixed" || pattern === "combiner-fixed")) body.summary_columns = Number(sc);
-  const r = await api("attention", body);
   const out = $("attention-out");
   out.replaceChildren();
   $("mask-picture").replaceChildren();
+  const r = await api("attention", body);
   if (r.error) {
     showError($("attention-error"), r.error, {});
     return;
@@ -559,6 +593,7 @@ async function main() {
   $("separate-go").addEventListener("click", separate);
   $("compile-go").addEventListener("click", compileModel);
   $("run-go").addEventListener("click", runModel);
+  $("check-go").addEventListener("click", checkModel);
   $("attention-go").addEventListener("click", attention);
   $("model-text").addEventListener("input", () => { modelExample = null; writeState(); });
   $("weights").addEventListener("change", (e) => e.target.files[0] && loadWeights(e.target.files[0]));
@@ -582,7 +617,7 @@ async function main() {
   // A shared link shows its answer: run the tab's action once.
   if (tab === "compare" && $("first").value && $("second").value) compare();
   if (tab === "classify") classify();
-  if (tab === "model" && $("model-text").value) ($("model-word").value ? runModel : compileModel)();
+  if (tab === "model" && $("model-text").value) ($("model-spec").value ? checkModel : $("model-word").value ? runModel : compileModel)();
   if (tab === "attention" && p.has("pat")) attention();
 }
 main();
