@@ -36,6 +36,7 @@
 
 pub mod algebra;
 pub mod automata;
+pub mod bdd;
 pub mod compile;
 pub mod diag;
 pub mod fragment;

@@ -38,7 +38,9 @@ pub enum Engine {
     Explicit,
     /// z3: bounded model checking for counterexamples, k-induction or Spacer for proofs.
     Z3,
-    /// The explicit engine under its state budget, z3 beyond it.
+    /// BDDs: breadth-first symbolic reachability on the product system (src/bdd.rs).
+    Bdd,
+    /// The explicit engine under its state budget; beyond it the BDD engine, then z3.
     Auto,
 }
 
@@ -125,6 +127,25 @@ pub enum EngineReport {
         /// which include every letter word (so it holds for letters too).
         over_sets: bool,
     },
+    /// The BDD engine explored the product system symbolically, breadth first.
+    Bdd {
+        /// Breadth-first layers explored: the counterexample's length, or the depth at
+        /// which the reachable set stopped growing.
+        depth: usize,
+        /// States in the reachable set (a float: it can exceed 2^64).
+        reachable_states: f64,
+        /// State bits of the product system.
+        state_bits: usize,
+        /// Largest BDD met, in nodes.
+        bdd_nodes: usize,
+        /// For a "holds": the reachable set was re-checked as an inductive invariant
+        /// (Init ⊆ R, Img(R) ⊆ R, R ∩ Bad = ∅) by separate BDD operations.
+        invariant_checked: bool,
+        /// Wall-clock seconds.
+        seconds: f64,
+        /// Why `auto` handed over to the BDD engine, if it did.
+        fallback: Option<String>,
+    },
 }
 
 /// How the z3 engine proved a property (the library's mirror of the solver's proof, so
@@ -191,6 +212,26 @@ impl EngineReport {
                     .unwrap_or_default();
                 format!("z3 engine: {what}; {state_variables} state variables; {seconds:.2} s{why}")
             }
+            EngineReport::Bdd {
+                depth,
+                reachable_states,
+                state_bits,
+                bdd_nodes,
+                invariant_checked,
+                seconds,
+                fallback,
+            } => {
+                let what = if *invariant_checked {
+                    format!("the reachable set ({reachable_states} states, fixed after {depth} steps) is an inductive invariant that excludes every violation, re-checked")
+                } else {
+                    format!("breadth-first reachability met the first violation at depth {depth}")
+                };
+                let why = fallback
+                    .as_ref()
+                    .map(|f| format!(" (auto: {f})"))
+                    .unwrap_or_default();
+                format!("BDD engine: {what}; {state_bits} state bits, largest BDD {bdd_nodes} nodes; {seconds:.2} s{why}")
+            }
         }
     }
 }
@@ -240,6 +281,22 @@ pub enum DecideError {
     NoZ3 {
         /// What stopped the explicit engine first, if it ran.
         after: Option<String>,
+    },
+    /// The BDD engine could not decide within the limits.
+    #[error("the BDD engine could not decide after {seconds:.2} s at depth {depth}: {reason}")]
+    BddUndecided {
+        /// Wall-clock seconds spent.
+        seconds: f64,
+        /// Breadth-first layers explored.
+        depth: usize,
+        /// Which limit.
+        reason: String,
+    },
+    /// The formulas use something the BDD engine does not encode.
+    #[error("the BDD engine cannot encode these formulas: {reason}")]
+    BddUnsupported {
+        /// What.
+        reason: String,
     },
     /// An engine and the reference evaluator disagree: a bug, never a verdict.
     #[error("internal error: the engine and the reference evaluator disagree on `{word}`; please report this with the formulas")]
@@ -331,6 +388,9 @@ pub fn decide(
     };
     let too_many_props = props > MAX_PROPS;
     let mut fallback = None;
+    if opts.engine == Engine::Bdd {
+        return decide_bdd(arena, (left, right), sigma, acc, question, opts, None);
+    }
     if opts.engine != Engine::Z3 && !(opts.engine == Engine::Auto && too_many_props) {
         if too_many_props {
             return Err(DecideError::TooManyProps { props });
@@ -351,7 +411,105 @@ pub fn decide(
             "{props} propositions are beyond the explicit engine's {MAX_PROPS}"
         ));
     }
+    if opts.engine == Engine::Auto {
+        // The BDD engine next, with half of the time left; z3 gets what remains.
+        let started = std::time::Instant::now();
+        let share = Options {
+            timeout: Some(opts.timeout.map_or(Duration::from_secs(60), |t| t / 2)),
+            ..opts.clone()
+        };
+        let why = fallback
+            .clone()
+            .map(|f| format!("the explicit engine stopped: {f}"));
+        match decide_bdd(arena, (left, right), sigma, acc, question, &share, why) {
+            Ok(v) => return Ok(v),
+            Err(DecideError::BddUndecided { reason, .. })
+            | Err(DecideError::BddUnsupported { reason }) => {
+                fallback = Some(format!(
+                    "{}; the BDD engine stopped: {reason}",
+                    fallback.unwrap_or_default()
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+        let rest = Options {
+            timeout: opts.timeout.map(|t| t.saturating_sub(started.elapsed())),
+            ..opts.clone()
+        };
+        return decide_z3(arena, (left, right), sigma, acc, question, &rest, fallback);
+    }
     decide_z3(arena, (left, right), sigma, acc, question, opts, fallback)
+}
+
+/// The BDD engine ([`crate::bdd`]); the state budget bounds its BDDs' sizes.
+fn decide_bdd(
+    arena: &Arena,
+    sides: (NodeId, NodeId),
+    sigma: &Alphabet,
+    acc: Acceptance,
+    question: Question,
+    opts: &Options,
+    fallback: Option<String>,
+) -> Result<Verdict, DecideError> {
+    use crate::bdd::{compare_bdd, BddLimits, BddVerdict};
+    let limits = BddLimits {
+        max_nodes: opts.max_states,
+        timeout: opts.timeout,
+        max_depth: opts.max_depth,
+    };
+    let started = std::time::Instant::now();
+    let a = compare_bdd(arena, sides.0, sides.1, sigma, acc, question, &limits);
+    let seconds = started.elapsed().as_secs_f64();
+    let report = |checked| EngineReport::Bdd {
+        depth: a.depth,
+        reachable_states: a.reachable_states,
+        state_bits: a.state_bits,
+        bdd_nodes: a.peak_nodes,
+        invariant_checked: checked,
+        seconds,
+        fallback: fallback.clone(),
+    };
+    match a.verdict {
+        BddVerdict::Holds => Ok(Verdict {
+            question,
+            counterexample: None,
+            engine: report(true),
+        }),
+        BddVerdict::Fails(rows) => {
+            let word = match sigma {
+                Alphabet::Props(_) => Word::Props(
+                    rows.iter()
+                        .map(|bits| {
+                            sigma
+                                .atoms()
+                                .iter()
+                                .zip(bits)
+                                .filter(|(_, &b)| b)
+                                .map(|(p, _)| p.clone())
+                                .collect()
+                        })
+                        .collect(),
+                ),
+                Alphabet::Tokens(t) => Word::letters(
+                    rows.iter()
+                        .map(|bits| t[bits.iter().position(|&b| b).unwrap_or(0)].as_str()),
+                ),
+            };
+            let c = recheck(arena, sides, word, acc, question)?;
+            Ok(Verdict {
+                question,
+                counterexample: Some(c),
+                engine: report(false),
+            })
+        }
+        BddVerdict::Unknown(reason) => Err(DecideError::BddUndecided {
+            seconds,
+            depth: a.depth,
+            reason,
+        }),
+        BddVerdict::Unsupported(reason) => Err(DecideError::BddUnsupported { reason }),
+        BddVerdict::Internal(reason) => Err(DecideError::ProofRecheck { reason }),
+    }
 }
 
 fn decide_explicit(

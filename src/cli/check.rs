@@ -210,14 +210,18 @@ pub(crate) enum Engine {
     Explicit,
     /// z3: bounded model checking for counterexamples, k-induction or Spacer for proofs.
     Z3,
-    /// The explicit engine under its state budget, z3 beyond it.
+    /// BDDs: breadth-first symbolic reachability (shortest counterexamples, re-checked
+    /// invariants); --max-states bounds its BDDs.
+    Bdd,
+    /// The explicit engine under its state budget, the BDD engine beyond it, then z3.
     Auto,
 }
 
 /// Options of the engines that decide equivalence and inclusion.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct EngineOpts {
-    /// The engine: explicit, z3, or auto (explicit under --max-states, z3 beyond).
+    /// The engine: explicit, bdd, z3, or auto (explicit under --max-states; beyond it the
+    /// BDD engine with half of the time, then z3).
     #[arg(long, value_enum, default_value = "auto")]
     engine: Engine,
     /// Longest word the z3 engine's bounded model checking considers (exit 2 beyond).
@@ -231,6 +235,7 @@ pub(crate) fn options(budget: &BudgetOpts, engine: &EngineOpts) -> Result<Option
         engine: match engine.engine {
             Engine::Explicit => verdict::Engine::Explicit,
             Engine::Z3 => verdict::Engine::Z3,
+            Engine::Bdd => verdict::Engine::Bdd,
             Engine::Auto => verdict::Engine::Auto,
         },
         max_states: budget.max_states,

@@ -507,11 +507,12 @@ fn engine(req: &Req) -> Result<verdict::Engine, Report> {
     Ok(match req.str("engine")? {
         None | Some("auto") => verdict::Engine::Auto,
         Some("explicit") => verdict::Engine::Explicit,
+        Some("bdd") => verdict::Engine::Bdd,
         #[cfg(feature = "z3")]
         Some("z3") => verdict::Engine::Z3,
         Some(other) => {
             return Err(miette!(
-                help = "explicit, z3 or auto",
+                help = "explicit, bdd, z3 or auto",
                 "unknown engine `{other}`"
             ))
         }

@@ -1,0 +1,706 @@
+//! The BDD engine: equivalence and inclusion by symbolic breadth-first reachability.
+//!
+//! The product system is the one the explicit and z3 engines use (docs/DESIGN.md,
+//! "Engines"): a state is the value of every temporal subformula of both sides at the
+//! previous position (one bit per Y, Z, P, O, H, S, S<, past release), a binary counter
+//! per `Y<=k`, a position counter for `pos%m=r`, a "first position" bit, and under
+//! last-position acceptance the two sides' values at the last position. Sets of states
+//! are BDDs (biodivine-lib-bdd) over those bits; a letter is read through input bits (a
+//! binary letter code, or one bit per proposition), so 2^k proposition sets are never
+//! enumerated.
+//!
+//! Breadth-first layers from the initial state give the shortest counterexample: the
+//! first layer that meets the violation set, and a path back through the layers (each
+//! step a witness of the transition relation restricted to the next state). When a layer
+//! adds nothing, the reachable set R is a proof; it is re-checked as an inductive
+//! invariant by separate BDD operations (Init ⊆ R, Img(R) ⊆ R, R ∩ Bad = ∅) before it
+//! is reported.
+
+use std::time::{Duration, Instant};
+
+use biodivine_lib_bdd::{op_function, Bdd, BddVariable, BddVariableSet};
+use rustc_hash::FxHashMap;
+
+use crate::automata::{Alphabet, Question};
+use crate::logic::{Acceptance, Arena, Node, NodeId};
+
+/// How much work the BDD engine may do.
+#[derive(Clone, Debug)]
+pub struct BddLimits {
+    /// Largest BDD (in nodes) kept: the transition relation, a layer or the reached set.
+    pub max_nodes: usize,
+    /// Wall-clock limit, checked between operations.
+    pub timeout: Option<Duration>,
+    /// Longest word looked at (breadth-first layers).
+    pub max_depth: usize,
+}
+
+/// What the engine found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BddVerdict {
+    /// No reachable state violates the property: the reachable set is an inductive
+    /// invariant, re-checked.
+    Holds,
+    /// A shortest violating word: letter indices, or proposition sets as bit vectors
+    /// over the alphabet's propositions.
+    Fails(Vec<Vec<bool>>),
+    /// A limit was reached; why.
+    Unknown(String),
+    /// The formulas use something this engine does not encode; what.
+    Unsupported(String),
+    /// The invariant did not re-check (a bug, never a verdict).
+    Internal(String),
+}
+
+/// The engine's answer with its effort.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BddAnswer {
+    /// The verdict.
+    pub verdict: BddVerdict,
+    /// Breadth-first layers explored (the counterexample's length when it fails).
+    pub depth: usize,
+    /// Reachable states found (as a float: the sets can exceed 2^64).
+    pub reachable_states: f64,
+    /// State bits of the product system.
+    pub state_bits: usize,
+    /// Largest BDD met, in nodes.
+    pub peak_nodes: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Memory {
+    Bit(usize),
+    Counter(usize),
+}
+
+/// The product system over BDD variables.
+struct System<'a> {
+    arena: &'a Arena,
+    nodes: Vec<NodeId>,
+    index: FxHashMap<NodeId, usize>,
+    memory: Vec<Option<Memory>>,
+    /// Nodes with a memory bit (indices into `nodes`), in variable order.
+    bit_nodes: Vec<usize>,
+    /// `Y<=k` nodes with their k and counter width.
+    counter_nodes: Vec<(usize, u32, usize)>,
+    modulus: Option<u64>,
+    roots: [usize; 2],
+    atoms: Vec<String>,
+    props: bool,
+    acceptance: Acceptance,
+    question: Question,
+    vars: BddVariableSet,
+    /// Input variables (a binary letter code, or one per proposition).
+    input: Vec<BddVariable>,
+    /// Current-state variables: first, memory bits, counters (MSB first), position,
+    /// roots — and the next-state twin of each, interleaved in the order.
+    cur: Vec<BddVariable>,
+    nxt: Vec<BddVariable>,
+    /// Where each group starts in `cur`.
+    at_bits: usize,
+    at_counters: Vec<usize>,
+    at_position: usize,
+    position_width: usize,
+    at_roots: usize,
+}
+
+fn bits_for(n: u64) -> usize {
+    (64 - n.leading_zeros()).max(1) as usize
+}
+
+impl<'a> System<'a> {
+    fn new(
+        arena: &'a Arena,
+        (left, right): (NodeId, NodeId),
+        alphabet: &Alphabet,
+        acceptance: Acceptance,
+        question: Question,
+    ) -> Result<Self, String> {
+        let mut set: Vec<NodeId> = arena.subformulas(left);
+        set.extend(arena.subformulas(right));
+        set.sort_unstable();
+        set.dedup();
+        let index: FxHashMap<NodeId, usize> =
+            set.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+        let (atoms, props) = match alphabet {
+            Alphabet::Tokens(t) => (t.clone(), false),
+            Alphabet::Props(p) => (p.clone(), true),
+        };
+        // Variable order: atoms ranked by a depth-first walk from the roots (children
+        // in order), and each state bit ranked by the first-walked of its atoms, so the
+        // bits of subformulas about the same atom sit together (O p beside H !p keeps
+        // "H !p = !O p" linear) and a since chain interleaves with its inputs.
+        let mut walked: Vec<String> = Vec::new();
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut stack = vec![right, left];
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let node = arena.node(n);
+            if let Node::Atom(a) = node {
+                walked.push(arena.atom_name(a).to_string());
+            }
+            let kids: Vec<NodeId> = node.children().collect();
+            stack.extend(kids.into_iter().rev());
+        }
+        let atom_pos: FxHashMap<&str, usize> = walked
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.as_str(), i))
+            .collect();
+        let atom_rank = |n: NodeId| -> usize {
+            arena
+                .atom_names(n)
+                .iter()
+                .filter_map(|a| atom_pos.get(a.as_str()).copied())
+                .min()
+                .unwrap_or(usize::MAX)
+        };
+        let mut bit_nodes: Vec<usize> = Vec::new();
+        let mut counter_nodes: Vec<(usize, u32, usize)> = Vec::new();
+        let mut moduli = Vec::new();
+        for (i, &n) in set.iter().enumerate() {
+            match arena.node(n) {
+                Node::Yesterday(_)
+                | Node::WeakYesterday(_)
+                | Node::StrictOnce(_)
+                | Node::Once(_)
+                | Node::Historically(_)
+                | Node::Since(..)
+                | Node::StrictSince(..)
+                | Node::Release(..) => bit_nodes.push(i),
+                Node::YesterdayWithin(k, _) => {
+                    counter_nodes.push((i, k, bits_for(u64::from(k) + 1)));
+                }
+                Node::PosMod(m, _) => moduli.push(m),
+                _ => {}
+            }
+        }
+        bit_nodes.sort_by_key(|&i| (atom_rank(set[i]), i));
+        let modulus = crate::logic::position_modulus(moduli);
+        if modulus == Some(0) {
+            return Err("the position moduli's least common multiple is beyond 2^62".into());
+        }
+        let mut memory = vec![None; set.len()];
+        for (j, &i) in bit_nodes.iter().enumerate() {
+            memory[i] = Some(Memory::Bit(j));
+        }
+        for (j, &(i, _, _)) in counter_nodes.iter().enumerate() {
+            memory[i] = Some(Memory::Counter(j));
+        }
+        let position_width = modulus.map_or(0, |m| bits_for(m.saturating_sub(1)));
+        let input_count = if props {
+            atoms.len()
+        } else {
+            bits_for(atoms.len().saturating_sub(1) as u64)
+        };
+        let state_count = 1
+            + bit_nodes.len()
+            + counter_nodes.iter().map(|c| c.2).sum::<usize>()
+            + position_width
+            + if acceptance == Acceptance::Last { 2 } else { 0 };
+        if input_count + 2 * state_count > usize::from(u16::MAX) {
+            return Err(format!(
+                "{} BDD variables are beyond the library's 65,535",
+                input_count + 2 * state_count
+            ));
+        }
+        // The global order: under proposition semantics each input bit sits just above
+        // the state bits of the subformulas about its atom (a since chain's BDDs stay
+        // linear); a letter code's bits stay together at the top. The first-position
+        // bit leads, the roots (which depend on everything) end.
+        let mut rank_of_state: Vec<usize> = vec![0];
+        rank_of_state.extend(bit_nodes.iter().map(|&i| atom_rank(set[i])));
+        for &(i, _, w) in &counter_nodes {
+            rank_of_state.extend(std::iter::repeat_n(atom_rank(set[i]), w));
+        }
+        rank_of_state.extend(std::iter::repeat_n(usize::MAX, position_width));
+        if acceptance == Acceptance::Last {
+            rank_of_state.extend([usize::MAX, usize::MAX]);
+        }
+        // Slots: (rank, 0 = input / 1 = state, index).
+        let mut slots: Vec<(usize, u8, usize)> = Vec::new();
+        for p in 0..input_count {
+            let rank = if props {
+                atom_pos
+                    .get(atoms[p].as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX - 1)
+            } else {
+                0
+            };
+            slots.push((rank, 0, p));
+        }
+        for (j, &r) in rank_of_state.iter().enumerate() {
+            let r = if j == 0 {
+                0
+            } else {
+                r.saturating_add(usize::from(!props))
+            };
+            slots.push((r, 1, j));
+        }
+        slots.sort();
+        let mut names: Vec<String> = Vec::new();
+        for &(_, kind, i) in &slots {
+            if kind == 0 {
+                names.push(format!("x{i}"));
+            } else {
+                names.push(format!("s{i}"));
+                names.push(format!("t{i}"));
+            }
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let vars = BddVariableSet::new(&refs);
+        let var = |name: String| vars.var_by_name(&name).expect("a declared variable");
+        let input = (0..input_count).map(|i| var(format!("x{i}"))).collect();
+        let cur = (0..state_count).map(|j| var(format!("s{j}"))).collect();
+        let nxt = (0..state_count).map(|j| var(format!("t{j}"))).collect();
+        let at_bits = 1;
+        let mut at = at_bits + bit_nodes.len();
+        let at_counters = counter_nodes
+            .iter()
+            .map(|c| {
+                let here = at;
+                at += c.2;
+                here
+            })
+            .collect();
+        let at_position = at;
+        let at_roots = at + position_width;
+        Ok(System {
+            arena,
+            roots: [index[&left], index[&right]],
+            nodes: set,
+            index,
+            memory,
+            bit_nodes,
+            counter_nodes,
+            modulus,
+            atoms,
+            props,
+            acceptance,
+            question,
+            vars,
+            input,
+            cur,
+            nxt,
+            at_bits,
+            at_counters,
+            at_position,
+            position_width,
+            at_roots,
+        })
+    }
+
+    fn lit(&self, v: BddVariable) -> Bdd {
+        self.vars.mk_var(v)
+    }
+
+    fn t(&self) -> Bdd {
+        self.vars.mk_true()
+    }
+
+    fn f(&self) -> Bdd {
+        self.vars.mk_false()
+    }
+
+    /// The bits `vars[at..at + w]` (MSB first) equal `value`.
+    fn equals(&self, vars: &[BddVariable], at: usize, w: usize, value: u64) -> Bdd {
+        let mut out = self.t();
+        for b in 0..w {
+            let bit = (value >> (w - 1 - b)) & 1 == 1;
+            out = out.and(&self.vars.mk_literal(vars[at + b], bit));
+        }
+        out
+    }
+
+    /// The bits (MSB first) are at most `bound`, unsigned.
+    fn at_most(&self, vars: &[BddVariable], at: usize, w: usize, bound: u64) -> Bdd {
+        // x ≤ c: scanning from the MSB, the first differing bit has x = 0, c = 1.
+        let mut out = self.t(); // equal so far to the end: x = c
+        for b in (0..w).rev() {
+            let x = self.lit(vars[at + b]);
+            let c = (bound >> (w - 1 - b)) & 1 == 1;
+            out = if c {
+                // c's bit is 1: x's 0 is below, x's 1 continues.
+                x.not().or(&x.and(&out))
+            } else {
+                x.not().and(&out)
+            };
+        }
+        if w < 64 && bound >> w != 0 {
+            return self.t();
+        }
+        out
+    }
+
+    /// The constant `value` as `w` BDD bits (MSB first).
+    fn constant(&self, w: usize, value: u64) -> Vec<Bdd> {
+        (0..w)
+            .map(|b| {
+                if (value >> (w - 1 - b)) & 1 == 1 {
+                    self.t()
+                } else {
+                    self.f()
+                }
+            })
+            .collect()
+    }
+
+    /// `bits + 1` (MSB first, wrapping).
+    fn increment(&self, bits: &[Bdd]) -> Vec<Bdd> {
+        let mut out = bits.to_vec();
+        let mut carry = self.t();
+        for b in (0..bits.len()).rev() {
+            out[b] = bits[b].xor(&carry);
+            carry = bits[b].and(&carry);
+        }
+        out
+    }
+
+    fn select(&self, cond: &Bdd, yes: &[Bdd], no: &[Bdd]) -> Vec<Bdd> {
+        yes.iter()
+            .zip(no)
+            .map(|(y, n)| Bdd::if_then_else(cond, y, n))
+            .collect()
+    }
+
+    fn cur_bits(&self, at: usize, w: usize) -> Vec<Bdd> {
+        (0..w).map(|b| self.lit(self.cur[at + b])).collect()
+    }
+
+    /// Atom `p` of the alphabet at a letter position.
+    fn atom(&self, p: usize) -> Bdd {
+        if self.props {
+            self.lit(self.input[p])
+        } else {
+            self.equals(&self.input, 0, self.input.len(), p as u64)
+        }
+    }
+
+    /// Letter codes that name a letter.
+    fn valid_input(&self) -> Bdd {
+        if self.props {
+            self.t()
+        } else {
+            self.at_most(
+                &self.input,
+                0,
+                self.input.len(),
+                self.atoms.len().saturating_sub(1) as u64,
+            )
+        }
+    }
+
+    /// Every node's value at the current position, over the current state and the
+    /// input (`eos`: at the end marker, where letter atoms are false).
+    fn values(&self, eos: bool) -> Vec<Bdd> {
+        let mut v: Vec<Bdd> = Vec::with_capacity(self.nodes.len());
+        for (i, &n) in self.nodes.iter().enumerate() {
+            let at = |x: NodeId, v: &Vec<Bdd>| v[self.index[&x]].clone();
+            let mem = || match self.memory[i] {
+                Some(Memory::Bit(j)) => self.lit(self.cur[self.at_bits + j]),
+                _ => unreachable!("temporal nodes have a memory bit"),
+            };
+            let b = match self.arena.node(n) {
+                Node::True => self.t(),
+                Node::False => self.f(),
+                Node::Eos => {
+                    if eos {
+                        self.t()
+                    } else {
+                        self.f()
+                    }
+                }
+                Node::Start => self.lit(self.cur[0]),
+                Node::PosMod(m, r) => {
+                    // The position counter holds (position − 1) mod M before this step;
+                    // this position is counter + 1, so pos % m = r iff counter ≡ r − 1.
+                    let big = self.modulus.unwrap_or(1);
+                    let w = self.position_width;
+                    let mut any = self.f();
+                    let (m, r) = (u64::from(m), u64::from(r));
+                    let mut c = (r + m - 1) % m;
+                    while c < big {
+                        any = any.or(&self.equals(&self.cur, self.at_position, w, c));
+                        c += m;
+                    }
+                    any
+                }
+                Node::Atom(a) => {
+                    let name = self.arena.atom_name(a);
+                    match self.atoms.iter().position(|x| x == name) {
+                        Some(p) if !eos => self.atom(p),
+                        _ => self.f(),
+                    }
+                }
+                Node::Not(x) => at(x, &v).not(),
+                Node::And(x, y) => at(x, &v).and(&at(y, &v)),
+                Node::Or(x, y) => at(x, &v).or(&at(y, &v)),
+                Node::Implies(x, y) => at(x, &v).imp(&at(y, &v)),
+                Node::Iff(x, y) => at(x, &v).iff(&at(y, &v)),
+                Node::Yesterday(_)
+                | Node::WeakYesterday(_)
+                | Node::StrictOnce(_)
+                | Node::StrictSince(..) => mem(),
+                Node::YesterdayWithin(k, _) => match self.memory[i] {
+                    Some(Memory::Counter(j)) => {
+                        let w = self.counter_nodes[j].2;
+                        self.at_most(&self.cur, self.at_counters[j], w, u64::from(k))
+                    }
+                    _ => unreachable!("Y<=k nodes have a counter"),
+                },
+                Node::Once(x) => mem().or(&at(x, &v)),
+                Node::Historically(x) => mem().and(&at(x, &v)),
+                Node::Since(x, y) => at(y, &v).or(&at(x, &v).and(&mem())),
+                Node::Release(x, y) => at(y, &v).and(&at(x, &v).or(&mem())),
+            };
+            v.push(b);
+        }
+        v
+    }
+
+    /// The next state's bits as functions of the current state and the input.
+    fn next(&self, v: &[Bdd]) -> Vec<Bdd> {
+        let at = |x: NodeId| v[self.index[&x]].clone();
+        let mut out = vec![self.f()];
+        for (j, &i) in self.bit_nodes.iter().enumerate() {
+            let m = self.lit(self.cur[self.at_bits + j]);
+            out.push(match self.arena.node(self.nodes[i]) {
+                Node::Yesterday(x) | Node::WeakYesterday(x) => at(x),
+                Node::StrictOnce(x) => m.or(&at(x)),
+                Node::StrictSince(x, y) => at(y).or(&at(x).and(&m)),
+                _ => v[i].clone(),
+            });
+        }
+        for (j, &(i, k, w)) in self.counter_nodes.iter().enumerate() {
+            let x = match self.arena.node(self.nodes[i]) {
+                Node::YesterdayWithin(_, x) => at(x),
+                _ => unreachable!("counters belong to Y<=k nodes"),
+            };
+            let c = self.cur_bits(self.at_counters[j], w);
+            let far = u64::from(k) + 1;
+            let at_far = self.equals(&self.cur, self.at_counters[j], w, far);
+            let grown = self.select(&at_far, &self.constant(w, far), &self.increment(&c));
+            out.extend(self.select(&x, &self.constant(w, 1), &grown));
+        }
+        if let Some(m) = self.modulus {
+            let w = self.position_width;
+            let c = self.cur_bits(self.at_position, w);
+            let last = self.equals(&self.cur, self.at_position, w, m - 1);
+            out.extend(self.select(&last, &self.constant(w, 0), &self.increment(&c)));
+        }
+        if self.acceptance == Acceptance::Last {
+            out.push(v[self.roots[0]].clone());
+            out.push(v[self.roots[1]].clone());
+        }
+        out
+    }
+
+    fn init(&self) -> Bdd {
+        let mut out = self.lit(self.cur[0]);
+        for (j, &i) in self.bit_nodes.iter().enumerate() {
+            let truthy = matches!(
+                self.arena.node(self.nodes[i]),
+                Node::WeakYesterday(_) | Node::Historically(_) | Node::Release(..)
+            );
+            out = out.and(&self.vars.mk_literal(self.cur[self.at_bits + j], truthy));
+        }
+        for (j, &(_, k, w)) in self.counter_nodes.iter().enumerate() {
+            out = out.and(&self.equals(&self.cur, self.at_counters[j], w, u64::from(k) + 1));
+        }
+        if self.modulus.is_some() {
+            out = out.and(&self.equals(&self.cur, self.at_position, self.position_width, 0));
+        }
+        if self.acceptance == Acceptance::Last {
+            for r in 0..2 {
+                out = out.and(&self.vars.mk_literal(self.cur[self.at_roots + r], false));
+            }
+        }
+        out
+    }
+
+    fn bad(&self) -> Bdd {
+        let (l, r) = match self.acceptance {
+            Acceptance::Eos => {
+                let v = self.values(true);
+                (v[self.roots[0]].clone(), v[self.roots[1]].clone())
+            }
+            Acceptance::Last => (
+                self.lit(self.cur[self.at_roots]),
+                self.lit(self.cur[self.at_roots + 1]),
+            ),
+        };
+        let differ = match self.question {
+            Question::Equivalent => l.xor(&r),
+            Question::Included => l.and_not(&r),
+        };
+        match self.acceptance {
+            // The empty word has no last position: never a violation.
+            Acceptance::Last => differ.and_not(&self.lit(self.cur[0])),
+            Acceptance::Eos => differ,
+        }
+    }
+}
+
+/// Decides `question` for the two formulas over `alphabet` by breadth-first reachability
+/// on BDDs. A counterexample is shortest; "holds" comes with a re-checked invariant.
+pub fn compare_bdd(
+    arena: &Arena,
+    left: NodeId,
+    right: NodeId,
+    alphabet: &Alphabet,
+    acceptance: Acceptance,
+    question: Question,
+    limits: &BddLimits,
+) -> BddAnswer {
+    let start = Instant::now();
+    let mut answer = BddAnswer {
+        verdict: BddVerdict::Holds,
+        depth: 0,
+        reachable_states: 0.0,
+        state_bits: 0,
+        peak_nodes: 0,
+    };
+    let sys = match System::new(arena, (left, right), alphabet, acceptance, question) {
+        Ok(s) => s,
+        Err(why) => {
+            answer.verdict = BddVerdict::Unsupported(why);
+            return answer;
+        }
+    };
+    answer.state_bits = sys.cur.len();
+    let out_of_time = || limits.timeout.is_some_and(|t| start.elapsed() >= t);
+    let mut peak = 0usize;
+    let mut big = |b: &Bdd, what: &str| -> Option<String> {
+        peak = peak.max(b.size());
+        (b.size() > limits.max_nodes).then(|| {
+            format!(
+                "the {what} has {} BDD nodes, beyond the limit of {} (--max-states)",
+                b.size(),
+                limits.max_nodes
+            )
+        })
+    };
+
+    // The transition relation: a valid input, and every next-state bit its function.
+    let values = sys.values(false);
+    let next = sys.next(&values);
+    let mut tr = sys.valid_input();
+    for (j, f) in next.iter().enumerate() {
+        tr = tr.and(&sys.lit(sys.nxt[j]).iff(f));
+        if let Some(why) = big(&tr, "transition relation") {
+            answer.verdict = BddVerdict::Unknown(why);
+            answer.peak_nodes = peak;
+            return answer;
+        }
+        if out_of_time() {
+            answer.verdict = BddVerdict::Unknown("the time limit was reached".into());
+            return answer;
+        }
+    }
+    drop(values);
+    let bad = sys.bad();
+    let init = sys.init();
+    let quantified: Vec<BddVariable> = sys.input.iter().chain(&sys.cur).copied().collect();
+    let mut same = sys.t();
+    for (c, n) in sys.cur.iter().zip(&sys.nxt) {
+        same = same.and(&sys.lit(*c).iff(&sys.lit(*n)));
+    }
+    // The states one step from `set`, over the current-state variables.
+    let image = |set: &Bdd| -> Bdd {
+        let over_next = Bdd::binary_op_with_exists(set, &tr, op_function::and, &quantified);
+        Bdd::binary_op_with_exists(&over_next, &same, op_function::and, &sys.nxt)
+    };
+    let count = |set: &Bdd| set.cardinality() / 2f64.powi((sys.input.len() + sys.nxt.len()) as i32);
+
+    let mut layers: Vec<Bdd> = vec![init.clone()];
+    let mut reached = init.clone();
+    loop {
+        let depth = layers.len() - 1;
+        answer.depth = depth;
+        let frontier = &layers[depth];
+        let hit = frontier.and(&bad);
+        if !hit.is_false() {
+            answer.reachable_states = count(&reached);
+            answer.peak_nodes = peak;
+            answer.verdict = match path_back(&sys, &tr, &layers, &hit) {
+                Ok(word) => BddVerdict::Fails(word),
+                Err(why) => BddVerdict::Internal(why),
+            };
+            return answer;
+        }
+        if depth >= limits.max_depth {
+            answer.verdict = BddVerdict::Unknown(format!(
+                "no violating word up to length {depth} (raise --max-depth)"
+            ));
+            break;
+        }
+        if out_of_time() {
+            answer.verdict = BddVerdict::Unknown("the time limit was reached".into());
+            break;
+        }
+        let new = image(frontier).and_not(&reached);
+        if let Some(why) = big(&new, "breadth-first layer") {
+            answer.verdict = BddVerdict::Unknown(why);
+            break;
+        }
+        if new.is_false() {
+            // Every reachable state is in `reached`, and none violates: re-check that it
+            // is an inductive invariant, by separate operations.
+            answer.verdict = if !init.and_not(&reached).is_false() {
+                BddVerdict::Internal("the initial state is outside the invariant".into())
+            } else if !image(&reached).and_not(&reached).is_false() {
+                BddVerdict::Internal("the invariant is not closed under a step".into())
+            } else if !reached.and(&bad).is_false() {
+                BddVerdict::Internal("the invariant meets a violation".into())
+            } else {
+                BddVerdict::Holds
+            };
+            break;
+        }
+        reached = reached.or(&new);
+        if let Some(why) = big(&reached, "reached set") {
+            answer.verdict = BddVerdict::Unknown(why);
+            break;
+        }
+        layers.push(new);
+    }
+    answer.reachable_states = count(&reached);
+    answer.peak_nodes = peak;
+    answer
+}
+
+/// A shortest path from the initial state to a state of `hit` (in the last layer),
+/// through the layers: each step a witness of the transition relation into the next
+/// state. The word's letters as input bits.
+fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Vec<Vec<bool>>, String> {
+    let mut state: Vec<bool> = {
+        let w = hit.sat_witness().ok_or("an empty violation set")?;
+        sys.cur.iter().map(|&v| w.value(v)).collect()
+    };
+    let mut word: Vec<Vec<bool>> = Vec::new();
+    for i in (1..layers.len()).rev() {
+        let fixed: Vec<(BddVariable, bool)> =
+            sys.nxt.iter().copied().zip(state.iter().copied()).collect();
+        let step = tr.restrict(&fixed).and(&layers[i - 1]);
+        let w = step
+            .sat_witness()
+            .ok_or_else(|| format!("no predecessor in layer {}", i - 1))?;
+        word.push(sys.input.iter().map(|&v| w.value(v)).collect());
+        state = sys.cur.iter().map(|&v| w.value(v)).collect();
+    }
+    word.reverse();
+    if sys.props {
+        return Ok(word);
+    }
+    // Letter codes (MSB first) to one-hot rows over the letters.
+    Ok(word
+        .into_iter()
+        .map(|bits| {
+            let code = bits.iter().fold(0usize, |acc, &b| acc * 2 + usize::from(b));
+            (0..sys.atoms.len()).map(|l| l == code).collect()
+        })
+        .collect())
+}
