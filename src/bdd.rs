@@ -221,17 +221,11 @@ impl<'a> System<'a> {
         }
         // Slots: (rank, 0 = input / 1 = state, index).
         let mut slots: Vec<(usize, u8, usize)> = Vec::new();
-        for p in 0..input_count {
-            let rank = if props {
-                atom_pos
-                    .get(atoms[p].as_str())
-                    .copied()
-                    .unwrap_or(usize::MAX - 1)
-            } else {
-                0
-            };
-            slots.push((rank, 0, p));
-        }
+        let input_rank = |p: usize| match atoms.get(p) {
+            Some(a) if props => atom_pos.get(a.as_str()).copied().unwrap_or(usize::MAX - 1),
+            _ => 0,
+        };
+        slots.extend((0..input_count).map(|p| (input_rank(p), 0, p)));
         for (j, &r) in rank_of_state.iter().enumerate() {
             let r = if j == 0 {
                 0
