@@ -10,7 +10,7 @@ mod common;
 use common::{ModTree, Tree};
 use ltlattn::automata::{Alphabet, Question};
 use ltlattn::bdd::{compare_bdd, BddLimits, BddVerdict};
-use ltlattn::logic::{parse, Acceptance, Arena, Node, NodeId};
+use ltlattn::logic::{parse, Acceptance, Arena, NodeId};
 use ltlattn::verdict::{decide, Engine, EngineReport, Options};
 use quickcheck::{QuickCheck, TestResult};
 
@@ -114,36 +114,7 @@ fn proofs_on_equivalent_rewritings() {
     fn prop(a: Tree, law: u8) -> TestResult {
         let mut f = Arena::new();
         let x = a.build(&mut f, &["a", "b", "c"]);
-        let not = |f: &mut Arena, n| f.add(Node::Not(n));
-        let (l, r) = match law % 5 {
-            0 => {
-                let p = f.add(Node::StrictOnce(x));
-                (f.add(Node::Once(x)), f.add(Node::Or(x, p)))
-            }
-            1 => {
-                let nx = not(&mut f, x);
-                let o = f.add(Node::Once(nx));
-                (f.add(Node::Historically(x)), not(&mut f, o))
-            }
-            2 => {
-                let y1 = f.add(Node::Yesterday(x));
-                let y2 = f.add(Node::Yesterday(y1));
-                let y3 = f.add(Node::Yesterday(y2));
-                let o = f.add(Node::Or(y1, y2));
-                (f.add(Node::YesterdayWithin(3, x)), f.add(Node::Or(o, y3)))
-            }
-            3 => {
-                let o = f.add(Node::Once(x));
-                (f.add(Node::StrictOnce(x)), f.add(Node::Yesterday(o)))
-            }
-            _ => {
-                let a_ = f.atom("a");
-                let s = f.add(Node::Since(a_, x));
-                let y = f.add(Node::Yesterday(s));
-                let and = f.add(Node::And(a_, y));
-                (s, f.add(Node::Or(x, and)))
-            }
-        };
+        let (l, r) = common::law_rewriting(&mut f, x, law);
         let acc = if law & 8 == 0 {
             Acceptance::Eos
         } else {

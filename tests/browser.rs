@@ -73,6 +73,15 @@ async fn wait_for(c: &Client, what: &str, js: &str) -> Value {
     }
 }
 
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
 async fn set(c: &Client, id: &str, text: &str) {
     let e = c.find(Locator::Id(id)).await.expect(id);
     e.clear().await.expect("clear");
@@ -204,14 +213,11 @@ async fn session(client: Client, url: String) {
     }
 
     // An example, one click away.
-    c.find(Locator::Css(
+    click(
+        c,
         "a.example[data-path='examples/formulas/contains-ba.ltl']",
-    ))
-    .await
-    .expect("the example link")
-    .click()
-    .await
-    .unwrap();
+    )
+    .await;
     let expected: String = std::fs::read_to_string("examples/formulas/contains-ba.ltl")
         .unwrap()
         .lines()
@@ -229,21 +235,11 @@ async fn session(client: Client, url: String) {
     assert_eq!(shown, json!(expected));
 
     // Equivalence: the shortest counterexample, highlighted in both truth tables.
-    c.find(Locator::Css("button[data-tab=compare]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "button[data-tab=compare]").await;
     set(c, "first", "P (a & Y b)").await;
     set(c, "second", "P (a & P b)").await;
     set(c, "compare-alphabet", "a,b,c").await;
-    c.find(Locator::Id("compare-go"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#compare-go").await;
     let cx = wait_for(
         c,
         "the counterexample",
@@ -281,14 +277,11 @@ async fn session(client: Client, url: String) {
     assert_eq!(again, json!("b c a"));
 
     // A numeric model from the examples, compiled; then run on a⁸, which it rejects.
-    c.find(Locator::Css(
+    click(
+        c,
         "a.example[data-path='examples/numeric/naive-contains-a.toml']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    )
+    .await;
     let accept = wait_for(
         c,
         "the compiled formula",
@@ -297,12 +290,7 @@ async fn session(client: Client, url: String) {
     .await;
     assert!(!accept.as_str().unwrap().is_empty());
     set(c, "model-word", "a a a a a a a a").await;
-    c.find(Locator::Id("run-go"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#run-go").await;
     let verdict = wait_for(
         c,
         "the run",
@@ -345,12 +333,7 @@ async fn session(client: Client, url: String) {
     )
     .await;
     set(c, "model-spec", "P a").await;
-    c.find(Locator::Id("check-go"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#check-go").await;
     let verdict = wait_for(
         c,
         "the check",
@@ -369,12 +352,7 @@ async fn session(client: Client, url: String) {
     assert!(!url.fragment().unwrap_or("").contains("ex="), "{url}");
 
     // An attention mask as a picture: 16 × 16 cells for Combiner-Fixed, block 4.
-    c.find(Locator::Css("button[data-tab=attention]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "button[data-tab=attention]").await;
     c.execute(
         "document.getElementById('pattern').value = 'combiner-fixed'",
         vec![],
@@ -383,12 +361,7 @@ async fn session(client: Client, url: String) {
     .unwrap();
     set(c, "pattern-param", "4").await;
     set(c, "pattern-length", "16").await;
-    c.find(Locator::Id("attention-go"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, "#attention-go").await;
     let cells = wait_for(
         c,
         "the mask",

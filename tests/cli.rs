@@ -558,7 +558,8 @@ fn engines_on_the_command_line() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("could not decide"), "{}", stderr(&o));
-    // Beyond the explicit engine's propositions, auto answers with z3 and says so.
+    // Beyond the explicit engine's propositions, auto hands over (to the BDD engine,
+    // which answers this pair) and says so.
     let conj: Vec<String> = (0..30).map(|i| format!("O p{i}")).collect();
     let conj = conj.join(" & ");
     let dual: Vec<String> = (0..30).rev().map(|i| format!("H !p{i}")).collect();
@@ -566,12 +567,29 @@ fn engines_on_the_command_line() {
     let o = ltlattn(&["equiv", &conj, &dual, "--props"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("z3 engine") && stdout(&o).contains("auto:"),
+        stdout(&o).contains("BDD engine") && stdout(&o).contains("auto:"),
         "{}",
         stdout(&o)
     );
     let o = ltlattn(&["equiv", &conj, &dual, "--props", "--engine", "explicit"]);
     assert_eq!(o.status.code(), Some(2));
+    // The BDD engine by name: its report, with the re-checked invariant.
+    let o = ltlattn(&[
+        "equiv", &conj, &dual, "--props", "--engine", "bdd", "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["engine"], "bdd");
+    assert_eq!(json["invariant_checked"], true);
+    assert_eq!(json["fallback"], serde_json::Value::Null);
+    let broken = conj.replacen("O p0 & ", "", 1);
+    let o = ltlattn(&[
+        "equiv", &broken, &dual, "--props", "--engine", "bdd", "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["invariant_checked"], false);
+    assert_eq!(json["counterexample"].as_array().map(Vec::len), Some(1));
     let model = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/models/contains-ba.toml"

@@ -180,3 +180,42 @@ pub fn check_counterexample(
     }
     Ok(())
 }
+
+/// φ and a rewriting of φ by one law of docs/SEMANTICS.md §2 at its root (`law % 5`):
+/// O φ ≡ φ ∨ P φ, H φ ≡ ¬O¬φ, Y≤3 φ unrolled, P φ ≡ Y O φ, a S φ ≡ φ ∨ (a ∧ Y (a S φ)).
+pub fn law_rewriting(
+    f: &mut ltlattn::logic::Arena,
+    x: ltlattn::logic::NodeId,
+    law: u8,
+) -> (ltlattn::logic::NodeId, ltlattn::logic::NodeId) {
+    use ltlattn::logic::Node;
+    match law % 5 {
+        0 => {
+            let p = f.add(Node::StrictOnce(x));
+            (f.add(Node::Once(x)), f.add(Node::Or(x, p)))
+        }
+        1 => {
+            let nx = f.add(Node::Not(x));
+            let o = f.add(Node::Once(nx));
+            (f.add(Node::Historically(x)), f.add(Node::Not(o)))
+        }
+        2 => {
+            let y1 = f.add(Node::Yesterday(x));
+            let y2 = f.add(Node::Yesterday(y1));
+            let y3 = f.add(Node::Yesterday(y2));
+            let o = f.add(Node::Or(y1, y2));
+            (f.add(Node::YesterdayWithin(3, x)), f.add(Node::Or(o, y3)))
+        }
+        3 => {
+            let o = f.add(Node::Once(x));
+            (f.add(Node::StrictOnce(x)), f.add(Node::Yesterday(o)))
+        }
+        _ => {
+            let a = f.atom("a");
+            let s = f.add(Node::Since(a, x));
+            let y = f.add(Node::Yesterday(s));
+            let and = f.add(Node::And(a, y));
+            (s, f.add(Node::Or(x, and)))
+        }
+    }
+}
