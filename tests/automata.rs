@@ -320,3 +320,25 @@ fn budgets_stop_work_cleanly() {
     assert!(matches!(err.limit, Limit::Timeout(_)));
     assert!(err.to_string().contains("--timeout"), "{err}");
 }
+
+/// The deadline holds on large proposition alphabets too: 14 propositions make 16,384
+/// letters, and once every state is found the build still reads the clock (it took 56 s
+/// past a 10 s limit before), as does minimization.
+#[test]
+fn the_deadline_holds_with_many_letters() {
+    use ltlattn::automata::{formula_dfa, Limit};
+    let mut f = Arena::new();
+    let conj: Vec<String> = (0..14).map(|i| format!("O p{i}")).collect();
+    let root = ltlattn::logic::parse(&mut f, &conj.join(" & ")).unwrap();
+    let sigma = Alphabet::Props((0..14).map(|i| format!("p{i}")).collect());
+    let start = std::time::Instant::now();
+    let budget = Budget::new(4_000_000, Some(1.0));
+    let r = formula_dfa(&f, root, &sigma, Acceptance::Eos, &budget);
+    let e = r.expect_err("16,384 states × 16,384 letters do not fit in a second");
+    assert!(matches!(e.limit, Limit::Timeout(_)), "{e}");
+    assert!(
+        start.elapsed().as_secs_f64() < 10.0,
+        "stopped after {:?}",
+        start.elapsed()
+    );
+}

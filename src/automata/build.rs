@@ -394,6 +394,10 @@ pub fn build_dfa(
                 }
             }
             trans.push(id);
+            // Large alphabets: the clock is read between new states too.
+            if trans.len() % 65_536 == 0 {
+                budget.check(index.len(), letters, "DFA states")?;
+            }
         }
         q += 1;
     }

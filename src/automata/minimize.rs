@@ -4,15 +4,35 @@
 //! initial state (letters in order), so two formulas with the same language get equal
 //! [`Dfa`] values.
 
+use super::budget::{Budget, Limit, LimitError};
 use super::dfa::Dfa;
 
 /// The minimal complete DFA of the same language. The input must be complete and every
 /// state reachable (as [`super::build_dfa`] makes them).
 pub fn minimize(dfa: &Dfa) -> Dfa {
+    match minimize_within(dfa, &Budget::default()) {
+        Ok(d) => d,
+        Err(_) => unreachable!("a budget without a deadline never runs out"),
+    }
+}
+
+/// [`minimize`] under the budget's deadline, checked as the refinement works (a DFA with
+/// 2^14 states over 2^14 letters takes tens of seconds to minimize).
+pub fn minimize_within(dfa: &Dfa, budget: &Budget) -> Result<Dfa, LimitError> {
+    let late = |done: usize| -> Result<(), LimitError> {
+        match (budget.deadline, budget.timeout) {
+            (Some(d), Some(t)) if std::time::Instant::now() > d => Err(LimitError {
+                limit: Limit::Timeout(t),
+                what: "DFA states (minimizing)",
+                reached: done,
+            }),
+            _ => Ok(()),
+        }
+    };
     let n = dfa.states;
     let k = dfa.letters();
     if n == 0 {
-        return dfa.clone();
+        return Ok(dfa.clone());
     }
     // Inverse transitions per letter, in CSR form: preds of q on l are
     // inv[start[l*n+q] .. start[l*n+q+1]].
@@ -69,7 +89,12 @@ pub fn minimize(dfa: &Dfa) -> Dfa {
     }
     let mut splitter: Vec<u32> = Vec::new();
     let mut touched: Vec<u32> = Vec::new();
+    let mut steps = 0usize;
     while let Some((a, l)) = work.pop() {
+        steps += 1;
+        if steps % 1024 == 0 {
+            late(n)?;
+        }
         waiting[a as usize * k + l as usize] = false;
         splitter.clear();
         splitter.extend_from_slice(&elems[first[a as usize] as usize..end[a as usize] as usize]);
@@ -146,11 +171,11 @@ pub fn minimize(dfa: &Dfa) -> Dfa {
             trans.push(order[tb]);
         }
     }
-    Dfa {
+    Ok(Dfa {
         alphabet: dfa.alphabet.clone(),
         acceptance: dfa.acceptance,
         states: queue.len(),
         trans,
         accepting,
-    }
+    })
 }

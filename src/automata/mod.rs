@@ -23,7 +23,7 @@ pub use alphabet::{Alphabet, MAX_PROPS};
 pub use budget::{Budget, Limit, LimitError, DEFAULT_MAX_STATES, MAX_TRANSITIONS};
 pub use build::{build_dfa, Program};
 pub use dfa::Dfa;
-pub use minimize::minimize;
+pub use minimize::{minimize, minimize_within};
 pub use product::{compare, ProductAnswer, Question};
 pub use text::{parse_dfa, DfaTextError, MAX_TEXT_STATES};
 
@@ -37,7 +37,8 @@ pub fn formula_dfa(
     acceptance: Acceptance,
     budget: &Budget,
 ) -> Result<Dfa, LimitError> {
-    Ok(minimize(&build_dfa(
-        arena, root, alphabet, acceptance, budget,
-    )?))
+    minimize_within(
+        &build_dfa(arena, root, alphabet, acceptance, budget)?,
+        budget,
+    )
 }
