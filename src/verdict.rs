@@ -388,6 +388,7 @@ pub fn decide(
     };
     let too_many_props = props > MAX_PROPS;
     let mut fallback = None;
+    let begun = std::time::Instant::now();
     if opts.engine == Engine::Bdd {
         return decide_bdd(arena, (left, right), sigma, acc, question, opts, None);
     }
@@ -412,10 +413,14 @@ pub fn decide(
         ));
     }
     if opts.engine == Engine::Auto {
-        // The BDD engine next, with half of the time left; z3 gets what remains.
-        let started = std::time::Instant::now();
+        // The BDD engine next, with half of the time left (a minute without a limit);
+        // z3 gets what remains.
+        let time_left = |t: Duration| t.saturating_sub(begun.elapsed());
         let share = Options {
-            timeout: Some(opts.timeout.map_or(Duration::from_secs(60), |t| t / 2)),
+            timeout: Some(
+                opts.timeout
+                    .map_or(Duration::from_secs(60), |t| time_left(t) / 2),
+            ),
             ..opts.clone()
         };
         let why = fallback
@@ -433,7 +438,7 @@ pub fn decide(
             Err(e) => return Err(e),
         }
         let rest = Options {
-            timeout: opts.timeout.map(|t| t.saturating_sub(started.elapsed())),
+            timeout: opts.timeout.map(time_left),
             ..opts.clone()
         };
         return decide_z3(arena, (left, right), sigma, acc, question, &rest, fallback);

@@ -164,6 +164,18 @@ fn answers_are_the_command_lines_reports() {
             vec!["equiv", "P (a & Y b)", "P (a & P b)", "--alphabet", "a,b,c"],
         ),
         (
+            "equiv",
+            json!({"first": "O p0 & O p1 & O p2", "second": "!(H !p2 | H !p1 | H !p0)", "props": true, "engine": "bdd"}),
+            vec![
+                "equiv",
+                "O p0 & O p1 & O p2",
+                "!(H !p2 | H !p1 | H !p0)",
+                "--props",
+                "--engine",
+                "bdd",
+            ],
+        ),
+        (
             "includes",
             json!({"first": "P (a & Y b)", "second": "P (a & P b)", "alphabet": "a,b,c"}),
             vec![
