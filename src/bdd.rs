@@ -22,7 +22,7 @@ use biodivine_lib_bdd::{op_function, Bdd, BddVariable, BddVariableSet};
 use rustc_hash::FxHashMap;
 
 use crate::automata::{Alphabet, Question};
-use crate::logic::{Acceptance, Arena, Node, NodeId};
+use crate::logic::{Acceptance, Arena, Node, NodeId, Word};
 
 /// How much work the BDD engine may do.
 #[derive(Clone, Debug)]
@@ -41,9 +41,8 @@ pub enum BddVerdict {
     /// No reachable state violates the property: the reachable set is an inductive
     /// invariant, re-checked.
     Holds,
-    /// A shortest violating word: letter indices, or proposition sets as bit vectors
-    /// over the alphabet's propositions.
-    Fails(Vec<Vec<bool>>),
+    /// A shortest violating word.
+    Fails(Word),
     /// A limit was reached; why.
     Unknown(String),
     /// The formulas use something this engine does not encode; what.
@@ -668,8 +667,8 @@ pub fn compare_bdd(
 
 /// A shortest path from the initial state to a state of `hit` (in the last layer),
 /// through the layers: each step a witness of the transition relation into the next
-/// state. The word's letters as input bits.
-fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Vec<Vec<bool>>, String> {
+/// state.
+fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Word, String> {
     let mut state: Vec<bool> = {
         let w = hit.sat_witness().ok_or("an empty violation set")?;
         sys.cur.iter().map(|&v| w.value(v)).collect()
@@ -687,14 +686,22 @@ fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Vec<Ve
     }
     word.reverse();
     if sys.props {
-        return Ok(word);
+        return Ok(Word::Props(
+            word.iter()
+                .map(|bits| {
+                    sys.atoms
+                        .iter()
+                        .zip(bits)
+                        .filter(|(_, &b)| b)
+                        .map(|(p, _)| p.clone())
+                        .collect()
+                })
+                .collect(),
+        ));
     }
-    // Letter codes (MSB first) to one-hot rows over the letters.
-    Ok(word
-        .into_iter()
-        .map(|bits| {
-            let code = bits.iter().fold(0usize, |acc, &b| acc * 2 + usize::from(b));
-            (0..sys.atoms.len()).map(|l| l == code).collect()
-        })
-        .collect())
+    // Letter codes, MSB first.
+    Ok(Word::letters(word.iter().map(|bits| {
+        let code = bits.iter().fold(0usize, |acc, &b| acc * 2 + usize::from(b));
+        sys.atoms[code].as_str()
+    })))
 }

@@ -480,26 +480,7 @@ fn decide_bdd(
             counterexample: None,
             engine: report(true),
         }),
-        BddVerdict::Fails(rows) => {
-            let word = match sigma {
-                Alphabet::Props(_) => Word::Props(
-                    rows.iter()
-                        .map(|bits| {
-                            sigma
-                                .atoms()
-                                .iter()
-                                .zip(bits)
-                                .filter(|(_, &b)| b)
-                                .map(|(p, _)| p.clone())
-                                .collect()
-                        })
-                        .collect(),
-                ),
-                Alphabet::Tokens(t) => Word::letters(
-                    rows.iter()
-                        .map(|bits| t[bits.iter().position(|&b| b).unwrap_or(0)].as_str()),
-                ),
-            };
+        BddVerdict::Fails(word) => {
             let c = recheck(arena, sides, word, acc, question)?;
             Ok(Verdict {
                 question,
