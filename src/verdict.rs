@@ -26,8 +26,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::automata::{compare, formula_dfa, Alphabet, Budget, Limit, LimitError, Question};
-use crate::automata::{DEFAULT_MAX_STATES, MAX_PROPS};
+use crate::automata::{compare, compare_guarded, formula_dfa, formula_guarded_in, guard_order};
+use crate::automata::{Alphabet, Budget, Limit, LimitError, Question};
+use crate::automata::{DEFAULT_MAX_STATES, DENSE_PROPS, MAX_PROPS};
 use crate::logic::{evaluate, Acceptance, Arena, NodeId, Word};
 
 /// Which engine decides equivalence and inclusion.
@@ -260,7 +261,9 @@ pub enum DecideError {
     /// The explicit engine stopped at a limit (and `auto` could not hand over).
     #[error(transparent)]
     Limit(#[from] LimitError),
-    /// Too many propositions for the explicit engine.
+    /// Too many propositions for the explicit engine. No longer produced: the explicit
+    /// engine builds guard-labelled automata for any number of propositions (kept so
+    /// code matching on it still compiles).
     #[error("{props} propositions make 2^{props} letters; the explicit engine takes at most {MAX_PROPS} propositions")]
     TooManyProps {
         /// How many propositions the alphabet has.
@@ -382,20 +385,12 @@ pub fn decide(
     question: Question,
     opts: &Options,
 ) -> Result<Verdict, DecideError> {
-    let props = match sigma {
-        Alphabet::Props(p) => p.len(),
-        Alphabet::Tokens(_) => 0,
-    };
-    let too_many_props = props > MAX_PROPS;
     let mut fallback = None;
     let begun = std::time::Instant::now();
     if opts.engine == Engine::Bdd {
         return decide_bdd(arena, (left, right), sigma, acc, question, opts, None);
     }
-    if opts.engine != Engine::Z3 && !(opts.engine == Engine::Auto && too_many_props) {
-        if too_many_props {
-            return Err(DecideError::TooManyProps { props });
-        }
+    if opts.engine != Engine::Z3 {
         match decide_explicit(arena, (left, right), sigma, acc, question, &opts.budget()) {
             Ok(v) => return Ok(v),
             Err(DecideError::Limit(e))
@@ -406,11 +401,6 @@ pub fn decide(
             }
             Err(e) => return Err(e),
         }
-    }
-    if too_many_props {
-        fallback = Some(format!(
-            "{props} propositions are beyond the explicit engine's {MAX_PROPS}"
-        ));
     }
     if opts.engine == Engine::Auto {
         // The BDD engine next, with half of the time left (a minute without a limit);
@@ -506,6 +496,9 @@ fn decide_explicit(
     question: Question,
     budget: &Budget,
 ) -> Result<Verdict, DecideError> {
+    if matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS) {
+        return decide_guarded(arena, (left, right), sigma, acc, question, budget);
+    }
     let dl = formula_dfa(arena, left, sigma, acc, budget)?;
     let dr = formula_dfa(arena, right, sigma, acc, budget)?;
     let answer = compare(&dl, &dr, question, budget)?;
@@ -527,6 +520,42 @@ fn decide_explicit(
         engine: EngineReport::Explicit {
             states_explored: answer.states_explored,
             dfa_states: [dl.states, dr.states],
+        },
+    })
+}
+
+/// The explicit engine over more than [`DENSE_PROPS`] propositions: guard-labelled
+/// minimal DFAs and their product.
+fn decide_guarded(
+    arena: &Arena,
+    (left, right): (NodeId, NodeId),
+    sigma: &Alphabet,
+    acc: Acceptance,
+    question: Question,
+    budget: &Budget,
+) -> Result<Verdict, DecideError> {
+    let order = guard_order(arena, &[left, right], sigma);
+    let gl = formula_guarded_in(arena, left, sigma, acc, budget, order.clone())?;
+    let gr = formula_guarded_in(arena, right, sigma, acc, budget, order)?;
+    let answer = compare_guarded(&gl, &gr, question, budget)?;
+    let counterexample = match &answer.counterexample {
+        None => None,
+        Some(letters) => {
+            let c = recheck(arena, (left, right), gl.word(letters), acc, question)?;
+            if c.first != gl.accepts(letters) || c.second != gr.accepts(letters) {
+                return Err(DecideError::Internal {
+                    word: c.word.show(),
+                });
+            }
+            Some(c)
+        }
+    };
+    Ok(Verdict {
+        question,
+        counterexample,
+        engine: EngineReport::Explicit {
+            states_explored: answer.states_explored,
+            dfa_states: [gl.states(), gr.states()],
         },
     })
 }

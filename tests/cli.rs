@@ -287,13 +287,21 @@ fn limits_end_with_exit_2_and_say_which_limit() {
         "{}",
         stderr(&o)
     );
+    // Any number of propositions (guard-labelled transitions), within --max-states.
     let many: Vec<String> = (0..21).map(|i| format!("O p{i}")).collect();
-    let o = ltlattn(&["dfa", &many.join(" & "), "--props"]);
+    let o = ltlattn(&["dfa", &many.join(" & "), "--props", "--max-states", "1000"]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--max-states"), "{}", stderr(&o));
+    let mut chain = "p0".to_string();
+    for i in 1..24 {
+        chain = format!("p{i} S ({chain})");
+    }
+    let o = ltlattn(&["dfa", &chain, "--props", "--accept", "last"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("at most 20 propositions"),
+        stdout(&o).contains("24 states, 24 propositions (guard-labelled"),
         "{}",
-        stderr(&o)
+        stdout(&o)
     );
     let o = ltlattn(&["dfa", "a", "--alphabet", "b"]);
     assert_eq!(o.status.code(), Some(2));

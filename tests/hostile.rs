@@ -395,6 +395,7 @@ fn fixed() -> Vec<Case> {
             2,
             "--max-states",
         ),
+        // Any number of propositions (guard-labelled), within the state budget.
         case(
             "30 propositions",
             &[
@@ -404,9 +405,11 @@ fn fixed() -> Vec<Case> {
                     .map(|i| format!("P p{i}"))
                     .collect::<Vec<_>>()
                     .join(" & "),
+                "--max-states",
+                "200000",
             ],
             2,
-            "propositions",
+            "--max-states",
         ),
     ]
 }

@@ -181,7 +181,7 @@ impl Program {
     }
 
     /// Number of state bits when the state is one word (started bit and remembered values).
-    fn bits(&self) -> u32 {
+    pub(super) fn bits(&self) -> u32 {
         1 + self.slot.iter().filter(|&&s| s != NO_SLOT).count() as u32
     }
 
@@ -244,6 +244,125 @@ impl Program {
         }
     }
 
+    /// [`Program::eval`] with the letter left symbolic (proposition alphabets): every
+    /// subformula's value at the next position as a guard over the propositions, into `cur`.
+    pub(super) fn eval_guards(
+        &self,
+        state: &[u64],
+        g: &mut super::guarded::Bools,
+        cur: &mut [u32],
+    ) {
+        use super::guarded::{FALSE, TRUE};
+        let started = Self::bit(state, 0);
+        let prev = |i: u32| Self::bit(state, self.slot[i as usize]);
+        let k = |b: bool| if b { TRUE } else { FALSE };
+        for (i, ins) in self.instrs.iter().enumerate() {
+            let c = |j: u32| cur[j as usize];
+            let v = match *ins {
+                Instr::Const(b) => k(b),
+                Instr::Eos => FALSE,
+                Instr::Start => k(!started),
+                Instr::PosMod(m, r) => k((state[self.width - 1] + 1) % m == r),
+                Instr::Atom(Some(a)) => g.var(a),
+                Instr::Atom(None) => FALSE,
+                Instr::Not(x) => g.not(c(x)),
+                Instr::And(x, y) => g.and(c(x), c(y)),
+                Instr::Or(x, y) => g.or(c(x), c(y)),
+                Instr::Implies(x, y) => {
+                    let nx = g.not(c(x));
+                    g.or(nx, c(y))
+                }
+                Instr::Iff(x, y) => {
+                    let d = g.xor(c(x), c(y));
+                    g.not(d)
+                }
+                Instr::Yesterday(x) => k(started && prev(x)),
+                Instr::WeakYesterday(x) => k(!started || prev(x)),
+                Instr::Within(w) => k(state[self.bit_words + w as usize] != FAR),
+                Instr::StrictOnce(x) => k(started && (prev(x) || prev(i as u32))),
+                Instr::Once(x) => g.or(c(x), k(started && prev(i as u32))),
+                Instr::Historically(x) => g.and(c(x), k(!started || prev(i as u32))),
+                Instr::Since(x, y) => {
+                    let keep = g.and(c(x), k(started && prev(i as u32)));
+                    g.or(c(y), keep)
+                }
+                Instr::StrictSince(x, y) => k(started && (prev(y) || (prev(x) && prev(i as u32)))),
+                Instr::Release(x, y) => {
+                    let keep = g.or(c(x), k(!started || prev(i as u32)));
+                    g.and(c(y), keep)
+                }
+            };
+            cur[i] = v;
+        }
+    }
+
+    /// What [`Program::step`] needs besides the letter, for a symbolic step: the guards of
+    /// the remembered subformulas (in slot order) and of the window operands, then the
+    /// constant parts (each window's value when its operand fails, the position counter).
+    /// Two states with equal keys (restricted alike) have equal successors.
+    pub(super) fn step_key(&self, state: &[u64], cur: &[u32], key: &mut Vec<u64>) {
+        key.clear();
+        for (i, &s) in self.slot.iter().enumerate() {
+            if s != NO_SLOT {
+                key.push(u64::from(cur[i]));
+            }
+        }
+        for &(x, _) in &self.windows {
+            key.push(u64::from(cur[x as usize]));
+        }
+        for (w, &(_, k)) in self.windows.iter().enumerate() {
+            let old = state[self.bit_words + w];
+            key.push(if old != FAR && old + 1 < k as u64 {
+                old + 1
+            } else {
+                FAR
+            });
+        }
+        if let Some(m) = self.position {
+            let p = state[self.width - 1] + 1;
+            key.push(if m != 0 && p == m { 0 } else { p });
+        }
+    }
+
+    /// How many leading entries of a [`Program::step_key`] are guards.
+    pub(super) fn key_guards(&self) -> usize {
+        self.slot.iter().filter(|&&s| s != NO_SLOT).count() + self.windows.len()
+    }
+
+    /// The successor state from a step key whose guards are all constants.
+    pub(super) fn state_of_key(&self, key: &[u64], out: &mut [u64]) {
+        use super::guarded::TRUE;
+        for w in out[..self.bit_words].iter_mut() {
+            *w = 0;
+        }
+        out[0] |= 1;
+        let mut j = 0;
+        for &s in &self.slot {
+            if s != NO_SLOT {
+                if key[j] == u64::from(TRUE) {
+                    out[(s / 64) as usize] |= 1 << (s % 64);
+                }
+                j += 1;
+            }
+        }
+        let nw = self.windows.len();
+        for w in 0..nw {
+            out[self.bit_words + w] = if key[j + w] == u64::from(TRUE) {
+                0
+            } else {
+                key[j + nw + w]
+            };
+        }
+        if self.position.is_some() {
+            out[self.width - 1] = key[j + 2 * nw];
+        }
+    }
+
+    /// Number of subformulas (the length of `cur` for the evaluators).
+    pub(super) fn len(&self) -> usize {
+        self.instrs.len()
+    }
+
     /// The state after reading `letter` in `state`, written into `out`.
     fn step(&self, state: &[u64], letter: u32, cur: &mut [bool], out: &mut [u64]) {
         self.eval(state, Some(letter), cur);
@@ -274,7 +393,7 @@ impl Program {
     }
 
     /// Whether a word leading to `state` is accepted.
-    fn accepts(&self, state: &[u64], acceptance: Acceptance, cur: &mut [bool]) -> bool {
+    pub(super) fn accepts(&self, state: &[u64], acceptance: Acceptance, cur: &mut [bool]) -> bool {
         match acceptance {
             Acceptance::Eos => {
                 self.eval(state, None, cur);
@@ -297,7 +416,7 @@ fn position_modulus(instrs: &[Instr]) -> Option<u64> {
 /// State numbering. States of at most [`DIRECT_BITS`] bits index a table directly; other
 /// states that fit one word (up to 63 remembered subformulas, no window) are hashed as
 /// that word; the rest as slices.
-enum StateIndex {
+pub(super) enum StateIndex {
     Direct { ids: Vec<u32>, len: usize },
     One(FxHashMap<u64, u32>),
     Many(FxHashMap<Box<[u64]>, u32>),
@@ -307,7 +426,7 @@ enum StateIndex {
 const DIRECT_BITS: u32 = 24;
 
 impl StateIndex {
-    fn new(width: usize, bits: u32) -> Self {
+    pub(super) fn new(width: usize, bits: u32) -> Self {
         if width == 1 && bits <= DIRECT_BITS {
             StateIndex::Direct {
                 ids: vec![u32::MAX; 1 << bits],
@@ -320,7 +439,7 @@ impl StateIndex {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         match self {
             StateIndex::Direct { len, .. } => *len,
             StateIndex::One(m) => m.len(),
@@ -329,7 +448,7 @@ impl StateIndex {
     }
 
     /// The id of `state`, and whether it is new.
-    fn id(&mut self, state: &[u64]) -> (u32, bool) {
+    pub(super) fn id(&mut self, state: &[u64]) -> (u32, bool) {
         let next = self.len() as u32;
         match self {
             StateIndex::Direct { ids, len } => {

@@ -179,3 +179,40 @@ pub fn minimize_within(dfa: &Dfa, budget: &Budget) -> Result<Dfa, LimitError> {
         accepting,
     })
 }
+
+/// The same (already minimal) DFA with its states numbered breadth-first from the
+/// initial state, letters in order: the canonical numbering of [`minimize`].
+pub(super) fn renumber(dfa: &Dfa) -> Dfa {
+    let k = dfa.letters();
+    let mut order = vec![u32::MAX; dfa.states];
+    let mut queue = vec![0u32];
+    order[0] = 0;
+    let mut head = 0;
+    while head < queue.len() {
+        let q = queue[head] as usize;
+        head += 1;
+        for l in 0..k {
+            let t = dfa.trans[q * k + l] as usize;
+            if order[t] == u32::MAX {
+                order[t] = queue.len() as u32;
+                queue.push(t as u32);
+            }
+        }
+    }
+    let mut trans = Vec::with_capacity(queue.len() * k);
+    for &q in &queue {
+        let q = q as usize;
+        trans.extend(
+            dfa.trans[q * k..(q + 1) * k]
+                .iter()
+                .map(|&t| order[t as usize]),
+        );
+    }
+    Dfa {
+        alphabet: dfa.alphabet.clone(),
+        acceptance: dfa.acceptance,
+        states: queue.len(),
+        accepting: queue.iter().map(|&q| dfa.accepting[q as usize]).collect(),
+        trans,
+    }
+}

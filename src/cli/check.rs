@@ -5,7 +5,7 @@ use miette::{miette, Report};
 
 use super::{formula_arg, show, Exit, WordOpts};
 use ltlattn::automata::{
-    formula_dfa, Alphabet, Budget, Dfa, Question, DEFAULT_MAX_STATES, MAX_PROPS,
+    Alphabet, Automaton, Budget, Dfa, Question, DEFAULT_MAX_STATES, MAX_PROPS,
 };
 use ltlattn::logic::{Acceptance, Arena, NodeId, ParseLimits, Syntax};
 use ltlattn::report::{to_json, CompareReport};
@@ -160,7 +160,7 @@ pub(crate) fn alphabet_within(
 }
 
 /// What `dfa --json` prints (and `serve` answers).
-pub(crate) fn dfa_json(dfa: &Dfa, formula: String, minimal: bool) -> serde_json::Value {
+pub(crate) fn dfa_json(dfa: &Automaton, formula: String, minimal: bool) -> serde_json::Value {
     let mut v = dfa.to_json();
     v["formula"] = serde_json::Value::String(formula);
     v["minimal"] = serde_json::Value::Bool(minimal);
@@ -170,14 +170,11 @@ pub(crate) fn dfa_json(dfa: &Dfa, formula: String, minimal: bool) -> serde_json:
 pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
     let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
-    let sigma = alphabet_for(&arena, &[root], &a.opts)?;
+    // Any number of propositions: beyond DENSE_PROPS the transitions are guards.
+    let sigma = alphabet_within(&arena, &[root], &a.opts, usize::MAX)?;
     let budget = a.budget.budget()?;
-    let dfa: Dfa = if a.no_minimize {
-        ltlattn::automata::build_dfa(&arena, root, &sigma, a.opts.accept, &budget)
-    } else {
-        formula_dfa(&arena, root, &sigma, a.opts.accept, &budget)
-    }
-    .map_err(Report::new)?;
+    let dfa = Automaton::of_formula(&arena, root, &sigma, a.opts.accept, &budget, !a.no_minimize)
+        .map_err(Report::new)?;
     if a.dot {
         outln!("{}", dfa.to_dot().trim_end());
     } else if a.json {
@@ -255,12 +252,8 @@ pub(crate) fn compare_cmd(
     let mut arena = Arena::new();
     let left = formula_arg(&mut arena, &a.left, "first formula", limits)?;
     let right = formula_arg(&mut arena, &a.right, "second formula", limits)?;
-    let max_props = if a.engine.engine == Engine::Explicit {
-        MAX_PROPS
-    } else {
-        usize::MAX
-    };
-    let sigma = alphabet_within(&arena, &[left, right], &a.opts, max_props)?;
+    // Every engine takes any number of propositions (the explicit one with guards).
+    let sigma = alphabet_within(&arena, &[left, right], &a.opts, usize::MAX)?;
     let opts = options(&a.budget, &a.engine)?;
     let v = decide(&arena, left, right, &sigma, a.opts.accept, question, &opts)?;
     let (first, second) = (

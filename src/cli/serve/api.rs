@@ -454,12 +454,23 @@ fn fmt(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
 const MAX_DRAWN_STATES: usize = 60;
 
 /// The DFA as SVG, laid out by layout-rs from its DOT (None when it is too large).
-fn svg(d: &Dfa) -> Option<String> {
+/// [`svg`] of a dense DFA (over propositions, its edges labelled by guards).
+fn svg_dfa(d: &Dfa) -> Option<String> {
     if d.states() > MAX_DRAWN_STATES {
         return None;
     }
+    svg(
+        &ltlattn::automata::Automaton::Dense(d.clone()).to_dot(),
+        d.states(),
+    )
+}
+
+fn svg(dot: &str, states: usize) -> Option<String> {
+    if states > MAX_DRAWN_STATES {
+        return None;
+    }
     // layout-rs draws no point shape: the arrow into the initial state starts at "start".
-    let dot = d.to_dot().replace(
+    let dot = dot.replace(
         "init [shape=point];",
         "init [shape=box, label=\"start\", color=\"white\"];",
     );
@@ -487,19 +498,23 @@ fn dfa(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     let mut arena = Arena::new();
     let root = req.formula(&mut arena, "formula", config)?;
     let opts = req.word_opts()?;
-    let sigma = formula_alphabet(&arena, &[root], &opts, ltlattn::automata::MAX_PROPS)?;
+    let sigma = formula_alphabet(&arena, &[root], &opts, usize::MAX)?;
     let budget = req.budget(config)?;
     let minimal = req.bool("minimize")?.unwrap_or(true);
-    let d = if minimal {
-        formula_dfa(&arena, root, &sigma, opts.accept, &budget)
-    } else {
-        ltlattn::automata::build_dfa(&arena, root, &sigma, opts.accept, &budget)
-    }
+    let d = ltlattn::automata::Automaton::of_formula(
+        &arena,
+        root,
+        &sigma,
+        opts.accept,
+        &budget,
+        minimal,
+    )
     .map_err(Report::new)?;
     let mut v =
         crate::cli::check::dfa_json(&d, Shower::new(&arena).show(root, Syntax::Ascii), minimal);
-    v["dot"] = json!(d.to_dot());
-    v["svg"] = json!(svg(&d));
+    let dot = d.to_dot();
+    v["svg"] = json!(svg(&dot, d.states()));
+    v["dot"] = json!(dot);
     Ok((v, Exit::Yes))
 }
 
@@ -535,13 +550,7 @@ fn compare(req: &Req, config: &Config, question: Question) -> Result<(Value, Exi
     let left = req.formula(&mut arena, "first", config)?;
     let right = req.formula(&mut arena, "second", config)?;
     let opts = req.word_opts()?;
-    let engine = engine(req)?;
-    let max_props = if engine == verdict::Engine::Explicit {
-        ltlattn::automata::MAX_PROPS
-    } else {
-        usize::MAX
-    };
-    let sigma = formula_alphabet(&arena, &[left, right], &opts, max_props)?;
+    let sigma = formula_alphabet(&arena, &[left, right], &opts, usize::MAX)?;
     let options = options(req, config)?;
     let v = verdict::decide(&arena, left, right, &sigma, opts.accept, question, &options)?;
     let sh = Shower::new(&arena);
@@ -666,7 +675,7 @@ fn classify(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     };
     let c = crate::cli::classify::classification(&d, &lim, given, window);
     let mut v = json!(ltlattn::report::ClassifyReport::new(name, &c));
-    v["svg"] = json!(svg(&d));
+    v["svg"] = json!(svg_dfa(&d));
     Ok((v, Exit::Yes))
 }
 
@@ -676,7 +685,7 @@ fn compile(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
         Model::Numeric(m) => {
             let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
             let (mut v, _, exit) = crate::cli::numeric::compile_json(&m, &c, Syntax::Ascii);
-            v["svg"] = json!(svg(&c.dfa));
+            v["svg"] = json!(svg_dfa(&c.dfa));
             Ok((v, exit))
         }
         Model::Boolean(m) => {
@@ -695,7 +704,7 @@ fn compile(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
             let sigma = Alphabet::Tokens(m.alphabet.clone());
             // The picture is a courtesy: a DFA beyond the budget costs it, not the answer.
             if let Ok(d) = formula_dfa(&c.arena, c.accept, &sigma, m.acceptance, &budget) {
-                v["svg"] = json!(svg(&d));
+                v["svg"] = json!(svg_dfa(&d));
             }
             Ok((v, Exit::Yes))
         }

@@ -1,0 +1,1081 @@
+//! Guard-labelled DFAs over proposition alphabets (docs/DESIGN.md, "Guard-labelled
+//! automata"): the explicit engine without enumerating the 2^k letters of k propositions.
+//!
+//! A state's transitions are one decision diagram over the propositions whose leaves are
+//! successor states (a multi-terminal BDD, as in MONA); the diagrams of all states share
+//! one hash-consed node store. The subformula-vector construction ([`super::build`])
+//! evaluates a state's next values as Boolean guards over the propositions, and the
+//! diagram is built by splitting on the first proposition any of them reads, with a memo
+//! on the split guards that is shared by all states (so `O p0 & … & O p15` builds its
+//! 65,536 states from about a million shared nodes instead of 3^16 edges).
+//! Minimization is partition refinement on the diagrams (each round maps the leaves to
+//! blocks and hash-conses again; a state's signature is its block and its mapped
+//! diagram); the product walks two diagrams together, so every pair of successors comes
+//! with a letter that leads there, and a breadth-first walk gives a shortest
+//! counterexample. Guards are printed as disjunctions of the diagram's disjoint cubes.
+
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::alphabet::{Alphabet, MAX_PROPS};
+use super::budget::{Budget, Limit, LimitError, MAX_TRANSITIONS};
+use super::build::{Program, StateIndex};
+use super::dfa::Dfa;
+use super::product::Question;
+use crate::logic::{Acceptance, Arena, NodeId, Word};
+
+/// Node ids with this bit set are leaves; the rest index the node store.
+const LEAF: u32 = 1 << 31;
+/// The Boolean leaves.
+pub(super) const FALSE: u32 = LEAF;
+/// See [`FALSE`].
+pub(super) const TRUE: u32 = LEAF | 1;
+/// The variable of a leaf: after every proposition.
+const NO_VAR: u32 = u32::MAX;
+
+/// Proposition alphabets up to this many propositions are built as dense tables (2^8 =
+/// 256 letters); above it the explicit engine builds guard-labelled automata.
+pub const DENSE_PROPS: usize = 8;
+
+/// Targets listed per state by [`GuardedDfa::to_text`], and cubes per guard (DOT and
+/// JSON print every one).
+const TEXT_EDGES: usize = 12;
+/// See [`TEXT_EDGES`].
+const TEXT_CUBES: usize = 6;
+
+/// A hash-consed store of decision nodes `(variable, low, high)`; variable i is the
+/// alphabet's i-th proposition, tested in that order from the root.
+#[derive(Clone, Debug, Default)]
+struct Store {
+    nodes: Vec<(u32, u32, u32)>,
+    unique: FxHashMap<(u32, u32, u32), u32>,
+}
+
+impl Store {
+    fn var(&self, n: u32) -> u32 {
+        if n & LEAF != 0 {
+            NO_VAR
+        } else {
+            self.nodes[n as usize].0
+        }
+    }
+
+    /// The children of `n` for variable `v` (`n` twice when `n` does not test `v`).
+    fn split(&self, n: u32, v: u32) -> (u32, u32) {
+        if n & LEAF == 0 && self.nodes[n as usize].0 == v {
+            let (_, lo, hi) = self.nodes[n as usize];
+            (lo, hi)
+        } else {
+            (n, n)
+        }
+    }
+
+    fn mk(&mut self, v: u32, lo: u32, hi: u32) -> u32 {
+        if lo == hi {
+            return lo;
+        }
+        let next = self.nodes.len() as u32;
+        *self.unique.entry((v, lo, hi)).or_insert_with(|| {
+            self.nodes.push((v, lo, hi));
+            next
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+/// Boolean guards over the propositions (the construction's scratch BDDs).
+#[derive(Debug, Default)]
+pub(crate) struct Bools {
+    store: Store,
+    cache: FxHashMap<(u8, u32, u32), u32>,
+    /// The level of each proposition.
+    level: Vec<u32>,
+}
+
+impl Bools {
+    /// The guard "proposition `i` holds".
+    pub(super) fn var(&mut self, i: u32) -> u32 {
+        let l = self.level[i as usize];
+        self.store.mk(l, FALSE, TRUE)
+    }
+
+    pub(super) fn not(&mut self, a: u32) -> u32 {
+        self.xor(a, TRUE)
+    }
+
+    pub(super) fn and(&mut self, a: u32, b: u32) -> u32 {
+        self.apply(0, a, b)
+    }
+
+    pub(super) fn or(&mut self, a: u32, b: u32) -> u32 {
+        self.apply(1, a, b)
+    }
+
+    pub(super) fn xor(&mut self, a: u32, b: u32) -> u32 {
+        self.apply(2, a, b)
+    }
+
+    fn apply(&mut self, op: u8, a: u32, b: u32) -> u32 {
+        if a & LEAF != 0 && b & LEAF != 0 {
+            let (x, y) = (a == TRUE, b == TRUE);
+            let r = match op {
+                0 => x && y,
+                1 => x || y,
+                _ => x != y,
+            };
+            return if r { TRUE } else { FALSE };
+        }
+        match (op, a, b) {
+            (0, FALSE, _) | (0, _, FALSE) => return FALSE,
+            (0, TRUE, x) | (0, x, TRUE) => return x,
+            (1, TRUE, _) | (1, _, TRUE) => return TRUE,
+            (1, FALSE, x) | (1, x, FALSE) | (2, FALSE, x) | (2, x, FALSE) => return x,
+            _ => {}
+        }
+        let key = (op, a.min(b), a.max(b));
+        if let Some(&r) = self.cache.get(&key) {
+            return r;
+        }
+        let v = self.store.var(a).min(self.store.var(b));
+        let (a0, a1) = self.store.split(a, v);
+        let (b0, b1) = self.store.split(b, v);
+        let lo = self.apply(op, a0, b0);
+        let hi = self.apply(op, a1, b1);
+        let r = self.store.mk(v, lo, hi);
+        self.cache.insert(key, r);
+        r
+    }
+}
+
+/// A complete DFA over a proposition alphabet whose transitions are guards. State 0 is
+/// initial; `roots[q]` is the diagram of `q`'s transitions (leaves are states).
+#[derive(Clone, Debug)]
+pub struct GuardedDfa {
+    alphabet: Alphabet,
+    acceptance: Acceptance,
+    /// The proposition tested at each level of the diagrams (a permutation of the
+    /// alphabet's indices, [`guard_order`]).
+    order: Vec<u32>,
+    roots: Vec<u32>,
+    accepting: Vec<bool>,
+    store: Store,
+}
+
+/// One letter: the propositions that hold (by index into the alphabet).
+pub type PropSet = Vec<u32>;
+
+/// Called with each leaf of a diagram and the cube of the path to it.
+type LeafVisitor<'a> = dyn FnMut(u32, &[(u32, bool)]) + 'a;
+
+/// A conjunction of literals: (proposition index, value).
+pub type Cube = Vec<(u32, bool)>;
+
+/// A guard as disjoint cubes, or `None` when it has more than [`MAX_CUBES`].
+pub type Guard = Option<Vec<Cube>>;
+
+impl GuardedDfa {
+    /// Number of states.
+    pub fn states(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// The proposition alphabet.
+    pub fn alphabet(&self) -> &Alphabet {
+        &self.alphabet
+    }
+
+    /// The acceptance convention it was built for.
+    pub fn acceptance(&self) -> Acceptance {
+        self.acceptance
+    }
+
+    /// Which states accept.
+    pub fn accepting(&self) -> &[bool] {
+        &self.accepting
+    }
+
+    /// The same automaton with state `q`'s acceptance set to `accept`.
+    pub fn with_accepting(mut self, q: u32, accept: bool) -> GuardedDfa {
+        self.accepting[q as usize] = accept;
+        self
+    }
+
+    /// The proposition (index into the alphabet) tested at each level of the diagrams.
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// Decision nodes shared by all states' transitions.
+    pub fn nodes(&self) -> usize {
+        self.store.len()
+    }
+
+    fn props(&self) -> usize {
+        self.alphabet.atoms().len()
+    }
+
+    /// The successor of `q` on the letter whose true propositions are `holds`.
+    pub fn next(&self, q: u32, holds: &[bool]) -> u32 {
+        let mut n = self.roots[q as usize];
+        while n & LEAF == 0 {
+            let (v, lo, hi) = self.store.nodes[n as usize];
+            n = if holds
+                .get(self.order[v as usize] as usize)
+                .copied()
+                .unwrap_or(false)
+            {
+                hi
+            } else {
+                lo
+            };
+        }
+        n & !LEAF
+    }
+
+    /// Whether the word (each letter the set of true propositions, by index) is accepted.
+    pub fn accepts(&self, word: &[PropSet]) -> bool {
+        let mut holds = vec![false; self.props()];
+        let mut q = 0;
+        for l in word {
+            holds.iter_mut().for_each(|h| *h = false);
+            for &p in l {
+                holds[p as usize] = true;
+            }
+            q = self.next(q, &holds);
+        }
+        self.accepting[q as usize]
+    }
+
+    /// The word as the evaluator reads it.
+    pub fn word(&self, letters: &[PropSet]) -> Word {
+        let names = self.alphabet.atoms();
+        Word::Props(
+            letters
+                .iter()
+                .map(|l| {
+                    l.iter()
+                        .map(|&p| names[p as usize].clone())
+                        .collect::<BTreeSet<_>>()
+                })
+                .collect(),
+        )
+    }
+
+    /// `q`'s transitions grouped by target, in target order: each guard a list of
+    /// disjoint cubes, a cube a list of (proposition, value) — or `None` when the guard
+    /// has more than [`MAX_CUBES`] cubes (the JSON `diagram` holds every guard).
+    pub fn guards(&self, q: u32) -> Vec<(u32, Guard)> {
+        let root = self.roots[q as usize];
+        let mut count = FxHashMap::default();
+        let paths = count_paths(&self.store, root, &mut count);
+        let mut out: FxHashMap<u32, Guard> = FxHashMap::default();
+        if paths <= MAX_CUBES as u64 {
+            // Few paths: each is a cube of its leaf's guard.
+            let mut cubes: FxHashMap<u32, Vec<Cube>> = FxHashMap::default();
+            self.cubes_to(&self.store, root, &mut Vec::new(), &mut |leaf, c| {
+                cubes.entry(leaf & !LEAF).or_default().push(c.to_vec())
+            });
+            out.extend(cubes.into_iter().map(|(t, c)| (t, Some(c))));
+        } else {
+            // Many paths: one Boolean diagram per target (paths to other targets merge),
+            // when that work is bounded.
+            let mut leaves = FxHashSet::default();
+            let mut seen = FxHashSet::default();
+            let mut stack = vec![root];
+            while let Some(n) = stack.pop() {
+                if n & LEAF != 0 {
+                    leaves.insert(n);
+                } else if seen.insert(n) {
+                    let (_, lo, hi) = self.store.nodes[n as usize];
+                    stack.extend([lo, hi]);
+                }
+            }
+            let bounded = leaves.len().saturating_mul(seen.len()) <= 1 << 22;
+            for &leaf in &leaves {
+                let t = leaf & !LEAF;
+                if !bounded {
+                    out.insert(t, None);
+                    continue;
+                }
+                let mut b = Store::default();
+                let mut memo = FxHashMap::default();
+                let g = indicator(&self.store, root, leaf, &mut b, &mut memo);
+                let mut count = FxHashMap::default();
+                if count_paths_to(&b, g, TRUE, &mut count) > MAX_CUBES as u64 {
+                    out.insert(t, None);
+                    continue;
+                }
+                let mut cubes = Vec::new();
+                self.cubes_to(&b, g, &mut Vec::new(), &mut |l, c| {
+                    if l == TRUE {
+                        cubes.push(c.to_vec())
+                    }
+                });
+                out.insert(t, Some(cubes));
+            }
+        }
+        let mut v: Vec<_> = out.into_iter().collect();
+        v.sort_by_key(|(t, _)| *t);
+        v
+    }
+
+    /// Calls `f` with every leaf of `n` and the cube of the path to it (propositions by
+    /// alphabet index).
+    fn cubes_to(&self, s: &Store, n: u32, cube: &mut Cube, f: &mut LeafVisitor) {
+        if n & LEAF != 0 {
+            f(n, cube);
+            return;
+        }
+        let (v, lo, hi) = s.nodes[n as usize];
+        let p = self.order[v as usize];
+        cube.push((p, false));
+        self.cubes_to(s, lo, cube, f);
+        cube.pop();
+        cube.push((p, true));
+        self.cubes_to(s, hi, cube, f);
+        cube.pop();
+    }
+
+    /// A guard in the formula syntax (`true`, `p & !q`, `(p & !q) | r`), or a note that
+    /// it is too large to write out.
+    pub fn show_guard_or_note(&self, cubes: &Guard) -> String {
+        match cubes {
+            Some(c) => self.show_guard(c),
+            None => format!("(more than {MAX_CUBES} cubes: see the JSON diagram)"),
+        }
+    }
+
+    /// A guard in the formula syntax (`true`, `p & !q`, `(p & !q) | r`).
+    pub fn show_guard(&self, cubes: &[Cube]) -> String {
+        let names = self.alphabet.atoms();
+        let cube = |c: &Cube| -> String {
+            if c.is_empty() {
+                return "true".into();
+            }
+            c.iter()
+                .map(|&(p, b)| format!("{}{}", if b { "" } else { "!" }, names[p as usize]))
+                .collect::<Vec<_>>()
+                .join(" & ")
+        };
+        if cubes.len() == 1 {
+            return cube(&cubes[0]);
+        }
+        cubes
+            .iter()
+            .map(|c| {
+                if c.len() > 1 {
+                    format!("({})", cube(c))
+                } else {
+                    cube(c)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    /// The same automaton with a dense table, when it has at most [`MAX_PROPS`]
+    /// propositions and at most [`MAX_TRANSITIONS`] transitions.
+    pub fn to_dense(&self) -> Option<Dfa> {
+        match self.to_dense_within(&Budget::default()) {
+            Ok(d) => d,
+            Err(_) => unreachable!("a budget without a deadline never runs out"),
+        }
+    }
+
+    /// [`GuardedDfa::to_dense`] under the budget's deadline (2^k letters per state).
+    pub fn to_dense_within(&self, budget: &Budget) -> Result<Option<Dfa>, LimitError> {
+        let k = self.props();
+        if k > MAX_PROPS || self.states().saturating_mul(1 << k) > MAX_TRANSITIONS {
+            return Ok(None);
+        }
+        let mut trans = Vec::with_capacity(self.states() << k);
+        let mut holds = vec![false; k];
+        for q in 0..self.states() as u32 {
+            for l in 0..1u32 << k {
+                for (i, h) in holds.iter_mut().enumerate() {
+                    *h = l >> i & 1 == 1;
+                }
+                trans.push(self.next(q, &holds));
+            }
+            if (q + 1).saturating_mul(1 << k) % (1 << 16) == 0 {
+                budget.check(q as usize, 1, "DFA states (tabulating the guards)")?;
+            }
+        }
+        Ok(Dfa::from_parts(
+            self.alphabet.clone(),
+            self.acceptance,
+            trans,
+            self.accepting.clone(),
+        )
+        .ok())
+    }
+
+    /// The guard-labelled form of a dense DFA over a proposition alphabet (`None` for
+    /// token alphabets).
+    pub fn from_dense(dfa: &Dfa) -> Option<GuardedDfa> {
+        if !matches!(dfa.alphabet, Alphabet::Props(_)) {
+            return None;
+        }
+        let k = dfa.alphabet.atoms().len() as u32;
+        fn build(s: &mut Store, dfa: &Dfa, q: u32, level: u32, k: u32, mask: u32) -> u32 {
+            if level == k {
+                return LEAF | dfa.next(q, mask);
+            }
+            let lo = build(s, dfa, q, level + 1, k, mask);
+            let hi = build(s, dfa, q, level + 1, k, mask | 1 << level);
+            s.mk(level, lo, hi)
+        }
+        let mut store = Store::default();
+        let roots = (0..dfa.states as u32)
+            .map(|q| build(&mut store, dfa, q, 0, k, 0))
+            .collect();
+        Some(GuardedDfa {
+            alphabet: dfa.alphabet.clone(),
+            acceptance: dfa.acceptance,
+            order: (0..k).collect(),
+            roots,
+            accepting: dfa.accepting.clone(),
+            store,
+        })
+    }
+
+    /// Graphviz DOT, edges labelled by guards.
+    pub fn to_dot(&self) -> String {
+        let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let mut s = String::from("digraph dfa {\n  rankdir=LR;\n  node [shape=circle];\n  init [shape=point];\n  init -> 0;\n");
+        for q in 0..self.states() {
+            if self.accepting[q] {
+                s.push_str(&format!("  {q} [shape=doublecircle];\n"));
+            }
+        }
+        for q in 0..self.states() as u32 {
+            for (t, cubes) in self.guards(q) {
+                s.push_str(&format!(
+                    "  {q} -> {t} [label=\"{}\"];\n",
+                    esc(&self.show_guard_or_note(&cubes))
+                ));
+            }
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    /// A plain-text listing, cut after 100 states, 12 targets per
+    /// state and 6 cubes per guard.
+    pub fn to_text(&self) -> String {
+        let n = self.states();
+        let acc: Vec<usize> = (0..n).filter(|&q| self.accepting[q]).collect();
+        let mut shown: Vec<String> = acc.iter().take(50).map(|q| q.to_string()).collect();
+        if acc.len() > 50 {
+            shown.push(format!("… {} more", acc.len() - 50));
+        }
+        let mut s = format!(
+            "{n} states, {} propositions (guard-labelled, {} shared decision nodes), initial 0, accepting {{{}}}\n",
+            self.props(),
+            self.nodes(),
+            shown.join(", ")
+        );
+        for q in 0..n.min(super::dfa::TEXT_STATES) as u32 {
+            let mark = if self.accepting[q as usize] { "*" } else { " " };
+            let guards = self.guards(q);
+            let mut edges: Vec<String> = guards
+                .iter()
+                .take(TEXT_EDGES)
+                .map(|(t, c)| match c {
+                    Some(c) if c.len() > TEXT_CUBES => format!(
+                        "{} | … ({} more cubes) -> {t}",
+                        self.show_guard(&c[..TEXT_CUBES]),
+                        c.len() - TEXT_CUBES
+                    ),
+                    c => format!("{} -> {t}", self.show_guard_or_note(c)),
+                })
+                .collect();
+            if guards.len() > TEXT_EDGES {
+                edges.push(format!("… {} more targets", guards.len() - TEXT_EDGES));
+            }
+            s.push_str(&format!("{mark}{q:>4}: {}\n", edges.join("; ")));
+        }
+        if n > super::dfa::TEXT_STATES {
+            s.push_str(&format!(
+                "  … {} more states (--json or --dot print them all)\n",
+                n - super::dfa::TEXT_STATES
+            ));
+        }
+        s
+    }
+
+    /// JSON keys for scripts: `propositions`; `guards` (per state, its transitions as
+    /// `{"to", "guard"}` in target order; `guard` is null when it has more than
+    /// [`MAX_CUBES`] cubes); and `diagram`, every guard at once as the shared decision
+    /// nodes: `order` (the proposition tested at each level), `nodes` (`[level, low,
+    /// high]`, children as `{"node": i}` or `{"state": q}`), `roots` (per state).
+    pub fn guards_json(&self) -> serde_json::Value {
+        let guards: Vec<serde_json::Value> = (0..self.states() as u32)
+            .map(|q| {
+                self.guards(q)
+                    .into_iter()
+                    .map(|(t, c)| {
+                        serde_json::json!({
+                            "to": t,
+                            "guard": c.map(|c| self.show_guard(&c)),
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let child = |n: u32| {
+            if n & LEAF != 0 {
+                serde_json::json!({ "state": n & !LEAF })
+            } else {
+                serde_json::json!({ "node": n })
+            }
+        };
+        let names = self.alphabet.atoms();
+        serde_json::json!({
+            "propositions": names,
+            "guards": guards,
+            "diagram": {
+                "order": self.order.iter().map(|&p| names[p as usize].clone()).collect::<Vec<_>>(),
+                "nodes": self.store.nodes.iter().map(|&(v, lo, hi)| serde_json::json!([v, child(lo), child(hi)])).collect::<Vec<_>>(),
+                "roots": self.roots.iter().map(|&r| child(r)).collect::<Vec<_>>(),
+            },
+        })
+    }
+
+    /// The whole automaton as JSON: `states`, `initial`, `accepting`, `acceptance`,
+    /// `propositions`, `guards`, and, when the dense table is small enough to exist
+    /// ([`GuardedDfa::to_dense`]), the dense `alphabet` and `transitions` of
+    /// [`Dfa::to_json`].
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = match self.to_dense() {
+            Some(d) => d.to_json(),
+            None => serde_json::json!({
+                "states": self.states(),
+                "initial": 0,
+                "accepting": (0..self.states()).filter(|&q| self.accepting[q]).collect::<Vec<_>>(),
+                "acceptance": self.acceptance,
+            }),
+        };
+        let g = self.guards_json();
+        for key in ["propositions", "guards", "diagram"] {
+            v[key] = g[key].clone();
+        }
+        v
+    }
+}
+
+/// Guards with more disjoint cubes than this are not written out (text, DOT, `guard`
+/// in JSON); the JSON `diagram` has every guard.
+pub const MAX_CUBES: usize = 4096;
+
+/// Paths from `n` to any leaf (saturating).
+fn count_paths(s: &Store, n: u32, memo: &mut FxHashMap<u32, u64>) -> u64 {
+    if n & LEAF != 0 {
+        return 1;
+    }
+    if let Some(&c) = memo.get(&n) {
+        return c;
+    }
+    let (_, lo, hi) = s.nodes[n as usize];
+    let c = count_paths(s, lo, memo).saturating_add(count_paths(s, hi, memo));
+    memo.insert(n, c);
+    c
+}
+
+/// Paths from `n` to the leaf `leaf` (saturating).
+fn count_paths_to(s: &Store, n: u32, leaf: u32, memo: &mut FxHashMap<u32, u64>) -> u64 {
+    if n & LEAF != 0 {
+        return u64::from(n == leaf);
+    }
+    if let Some(&c) = memo.get(&n) {
+        return c;
+    }
+    let (_, lo, hi) = s.nodes[n as usize];
+    let c = count_paths_to(s, lo, leaf, memo).saturating_add(count_paths_to(s, hi, leaf, memo));
+    memo.insert(n, c);
+    c
+}
+
+/// The Boolean diagram (in `to`) of "the diagram `n` leads to `leaf`".
+fn indicator(
+    from: &Store,
+    n: u32,
+    leaf: u32,
+    to: &mut Store,
+    memo: &mut FxHashMap<u32, u32>,
+) -> u32 {
+    if n & LEAF != 0 {
+        return if n == leaf { TRUE } else { FALSE };
+    }
+    if let Some(&m) = memo.get(&n) {
+        return m;
+    }
+    let (v, lo, hi) = from.nodes[n as usize];
+    let lo = indicator(from, lo, leaf, to, memo);
+    let hi = indicator(from, hi, leaf, to, memo);
+    let m = to.mk(v, lo, hi);
+    memo.insert(n, m);
+    m
+}
+
+/// The order in which the diagrams test the propositions: the order of their atoms in a
+/// depth-first walk of the formulas that visits the right operand of `S`, `S'` and `R`
+/// first (what the operator waits for is read before what must hold since), then the
+/// alphabet's other propositions. For the since chain `p31 S (… (p1 S p0))` this is
+/// p0, p1, …, where each diagram has a few nodes per level; the atoms' order of
+/// appearance would give diagrams with exponentially many paths.
+pub fn guard_order(arena: &Arena, roots: &[NodeId], alphabet: &Alphabet) -> Vec<u32> {
+    use crate::logic::Node;
+    let names = alphabet.atoms();
+    let mut order = Vec::with_capacity(names.len());
+    let mut placed = vec![false; names.len()];
+    let mut seen = FxHashSet::default();
+    for &r in roots {
+        let mut stack = vec![r];
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let node = arena.node(n);
+            match node {
+                Node::Atom(a) => {
+                    if let Some(i) = names.iter().position(|x| x == arena.atom_name(a)) {
+                        if !placed[i] {
+                            placed[i] = true;
+                            order.push(i as u32);
+                        }
+                    }
+                }
+                Node::Since(x, y) | Node::StrictSince(x, y) | Node::Release(x, y) => {
+                    // Popped in reverse: y first.
+                    stack.push(x);
+                    stack.push(y);
+                }
+                _ => {
+                    let kids: Vec<NodeId> = node.children().collect();
+                    stack.extend(kids.into_iter().rev());
+                }
+            }
+        }
+    }
+    order.extend((0..names.len() as u32).filter(|&i| !placed[i as usize]));
+    order
+}
+
+/// Builds the (complete, reachable, not yet minimal) guard-labelled DFA of `root` over a
+/// proposition alphabet, testing the propositions in [`guard_order`] of `root`.
+pub fn build_guarded(
+    arena: &Arena,
+    root: NodeId,
+    alphabet: &Alphabet,
+    acceptance: Acceptance,
+    budget: &Budget,
+) -> Result<GuardedDfa, LimitError> {
+    let order = guard_order(arena, &[root], alphabet);
+    build_guarded_in(arena, root, alphabet, acceptance, budget, order)
+}
+
+/// [`build_guarded`] with the order of the propositions given (automata to be compared
+/// need the same order: [`guard_order`] of both formulas).
+pub fn build_guarded_in(
+    arena: &Arena,
+    root: NodeId,
+    alphabet: &Alphabet,
+    acceptance: Acceptance,
+    budget: &Budget,
+    order: Vec<u32>,
+) -> Result<GuardedDfa, LimitError> {
+    assert!(
+        matches!(alphabet, Alphabet::Props(_)),
+        "guard-labelled automata are over proposition alphabets"
+    );
+    let prog = Program::new(arena, root, alphabet, acceptance);
+    let w = prog.width();
+    let guards = prog.key_guards();
+    let mut store_states: Vec<u64> = prog.initial();
+    let mut index = StateIndex::new(w, prog.bits());
+    index.id(&store_states);
+    assert!(
+        order.len() == alphabet.atoms().len(),
+        "the order must list every proposition once"
+    );
+    let mut level = vec![0u32; order.len()];
+    for (l, &p) in order.iter().enumerate() {
+        level[p as usize] = l as u32;
+    }
+    let mut bools = Bools {
+        level,
+        ..Bools::default()
+    };
+    let mut trans = Store::default();
+    let mut memo: FxHashMap<Box<[u64]>, u32> = FxHashMap::default();
+    let mut roots = Vec::new();
+    let mut accepting = Vec::new();
+    let mut cur = vec![0u32; prog.len()];
+    let mut cur_bool = vec![false; prog.len()];
+    let mut key = Vec::new();
+    let mut state = vec![0u64; w];
+    let mut succ = vec![0u64; w];
+    // Memory kept at most by the diagrams, the scratch guards, the memo and the states:
+    // 128 bytes per allowed state, at least 256 MiB (512 MiB for the default budget).
+    let max_bytes = budget.max_states.saturating_mul(128).max(256 << 20);
+    let mut memo_bytes = 0usize;
+    budget.check(1, 1, "DFA states")?;
+
+    struct Ctx<'a> {
+        prog: &'a Program,
+        guards: usize,
+        bools: &'a Bools,
+        trans: &'a mut Store,
+        memo: &'a mut FxHashMap<Box<[u64]>, u32>,
+        index: &'a mut StateIndex,
+        store_states: &'a mut Vec<u64>,
+        succ: &'a mut Vec<u64>,
+        budget: &'a Budget,
+        max_bytes: usize,
+        memo_bytes: usize,
+    }
+    impl Ctx<'_> {
+        /// The budget, read every 4,096 memo entries: states, memory, the clock.
+        fn check(&self) -> Result<(), LimitError> {
+            // Nodes and their unique-table entries, cached guard operations, the memo,
+            // the states and their index (estimates of the allocations, in bytes).
+            let bytes = (self.trans.len() + self.bools.store.len()) * 32
+                + self.bools.cache.len() * 24
+                + self.memo_bytes
+                + self.store_states.len() * 8
+                + self.index.len() * 24;
+            if bytes > self.max_bytes {
+                return Err(LimitError {
+                    limit: Limit::States(self.budget.max_states),
+                    what: "DFA states (the guard diagrams' memory allowed: 128 bytes per state)",
+                    reached: self.index.len(),
+                });
+            }
+            self.budget.check(self.index.len(), 1, "DFA states")
+        }
+    }
+    fn diagram(c: &mut Ctx, key: &[u64]) -> Result<u32, LimitError> {
+        if let Some(&n) = c.memo.get(key) {
+            return Ok(n);
+        }
+        let s = &c.bools.store;
+        let v = key[..c.guards]
+            .iter()
+            .map(|&g| s.var(g as u32))
+            .min()
+            .unwrap_or(NO_VAR);
+        let n = if v == NO_VAR {
+            c.prog.state_of_key(key, c.succ);
+            let (id, new) = c.index.id(c.succ);
+            if new {
+                c.store_states.extend_from_slice(c.succ);
+            }
+            LEAF | id
+        } else {
+            let mut lo_key = key.to_vec();
+            let mut hi_key = key.to_vec();
+            for i in 0..c.guards {
+                let (lo, hi) = s.split(key[i] as u32, v);
+                lo_key[i] = u64::from(lo);
+                hi_key[i] = u64::from(hi);
+            }
+            let lo = diagram(c, &lo_key)?;
+            let hi = diagram(c, &hi_key)?;
+            c.trans.mk(v, lo, hi)
+        };
+        c.memo.insert(key.into(), n);
+        c.memo_bytes += key.len() * 8 + 40;
+        if c.memo.len() % 4096 == 0 {
+            c.check()?;
+        }
+        Ok(n)
+    }
+
+    let mut q = 0usize;
+    while q * w < store_states.len() {
+        state.copy_from_slice(&store_states[q * w..(q + 1) * w]);
+        accepting.push(prog.accepts(&state, acceptance, &mut cur_bool));
+        prog.eval_guards(&state, &mut bools, &mut cur);
+        prog.step_key(&state, &cur, &mut key);
+        let mut c = Ctx {
+            prog: &prog,
+            guards,
+            bools: &bools,
+            trans: &mut trans,
+            memo: &mut memo,
+            index: &mut index,
+            store_states: &mut store_states,
+            succ: &mut succ,
+            budget,
+            max_bytes,
+            memo_bytes,
+        };
+        roots.push(diagram(&mut c, &key)?);
+        memo_bytes = c.memo_bytes;
+        q += 1;
+        if q % 256 == 0 {
+            c.check()?;
+        }
+    }
+    budget.check(index.len(), 1, "DFA states")?;
+    Ok(GuardedDfa {
+        alphabet: alphabet.clone(),
+        acceptance,
+        order,
+        roots,
+        accepting,
+        store: trans,
+    })
+}
+
+/// The minimal DFA of `root` with guard-labelled transitions: [`build_guarded`] then
+/// [`minimize_guarded`].
+pub fn formula_guarded(
+    arena: &Arena,
+    root: NodeId,
+    alphabet: &Alphabet,
+    acceptance: Acceptance,
+    budget: &Budget,
+) -> Result<GuardedDfa, LimitError> {
+    minimize_guarded(
+        &build_guarded(arena, root, alphabet, acceptance, budget)?,
+        budget,
+    )
+}
+
+/// [`formula_guarded`] with the order of the propositions given.
+pub fn formula_guarded_in(
+    arena: &Arena,
+    root: NodeId,
+    alphabet: &Alphabet,
+    acceptance: Acceptance,
+    budget: &Budget,
+    order: Vec<u32>,
+) -> Result<GuardedDfa, LimitError> {
+    minimize_guarded(
+        &build_guarded_in(arena, root, alphabet, acceptance, budget, order)?,
+        budget,
+    )
+}
+
+/// Maps the leaves of `n` (in `from`) through `map` into `to`, memoized in `memo`.
+fn remap(from: &Store, n: u32, map: &[u32], to: &mut Store, memo: &mut FxHashMap<u32, u32>) -> u32 {
+    if n & LEAF != 0 {
+        return LEAF | map[(n & !LEAF) as usize];
+    }
+    if let Some(&m) = memo.get(&n) {
+        return m;
+    }
+    let (v, lo, hi) = from.nodes[n as usize];
+    let lo = remap(from, lo, map, to, memo);
+    let hi = remap(from, hi, map, to, memo);
+    let m = to.mk(v, lo, hi);
+    memo.insert(n, m);
+    m
+}
+
+/// The minimal complete DFA of the same language, states numbered breadth-first from
+/// the initial state (successors in the order of their diagram's leaves, low branch
+/// first). Partition refinement: blocks start as accepting / rejecting; a round gives
+/// each state the signature (block, diagram with leaves mapped to blocks) and splits by
+/// it, until no block splits.
+pub fn minimize_guarded(d: &GuardedDfa, budget: &Budget) -> Result<GuardedDfa, LimitError> {
+    let n = d.states();
+    let late = |done: usize| -> Result<(), LimitError> {
+        match (budget.deadline, budget.timeout) {
+            (Some(t), Some(timeout)) if std::time::Instant::now() > t => Err(LimitError {
+                limit: Limit::Timeout(timeout),
+                what: "DFA states (minimizing)",
+                reached: done,
+            }),
+            _ => Ok(()),
+        }
+    };
+    let mut block: Vec<u32> = d.accepting.iter().map(|&a| u32::from(a)).collect();
+    if d.accepting.iter().all(|&a| a == d.accepting[0]) {
+        block.iter_mut().for_each(|b| *b = 0);
+    }
+    let mut blocks = block.iter().copied().max().map_or(0, |m| m + 1) as usize;
+    loop {
+        let mut to = Store::default();
+        let mut memo = FxHashMap::default();
+        let mut ids: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut next = Vec::with_capacity(n);
+        for q in 0..n {
+            let sig = (
+                block[q],
+                remap(&d.store, d.roots[q], &block, &mut to, &mut memo),
+            );
+            let fresh = ids.len() as u32;
+            next.push(*ids.entry(sig).or_insert(fresh));
+            if q % 4096 == 4095 {
+                late(q)?;
+            }
+        }
+        late(n)?;
+        let now = ids.len();
+        block = next;
+        if now == blocks {
+            break;
+        }
+        blocks = now;
+    }
+    // Renumber the blocks breadth-first from the initial state's.
+    let mut order = vec![u32::MAX; blocks];
+    let mut rep = Vec::with_capacity(blocks);
+    order[block[0] as usize] = 0;
+    rep.push(0u32);
+    let mut head = 0;
+    while head < rep.len() {
+        let q = rep[head];
+        let mut stack = vec![d.roots[q as usize]];
+        let mut seen = FxHashSet::default();
+        while let Some(m) = stack.pop() {
+            if m & LEAF != 0 {
+                let b = block[(m & !LEAF) as usize] as usize;
+                if order[b] == u32::MAX {
+                    order[b] = rep.len() as u32;
+                    rep.push(m & !LEAF);
+                }
+                continue;
+            }
+            if seen.insert(m) {
+                let (_, lo, hi) = d.store.nodes[m as usize];
+                stack.push(hi);
+                stack.push(lo);
+            }
+        }
+        head += 1;
+    }
+    let map: Vec<u32> = block.iter().map(|&b| order[b as usize]).collect();
+    let mut store = Store::default();
+    let mut memo = FxHashMap::default();
+    let roots = rep
+        .iter()
+        .map(|&q| remap(&d.store, d.roots[q as usize], &map, &mut store, &mut memo))
+        .collect();
+    Ok(GuardedDfa {
+        alphabet: d.alphabet.clone(),
+        acceptance: d.acceptance,
+        order: d.order.clone(),
+        roots,
+        accepting: rep.iter().map(|&q| d.accepting[q as usize]).collect(),
+        store,
+    })
+}
+
+/// The answer of [`compare_guarded`], before re-checking by the evaluator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuardedAnswer {
+    /// `None` when the property holds; otherwise a shortest violating word (each letter
+    /// the true propositions, by index).
+    pub counterexample: Option<Vec<PropSet>>,
+    /// Product pairs visited.
+    pub states_explored: usize,
+}
+
+/// Walks the product of two guard-labelled DFAs (same alphabet) breadth-first; the
+/// successors of a pair come from walking both diagrams together, each with a letter
+/// that leads there (propositions not tested are false).
+pub fn compare_guarded(
+    left: &GuardedDfa,
+    right: &GuardedDfa,
+    question: Question,
+    budget: &Budget,
+) -> Result<GuardedAnswer, LimitError> {
+    assert_eq!(
+        left.alphabet, right.alphabet,
+        "compared automata must share their alphabet"
+    );
+    assert_eq!(
+        left.order, right.order,
+        "compared automata must test the propositions in one order (guard_order of both)"
+    );
+    let bad = |p: u32, q: u32| {
+        let (a, b) = (left.accepting[p as usize], right.accepting[q as usize]);
+        match question {
+            Question::Equivalent => a != b,
+            Question::Included => a && !b,
+        }
+    };
+    // pairs[i] = (p, q, parent index, letter index into `letters`).
+    let mut pairs: Vec<(u32, u32, u32, u32)> = vec![(0, 0, u32::MAX, 0)];
+    let mut letters: Vec<PropSet> = vec![Vec::new()];
+    let mut seen: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+    seen.insert((0, 0), 0);
+    let mut head = 0;
+    let mut found: Vec<((u32, u32), PropSet)> = Vec::new();
+    let mut walked: FxHashSet<(u32, u32)> = FxHashSet::default();
+    while head < pairs.len() {
+        let (p, q, _, _) = pairs[head];
+        if bad(p, q) {
+            let mut word = Vec::new();
+            let mut i = head as u32;
+            while pairs[i as usize].2 != u32::MAX {
+                word.push(letters[pairs[i as usize].3 as usize].clone());
+                i = pairs[i as usize].2;
+            }
+            word.reverse();
+            return Ok(GuardedAnswer {
+                counterexample: Some(word),
+                states_explored: pairs.len(),
+            });
+        }
+        found.clear();
+        walked.clear();
+        walk_pair(
+            (&left.store, &right.store),
+            &left.order,
+            (left.roots[p as usize], right.roots[q as usize]),
+            &mut Vec::new(),
+            &mut walked,
+            &mut found,
+        );
+        for (next, letter) in found.drain(..) {
+            if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(next) {
+                e.insert(pairs.len() as u32);
+                letters.push(letter);
+                pairs.push((next.0, next.1, head as u32, letters.len() as u32 - 1));
+                if pairs.len() % 1024 == 0 {
+                    budget.check(pairs.len(), 1, "product pairs")?;
+                }
+            }
+        }
+        head += 1;
+    }
+    Ok(GuardedAnswer {
+        counterexample: None,
+        states_explored: pairs.len(),
+    })
+}
+
+/// Every pair of leaves reachable by walking two diagrams together, each once, with the
+/// first letter (low branches first) that leads there.
+fn walk_pair(
+    s: (&Store, &Store),
+    order: &[u32],
+    (a, b): (u32, u32),
+    path: &mut PropSet,
+    walked: &mut FxHashSet<(u32, u32)>,
+    out: &mut Vec<((u32, u32), PropSet)>,
+) {
+    if !walked.insert((a, b)) {
+        return;
+    }
+    if a & LEAF != 0 && b & LEAF != 0 {
+        out.push(((a & !LEAF, b & !LEAF), path.clone()));
+        return;
+    }
+    let v = s.0.var(a).min(s.1.var(b));
+    let (a0, a1) = s.0.split(a, v);
+    let (b0, b1) = s.1.split(b, v);
+    walk_pair(s, order, (a0, b0), path, walked, out);
+    path.push(order[v as usize]);
+    walk_pair(s, order, (a1, b1), path, walked, out);
+    path.pop();
+}
