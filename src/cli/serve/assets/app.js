@@ -190,7 +190,11 @@ async function updateFormula() {
     $("dfa-info").textContent = d.error.message;
     picture($("dfa-picture"), null);
   } else {
-    $("dfa-info").textContent = `${d.states} states, accepting ${JSON.stringify(d.accepting)}; alphabet {${d.alphabet.join(", ")}}`;
+    // Over many propositions there is no letter table, only guards over `propositions`.
+    const sigma = d.alphabet
+      ? `alphabet {${d.alphabet.join(", ")}}`
+      : `guards over ${d.propositions.length} propositions`;
+    $("dfa-info").textContent = `${d.states} states, accepting ${JSON.stringify(d.accepting)}; ${sigma}`;
     picture($("dfa-picture"), d.svg, `too large to draw (${d.states} states)`);
   }
 }
