@@ -391,13 +391,25 @@ pub fn decide(
         return decide_bdd(arena, (left, right), sigma, acc, question, opts, None);
     }
     if opts.engine != Engine::Z3 {
-        match decide_explicit(arena, (left, right), sigma, acc, question, &opts.budget()) {
+        // Under auto with a time limit the explicit engine gets half of it, so the
+        // symbolic engines still have time when it runs out.
+        let shared = opts.engine == Engine::Auto && opts.timeout.is_some();
+        let budget = if shared {
+            Budget::new(opts.max_states, opts.timeout.map(|t| t.as_secs_f64() / 2.0))
+        } else {
+            opts.budget()
+        };
+        match decide_explicit(arena, (left, right), sigma, acc, question, &budget) {
             Ok(v) => return Ok(v),
             Err(DecideError::Limit(e))
                 if opts.engine == Engine::Auto
-                    && matches!(e.limit, Limit::States(_) | Limit::Transitions(_)) =>
+                    && (matches!(e.limit, Limit::States(_) | Limit::Transitions(_))
+                        || shared && matches!(e.limit, Limit::Timeout(_))) =>
             {
-                fallback = Some(e.to_string());
+                fallback = Some(match e.limit {
+                    Limit::Timeout(_) => format!("{e} (auto gives it half of --timeout)"),
+                    _ => e.to_string(),
+                });
             }
             Err(e) => return Err(e),
         }

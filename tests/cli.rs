@@ -280,12 +280,33 @@ fn limits_end_with_exit_2_and_say_which_limit() {
         "a,b",
         "--timeout",
         "0.05",
+        "--engine",
+        "explicit",
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("timeout after") && stderr(&o).contains("--timeout"),
         "{}",
         stderr(&o)
+    );
+    // Under auto the explicit engine gets half of --timeout; the BDD engine answers in
+    // what is left, and the report says why it was asked.
+    let o = ltlattn(&[
+        "equiv",
+        &deep,
+        "a",
+        "--alphabet",
+        "a,b",
+        "--timeout",
+        "2",
+        "--max-states",
+        "100000000",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("length 24") && stdout(&o).contains("half of --timeout"),
+        "{}",
+        stdout(&o)
     );
     // Any number of propositions (guard-labelled transitions), within --max-states.
     let many: Vec<String> = (0..21).map(|i| format!("O p{i}")).collect();

@@ -217,8 +217,8 @@ pub(crate) enum Engine {
 /// Options of the engines that decide equivalence and inclusion.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct EngineOpts {
-    /// The engine: explicit, bdd, z3, or auto (explicit under --max-states; beyond it the
-    /// BDD engine with half of the time, then z3).
+    /// The engine: explicit, bdd, z3, or auto (explicit under --max-states and half of
+    /// --timeout; beyond them the BDD engine with half of the time left, then z3).
     #[arg(long, value_enum, default_value = "auto")]
     engine: Engine,
     /// Longest word the z3 engine's bounded model checking considers (exit 2 beyond).
