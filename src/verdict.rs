@@ -403,8 +403,10 @@ pub fn decide(
             Ok(v) => return Ok(v),
             Err(DecideError::Limit(e))
                 if opts.engine == Engine::Auto
-                    && (matches!(e.limit, Limit::States(_) | Limit::Transitions(_))
-                        || shared && matches!(e.limit, Limit::Timeout(_))) =>
+                    && (matches!(
+                        e.limit,
+                        Limit::States(_) | Limit::Transitions(_) | Limit::Propositions(_)
+                    ) || shared && matches!(e.limit, Limit::Timeout(_))) =>
             {
                 fallback = Some(match e.limit {
                     Limit::Timeout(_) => format!("{e} (auto gives it half of --timeout)"),

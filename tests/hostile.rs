@@ -32,6 +32,14 @@ fn case(name: &'static str, args: &[&str], exit: i32, message: &'static str) -> 
     }
 }
 
+/// `@FILE` with `O p0 & … & O p{n-1}` (too long for one command-line argument).
+fn many_props_file(n: usize) -> String {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("props-{n}.ltl"));
+    let text: Vec<String> = (0..n).map(|i| format!("O p{i}")).collect();
+    std::fs::write(&path, text.join(" & ")).expect("the target's tmp dir is writable");
+    format!("@{}", path.display())
+}
+
 fn corpus(f: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/hostile")
@@ -410,6 +418,29 @@ fn fixed() -> Vec<Case> {
             ],
             2,
             "--max-states",
+        ),
+        // A thousand remembered propositions: the memory budget of the guard diagrams
+        // (each memo key holds a guard per subformula) stops it, at the default budget.
+        case(
+            "1000 propositions",
+            &[
+                "dfa",
+                "--props",
+                &(0..1000)
+                    .map(|i| format!("O p{i}"))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+            ],
+            2,
+            "--max-states",
+        ),
+        // Beyond the guard-labelled automata's propositions: refused at once, naming the
+        // engines that take any number.
+        case(
+            "20000 propositions",
+            &["dfa", "--props", &many_props_file(20_000)],
+            2,
+            "--engine bdd",
         ),
     ]
 }

@@ -84,6 +84,8 @@ pub enum Limit {
     Timeout(Duration),
     /// The fixed cap on transitions (states × letters).
     Transitions(usize),
+    /// The fixed cap on the propositions of a guard-labelled automaton.
+    Propositions(usize),
 }
 
 /// Work stopped at a limit, with how far it got.
@@ -115,6 +117,10 @@ impl LimitError {
                 "transition table limit reached: {} {} × the alphabet exceed {n} transitions (use a smaller alphabet)",
                 self.reached, self.what
             ),
+            Limit::Propositions(n) => format!(
+                "{} propositions: guard-labelled automata take at most {n} (the BDD engine and z3 take any number: --engine bdd or z3)",
+                self.reached
+            ),
         }
     }
 }
@@ -125,6 +131,7 @@ impl miette::Diagnostic for LimitError {
             Limit::States(_) => "ltlattn::limit::states",
             Limit::Timeout(_) => "ltlattn::limit::timeout",
             Limit::Transitions(_) => "ltlattn::limit::transitions",
+            Limit::Propositions(_) => "ltlattn::limit::propositions",
         }))
     }
 }

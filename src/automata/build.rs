@@ -85,7 +85,12 @@ impl Program {
             local.insert(n, i as u32);
         }
         let l = |n: NodeId| local[&n];
-        let atoms = alphabet.atoms();
+        let atoms: FxHashMap<&str, u32> = alphabet
+            .atoms()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect();
         let mut windows = Vec::new();
         let mut remember = vec![false; subs.len()];
         let instrs: Vec<Instr> = subs
@@ -97,12 +102,7 @@ impl Program {
                 Node::Eos => Instr::Eos,
                 Node::Start => Instr::Start,
                 Node::PosMod(m, r) => Instr::PosMod(u64::from(m), u64::from(r)),
-                Node::Atom(a) => Instr::Atom(
-                    atoms
-                        .iter()
-                        .position(|x| x == arena.atom_name(a))
-                        .map(|p| p as u32),
-                ),
+                Node::Atom(a) => Instr::Atom(atoms.get(arena.atom_name(a)).copied()),
                 Node::Not(x) => Instr::Not(l(x)),
                 Node::And(x, y) => Instr::And(l(x), l(y)),
                 Node::Or(x, y) => Instr::Or(l(x), l(y)),

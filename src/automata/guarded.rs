@@ -34,6 +34,11 @@ pub(super) const TRUE: u32 = LEAF | 1;
 /// The variable of a leaf: after every proposition.
 const NO_VAR: u32 = u32::MAX;
 
+/// Guard-labelled automata over more propositions are refused ([`Limit::Propositions`]):
+/// the diagrams are walked recursively, one level per proposition, and each memo key
+/// holds a guard per remembered subformula.
+pub const MAX_GUARD_PROPS: usize = 1024;
+
 /// Proposition alphabets up to this many propositions are built as dense tables (2^8 =
 /// 256 letters); above it the explicit engine builds guard-labelled automata.
 pub const DENSE_PROPS: usize = 8;
@@ -631,6 +636,11 @@ fn indicator(
 pub fn guard_order(arena: &Arena, roots: &[NodeId], alphabet: &Alphabet) -> Vec<u32> {
     use crate::logic::Node;
     let names = alphabet.atoms();
+    let index: FxHashMap<&str, u32> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i as u32))
+        .collect();
     let mut order = Vec::with_capacity(names.len());
     let mut placed = vec![false; names.len()];
     let mut seen = FxHashSet::default();
@@ -643,10 +653,10 @@ pub fn guard_order(arena: &Arena, roots: &[NodeId], alphabet: &Alphabet) -> Vec<
             let node = arena.node(n);
             match node {
                 Node::Atom(a) => {
-                    if let Some(i) = names.iter().position(|x| x == arena.atom_name(a)) {
-                        if !placed[i] {
-                            placed[i] = true;
-                            order.push(i as u32);
+                    if let Some(&i) = index.get(arena.atom_name(a)) {
+                        if !placed[i as usize] {
+                            placed[i as usize] = true;
+                            order.push(i);
                         }
                     }
                 }
@@ -693,6 +703,14 @@ pub fn build_guarded_in(
         matches!(alphabet, Alphabet::Props(_)),
         "guard-labelled automata are over proposition alphabets"
     );
+    let props = alphabet.atoms().len();
+    if props > MAX_GUARD_PROPS {
+        return Err(LimitError {
+            limit: Limit::Propositions(MAX_GUARD_PROPS),
+            what: "propositions",
+            reached: props,
+        });
+    }
     let prog = Program::new(arena, root, alphabet, acceptance);
     let w = prog.width();
     let guards = prog.key_guards();
@@ -738,6 +756,7 @@ pub fn build_guarded_in(
         budget: &'a Budget,
         max_bytes: usize,
         memo_bytes: usize,
+        checked_at: usize,
     }
     impl Ctx<'_> {
         /// The budget, read every 4,096 memo entries: states, memory, the clock.
@@ -759,8 +778,10 @@ pub fn build_guarded_in(
             self.budget.check(self.index.len(), 1, "DFA states")
         }
     }
-    fn diagram(c: &mut Ctx, key: &[u64]) -> Result<u32, LimitError> {
-        if let Some(&n) = c.memo.get(key) {
+    /// The diagram of the successors for `key` (split in place on the way down and
+    /// restored on the way up, so the path holds one key).
+    fn diagram(c: &mut Ctx, key: &mut Vec<u64>) -> Result<u32, LimitError> {
+        if let Some(&n) = c.memo.get(key.as_slice()) {
             return Ok(n);
         }
         let s = &c.bools.store;
@@ -777,20 +798,34 @@ pub fn build_guarded_in(
             }
             LEAF | id
         } else {
-            let mut lo_key = key.to_vec();
-            let mut hi_key = key.to_vec();
-            for i in 0..c.guards {
-                let (lo, hi) = s.split(key[i] as u32, v);
-                lo_key[i] = u64::from(lo);
-                hi_key[i] = u64::from(hi);
+            // The guards that test v, with their low and high children.
+            let split: Vec<(usize, u64, u64)> = (0..c.guards)
+                .filter(|&i| s.var(key[i] as u32) == v)
+                .map(|i| {
+                    let (lo, hi) = s.split(key[i] as u32, v);
+                    (i, u64::from(lo), u64::from(hi))
+                })
+                .collect();
+            let original: Vec<u64> = split.iter().map(|&(i, _, _)| key[i]).collect();
+            for &(i, lo, _) in &split {
+                key[i] = lo;
             }
-            let lo = diagram(c, &lo_key)?;
-            let hi = diagram(c, &hi_key)?;
+            let lo = diagram(c, key);
+            for &(i, _, hi) in &split {
+                key[i] = hi;
+            }
+            let hi = lo.and_then(|lo| diagram(c, key).map(|hi| (lo, hi)));
+            for (&(i, _, _), &o) in split.iter().zip(&original) {
+                key[i] = o;
+            }
+            let (lo, hi) = hi?;
             c.trans.mk(v, lo, hi)
         };
-        c.memo.insert(key.into(), n);
+        c.memo.insert(key.as_slice().into(), n);
         c.memo_bytes += key.len() * 8 + 40;
-        if c.memo.len() % 4096 == 0 {
+        // The budget every 4,096 entries, and every 4 MiB of memo keys.
+        if c.memo.len() % 4096 == 0 || c.memo_bytes >> 22 != c.checked_at {
+            c.checked_at = c.memo_bytes >> 22;
             c.check()?;
         }
         Ok(n)
@@ -814,8 +849,9 @@ pub fn build_guarded_in(
             budget,
             max_bytes,
             memo_bytes,
+            checked_at: memo_bytes >> 22,
         };
-        roots.push(diagram(&mut c, &key)?);
+        roots.push(diagram(&mut c, &mut key)?);
         memo_bytes = c.memo_bytes;
         q += 1;
         if q % 256 == 0 {

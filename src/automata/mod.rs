@@ -48,16 +48,16 @@ pub fn formula_dfa(
 ) -> Result<Dfa, LimitError> {
     if let Alphabet::Props(p) = alphabet {
         if p.len() > DENSE_PROPS {
-            let g = formula_guarded(arena, root, alphabet, acceptance, budget)?;
-            let letters = 1usize << p.len().min(MAX_PROPS);
             let too_big = |reached| LimitError {
                 limit: Limit::Transitions(MAX_TRANSITIONS),
                 what: "DFA states",
                 reached,
             };
             if p.len() > MAX_PROPS {
-                return Err(too_big(g.states()));
+                return Err(too_big(1));
             }
+            let g = formula_guarded(arena, root, alphabet, acceptance, budget)?;
+            let letters = 1usize << p.len();
             budget.check(g.states(), letters, "DFA states")?;
             let dense = g
                 .to_dense_within(budget)?

@@ -117,9 +117,10 @@ pub(crate) fn alphabet_within(
     max_props: usize,
 ) -> Result<Alphabet, Report> {
     let mut atoms: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for &r in roots {
         for a in arena.atom_names(r) {
-            if !atoms.contains(&a) {
+            if seen.insert(a.clone()) {
                 atoms.push(a);
             }
         }
