@@ -16,7 +16,10 @@
 //! classified, and turned into a formula by the classifier's constructions, each
 //! re-checked by the equivalence checker (grammar/numeric.md, "Compilation").
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+// Fx hashing: the exploration hashes count vectors and exact numbers millions of times.
+use rustc_hash::FxHashMap as HashMap;
 
 use super::exec::{layer_step, logit, project, ExecError, Projected, Vector};
 use super::load::{NumRange, NumericModel};
@@ -161,8 +164,12 @@ impl Types {
 /// Interned key classes of one layer: each class's projections (one per head).
 type ClassTable = (Vec<Vec<Projected>>, HashMap<Vec<Projected>, u32>);
 
-/// (layer, input type, the layer's capped counts, its window) → the output type.
-type StepMemo = HashMap<(usize, u32, Vec<(u32, u32)>, Vec<u32>), u32>;
+/// (layer, input type, the id of the layer's capped counts and window) → the output type.
+type StepMemo = HashMap<(usize, u32, u32), u32>;
+
+/// Per layer: its part of a state (capped counts, window) interned to an id, so the step
+/// memo is keyed by three integers instead of two cloned vectors per position.
+type Parts = Vec<HashMap<(Vec<(u32, u32)>, Vec<u32>), u32>>;
 
 struct Compiler<'m> {
     model: &'m NumericModel,
@@ -185,6 +192,7 @@ struct Compiler<'m> {
     /// (layer, type) → its key class.
     class_of: HashMap<(usize, u32), u32>,
     memo: StepMemo,
+    parts: Parts,
 }
 
 impl Compiler<'_> {
@@ -427,14 +435,32 @@ impl Compiler<'_> {
 
     /// Runs one position (token row `row`) from state `s`: its key class at every layer
     /// with heads, and its type at the output.
-    fn position(&mut self, s: &State, row: usize) -> Result<(Vec<u32>, u32), ExecError> {
+    /// The ids of a state's per-layer parts ([`Parts`]).
+    fn part_ids(&mut self, s: &State) -> Vec<u32> {
+        (0..self.model.layers.len())
+            .map(|l| {
+                let parts = &mut self.parts[l];
+                let next = parts.len() as u32;
+                *parts
+                    .entry((s.counts[l].clone(), s.windows[l].clone()))
+                    .or_insert(next)
+            })
+            .collect()
+    }
+
+    fn position(
+        &mut self,
+        s: &State,
+        part: &[u32],
+        row: usize,
+    ) -> Result<(Vec<u32>, u32), ExecError> {
         let model = self.model;
         let mut ty = self.types.intern(0, model.embed[row].clone());
         let mut classes = Vec::with_capacity(model.layers.len());
         for l in 0..model.layers.len() {
             let me = self.class(l, ty)?;
             classes.push(me);
-            let key = (l, ty, s.counts[l].clone(), s.windows[l].clone());
+            let key = (l, ty, part[l]);
             ty = match self.memo.get(&key) {
                 Some(&t) => t,
                 None => {
@@ -493,15 +519,20 @@ pub fn compile_numeric(
         model,
         cap,
         types: Types {
-            per_layer: (0..=layers).map(|_| (Vec::new(), HashMap::new())).collect(),
+            per_layer: (0..=layers)
+                .map(|_| (Vec::new(), HashMap::default()))
+                .collect(),
         },
-        memo: HashMap::new(),
-        caps: HashMap::new(),
-        cap_memo: HashMap::new(),
-        score_memo: HashMap::new(),
-        sorted_scores: HashMap::new(),
-        classes: (0..layers).map(|_| (Vec::new(), HashMap::new())).collect(),
-        class_of: HashMap::new(),
+        memo: HashMap::default(),
+        parts: (0..layers).map(|_| HashMap::default()).collect(),
+        caps: HashMap::default(),
+        cap_memo: HashMap::default(),
+        score_memo: HashMap::default(),
+        sorted_scores: HashMap::default(),
+        classes: (0..layers)
+            .map(|_| (Vec::new(), HashMap::default()))
+            .collect(),
+        class_of: HashMap::default(),
     };
     let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
     // Explore with the caps known so far; when the types found need larger caps for some
@@ -559,7 +590,7 @@ fn explore(
         windows: vec![Vec::new(); layers],
     };
     let letters = model.alphabet.len();
-    let mut index: HashMap<State, u32> = HashMap::new();
+    let mut index: HashMap<State, u32> = HashMap::default();
     let mut states = vec![start.clone()];
     index.insert(start, 0);
     let mut trans: Vec<u32> = Vec::new();
@@ -571,11 +602,12 @@ fn explore(
             .map_err(|e| NumericCompileError::Budget(e, states.len(), cap_text.to_string()))?;
         let s = states[q as usize].clone();
         // Acceptance: run ⊣ from here.
-        let (_, out) = c.position(&s, letters)?;
+        let part = c.part_ids(&s);
+        let (_, out) = c.position(&s, &part, letters)?;
         let last = c.types.get(layers, out).clone();
         accepting.push(logit(model, &last)?.signum() > 0);
         for row in 0..letters {
-            let (classes, _) = c.position(&s, row)?;
+            let (classes, _) = c.position(&s, &part, row)?;
             let next = c.successor(&s, &classes);
             let id = match index.get(&next) {
                 Some(&id) => id,
