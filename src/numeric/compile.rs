@@ -457,10 +457,10 @@ impl Compiler<'_> {
         let model = self.model;
         let mut ty = self.types.intern(0, model.embed[row].clone());
         let mut classes = Vec::with_capacity(model.layers.len());
-        for l in 0..model.layers.len() {
+        for (l, &part) in part.iter().enumerate() {
             let me = self.class(l, ty)?;
             classes.push(me);
-            let key = (l, ty, part[l]);
+            let key = (l, ty, part);
             ty = match self.memo.get(&key) {
                 Some(&t) => t,
                 None => {
