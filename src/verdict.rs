@@ -516,11 +516,37 @@ fn decide_explicit(
     let dl = formula_dfa(arena, left, sigma, acc, budget)?;
     let dr = formula_dfa(arena, right, sigma, acc, budget)?;
     let answer = compare(&dl, &dr, question, budget)?;
-    let counterexample = match &answer.counterexample {
+    let cex = answer
+        .counterexample
+        .as_ref()
+        .map(|l| (sigma.word(l), dl.accepts(l), dr.accepts(l)));
+    explicit_verdict(
+        arena,
+        (left, right),
+        acc,
+        question,
+        cex,
+        answer.states_explored,
+        [dl.states, dr.states],
+    )
+}
+
+/// The explicit engine's verdict: its counterexample (with both automata's judgements)
+/// re-checked by the evaluator, which must agree with the automata.
+fn explicit_verdict(
+    arena: &Arena,
+    sides: (NodeId, NodeId),
+    acc: Acceptance,
+    question: Question,
+    cex: Option<(Word, bool, bool)>,
+    states_explored: usize,
+    dfa_states: [usize; 2],
+) -> Result<Verdict, DecideError> {
+    let counterexample = match cex {
         None => None,
-        Some(letters) => {
-            let c = recheck(arena, (left, right), sigma.word(letters), acc, question)?;
-            if c.first != dl.accepts(letters) || c.second != dr.accepts(letters) {
+        Some((word, first, second)) => {
+            let c = recheck(arena, sides, word, acc, question)?;
+            if c.first != first || c.second != second {
                 return Err(DecideError::Internal {
                     word: c.word.show(),
                 });
@@ -532,8 +558,8 @@ fn decide_explicit(
         question,
         counterexample,
         engine: EngineReport::Explicit {
-            states_explored: answer.states_explored,
-            dfa_states: [dl.states, dr.states],
+            states_explored,
+            dfa_states,
         },
     })
 }
@@ -552,26 +578,19 @@ fn decide_guarded(
     let gl = formula_guarded_in(arena, left, sigma, acc, budget, order.clone())?;
     let gr = formula_guarded_in(arena, right, sigma, acc, budget, order)?;
     let answer = compare_guarded(&gl, &gr, question, budget)?;
-    let counterexample = match &answer.counterexample {
-        None => None,
-        Some(letters) => {
-            let c = recheck(arena, (left, right), gl.word(letters), acc, question)?;
-            if c.first != gl.accepts(letters) || c.second != gr.accepts(letters) {
-                return Err(DecideError::Internal {
-                    word: c.word.show(),
-                });
-            }
-            Some(c)
-        }
-    };
-    Ok(Verdict {
+    let cex = answer
+        .counterexample
+        .as_ref()
+        .map(|l| (gl.word(l), gl.accepts(l), gr.accepts(l)));
+    explicit_verdict(
+        arena,
+        (left, right),
+        acc,
         question,
-        counterexample,
-        engine: EngineReport::Explicit {
-            states_explored: answer.states_explored,
-            dfa_states: [gl.states(), gr.states()],
-        },
-    })
+        cex,
+        answer.states_explored,
+        [gl.states(), gr.states()],
+    )
 }
 
 #[cfg(feature = "z3")]

@@ -41,6 +41,18 @@ impl Budget {
         }
     }
 
+    /// Checks the deadline alone (work that does not add states, such as minimizing).
+    pub fn check_time(&self, what: &'static str, reached: usize) -> Result<(), LimitError> {
+        match (self.deadline, self.timeout) {
+            (Some(d), Some(t)) if Instant::now() > d => Err(LimitError {
+                limit: Limit::Timeout(t),
+                what,
+                reached,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Checks the limits after `states` states of `what` have been built.
     pub fn check(
         &self,

@@ -613,15 +613,27 @@ fn indicator(
     to: &mut Store,
     memo: &mut FxHashMap<u32, u32>,
 ) -> u32 {
+    map_leaves(from, n, &|l| if l == leaf { TRUE } else { FALSE }, to, memo)
+}
+
+/// The diagram `n` (in `from`) with every leaf replaced by `f(leaf)`, built in `to` and
+/// memoized in `memo`.
+fn map_leaves(
+    from: &Store,
+    n: u32,
+    f: &dyn Fn(u32) -> u32,
+    to: &mut Store,
+    memo: &mut FxHashMap<u32, u32>,
+) -> u32 {
     if n & LEAF != 0 {
-        return if n == leaf { TRUE } else { FALSE };
+        return f(n);
     }
     if let Some(&m) = memo.get(&n) {
         return m;
     }
     let (v, lo, hi) = from.nodes[n as usize];
-    let lo = indicator(from, lo, leaf, to, memo);
-    let hi = indicator(from, hi, leaf, to, memo);
+    let lo = map_leaves(from, lo, f, to, memo);
+    let hi = map_leaves(from, hi, f, to, memo);
     let m = to.mk(v, lo, hi);
     memo.insert(n, m);
     m
@@ -899,20 +911,9 @@ pub fn formula_guarded_in(
     )
 }
 
-/// Maps the leaves of `n` (in `from`) through `map` into `to`, memoized in `memo`.
+/// Maps the leaves of `n` (in `from`), which are states, through `map` into `to`.
 fn remap(from: &Store, n: u32, map: &[u32], to: &mut Store, memo: &mut FxHashMap<u32, u32>) -> u32 {
-    if n & LEAF != 0 {
-        return LEAF | map[(n & !LEAF) as usize];
-    }
-    if let Some(&m) = memo.get(&n) {
-        return m;
-    }
-    let (v, lo, hi) = from.nodes[n as usize];
-    let lo = remap(from, lo, map, to, memo);
-    let hi = remap(from, hi, map, to, memo);
-    let m = to.mk(v, lo, hi);
-    memo.insert(n, m);
-    m
+    map_leaves(from, n, &|l| LEAF | map[(l & !LEAF) as usize], to, memo)
 }
 
 /// The minimal complete DFA of the same language, states numbered breadth-first from
@@ -922,16 +923,7 @@ fn remap(from: &Store, n: u32, map: &[u32], to: &mut Store, memo: &mut FxHashMap
 /// it, until no block splits.
 pub fn minimize_guarded(d: &GuardedDfa, budget: &Budget) -> Result<GuardedDfa, LimitError> {
     let n = d.states();
-    let late = |done: usize| -> Result<(), LimitError> {
-        match (budget.deadline, budget.timeout) {
-            (Some(t), Some(timeout)) if std::time::Instant::now() > t => Err(LimitError {
-                limit: Limit::Timeout(timeout),
-                what: "DFA states (minimizing)",
-                reached: done,
-            }),
-            _ => Ok(()),
-        }
-    };
+    let late = |done: usize| budget.check_time("DFA states (minimizing)", done);
     let mut block: Vec<u32> = d.accepting.iter().map(|&a| u32::from(a)).collect();
     if d.accepting.iter().all(|&a| a == d.accepting[0]) {
         block.iter_mut().for_each(|b| *b = 0);
@@ -1032,61 +1024,25 @@ pub fn compare_guarded(
         left.order, right.order,
         "compared automata must test the propositions in one order (guard_order of both)"
     );
-    let bad = |p: u32, q: u32| {
-        let (a, b) = (left.accepting[p as usize], right.accepting[q as usize]);
-        match question {
-            Question::Equivalent => a != b,
-            Question::Included => a && !b,
-        }
-    };
-    // pairs[i] = (p, q, parent index, letter index into `letters`).
-    let mut pairs: Vec<(u32, u32, u32, u32)> = vec![(0, 0, u32::MAX, 0)];
-    let mut letters: Vec<PropSet> = vec![Vec::new()];
-    let mut seen: FxHashMap<(u32, u32), u32> = FxHashMap::default();
-    seen.insert((0, 0), 0);
-    let mut head = 0;
-    let mut found: Vec<((u32, u32), PropSet)> = Vec::new();
     let mut walked: FxHashSet<(u32, u32)> = FxHashSet::default();
-    while head < pairs.len() {
-        let (p, q, _, _) = pairs[head];
-        if bad(p, q) {
-            let mut word = Vec::new();
-            let mut i = head as u32;
-            while pairs[i as usize].2 != u32::MAX {
-                word.push(letters[pairs[i as usize].3 as usize].clone());
-                i = pairs[i as usize].2;
-            }
-            word.reverse();
-            return Ok(GuardedAnswer {
-                counterexample: Some(word),
-                states_explored: pairs.len(),
-            });
-        }
-        found.clear();
-        walked.clear();
-        walk_pair(
-            (&left.store, &right.store),
-            &left.order,
-            (left.roots[p as usize], right.roots[q as usize]),
-            &mut Vec::new(),
-            &mut walked,
-            &mut found,
-        );
-        for (next, letter) in found.drain(..) {
-            if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(next) {
-                e.insert(pairs.len() as u32);
-                letters.push(letter);
-                pairs.push((next.0, next.1, head as u32, letters.len() as u32 - 1));
-                if pairs.len() % 1024 == 0 {
-                    budget.check(pairs.len(), 1, "product pairs")?;
-                }
-            }
-        }
-        head += 1;
-    }
+    let (counterexample, states_explored) = super::product::product_bfs(
+        |p, q| question.violated(left.accepting[p as usize], right.accepting[q as usize]),
+        |p, q, out| {
+            walked.clear();
+            walk_pair(
+                (&left.store, &right.store),
+                &left.order,
+                (left.roots[p as usize], right.roots[q as usize]),
+                &mut Vec::new(),
+                &mut walked,
+                out,
+            );
+        },
+        budget,
+    )?;
     Ok(GuardedAnswer {
-        counterexample: None,
-        states_explored: pairs.len(),
+        counterexample,
+        states_explored,
     })
 }
 

@@ -4,7 +4,7 @@
 //! initial state (letters in order), so two formulas with the same language get equal
 //! [`Dfa`] values.
 
-use super::budget::{Budget, Limit, LimitError};
+use super::budget::{Budget, LimitError};
 use super::dfa::Dfa;
 
 /// The minimal complete DFA of the same language. The input must be complete and every
@@ -19,16 +19,7 @@ pub fn minimize(dfa: &Dfa) -> Dfa {
 /// [`minimize`] under the budget's deadline, checked as the refinement works (a DFA with
 /// 2^14 states over 2^14 letters takes tens of seconds to minimize).
 pub fn minimize_within(dfa: &Dfa, budget: &Budget) -> Result<Dfa, LimitError> {
-    let late = |done: usize| -> Result<(), LimitError> {
-        match (budget.deadline, budget.timeout) {
-            (Some(d), Some(t)) if std::time::Instant::now() > d => Err(LimitError {
-                limit: Limit::Timeout(t),
-                what: "DFA states (minimizing)",
-                reached: done,
-            }),
-            _ => Ok(()),
-        }
-    };
+    let late = |done: usize| budget.check_time("DFA states (minimizing)", done);
     let n = dfa.states;
     let k = dfa.letters();
     if n == 0 {

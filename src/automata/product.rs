@@ -15,6 +15,16 @@ pub enum Question {
     Included,
 }
 
+impl Question {
+    /// Whether a pair of verdicts (left accepts, right accepts) violates the property.
+    pub fn violated(self, left: bool, right: bool) -> bool {
+        match self {
+            Question::Equivalent => left != right,
+            Question::Included => left && !right,
+        }
+    }
+}
+
 /// The answer, before re-checking by the evaluator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProductAnswer {
@@ -37,38 +47,52 @@ pub fn compare(
         "compared automata must share their alphabet"
     );
     let k = left.letters() as u32;
-    let bad = |p: u32, q: u32| {
-        let (a, b) = (left.accepting[p as usize], right.accepting[q as usize]);
-        match question {
-            Question::Equivalent => a != b,
-            Question::Included => a && !b,
-        }
-    };
-    // pairs[i] = (p, q, parent index, letter).
-    let mut pairs: Vec<(u32, u32, u32, u32)> = vec![(0, 0, u32::MAX, 0)];
+    let (counterexample, states_explored) = product_bfs(
+        |p, q| question.violated(left.accepting[p as usize], right.accepting[q as usize]),
+        |p, q, out| {
+            out.extend((0..k).map(|l| ((left.next(p, l), right.next(q, l)), l)));
+        },
+        budget,
+    )?;
+    Ok(ProductAnswer {
+        counterexample,
+        states_explored,
+    })
+}
+
+/// The breadth-first walk of a product from the pair (0, 0): `succ(p, q, out)` appends the
+/// successor pairs of (p, q), each with a letter leading there, in the order they are to
+/// be tried. The first pair `bad` accepts is reached by a shortest word (the first in
+/// that order among the shortest), returned with the number of pairs visited.
+pub(super) fn product_bfs<L: Clone>(
+    bad: impl Fn(u32, u32) -> bool,
+    mut succ: impl FnMut(u32, u32, &mut Vec<((u32, u32), L)>),
+    budget: &Budget,
+) -> Result<(Option<Vec<L>>, usize), LimitError> {
+    // pairs[i] = (p, q, parent index, letter); the initial pair has no letter.
+    let mut pairs: Vec<(u32, u32, u32, Option<L>)> = vec![(0, 0, u32::MAX, None)];
     let mut seen: FxHashMap<(u32, u32), u32> = FxHashMap::default();
     seen.insert((0, 0), 0);
+    let mut found = Vec::new();
     let mut head = 0;
     while head < pairs.len() {
-        let (p, q, _, _) = pairs[head];
+        let (p, q) = (pairs[head].0, pairs[head].1);
         if bad(p, q) {
             let mut word = Vec::new();
-            let mut i = head as u32;
-            while pairs[i as usize].2 != u32::MAX {
-                word.push(pairs[i as usize].3);
-                i = pairs[i as usize].2;
+            let mut i = head;
+            while let Some(l) = &pairs[i].3 {
+                word.push(l.clone());
+                i = pairs[i].2 as usize;
             }
             word.reverse();
-            return Ok(ProductAnswer {
-                counterexample: Some(word),
-                states_explored: pairs.len(),
-            });
+            return Ok((Some(word), pairs.len()));
         }
-        for l in 0..k {
-            let next = (left.next(p, l), right.next(q, l));
+        found.clear();
+        succ(p, q, &mut found);
+        for (next, l) in found.drain(..) {
             if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(next) {
                 e.insert(pairs.len() as u32);
-                pairs.push((next.0, next.1, head as u32, l));
+                pairs.push((next.0, next.1, head as u32, Some(l)));
                 if pairs.len() % 1024 == 0 {
                     budget.check(pairs.len(), 1, "product pairs")?;
                 }
@@ -76,8 +100,5 @@ pub fn compare(
         }
         head += 1;
     }
-    Ok(ProductAnswer {
-        counterexample: None,
-        states_explored: pairs.len(),
-    })
+    Ok((None, pairs.len()))
 }
