@@ -7,7 +7,7 @@
 //! evaluates a state's next values as Boolean guards over the propositions, and the
 //! diagram is built by splitting on the first proposition any of them reads, with a memo
 //! on the split guards that is shared by all states (so `O p0 & … & O p15` builds its
-//! 65,536 states from about a million shared nodes instead of 3^16 edges).
+//! 65,536 states from 524,288 shared nodes instead of 3^16 edges).
 //! Minimization is partition refinement on the diagrams (each round maps the leaves to
 //! blocks and hash-conses again; a state's signature is its block and its mapped
 //! diagram); the product walks two diagrams together, so every pair of successors comes
@@ -49,8 +49,8 @@ const TEXT_EDGES: usize = 12;
 /// See [`TEXT_EDGES`].
 const TEXT_CUBES: usize = 6;
 
-/// A hash-consed store of decision nodes `(variable, low, high)`; variable i is the
-/// alphabet's i-th proposition, tested in that order from the root.
+/// A hash-consed store of decision nodes `(level, low, high)`; levels are tested in
+/// increasing order from the root, level i being proposition `order[i]` of the automaton.
 #[derive(Clone, Debug, Default)]
 struct Store {
     nodes: Vec<(u32, u32, u32)>,
@@ -406,7 +406,8 @@ impl GuardedDfa {
                 }
                 trans.push(self.next(q, &holds));
             }
-            if (q + 1).saturating_mul(1 << k) % (1 << 16) == 0 {
+            // The clock every 65,536 entries.
+            if k >= 16 || (q + 1) % (1 << (16 - k)) == 0 {
                 budget.check(q as usize, 1, "DFA states (tabulating the guards)")?;
             }
         }
@@ -552,11 +553,13 @@ impl GuardedDfa {
     }
 
     /// The whole automaton as JSON: `states`, `initial`, `accepting`, `acceptance`,
-    /// `propositions`, `guards`, and, when the dense table is small enough to exist
-    /// ([`GuardedDfa::to_dense`]), the dense `alphabet` and `transitions` of
+    /// `propositions`, `guards`, `diagram`, and, when the dense table has at most
+    /// [`JSON_DENSE_TRANSITIONS`] entries, the dense `alphabet` and `transitions` of
     /// [`Dfa::to_json`].
     pub fn to_json(&self) -> serde_json::Value {
-        let mut v = match self.to_dense() {
+        let small = self.props() <= MAX_PROPS
+            && self.states().saturating_mul(1 << self.props()) <= JSON_DENSE_TRANSITIONS;
+        let mut v = match if small { self.to_dense() } else { None } {
             Some(d) => d.to_json(),
             None => serde_json::json!({
                 "states": self.states(),
@@ -572,6 +575,10 @@ impl GuardedDfa {
         v
     }
 }
+
+/// Dense tables with more entries are left out of [`GuardedDfa::to_json`] (as JSON
+/// values they would take gigabytes; the guards and the diagram say the same).
+pub const JSON_DENSE_TRANSITIONS: usize = 1 << 22;
 
 /// Guards with more disjoint cubes than this are not written out (text, DOT, `guard`
 /// in JSON); the JSON `diagram` has every guard.
