@@ -318,10 +318,11 @@ fn large_guards_are_noted_and_the_diagram_is_complete() {
             let holds: Vec<bool> = (0..k).map(|i| seed >> (20 + i) & 1 == 1).collect();
             let mut at = &d["roots"][q];
             let target = loop {
-                if let Some(s) = at.get("state") {
-                    break s.as_u64().unwrap() as u32;
+                let i = at.as_i64().unwrap();
+                if i < 0 {
+                    break (-1 - i) as u32;
                 }
-                let n = &nodes[at["node"].as_u64().unwrap() as usize];
+                let n = &nodes[i as usize];
                 let level = n[0].as_u64().unwrap() as usize;
                 at = if holds[order[level]] { &n[2] } else { &n[1] };
             };

@@ -449,7 +449,27 @@ impl GuardedDfa {
         })
     }
 
-    /// Graphviz DOT, edges labelled by guards.
+    /// Every state's [`GuardedDfa::guards`], or `None` when they hold more than
+    /// [`MAX_LISTED`] transitions and cubes in all (`O p0 & … & O p15` has 3^16).
+    pub fn listing(&self) -> Option<Vec<Vec<(u32, Guard)>>> {
+        let mut total = 0usize;
+        let mut all = Vec::with_capacity(self.states());
+        for q in 0..self.states() as u32 {
+            let g = self.guards(q);
+            total += g
+                .iter()
+                .map(|(_, c)| 1 + c.as_ref().map_or(0, Vec::len))
+                .sum::<usize>();
+            if total > MAX_LISTED {
+                return None;
+            }
+            all.push(g);
+        }
+        Some(all)
+    }
+
+    /// Graphviz DOT, edges labelled by guards (only the states when the listing is over
+    /// [`MAX_LISTED`]).
     pub fn to_dot(&self) -> String {
         let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
         let mut s = String::from("digraph dfa {\n  rankdir=LR;\n  node [shape=circle];\n  init [shape=point];\n  init -> 0;\n");
@@ -458,13 +478,20 @@ impl GuardedDfa {
                 s.push_str(&format!("  {q} [shape=doublecircle];\n"));
             }
         }
-        for q in 0..self.states() as u32 {
-            for (t, cubes) in self.guards(q) {
-                s.push_str(&format!(
-                    "  {q} -> {t} [label=\"{}\"];\n",
-                    esc(&self.show_guard_or_note(&cubes))
-                ));
+        match self.listing() {
+            Some(all) => {
+                for (q, edges) in all.into_iter().enumerate() {
+                    for (t, cubes) in edges {
+                        s.push_str(&format!(
+                            "  {q} -> {t} [label=\"{}\"];\n",
+                            esc(&self.show_guard_or_note(&cubes))
+                        ));
+                    }
+                }
             }
+            None => s.push_str(&format!(
+                "  // more than {MAX_LISTED} transitions and cubes: not drawn; the JSON diagram has them all\n"
+            )),
         }
         s.push_str("}\n");
         s
@@ -516,28 +543,34 @@ impl GuardedDfa {
 
     /// JSON keys for scripts: `propositions`; `guards` (per state, its transitions as
     /// `{"to", "guard"}` in target order; `guard` is null when it has more than
-    /// [`MAX_CUBES`] cubes); and `diagram`, every guard at once as the shared decision
+    /// [`MAX_CUBES`] cubes; the whole key null beyond [`MAX_LISTED`]); and `diagram`, every guard at once as the shared decision
     /// nodes: `order` (the proposition tested at each level), `nodes` (`[level, low,
-    /// high]`, children as `{"node": i}` or `{"state": q}`), `roots` (per state).
+    /// high]`; a child is a node index, or −1 − q for state q), `roots` (per state, the
+    /// same encoding).
     pub fn guards_json(&self) -> serde_json::Value {
-        let guards: Vec<serde_json::Value> = (0..self.states() as u32)
-            .map(|q| {
-                self.guards(q)
-                    .into_iter()
-                    .map(|(t, c)| {
-                        serde_json::json!({
-                            "to": t,
-                            "guard": c.map(|c| self.show_guard(&c)),
+        let guards = match self.listing() {
+            Some(all) => serde_json::json!(all
+                .into_iter()
+                .map(|edges| {
+                    edges
+                        .into_iter()
+                        .map(|(t, c)| {
+                            serde_json::json!({
+                                "to": t,
+                                "guard": c.map(|c| self.show_guard(&c)),
+                            })
                         })
-                    })
-                    .collect()
-            })
-            .collect();
-        let child = |n: u32| {
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()),
+            None => serde_json::Value::Null,
+        };
+        // A child is a node index, or −1 − q for state q.
+        let child = |n: u32| -> i64 {
             if n & LEAF != 0 {
-                serde_json::json!({ "state": n & !LEAF })
+                -1 - i64::from(n & !LEAF)
             } else {
-                serde_json::json!({ "node": n })
+                i64::from(n)
             }
         };
         let names = self.alphabet.atoms();
@@ -546,7 +579,7 @@ impl GuardedDfa {
             "guards": guards,
             "diagram": {
                 "order": self.order.iter().map(|&p| names[p as usize].clone()).collect::<Vec<_>>(),
-                "nodes": self.store.nodes.iter().map(|&(v, lo, hi)| serde_json::json!([v, child(lo), child(hi)])).collect::<Vec<_>>(),
+                "nodes": self.store.nodes.iter().map(|&(v, lo, hi)| [i64::from(v), child(lo), child(hi)]).collect::<Vec<_>>(),
                 "roots": self.roots.iter().map(|&r| child(r)).collect::<Vec<_>>(),
             },
         })
@@ -568,13 +601,17 @@ impl GuardedDfa {
                 "acceptance": self.acceptance,
             }),
         };
-        let g = self.guards_json();
+        let mut g = self.guards_json();
         for key in ["propositions", "guards", "diagram"] {
-            v[key] = g[key].clone();
+            v[key] = g[key].take();
         }
         v
     }
 }
+
+/// Transitions and cubes listed at most by the JSON `guards` (null beyond) and by DOT
+/// (states only beyond); the JSON `diagram` always holds every guard.
+pub const MAX_LISTED: usize = 1_000_000;
 
 /// Dense tables with more entries are left out of [`GuardedDfa::to_json`] (as JSON
 /// values they would take gigabytes; the guards and the diagram say the same).

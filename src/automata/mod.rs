@@ -27,7 +27,7 @@ pub use dfa::Dfa;
 pub use guarded::{
     build_guarded, build_guarded_in, compare_guarded, formula_guarded, formula_guarded_in,
     guard_order, minimize_guarded, Cube, Guard, GuardedAnswer, GuardedDfa, PropSet, DENSE_PROPS,
-    MAX_CUBES,
+    JSON_DENSE_TRANSITIONS, MAX_CUBES, MAX_GUARD_PROPS, MAX_LISTED,
 };
 pub use minimize::{minimize, minimize_within};
 pub use product::{compare, ProductAnswer, Question};
@@ -144,9 +144,9 @@ impl Automaton {
             Automaton::Dense(d) => match GuardedDfa::from_dense(d) {
                 Some(g) => {
                     let mut v = d.to_json();
-                    let extra = g.guards_json();
+                    let mut extra = g.guards_json();
                     for key in ["propositions", "guards", "diagram"] {
-                        v[key] = extra[key].clone();
+                        v[key] = extra[key].take();
                     }
                     v
                 }
