@@ -1054,6 +1054,10 @@ pub struct GuardedAnswer {
 /// Walks the product of two guard-labelled DFAs (same alphabet) breadth-first; the
 /// successors of a pair come from walking both diagrams together, each with a letter
 /// that leads there (propositions not tested are false).
+///
+/// Both automata must test the propositions in one order: build them with
+/// `formula_guarded_in` and the `guard_order` of both formulas (it panics otherwise,
+/// like a mismatch of alphabets).
 pub fn compare_guarded(
     left: &GuardedDfa,
     right: &GuardedDfa,
