@@ -62,7 +62,7 @@ pub(crate) fn index() -> Value {
         })).collect::<Vec<_>>(),
         "also": {
             "GET /api/examples": "every file of examples/, with its text (and weights, base64)",
-            "GET /api/status": "workers, queue and limits",
+            "GET /api/status": "workers, queue, the free part of the body memory budget (KiB) and limits",
         },
         "exit": 0,
     })

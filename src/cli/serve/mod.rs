@@ -216,6 +216,7 @@ async fn status(State(s): State<Arc<Server>>) -> Response {
             "answered": s.answered.load(Ordering::Relaxed),
             "light": pool(&s.light),
             "heavy": pool(&s.heavy),
+            "body_budget_free_kib": s.body_kib.available_permits(),
             "limits": {
                 "max_states": s.config.max_states,
                 "timeout_seconds": s.config.timeout.as_secs_f64(),
