@@ -81,32 +81,108 @@ pub struct Format {
 /// with exponent 0).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Dyadic {
-    mant: BigInt,
+    mant: Mant,
     exp: i64,
 }
+
+/// A mantissa: a machine integer whenever it fits in an `i64` (always so normalized,
+/// which keeps equality and hashing structural), a big integer otherwise. The small case
+/// is the hot one — format values, exp weights, counts — and computes without allocating.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Mant {
+    Small(i64),
+    Big(BigInt),
+}
+
+impl Mant {
+    fn of(m: BigInt) -> Mant {
+        match m.to_i64() {
+            Some(v) => Mant::Small(v),
+            None => Mant::Big(m),
+        }
+    }
+
+    fn big(&self) -> BigInt {
+        match self {
+            Mant::Small(v) => BigInt::from(*v),
+            Mant::Big(b) => b.clone(),
+        }
+    }
+
+    fn sign(&self) -> Sign {
+        match self {
+            Mant::Small(v) => match v.cmp(&0) {
+                Ordering::Less => Sign::Minus,
+                Ordering::Equal => Sign::NoSign,
+                Ordering::Greater => Sign::Plus,
+            },
+            Mant::Big(b) => b.sign(),
+        }
+    }
+
+    /// The number of bits of |m| (0 for 0).
+    fn bits(&self) -> u64 {
+        match self {
+            Mant::Small(v) => 64 - v.unsigned_abs().leading_zeros() as u64,
+            Mant::Big(b) => b.bits(),
+        }
+    }
+}
+
+impl fmt::Display for Mant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mant::Small(v) => write!(f, "{v}"),
+            Mant::Big(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// The largest shift of an `i64` mantissa that the `i128` fast paths take (an `i64`
+/// shifted by 62 has at most 126 bits, so a sum of two still fits).
+const SMALL_SHIFT: i64 = 62;
 
 impl Dyadic {
     /// `mant · 2^exp`, normalized.
     pub fn new(mant: BigInt, exp: i64) -> Dyadic {
         if mant.is_zero() {
-            return Dyadic { mant, exp: 0 };
+            return Dyadic::zero();
+        }
+        if let Some(v) = mant.to_i128() {
+            return Dyadic::small(v, exp);
         }
         let tz = mant.trailing_zeros().unwrap_or(0) as i64;
         Dyadic {
-            mant: mant >> tz as usize,
+            mant: Mant::of(mant >> tz as usize),
             exp: exp + tz,
+        }
+    }
+
+    /// `m · 2^exp`, normalized, without a big integer when the result fits in an `i64`.
+    fn small(m: i128, exp: i64) -> Dyadic {
+        if m == 0 {
+            return Dyadic::zero();
+        }
+        let tz = m.trailing_zeros();
+        let m = m >> tz;
+        Dyadic {
+            mant: match i64::try_from(m) {
+                Ok(v) => Mant::Small(v),
+                Err(_) => Mant::Big(BigInt::from(m)),
+            },
+            exp: exp + tz as i64,
         }
     }
 
     fn zero() -> Dyadic {
         Dyadic {
-            mant: BigInt::zero(),
+            mant: Mant::Small(0),
             exp: 0,
         }
     }
 
     fn is_zero(&self) -> bool {
-        self.mant.is_zero()
+        self.mant == Mant::Small(0)
     }
 
     fn add(&self, o: &Dyadic) -> Dyadic {
@@ -117,28 +193,40 @@ impl Dyadic {
             return self.clone();
         }
         let e = self.exp.min(o.exp);
-        let a = &self.mant << (self.exp - e) as usize;
-        let b = &o.mant << (o.exp - e) as usize;
+        if let (Mant::Small(a), Mant::Small(b)) = (&self.mant, &o.mant) {
+            let (sa, sb) = (self.exp - e, o.exp - e);
+            if sa <= SMALL_SHIFT && sb <= SMALL_SHIFT {
+                return Dyadic::small(((*a as i128) << sa) + ((*b as i128) << sb), e);
+            }
+        }
+        let a = self.mant.big() << (self.exp - e) as usize;
+        let b = o.mant.big() << (o.exp - e) as usize;
         Dyadic::new(a + b, e)
     }
 
     fn mul(&self, o: &Dyadic) -> Dyadic {
-        Dyadic::new(&self.mant * &o.mant, self.exp + o.exp)
+        if let (Mant::Small(a), Mant::Small(b)) = (&self.mant, &o.mant) {
+            return Dyadic::small(*a as i128 * *b as i128, self.exp + o.exp);
+        }
+        Dyadic::new(self.mant.big() * o.mant.big(), self.exp + o.exp)
     }
 
     fn neg(&self) -> Dyadic {
-        Dyadic {
-            mant: -&self.mant,
-            exp: self.exp,
+        match &self.mant {
+            Mant::Small(v) => Dyadic::small(-(*v as i128), self.exp),
+            Mant::Big(b) => Dyadic {
+                mant: Mant::of(-b),
+                exp: self.exp,
+            },
         }
     }
 
     /// As a fraction `(num, den)` with `den` a positive power of two or one.
     fn fraction(&self) -> (BigInt, BigInt) {
         if self.exp >= 0 {
-            (&self.mant << self.exp as usize, BigInt::one())
+            (self.mant.big() << self.exp as usize, BigInt::one())
         } else {
-            (self.mant.clone(), BigInt::one() << (-self.exp) as usize)
+            (self.mant.big(), BigInt::one() << (-self.exp) as usize)
         }
     }
 
@@ -157,9 +245,17 @@ impl Dyadic {
         let by_mag = match top(self).cmp(&top(o)) {
             Ordering::Equal => {
                 let e = self.exp.min(o.exp);
-                let a = self.mant.magnitude() << (self.exp - e) as usize;
-                let b = o.mant.magnitude() << (o.exp - e) as usize;
-                a.cmp(&b)
+                let (da, db) = (self.exp - e, o.exp - e);
+                match (&self.mant, &o.mant) {
+                    (Mant::Small(a), Mant::Small(b)) if da <= SMALL_SHIFT && db <= SMALL_SHIFT => {
+                        ((a.unsigned_abs() as u128) << da).cmp(&((b.unsigned_abs() as u128) << db))
+                    }
+                    _ => {
+                        let a = self.mant.big().magnitude() << da as usize;
+                        let b = o.mant.big().magnitude() << db as usize;
+                        a.cmp(&b)
+                    }
+                }
             }
             other => other,
         };
@@ -172,9 +268,10 @@ impl Dyadic {
 
     /// Nearest f64 (for display only).
     fn to_f64(&self) -> f64 {
-        let bits = self.mant.bits() as i64;
+        let big = self.mant.big();
+        let bits = big.bits() as i64;
         let shift = (bits - 60).max(0);
-        let m = (&self.mant >> shift as usize).to_f64().unwrap_or(0.0);
+        let m = (&big >> shift as usize).to_f64().unwrap_or(0.0);
         m * 2f64.powi((self.exp + shift).clamp(-2000, 2000) as i32)
     }
 }
@@ -236,7 +333,7 @@ impl Num {
 
     /// The integer `n`.
     pub fn int(n: u64) -> Num {
-        Num::Fin(Dyadic::new(BigInt::from(n), 0))
+        Num::Fin(Dyadic::small(n as i128, 0))
     }
 
     /// The exact value of an `f64` (finite), or ±∞.
@@ -481,6 +578,9 @@ impl Format {
     /// Rounds an exact value once into the format (finite values; ±∞ stay ±∞ in
     /// `inf` formats and saturate otherwise).
     pub fn round(&self, x: &Num) -> Result<Num, NanError> {
+        if let Some(r) = self.round_small(x, false) {
+            return Ok(r);
+        }
         match x.as_fraction() {
             Some((n, d)) => Ok(self.round_ratio(n, d, false)),
             None => Ok(match (x, self.overflow) {
@@ -495,10 +595,122 @@ impl Format {
     /// The softmax denominator's rounding: beyond the largest finite value it is +∞ in
     /// every format (docs/NUMERIC.md §2.4), whatever the overflow rule says.
     pub fn round_denominator(&self, x: &Num) -> Result<Num, NanError> {
+        if let Some(r) = self.round_small(x, true) {
+            return Ok(r);
+        }
         match x.as_fraction() {
             Some((n, d)) => Ok(self.round_ratio(n, d, true)),
             None => Ok(x.clone()),
         }
+    }
+
+    /// [`Format::round_ratio`] for a finite value with a machine-integer mantissa, in
+    /// integer arithmetic (`None`: not such a value, or a format whose widths exceed the
+    /// fast path; the general path then rounds it). Step for step the same rule as
+    /// `round_magnitude`: the grid's quantum, the mode's choice, the flush below the
+    /// smallest normal without subnormals, the overflow; `tests/numeric_fast.rs` checks it
+    /// against the general path.
+    fn round_small(&self, x: &Num, overflow_to_inf: bool) -> Option<Num> {
+        let Num::Fin(Dyadic {
+            mant: Mant::Small(m),
+            exp,
+        }) = x
+        else {
+            return None;
+        };
+        let (m, exp) = (*m, *exp);
+        if m == 0 {
+            return Some(Num::zero());
+        }
+        let negative = m < 0;
+        let a = m.unsigned_abs() as u128;
+        let bits = 128 - a.leading_zeros() as i64;
+        // ⌊log2 |x|⌋ = exp + bits − 1.
+        let (q, flush_below) = match self.kind {
+            Kind::Fixed {
+                int_bits,
+                frac_bits,
+            } => {
+                if int_bits + frac_bits > 120 {
+                    return None;
+                }
+                (-(frac_bits as i64), None)
+            }
+            Kind::Float {
+                exp_bits,
+                man_bits,
+                subnormals,
+            } => {
+                if exp_bits > 20 || man_bits > 120 {
+                    return None;
+                }
+                let emin = emin(exp_bits);
+                let e = (exp + bits - 1).max(emin);
+                (e - man_bits as i64, (!subnormals).then_some(emin))
+            }
+        };
+        // k·2^q, the value on the grid.
+        let (k, kexp) = if exp >= q {
+            (a, exp)
+        } else {
+            let s = q - exp;
+            let (fl, up) = if s >= 128 {
+                // |x| < 2^64 ≤ half a quantum: the floor is 0 and the remainder below half.
+                (0u128, false)
+            } else {
+                let fl = a >> s;
+                let rem = a & ((1u128 << s) - 1);
+                let half = 1u128 << (s - 1);
+                let up = match self.rounding {
+                    Rounding::TowardZero => false,
+                    Rounding::NearestEven => rem > half || (rem == half && fl & 1 == 1),
+                };
+                (fl, up)
+            };
+            (fl + up as u128, q)
+        };
+        let mut value = Dyadic::small(k as i128, kexp);
+        if let Some(emin) = flush_below {
+            // Below the smallest normal 2^emin: 0 or 2^emin, whichever is nearer (ties
+            // and truncation to 0). |x| > 2^(emin−1) ⟺ a > 2^(emin−1−exp).
+            let below = value.is_zero() || value.exp + (value.mant.bits() as i64) - 1 < emin;
+            if below {
+                let p = emin - 1 - exp;
+                let more_than_half = match self.rounding {
+                    Rounding::TowardZero => false,
+                    Rounding::NearestEven => p < 0 || (p < 127 && a > (1u128 << p)),
+                };
+                value = if more_than_half {
+                    Dyadic::small(1, emin)
+                } else {
+                    Dyadic::zero()
+                };
+            }
+        }
+        let max = match self.kind {
+            Kind::Fixed { int_bits, .. } if negative => Dyadic::small(1, int_bits as i64),
+            Kind::Fixed {
+                int_bits,
+                frac_bits,
+            } => Dyadic::small((1i128 << (int_bits + frac_bits)) - 1, -(frac_bits as i64)),
+            Kind::Float {
+                exp_bits, man_bits, ..
+            } => {
+                let emax = (1i64 << (exp_bits - 1)) - 1;
+                Dyadic::small((1i128 << (man_bits + 1)) - 1, emax - man_bits as i64)
+            }
+        };
+        if value.cmp(&max) == Ordering::Greater {
+            let to_inf = overflow_to_inf
+                || (self.overflow == Overflow::Inf && self.rounding == Rounding::NearestEven);
+            return Some(match (to_inf, negative) {
+                (true, false) => Num::PosInf,
+                (true, true) => Num::NegInf,
+                (false, false) => Num::Fin(max),
+                (false, true) => Num::Fin(max.neg()),
+            });
+        }
+        Some(Num::Fin(if negative { value.neg() } else { value }))
     }
 
     /// Rounds `num/den` (den ≠ 0) once.
@@ -839,7 +1051,7 @@ fn exp_interval(d: &Dyadic, prec: u64) -> ((BigInt, BigInt), (BigInt, BigInt)) {
     let k = (mag_bits + 8).max(0) as u64;
     let p = (prec + k + 16) as usize;
     // r = d / 2^k as a fraction over 2^p, rounded outward later by the error term.
-    let r = Dyadic::new(d.mant.clone(), d.exp - k as i64);
+    let r = Dyadic::new(d.mant.big(), d.exp - k as i64);
     let (rn, rd) = r.fraction();
     // Fixed point at scale 2^p: term_n = r^n / n!, summed until the term < 2^-p.
     let scale = BigInt::one() << p;
@@ -925,6 +1137,69 @@ mod cmp_tests {
             for b in &values {
                 let slow = a.add(&b.neg()).mant.sign().cmp_to_zero();
                 assert_eq!(a.cmp(b), slow, "{a:?} vs {b:?}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    /// The integer rounding path gives the general path's result — on edge mantissas
+    /// (±1, ±2^k ± 1, the i64 extremes) and 40,000 pseudo-random ones per format and
+    /// overflow rule, at exponents across each format's range and far beyond it.
+    #[test]
+    fn small_rounding_is_the_general_rounding() {
+        let mut formats = Vec::new();
+        for r in [Rounding::NearestEven, Rounding::TowardZero] {
+            for (i, fr) in [(2, 1), (5, 2), (3, 4), (16, 16), (0, 3), (60, 60)] {
+                formats.push(Format::fixed(i, fr, r));
+            }
+            for (e, m) in [(4, 3), (5, 2), (5, 10), (8, 7), (2, 1), (11, 52)] {
+                for sub in [true, false] {
+                    for o in [Overflow::Saturate, Overflow::Inf] {
+                        formats.push(Format::float(e, m, sub, r, o));
+                    }
+                }
+            }
+        }
+        let mut mants: Vec<i64> = vec![1, -1, 2, 3, i64::MAX, i64::MIN, i64::MIN + 1];
+        for k in 1..63 {
+            for d in [-1i64, 0, 1] {
+                mants.push((1i64 << k) + d);
+                mants.push(-((1i64 << k) + d));
+            }
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for f in formats {
+            let mut cases: Vec<(i64, i64)> = Vec::new();
+            for &m in &mants {
+                for e in (-80..=80).step_by(7) {
+                    cases.push((m, e));
+                }
+            }
+            for _ in 0..40_000 {
+                let bits = next() % 64;
+                let m =
+                    (next() >> (64 - bits.max(1))) as i64 * if next() & 1 == 1 { -1 } else { 1 };
+                let e = (next() % 240) as i64 - 140;
+                cases.push((m, e));
+            }
+            for (m, e) in cases {
+                let x = Num::Fin(Dyadic::new(BigInt::from(m), e));
+                for inf in [false, true] {
+                    let fast = f.round_small(&x, inf).expect("the fast path takes it");
+                    let (n, d) = fraction_of(&x);
+                    let slow = f.round_ratio(n, d, inf);
+                    assert_eq!(fast, slow, "{f:?}: {m}·2^{e}, overflow to ∞: {inf}");
+                }
             }
         }
     }
