@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 // Fx hashing: the exploration hashes count vectors and exact numbers millions of times.
 use rustc_hash::FxHashMap as HashMap;
 
-use super::exec::{layer_step, logit, project, ExecError, Projected, Vector};
+use super::exec::{layer_rest, layer_step, logit, project, ExecError, Projected, Vector};
 use super::load::{NumRange, NumericModel};
 use super::number::{Format, Num};
 use crate::automata::{minimize, Alphabet, Budget, Dfa, LimitError};
@@ -128,15 +128,36 @@ impl miette::Diagnostic for NumericCompileError {
     }
 }
 
-/// The abstract state after a prefix: per layer, the capped counts of key classes (layers
-/// with a global head) and the key classes of the last positions (layers with a local
-/// head). A key class is what the layer's heads see of a position — its key and value
-/// projections for every head — so types that differ only where no head looks count as
-/// one.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct State {
-    counts: Vec<Vec<(u32, u32)>>,
-    windows: Vec<Vec<u32>>,
+/// One layer's part of the abstract state after a prefix: the capped counts of key
+/// classes (layers with a global head; sorted by class) and the key classes of the last
+/// positions (layers with a local head). A key class is what the layer's heads see of a
+/// position — its key and value projections for every head — so types that differ only
+/// where no head looks count as one. The state itself is one interned part per layer
+/// (a row of part ids), so each distinct part is stored once however many states share
+/// it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+struct Part {
+    counts: Vec<(u32, u32)>,
+    window: Vec<u32>,
+}
+
+/// Interned parts of one layer.
+#[derive(Default)]
+struct PartTable {
+    list: Vec<Part>,
+    index: HashMap<Part, u32>,
+}
+
+impl PartTable {
+    fn intern(&mut self, p: Part) -> u32 {
+        if let Some(&id) = self.index.get(&p) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.list.push(p.clone());
+        self.index.insert(p, id);
+        id
+    }
 }
 
 /// Interned vectors, per layer.
@@ -167,10 +188,6 @@ type ClassTable = (Vec<Vec<Projected>>, HashMap<Vec<Projected>, u32>);
 /// (layer, input type, the id of the layer's capped counts and window) → the output type.
 type StepMemo = HashMap<(usize, u32, u32), u32>;
 
-/// Per layer: its part of a state (capped counts, window) interned to an id, so the step
-/// memo is keyed by three integers instead of two cloned vectors per position.
-type Parts = Vec<HashMap<(Vec<(u32, u32)>, Vec<u32>), u32>>;
-
 struct Compiler<'m> {
     model: &'m NumericModel,
     /// The format's cap for any weight (an upper bound of every class's cap).
@@ -192,7 +209,16 @@ struct Compiler<'m> {
     /// (layer, type) → its key class.
     class_of: HashMap<(usize, u32), u32>,
     memo: StepMemo,
-    parts: Parts,
+    /// Per layer, the interned parts of states.
+    parts: Vec<PartTable>,
+    /// (layer, head, query type, a present class with the largest score) → the rounded
+    /// exp(s − μ) of every known class, extended as classes appear.
+    exp_memo: HashMap<(usize, usize, u32, u32), Vec<Num>>,
+    /// (e, D) → α = round(e/D).
+    alpha_memo: HashMap<(Num, Num), Num>,
+    /// (layer, input type, the heads' outputs) → the output type: positions whose heads
+    /// answer alike share the output map, residual and feed-forward block.
+    rest_memo: HashMap<(usize, u32, Vec<Num>), u32>,
 }
 
 impl Compiler<'_> {
@@ -404,13 +430,15 @@ impl Compiler<'_> {
         self.caps.get(&(l, c)).copied().unwrap_or(self.cap)
     }
 
-    /// The keys of head `hd` of layer `l` at a query of class `me`, as (projection, count).
-    fn keys(&self, l: usize, hd: usize, me: u32, s: &State) -> Vec<(Projected, u64)> {
+    /// The keys of head `hd` of layer `l` at a query of class `me`, as (key class, count),
+    /// sorted by class.
+    fn key_classes(&self, l: usize, hd: usize, me: u32, part: u32) -> Vec<(u32, u64)> {
         let model = self.model;
+        let p = &self.parts[l].list[part as usize];
         let mut mult: Vec<(u32, u64)> = match model.layers[l].heads[hd].range {
-            NumRange::Global => s.counts[l].iter().map(|&(t, n)| (t, n as u64)).collect(),
+            NumRange::Global => p.counts.iter().map(|&(t, n)| (t, n as u64)).collect(),
             NumRange::Local(k) => {
-                let w = &s.windows[l];
+                let w = &p.window;
                 let mut m: Vec<(u32, u64)> = Vec::new();
                 for &t in w.iter().rev().take(k as usize) {
                     match m.iter_mut().find(|(x, _)| *x == t) {
@@ -428,49 +456,160 @@ impl Compiler<'_> {
             }
         }
         mult.sort_unstable();
-        mult.into_iter()
+        mult
+    }
+
+    /// The same keys with their projections, as the executor's [`layer_step`] takes them.
+    fn keys(&self, l: usize, hd: usize, me: u32, part: u32) -> Vec<(Projected, u64)> {
+        self.key_classes(l, hd, me, part)
+            .into_iter()
             .map(|(c, n)| (self.classes[l].0[c as usize][hd].clone(), n))
             .collect()
     }
 
-    /// Runs one position (token row `row`) from state `s`: its key class at every layer
-    /// with heads, and its type at the output.
-    /// The ids of a state's per-layer parts ([`Parts`]).
-    fn part_ids(&mut self, s: &State) -> Vec<u32> {
-        (0..self.model.layers.len())
-            .map(|l| {
-                let parts = &mut self.parts[l];
-                let next = parts.len() as u32;
-                *parts
-                    .entry((s.counts[l].clone(), s.windows[l].clone()))
-                    .or_insert(next)
-            })
-            .collect()
+    /// Head `hd` of layer `l` at a query of type `t` over `keys` (class, count): the
+    /// executor's `attend`, step for step, with the scores, exp weights and α taken from
+    /// memos (only the denominator and the averages depend on the counts). `None` when a
+    /// step would be NaN: the caller runs the executor's own path for its error.
+    fn head_output(
+        &mut self,
+        l: usize,
+        hd: usize,
+        t: u32,
+        keys: &[(u32, u64)],
+    ) -> Result<Option<Vector>, ExecError> {
+        let model = self.model;
+        let f = model.format;
+        let d_head = model.layers[l].heads[hd].value.w.len();
+        if keys.iter().all(|&(_, m)| m == 0) {
+            return Ok(Some(vec![Num::zero(); d_head]));
+        }
+        self.scores_of(l, hd, t)?;
+        let scores = &self.score_memo[&(l, hd, t)];
+        let top = keys
+            .iter()
+            .filter(|&&(_, m)| m > 0)
+            .max_by(|a, b| scores[a.0 as usize].cmp(&scores[b.0 as usize]))
+            .map(|&(c, _)| c)
+            .unwrap_or(0);
+        let known = scores.len();
+        let mu = scores[top as usize].clone();
+        let have = self.exp_memo.get(&(l, hd, t, top)).map_or(0, Vec::len);
+        if have < known {
+            let mut fresh = Vec::with_capacity(known - have);
+            for s in &self.score_memo[&(l, hd, t)][have..] {
+                let Ok(diff) = s.sub(&mu) else {
+                    return Ok(None);
+                };
+                let Ok(e) = f.exp(&diff) else {
+                    return Ok(None);
+                };
+                fresh.push(e);
+            }
+            self.exp_memo
+                .entry((l, hd, t, top))
+                .or_default()
+                .extend(fresh);
+        }
+        let e = &self.exp_memo[&(l, hd, t, top)];
+        let mut weighted = Vec::with_capacity(keys.len());
+        for &(c, m) in keys {
+            let Ok(w) = e[c as usize].mul(&Num::int(m)) else {
+                return Ok(None);
+            };
+            weighted.push(w);
+        }
+        let Ok(d) = Num::sum(&weighted).and_then(|x| f.round_denominator(&x)) else {
+            return Ok(None);
+        };
+        let mut alphas = Vec::with_capacity(keys.len());
+        for &(c, _) in keys {
+            let ec = &e[c as usize];
+            let key = (ec.clone(), d.clone());
+            let a = match self.alpha_memo.get(&key) {
+                Some(a) => a.clone(),
+                None => {
+                    let a = super::exec::divide(&f, ec, &d);
+                    self.alpha_memo.insert(key, a.clone());
+                    a
+                }
+            };
+            alphas.push(a);
+        }
+        let mut out = Vec::with_capacity(d_head);
+        let mut terms = Vec::with_capacity(keys.len());
+        for coord in 0..d_head {
+            terms.clear();
+            for (&(c, m), a) in keys.iter().zip(&alphas) {
+                let v = &self.classes[l].0[c as usize][hd].1[coord];
+                let Ok(x) = a.mul(v).and_then(|x| x.mul(&Num::int(m))) else {
+                    return Ok(None);
+                };
+                terms.push(x);
+            }
+            let Ok(o) = Num::sum(&terms).and_then(|x| f.round(&x)) else {
+                return Ok(None);
+            };
+            out.push(o);
+        }
+        Ok(Some(out))
     }
 
-    fn position(
-        &mut self,
-        s: &State,
-        part: &[u32],
-        row: usize,
-    ) -> Result<(Vec<u32>, u32), ExecError> {
+    /// Layer `l` at a position of type `ty` (key class `me`) from state `s`: the heads'
+    /// outputs by [`Compiler::head_output`], then the rest of the layer, memoized by
+    /// those outputs. Falls back on the executor's [`layer_step`] where a step is NaN,
+    /// for its error.
+    fn layer_type(&mut self, l: usize, ty: u32, me: u32, part: u32) -> Result<u32, ExecError> {
+        let model = self.model;
+        let mut concat = Vec::new();
+        if model.layers[l].out.is_some() {
+            for hd in 0..model.layers[l].heads.len() {
+                let keys = self.key_classes(l, hd, me, part);
+                match self.head_output(l, hd, ty, &keys)? {
+                    Some(o) => concat.extend(o),
+                    None => {
+                        let h = self.types.get(l, ty).clone();
+                        let keys: Vec<Vec<(Projected, u64)>> = (0..model.layers[l].heads.len())
+                            .map(|hd| self.keys(l, hd, me, part))
+                            .collect();
+                        let (v, _) = layer_step(model, l, &h, |hd| keys[hd].clone())?;
+                        return Ok(self.types.intern(l + 1, v));
+                    }
+                }
+            }
+        }
+        let key = (l, ty, concat);
+        if let Some(&t) = self.rest_memo.get(&key) {
+            return Ok(t);
+        }
+        let h = self.types.get(l, ty).clone();
+        let v = layer_rest(model, l, &h, &key.2)?;
+        let t = self.types.intern(l + 1, v);
+        self.rest_memo.insert(key, t);
+        Ok(t)
+    }
+
+    /// Runs one position (token row `row`) from state `s`: its key class at every layer
+    /// with heads, and its type at the output.
+    /// Runs one position (token row `row`) from the state whose parts are `state`: its
+    /// key class at every layer with heads, and its type at the output.
+    fn position(&mut self, state: &[u32], row: usize) -> Result<(Vec<u32>, u32), ExecError> {
         let model = self.model;
         let mut ty = self.types.intern(0, model.embed[row].clone());
         let mut classes = Vec::with_capacity(model.layers.len());
-        for (l, &part) in part.iter().enumerate() {
+        // With one layer every state has its own part: a memo entry would never be read.
+        let memo = model.layers.len() > 1;
+        for (l, &part) in state.iter().enumerate() {
             let me = self.class(l, ty)?;
             classes.push(me);
             let key = (l, ty, part);
             ty = match self.memo.get(&key) {
                 Some(&t) => t,
                 None => {
-                    let h = self.types.get(l, ty).clone();
-                    let keys: Vec<Vec<(Projected, u64)>> = (0..model.layers[l].heads.len())
-                        .map(|hd| self.keys(l, hd, me, s))
-                        .collect();
-                    let (v, _) = layer_step(model, l, &h, |hd| keys[hd].clone())?;
-                    let t = self.types.intern(l + 1, v);
-                    self.memo.insert(key, t);
+                    let t = self.layer_type(l, ty, me, part)?;
+                    if memo {
+                        self.memo.insert(key, t);
+                    }
                     t
                 }
             };
@@ -478,32 +617,54 @@ impl Compiler<'_> {
         Ok((classes, ty))
     }
 
-    /// The state after a position whose key classes (per layer) are `classes`.
-    fn successor(&self, s: &State, classes: &[u32]) -> State {
-        let mut next = s.clone();
-        for (l, &class) in classes.iter().enumerate() {
+    /// The parts of the state after a position whose key classes (per layer) are
+    /// `classes`.
+    fn successor(&mut self, state: &[u32], classes: &[u32]) -> Box<[u32]> {
+        let mut next = Vec::with_capacity(state.len());
+        for (l, (&part, &class)) in state.iter().zip(classes).enumerate() {
+            let mut p = self.parts[l].list[part as usize].clone();
             if self.model.has_global(l) {
-                let c = &mut next.counts[l];
                 let cap = self.cap_of(l, class);
-                match c.iter_mut().find(|(t, _)| *t == class) {
-                    Some((_, n)) => *n = (*n + 1).min(cap),
-                    None => {
-                        c.push((class, 1.min(cap)));
-                        c.sort_unstable();
-                    }
+                match p.counts.binary_search_by_key(&class, |&(t, _)| t) {
+                    Ok(i) => p.counts[i].1 = (p.counts[i].1 + 1).min(cap),
+                    Err(i) => p.counts.insert(i, (class, 1.min(cap))),
                 }
             }
             let k = self.model.window(l) as usize;
             if k > 0 {
-                let w = &mut next.windows[l];
-                w.push(class);
-                if w.len() > k {
-                    w.remove(0);
+                p.window.push(class);
+                if p.window.len() > k {
+                    p.window.remove(0);
                 }
             }
+            next.push(self.parts[l].intern(p));
         }
-        next
+        next.into_boxed_slice()
     }
+}
+
+/// The largest minimal DFA that `compile` turns into a formula (2,048 states take about
+/// 5 s in the classifier's constructions, 4,096 about 50 s). Beyond it the DFA is the
+/// answer: exact, and what `check`, `equiv` and `includes` compare.
+pub const FORMULA_DFA_STATES: usize = 2048;
+
+/// What `compile` shows for a compiled model: [`formula_of`]'s formula when the minimal
+/// DFA has at most [`FORMULA_DFA_STATES`] states, else no formula and a note that says
+/// why (the JSON `formula_note`).
+pub fn formula_or_note(
+    compiled: &NumericCompiled,
+    limits: &crate::fragment::Limits,
+) -> (Option<crate::fragment::FormulaCert>, Option<String>) {
+    let n = compiled.dfa.states();
+    if n > FORMULA_DFA_STATES {
+        return (
+            None,
+            Some(format!(
+                "no formula constructed: the minimal DFA has {n} states, more than the {FORMULA_DFA_STATES} the formula constructions take; the DFA is exact, and check, equiv and includes compare it"
+            )),
+        );
+    }
+    (formula_of(compiled, limits).0, None)
 }
 
 /// Compiles a numeric model to the minimal DFA of its language, within `budget`.
@@ -524,7 +685,7 @@ pub fn compile_numeric(
                 .collect(),
         },
         memo: HashMap::default(),
-        parts: (0..layers).map(|_| HashMap::default()).collect(),
+        parts: (0..layers).map(|_| PartTable::default()).collect(),
         caps: HashMap::default(),
         cap_memo: HashMap::default(),
         score_memo: HashMap::default(),
@@ -533,6 +694,9 @@ pub fn compile_numeric(
             .map(|_| (Vec::new(), HashMap::default()))
             .collect(),
         class_of: HashMap::default(),
+        exp_memo: HashMap::default(),
+        alpha_memo: HashMap::default(),
+        rest_memo: HashMap::default(),
     };
     let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
     // Explore with the caps known so far; when the types found need larger caps for some
@@ -585,12 +749,11 @@ fn explore(
 ) -> Result<(usize, Vec<u32>, Vec<bool>), NumericCompileError> {
     let model = c.model;
     let layers = model.layers.len();
-    let start = State {
-        counts: vec![Vec::new(); layers],
-        windows: vec![Vec::new(); layers],
-    };
+    let start: Box<[u32]> = (0..layers)
+        .map(|l| c.parts[l].intern(Part::default()))
+        .collect();
     let letters = model.alphabet.len();
-    let mut index: HashMap<State, u32> = HashMap::default();
+    let mut index: HashMap<Box<[u32]>, u32> = HashMap::default();
     let mut states = vec![start.clone()];
     index.insert(start, 0);
     let mut trans: Vec<u32> = Vec::new();
@@ -602,12 +765,11 @@ fn explore(
             .map_err(|e| NumericCompileError::Budget(e, states.len(), cap_text.to_string()))?;
         let s = states[q as usize].clone();
         // Acceptance: run ⊣ from here.
-        let part = c.part_ids(&s);
-        let (_, out) = c.position(&s, &part, letters)?;
+        let (_, out) = c.position(&s, letters)?;
         let last = c.types.get(layers, out).clone();
         accepting.push(logit(model, &last)?.signum() > 0);
         for row in 0..letters {
-            let (classes, _) = c.position(&s, &part, row)?;
+            let (classes, _) = c.position(&s, row)?;
             let next = c.successor(&s, &classes);
             let id = match index.get(&next) {
                 Some(&id) => id,
@@ -644,7 +806,9 @@ pub fn architecture(model: &NumericModel) -> Fragment {
 /// A formula for the compiled language, from the classifier's certificate constructions
 /// (each re-checked equivalent to the DFA by the explicit engine): the fragment of the
 /// architecture first, then any fragment that has one. `None` when no construction found
-/// one within the limits.
+/// one within the limits. The constructions grow faster than quadratically in the
+/// DFA's size (a 4,096-state DFA takes a minute); callers bound it with
+/// [`FORMULA_DFA_STATES`].
 pub fn formula_of(
     compiled: &NumericCompiled,
     limits: &crate::fragment::Limits,

@@ -130,7 +130,7 @@ fn count(m: u64) -> Num {
 }
 
 /// α = round(e / D): 0 when D is +∞ (the denominator rule), exact division otherwise.
-fn divide(f: &Format, e: &Num, d: &Num) -> Num {
+pub(crate) fn divide(f: &Format, e: &Num, d: &Num) -> Num {
     match (e, d) {
         (_, Num::PosInf) => Num::zero(),
         (Num::Fin(_), Num::Fin(_)) if d.signum() > 0 => {
@@ -152,11 +152,10 @@ pub fn layer_step(
 ) -> Result<(Vector, Vec<Vec<Num>>), ExecError> {
     let f = &model.format;
     let layer = &model.layers[l];
-    let mut h = h.to_vec();
     let mut alphas = Vec::new();
-    if let Some(out) = &layer.out {
-        let input = attention_input(model, l, &h)?;
-        let mut concat = Vec::new();
+    let mut concat = Vec::new();
+    if layer.out.is_some() {
+        let input = attention_input(model, l, h)?;
         for (i, head) in layer.heads.iter().enumerate() {
             let ks = keys(i);
             let refs: Vec<(&Projected, u64)> = ks.iter().map(|(p, m)| (p, *m)).collect();
@@ -164,7 +163,24 @@ pub fn layer_step(
             concat.extend(o);
             alphas.push(a);
         }
-        let a = apply(f, out, &concat, &format!("layer {l}, out"))?;
+    }
+    Ok((layer_rest(model, l, h, &concat)?, alphas))
+}
+
+/// The rest of layer `l` at one position once its heads have answered (`concat`: their
+/// outputs, concatenated; empty for a layer without heads): the output map and the
+/// residual, then the feed-forward block.
+pub fn layer_rest(
+    model: &NumericModel,
+    l: usize,
+    h: &[Num],
+    concat: &[Num],
+) -> Result<Vector, ExecError> {
+    let f = &model.format;
+    let layer = &model.layers[l];
+    let mut h = h.to_vec();
+    if let Some(out) = &layer.out {
+        let a = apply(f, out, concat, &format!("layer {l}, out"))?;
         h = residual(f, &h, &a, &format!("layer {l}, residual"))?;
         h = norm_at(f, layer.norm.as_ref(), NormPlace::Post, false, &h, l)?;
     }
@@ -178,7 +194,7 @@ pub fn layer_step(
         h = residual(f, &h, &dn, &format!("layer {l}, ffn residual"))?;
         h = norm_at(f, layer.norm.as_ref(), NormPlace::Post, true, &h, l)?;
     }
-    Ok((h, alphas))
+    Ok(h)
 }
 
 /// What layer `l`'s heads read of a position whose layer input is `x`: `x` itself, or

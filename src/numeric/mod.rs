@@ -8,8 +8,8 @@ mod load;
 mod number;
 
 pub use compile::{
-    architecture, cap_for, compile_numeric, count_cap, formula_of, HeadReport, NumericCompileError,
-    NumericCompiled,
+    architecture, cap_for, compile_numeric, count_cap, formula_of, formula_or_note, HeadReport,
+    NumericCompileError, NumericCompiled, FORMULA_DFA_STATES,
 };
 pub use exec::{
     apply, attend, layer_step, logit, run_numeric, AlphaRow, ExecError, NumericTrace, RunError,
