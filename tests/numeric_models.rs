@@ -7,8 +7,8 @@ use std::process::Command;
 use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{parse, Acceptance, Arena};
 use ltlattn::numeric::{
-    compile_numeric, count_cap, formula_of, load_numeric, run_numeric, Format, NormPlace, NumRange,
-    Overflow, Rounding,
+    compile_numeric, count_cap, formula_of, formula_or_note, load_numeric, run_numeric, Format,
+    NormPlace, NumRange, Overflow, Rounding, FORMULA_DFA_STATES,
 };
 use ltlattn::verdict::{check_numeric, Options};
 
@@ -105,6 +105,40 @@ fn the_naive_model_counts_to_seven() {
             );
         }
     }
+}
+
+/// `compile` constructs a formula up to FORMULA_DFA_STATES minimal-DFA states and beyond
+/// that says why not: the naive model's 9-state DFA gets its formula (re-checked
+/// equivalent); a counter of one more state than the bound gets the note.
+#[test]
+fn formulas_are_constructed_up_to_the_dfa_bound() {
+    use ltlattn::automata::Dfa;
+    let (path, text, w) = examples()
+        .into_iter()
+        .find(|(p, _, _)| p.ends_with("naive-contains-a.toml"))
+        .unwrap();
+    let m = load_numeric(&path, &text, &w).unwrap();
+    let mut c = compile_numeric(&m, &Budget::new(100_000, None)).unwrap();
+    let (f, note) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
+    assert!(note.is_none());
+    assert!(f.expect("a formula").verified_equivalent);
+    // Count a's up to n − 1 (b stays), accept exactly at the top.
+    let n = FORMULA_DFA_STATES + 1;
+    let trans: Vec<u32> = (0..n as u32)
+        .flat_map(|q| [(q + 1).min(n as u32 - 1), q])
+        .collect();
+    let accepting: Vec<bool> = (0..n).map(|q| q == n - 1).collect();
+    c.dfa = Dfa::from_parts(
+        Alphabet::Tokens(vec!["a".into(), "b".into()]),
+        Acceptance::Eos,
+        trans,
+        accepting,
+    )
+    .unwrap();
+    let (f, note) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
+    assert!(f.is_none());
+    let note = note.expect("a note");
+    assert!(note.contains(&format!("{n} states")), "{note}");
 }
 
 fn words(max: usize) -> Vec<Vec<String>> {

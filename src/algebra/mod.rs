@@ -45,7 +45,14 @@ pub struct Monoid {
 }
 
 impl Monoid {
-    /// Enumerates the transition monoid of `dfa`; `None` if it has more than `max` elements.
+    /// The most map entries (elements × states) an enumeration holds: 2^25, 128 MiB of
+    /// maps and as much again in the index.
+    pub const MAX_CELLS: usize = 1 << 25;
+
+    /// Enumerates the transition monoid of `dfa`; `None` if it has more than `max` elements,
+    /// or more than [`Monoid::MAX_CELLS`] entries in all (elements × DFA states: each
+    /// element is a map of every state, so a large DFA stops after few elements instead of
+    /// filling the memory).
     pub fn of(dfa: &Dfa, max: usize) -> Option<Monoid> {
         let n = dfa.states;
         let k = dfa.letters();
@@ -69,7 +76,9 @@ impl Monoid {
                 let id = match m.index.get(&t) {
                     Some(&id) => id,
                     None => {
-                        if m.words.len() >= max {
+                        if m.words.len() >= max
+                            || (m.words.len() + 1).saturating_mul(n) > Self::MAX_CELLS
+                        {
                             return None;
                         }
                         let id = m.words.len() as u32;
@@ -358,5 +367,31 @@ impl Monoid {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::automata::Alphabet;
+    use crate::logic::Acceptance;
+
+    /// A rotation of n states generates a cyclic group of n elements, each a map of n
+    /// states: with n = 40,000 that is 1.6·10^9 entries, so the enumeration stops at the
+    /// cell budget (about 840 elements) instead of filling the memory; a small rotation is
+    /// enumerated in full.
+    #[test]
+    fn enumeration_stops_at_the_cell_budget() {
+        let rotation = |n: u32| {
+            Dfa::from_parts(
+                Alphabet::Tokens(vec!["a".into(), "b".into()]),
+                Acceptance::Eos,
+                (0..n).flat_map(|q| [(q + 1) % n, q]).collect(),
+                (0..n).map(|q| q == 0).collect(),
+            )
+            .unwrap()
+        };
+        assert!(Monoid::of(&rotation(40_000), 200_000).is_none());
+        assert_eq!(Monoid::of(&rotation(1_000), 200_000).unwrap().len(), 1_000);
     }
 }

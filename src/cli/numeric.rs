@@ -9,8 +9,8 @@ use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
 use ltlattn::logic::{Arena, NodeId, Syntax};
 use ltlattn::numeric::{
-    compile_numeric, formula_of, load_numeric, run_numeric, Kind, NumericCompiled, NumericModel,
-    NumericTrace, Overflow, Rounding,
+    compile_numeric, formula_or_note, load_numeric, run_numeric, Kind, NumericCompiled,
+    NumericModel, NumericTrace, Overflow, Rounding,
 };
 use ltlattn::report::{to_json, CheckReport};
 use ltlattn::verdict::{check_numeric, Options};
@@ -86,7 +86,7 @@ pub(crate) fn compile_json(
     c: &NumericCompiled,
     syntax: Syntax,
 ) -> (serde_json::Value, Option<String>, Exit) {
-    let (cert, _) = formula_of(c, &ltlattn::fragment::Limits::default());
+    let (cert, formula_note) = formula_or_note(c, &ltlattn::fragment::Limits::default());
     let mut arena = Arena::new();
     let accept: Option<NodeId> = cert
         .as_ref()
@@ -122,6 +122,7 @@ pub(crate) fn compile_json(
         "types_per_layer": c.types,
         "count_cap": c.count_cap,
         "formula_construction": cert.as_ref().map(|f| f.construction.clone()),
+        "formula_note": formula_note,
         "rounding": m.rounding,
     });
     let exit = if accept.is_some() {
@@ -131,6 +132,9 @@ pub(crate) fn compile_json(
     };
     (report, shown, exit)
 }
+
+/// The largest DFA whose table `compile` prints when it has no formula.
+const SHOWN_DFA_STATES: usize = 1000;
 
 /// `compile` on a numeric model.
 pub(crate) fn compile_cmd(
@@ -175,7 +179,10 @@ pub(crate) fn compile_cmd(
                 "  (exact at every length: {construction}; equivalent to the model's minimal DFA by the explicit engine)"
             );
         }
-        _ => outln!("accepts: no formula found within the classifier's limits; the minimal DFA below is exact"),
+        _ => match report["formula_note"].as_str() {
+            Some(note) => outln!("accepts: {note}"),
+            None => outln!("accepts: no formula found within the classifier's limits; the minimal DFA below is exact"),
+        },
     }
     outln!(
         "minimal DFA: {} states ({} abstract states explored; types per layer: {}; count cap {})",
@@ -190,7 +197,11 @@ pub(crate) fn compile_cmd(
             .map_or("beyond 2^62".to_string(), |x| x.to_string())
     );
     if shown.is_none() {
-        outln!("{}", c.dfa.to_text().trim_end());
+        if c.dfa.states() <= SHOWN_DFA_STATES {
+            outln!("{}", c.dfa.to_text().trim_end());
+        } else {
+            outln!("(its table is printed up to {SHOWN_DFA_STATES} states)");
+        }
     }
     outln!("");
     outln!("layer  head  range        key types  score classes  count cap");

@@ -207,6 +207,39 @@ fn access_words(dfa: &Dfa) -> Vec<Vec<u32>> {
     words.into_iter().map(|w| w.unwrap_or_default()).collect()
 }
 
+/// A transition p →a q with q ≠ p that lies on a cycle, with the way back from q to p:
+/// `(p, q, [a], back)`. `None`: the DFA is partially ordered (every cycle is a
+/// self-loop). The strongly connected components are found once (linear time), so a
+/// partially ordered DFA of 100,000 states is answered at once, not by a search back from
+/// every transition.
+fn nontrivial_cycle(dfa: &Dfa) -> Option<(u32, u32, Vec<u32>, Vec<u32>)> {
+    let n = dfa.states;
+    let mut g = petgraph::graph::DiGraph::<(), ()>::with_capacity(n, n * dfa.letters());
+    let nodes: Vec<_> = (0..n).map(|_| g.add_node(())).collect();
+    for p in 0..n as u32 {
+        for a in 0..dfa.letters() as u32 {
+            let q = dfa.next(p, a);
+            if q != p {
+                g.add_edge(nodes[p as usize], nodes[q as usize], ());
+            }
+        }
+    }
+    let mut component = vec![0usize; n];
+    for (i, scc) in petgraph::algo::tarjan_scc(&g).iter().enumerate() {
+        for v in scc {
+            component[v.index()] = i;
+        }
+    }
+    (0..n as u32).find_map(|p| {
+        (0..dfa.letters() as u32).find_map(|a| {
+            let q = dfa.next(p, a);
+            (q != p && component[q as usize] == component[p as usize])
+                .then(|| path(dfa, q, p).map(|back| (p, q, vec![a], back)))
+                .flatten()
+        })
+    })
+}
+
 /// A shortest non-empty word leading from `from` to `to`.
 fn path(dfa: &Dfa, from: u32, to: u32) -> Option<Vec<u32>> {
     // parent[q] = (previous state, letter) on a shortest non-empty path from `from`.
@@ -596,15 +629,7 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
 /// `LTL[P]`: the minimal DFA is partially ordered (Li & Cotterell 2025).
 fn decide_global(cx: &Ctx<'_>) -> Decision {
     let (dfa, limits, given, access) = (cx.dfa, cx.limits, cx.given, &cx.access);
-    let n = dfa.states;
-    let cycle = (0..n as u32).find_map(|p| {
-        (0..dfa.letters() as u32).find_map(|a| {
-            let q = dfa.next(p, a);
-            (q != p)
-                .then(|| path(dfa, q, p).map(|back| (p, q, vec![a], back)))
-                .flatten()
-        })
-    });
+    let cycle = nontrivial_cycle(dfa);
     match &cycle {
         None => {
             let mut arena = Arena::new();
