@@ -19,7 +19,7 @@ fn row(name: &str, m: &NumericModel) {
     match compile_numeric(m, &Budget::new(4_000_000, Some(60.0))) {
         Ok(c) => {
             let compile = t0.elapsed().as_secs_f64();
-            let (f, _) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
+            let (f, note) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
             let total = t0.elapsed().as_secs_f64();
             println!(
                 "| {name} | {:.3} | {:.3} | {} | {:?} | {} | {} |",
@@ -28,7 +28,11 @@ fn row(name: &str, m: &NumericModel) {
                 c.explored,
                 c.types,
                 c.dfa.states(),
-                f.map_or("none found".to_string(), |f| f.formula.len().to_string()),
+                match (f, note) {
+                    (Some(f), _) => f.formula.len().to_string(),
+                    (None, Some(_)) => "not constructed (DFA too large)".to_string(),
+                    (None, None) => "none found".to_string(),
+                },
             );
         }
         Err(e) => println!("| {name} | — | — | — | — | — | {e} |"),
