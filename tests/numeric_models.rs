@@ -85,6 +85,40 @@ fn every_numeric_example_meets_its_expectation_at_every_length() {
     }
 }
 
+/// fp8 with a global head: the naive model with its weights read into e4m3 compiles
+/// (3.5 million abstract states: the b-keys' weight 9/512 beside the a-keys' 1 makes
+/// the minimal DFA keep 512·#a + 9·#b) to a DFA too large for a formula, and `check`
+/// against `P a` finds a^248 — a denominator of 248 ties to 256, past e4m3's largest
+/// value 240, so it is +∞ and every α is 0. The executor confirms both sides of it.
+#[test]
+fn the_naive_model_in_e4m3_fails_at_248() {
+    let (path, text, w) = examples()
+        .into_iter()
+        .find(|(p, _, _)| p.ends_with("naive-contains-a.toml"))
+        .unwrap();
+    let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
+    assert!(text.contains(fixed));
+    let text = text.replace(fixed, "format = \"float\"\nexp_bits = 4\nman_bits = 3");
+    let m = load_numeric(&path, &text, &w).unwrap();
+    let c = compile_numeric(&m, &Budget::default()).expect("compiles within the default budget");
+    assert!(
+        c.dfa.states() > FORMULA_DFA_STATES,
+        "{} states",
+        c.dfa.states()
+    );
+    let (f, note) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
+    assert!(f.is_none() && note.is_some());
+    let mut g = Arena::new();
+    let spec = parse(&mut g, "P a").unwrap();
+    let r = check_numeric(&m, &c, &g, spec, &Options::default()).unwrap();
+    let cex = r.verdict.counterexample.expect("a counterexample");
+    let a = |n: usize| vec!["a".to_string(); n];
+    assert_eq!(cex.word.show(), a(248).join(" "));
+    assert!(!cex.first, "the model rejects it");
+    assert!(!run_numeric(&m, &a(248)).unwrap().accepted);
+    assert!(run_numeric(&m, &a(247)).unwrap().accepted);
+}
+
 /// The naive model of docs/NUMERIC.md §2 accepts exactly 1 ≤ #a ≤ 7, by the executor.
 #[test]
 fn the_naive_model_counts_to_seven() {
