@@ -555,8 +555,8 @@ impl Compiler<'_> {
         Ok(Some(out))
     }
 
-    /// Layer `l` at a position of type `ty` (key class `me`) from state `s`: the heads'
-    /// outputs by [`Compiler::head_output`], then the rest of the layer, memoized by
+    /// Layer `l` at a position of type `ty` (key class `me`) after a prefix whose part of
+    /// layer `l` is `part`: the heads' outputs by [`Compiler::head_output`], then the rest of the layer, memoized by
     /// those outputs. Falls back on the executor's [`layer_step`] where a step is NaN,
     /// for its error.
     fn layer_type(&mut self, l: usize, ty: u32, me: u32, part: u32) -> Result<u32, ExecError> {
@@ -589,8 +589,6 @@ impl Compiler<'_> {
         Ok(t)
     }
 
-    /// Runs one position (token row `row`) from state `s`: its key class at every layer
-    /// with heads, and its type at the output.
     /// Runs one position (token row `row`) from the state whose parts are `state`: its
     /// key class at every layer with heads, and its type at the output.
     fn position(&mut self, state: &[u32], row: usize) -> Result<(Vec<u32>, u32), ExecError> {
