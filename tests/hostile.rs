@@ -134,6 +134,19 @@ fn generated(dir: &Path) -> Vec<Case> {
         ));
     }
     let many = put("features-1e5.toml", &many);
+    // A 100,000-state counter (a counts, b stays; accepting at the top): partially
+    // ordered, 10^10 ordered pairs of states, transition maps of 100,000 states, a chain
+    // 100,000 deep. Before they were bounded: the access words alone (5·10^9 letters) and
+    // the pair graph (90 GB) did not fit, and the SCC search overflowed the stack.
+    let n = 100_000;
+    let mut counter = format!(
+        "alphabet: a b\nstates: {n}\ninitial: 0\naccepting: {}\n",
+        n - 1
+    );
+    for q in 0..n {
+        counter.push_str(&format!("{q} a {}\n{q} b {q}\n", (q + 1).min(n - 1)));
+    }
+    let counter = put("counter-1e5.dfa", &counter);
     // A sparse file over the default input cap of 64 MiB.
     let huge = dir.join("huge.ltl");
     std::fs::File::create(&huge)
@@ -228,6 +241,12 @@ fn generated(dir: &Path) -> Vec<Case> {
             &["dfa", &format!("@{victim}"), "-o", &victim],
             2,
             "refusing to write",
+        ),
+        case(
+            "classify a 100,000-state counter",
+            &["classify", "--dfa", &counter],
+            0,
+            "the formula of the run is not constructed",
         ),
     ];
     cases

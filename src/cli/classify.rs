@@ -330,6 +330,7 @@ pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit,
         (Some(true), Some(d)) => {
             format!("1 (local attention with window 1 and {d} layer(s) of nesting suffices)")
         }
+        (None, _) => "not decided (LTL[Y] is not decided above)".to_string(),
         _ => "none: no local-only model recognizes it".to_string(),
     };
     outln!("smallest window for local attention: {window}");

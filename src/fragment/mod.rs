@@ -186,9 +186,10 @@ fn show(dfa: &Dfa, w: &[u32]) -> Vec<String> {
 }
 
 /// Shortest words to every state (BFS, letters in order).
-fn access_words(dfa: &Dfa) -> Vec<Vec<u32>> {
-    let mut words: Vec<Option<Vec<u32>>> = vec![None; dfa.states];
-    words[0] = Some(vec![]);
+fn access_words(dfa: &Dfa) -> Access {
+    let mut parent: Vec<Option<(u32, u32)>> = vec![None; dfa.states];
+    let mut seen = vec![false; dfa.states];
+    seen[0] = true;
     let mut queue = vec![0u32];
     let mut head = 0;
     while head < queue.len() {
@@ -196,22 +197,43 @@ fn access_words(dfa: &Dfa) -> Vec<Vec<u32>> {
         head += 1;
         for a in 0..dfa.letters() as u32 {
             let t = dfa.next(q, a);
-            if words[t as usize].is_none() {
-                let mut w = words[q as usize].clone().unwrap_or_default();
-                w.push(a);
-                words[t as usize] = Some(w);
+            if !seen[t as usize] {
+                seen[t as usize] = true;
+                parent[t as usize] = Some((q, a));
                 queue.push(t);
             }
         }
     }
-    words.into_iter().map(|w| w.unwrap_or_default()).collect()
+    Access { parent }
+}
+
+/// Shortest access words as a breadth-first tree (parent state and letter per state):
+/// linear in the states, where the words themselves can have n²/2 letters in all (a
+/// counter of 100,000 states: 5·10^9).
+struct Access {
+    parent: Vec<Option<(u32, u32)>>,
+}
+
+impl Access {
+    /// A shortest word from the initial state to `q` (empty if unreachable).
+    fn word(&self, q: u32) -> Vec<u32> {
+        let mut w = Vec::new();
+        let mut at = q;
+        while let Some((p, a)) = self.parent[at as usize] {
+            w.push(a);
+            at = p;
+        }
+        w.reverse();
+        w
+    }
 }
 
 /// A transition p →a q with q ≠ p that lies on a cycle, with the way back from q to p:
 /// `(p, q, [a], back)`. `None`: the DFA is partially ordered (every cycle is a
-/// self-loop). The strongly connected components are found once (linear time), so a
-/// partially ordered DFA of 100,000 states is answered at once, not by a search back from
-/// every transition.
+/// self-loop). The strongly connected components are found once (linear time; Kosaraju's
+/// algorithm, iterative, where petgraph's Tarjan recurses once per state of a chain and
+/// overflowed the stack on a 100,000-state counter), so a partially ordered DFA of
+/// 100,000 states is answered at once, not by a search back from every transition.
 fn nontrivial_cycle(dfa: &Dfa) -> Option<(u32, u32, Vec<u32>, Vec<u32>)> {
     let n = dfa.states;
     let mut g = petgraph::graph::DiGraph::<(), ()>::with_capacity(n, n * dfa.letters());
@@ -225,7 +247,7 @@ fn nontrivial_cycle(dfa: &Dfa) -> Option<(u32, u32, Vec<u32>, Vec<u32>)> {
         }
     }
     let mut component = vec![0usize; n];
-    for (i, scc) in petgraph::algo::tarjan_scc(&g).iter().enumerate() {
+    for (i, scc) in petgraph::algo::kosaraju_scc(&g).iter().enumerate() {
         for v in scc {
             component[v.index()] = i;
         }
@@ -587,7 +609,7 @@ struct Ctx<'a> {
     limits: &'a Limits,
     given: Option<(&'a Arena, NodeId)>,
     monoid: Option<Monoid>,
-    access: Vec<Vec<u32>>,
+    access: Access,
 }
 
 /// Classifies L(dfa) (a minimal DFA; acceptance as it says, the end-marker convention).
@@ -626,11 +648,27 @@ pub fn classify(dfa: &Dfa, limits: &Limits, given: Option<(&Arena, NodeId)>) -> 
     }
 }
 
+/// The largest minimal DFA for which the classifier builds (and re-checks) the formula of
+/// a partially ordered run; beyond it the `LTL[P]` decision stands on the partial order
+/// alone, with a note. `compile` on numeric models uses the same bound for any formula.
+pub const FORMULA_DFA_STATES: usize = 4096;
+
 /// `LTL[P]`: the minimal DFA is partially ordered (Li & Cotterell 2025).
 fn decide_global(cx: &Ctx<'_>) -> Decision {
     let (dfa, limits, given, access) = (cx.dfa, cx.limits, cx.given, &cx.access);
     let cycle = nontrivial_cycle(dfa);
     match &cycle {
+        None if dfa.states > FORMULA_DFA_STATES => Decision {
+            member: Some(true),
+            basis: "the minimal DFA is partially ordered (every cycle is a self-loop), so the syntactic monoid is R-trivial: LTL[P] (Li & Cotterell 2025)".into(),
+            hypothesis: false,
+            formula: given_cert(given, dfa, "global", limits.max_printed),
+            refutation: None,
+            note: Some(format!(
+                "the formula of the run is not constructed: the minimal DFA has {} states, more than {FORMULA_DFA_STATES} (its re-check would build an automaton over as many subformulas)",
+                dfa.states
+            )),
+        },
         None => {
             let mut arena = Arena::new();
             let phi = po_formula(dfa, &mut arena);
@@ -652,7 +690,7 @@ fn decide_global(cx: &Ctx<'_>) -> Decision {
         }
         Some((p, q, u, v)) => {
             let (p, q) = (*p, *q);
-            let s = access[p as usize].clone();
+            let s = access.word(p);
             let z = distinguish(dfa, p, q).unwrap_or_default();
             let fam = |reps: usize| {
                 let uv: Vec<u32> = u.iter().chain(v.iter()).copied().collect();
@@ -684,10 +722,23 @@ fn decide_global(cx: &Ctx<'_>) -> Decision {
     }
 }
 
+/// The most ordered pairs of states [`definite_depth`] is run on (about 9 bytes each).
+const PAIR_GRAPH_PAIRS: usize = 1 << 25;
+
 /// `LTL[Y]`: definite, with the depth from the pair graph.
 fn decide_local(cx: &Ctx<'_>) -> (Decision, Option<usize>) {
     let (dfa, limits, given, access, monoid) =
         (cx.dfa, cx.limits, cx.given, &cx.access, &cx.monoid);
+    if dfa.states.saturating_mul(dfa.states) > PAIR_GRAPH_PAIRS {
+        return (
+            undecided(&format!(
+                "not decided: the pair graph of the {}-state minimal DFA has {} ordered pairs, more than the {PAIR_GRAPH_PAIRS} it is searched within",
+                dfa.states,
+                dfa.states.saturating_mul(dfa.states)
+            )),
+            None,
+        );
+    }
     let pair_depth = definite_depth(dfa);
     let local = match (&pair_depth, &monoid) {
         (Ok(d), _) => {
@@ -714,7 +765,7 @@ fn decide_local(cx: &Ctx<'_>) -> (Decision, Option<usize>) {
         (Err((p, q, x)), _) => {
             let (p, q) = (*p, *q);
             let z = distinguish(dfa, p, q).unwrap_or_default();
-            let (sp, sq) = (access[p as usize].clone(), access[q as usize].clone());
+            let (sp, sq) = (access.word(p), access.word(q));
             let fam = |reps: usize| {
                 let mut a = sp.clone();
                 a.extend(rep(x, reps));
@@ -801,7 +852,7 @@ fn decide_hybrid(cx: &Ctx<'_>, global: &Decision, local: &Decision) -> Decision 
                 let ctx = (0..n as u32).find_map(|q| {
                     let (a, b) = (m.map(m.mul(omega, x))[q as usize], m.map(omega)[q as usize]);
                     (a != b)
-                        .then(|| distinguish(dfa, a, b).map(|z| (access[q as usize].clone(), z)))
+                        .then(|| distinguish(dfa, a, b).map(|z| (access.word(q), z)))
                         .flatten()
                 });
                 let (pre, z) = ctx.unwrap_or_default();
@@ -892,7 +943,7 @@ fn decide_hard(cx: &Ctx<'_>, hybrid: &Decision) -> Decision {
                 let ctx = (0..n as u32).find_map(|q| {
                     let (a, b) = (m.map(m.mul(omega, x))[q as usize], m.map(omega)[q as usize]);
                     (a != b)
-                        .then(|| distinguish(dfa, a, b).map(|z| (access[q as usize].clone(), z)))
+                        .then(|| distinguish(dfa, a, b).map(|z| (access.word(q), z)))
                         .flatten()
                 });
                 let (pre, z) = ctx.unwrap_or_default();
@@ -1012,6 +1063,8 @@ pub fn bounded_window(
 
 /// Definite depth: the smallest d such that all states merge under every word of length d,
 /// or a pair (p, q) and a word x looping on both (a cycle of the ordered pair graph).
+/// Takes memory for every ordered pair of states (n² of them): the classifier calls it
+/// up to 2^25 pairs.
 pub fn definite_depth(dfa: &Dfa) -> Result<usize, (u32, u32, Vec<u32>)> {
     let n = dfa.states;
     let k = dfa.letters() as u32;

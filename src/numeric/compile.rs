@@ -644,7 +644,7 @@ impl Compiler<'_> {
 /// The largest minimal DFA that `compile` turns into a formula (the classifier on the
 /// 4,096-state DFA of `Y^11 a` takes about 2 s, on 8,192 states about 8 s). Beyond it
 /// the DFA is the answer: exact, and what `check`, `equiv` and `includes` compare.
-pub const FORMULA_DFA_STATES: usize = 4096;
+pub const FORMULA_DFA_STATES: usize = crate::fragment::FORMULA_DFA_STATES;
 
 /// What `compile` shows for a compiled model: [`formula_of`]'s formula when the minimal
 /// DFA has at most [`FORMULA_DFA_STATES`] states, else no formula and a note that says
