@@ -32,6 +32,14 @@ fn examples() -> Vec<(String, String, Vec<u8>)> {
     out
 }
 
+/// The naive "contains a" example: its path, text and weights.
+fn naive() -> (String, String, Vec<u8>) {
+    examples()
+        .into_iter()
+        .find(|(p, _, _)| p.ends_with("naive-contains-a.toml"))
+        .expect("examples/numeric/naive-contains-a.toml")
+}
+
 fn header<'a>(text: &'a str, key: &str) -> &'a str {
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("# {key}:")).map(str::trim))
@@ -92,10 +100,7 @@ fn every_numeric_example_meets_its_expectation_at_every_length() {
 /// value 240, so it is +∞ and every α is 0. The executor confirms both sides of it.
 #[test]
 fn the_naive_model_in_e4m3_fails_at_248() {
-    let (path, text, w) = examples()
-        .into_iter()
-        .find(|(p, _, _)| p.ends_with("naive-contains-a.toml"))
-        .unwrap();
+    let (path, text, w) = naive();
     let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
     assert!(text.contains(fixed));
     let text = text.replace(fixed, "format = \"float\"\nexp_bits = 4\nman_bits = 3");
@@ -122,10 +127,7 @@ fn the_naive_model_in_e4m3_fails_at_248() {
 /// The naive model of docs/NUMERIC.md §2 accepts exactly 1 ≤ #a ≤ 7, by the executor.
 #[test]
 fn the_naive_model_counts_to_seven() {
-    let (path, text, w) = examples()
-        .into_iter()
-        .find(|(p, _, _)| p.ends_with("naive-contains-a.toml"))
-        .unwrap();
+    let (path, text, w) = naive();
     let m = load_numeric(&path, &text, &w).unwrap();
     for n in 0..12usize {
         for pad in [0usize, 3] {
@@ -147,10 +149,7 @@ fn the_naive_model_counts_to_seven() {
 #[test]
 fn formulas_are_constructed_up_to_the_dfa_bound() {
     use ltlattn::automata::Dfa;
-    let (path, text, w) = examples()
-        .into_iter()
-        .find(|(p, _, _)| p.ends_with("naive-contains-a.toml"))
-        .unwrap();
+    let (path, text, w) = naive();
     let m = load_numeric(&path, &text, &w).unwrap();
     let mut c = compile_numeric(&m, &Budget::new(100_000, None)).unwrap();
     let (f, note) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
