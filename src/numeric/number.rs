@@ -533,24 +533,7 @@ impl Format {
 
     /// The largest finite value.
     pub fn max_finite(&self) -> Num {
-        match self.kind {
-            Kind::Fixed {
-                int_bits,
-                frac_bits,
-            } => Num::Fin(Dyadic::new(
-                (BigInt::one() << (int_bits + frac_bits) as usize) - 1,
-                -(frac_bits as i64),
-            )),
-            Kind::Float {
-                exp_bits, man_bits, ..
-            } => {
-                let emax = (1i64 << (exp_bits - 1)) - 1;
-                Num::Fin(Dyadic::new(
-                    (BigInt::one() << (man_bits + 1) as usize) - 1,
-                    emax - man_bits as i64,
-                ))
-            }
-        }
+        Num::Fin(self.largest_magnitude(false))
     }
 
     /// The smallest positive value.
@@ -687,30 +670,13 @@ impl Format {
                 };
             }
         }
-        let max = match self.kind {
-            Kind::Fixed { int_bits, .. } if negative => Dyadic::small(1, int_bits as i64),
-            Kind::Fixed {
-                int_bits,
-                frac_bits,
-            } => Dyadic::small((1i128 << (int_bits + frac_bits)) - 1, -(frac_bits as i64)),
-            Kind::Float {
-                exp_bits, man_bits, ..
-            } => {
-                let emax = (1i64 << (exp_bits - 1)) - 1;
-                Dyadic::small((1i128 << (man_bits + 1)) - 1, emax - man_bits as i64)
-            }
+        let max = self.largest_magnitude(negative);
+        let mag = if value.cmp(&max) == Ordering::Greater {
+            self.beyond(overflow_to_inf, max)
+        } else {
+            Num::Fin(value)
         };
-        if value.cmp(&max) == Ordering::Greater {
-            let to_inf = overflow_to_inf
-                || (self.overflow == Overflow::Inf && self.rounding == Rounding::NearestEven);
-            return Some(match (to_inf, negative) {
-                (true, false) => Num::PosInf,
-                (true, true) => Num::NegInf,
-                (false, false) => Num::Fin(max),
-                (false, true) => Num::Fin(max.neg()),
-            });
-        }
-        Some(Num::Fin(if negative { value.neg() } else { value }))
+        Some(if negative { mag.neg() } else { mag })
     }
 
     /// Rounds `num/den` (den ≠ 0) once.
@@ -785,19 +751,44 @@ impl Format {
                 };
             }
         }
-        // Fixed formats reach one step further below zero: −2^int_bits.
-        let max = match self.kind {
-            Kind::Fixed { int_bits, .. } if negative => {
-                Num::Fin(Dyadic::new(BigInt::one(), int_bits as i64))
-            }
-            _ => self.max_finite(),
-        };
-        if value > max {
-            let to_inf = overflow_to_inf
-                || (self.overflow == Overflow::Inf && self.rounding == Rounding::NearestEven);
-            return if to_inf { Num::PosInf } else { max };
+        let max = self.largest_magnitude(negative);
+        if value > Num::Fin(max.clone()) {
+            return self.beyond(overflow_to_inf, max);
         }
         value
+    }
+
+    /// The largest magnitude a rounded result of this sign can have: the largest finite
+    /// value, except that fixed formats reach one step further below zero (−2^int_bits).
+    fn largest_magnitude(&self, negative: bool) -> Dyadic {
+        let (bits, exp) = match self.kind {
+            Kind::Fixed { int_bits, .. } if negative => return Dyadic::small(1, int_bits as i64),
+            Kind::Fixed {
+                int_bits,
+                frac_bits,
+            } => (int_bits + frac_bits, -(frac_bits as i64)),
+            Kind::Float {
+                exp_bits, man_bits, ..
+            } => (man_bits + 1, (1i64 << (exp_bits - 1)) - 1 - man_bits as i64),
+        };
+        // (2^bits − 1)·2^exp.
+        if bits < 127 {
+            Dyadic::small((1i128 << bits) - 1, exp)
+        } else {
+            Dyadic::new((BigInt::one() << bits as usize) - 1, exp)
+        }
+    }
+
+    /// What a magnitude beyond [`Format::largest_magnitude`] rounds to: +∞ (the
+    /// denominator, or `inf` formats rounding to nearest) or that largest magnitude.
+    fn beyond(&self, overflow_to_inf: bool, max: Dyadic) -> Num {
+        let to_inf = overflow_to_inf
+            || (self.overflow == Overflow::Inf && self.rounding == Rounding::NearestEven);
+        if to_inf {
+            Num::PosInf
+        } else {
+            Num::Fin(max)
+        }
     }
 
     /// e^x, correctly rounded (x finite; e^−∞ = 0, e^+∞ = +∞ rounded). Results are
