@@ -468,9 +468,10 @@ impl Compiler<'_> {
     }
 
     /// Head `hd` of layer `l` at a query of type `t` over `keys` (class, count): the
-    /// executor's `attend`, step for step, with the scores, exp weights and α taken from
-    /// memos (only the denominator and the averages depend on the counts). `None` when a
-    /// step would be NaN: the caller runs the executor's own path for its error.
+    /// executor's `attend` with the scores, exp weights and α taken from memos; the part
+    /// that depends on the counts (denominator and averages) is the executor's own
+    /// `softmax_average`. `None` when a step would be NaN: the caller runs the executor's
+    /// path for its error.
     fn head_output(
         &mut self,
         l: usize,
@@ -512,47 +513,21 @@ impl Compiler<'_> {
                 .extend(fresh);
         }
         let e = &self.exp_memo[&(l, hd, t, top)];
-        let mut weighted = Vec::with_capacity(keys.len());
-        for &(c, m) in keys {
-            let Ok(w) = e[c as usize].mul(&Num::int(m)) else {
-                return Ok(None);
-            };
-            weighted.push(w);
-        }
-        let Ok(d) = Num::sum(&weighted).and_then(|x| f.round_denominator(&x)) else {
-            return Ok(None);
+        let classes = &self.classes[l].0;
+        let terms: Vec<(&Num, u64, &Vector)> = keys
+            .iter()
+            .map(|&(c, m)| (&e[c as usize], m, &classes[c as usize][hd].1))
+            .collect();
+        let alpha_memo = &mut self.alpha_memo;
+        let alpha = |e: &Num, d: &Num| {
+            alpha_memo
+                .entry((e.clone(), d.clone()))
+                .or_insert_with(|| super::exec::divide(&f, e, d))
+                .clone()
         };
-        let mut alphas = Vec::with_capacity(keys.len());
-        for &(c, _) in keys {
-            let ec = &e[c as usize];
-            let key = (ec.clone(), d.clone());
-            let a = match self.alpha_memo.get(&key) {
-                Some(a) => a.clone(),
-                None => {
-                    let a = super::exec::divide(&f, ec, &d);
-                    self.alpha_memo.insert(key, a.clone());
-                    a
-                }
-            };
-            alphas.push(a);
-        }
-        let mut out = Vec::with_capacity(d_head);
-        let mut terms = Vec::with_capacity(keys.len());
-        for coord in 0..d_head {
-            terms.clear();
-            for (&(c, m), a) in keys.iter().zip(&alphas) {
-                let v = &self.classes[l].0[c as usize][hd].1[coord];
-                let Ok(x) = a.mul(v).and_then(|x| x.mul(&Num::int(m))) else {
-                    return Ok(None);
-                };
-                terms.push(x);
-            }
-            let Ok(o) = Num::sum(&terms).and_then(|x| f.round(&x)) else {
-                return Ok(None);
-            };
-            out.push(o);
-        }
-        Ok(Some(out))
+        Ok(super::exec::softmax_average(&f, &terms, d_head, alpha)
+            .ok()
+            .map(|(out, _)| out))
     }
 
     /// Layer `l` at a position of type `ty` (key class `me`) after a prefix whose part of

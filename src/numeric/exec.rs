@@ -99,28 +99,51 @@ pub fn attend(
         let diff = s.sub(&mu).map_err(at(|| format!("{where_}, s − max")))?;
         e.push(f.exp(&diff).map_err(at(|| format!("{where_}, exp")))?);
     }
-    let weighted: Vec<Num> = keys
+    let terms: Vec<(&Num, u64, &Vector)> = keys
         .iter()
         .zip(&e)
-        .map(|((_, m), e)| e.mul(&count(*m)))
+        .zip(&values)
+        .map(|(((_, m), e), v)| (e, *m, *v))
+        .collect();
+    softmax_average(f, &terms, d_head, |e, d| divide(f, e, d)).map_err(|(stage, nan)| ExecError {
+        what: format!("{where_}, {stage}"),
+        nan,
+    })
+}
+
+/// The part of a head that depends on how many keys of each kind there are: for keys
+/// (exp weight e, count m, value v), the denominator D = round_D(Σ m·e), each α = `alpha(e,
+/// D)` (the executor divides; the compiler looks it up), and each output coordinate
+/// round(Σ m·α·v). Returns the output and the α; an error names its stage
+/// (`denominator` or `average`).
+pub(crate) fn softmax_average(
+    f: &Format,
+    keys: &[(&Num, u64, &Vector)],
+    d_head: usize,
+    mut alpha: impl FnMut(&Num, &Num) -> Num,
+) -> Result<(Vector, Vec<Num>), (&'static str, NanError)> {
+    let stage = |s: &'static str| move |nan| (s, nan);
+    let weighted: Vec<Num> = keys
+        .iter()
+        .map(|(e, m, _)| e.mul(&count(*m)))
         .collect::<Result<_, _>>()
-        .map_err(at(|| format!("{where_}, denominator")))?;
-    let d_sum = Num::sum(&weighted).map_err(at(|| format!("{where_}, denominator")))?;
-    let d = f
-        .round_denominator(&d_sum)
-        .map_err(at(|| format!("{where_}, denominator")))?;
-    let alphas: Vec<Num> = e.iter().map(|e| divide(f, e, &d)).collect();
+        .map_err(stage("denominator"))?;
+    let d_sum = Num::sum(&weighted).map_err(stage("denominator"))?;
+    let d = f.round_denominator(&d_sum).map_err(stage("denominator"))?;
+    let alphas: Vec<Num> = keys.iter().map(|(e, _, _)| alpha(e, &d)).collect();
     let mut out = Vec::with_capacity(d_head);
+    let mut terms = Vec::with_capacity(keys.len());
     for c in 0..d_head {
-        let terms: Vec<Num> = keys
-            .iter()
-            .zip(&alphas)
-            .zip(&values)
-            .map(|(((_, m), a), v)| a.mul(&v[c]).and_then(|x| x.mul(&count(*m))))
-            .collect::<Result<_, _>>()
-            .map_err(at(|| format!("{where_}, average")))?;
-        let s = Num::sum(&terms).map_err(at(|| format!("{where_}, average")))?;
-        out.push(f.round(&s).map_err(at(|| format!("{where_}, average")))?);
+        terms.clear();
+        for ((_, m, v), a) in keys.iter().zip(&alphas) {
+            terms.push(
+                a.mul(&v[c])
+                    .and_then(|x| x.mul(&count(*m)))
+                    .map_err(stage("average"))?,
+            );
+        }
+        let s = Num::sum(&terms).map_err(stage("average"))?;
+        out.push(f.round(&s).map_err(stage("average"))?);
     }
     Ok((out, alphas))
 }
