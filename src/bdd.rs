@@ -172,6 +172,10 @@ impl<'a> System<'a> {
                 Node::YesterdayWithin(k, _) => {
                     counter_nodes.push((i, k, bits_for(u64::from(k) + 1)));
                 }
+                // How often the operand held before, saturated at m.
+                Node::OnceAtLeast(m, _) => {
+                    counter_nodes.push((i, m, bits_for(u64::from(m))));
+                }
                 Node::PosMod(m, _) => moduli.push(m),
                 _ => {}
             }
@@ -444,6 +448,14 @@ impl<'a> System<'a> {
                     }
                     _ => unreachable!("Y<=k nodes have a counter"),
                 },
+                Node::OnceAtLeast(m, _) => match self.memory[i] {
+                    Some(Memory::Counter(j)) => {
+                        let w = self.counter_nodes[j].2;
+                        self.at_most(&self.cur, self.at_counters[j], w, u64::from(m) - 1)
+                            .not()
+                    }
+                    _ => unreachable!("P>=m nodes have a counter"),
+                },
                 Node::Once(x) => mem().or(&at(x, &v)),
                 Node::Historically(x) => mem().and(&at(x, &v)),
                 Node::Since(x, y) => at(y, &v).or(&at(x, &v).and(&mem())),
@@ -468,11 +480,17 @@ impl<'a> System<'a> {
             });
         }
         for (j, &(i, k, w)) in self.counter_nodes.iter().enumerate() {
+            let c = self.cur_bits(self.at_counters[j], w);
             let x = match self.arena.node(self.nodes[i]) {
                 Node::YesterdayWithin(_, x) => at(x),
-                _ => unreachable!("counters belong to Y<=k nodes"),
+                Node::OnceAtLeast(m, x) => {
+                    let full = self.equals(&self.cur, self.at_counters[j], w, u64::from(m));
+                    let grown = self.select(&full, &c, &self.increment(&c));
+                    out.extend(self.select(&at(x), &grown, &c));
+                    continue;
+                }
+                _ => unreachable!("counters belong to Y<=k and P>=m nodes"),
             };
-            let c = self.cur_bits(self.at_counters[j], w);
             let far = u64::from(k) + 1;
             let at_far = self.equals(&self.cur, self.at_counters[j], w, far);
             let grown = self.select(&at_far, &self.constant(w, far), &self.increment(&c));
@@ -500,8 +518,12 @@ impl<'a> System<'a> {
             );
             out = out.and(&self.vars.mk_literal(self.cur[self.at_bits + j], truthy));
         }
-        for (j, &(_, k, w)) in self.counter_nodes.iter().enumerate() {
-            out = out.and(&self.equals(&self.cur, self.at_counters[j], w, u64::from(k) + 1));
+        for (j, &(i, k, w)) in self.counter_nodes.iter().enumerate() {
+            let start = match self.arena.node(self.nodes[i]) {
+                Node::OnceAtLeast(..) => 0,
+                _ => u64::from(k) + 1,
+            };
+            out = out.and(&self.equals(&self.cur, self.at_counters[j], w, start));
         }
         if self.modulus.is_some() {
             out = out.and(&self.equals(&self.cur, self.at_position, self.position_width, 0));

@@ -196,3 +196,39 @@ fn bounded_yesterday_is_a_disjunction_of_yesterday_chains() {
     }
     qc().quickcheck(prop as fn(Tree, RandWord, u8) -> bool);
 }
+
+#[test]
+fn counting_once_is_a_chain_of_strict_onces() {
+    // P>=m φ = P(φ ∧ P>=m−1 φ), P>=1 = P: the abbreviation docs/SEMANTICS.md §2 names.
+    fn prop(t: Tree, w: RandWord, m: u8) -> bool {
+        let m = 1 + (m % 6) as u32;
+        let mut f = Arena::new();
+        let phi = t.build(&mut f, &ATOMS);
+        let lhs = f.add(Node::OnceAtLeast(m, phi));
+        let mut rhs = f.add(Node::StrictOnce(phi));
+        for _ in 1..m {
+            let both = f.add(Node::And(phi, rhs));
+            rhs = f.add(Node::StrictOnce(both));
+        }
+        agree(&f, lhs, rhs, &w)
+    }
+    qc().quickcheck(prop as fn(Tree, RandWord, u8) -> bool);
+}
+
+#[test]
+fn counting_once_counts_the_earlier_positions() {
+    // Independent of the evaluator's own code: the number of earlier letters `a`.
+    fn prop(w: RandWord, m: u8) -> bool {
+        let m = 1 + (m % 5) as u32;
+        let mut f = Arena::new();
+        let a = f.atom("a");
+        let phi = f.add(Node::OnceAtLeast(m, a));
+        let word = Word::letters(w.0.clone());
+        let t = truth_table(&f, phi, &word, Acceptance::Eos);
+        (0..=w.0.len()).all(|i| {
+            let before = w.0[..i].iter().filter(|x| *x == "a").count();
+            t.values[t.rows.len() - 1][i] == (before >= m as usize)
+        })
+    }
+    qc().quickcheck(prop as fn(RandWord, u8) -> bool);
+}

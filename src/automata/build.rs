@@ -37,8 +37,8 @@ enum Instr {
     Iff(u32, u32),
     Yesterday(u32),
     WeakYesterday(u32),
-    /// Reads its window counter (index into the counters).
-    Within(u32),
+    /// Reads its counter (index into the counters): a `Y<=k` window or a `P>=m` count.
+    Counter(u32),
     StrictOnce(u32),
     Once(u32),
     Historically(u32),
@@ -53,8 +53,8 @@ pub struct Program {
     instrs: Vec<Instr>,
     /// For each instruction, the state bit holding its previous value, if remembered.
     slot: Vec<u32>,
-    /// Window counters: (operand instruction, k).
-    windows: Vec<(u32, u32)>,
+    /// Counters of `Y<=k` and `P>=m` nodes.
+    counters: Vec<Counter>,
     root: u32,
     props: bool,
     /// State words: bits (started + slots), then one word per window counter, then the
@@ -69,6 +69,59 @@ pub struct Program {
 const NO_SLOT: u32 = u32::MAX;
 /// Counter value for "the operand did not hold within the window".
 const FAR: u64 = u64::MAX;
+
+/// The counter of a `Y<=k` node (the distance back to the operand's last truth, `FAR`
+/// beyond k) or of a `P>=m` node (how often the operand held before, saturated at m).
+#[derive(Clone, Copy, Debug)]
+struct Counter {
+    /// The operand's instruction.
+    operand: u32,
+    /// k or m.
+    bound: u32,
+    /// `P>=m` rather than `Y<=k`.
+    counts: bool,
+}
+
+impl Counter {
+    /// The value at the empty prefix.
+    fn initial(&self) -> u64 {
+        if self.counts {
+            0
+        } else {
+            FAR
+        }
+    }
+
+    /// Whether the node holds at a position whose counter (over the earlier positions)
+    /// is `value`.
+    fn holds(&self, value: u64) -> bool {
+        if self.counts {
+            value >= u64::from(self.bound)
+        } else {
+            value != FAR
+        }
+    }
+
+    /// The value after a position where the operand fails.
+    fn on_fail(&self, old: u64) -> u64 {
+        if self.counts {
+            old
+        } else if old != FAR && old + 1 < u64::from(self.bound) {
+            old + 1
+        } else {
+            FAR
+        }
+    }
+
+    /// The value after a position where the operand holds, from [`Counter::on_fail`]'s.
+    fn on_hold(&self, failed: u64) -> u64 {
+        if self.counts {
+            (failed + 1).min(u64::from(self.bound))
+        } else {
+            0
+        }
+    }
+}
 
 impl Program {
     /// Compiles `root` over `alphabet`; `acceptance` decides whether the root's own value
@@ -91,7 +144,7 @@ impl Program {
             .enumerate()
             .map(|(i, n)| (n.as_str(), i as u32))
             .collect();
-        let mut windows = Vec::new();
+        let mut counters = Vec::new();
         let mut remember = vec![false; subs.len()];
         let instrs: Vec<Instr> = subs
             .iter()
@@ -117,8 +170,20 @@ impl Program {
                     Instr::WeakYesterday(l(x))
                 }
                 Node::YesterdayWithin(k, x) => {
-                    windows.push((l(x), k));
-                    Instr::Within(windows.len() as u32 - 1)
+                    counters.push(Counter {
+                        operand: l(x),
+                        bound: k,
+                        counts: false,
+                    });
+                    Instr::Counter(counters.len() as u32 - 1)
+                }
+                Node::OnceAtLeast(m, x) => {
+                    counters.push(Counter {
+                        operand: l(x),
+                        bound: m,
+                        counts: true,
+                    });
+                    Instr::Counter(counters.len() as u32 - 1)
                 }
                 Node::StrictOnce(x) => {
                     remember[l(x) as usize] = true;
@@ -167,11 +232,11 @@ impl Program {
             .collect();
         let bit_words = (next as usize).div_ceil(64);
         let position = position_modulus(&instrs);
-        let width = bit_words + windows.len() + usize::from(position.is_some());
+        let width = bit_words + counters.len() + usize::from(position.is_some());
         Program {
             instrs,
             slot,
-            windows,
+            counters,
             root,
             props: matches!(alphabet, Alphabet::Props(_)),
             bit_words,
@@ -193,8 +258,8 @@ impl Program {
     /// The state of the empty prefix.
     pub fn initial(&self) -> Vec<u64> {
         let mut s = vec![0u64; self.width];
-        for w in &mut s[self.bit_words..self.bit_words + self.windows.len()] {
-            *w = FAR;
+        for (w, c) in s[self.bit_words..].iter_mut().zip(&self.counters) {
+            *w = c.initial();
         }
         s
     }
@@ -232,7 +297,9 @@ impl Program {
                 Instr::Iff(x, y) => c(x) == c(y),
                 Instr::Yesterday(x) => started && prev(x),
                 Instr::WeakYesterday(x) => !started || prev(x),
-                Instr::Within(w) => state[self.bit_words + w as usize] != FAR,
+                Instr::Counter(w) => {
+                    self.counters[w as usize].holds(state[self.bit_words + w as usize])
+                }
                 Instr::StrictOnce(x) => started && (prev(x) || prev(i as u32)),
                 Instr::Once(x) => c(x) || (started && prev(i as u32)),
                 Instr::Historically(x) => c(x) && (!started || prev(i as u32)),
@@ -278,7 +345,9 @@ impl Program {
                 }
                 Instr::Yesterday(x) => k(started && prev(x)),
                 Instr::WeakYesterday(x) => k(!started || prev(x)),
-                Instr::Within(w) => k(state[self.bit_words + w as usize] != FAR),
+                Instr::Counter(w) => {
+                    k(self.counters[w as usize].holds(state[self.bit_words + w as usize]))
+                }
                 Instr::StrictOnce(x) => k(started && (prev(x) || prev(i as u32))),
                 Instr::Once(x) => g.or(c(x), k(started && prev(i as u32))),
                 Instr::Historically(x) => g.and(c(x), k(!started || prev(i as u32))),
@@ -307,16 +376,11 @@ impl Program {
                 key.push(u64::from(cur[i]));
             }
         }
-        for &(x, _) in &self.windows {
-            key.push(u64::from(cur[x as usize]));
+        for c in &self.counters {
+            key.push(u64::from(cur[c.operand as usize]));
         }
-        for (w, &(_, k)) in self.windows.iter().enumerate() {
-            let old = state[self.bit_words + w];
-            key.push(if old != FAR && old + 1 < k as u64 {
-                old + 1
-            } else {
-                FAR
-            });
+        for (w, c) in self.counters.iter().enumerate() {
+            key.push(c.on_fail(state[self.bit_words + w]));
         }
         if let Some(m) = self.position {
             let p = state[self.width - 1] + 1;
@@ -326,7 +390,7 @@ impl Program {
 
     /// How many leading entries of a [`Program::step_key`] are guards.
     pub(super) fn key_guards(&self) -> usize {
-        self.slot.iter().filter(|&&s| s != NO_SLOT).count() + self.windows.len()
+        self.slot.iter().filter(|&&s| s != NO_SLOT).count() + self.counters.len()
     }
 
     /// The successor state from a step key whose guards are all constants.
@@ -345,12 +409,13 @@ impl Program {
                 j += 1;
             }
         }
-        let nw = self.windows.len();
-        for w in 0..nw {
+        let nw = self.counters.len();
+        for (w, c) in self.counters.iter().enumerate() {
+            let failed = key[j + nw + w];
             out[self.bit_words + w] = if key[j + w] == u64::from(TRUE) {
-                0
+                c.on_hold(failed)
             } else {
-                key[j + nw + w]
+                failed
             };
         }
         if self.position.is_some() {
@@ -375,15 +440,12 @@ impl Program {
                 out[(s / 64) as usize] |= 1 << (s % 64);
             }
         }
-        for (w, &(x, k)) in self.windows.iter().enumerate() {
-            let old = state[self.bit_words + w];
-            // Distance back to the last position where the operand held, 0 = here.
-            out[self.bit_words + w] = if cur[x as usize] {
-                0
-            } else if old != FAR && old + 1 < k as u64 {
-                old + 1
+        for (w, c) in self.counters.iter().enumerate() {
+            let failed = c.on_fail(state[self.bit_words + w]);
+            out[self.bit_words + w] = if cur[c.operand as usize] {
+                c.on_hold(failed)
             } else {
-                FAR
+                failed
             };
         }
         if let Some(m) = self.position {

@@ -10,7 +10,7 @@ mod realize;
 pub use crate::fragment::Fragment;
 /// Re-exported from [`crate::logic`], where it lives.
 pub use crate::logic::Builder;
-pub use realize::{realize, RealizeError};
+pub use realize::{realize, RealizeError, MAX_REALIZED_COUNT};
 
 use crate::logic::{Arena, Node, NodeId};
 use crate::model::{Head, Mode, Model, Origin, Range};

@@ -32,6 +32,48 @@ pub enum RealizeError {
         /// The loader's maximum ([`crate::model::MAX_WINDOW`]).
         max: i64,
     },
+    /// A `P>=m` whose count needs more layers than realize builds.
+    #[error("P>={count} needs {count} nested global heads (P>=m = P(φ ∧ P>=m−1 φ)), beyond realize's {max}")]
+    #[diagnostic(help(
+        "a B-RASP head sees only whether a key is present, so counting to m takes m layers"
+    ))]
+    CountTooLarge {
+        /// The count asked for.
+        count: u32,
+        /// [`MAX_REALIZED_COUNT`].
+        max: u32,
+    },
+}
+
+/// The largest m of a `P>=m` that realize unrolls into m nested global heads.
+pub const MAX_REALIZED_COUNT: u32 = 64;
+
+/// `root` with every `P>=m φ` written as P(φ ∧ P(φ ∧ … P φ)), m nested P's, in `out`.
+fn expand_counts(arena: &Arena, root: NodeId, out: &mut Arena) -> Result<NodeId, RealizeError> {
+    let mut map: HashMap<NodeId, NodeId> = HashMap::new();
+    for n in arena.subformulas(root) {
+        let new = match arena.node(n) {
+            Node::Atom(a) => out.atom(arena.atom_name(a)),
+            Node::OnceAtLeast(m, _) if m > MAX_REALIZED_COUNT => {
+                return Err(RealizeError::CountTooLarge {
+                    count: m,
+                    max: MAX_REALIZED_COUNT,
+                })
+            }
+            Node::OnceAtLeast(m, x) => {
+                let x = map[&x];
+                let mut chain = out.add(Node::StrictOnce(x));
+                for _ in 1..m {
+                    let both = out.add(Node::And(x, chain));
+                    chain = out.add(Node::StrictOnce(both));
+                }
+                chain
+            }
+            node => out.add(node.map_children(|c| map[&c])),
+        };
+        map.insert(n, new);
+    }
+    Ok(map[&root])
 }
 
 struct HeadSpec {
@@ -75,6 +117,11 @@ pub fn realize(
 ) -> Result<String, RealizeError> {
     if arena.ops(root).contains(crate::logic::Op::PosMod) {
         return Err(RealizeError::PositionModulo);
+    }
+    if arena.ops(root).contains(crate::logic::Op::OnceAtLeast) {
+        let mut plain = Arena::new();
+        let root = expand_counts(arena, root, &mut plain)?;
+        return realize(&plain, root, alphabet, acceptance);
     }
     if let Some(atom) = arena
         .atom_names(root)

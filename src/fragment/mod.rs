@@ -566,7 +566,8 @@ fn undecided(why: &str) -> Decision {
 /// Operators allowed in each fragment's formulas (Booleans, atoms, `start` and `eos` in all).
 fn fits(arena: &Arena, phi: NodeId, key: &str) -> bool {
     use crate::logic::Op;
-    let global = [Op::StrictOnce, Op::Once, Op::Historically];
+    // P>=m φ = P(φ ∧ P>=m−1 φ): an abbreviation within LTL[P].
+    let global = [Op::StrictOnce, Op::Once, Op::Historically, Op::OnceAtLeast];
     let local = [Op::Yesterday, Op::WeakYesterday, Op::YesterdayWithin];
     // Position-modulo atoms are in no fragment's syntax (they count).
     !arena.ops(phi).contains(Op::PosMod)
@@ -1008,7 +1009,9 @@ pub fn bounded_window(
     let fits_window = given.filter(|(a, phi)| {
         a.subformulas(*phi).iter().all(|&n| match a.node(n) {
             Node::YesterdayWithin(w, _) => w == k,
-            Node::StrictOnce(_) | Node::Once(_) | Node::Historically(_) => p,
+            Node::StrictOnce(_) | Node::Once(_) | Node::Historically(_) | Node::OnceAtLeast(..) => {
+                p
+            }
             node => !node.is_temporal(),
         })
     });

@@ -144,6 +144,8 @@ pub fn truth_table(arena: &Arena, root: NodeId, word: &Word, acceptance: Accepta
                 Node::YesterdayWithin(k, x) => (1..=(k as usize).min(i)).any(|d| v(x)[i - d]),
                 // ∃ j < i
                 Node::StrictOnce(x) => (0..i).any(|j| v(x)[j]),
+                // |{j < i : φ at j}| ≥ m
+                Node::OnceAtLeast(m, x) => (0..i).filter(|&j| v(x)[j]).count() >= m as usize,
                 // ∃ j ≤ i
                 Node::Once(x) => (0..=i).any(|j| v(x)[j]),
                 // ∀ j ≤ i

@@ -78,6 +78,11 @@ pub enum Node {
     StrictSince(NodeId, NodeId),
     /// φ P ψ: past release, ¬(¬φ S ¬ψ).
     Release(NodeId, NodeId),
+    /// P^{≥m} φ with m ≥ 2: φ held at m or more strictly earlier positions (m = 1 is
+    /// stored as [`Node::StrictOnce`]). Definable in LTL[P], P^{≥m} φ ≡ P(φ ∧ P^{≥m−1} φ),
+    /// but of size 1 instead of m: the counting operator of docs/SEMANTICS.md §2 that
+    /// keeps the formulas of fp8-sized count thresholds small.
+    OnceAtLeast(u32, NodeId),
 }
 
 impl Node {
@@ -104,6 +109,7 @@ impl Node {
             Node::Since(..) => Op::Since,
             Node::StrictSince(..) => Op::StrictSince,
             Node::Release(..) => Op::Release,
+            Node::OnceAtLeast(..) => Op::OnceAtLeast,
         }
     }
 
@@ -120,6 +126,7 @@ impl Node {
             | Node::Yesterday(x)
             | Node::WeakYesterday(x)
             | Node::YesterdayWithin(_, x)
+            | Node::OnceAtLeast(_, x)
             | Node::StrictOnce(x)
             | Node::Once(x)
             | Node::Historically(x) => (Some(x), None),
@@ -147,6 +154,7 @@ impl Node {
             Node::Yesterday(x) => Node::Yesterday(f(x)),
             Node::WeakYesterday(x) => Node::WeakYesterday(f(x)),
             Node::YesterdayWithin(k, x) => Node::YesterdayWithin(k, f(x)),
+            Node::OnceAtLeast(m, x) => Node::OnceAtLeast(m, f(x)),
             Node::StrictOnce(x) => Node::StrictOnce(f(x)),
             Node::Once(x) => Node::Once(f(x)),
             Node::Historically(x) => Node::Historically(f(x)),
@@ -210,11 +218,14 @@ pub enum Op {
     StrictSince,
     /// Infix P (past release).
     Release,
+    /// P^{≥m} (at least m times before; declared last so that earlier kinds keep their
+    /// numbers).
+    OnceAtLeast,
 }
 
 impl Op {
     /// All operator kinds, in declaration order.
-    pub const ALL: [Op; 20] = [
+    pub const ALL: [Op; 21] = [
         Op::True,
         Op::False,
         Op::Eos,
@@ -235,6 +246,7 @@ impl Op {
         Op::Since,
         Op::StrictSince,
         Op::Release,
+        Op::OnceAtLeast,
     ];
 
     /// Whether this operator refers to earlier positions.
@@ -250,6 +262,7 @@ impl Op {
                 | Op::Since
                 | Op::StrictSince
                 | Op::Release
+                | Op::OnceAtLeast
         )
     }
 
@@ -276,6 +289,7 @@ impl Op {
             Op::Since => "S",
             Op::StrictSince => "S<",
             Op::Release => "P (release)",
+            Op::OnceAtLeast => "P>=m",
         }
     }
 }
@@ -362,11 +376,14 @@ impl Arena {
     /// Adds (or finds) a node. Children must already be in the arena.
     ///
     /// `YesterdayWithin(1, φ)` is stored as `Yesterday(φ)` and `YesterdayWithin(0, φ)`
-    /// as `False`, so that equal meanings of the window operator share a node.
+    /// as `False`, `OnceAtLeast(1, φ)` as `StrictOnce(φ)` and `OnceAtLeast(0, φ)` as
+    /// `True`, so that equal meanings of the window and counting operators share a node.
     pub fn add(&mut self, node: Node) -> NodeId {
         let node = match node {
             Node::YesterdayWithin(0, _) => Node::False,
             Node::YesterdayWithin(1, x) => Node::Yesterday(x),
+            Node::OnceAtLeast(0, _) => Node::True,
+            Node::OnceAtLeast(1, x) => Node::StrictOnce(x),
             other => other,
         };
         if let Some(&id) = self.index.get(&node) {
@@ -385,7 +402,10 @@ impl Arena {
             temporal_depth = temporal_depth.max(m.temporal_depth);
             ops = ops.union(m.ops);
         }
-        if node.is_temporal() {
+        // P>=m φ abbreviates m nested P's, and counts as their depth.
+        if let Node::OnceAtLeast(m, _) = node {
+            temporal_depth = temporal_depth.saturating_add(m);
+        } else if node.is_temporal() {
             temporal_depth += 1;
         }
         let id = NodeId(u32::try_from(self.nodes.len()).expect("more than 2^32 formula nodes"));
@@ -418,7 +438,8 @@ impl Arena {
         self.meta[id.index()].height
     }
 
-    /// Nesting depth of temporal operators (0 for a Boolean combination of atoms).
+    /// Nesting depth of temporal operators (0 for a Boolean combination of atoms; a
+    /// `P>=m` counts m, the depth of the nested P's it abbreviates).
     pub fn temporal_depth(&self, id: NodeId) -> u32 {
         self.meta[id.index()].temporal_depth
     }

@@ -39,6 +39,8 @@ pub enum Tok {
     Z,
     /// `P`: strict once before an operand, past release between two operands.
     P,
+    /// `P>=m` with m ≥ 2 (at least m times before; `P>=1` is `P`).
+    PAtLeast(u32),
     O,
     H,
     S,
@@ -275,6 +277,23 @@ fn window_suffix(s: &str) -> Option<(&str, Result<u64, ()>)> {
             )),
         )(s)
     }
+    bound_suffix(s, le)
+}
+
+/// The count suffix of `P`: `>=m`, `≥m`, `^{>=m}`, `^{\geq m}`, `[>=m]`.
+fn count_suffix(s: &str) -> Option<(&str, Result<u64, ()>)> {
+    fn ge(s: &str) -> IResult<&str, &str> {
+        preceded(
+            multispace0,
+            alt((tag(">="), tag("≥"), tag("\\geq"), tag("\\ge"))),
+        )(s)
+    }
+    bound_suffix(s, ge)
+}
+
+/// A relation (`rel`) and a number, bare or in `^{…}`, `^…` or `[…]`: the rest and the
+/// number, or `None` when there is no such suffix.
+fn bound_suffix(s: &str, rel: fn(&str) -> IResult<&str, &str>) -> Option<(&str, Result<u64, ()>)> {
     fn num(s: &str) -> IResult<&str, &str> {
         preceded(multispace0, digit1)(s)
     }
@@ -283,7 +302,7 @@ fn window_suffix(s: &str) -> Option<(&str, Result<u64, ()>)> {
         let Some(rest) = s.strip_prefix(open) else {
             continue;
         };
-        let Ok((rest, _)) = le(rest) else { continue };
+        let Ok((rest, _)) = rel(rest) else { continue };
         let Ok((rest, digits)) = num(rest) else {
             continue;
         };
@@ -534,9 +553,9 @@ fn word_token<'s>(
         return Ok(after);
     }
     let help = if FUTURE.contains(&word) {
-        format!("`{word}` is a future-time operator; ltlattn works with past-time LTL (Y, Z/WY, Y<=k, P, O, H, S, S<)")
+        format!("`{word}` is a future-time operator; ltlattn works with past-time LTL (Y, Z/WY, Y<=k, P, P>=m, O, H, S, S<)")
     } else {
-        format!("operators are Y, Z (or WY), Y<=k, P, O, H, S, S<; an atom that starts with an uppercase letter must be quoted: '{word}'")
+        format!("operators are Y, Z (or WY), Y<=k, P, P>=m, O, H, S, S<; an atom that starts with an uppercase letter must be quoted: '{word}'")
     };
     Err(err(
         ParseErrorKind::UnknownOperator,
@@ -585,6 +604,23 @@ fn operator_suffix<'a>(
                 start..src.len() - rest2.len(),
                 "the window of Y<=k must be between 1 and 4294967295",
                 "Y<=k looks back at most k positions; k = 0 would look nowhere (write false)",
+            )),
+        },
+        Tok::P => match count_suffix(rest) {
+            None => Ok((rest, Tok::P)),
+            Some((rest2, Ok(m))) if (1..=u32::MAX as u64).contains(&m) => Ok((
+                rest2,
+                if m == 1 {
+                    Tok::P
+                } else {
+                    Tok::PAtLeast(m as u32)
+                },
+            )),
+            Some((rest2, _)) => Err(err(
+                ParseErrorKind::BadCount,
+                start..src.len() - rest2.len(),
+                "the count of P>=m must be between 1 and 4294967295",
+                "P>=m holds where its operand held at m or more earlier positions; m = 0 would always hold (write true)",
             )),
         },
         Tok::S => {

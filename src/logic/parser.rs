@@ -34,6 +34,8 @@ pub enum ParseErrorKind {
     UnknownOperator,
     /// `Y<=0` or a window that does not fit.
     BadWindow,
+    /// `P>=0` or a count that does not fit.
+    BadCount,
     /// A malformed `pos%m=r` atom, or a modulus or residue out of range.
     BadModulus,
     /// An operand where an operator belongs, or the reverse.
@@ -161,6 +163,7 @@ enum Unary {
     YWithin(u32),
     Z,
     StrictOnce,
+    AtLeast(u32),
     Once,
     Historically,
 }
@@ -194,6 +197,7 @@ impl Machine<'_> {
                 Unary::YWithin(k) => Node::YesterdayWithin(k, x),
                 Unary::Z => Node::WeakYesterday(x),
                 Unary::StrictOnce => Node::StrictOnce(x),
+                Unary::AtLeast(m) => Node::OnceAtLeast(m, x),
                 Unary::Once => Node::Once(x),
                 Unary::Historically => Node::Historically(x),
             };
@@ -290,7 +294,9 @@ fn describe(tok: &Tok) -> String {
         Tok::True | Tok::False | Tok::Eos | Tok::Start => "a constant".into(),
         Tok::PosMod(..) => "a position-modulo atom".into(),
         Tok::Atom(a) => format!("the atom `{a}`"),
-        Tok::Y | Tok::YWithin(_) | Tok::Z | Tok::O | Tok::H => "a unary operator".into(),
+        Tok::Y | Tok::YWithin(_) | Tok::PAtLeast(_) | Tok::Z | Tok::O | Tok::H => {
+            "a unary operator".into()
+        }
         Tok::P => "`P`".into(),
         Tok::S | Tok::SStrict => "a since operator".into(),
     }
@@ -342,6 +348,7 @@ pub fn parse_with(arena: &mut Arena, src: &str, limits: ParseLimits) -> Result<N
                     | Tok::Not
                     | Tok::Y
                     | Tok::YWithin(_)
+                    | Tok::PAtLeast(_)
                     | Tok::Z
                     | Tok::O
                     | Tok::H
@@ -374,6 +381,7 @@ pub fn parse_with(arena: &mut Arena, src: &str, limits: ParseLimits) -> Result<N
                 Tok::YWithin(k) => Some(Unary::YWithin(k)),
                 Tok::Z => Some(Unary::Z),
                 Tok::P => Some(Unary::StrictOnce),
+                Tok::PAtLeast(m) => Some(Unary::AtLeast(m)),
                 Tok::O => Some(Unary::Once),
                 Tok::H => Some(Unary::Historically),
                 _ => None,

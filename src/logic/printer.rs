@@ -238,6 +238,14 @@ pub fn print(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
                 };
                 unary(&mut stack, Item::Text(op), x)
             }
+            Node::OnceAtLeast(m, x) => {
+                let op = match syntax {
+                    Syntax::Ascii => format!("P>={m} "),
+                    Syntax::Unicode => format!("P≥{m} "),
+                    Syntax::Latex => format!("\\mathsf{{P}}^{{\\geq {m}}}\\, "),
+                };
+                unary(&mut stack, Item::Text(op), x)
+            }
             Node::And(l, r)
             | Node::Or(l, r)
             | Node::Implies(l, r)

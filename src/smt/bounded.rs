@@ -107,6 +107,9 @@ fn unroll(
                     )
                 }
                 Node::StrictOnce(x) => Bool::or(&[prev(row(x)), prev(&out)]),
+                // At least m of the earlier positions.
+                Node::OnceAtLeast(k, _) if k as usize > i => f(false),
+                Node::OnceAtLeast(k, x) => z3::ast::atleast(&row(x)[..i], k),
                 Node::Once(x) => Bool::or(&[row(x)[i].clone(), prev(&out)]),
                 Node::Historically(x) => Bool::and(&[
                     row(x)[i].clone(),

@@ -145,7 +145,7 @@ pub struct SmtAnswer {
 enum Memory {
     /// `State::mems[j]`: the value its recurrence reads from the previous position.
     Bool(usize),
-    /// `State::counters[j]`: the distance counter of a `Y<=k`.
+    /// `State::counters[j]`: the distance counter of a `Y<=k` or the count of a `P>=m`.
     Counter(usize),
 }
 
@@ -156,7 +156,7 @@ struct State {
     first: Bool,
     /// The Boolean memories, in [`System::mem_nodes`] order.
     mems: Vec<Bool>,
-    /// The `Y<=k` distance counters, in [`System::counter_nodes`] order.
+    /// The `Y<=k` distance counters and `P>=m` counts, in [`System::counter_nodes`] order.
     counters: Vec<BV>,
     /// Letters read, modulo [`System::modulus`] (0: not reduced), when `pos%m=r` atoms occur.
     position: Option<BV>,
@@ -260,7 +260,7 @@ impl<'a> System<'a> {
                     mem_nodes.push(i);
                     Some(Memory::Bool(mem_nodes.len() - 1))
                 }
-                Node::YesterdayWithin(k, _) => {
+                Node::YesterdayWithin(k, _) | Node::OnceAtLeast(k, _) => {
                     counter_nodes.push((i, k));
                     Some(Memory::Counter(counter_nodes.len() - 1))
                 }
@@ -373,8 +373,13 @@ impl<'a> System<'a> {
             );
             parts.push(if truthy { b.clone() } else { b.not() });
         }
-        for (&(_, k), c) in self.counter_nodes.iter().zip(&s.counters) {
-            parts.push(c.eq(BV::from_u64(u64::from(k) + 1, Self::counter_bits(k))));
+        for (&(i, k), c) in self.counter_nodes.iter().zip(&s.counters) {
+            // Y<=k: the operand is farther back than k; P>=m: it held 0 times.
+            let start = match self.arena.node(self.nodes[i]) {
+                Node::OnceAtLeast(..) => 0,
+                _ => u64::from(k) + 1,
+            };
+            parts.push(c.eq(BV::from_u64(start, Self::counter_bits(k))));
         }
         if let (Some(m), Some(c)) = (self.modulus, &s.position) {
             parts.push(c.eq(BV::from_u64(0, Self::position_bits(m))));
@@ -454,6 +459,12 @@ impl<'a> System<'a> {
                     }
                     _ => unreachable!("the system gives every Y<=k node a counter"),
                 },
+                Node::OnceAtLeast(m, _) => match self.memory[i] {
+                    Some(Memory::Counter(j)) => {
+                        s.counters[j].bvuge(BV::from_u64(u64::from(m), Self::counter_bits(m)))
+                    }
+                    _ => unreachable!("the system gives every P>=m node a counter"),
+                },
                 Node::Once(x) => Bool::or(&[mem(i), at(x)]),
                 Node::Historically(x) => Bool::and(&[mem(i), at(x)]),
                 Node::Since(x, y) => Bool::or(&[at(y), Bool::and(&[at(x), mem(i)])]),
@@ -486,12 +497,20 @@ impl<'a> System<'a> {
             .map(|(&(i, k), c)| {
                 let w = Self::counter_bits(k);
                 let far = BV::from_u64(u64::from(k) + 1, w);
-                let x = match self.arena.node(self.nodes[i]) {
-                    Node::YesterdayWithin(_, x) => at(x),
-                    _ => unreachable!("counters belong to Y<=k nodes"),
-                };
-                let grown = c.bvuge(&far).ite(&far, &c.bvadd(BV::from_u64(1, w)));
-                x.ite(&BV::from_u64(1, w), &grown)
+                let one_more = c.bvadd(BV::from_u64(1, w));
+                match self.arena.node(self.nodes[i]) {
+                    Node::YesterdayWithin(_, x) => {
+                        let grown = c.bvuge(&far).ite(&far, &one_more);
+                        at(x).ite(&BV::from_u64(1, w), &grown)
+                    }
+                    // How often the operand held, saturated at m.
+                    Node::OnceAtLeast(m, x) => {
+                        let full = c.bvuge(&BV::from_u64(u64::from(m), w));
+                        let grown = full.ite(c, &one_more);
+                        at(x).ite(&grown, c)
+                    }
+                    _ => unreachable!("counters belong to Y<=k and P>=m nodes"),
+                }
             })
             .collect();
         let position = self.modulus.zip(s.position.as_ref()).map(|(m, c)| {

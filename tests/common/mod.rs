@@ -27,7 +27,7 @@ impl Tree {
         }
         if pick % 2 == 0 {
             Tree::Un(
-                u8::arbitrary(g) % 8,
+                u8::arbitrary(g) % 10,
                 Box::new(Tree::gen(g, depth - 1, modular)),
             )
         } else {
@@ -63,7 +63,9 @@ impl Tree {
                     4 => Node::StrictOnce(x),
                     5 => Node::Once(x),
                     6 => Node::Historically(x),
-                    _ => Node::YesterdayWithin(3, x),
+                    7 => Node::YesterdayWithin(3, x),
+                    8 => Node::OnceAtLeast(2, x),
+                    _ => Node::OnceAtLeast(3, x),
                 })
             }
             Tree::Bin(k, x, y) => {
