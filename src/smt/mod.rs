@@ -505,7 +505,7 @@ impl<'a> System<'a> {
                     }
                     // How often the operand held, saturated at m.
                     Node::OnceAtLeast(m, x) => {
-                        let full = c.bvuge(&BV::from_u64(u64::from(m), w));
+                        let full = c.bvuge(BV::from_u64(u64::from(m), w));
                         let grown = full.ite(c, &one_more);
                         at(x).ite(&grown, c)
                     }
