@@ -7,8 +7,8 @@ use std::process::Command;
 use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{parse, Acceptance, Arena};
 use ltlattn::numeric::{
-    compile_numeric, count_cap, formula_of, formula_or_note, load_numeric, run_numeric, Format,
-    NormPlace, NumRange, Overflow, Rounding, FORMULA_DFA_STATES,
+    compile_numeric, count_cap, count_formula, formula_of, formula_or_note, load_numeric,
+    run_numeric, Format, NormPlace, NumRange, Overflow, Rounding, FORMULA_DFA_STATES,
 };
 use ltlattn::verdict::{check_numeric, Options};
 
@@ -95,7 +95,8 @@ fn every_numeric_example_meets_its_expectation_at_every_length() {
 
 /// fp8 with a global head: the naive model with its weights read into e4m3 compiles
 /// (3.5 million abstract states: the b-keys' weight 9/512 beside the a-keys' 1 makes
-/// the minimal DFA keep 512·#a + 9·#b) to a DFA too large for a formula, and `check`
+/// the minimal DFA keep 512·#a + 9·#b) to a DFA too large for the classifier's formulas
+/// but not for the count formula, and `check`
 /// against `P a` finds a^248 — a denominator of 248 ties to 256, past e4m3's largest
 /// value 240, so it is +∞ and every α is 0. The executor confirms both sides of it.
 #[test]
@@ -111,8 +112,29 @@ fn the_naive_model_in_e4m3_fails_at_248() {
         "{} states",
         c.dfa.states()
     );
+    // Too large for the classifier's constructions, but the capped counts give a count
+    // formula (re-checked equivalent inside): #a ≥ 1 and #b below a bound that falls by
+    // 57 ≈ 512/9 per a — 14,052 b's are too many after one a.
     let (f, note) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
-    assert!(f.is_none() && note.is_some());
+    let f = f.expect("a count formula");
+    assert!(note.is_none() && f.verified_equivalent);
+    assert!(
+        f.formula
+            .starts_with("P a & !P>=2 a & !P>=14052 b | P>=2 a & !P>=3 a & !P>=13995 b |"),
+        "{}",
+        &f.formula[..200]
+    );
+    let mut h = Arena::new();
+    let phi = parse(&mut h, &f.formula).unwrap();
+    for n in [0usize, 1, 2, 7, 8, 100, 247, 248] {
+        let w: Vec<String> = vec!["a".to_string(); n];
+        let word = ltlattn::logic::Word::letters(w.clone());
+        assert_eq!(
+            ltlattn::logic::evaluate(&h, phi, &word, Acceptance::Eos),
+            run_numeric(&m, &w).unwrap().accepted,
+            "a^{n}"
+        );
+    }
     let mut g = Arena::new();
     let spec = parse(&mut g, "P a").unwrap();
     let r = check_numeric(&m, &c, &g, spec, &Options::default()).unwrap();
@@ -244,6 +266,75 @@ fn compiled_dfas_agree_with_the_executor_on_random_models() {
     assert!(
         checked >= 140 && exercised_caps >= 60,
         "{checked} checked, {skipped} over budget, {exercised_caps} with global heads"
+    );
+}
+
+/// Count formulas (`P>=m`) of random one-layer models with global heads only: the formula
+/// written from the capped counts defines the compiled DFA's language (re-checked by the
+/// explicit engine here, not only inside the compiler) and agrees with the executor on
+/// every word past the count caps; `compile` shows it or a shorter formula.
+#[test]
+fn count_formulas_of_one_layer_models_agree_with_the_executor() {
+    let formats = [
+        Format::fixed(2, 1, Rounding::NearestEven),
+        Format::fixed(2, 1, Rounding::TowardZero),
+        Format::float(2, 1, true, Rounding::NearestEven, Overflow::Saturate),
+        Format::float(2, 1, false, Rounding::NearestEven, Overflow::Saturate),
+    ];
+    let mut rng = Rng(0x51_7cc1_b727_220a);
+    let (mut checked, mut counting) = (0, 0);
+    for (i, f) in formats.iter().cycle().take(120).enumerate() {
+        let shape = Shape {
+            width: 2 + rng.below(2) as usize,
+            layers: 1,
+            heads: Some(1 + rng.below(2) as usize * 2),
+            norm: false,
+        };
+        let mut m = random_model(&mut rng, *f, &shape);
+        for h in &mut m.layers[0].heads {
+            h.range = NumRange::Global;
+        }
+        let Ok(c) = compile_numeric(&m, &Budget::new(20_000, None)) else {
+            continue;
+        };
+        let table = c
+            .counts
+            .as_ref()
+            .expect("one global layer has a count table");
+        let mut g = Arena::new();
+        let phi = count_formula(table, &m.alphabet, &mut g)
+            .expect("acceptance is a function of the counts");
+        let sigma = Alphabet::Tokens(m.alphabet.clone());
+        let b = Budget::default();
+        let d = formula_dfa(&g, phi, &sigma, Acceptance::Eos, &b).unwrap();
+        assert!(
+            compare(&d, &c.dfa, Question::Equivalent, &b)
+                .unwrap()
+                .counterexample
+                .is_none(),
+            "model {i}: the count formula differs from the compiled DFA"
+        );
+        let cap = count_cap(f).expect("a small cap") as usize;
+        for w in words(cap + 1) {
+            let t = run_numeric(&m, &w).unwrap_or_else(|e| panic!("model {i}: {e}"));
+            let word = ltlattn::logic::Word::letters(w.clone());
+            assert_eq!(
+                ltlattn::logic::evaluate(&g, phi, &word, Acceptance::Eos),
+                t.accepted,
+                "model {i} ({f:?}) on {w:?}: count formula vs executor"
+            );
+        }
+        let (cert, note) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
+        let cert = cert.unwrap_or_else(|| panic!("model {i}: no formula ({note:?})"));
+        assert!(cert.verified_equivalent);
+        if g.ops(phi).contains(ltlattn::logic::Op::OnceAtLeast) {
+            counting += 1;
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 100 && counting >= 10,
+        "{checked} checked, {counting} with P>=m"
     );
 }
 

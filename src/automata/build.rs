@@ -37,8 +37,11 @@ enum Instr {
     Iff(u32, u32),
     Yesterday(u32),
     WeakYesterday(u32),
-    /// Reads its counter (index into the counters): a `Y<=k` window or a `P>=m` count.
+    /// Reads its `Y<=k` window counter (index into the counters).
     Counter(u32),
+    /// `P>=m`: whether its count (index into the counters, shared by every `P>=…` of the
+    /// same operand and saturated at the largest of their m) reached m.
+    AtLeast(u32, u32),
     StrictOnce(u32),
     Once(u32),
     Historically(u32),
@@ -47,10 +50,30 @@ enum Instr {
     Release(u32, u32),
 }
 
+impl Instr {
+    /// The instructions whose values at the same position this one reads.
+    fn operands(self) -> [Option<u32>; 2] {
+        match self {
+            Instr::Not(x) | Instr::Once(x) | Instr::Historically(x) => [Some(x), None],
+            Instr::And(x, y)
+            | Instr::Or(x, y)
+            | Instr::Implies(x, y)
+            | Instr::Iff(x, y)
+            | Instr::Since(x, y)
+            | Instr::Release(x, y) => [Some(x), Some(y)],
+            _ => [None, None],
+        }
+    }
+}
+
 /// A formula compiled for stepping: instructions in dependency order and the state layout.
 #[derive(Clone, Debug)]
 pub struct Program {
     instrs: Vec<Instr>,
+    /// The instructions a step needs (remembered values, counter operands and what they
+    /// read), in order; acceptance evaluates all of them. A formula whose top is a large
+    /// Boolean combination of counter tests steps by its atoms alone.
+    for_step: Vec<u32>,
     /// For each instruction, the state bit holding its previous value, if remembered.
     slot: Vec<u32>,
     /// Counters of `Y<=k` and `P>=m` nodes.
@@ -92,14 +115,10 @@ impl Counter {
         }
     }
 
-    /// Whether the node holds at a position whose counter (over the earlier positions)
-    /// is `value`.
+    /// Whether a `Y<=k` node holds at a position whose counter (over the earlier
+    /// positions) is `value` (`P>=m` nodes compare the count with their own m).
     fn holds(&self, value: u64) -> bool {
-        if self.counts {
-            value >= u64::from(self.bound)
-        } else {
-            value != FAR
-        }
+        value != FAR
     }
 
     /// The value after a position where the operand fails.
@@ -144,7 +163,25 @@ impl Program {
             .enumerate()
             .map(|(i, n)| (n.as_str(), i as u32))
             .collect();
-        let mut counters = Vec::new();
+        let mut counters: Vec<Counter> = Vec::new();
+        // One count per operand of `P>=…` nodes, saturated at the largest m: the counted
+        // formulas of a numeric model test one count against many thresholds, and
+        // separate counters would multiply the states.
+        let mut count_of: FxHashMap<u32, u32> = FxHashMap::default();
+        for &n in &subs {
+            if let Node::OnceAtLeast(m, x) = arena.node(n) {
+                let w = *count_of.entry(l(x)).or_insert_with(|| {
+                    counters.push(Counter {
+                        operand: l(x),
+                        bound: 0,
+                        counts: true,
+                    });
+                    counters.len() as u32 - 1
+                });
+                let c = &mut counters[w as usize];
+                c.bound = c.bound.max(m);
+            }
+        }
         let mut remember = vec![false; subs.len()];
         let instrs: Vec<Instr> = subs
             .iter()
@@ -177,13 +214,11 @@ impl Program {
                     });
                     Instr::Counter(counters.len() as u32 - 1)
                 }
-                Node::OnceAtLeast(m, x) => {
-                    counters.push(Counter {
-                        operand: l(x),
-                        bound: m,
-                        counts: true,
-                    });
-                    Instr::Counter(counters.len() as u32 - 1)
+                Node::OnceAtLeast(m, x) => Instr::AtLeast(count_of[&l(x)], m),
+                // P φ beside a P>=m φ reads the shared count (≥ 1), instead of
+                // remembering φ's last value, which would double the states.
+                Node::StrictOnce(x) if count_of.contains_key(&l(x)) => {
+                    Instr::AtLeast(count_of[&l(x)], 1)
                 }
                 Node::StrictOnce(x) => {
                     remember[l(x) as usize] = true;
@@ -233,7 +268,22 @@ impl Program {
         let bit_words = (next as usize).div_ceil(64);
         let position = position_modulus(&instrs);
         let width = bit_words + counters.len() + usize::from(position.is_some());
+        let mut need = remember.clone();
+        for c in &counters {
+            need[c.operand as usize] = true;
+        }
+        for i in (0..instrs.len()).rev() {
+            if need[i] {
+                for x in instrs[i].operands().into_iter().flatten() {
+                    need[x as usize] = true;
+                }
+            }
+        }
+        let for_step = (0..instrs.len() as u32)
+            .filter(|&i| need[i as usize])
+            .collect();
         Program {
+            for_step,
             instrs,
             slot,
             counters,
@@ -268,50 +318,56 @@ impl Program {
         state[(b / 64) as usize] >> (b % 64) & 1 == 1
     }
 
-    /// Evaluates every subformula at the next position, which holds `letter` (`None`:
-    /// the end marker), into `cur`.
-    fn eval(&self, state: &[u64], letter: Option<u32>, cur: &mut [bool]) {
-        let started = Self::bit(state, 0);
-        let prev = |i: u32| Self::bit(state, self.slot[i as usize]);
-        for (i, ins) in self.instrs.iter().enumerate() {
-            let c = |j: u32| cur[j as usize];
-            let v = match *ins {
-                Instr::Const(b) => b,
-                Instr::Eos => letter.is_none(),
-                Instr::Start => !started,
-                Instr::PosMod(m, r) => (state[self.width - 1] + 1) % m == r,
-                Instr::Atom(a) => match (a, letter) {
-                    (Some(a), Some(l)) => {
-                        if self.props {
-                            l >> a & 1 == 1
-                        } else {
-                            l == a
-                        }
-                    }
-                    _ => false,
-                },
-                Instr::Not(x) => !c(x),
-                Instr::And(x, y) => c(x) && c(y),
-                Instr::Or(x, y) => c(x) || c(y),
-                Instr::Implies(x, y) => !c(x) || c(y),
-                Instr::Iff(x, y) => c(x) == c(y),
-                Instr::Yesterday(x) => started && prev(x),
-                Instr::WeakYesterday(x) => !started || prev(x),
-                Instr::Counter(w) => {
-                    self.counters[w as usize].holds(state[self.bit_words + w as usize])
-                }
-                Instr::StrictOnce(x) => started && (prev(x) || prev(i as u32)),
-                Instr::Once(x) => c(x) || (started && prev(i as u32)),
-                Instr::Historically(x) => c(x) && (!started || prev(i as u32)),
-                Instr::Since(x, y) => c(y) || (c(x) && started && prev(i as u32)),
-                Instr::StrictSince(x, y) => started && (prev(y) || (prev(x) && prev(i as u32))),
-                Instr::Release(x, y) => c(y) && (c(x) || !started || prev(i as u32)),
-            };
-            cur[i] = v;
+    /// Evaluates the subformulas a step needs ([`Program::for_step`]) at the next
+    /// position, which holds `letter`, into `cur`.
+    fn eval_for_step(&self, state: &[u64], letter: u32, cur: &mut [bool]) {
+        for &i in &self.for_step {
+            cur[i as usize] = self.value(i as usize, state, Some(letter), cur);
         }
     }
 
-    /// [`Program::eval`] with the letter left symbolic (proposition alphabets): every
+    /// Instruction `i`'s value at the next position, its operands' values in `cur`.
+    #[inline]
+    fn value(&self, i: usize, state: &[u64], letter: Option<u32>, cur: &[bool]) -> bool {
+        let started = Self::bit(state, 0);
+        let prev = |i: u32| Self::bit(state, self.slot[i as usize]);
+        let c = |j: u32| cur[j as usize];
+        match self.instrs[i] {
+            Instr::Const(b) => b,
+            Instr::Eos => letter.is_none(),
+            Instr::Start => !started,
+            Instr::PosMod(m, r) => (state[self.width - 1] + 1) % m == r,
+            Instr::Atom(a) => match (a, letter) {
+                (Some(a), Some(l)) => {
+                    if self.props {
+                        l >> a & 1 == 1
+                    } else {
+                        l == a
+                    }
+                }
+                _ => false,
+            },
+            Instr::Not(x) => !c(x),
+            Instr::And(x, y) => c(x) && c(y),
+            Instr::Or(x, y) => c(x) || c(y),
+            Instr::Implies(x, y) => !c(x) || c(y),
+            Instr::Iff(x, y) => c(x) == c(y),
+            Instr::Yesterday(x) => started && prev(x),
+            Instr::WeakYesterday(x) => !started || prev(x),
+            Instr::Counter(w) => {
+                self.counters[w as usize].holds(state[self.bit_words + w as usize])
+            }
+            Instr::AtLeast(w, m) => state[self.bit_words + w as usize] >= u64::from(m),
+            Instr::StrictOnce(x) => started && (prev(x) || prev(i as u32)),
+            Instr::Once(x) => c(x) || (started && prev(i as u32)),
+            Instr::Historically(x) => c(x) && (!started || prev(i as u32)),
+            Instr::Since(x, y) => c(y) || (c(x) && started && prev(i as u32)),
+            Instr::StrictSince(x, y) => started && (prev(y) || (prev(x) && prev(i as u32))),
+            Instr::Release(x, y) => c(y) && (c(x) || !started || prev(i as u32)),
+        }
+    }
+
+    /// [`Program::value`] with the letter left symbolic (proposition alphabets): every
     /// subformula's value at the next position as a guard over the propositions, into `cur`.
     pub(super) fn eval_guards(
         &self,
@@ -348,6 +404,7 @@ impl Program {
                 Instr::Counter(w) => {
                     k(self.counters[w as usize].holds(state[self.bit_words + w as usize]))
                 }
+                Instr::AtLeast(w, m) => k(state[self.bit_words + w as usize] >= u64::from(m)),
                 Instr::StrictOnce(x) => k(started && (prev(x) || prev(i as u32))),
                 Instr::Once(x) => g.or(c(x), k(started && prev(i as u32))),
                 Instr::Historically(x) => g.and(c(x), k(!started || prev(i as u32))),
@@ -430,7 +487,7 @@ impl Program {
 
     /// The state after reading `letter` in `state`, written into `out`.
     fn step(&self, state: &[u64], letter: u32, cur: &mut [bool], out: &mut [u64]) {
-        self.eval(state, Some(letter), cur);
+        self.eval_for_step(state, letter, cur);
         for w in out[..self.bit_words].iter_mut() {
             *w = 0;
         }
@@ -458,7 +515,9 @@ impl Program {
     pub(super) fn accepts(&self, state: &[u64], acceptance: Acceptance, cur: &mut [bool]) -> bool {
         match acceptance {
             Acceptance::Eos => {
-                self.eval(state, None, cur);
+                for i in 0..self.instrs.len() {
+                    cur[i] = self.value(i, state, None, cur);
+                }
                 cur[self.root as usize]
             }
             Acceptance::Last => {

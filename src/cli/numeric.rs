@@ -9,7 +9,7 @@ use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
 use ltlattn::logic::{Arena, NodeId, Syntax};
 use ltlattn::numeric::{
-    compile_numeric, formula_or_note, load_numeric, run_numeric, Kind, NumericCompiled,
+    compile_numeric, formula_or_note_within, load_numeric, run_numeric, Kind, NumericCompiled,
     NumericModel, NumericTrace, Overflow, Rounding,
 };
 use ltlattn::report::{to_json, CheckReport};
@@ -85,8 +85,10 @@ pub(crate) fn compile_json(
     m: &NumericModel,
     c: &NumericCompiled,
     syntax: Syntax,
+    budget: &Budget,
 ) -> (serde_json::Value, Option<String>, Exit) {
-    let (cert, formula_note) = formula_or_note(c, &ltlattn::fragment::Limits::default());
+    let (cert, formula_note) =
+        formula_or_note_within(c, &ltlattn::fragment::Limits::default(), budget);
     let mut arena = Arena::new();
     let accept: Option<NodeId> = cert
         .as_ref()
@@ -145,7 +147,7 @@ pub(crate) fn compile_cmd(
     syntax: Syntax,
 ) -> Result<Exit, Report> {
     let c = compiled(m, budget)?;
-    let (report, shown, exit) = compile_json(m, &c, syntax);
+    let (report, shown, exit) = compile_json(m, &c, syntax, budget);
     if json {
         outln!("{}", to_json("compile", &report));
         return Ok(exit);

@@ -359,11 +359,33 @@ fn verify_family(
     out
 }
 
+/// `phi` as a certificate of L(`dfa`) (end-marker acceptance) built by `construction`,
+/// when the explicit equivalence checker confirms within `budget` that it defines the
+/// language (`None` otherwise).
+pub fn formula_certificate(
+    arena: &Arena,
+    phi: NodeId,
+    dfa: &Dfa,
+    construction: &str,
+    max_printed: u64,
+    budget: &Budget,
+) -> Option<FormulaCert> {
+    verified_within(arena, phi, dfa, budget).then(|| FormulaCert {
+        formula: cert_text(arena, phi, max_printed),
+        depth: arena.temporal_depth(phi),
+        construction: construction.into(),
+        verified_equivalent: true,
+    })
+}
+
 fn verified(arena: &Arena, phi: NodeId, dfa: &Dfa) -> bool {
-    let budget = Budget::default();
-    match formula_dfa(arena, phi, &dfa.alphabet, Acceptance::Eos, &budget) {
+    verified_within(arena, phi, dfa, &Budget::default())
+}
+
+fn verified_within(arena: &Arena, phi: NodeId, dfa: &Dfa, budget: &Budget) -> bool {
+    match formula_dfa(arena, phi, &dfa.alphabet, Acceptance::Eos, budget) {
         Ok(d) => {
-            matches!(compare(&d, dfa, Question::Equivalent, &budget), Ok(a) if a.counterexample.is_none())
+            matches!(compare(&d, dfa, Question::Equivalent, budget), Ok(a) if a.counterexample.is_none())
         }
         Err(_) => false,
     }

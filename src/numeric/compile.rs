@@ -21,6 +21,7 @@ use std::collections::VecDeque;
 // Fx hashing: the exploration hashes count vectors and exact numbers millions of times.
 use rustc_hash::FxHashMap as HashMap;
 
+use super::counting::CountTable;
 use super::exec::{layer_rest, layer_step, logit, project, ExecError, Projected, Vector};
 use super::load::{NumRange, NumericModel};
 use super::number::{Format, Num};
@@ -101,6 +102,9 @@ pub struct NumericCompiled {
     pub fragment: Fragment,
     /// Inclusive masking: outside the theorems of docs/SEMANTICS.md §3.
     pub inclusive: bool,
+    /// One layer with global heads only: acceptance as a function of the capped counts
+    /// of the key classes, for the count formula ([`super::counting`]).
+    pub counts: Option<CountTable>,
 }
 
 /// Why a numeric model did not compile.
@@ -621,23 +625,65 @@ impl Compiler<'_> {
 /// the DFA is the answer: exact, and what `check`, `equiv` and `includes` compare.
 pub const FORMULA_DFA_STATES: usize = crate::fragment::FORMULA_DFA_STATES;
 
-/// What `compile` shows for a compiled model: [`formula_of`]'s formula when the minimal
-/// DFA has at most [`FORMULA_DFA_STATES`] states, else no formula and a note that says
-/// why (the JSON `formula_note`).
+/// What `compile` shows for a compiled model: the shorter of [`formula_of`]'s formula
+/// (when the minimal DFA has at most [`FORMULA_DFA_STATES`] states) and the count formula
+/// ([`super::counting`], one-layer models with global heads only), each re-checked
+/// against the DFA; with no formula a note that says why (the JSON `formula_note`).
+/// [`formula_or_note_within`] under the default budget.
 pub fn formula_or_note(
     compiled: &NumericCompiled,
     limits: &crate::fragment::Limits,
 ) -> (Option<crate::fragment::FormulaCert>, Option<String>) {
+    formula_or_note_within(compiled, limits, &Budget::default())
+}
+
+/// [`formula_or_note`] with the count formula's check within `budget` (its automaton
+/// has as many states as the exploration had).
+pub fn formula_or_note_within(
+    compiled: &NumericCompiled,
+    limits: &crate::fragment::Limits,
+    budget: &Budget,
+) -> (Option<crate::fragment::FormulaCert>, Option<String>) {
     let n = compiled.dfa.states();
-    if n > FORMULA_DFA_STATES {
-        return (
-            None,
-            Some(format!(
-                "no formula constructed: the minimal DFA has {n} states, more than the {FORMULA_DFA_STATES} the formula constructions take; the DFA is exact, and check, equiv and includes compare it"
-            )),
+    let mut unchecked = false;
+    let counted = compiled.counts.as_ref().and_then(|t| {
+        let mut arena = crate::logic::Arena::new();
+        let names = compiled.dfa.alphabet().atoms().to_vec();
+        let phi = super::counting::count_formula(t, &names, &mut arena)?;
+        let cert = crate::fragment::formula_certificate(
+            &arena,
+            phi,
+            &compiled.dfa,
+            "count formula: the acceptance of the capped key-class counts as an interval diagram, written with P>=m",
+            limits.max_printed,
+            budget,
         );
+        unchecked = cert.is_none();
+        cert
+    });
+    if n > FORMULA_DFA_STATES {
+        let note = counted.is_none().then(|| {
+            let counts = if unchecked {
+                "; the count formula was not confirmed within the budget (raise --max-states or --timeout)"
+            } else {
+                ""
+            };
+            format!(
+                "no formula constructed: the minimal DFA has {n} states, more than the {FORMULA_DFA_STATES} the formula constructions take{counts}; the DFA is exact, and check, equiv and includes compare it"
+            )
+        });
+        return (counted, note);
     }
-    (formula_of(compiled, limits).0, None)
+    let built = formula_of(compiled, limits).0;
+    let shorter = match (built, counted) {
+        (Some(a), Some(b)) => Some(if b.formula.len() < a.formula.len() {
+            b
+        } else {
+            a
+        }),
+        (a, b) => a.or(b),
+    };
+    (shorter, None)
 }
 
 /// Compiles a numeric model to the minimal DFA of its language, within `budget`.
@@ -674,8 +720,8 @@ pub fn compile_numeric(
     let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
     // Explore with the caps known so far; when the types found need larger caps for some
     // class, explore again with them, until no cap grows.
-    let (explored, trans, accepting) = loop {
-        let (explored, trans, accepting) = explore(&mut c, budget, &cap_text)?;
+    let (explored, trans, accepting, states) = loop {
+        let (explored, trans, accepting, states) = explore(&mut c, budget, &cap_text)?;
         let known: Vec<(usize, u32)> = c.caps.keys().copied().collect();
         let mut grew = false;
         for (l, class) in known {
@@ -686,7 +732,7 @@ pub fn compile_numeric(
             }
         }
         if !grew {
-            break (explored, trans, accepting);
+            break (explored, trans, accepting, states);
         }
         c.memo.clear();
     };
@@ -700,6 +746,8 @@ pub fn compile_numeric(
     .map_err(|e| {
         NumericCompileError::Internal(format!("the explored automaton is malformed ({e})"))
     })?;
+    let counts = count_table(&mut c, &states, &raw)?;
+    drop(states);
     let dfa = minimize(&raw);
     let heads = c.head_reports()?;
     Ok(NumericCompiled {
@@ -710,7 +758,52 @@ pub fn compile_numeric(
         heads,
         fragment: architecture(model),
         inclusive: model.inclusive,
+        counts,
     })
+}
+
+/// For a one-layer model with global heads only, every explored state's capped counts of
+/// the letters' key classes and whether it accepts ([`CountTable`]); `None` otherwise.
+fn count_table(
+    c: &mut Compiler<'_>,
+    states: &[Box<[u32]>],
+    raw: &Dfa,
+) -> Result<Option<CountTable>, ExecError> {
+    let model = c.model;
+    if model.layers.len() != 1 || !model.has_global(0) || model.window(0) > 0 {
+        return Ok(None);
+    }
+    let mut class_ids: Vec<u32> = Vec::new();
+    let mut classes: Vec<Vec<u32>> = Vec::new();
+    for row in 0..model.alphabet.len() {
+        let t = c.types.intern(0, model.embed[row].clone());
+        let class = c.class(0, t)?;
+        match class_ids.iter().position(|&x| x == class) {
+            Some(i) => classes[i].push(row as u32),
+            None => {
+                class_ids.push(class);
+                classes.push(vec![row as u32]);
+            }
+        }
+    }
+    let k = class_ids.len();
+    let mut counts = Vec::with_capacity(states.len() * k);
+    for s in states {
+        let part = &c.parts[0].list[s[0] as usize];
+        for &class in &class_ids {
+            let n = part
+                .counts
+                .binary_search_by_key(&class, |&(t, _)| t)
+                .map_or(0, |i| part.counts[i].1);
+            counts.push(n);
+        }
+    }
+    Ok(Some(CountTable {
+        caps: class_ids.iter().map(|&x| c.cap_of(0, x)).collect(),
+        classes,
+        counts,
+        accepting: raw.accepting().to_vec(),
+    }))
 }
 
 /// One breadth-first exploration of the abstract states with the current caps: the
@@ -719,7 +812,7 @@ fn explore(
     c: &mut Compiler<'_>,
     budget: &Budget,
     cap_text: &str,
-) -> Result<(usize, Vec<u32>, Vec<bool>), NumericCompileError> {
+) -> Result<(usize, Vec<u32>, Vec<bool>, Vec<Box<[u32]>>), NumericCompileError> {
     let model = c.model;
     let layers = model.layers.len();
     let start: Box<[u32]> = (0..layers)
@@ -757,7 +850,7 @@ fn explore(
             trans.push(id);
         }
     }
-    Ok((states.len(), trans, accepting))
+    Ok((states.len(), trans, accepting, states))
 }
 
 /// The fragment of the architecture: global only → `LTL[P]`, local only → `LTL[Y^{≤k}]`,

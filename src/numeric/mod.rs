@@ -3,14 +3,16 @@
 //! minimal DFA and a past-LTL formula, exact at every length.
 
 mod compile;
+mod counting;
 mod exec;
 mod load;
 mod number;
 
 pub use compile::{
-    architecture, cap_for, compile_numeric, count_cap, formula_of, formula_or_note, HeadReport,
-    NumericCompileError, NumericCompiled, FORMULA_DFA_STATES,
+    architecture, cap_for, compile_numeric, count_cap, formula_of, formula_or_note,
+    formula_or_note_within, HeadReport, NumericCompileError, NumericCompiled, FORMULA_DFA_STATES,
 };
+pub use counting::{count_formula, CountTable};
 pub use exec::{
     apply, attend, layer_step, logit, run_numeric, AlphaRow, ExecError, NumericTrace, RunError,
     Vector,

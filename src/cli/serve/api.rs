@@ -684,7 +684,8 @@ fn compile(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     match model(req, config)? {
         Model::Numeric(m) => {
             let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
-            let (mut v, _, exit) = crate::cli::numeric::compile_json(&m, &c, Syntax::Ascii);
+            let (mut v, _, exit) =
+                crate::cli::numeric::compile_json(&m, &c, Syntax::Ascii, &budget);
             v["svg"] = json!(svg_dfa(&c.dfa));
             Ok((v, exit))
         }
