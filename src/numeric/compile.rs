@@ -806,13 +806,17 @@ fn count_table(
     }))
 }
 
+/// What [`explore`] found: the number of states, the transition table, the accepting
+/// states and the states themselves (rows of part ids), in BFS order.
+type Explored = (usize, Vec<u32>, Vec<bool>, Vec<Box<[u32]>>);
+
 /// One breadth-first exploration of the abstract states with the current caps: the
-/// number of states, the transition table and the accepting states.
+/// number of states, the transition table, the accepting states and the states.
 fn explore(
     c: &mut Compiler<'_>,
     budget: &Budget,
     cap_text: &str,
-) -> Result<(usize, Vec<u32>, Vec<bool>, Vec<Box<[u32]>>), NumericCompileError> {
+) -> Result<Explored, NumericCompileError> {
     let model = c.model;
     let layers = model.layers.len();
     let start: Box<[u32]> = (0..layers)
