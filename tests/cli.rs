@@ -153,6 +153,7 @@ fn bad_formulas_exit_2_with_a_span_and_never_panic() {
         (b"a b".to_vec(), "expected an operator"),
         (b"\xff\xfe\x00garbage".to_vec(), "not valid UTF-8"),
         (b"Y<=0 a".to_vec(), "window"),
+        (b"P>=0 a".to_vec(), "count of P>=m"),
         ("(".repeat(100_000).into_bytes(), "operand"),
         (
             format!("{}a{}", "(".repeat(100_000), ")".repeat(99_999)).into_bytes(),

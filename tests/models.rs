@@ -333,6 +333,33 @@ fn compiled_formulas_agree_with_the_executor_on_all_words_up_to_length_7() {
         .quickcheck(prop as fn(RandModel) -> TestResult);
 }
 
+/// `P>=m` is unrolled into m nested global heads, up to m = 64, and refused beyond.
+#[test]
+fn realize_unrolls_counting_and_refuses_large_counts() {
+    let alphabet = vec!["a".to_string(), "b".to_string()];
+    let mut f = Arena::new();
+    let phi = ltlattn::logic::parse(&mut f, "P>=3 a & !P>=5 b").unwrap();
+    let text = realize(&f, phi, &alphabet, Acceptance::Eos).unwrap();
+    let model = load("realized.toml", &text).unwrap();
+    assert_eq!(model.layers, 5);
+    let c = compile(&model).expect("compiles");
+    let back = f.import(&c.arena, c.accept);
+    let sigma = Alphabet::Tokens(alphabet.clone());
+    let b = Budget::default();
+    let d1 = formula_dfa(&f, phi, &sigma, Acceptance::Eos, &b).unwrap();
+    let d2 = formula_dfa(&f, back, &sigma, Acceptance::Eos, &b).unwrap();
+    assert!(compare(&d1, &d2, Question::Equivalent, &b)
+        .unwrap()
+        .counterexample
+        .is_none());
+    let big = ltlattn::logic::parse(&mut f, "P>=65 a").unwrap();
+    let e = realize(&f, big, &alphabet, Acceptance::Eos).unwrap_err();
+    assert!(
+        e.to_string().contains("P>=65 needs 65 nested global heads"),
+        "{e}"
+    );
+}
+
 #[test]
 fn realize_round_trips_through_compile() {
     fn prop(t: Tree, eos: bool) -> TestResult {
