@@ -441,14 +441,22 @@ pub fn decide(
             }
             Err(e) => return Err(e),
         }
+        // Without --timeout z3 gets two minutes too: a 4·10^9 window or count has no
+        // proof the engines find, and auto must end (`--engine z3` alone has no limit).
         let rest = Options {
-            timeout: opts.timeout.map(time_left),
+            timeout: Some(
+                opts.timeout
+                    .map_or(Duration::from_secs(AUTO_Z3_SECONDS), time_left),
+            ),
             ..opts.clone()
         };
         return decide_z3(arena, (left, right), sigma, acc, question, &rest, fallback);
     }
     decide_z3(arena, (left, right), sigma, acc, question, opts, fallback)
 }
+
+/// z3's time under `--engine auto` when no `--timeout` is given (the BDD engine has 60 s).
+pub const AUTO_Z3_SECONDS: u64 = 120;
 
 /// The BDD engine ([`crate::bdd`]); the state budget bounds its BDDs' sizes.
 fn decide_bdd(
