@@ -581,7 +581,29 @@ fn unexpected_char(s: &str, start: usize) -> ParseError {
     )
 }
 
-/// After `Y` a window suffix may follow; after `S` a `<` (strict since).
+/// The token of `Y` or `P` after its bound suffix, if any (`suffix`, parsed from
+/// `rest`): the plain operator for no suffix or a bound of 1, `bounded(n)` for n ≥ 2,
+/// the error `bad` (spanning from the operator, `span.start`, to the suffix's end; `span.end`
+/// is the source's length) for 0 or a bound beyond u32.
+fn bounded_operator<'a>(
+    suffix: Option<(&'a str, Result<u64, ()>)>,
+    rest: &'a str,
+    (plain, bounded): (Tok, fn(u32) -> Tok),
+    span: Range<usize>,
+    bad: (ParseErrorKind, &str, &str),
+) -> Result<(&'a str, Tok), ParseError> {
+    match suffix {
+        None => Ok((rest, plain)),
+        Some((rest2, Ok(1))) => Ok((rest2, plain)),
+        Some((rest2, Ok(n))) if (2..=u32::MAX as u64).contains(&n) => {
+            Ok((rest2, bounded(n as u32)))
+        }
+        Some((rest2, _)) => Err(err(bad.0, span.start..span.end - rest2.len(), bad.1, bad.2)),
+    }
+}
+
+/// After `Y` a window suffix may follow, after `P` a count suffix; after `S` a `<`
+/// (strict since).
 fn operator_suffix<'a>(
     rest: &'a str,
     tok: Tok,
@@ -589,40 +611,28 @@ fn operator_suffix<'a>(
     src: &str,
 ) -> Result<(&'a str, Tok), ParseError> {
     match tok {
-        Tok::Y => match window_suffix(rest) {
-            None => Ok((rest, Tok::Y)),
-            Some((rest2, Ok(k))) if (1..=u32::MAX as u64).contains(&k) => Ok((
-                rest2,
-                if k == 1 {
-                    Tok::Y
-                } else {
-                    Tok::YWithin(k as u32)
-                },
-            )),
-            Some((rest2, _)) => Err(err(
+        Tok::Y => bounded_operator(
+            window_suffix(rest),
+            rest,
+            (Tok::Y, Tok::YWithin),
+            start..src.len(),
+            (
                 ParseErrorKind::BadWindow,
-                start..src.len() - rest2.len(),
                 "the window of Y<=k must be between 1 and 4294967295",
                 "Y<=k looks back at most k positions; k = 0 would look nowhere (write false)",
-            )),
-        },
-        Tok::P => match count_suffix(rest) {
-            None => Ok((rest, Tok::P)),
-            Some((rest2, Ok(m))) if (1..=u32::MAX as u64).contains(&m) => Ok((
-                rest2,
-                if m == 1 {
-                    Tok::P
-                } else {
-                    Tok::PAtLeast(m as u32)
-                },
-            )),
-            Some((rest2, _)) => Err(err(
+            ),
+        ),
+        Tok::P => bounded_operator(
+            count_suffix(rest),
+            rest,
+            (Tok::P, Tok::PAtLeast),
+            start..src.len(),
+            (
                 ParseErrorKind::BadCount,
-                start..src.len() - rest2.len(),
                 "the count of P>=m must be between 1 and 4294967295",
                 "P>=m holds where its operand held at m or more earlier positions; m = 0 would always hold (write true)",
-            )),
-        },
+            ),
+        ),
         Tok::S => {
             let strict: IResult<&str, _> = tuple((
                 opt(tag("^{")),

@@ -145,49 +145,52 @@ struct Part {
     window: Vec<u32>,
 }
 
-/// Interned parts of one layer.
-#[derive(Default)]
-struct PartTable {
-    list: Vec<Part>,
-    index: HashMap<Part, u32>,
+/// Values numbered in order of first appearance, each stored once in `list` and once as
+/// a key of the index (parts of states, vectors, key classes, diagram nodes).
+pub(super) struct Interner<T> {
+    pub(super) list: Vec<T>,
+    index: HashMap<T, u32>,
 }
 
-impl PartTable {
-    fn intern(&mut self, p: Part) -> u32 {
-        if let Some(&id) = self.index.get(&p) {
+impl<T> Default for Interner<T> {
+    fn default() -> Self {
+        Interner {
+            list: Vec::new(),
+            index: HashMap::default(),
+        }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Interner<T> {
+    /// The number of `v`, given it if it is new.
+    pub(super) fn intern(&mut self, v: T) -> u32 {
+        if let Some(&id) = self.index.get(&v) {
             return id;
         }
         let id = self.list.len() as u32;
-        self.list.push(p.clone());
-        self.index.insert(p, id);
+        self.list.push(v.clone());
+        self.index.insert(v, id);
         id
     }
 }
 
 /// Interned vectors, per layer.
 struct Types {
-    per_layer: Vec<(Vec<Vector>, HashMap<Vector, u32>)>,
+    per_layer: Vec<Interner<Vector>>,
 }
 
 impl Types {
     fn intern(&mut self, l: usize, v: Vector) -> u32 {
-        let (list, index) = &mut self.per_layer[l];
-        if let Some(&id) = index.get(&v) {
-            return id;
-        }
-        let id = list.len() as u32;
-        list.push(v.clone());
-        index.insert(v, id);
-        id
+        self.per_layer[l].intern(v)
     }
 
     fn get(&self, l: usize, id: u32) -> &Vector {
-        &self.per_layer[l].0[id as usize]
+        &self.per_layer[l].list[id as usize]
     }
 }
 
 /// Interned key classes of one layer: each class's projections (one per head).
-type ClassTable = (Vec<Vec<Projected>>, HashMap<Vec<Projected>, u32>);
+type ClassTable = Interner<Vec<Projected>>;
 
 /// (layer, input type, the id of the layer's capped counts and window) → the output type.
 type StepMemo = HashMap<(usize, u32, u32), u32>;
@@ -214,7 +217,7 @@ struct Compiler<'m> {
     class_of: HashMap<(usize, u32), u32>,
     memo: StepMemo,
     /// Per layer, the interned parts of states.
-    parts: Vec<PartTable>,
+    parts: Vec<Interner<Part>>,
     /// (layer, head, query type, a present class with the largest score) → the rounded
     /// exp(s − μ) of every known class, extended as classes appear.
     exp_memo: HashMap<(usize, usize, u32, u32), Vec<Num>>,
@@ -245,16 +248,7 @@ impl Compiler<'_> {
                 )
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let (list, index) = &mut self.classes[l];
-        let c = match index.get(&proj) {
-            Some(&c) => c,
-            None => {
-                let c = list.len() as u32;
-                list.push(proj.clone());
-                index.insert(proj, c);
-                c
-            }
-        };
+        let c = self.classes[l].intern(proj);
         self.class_of.insert((l, t), c);
         if !self.caps.contains_key(&(l, c)) {
             let need = self.required_cap(l, c)?;
@@ -270,7 +264,7 @@ impl Compiler<'_> {
         let model = self.model;
         let f = model.format;
         let mut need = 1u64;
-        let n_types = self.types.per_layer[l].0.len() as u32;
+        let n_types = self.types.per_layer[l].list.len() as u32;
         for hd in 0..model.layers[l].heads.len() {
             if model.layers[l].heads[hd].range != NumRange::Global {
                 continue;
@@ -367,14 +361,14 @@ impl Compiler<'_> {
         let model = self.model;
         let f = &model.format;
         let head = &model.layers[l].heads[hd];
-        let known = self.classes[l].0.len();
+        let known = self.classes[l].list.len();
         let have = self.score_memo.get(&(l, hd, t)).map_or(0, Vec::len);
         if have < known {
             let w = format!("layer {l}, head {hd}, score");
             let x = super::exec::attention_input(model, l, self.types.get(l, t))?;
             let q = super::exec::apply(f, &head.query, &x, &w)?;
             let mut fresh = Vec::new();
-            for proj in &self.classes[l].0[have..] {
+            for proj in &self.classes[l].list[have..] {
                 fresh.push(super::exec::score(f, head, &q, &proj[hd].0).map_err(|nan| {
                     ExecError {
                         what: w.clone(),
@@ -394,7 +388,7 @@ impl Compiler<'_> {
         let model = self.model;
         let mut out = Vec::new();
         for (l, layer) in model.layers.iter().enumerate() {
-            let types = self.types.per_layer[l].0.len() as u32;
+            let types = self.types.per_layer[l].list.len() as u32;
             for (hd, head) in layer.heads.iter().enumerate() {
                 let mut scores: Vec<Num> = Vec::new();
                 for t in 0..types {
@@ -467,7 +461,7 @@ impl Compiler<'_> {
     fn keys(&self, l: usize, hd: usize, me: u32, part: u32) -> Vec<(Projected, u64)> {
         self.key_classes(l, hd, me, part)
             .into_iter()
-            .map(|(c, n)| (self.classes[l].0[c as usize][hd].clone(), n))
+            .map(|(c, n)| (self.classes[l].list[c as usize][hd].clone(), n))
             .collect()
     }
 
@@ -517,7 +511,7 @@ impl Compiler<'_> {
                 .extend(fresh);
         }
         let e = &self.exp_memo[&(l, hd, t, top)];
-        let classes = &self.classes[l].0;
+        let classes = &self.classes[l].list;
         let terms: Vec<(&Num, u64, &Vector)> = keys
             .iter()
             .map(|&(c, m)| (&e[c as usize], m, &classes[c as usize][hd].1))
@@ -699,19 +693,15 @@ pub fn compile_numeric(
         model,
         cap,
         types: Types {
-            per_layer: (0..=layers)
-                .map(|_| (Vec::new(), HashMap::default()))
-                .collect(),
+            per_layer: (0..=layers).map(|_| Interner::default()).collect(),
         },
         memo: HashMap::default(),
-        parts: (0..layers).map(|_| PartTable::default()).collect(),
+        parts: (0..layers).map(|_| Interner::default()).collect(),
         caps: HashMap::default(),
         cap_memo: HashMap::default(),
         score_memo: HashMap::default(),
         sorted_scores: HashMap::default(),
-        classes: (0..layers)
-            .map(|_| (Vec::new(), HashMap::default()))
-            .collect(),
+        classes: (0..layers).map(|_| Interner::default()).collect(),
         class_of: HashMap::default(),
         exp_memo: HashMap::default(),
         alpha_memo: HashMap::default(),
@@ -753,7 +743,7 @@ pub fn compile_numeric(
     Ok(NumericCompiled {
         dfa,
         explored,
-        types: c.types.per_layer.iter().map(|(v, _)| v.len()).collect(),
+        types: c.types.per_layer.iter().map(|t| t.list.len()).collect(),
         count_cap: cap_u64,
         heads,
         fragment: architecture(model),

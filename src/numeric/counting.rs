@@ -15,6 +15,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::compile::Interner;
 use crate::logic::{Arena, Builder, Node, NodeId};
 
 /// The acceptance of every explored state as a function of the counts of its key
@@ -44,19 +45,12 @@ enum Idd {
 /// The hash-consed diagram over one order of the classes.
 struct Diagram {
     order: Vec<usize>,
-    nodes: Vec<Idd>,
-    index: HashMap<Idd, u32>,
+    nodes: Interner<Idd>,
 }
 
 impl Diagram {
     fn node(&mut self, n: Idd) -> u32 {
-        if let Some(&id) = self.index.get(&n) {
-            return id;
-        }
-        let id = self.nodes.len() as u32;
-        self.nodes.push(n.clone());
-        self.index.insert(n, id);
-        id
+        self.nodes.intern(n)
     }
 
     /// The diagram of the rows `rows` from level `level` on (`None`: two rows with equal
@@ -105,7 +99,7 @@ impl Diagram {
         if let Some(&f) = memo.get(&id) {
             return f;
         }
-        let out = match &self.nodes[id as usize] {
+        let out = match &self.nodes.list[id as usize] {
             Idd::Leaf(v) => b.konst(*v),
             Idd::Split(level, runs) => {
                 let x = chi[self.order[*level]];
@@ -180,13 +174,13 @@ pub fn count_formula(t: &CountTable, alphabet: &[String], arena: &mut Arena) -> 
     for order in orders(k) {
         let mut d = Diagram {
             order,
-            nodes: Vec::new(),
-            index: HashMap::default(),
+            nodes: Interner::default(),
         };
         let mut all: Vec<u32> = (0..rows).collect();
         let root = d.build(t, 0, &mut all)?;
         let size: usize = d
             .nodes
+            .list
             .iter()
             .map(|n| match n {
                 Idd::Leaf(_) => 1,
