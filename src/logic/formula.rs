@@ -79,7 +79,7 @@ pub enum Node {
     /// φ P ψ: past release, ¬(¬φ S ¬ψ).
     Release(NodeId, NodeId),
     /// P^{≥m} φ with m ≥ 2: φ held at m or more strictly earlier positions (m = 1 is
-    /// stored as [`Node::StrictOnce`]). Definable in LTL[P], P^{≥m} φ ≡ P(φ ∧ P^{≥m−1} φ),
+    /// stored as [`Node::StrictOnce`]). Definable in `LTL[P]`, `P^{≥m} φ ≡ P(φ ∧ P^{≥m−1} φ)`,
     /// but of size 1 instead of m: the counting operator of docs/SEMANTICS.md §2 that
     /// keeps the formulas of fp8-sized count thresholds small.
     OnceAtLeast(u32, NodeId),

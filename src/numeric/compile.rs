@@ -103,7 +103,7 @@ pub struct NumericCompiled {
     /// Inclusive masking: outside the theorems of docs/SEMANTICS.md §3.
     pub inclusive: bool,
     /// One layer with global heads only: acceptance as a function of the capped counts
-    /// of the key classes, for the count formula ([`super::counting`]).
+    /// of the key classes, for the count formula ([`super::count_formula`]).
     pub counts: Option<CountTable>,
 }
 
@@ -621,7 +621,7 @@ pub const FORMULA_DFA_STATES: usize = crate::fragment::FORMULA_DFA_STATES;
 
 /// What `compile` shows for a compiled model: the shorter of [`formula_of`]'s formula
 /// (when the minimal DFA has at most [`FORMULA_DFA_STATES`] states) and the count formula
-/// ([`super::counting`], one-layer models with global heads only), each re-checked
+/// ([`super::count_formula`], one-layer models with global heads only), each re-checked
 /// against the DFA; with no formula a note that says why (the JSON `formula_note`).
 /// [`formula_or_note_within`] under the default budget.
 pub fn formula_or_note(
