@@ -789,7 +789,6 @@ fn count_table(
         }
     }
     Ok(Some(CountTable {
-        caps: class_ids.iter().map(|&x| c.cap_of(0, x)).collect(),
         classes,
         counts,
         accepting: raw.accepting().to_vec(),

@@ -24,10 +24,9 @@ use crate::logic::{Arena, Builder, Node, NodeId};
 pub struct CountTable {
     /// Per counted class, its letters (indices into the alphabet).
     pub classes: Vec<Vec<u32>>,
-    /// Per counted class, the cap its count is kept to (a kept count equal to the cap
-    /// means "at least the cap").
-    pub caps: Vec<u32>,
-    /// Row r's counts are `counts[r * k..(r + 1) * k]`, k = the number of classes.
+    /// Row r's counts are `counts[r * k..(r + 1) * k]`, k = the number of classes; each is
+    /// kept up to its class's cap (a count equal to the cap means "at least the cap", so
+    /// the last interval of a class is open above).
     pub counts: Vec<u32>,
     /// Whether row r accepts.
     pub accepting: Vec<bool>,
