@@ -101,7 +101,10 @@ fn every_numeric_example_meets_its_expectation_at_every_length() {
 /// value 240, so it is +∞ and every α is 0. The executor confirms both sides of it.
 /// (About a minute: CI runs it once, in the default-feature run; nothing in it needs z3.)
 #[test]
-#[cfg_attr(not(feature = "z3"), ignore = "slow; runs in the default-feature test run")]
+#[cfg_attr(
+    not(feature = "z3"),
+    ignore = "slow; runs in the default-feature test run"
+)]
 fn the_naive_model_in_e4m3_fails_at_248() {
     let (path, text, w) = naive();
     let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
