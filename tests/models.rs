@@ -404,3 +404,31 @@ fn realize_round_trips_through_compile() {
         .tests(500)
         .quickcheck(prop as fn(Tree, bool) -> TestResult);
 }
+
+/// z3's bounded analysis of a non-regular model unrolls `P>=m` with `atleast`: a spec
+/// that counts b's agrees with the power-of-two model up to length 7 while the count
+/// cannot be reached, and differs first at `b b b a` when it can.
+#[cfg(feature = "z3")]
+#[test]
+fn bounded_analysis_counts_with_p_at_least() {
+    use ltlattn::verdict::{check_model_bounded, Bounded};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/nonregular/combiner-logsparse-powers.toml"
+    );
+    let model = load(path, &std::fs::read_to_string(path).unwrap()).unwrap();
+    let powers = "(Y a | Y Y a | Y Y Y Y a)";
+    let mut f = Arena::new();
+    let unreachable = parse(&mut f, &format!("{powers} & !P>=8 b")).unwrap();
+    let r = check_model_bounded(&model, &f, unreachable, 7, None).unwrap();
+    assert!(matches!(r, Bounded::AgreeUpTo(7)), "{r:?}");
+    let three = parse(&mut f, &format!("{powers} & !P>=3 b")).unwrap();
+    match check_model_bounded(&model, &f, three, 7, None).unwrap() {
+        Bounded::Differ { word, model, spec } => {
+            assert_eq!(word.len(), 4, "{word:?}");
+            assert_eq!(word.iter().filter(|t| *t == "b").count(), 3, "{word:?}");
+            assert!(model && !spec);
+        }
+        other => panic!("{other:?}"),
+    }
+}
