@@ -38,7 +38,7 @@ enum Instr {
     Yesterday(u32),
     WeakYesterday(u32),
     /// Reads its `Y<=k` window counter (index into the counters).
-    Counter(u32),
+    Within(u32),
     /// `P>=m`: whether its count (index into the counters, shared by every `P>=…` of the
     /// same operand and saturated at the largest of their m) reached m.
     AtLeast(u32, u32),
@@ -113,12 +113,6 @@ impl Counter {
         } else {
             FAR
         }
-    }
-
-    /// Whether a `Y<=k` node holds at a position whose counter (over the earlier
-    /// positions) is `value` (`P>=m` nodes compare the count with their own m).
-    fn holds(&self, value: u64) -> bool {
-        value != FAR
     }
 
     /// The value after a position where the operand fails.
@@ -212,7 +206,7 @@ impl Program {
                         bound: k,
                         counts: false,
                     });
-                    Instr::Counter(counters.len() as u32 - 1)
+                    Instr::Within(counters.len() as u32 - 1)
                 }
                 Node::OnceAtLeast(m, x) => Instr::AtLeast(count_of[&l(x)], m),
                 // P φ beside a P>=m φ reads the shared count (≥ 1), instead of
@@ -354,9 +348,7 @@ impl Program {
             Instr::Iff(x, y) => c(x) == c(y),
             Instr::Yesterday(x) => started && prev(x),
             Instr::WeakYesterday(x) => !started || prev(x),
-            Instr::Counter(w) => {
-                self.counters[w as usize].holds(state[self.bit_words + w as usize])
-            }
+            Instr::Within(w) => state[self.bit_words + w as usize] != FAR,
             Instr::AtLeast(w, m) => state[self.bit_words + w as usize] >= u64::from(m),
             Instr::StrictOnce(x) => started && (prev(x) || prev(i as u32)),
             Instr::Once(x) => c(x) || (started && prev(i as u32)),
@@ -401,9 +393,7 @@ impl Program {
                 }
                 Instr::Yesterday(x) => k(started && prev(x)),
                 Instr::WeakYesterday(x) => k(!started || prev(x)),
-                Instr::Counter(w) => {
-                    k(self.counters[w as usize].holds(state[self.bit_words + w as usize]))
-                }
+                Instr::Within(w) => k(state[self.bit_words + w as usize] != FAR),
                 Instr::AtLeast(w, m) => k(state[self.bit_words + w as usize] >= u64::from(m)),
                 Instr::StrictOnce(x) => k(started && (prev(x) || prev(i as u32))),
                 Instr::Once(x) => g.or(c(x), k(started && prev(i as u32))),

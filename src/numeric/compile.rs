@@ -710,8 +710,8 @@ pub fn compile_numeric(
     let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
     // Explore with the caps known so far; when the types found need larger caps for some
     // class, explore again with them, until no cap grows.
-    let (explored, trans, accepting, states) = loop {
-        let (explored, trans, accepting, states) = explore(&mut c, budget, &cap_text)?;
+    let (trans, accepting, states) = loop {
+        let (trans, accepting, states) = explore(&mut c, budget, &cap_text)?;
         let known: Vec<(usize, u32)> = c.caps.keys().copied().collect();
         let mut grew = false;
         for (l, class) in known {
@@ -722,7 +722,7 @@ pub fn compile_numeric(
             }
         }
         if !grew {
-            break (explored, trans, accepting, states);
+            break (trans, accepting, states);
         }
         c.memo.clear();
     };
@@ -736,6 +736,7 @@ pub fn compile_numeric(
     .map_err(|e| {
         NumericCompileError::Internal(format!("the explored automaton is malformed ({e})"))
     })?;
+    let explored = states.len();
     let counts = count_table(&mut c, &states, &raw)?;
     drop(states);
     let dfa = minimize(&raw);
@@ -795,12 +796,12 @@ fn count_table(
     }))
 }
 
-/// What [`explore`] found: the number of states, the transition table, the accepting
-/// states and the states themselves (rows of part ids), in BFS order.
-type Explored = (usize, Vec<u32>, Vec<bool>, Vec<Box<[u32]>>);
+/// What [`explore`] found: the transition table, the accepting states and the states
+/// themselves (rows of part ids), in BFS order.
+type Explored = (Vec<u32>, Vec<bool>, Vec<Box<[u32]>>);
 
 /// One breadth-first exploration of the abstract states with the current caps: the
-/// number of states, the transition table, the accepting states and the states.
+/// transition table, the accepting states and the states.
 fn explore(
     c: &mut Compiler<'_>,
     budget: &Budget,
@@ -843,7 +844,7 @@ fn explore(
             trans.push(id);
         }
     }
-    Ok((states.len(), trans, accepting, states))
+    Ok((trans, accepting, states))
 }
 
 /// The fragment of the architecture: global only → `LTL[P]`, local only → `LTL[Y^{≤k}]`,
