@@ -19,18 +19,71 @@ pub fn minimize(dfa: &Dfa) -> Dfa {
 /// [`minimize`] under the budget's deadline, checked as the refinement works (a DFA with
 /// 2^14 states over 2^14 letters takes tens of seconds to minimize).
 pub fn minimize_within(dfa: &Dfa, budget: &Budget) -> Result<Dfa, LimitError> {
-    let late = |done: usize| budget.check_time("DFA states (minimizing)", done);
     let n = dfa.states;
     let k = dfa.letters();
     if n == 0 {
         return Ok(dfa.clone());
+    }
+    let labels: Vec<u32> = dfa.accepting.iter().map(|&a| u32::from(a)).collect();
+    let block = coarsest_partition(&dfa.trans, k, &labels, budget)?;
+    // Canonical numbering: breadth-first from the initial state's block.
+    let blocks = block.iter().max().map_or(0, |&b| b as usize + 1);
+    let mut rep = vec![u32::MAX; blocks];
+    for (q, &b) in block.iter().enumerate().rev() {
+        rep[b as usize] = q as u32;
+    }
+    let mut order = vec![u32::MAX; blocks];
+    let mut queue = vec![block[0]];
+    order[block[0] as usize] = 0;
+    let mut head = 0;
+    let mut trans = Vec::with_capacity(blocks * k);
+    let mut accepting = Vec::with_capacity(blocks);
+    while head < queue.len() {
+        let b = queue[head] as usize;
+        head += 1;
+        let rep = rep[b] as usize;
+        accepting.push(dfa.accepting[rep]);
+        for l in 0..k {
+            let tb = block[dfa.trans[rep * k + l] as usize] as usize;
+            if order[tb] == u32::MAX {
+                order[tb] = queue.len() as u32;
+                queue.push(tb as u32);
+            }
+            trans.push(order[tb]);
+        }
+    }
+    Ok(Dfa {
+        alphabet: dfa.alphabet.clone(),
+        acceptance: dfa.acceptance,
+        states: queue.len(),
+        trans,
+        accepting,
+    })
+}
+
+/// The coarsest partition of the states of a complete deterministic transition table
+/// (`trans[q * k + l]`, every state reachable or not) that refines `labels` and is
+/// compatible with the transitions: two states share a block iff every word leads them
+/// to states with equal labels (Hopcroft's algorithm). With acceptance as the label it
+/// minimizes a DFA; with a vector of outputs per state, a Mealy or Moore machine (the
+/// numeric compiler's layer stages). Returns each state's block number.
+pub fn coarsest_partition(
+    trans: &[u32],
+    k: usize,
+    labels: &[u32],
+    budget: &Budget,
+) -> Result<Vec<u32>, LimitError> {
+    let late = |done: usize| budget.check_time("DFA states (minimizing)", done);
+    let n = labels.len();
+    if n == 0 {
+        return Ok(Vec::new());
     }
     // Inverse transitions per letter, in CSR form: preds of q on l are
     // inv[start[l*n+q] .. start[l*n+q+1]].
     let mut start = vec![0u32; k * n + 1];
     for q in 0..n {
         for l in 0..k {
-            start[l * n + dfa.trans[q * k + l] as usize + 1] += 1;
+            start[l * n + trans[q * k + l] as usize + 1] += 1;
         }
     }
     for i in 0..k * n {
@@ -40,42 +93,46 @@ pub fn minimize_within(dfa: &Dfa, budget: &Budget) -> Result<Dfa, LimitError> {
     let mut inv = vec![0u32; k * n];
     for q in 0..n {
         for l in 0..k {
-            let slot = &mut fill[l * n + dfa.trans[q * k + l] as usize];
+            let slot = &mut fill[l * n + trans[q * k + l] as usize];
             inv[*slot as usize] = q as u32;
             *slot += 1;
         }
     }
+    drop(fill);
 
-    // Partition: elems[first[b]..end[b]] are the states of block b; loc[q] = index in elems.
+    // Partition: elems[first[b]..end[b]] are the states of block b; loc[q] = index in
+    // elems. The initial blocks are the runs of equal labels.
     let mut elems: Vec<u32> = (0..n as u32).collect();
-    elems.sort_by_key(|&q| !dfa.accepting[q as usize]);
+    elems.sort_by_key(|&q| labels[q as usize]);
     let mut loc = vec![0u32; n];
     for (i, &q) in elems.iter().enumerate() {
         loc[q as usize] = i as u32;
     }
-    let n_acc = dfa.accepting.iter().filter(|&&a| a).count();
     let mut first = Vec::new();
     let mut end = Vec::new();
     let mut block = vec![0u32; n];
-    for (lo, hi) in [(0, n_acc), (n_acc, n)] {
-        if lo < hi {
-            let b = first.len() as u32;
-            first.push(lo as u32);
-            end.push(hi as u32);
-            for &q in &elems[lo..hi] {
-                block[q as usize] = b;
-            }
+    let mut lo = 0;
+    while lo < n {
+        let label = labels[elems[lo] as usize];
+        let hi = lo + elems[lo..].partition_point(|&q| labels[q as usize] == label);
+        let b = first.len() as u32;
+        first.push(lo as u32);
+        end.push(hi as u32);
+        for &q in &elems[lo..hi] {
+            block[q as usize] = b;
         }
+        lo = hi;
     }
     let mut marked = vec![0u32; first.len()];
-    // The worklist holds (block, letter) splitters; `waiting` mirrors it.
+    // The worklist holds (block, letter) splitters; `waiting` mirrors it. Every initial
+    // block but a largest one is a splitter.
     let mut waiting: Vec<bool> = vec![false; first.len() * k];
     let mut work: Vec<(u32, u32)> = Vec::new();
-    if first.len() == 2 {
-        let smaller = if n_acc <= n - n_acc { 0 } else { 1 };
+    let largest = (0..first.len()).max_by_key(|&b| end[b] - first[b]);
+    for b in (0..first.len()).filter(|&b| Some(b) != largest) {
         for l in 0..k as u32 {
-            work.push((smaller, l));
-            waiting[smaller as usize * k + l as usize] = true;
+            work.push((b as u32, l));
+            waiting[b * k + l as usize] = true;
         }
     }
     let mut splitter: Vec<u32> = Vec::new();
@@ -140,35 +197,7 @@ pub fn minimize_within(dfa: &Dfa, budget: &Budget) -> Result<Dfa, LimitError> {
         }
     }
 
-    // Canonical numbering: breadth-first from the initial state's block.
-    let blocks = first.len();
-    let mut order = vec![u32::MAX; blocks];
-    let mut queue = vec![block[0]];
-    order[block[0] as usize] = 0;
-    let mut head = 0;
-    let mut trans = Vec::with_capacity(blocks * k);
-    let mut accepting = Vec::with_capacity(blocks);
-    while head < queue.len() {
-        let b = queue[head] as usize;
-        head += 1;
-        let rep = elems[first[b] as usize] as usize;
-        accepting.push(dfa.accepting[rep]);
-        for l in 0..k {
-            let tb = block[dfa.trans[rep * k + l] as usize] as usize;
-            if order[tb] == u32::MAX {
-                order[tb] = queue.len() as u32;
-                queue.push(tb as u32);
-            }
-            trans.push(order[tb]);
-        }
-    }
-    Ok(Dfa {
-        alphabet: dfa.alphabet.clone(),
-        acceptance: dfa.acceptance,
-        states: queue.len(),
-        trans,
-        accepting,
-    })
+    Ok(block)
 }
 
 /// The same (already minimal) DFA with its states numbered breadth-first from the

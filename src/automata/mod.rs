@@ -29,7 +29,7 @@ pub use guarded::{
     guard_order, minimize_guarded, Cube, Guard, GuardedAnswer, GuardedDfa, PropSet, DENSE_PROPS,
     JSON_DENSE_TRANSITIONS, MAX_CUBES, MAX_GUARD_PROPS, MAX_LISTED,
 };
-pub use minimize::{minimize, minimize_within};
+pub use minimize::{coarsest_partition, minimize, minimize_within};
 pub use product::{compare, ProductAnswer, Question};
 pub use text::{parse_dfa, DfaTextError, MAX_TEXT_STATES};
 
