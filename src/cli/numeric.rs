@@ -121,6 +121,7 @@ pub(crate) fn compile_json(
         "features": heads,
         "dfa_states": c.dfa.states(),
         "explored_states": c.explored,
+        "stages": c.stages,
         "types_per_layer": c.types,
         "count_cap": c.count_cap,
         "formula_construction": cert.as_ref().map(|f| f.construction.clone()),
@@ -198,6 +199,18 @@ pub(crate) fn compile_cmd(
         c.count_cap
             .map_or("beyond 2^62".to_string(), |x| x.to_string())
     );
+    if c.stages.len() > 1 {
+        // Layer by layer: each layer explored on the minimized layers below it.
+        let per_layer: Vec<String> = c
+            .stages
+            .iter()
+            .map(|s| format!("layer {}: {} → {}", s.layer, s.explored, s.states))
+            .collect();
+        outln!(
+            "explored layer by layer (abstract states → after minimizing): {}",
+            per_layer.join("; ")
+        );
+    }
     if shown.is_none() {
         if c.dfa.states() <= SHOWN_DFA_STATES {
             outln!("{}", c.dfa.to_text().trim_end());

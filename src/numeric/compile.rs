@@ -9,14 +9,19 @@
 //! class's *count cap*: [`cap_for`] the smallest positive exp weight the class can get
 //! (then the denominator is so large that every α rounds to 0). So the state after a
 //! prefix is, per layer, the capped counts of key classes (layers with a global head) and
-//! the classes of the last k positions (layers with a local head of window k). These
-//! states are explored breadth-first from the empty prefix, again with larger caps until
-//! no class needs a larger one; a state accepts iff running ⊣ from it gives a positive
-//! logit. The reachable part is a DFA of the model's language, which is minimized,
-//! classified, and turned into a formula by the classifier's constructions, each
-//! re-checked by the equivalence checker (grammar/numeric.md, "Compilation").
-
-use std::collections::VecDeque;
+//! the classes of the last k positions (layers with a local head of window k).
+//!
+//! These states are explored layer by layer ([`explore`]): the layers below layer l are
+//! one machine that gives every position its type at layer l's input; it is minimized
+//! (states whose every future gives the same types are one) before layer l's parts are
+//! put on it, so the counts of a lower layer that no upper layer can tell apart are
+//! never multiplied by the upper layer's. Counts of a class whose weight is 0 against
+//! the maximum present, for every query, are forgotten ([`Compiler::dead`]). Everything
+//! is explored breadth-first from the empty prefix, again with larger caps until no class
+//! needs a larger one; a state accepts iff running ⊣ from it gives a positive logit. The
+//! result is a DFA of the model's language, which is minimized, classified, and turned
+//! into a formula by the classifier's constructions, each re-checked by the equivalence
+//! checker (grammar/numeric.md, "Compilation").
 
 // Fx hashing: the exploration hashes count vectors and exact numbers millions of times.
 use rustc_hash::FxHashMap as HashMap;
@@ -25,7 +30,7 @@ use super::counting::CountTable;
 use super::exec::{layer_rest, layer_step, logit, project, ExecError, Projected, Vector};
 use super::load::{NumRange, NumericModel};
 use super::number::{Format, Num};
-use crate::automata::{minimize, Alphabet, Budget, Dfa, LimitError};
+use crate::automata::{coarsest_partition, minimize_within, Alphabet, Budget, Dfa, LimitError};
 use crate::fragment::Fragment;
 use crate::logic::Acceptance;
 
@@ -105,6 +110,24 @@ pub struct NumericCompiled {
     /// One layer with global heads only: acceptance as a function of the capped counts
     /// of the key classes, for the count formula ([`super::count_formula`]).
     pub counts: Option<CountTable>,
+    /// Per layer, the layer-by-layer exploration: the abstract states explored with
+    /// that layer put on the minimized layers below it, and the states left after
+    /// minimizing them (the last layer: the minimal DFA).
+    pub stages: Vec<StageReport>,
+    /// Counts forgotten because their class can never weigh again (a dead class: its
+    /// exp weight is 0 against the maximum present, for every query), over the run.
+    pub forgotten: u64,
+}
+
+/// One layer's share of the exploration ([`NumericCompiled::stages`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StageReport {
+    /// The layer (0-based).
+    pub layer: usize,
+    /// Abstract states explored: pairs (state of the layers below, this layer's part).
+    pub explored: usize,
+    /// States after minimizing them.
+    pub states: usize,
 }
 
 /// Why a numeric model did not compile.
@@ -138,11 +161,104 @@ impl miette::Diagnostic for NumericCompileError {
 /// position — its key and value projections for every head — so types that differ only
 /// where no head looks count as one. The state itself is one interned part per layer
 /// (a row of part ids), so each distinct part is stored once however many states share
-/// it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-struct Part {
-    counts: Vec<(u32, u32)>,
-    window: Vec<u32>,
+/// it. A part is stored as one row of [`Rows`]: `[n, class₁, count₁, …, classₙ, countₙ,
+/// window…]` (the exploration keeps tens of millions of them: a flat row costs a few
+/// bytes per number, two vectors per part cost ten times more).
+struct Part<'a>(&'a [u32]);
+
+impl<'a> Part<'a> {
+    /// The counted classes with their counts, sorted by class.
+    fn counts(&self) -> impl Iterator<Item = (u32, u32)> + 'a {
+        let n = self.0[0] as usize;
+        self.0[1..1 + 2 * n].chunks_exact(2).map(|c| (c[0], c[1]))
+    }
+
+    /// The count of `class` (0 when absent).
+    fn count(&self, class: u32) -> u32 {
+        self.counts()
+            .find(|&(c, _)| c == class)
+            .map_or(0, |(_, n)| n)
+    }
+
+    /// The key classes of the last positions, oldest first.
+    fn window(&self) -> &'a [u32] {
+        &self.0[1 + 2 * self.0[0] as usize..]
+    }
+
+    /// The part after one more position of class `class`: its count raised (to `cap` at
+    /// most) when `counted`, and the class appended to a window of `k` (the oldest
+    /// dropped). Written into `out`.
+    fn next(&self, class: u32, counted: Option<u32>, k: usize, out: &mut Vec<u32>) {
+        out.clear();
+        out.push(0);
+        let mut placed = counted.is_none();
+        for (c, n) in self.counts() {
+            if !placed && class <= c {
+                placed = true;
+                let cap = counted.unwrap_or(u32::MAX);
+                if class == c {
+                    out.extend([c, (n + 1).min(cap)]);
+                    continue;
+                }
+                out.extend([class, 1.min(cap)]);
+            }
+            out.extend([c, n]);
+        }
+        if !placed {
+            out.extend([class, 1.min(counted.unwrap_or(u32::MAX))]);
+        }
+        out[0] = ((out.len() - 1) / 2) as u32;
+        let w = self.window();
+        if k > 0 {
+            let keep = w.len().min(k - 1);
+            out.extend_from_slice(&w[w.len() - keep..]);
+            out.push(class);
+        }
+    }
+}
+
+/// Rows of numbers (states, parts) numbered in order of first appearance, each stored
+/// once in one flat vector; the index holds only row numbers.
+#[derive(Default)]
+struct Rows {
+    data: Vec<u32>,
+    /// Row i is `data[ends[i - 1]..ends[i]]` (from 0 for the first).
+    ends: Vec<usize>,
+    index: hashbrown::HashTable<u32>,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        &self.data[if i == 0 { 0 } else { self.ends[i - 1] }..self.ends[i]]
+    }
+
+    fn hash(row: &[u32]) -> u64 {
+        use std::hash::BuildHasher;
+        rustc_hash::FxBuildHasher.hash_one(row)
+    }
+
+    /// The number of `row`, given it if it is new.
+    fn intern(&mut self, row: &[u32]) -> u32 {
+        fn at<'a>(data: &'a [u32], ends: &[usize], i: u32) -> &'a [u32] {
+            let i = i as usize;
+            &data[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]
+        }
+        let h = Self::hash(row);
+        let Rows { data, ends, index } = self;
+        if let Some(&id) = index.find(h, |&id| at(data, ends, id) == row) {
+            return id;
+        }
+        let id = ends.len() as u32;
+        data.extend_from_slice(row);
+        ends.push(data.len());
+        index.insert_unique(h, id, |&id| Self::hash(at(data, ends, id)));
+        id
+    }
 }
 
 /// Values numbered in order of first appearance, each stored once in `list` and once as
@@ -192,6 +308,10 @@ impl Types {
 /// Interned key classes of one layer: each class's projections (one per head).
 type ClassTable = Interner<Vec<Projected>>;
 
+/// One layer's dead classes ([`Compiler::dead`]): present classes → (query types known
+/// then, the dead classes among them).
+type DeadMemo = HashMap<Box<[u32]>, (usize, Box<[u32]>)>;
+
 /// (layer, input type, the id of the layer's capped counts and window) → the output type.
 type StepMemo = HashMap<(usize, u32, u32), u32>;
 
@@ -217,7 +337,17 @@ struct Compiler<'m> {
     class_of: HashMap<(usize, u32), u32>,
     memo: StepMemo,
     /// Per layer, the interned parts of states.
-    parts: Vec<Interner<Part>>,
+    parts: Vec<Rows>,
+    /// Forget the counts of classes that can never weigh again ([`Compiler::dead`]);
+    /// off where the count formula needs every count.
+    forget_dead: bool,
+    /// Per layer: present classes → (query types known then, the dead classes among
+    /// them).
+    dead_memo: Vec<DeadMemo>,
+    /// Counts forgotten by [`Compiler::next_part`].
+    forgotten: u64,
+    /// Scratch for the classes present in a part.
+    support: Vec<u32>,
     /// (layer, head, query type, a present class with the largest score) → the rounded
     /// exp(s − μ) of every known class, extended as classes appear.
     exp_memo: HashMap<(usize, usize, u32, u32), Vec<Num>>,
@@ -423,6 +553,68 @@ impl Compiler<'_> {
         Ok(out)
     }
 
+    /// The classes among `support` (the classes present in a layer-`l` part, sorted)
+    /// whose exp weight rounds to 0 for every global head of the layer and every known
+    /// query type. A head's maximum μ only grows as classes join, so such a class never
+    /// weighs again: it adds 0 to every denominator and has α = 0, and only its presence
+    /// (which already fixes μ) matters. Its count past 1 is forgotten. A step that
+    /// would be NaN counts as weighing.
+    ///
+    /// Layer l's parts are made only while its stage is explored, and by then the stage
+    /// below has made every type layer l's positions can have ([`explore`]): the query
+    /// types known are all there are. A later round with larger caps may find more, so
+    /// an answer is reused only while the number of known types is unchanged.
+    fn dead(&mut self, l: usize, support: &[u32]) -> &[u32] {
+        let n_types = self.types.per_layer[l].list.len();
+        if self.dead_memo[l]
+            .get(support)
+            .is_none_or(|(n, _)| *n != n_types)
+        {
+            let d = self.dead_now(l, support);
+            self.dead_memo[l].insert(Box::from(support), (n_types, d));
+        }
+        &self.dead_memo[l][support].1
+    }
+
+    fn dead_now(&mut self, l: usize, support: &[u32]) -> Box<[u32]> {
+        let model = self.model;
+        let n_types = self.types.per_layer[l].list.len() as u32;
+        let mut alive = vec![false; support.len()];
+        for hd in 0..model.layers[l].heads.len() {
+            if model.layers[l].heads[hd].range != NumRange::Global {
+                continue;
+            }
+            for t in 0..n_types {
+                if self.scores_of(l, hd, t).is_err() {
+                    return Box::new([]);
+                }
+                let scores = &self.score_memo[&(l, hd, t)];
+                let Some(mu) = support.iter().map(|&c| &scores[c as usize]).max() else {
+                    return Box::new([]);
+                };
+                for (i, &c) in support.iter().enumerate() {
+                    if alive[i] {
+                        continue;
+                    }
+                    let weight = scores[c as usize]
+                        .sub(mu)
+                        .ok()
+                        .and_then(|x| self.model.format.exp(&x).ok());
+                    alive[i] = weight.is_none_or(|e| e.signum() != 0);
+                }
+                if alive.iter().all(|&a| a) {
+                    return Box::new([]);
+                }
+            }
+        }
+        support
+            .iter()
+            .zip(&alive)
+            .filter(|(_, &a)| !a)
+            .map(|(&c, _)| c)
+            .collect()
+    }
+
     /// The cap key class `c` of layer `l` is counted to.
     fn cap_of(&self, l: usize, c: u32) -> u32 {
         self.caps.get(&(l, c)).copied().unwrap_or(self.cap)
@@ -432,11 +624,11 @@ impl Compiler<'_> {
     /// sorted by class.
     fn key_classes(&self, l: usize, hd: usize, me: u32, part: u32) -> Vec<(u32, u64)> {
         let model = self.model;
-        let p = &self.parts[l].list[part as usize];
+        let p = Part(self.parts[l].get(part));
         let mut mult: Vec<(u32, u64)> = match model.layers[l].heads[hd].range {
-            NumRange::Global => p.counts.iter().map(|&(t, n)| (t, n as u64)).collect(),
+            NumRange::Global => p.counts().map(|(t, n)| (t, n as u64)).collect(),
             NumRange::Local(k) => {
-                let w = &p.window;
+                let w = p.window();
                 let mut m: Vec<(u32, u64)> = Vec::new();
                 for &t in w.iter().rev().take(k as usize) {
                     match m.iter_mut().find(|(x, _)| *x == t) {
@@ -562,55 +754,47 @@ impl Compiler<'_> {
         Ok(t)
     }
 
-    /// Runs one position (token row `row`) from the state whose parts are `state`: its
-    /// key class at every layer with heads, and its type at the output.
-    fn position(&mut self, state: &[u32], row: usize) -> Result<(Vec<u32>, u32), ExecError> {
-        let model = self.model;
-        let mut ty = self.types.intern(0, model.embed[row].clone());
-        let mut classes = Vec::with_capacity(model.layers.len());
-        // With one layer every state has its own part: a memo entry would never be read.
-        let memo = model.layers.len() > 1;
-        for (l, &part) in state.iter().enumerate() {
-            let me = self.class(l, ty)?;
-            classes.push(me);
-            let key = (l, ty, part);
-            ty = match self.memo.get(&key) {
-                Some(&t) => t,
-                None => {
-                    let t = self.layer_type(l, ty, me, part)?;
-                    if memo {
-                        self.memo.insert(key, t);
-                    }
-                    t
-                }
-            };
+    /// The type at the input of layer `l + 1` of a position whose type at layer `l` is
+    /// `ty` (key class `me`) after a prefix whose layer-`l` part is `part`. Memoized but
+    /// at the last layer, which runs once per state (for ⊣), so an entry would seldom be
+    /// read again.
+    fn step(&mut self, l: usize, ty: u32, me: u32, part: u32) -> Result<u32, ExecError> {
+        if l + 1 == self.model.layers.len() {
+            return self.layer_type(l, ty, me, part);
         }
-        Ok((classes, ty))
+        let key = (l, ty, part);
+        if let Some(&t) = self.memo.get(&key) {
+            return Ok(t);
+        }
+        let t = self.layer_type(l, ty, me, part)?;
+        self.memo.insert(key, t);
+        Ok(t)
     }
 
-    /// The parts of the state after a position whose key classes (per layer) are
-    /// `classes`.
-    fn successor(&mut self, state: &[u32], classes: &[u32]) -> Box<[u32]> {
-        let mut next = Vec::with_capacity(state.len());
-        for (l, (&part, &class)) in state.iter().zip(classes).enumerate() {
-            let mut p = self.parts[l].list[part as usize].clone();
-            if self.model.has_global(l) {
-                let cap = self.cap_of(l, class);
-                match p.counts.binary_search_by_key(&class, |&(t, _)| t) {
-                    Ok(i) => p.counts[i].1 = (p.counts[i].1 + 1).min(cap),
-                    Err(i) => p.counts.insert(i, (class, 1.min(cap))),
+    /// The layer-`l` part after one more position of key class `class`: its count raised
+    /// (capped; a dead class's count kept at 1, see [`Compiler::dead`]) and the class
+    /// appended to the window.
+    fn next_part(&mut self, l: usize, part: u32, class: u32, scratch: &mut Vec<u32>) -> u32 {
+        let counted = self.model.has_global(l).then(|| self.cap_of(l, class));
+        let k = self.model.window(l) as usize;
+        Part(self.parts[l].get(part)).next(class, counted, k, scratch);
+        if counted.is_some() && self.forget_dead {
+            let mut support = std::mem::take(&mut self.support);
+            support.clear();
+            support.extend(Part(scratch).counts().map(|(c, _)| c));
+            let dead = self.dead(l, &support);
+            let n = scratch[0] as usize;
+            let mut forgotten = 0;
+            for pair in scratch[1..1 + 2 * n].chunks_exact_mut(2) {
+                if pair[1] > 1 && dead.binary_search(&pair[0]).is_ok() {
+                    pair[1] = 1;
+                    forgotten += 1;
                 }
             }
-            let k = self.model.window(l) as usize;
-            if k > 0 {
-                p.window.push(class);
-                if p.window.len() > k {
-                    p.window.remove(0);
-                }
-            }
-            next.push(self.parts[l].intern(p));
+            self.forgotten += forgotten;
+            self.support = support;
         }
-        next.into_boxed_slice()
+        self.parts[l].intern(scratch)
     }
 }
 
@@ -696,7 +880,11 @@ pub fn compile_numeric(
             per_layer: (0..=layers).map(|_| Interner::default()).collect(),
         },
         memo: HashMap::default(),
-        parts: (0..layers).map(|_| Interner::default()).collect(),
+        parts: (0..layers).map(|_| Rows::default()).collect(),
+        forget_dead: !counted(model),
+        dead_memo: (0..layers).map(|_| HashMap::default()).collect(),
+        forgotten: 0,
+        support: Vec::new(),
         caps: HashMap::default(),
         cap_memo: HashMap::default(),
         score_memo: HashMap::default(),
@@ -710,8 +898,8 @@ pub fn compile_numeric(
     let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
     // Explore with the caps known so far; when the types found need larger caps for some
     // class, explore again with them, until no cap grows.
-    let (trans, accepting, states) = loop {
-        let (trans, accepting, states) = explore(&mut c, budget, &cap_text)?;
+    let (trans, accepting, states, mut stages) = loop {
+        let (trans, accepting, states, stages) = explore(&mut c, budget, &cap_text)?;
         let known: Vec<(usize, u32)> = c.caps.keys().copied().collect();
         let mut grew = false;
         for (l, class) in known {
@@ -722,9 +910,12 @@ pub fn compile_numeric(
             }
         }
         if !grew {
-            break (trans, accepting, states);
+            break (trans, accepting, states, stages);
         }
         c.memo.clear();
+        c.forgotten = 0;
+        // The parts are numbered afresh: the memo keyed by them is gone.
+        c.parts.iter_mut().for_each(|p| *p = Rows::default());
     };
     // BFS numbering: state q's row is trans[q*letters..], in the order states were popped.
     let raw = Dfa::from_parts(
@@ -736,10 +927,14 @@ pub fn compile_numeric(
     .map_err(|e| {
         NumericCompileError::Internal(format!("the explored automaton is malformed ({e})"))
     })?;
-    let explored = states.len();
     let counts = count_table(&mut c, &states, &raw)?;
     drop(states);
-    let dfa = minimize(&raw);
+    let explored = stages.iter().map(|r| r.explored).sum();
+    let dfa = minimize_within(&raw, budget)
+        .map_err(|e| NumericCompileError::Budget(e, explored, cap_text.clone()))?;
+    if let Some(r) = stages.last_mut() {
+        r.states = dfa.states();
+    }
     let heads = c.head_reports()?;
     Ok(NumericCompiled {
         dfa,
@@ -750,18 +945,25 @@ pub fn compile_numeric(
         fragment: architecture(model),
         inclusive: model.inclusive,
         counts,
+        stages,
+        forgotten: c.forgotten,
     })
+}
+
+/// Whether the model gets a count table: one layer, global heads only.
+fn counted(model: &NumericModel) -> bool {
+    model.layers.len() == 1 && model.has_global(0) && model.window(0) == 0
 }
 
 /// For a one-layer model with global heads only, every explored state's capped counts of
 /// the letters' key classes and whether it accepts ([`CountTable`]); `None` otherwise.
 fn count_table(
     c: &mut Compiler<'_>,
-    states: &[Box<[u32]>],
+    states: &Rows,
     raw: &Dfa,
 ) -> Result<Option<CountTable>, ExecError> {
     let model = c.model;
-    if model.layers.len() != 1 || !model.has_global(0) || model.window(0) > 0 {
+    if !counted(model) {
         return Ok(None);
     }
     let mut class_ids: Vec<u32> = Vec::new();
@@ -779,14 +981,10 @@ fn count_table(
     }
     let k = class_ids.len();
     let mut counts = Vec::with_capacity(states.len() * k);
-    for s in states {
-        let part = &c.parts[0].list[s[0] as usize];
+    for q in 0..states.len() as u32 {
+        let part = Part(c.parts[0].get(states.get(q)[1]));
         for &class in &class_ids {
-            let n = part
-                .counts
-                .binary_search_by_key(&class, |&(t, _)| t)
-                .map_or(0, |i| part.counts[i].1);
-            counts.push(n);
+            counts.push(part.count(class));
         }
     }
     Ok(Some(CountTable {
@@ -796,12 +994,30 @@ fn count_table(
     }))
 }
 
-/// What [`explore`] found: the transition table, the accepting states and the states
-/// themselves (rows of part ids), in BFS order.
-type Explored = (Vec<u32>, Vec<bool>, Vec<Box<[u32]>>);
+/// What [`explore`] found: the transition table and the accepting states of a DFA of
+/// the model's language, its states (rows `[state of the layers below, part of the last
+/// layer]`), in BFS order, and what each layer's stage explored (the last one's
+/// `states` filled in once minimized).
+type Explored = (Vec<u32>, Vec<bool>, Rows, Vec<StageReport>);
 
-/// One breadth-first exploration of the abstract states with the current caps: the
-/// transition table, the accepting states and the states.
+/// The layers below some layer as one machine, minimized: per state a transition for
+/// each letter (`trans[q * letters + r]`) and, for each row (the letters, then ⊣), the
+/// type that row has at that layer's input (`out[q * (letters + 1) + r]`).
+struct Stage {
+    trans: Vec<u32>,
+    out: Vec<u32>,
+}
+
+/// The model's language as a DFA, layer by layer. Layer l reads the types its input
+/// has, which the layers below compute; so the layers below l are one machine (a
+/// [`Stage`]) and layer l adds its parts: the states of the next stage are the reachable
+/// pairs (stage state, layer-l part), explored breadth-first with the current caps. Each
+/// stage but the last is minimized as a Mealy machine before the next layer is put on
+/// it: two of its states are merged when every word gives the same types at every
+/// position, which is all the layers above read (the last layer reads only the key
+/// classes of the letters' types). A lower layer's counts that lead to the same types
+/// forever are one state, so the pairs explored are far fewer than the product of every
+/// layer's counts. The last stage accepts iff running ⊣ gives a positive logit.
 fn explore(
     c: &mut Compiler<'_>,
     budget: &Budget,
@@ -809,42 +1025,128 @@ fn explore(
 ) -> Result<Explored, NumericCompileError> {
     let model = c.model;
     let layers = model.layers.len();
-    let start: Box<[u32]> = (0..layers)
-        .map(|l| c.parts[l].intern(Part::default()))
-        .collect();
     let letters = model.alphabet.len();
-    let mut index: HashMap<Box<[u32]>, u32> = HashMap::default();
-    let mut states = vec![start.clone()];
-    index.insert(start, 0);
-    let mut trans: Vec<u32> = Vec::new();
-    let mut accepting = Vec::new();
-    let mut queue = VecDeque::from([0u32]);
-    while let Some(q) = queue.pop_front() {
-        budget
-            .check(states.len(), letters, "numeric abstract states")
-            .map_err(|e| NumericCompileError::Budget(e, states.len(), cap_text.to_string()))?;
-        let s = states[q as usize].clone();
-        // Acceptance: run ⊣ from here.
-        let (_, out) = c.position(&s, letters)?;
-        let last = c.types.get(layers, out).clone();
-        accepting.push(logit(model, &last)?.signum() > 0);
-        for row in 0..letters {
-            let (classes, _) = c.position(&s, row)?;
-            let next = c.successor(&s, &classes);
-            let id = match index.get(&next) {
-                Some(&id) => id,
-                None => {
-                    let id = states.len() as u32;
-                    index.insert(next.clone(), id);
-                    states.push(next);
-                    queue.push_back(id);
-                    id
-                }
-            };
-            trans.push(id);
-        }
+    let rows = letters + 1;
+    let over = |e, n: usize| NumericCompileError::Budget(e, n, cap_text.to_string());
+    let mut stage = Stage {
+        trans: vec![0; letters],
+        out: (0..rows)
+            .map(|r| c.types.intern(0, model.embed[r].clone()))
+            .collect(),
+    };
+    let mut reports: Vec<StageReport> = Vec::new();
+    let explored = |reports: &[StageReport]| reports.iter().map(|r| r.explored).sum::<usize>();
+    if layers == 0 {
+        let last = c.types.get(0, stage.out[letters]).clone();
+        let accept = logit(model, &last)?.signum() > 0;
+        let mut states = Rows::default();
+        states.intern(&[0]);
+        return Ok((stage.trans, vec![accept], states, reports));
     }
-    Ok((trans, accepting, states))
+    let mut scratch = Vec::new();
+    for l in 0..layers {
+        let last = l + 1 == layers;
+        let mut states = Rows::default();
+        let empty = c.parts[l].intern(&[0]);
+        states.intern(&[0, empty]);
+        let mut trans: Vec<u32> = Vec::new();
+        let mut out: Vec<u32> = Vec::new();
+        // Per state, what the layers above read of it (its signature), as a number.
+        let mut labels: Vec<u32> = Vec::new();
+        let mut signatures = Rows::default();
+        let mut signature = Vec::with_capacity(rows);
+        // Breadth-first: states are numbered as they are found, so the queue is the range
+        // of numbers not yet expanded.
+        let mut q = 0u32;
+        while (q as usize) < states.len() {
+            budget
+                .check(states.len(), letters, "numeric abstract states")
+                .map_err(|e| over(e, explored(&reports) + states.len()))?;
+            let (b, part) = match states.get(q) {
+                &[b, part] => (b as usize, part),
+                _ => unreachable!("stage states are pairs"),
+            };
+            signature.clear();
+            for r in 0..rows {
+                let ty = stage.out[b * rows + r];
+                let me = c.class(l, ty)?;
+                if r == letters {
+                    let t = c.step(l, ty, me, part)?;
+                    if last {
+                        let v = c.types.get(layers, t).clone();
+                        signature.push(u32::from(logit(model, &v)?.signum() > 0));
+                    } else {
+                        signature.push(t);
+                        out.push(t);
+                    }
+                    continue;
+                }
+                if !last {
+                    let t = c.step(l, ty, me, part)?;
+                    out.push(t);
+                    // The last layer reads only the key class of a letter's type.
+                    signature.push(if l + 2 == layers {
+                        c.class(l + 1, t)?
+                    } else {
+                        t
+                    });
+                }
+                let np = c.next_part(l, part, me, &mut scratch);
+                let nb = stage.trans[b * letters + r];
+                trans.push(states.intern(&[nb, np]));
+            }
+            labels.push(signatures.intern(&signature));
+            q += 1;
+        }
+        reports.push(StageReport {
+            layer: l,
+            explored: states.len(),
+            states: states.len(),
+        });
+        if last {
+            // Signatures of the last stage are its acceptance alone.
+            let accepting = labels.iter().map(|&i| signatures.get(i) == [1]).collect();
+            return Ok((trans, accepting, states, reports));
+        }
+        let block = coarsest_partition(&trans, letters, &labels, budget)
+            .map_err(|e| over(e, explored(&reports)))?;
+        if let Some(r) = reports.last_mut() {
+            r.states = block.iter().max().map_or(0, |&b| b as usize + 1);
+        }
+        stage = quotient(&trans, &out, &block, letters);
+    }
+    unreachable!("the last layer returns")
+}
+
+/// The stage whose states are the blocks of `block` (numbered so that the block of state
+/// 0, the initial one, is 0), each with its first member's transitions and types.
+fn quotient(trans: &[u32], out: &[u32], block: &[u32], letters: usize) -> Stage {
+    let rows = letters + 1;
+    let blocks = block.iter().max().map_or(0, |&b| b as usize + 1);
+    // Renumber so that the initial state's block is 0.
+    let swap = |b: u32| match b {
+        b if b == block[0] => 0,
+        0 => block[0],
+        b => b,
+    };
+    let mut rep = vec![u32::MAX; blocks];
+    for (q, &b) in block.iter().enumerate().rev() {
+        rep[swap(b) as usize] = q as u32;
+    }
+    let mut stage = Stage {
+        trans: Vec::with_capacity(blocks * letters),
+        out: Vec::with_capacity(blocks * rows),
+    };
+    for &q in &rep {
+        let q = q as usize;
+        stage.trans.extend(
+            trans[q * letters..(q + 1) * letters]
+                .iter()
+                .map(|&t| swap(block[t as usize])),
+        );
+        stage.out.extend_from_slice(&out[q * rows..(q + 1) * rows]);
+    }
+    stage
 }
 
 /// The fragment of the architecture: global only → `LTL[P]`, local only → `LTL[Y^{≤k}]`,
