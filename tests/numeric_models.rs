@@ -714,6 +714,32 @@ fn hostile_numeric_models_are_refused_clearly() {
         err.contains("--max-states") && err.contains("2001"),
         "{err}"
     );
+    // A two-layer model names the layer it was exploring and what the layers below it
+    // were minimized to (contains-a in e3m3: layer 0 explores 8,449 states, 4,065 after
+    // minimizing; layer 1 needs 908,122).
+    let (_, text, w) = examples()
+        .into_iter()
+        .find(|(p, _, _)| p.ends_with("/contains-a.toml"))
+        .expect("the contains-a example");
+    let e3m3 = text.replace(
+        "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2",
+        "format = \"float\"\nexp_bits = 3\nman_bits = 3",
+    );
+    std::fs::write(dir.join("contains-a.toml"), e3m3).unwrap();
+    std::fs::write(dir.join("contains-a.safetensors"), w).unwrap();
+    let m = dir.join("contains-a.toml").display().to_string();
+    for (limit, at) in [
+        ("2000", "exploring layer 0 (0-based, of 2)"),
+        (
+            "20000",
+            "exploring layer 1 (0-based, of 2) on the layers below it, minimized to 4065 states",
+        ),
+    ] {
+        let o = ltlattn(&["compile", &m, "--max-states", limit]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(at) && err.contains("--max-states"), "{err}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

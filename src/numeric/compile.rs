@@ -133,8 +133,9 @@ pub struct StageReport {
 /// Why a numeric model did not compile.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum NumericCompileError {
-    /// An exploration budget was hit.
-    #[error("{0}; the numeric compiler had explored {1} abstract states (counts of key classes capped at {2})")]
+    /// An exploration budget was hit: the limit, the abstract states explored in all,
+    /// and where (the count cap, the layer being explored).
+    #[error("{0}; the numeric compiler had explored {1} abstract states ({2})")]
     Budget(LimitError, usize, String),
     /// An operation would make NaN.
     #[error("{0}")]
@@ -895,7 +896,10 @@ pub fn compile_numeric(
         alpha_memo: HashMap::default(),
         rest_memo: HashMap::default(),
     };
-    let cap_text = cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string());
+    let cap_text = format!(
+        "counts of key classes capped at {}",
+        cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string())
+    );
     // Explore with the caps known so far; when the types found need larger caps for some
     // class, explore again with them, until no cap grows.
     let (trans, accepting, states, mut stages) = loop {
@@ -930,8 +934,9 @@ pub fn compile_numeric(
     let counts = count_table(&mut c, &states, &raw)?;
     drop(states);
     let explored = stages.iter().map(|r| r.explored).sum();
-    let dfa = minimize_within(&raw, budget)
-        .map_err(|e| NumericCompileError::Budget(e, explored, cap_text.clone()))?;
+    let dfa = minimize_within(&raw, budget).map_err(|e| {
+        NumericCompileError::Budget(e, explored, format!("{cap_text}; minimizing the DFA"))
+    })?;
     if let Some(r) = stages.last_mut() {
         r.states = dfa.states();
     }
@@ -1027,7 +1032,17 @@ fn explore(
     let layers = model.layers.len();
     let letters = model.alphabet.len();
     let rows = letters + 1;
-    let over = |e, n: usize| NumericCompileError::Budget(e, n, cap_text.to_string());
+    // Where the budget ran out, with the count cap.
+    let over =
+        |e, n: usize, at: String| NumericCompileError::Budget(e, n, format!("{cap_text}{at}"));
+    // Exploring layer l on the layers below, minimized to `below` states.
+    let exploring = |l: usize, below: usize| {
+        match (layers, l) {
+            (1, _) => String::new(),
+            (_, 0) => format!("; exploring layer 0 (0-based, of {layers})"),
+            _ => format!("; exploring layer {l} (0-based, of {layers}) on the layers below it, minimized to {below} states"),
+        }
+    };
     let mut stage = Stage {
         trans: vec![0; letters],
         out: (0..rows)
@@ -1061,7 +1076,10 @@ fn explore(
         while (q as usize) < states.len() {
             budget
                 .check(states.len(), letters, "numeric abstract states")
-                .map_err(|e| over(e, explored(&reports) + states.len()))?;
+                .map_err(|e| {
+                    let at = exploring(l, stage.out.len() / rows);
+                    over(e, explored(&reports) + states.len(), at)
+                })?;
             let (b, part) = match states.get(q) {
                 &[b, part] => (b as usize, part),
                 _ => unreachable!("stage states are pairs"),
@@ -1108,8 +1126,10 @@ fn explore(
             let accepting = labels.iter().map(|&i| signatures.get(i) == [1]).collect();
             return Ok((trans, accepting, states, reports));
         }
-        let block = coarsest_partition(&trans, letters, &labels, budget)
-            .map_err(|e| over(e, explored(&reports)))?;
+        let block = coarsest_partition(&trans, letters, &labels, budget).map_err(|e| {
+            let at = format!("; minimizing layers 0 to {l} ({} states)", states.len());
+            over(e, explored(&reports), at)
+        })?;
         if let Some(r) = reports.last_mut() {
             r.states = block.iter().max().map_or(0, |&b| b as usize + 1);
         }
