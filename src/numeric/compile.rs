@@ -186,27 +186,27 @@ impl<'a> Part<'a> {
         &self.0[1 + 2 * self.0[0] as usize..]
     }
 
-    /// The part after one more position of class `class`: its count raised (to `cap` at
-    /// most) when `counted`, and the class appended to a window of `k` (the oldest
-    /// dropped). Written into `out`.
+    /// The part after one more position of class `class`: its count raised, to the cap
+    /// `counted` holds at most (no count for a layer without a global head), and the
+    /// class appended to a window of `k` (the oldest dropped). Written into `out`.
     fn next(&self, class: u32, counted: Option<u32>, k: usize, out: &mut Vec<u32>) {
         out.clear();
         out.push(0);
-        let mut placed = counted.is_none();
+        // The cap, until the class's count is written.
+        let mut pending = counted;
         for (c, n) in self.counts() {
-            if !placed && class <= c {
-                placed = true;
-                let cap = counted.unwrap_or(u32::MAX);
+            if let Some(cap) = pending.filter(|_| class <= c) {
+                pending = None;
                 if class == c {
-                    out.extend([c, (n + 1).min(cap)]);
+                    out.extend([c, n.saturating_add(1).min(cap)]);
                     continue;
                 }
                 out.extend([class, 1.min(cap)]);
             }
             out.extend([c, n]);
         }
-        if !placed {
-            out.extend([class, 1.min(counted.unwrap_or(u32::MAX))]);
+        if let Some(cap) = pending {
+            out.extend([class, 1.min(cap)]);
         }
         out[0] = ((out.len() - 1) / 2) as u32;
         let w = self.window();
@@ -234,8 +234,13 @@ impl Rows {
     }
 
     fn get(&self, i: u32) -> &[u32] {
+        Self::at(&self.data, &self.ends, i)
+    }
+
+    /// Row `i` of the store `data` with row ends `ends`.
+    fn at<'a>(data: &'a [u32], ends: &[usize], i: u32) -> &'a [u32] {
         let i = i as usize;
-        &self.data[if i == 0 { 0 } else { self.ends[i - 1] }..self.ends[i]]
+        &data[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]
     }
 
     fn hash(row: &[u32]) -> u64 {
@@ -245,10 +250,7 @@ impl Rows {
 
     /// The number of `row`, given it if it is new.
     fn intern(&mut self, row: &[u32]) -> u32 {
-        fn at<'a>(data: &'a [u32], ends: &[usize], i: u32) -> &'a [u32] {
-            let i = i as usize;
-            &data[if i == 0 { 0 } else { ends[i - 1] }..ends[i]]
-        }
+        let at = Self::at;
         let h = Self::hash(row);
         let Rows { data, ends, index } = self;
         if let Some(&id) = index.find(h, |&id| at(data, ends, id) == row) {
@@ -577,6 +579,7 @@ impl Compiler<'_> {
         &self.dead_memo[l][support].1
     }
 
+    /// [`Compiler::dead`] computed afresh.
     fn dead_now(&mut self, l: usize, support: &[u32]) -> Box<[u32]> {
         let model = self.model;
         let n_types = self.types.per_layer[l].list.len() as u32;
