@@ -34,10 +34,25 @@ fn examples() -> Vec<(String, String, Vec<u8>)> {
 
 /// The naive "contains a" example: its path, text and weights.
 fn naive() -> (String, String, Vec<u8>) {
+    example("naive-contains-a")
+}
+
+/// The example `examples/numeric/{stem}.toml`: its path, text and weights.
+fn example(stem: &str) -> (String, String, Vec<u8>) {
     examples()
         .into_iter()
-        .find(|(p, _, _)| p.ends_with("naive-contains-a.toml"))
-        .expect("examples/numeric/naive-contains-a.toml")
+        .find(|(p, _, _)| p.ends_with(&format!("/{stem}.toml")))
+        .unwrap_or_else(|| panic!("examples/numeric/{stem}.toml"))
+}
+
+/// The example `stem` with its weights read into the float format with `exp` exponent and
+/// `man` mantissa bits (the examples are written in fixed 5.2): its path, text, weights.
+fn example_in_float(stem: &str, exp: u32, man: u32) -> (String, String, Vec<u8>) {
+    let (path, text, w) = example(stem);
+    let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
+    assert!(text.contains(fixed), "{path}: the examples are fixed 5.2");
+    let float = format!("format = \"float\"\nexp_bits = {exp}\nman_bits = {man}");
+    (path, text.replace(fixed, &float), w)
 }
 
 fn header<'a>(text: &'a str, key: &str) -> &'a str {
@@ -106,10 +121,7 @@ fn every_numeric_example_meets_its_expectation_at_every_length() {
     ignore = "slow; runs in the default-feature test run"
 )]
 fn the_naive_model_in_e4m3_fails_at_248() {
-    let (path, text, w) = naive();
-    let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
-    assert!(text.contains(fixed));
-    let text = text.replace(fixed, "format = \"float\"\nexp_bits = 4\nman_bits = 3");
+    let (path, text, w) = example_in_float("naive-contains-a", 4, 3);
     let m = load_numeric(&path, &text, &w).unwrap();
     let c = compile_numeric(&m, &Budget::default()).expect("compiles within the default budget");
     assert!(
@@ -163,13 +175,7 @@ fn the_naive_model_in_e4m3_fails_at_248() {
     ignore = "slow; runs in the default-feature test run"
 )]
 fn the_two_layer_model_in_e3m3_compiles_layer_by_layer() {
-    let (path, text, w) = examples()
-        .into_iter()
-        .find(|(p, _, _)| p.ends_with("/contains-a.toml"))
-        .expect("the contains-a example");
-    let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
-    assert!(text.contains(fixed));
-    let text = text.replace(fixed, "format = \"float\"\nexp_bits = 3\nman_bits = 3");
+    let (path, text, w) = example_in_float("contains-a", 3, 3);
     let m = load_numeric(&path, &text, &w).unwrap();
     let c = compile_numeric(&m, &Budget::default()).expect("compiles within the default budget");
     assert_eq!(c.stages.len(), 2);
@@ -717,14 +723,7 @@ fn hostile_numeric_models_are_refused_clearly() {
     // A two-layer model names the layer it was exploring and what the layers below it
     // were minimized to (contains-a in e3m3: layer 0 explores 8,449 states, 4,065 after
     // minimizing; layer 1 needs 908,122).
-    let (_, text, w) = examples()
-        .into_iter()
-        .find(|(p, _, _)| p.ends_with("/contains-a.toml"))
-        .expect("the contains-a example");
-    let e3m3 = text.replace(
-        "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2",
-        "format = \"float\"\nexp_bits = 3\nman_bits = 3",
-    );
+    let (_, e3m3, w) = example_in_float("contains-a", 3, 3);
     std::fs::write(dir.join("contains-a.toml"), e3m3).unwrap();
     std::fs::write(dir.join("contains-a.safetensors"), w).unwrap();
     let m = dir.join("contains-a.toml").display().to_string();
