@@ -26,6 +26,14 @@
 // Fx hashing: the exploration hashes count vectors and exact numbers millions of times.
 use rustc_hash::FxHashMap as HashMap;
 
+mod congruence;
+pub mod search;
+
+#[doc(hidden)]
+pub use congruence::mutate_congruence_for_tests;
+
+use congruence::Congruence;
+
 use super::counting::CountTable;
 use super::exec::{layer_rest, layer_step, logit, project, ExecError, Projected, Vector};
 use super::load::{NumRange, NumericModel};
@@ -117,6 +125,9 @@ pub struct NumericCompiled {
     /// Counts forgotten because their class can never weigh again (a dead class: its
     /// exp weight is 0 against the maximum present, for every query), over the run.
     pub forgotten: u64,
+    /// Count vectors merged into another by a layer's count congruence (they feed the
+    /// same sums and live counts), over the run.
+    pub congruent: u64,
 }
 
 /// One layer's share of the exploration ([`NumericCompiled::stages`]).
@@ -248,6 +259,14 @@ impl Rows {
         rustc_hash::FxBuildHasher.hash_one(row)
     }
 
+    /// The number of `row`, if it is stored.
+    fn find(&self, row: &[u32]) -> Option<u32> {
+        let Rows { data, ends, index } = self;
+        index
+            .find(Self::hash(row), |&id| Self::at(data, ends, id) == row)
+            .copied()
+    }
+
     /// The number of `row`, given it if it is new.
     fn intern(&mut self, row: &[u32]) -> u32 {
         let at = Self::at;
@@ -349,6 +368,20 @@ struct Compiler<'m> {
     dead_memo: Vec<DeadMemo>,
     /// Counts forgotten by [`Compiler::next_part`].
     forgotten: u64,
+    /// Count every class to the format's cap, which is exact for any query type
+    /// ([`count_cap`]), instead of the per-class caps of [`Compiler::required_cap`]: the
+    /// on-the-fly search never knows every query type. (A layer with a congruence does
+    /// so too: its sums need the true counts.)
+    exact_caps: bool,
+    /// Per layer: the count congruence, once the layer's query types are known
+    /// ([`congruence`]).
+    congruence: Vec<Option<Congruence>>,
+    /// Count vectors merged by the congruences.
+    congruent: u64,
+    /// Whether [`explore`] sets up each layer's congruence.
+    use_congruence: bool,
+    /// Scratch for signatures.
+    signature: Vec<u32>,
     /// Scratch for the classes present in a part.
     support: Vec<u32>,
     /// (layer, head, query type, a present class with the largest score) → the rounded
@@ -359,6 +392,55 @@ struct Compiler<'m> {
     /// (layer, input type, the heads' outputs) → the output type: positions whose heads
     /// answer alike share the output map, residual and feed-forward block.
     rest_memo: HashMap<(usize, u32, Vec<Num>), u32>,
+}
+
+/// How a [`Compiler`] bounds the counts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// Per-class caps, grown in rounds, and dead classes forgotten.
+    Caps,
+    /// As `Caps`, but a layer whose congruence is cheap enough ([`congruence`]) counts
+    /// its classes to the format's cap and merges parts by the congruence, once the
+    /// layers below are explored.
+    Congruence,
+    /// The format's cap for every class, nothing merged: exact counts for the
+    /// on-the-fly search ([`search`]).
+    Exact,
+}
+
+impl<'m> Compiler<'m> {
+    fn new(model: &'m NumericModel, mode: Mode) -> Self {
+        // A cap beyond u32 is only reachable by words longer than any budget allows.
+        let cap = count_cap(&model.format).map_or(u32::MAX, |c| c.min(u32::MAX as u64) as u32);
+        let layers = model.layers.len();
+        Compiler {
+            model,
+            cap,
+            types: Types {
+                per_layer: (0..=layers).map(|_| Interner::default()).collect(),
+            },
+            memo: HashMap::default(),
+            parts: (0..layers).map(|_| Rows::default()).collect(),
+            forget_dead: mode != Mode::Exact && !counted(model),
+            dead_memo: (0..layers).map(|_| HashMap::default()).collect(),
+            forgotten: 0,
+            support: Vec::new(),
+            exact_caps: mode == Mode::Exact,
+            congruence: (0..layers).map(|_| None).collect(),
+            use_congruence: mode == Mode::Congruence,
+            congruent: 0,
+            signature: Vec::new(),
+            caps: HashMap::default(),
+            cap_memo: HashMap::default(),
+            score_memo: HashMap::default(),
+            sorted_scores: HashMap::default(),
+            classes: (0..layers).map(|_| Interner::default()).collect(),
+            class_of: HashMap::default(),
+            exp_memo: HashMap::default(),
+            alpha_memo: HashMap::default(),
+            rest_memo: HashMap::default(),
+        }
+    }
 }
 
 impl Compiler<'_> {
@@ -383,7 +465,7 @@ impl Compiler<'_> {
             .collect::<Result<Vec<_>, _>>()?;
         let c = self.classes[l].intern(proj);
         self.class_of.insert((l, t), c);
-        if !self.caps.contains_key(&(l, c)) {
+        if !self.exact_caps && !self.caps.contains_key(&(l, c)) {
             let need = self.required_cap(l, c)?;
             self.caps.insert((l, c), need);
         }
@@ -621,6 +703,9 @@ impl Compiler<'_> {
 
     /// The cap key class `c` of layer `l` is counted to.
     fn cap_of(&self, l: usize, c: u32) -> u32 {
+        if self.exact_caps || self.congruence[l].is_some() {
+            return self.cap;
+        }
         self.caps.get(&(l, c)).copied().unwrap_or(self.cap)
     }
 
@@ -644,8 +729,14 @@ impl Compiler<'_> {
             }
         };
         if model.inclusive {
+            // A class's cap is the count from which a global head's α are all 0; a
+            // window counts its keys exactly (a local head has weights of its own).
+            let cap = match model.layers[l].heads[hd].range {
+                NumRange::Global => self.cap_of(l, me) as u64,
+                NumRange::Local(_) => u64::MAX,
+            };
             match mult.iter_mut().find(|(x, _)| *x == me) {
-                Some((_, n)) => *n = (*n + 1).min(self.cap_of(l, me) as u64),
+                Some((_, n)) => *n = (*n + 1).min(cap),
                 None => mult.push((me, 1)),
             }
         }
@@ -782,7 +873,7 @@ impl Compiler<'_> {
         let counted = self.model.has_global(l).then(|| self.cap_of(l, class));
         let k = self.model.window(l) as usize;
         Part(self.parts[l].get(part)).next(class, counted, k, scratch);
-        if counted.is_some() && self.forget_dead {
+        if counted.is_some() && self.forget_dead && self.congruence[l].is_none() {
             let mut support = std::mem::take(&mut self.support);
             support.clear();
             support.extend(Part(scratch).counts().map(|(c, _)| c));
@@ -797,6 +888,32 @@ impl Compiler<'_> {
             }
             self.forgotten += forgotten;
             self.support = support;
+        }
+        if let Some(cg) = self.congruence[l].as_mut() {
+            if let Some(id) = self.parts[l].find(scratch) {
+                return id;
+            }
+            let mut sig = std::mem::take(&mut self.signature);
+            let id = if cg
+                .signature(&self.model.format, scratch, &mut sig)
+                .is_some()
+            {
+                match cg.index.get(sig.as_slice()) {
+                    Some(&id) => {
+                        self.congruent += 1;
+                        id
+                    }
+                    None => {
+                        let id = self.parts[l].intern(scratch);
+                        cg.index.insert(Box::from(sig.as_slice()), id);
+                        id
+                    }
+                }
+            } else {
+                self.parts[l].intern(scratch)
+            };
+            self.signature = sig;
+            return id;
         }
         self.parts[l].intern(scratch)
     }
@@ -874,31 +991,16 @@ pub fn compile_numeric(
     budget: &Budget,
 ) -> Result<NumericCompiled, NumericCompileError> {
     let cap_u64 = count_cap(&model.format);
-    // A cap beyond u32 is only reachable by words longer than any budget allows.
-    let cap = cap_u64.map_or(u32::MAX, |c| c.min(u32::MAX as u64) as u32);
-    let layers = model.layers.len();
-    let mut c = Compiler {
+    // One-layer global models keep per-class caps: their count formula reads every
+    // state's capped counts. Every other model is explored under the count congruence.
+    let mut c = Compiler::new(
         model,
-        cap,
-        types: Types {
-            per_layer: (0..=layers).map(|_| Interner::default()).collect(),
+        if counted(model) {
+            Mode::Caps
+        } else {
+            Mode::Congruence
         },
-        memo: HashMap::default(),
-        parts: (0..layers).map(|_| Rows::default()).collect(),
-        forget_dead: !counted(model),
-        dead_memo: (0..layers).map(|_| HashMap::default()).collect(),
-        forgotten: 0,
-        support: Vec::new(),
-        caps: HashMap::default(),
-        cap_memo: HashMap::default(),
-        score_memo: HashMap::default(),
-        sorted_scores: HashMap::default(),
-        classes: (0..layers).map(|_| Interner::default()).collect(),
-        class_of: HashMap::default(),
-        exp_memo: HashMap::default(),
-        alpha_memo: HashMap::default(),
-        rest_memo: HashMap::default(),
-    };
+    );
     let cap_text = format!(
         "counts of key classes capped at {}",
         cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string())
@@ -921,6 +1023,9 @@ pub fn compile_numeric(
         }
         c.memo.clear();
         c.forgotten = 0;
+        c.congruent = 0;
+        // The congruences index the parts: made afresh with them.
+        c.congruence.iter_mut().for_each(|g| *g = None);
         // The parts are numbered afresh: the memo keyed by them is gone.
         c.parts.iter_mut().for_each(|p| *p = Rows::default());
     };
@@ -955,6 +1060,7 @@ pub fn compile_numeric(
         counts,
         stages,
         forgotten: c.forgotten,
+        congruent: c.congruent,
     })
 }
 
@@ -1064,6 +1170,20 @@ fn explore(
     let mut scratch = Vec::new();
     for l in 0..layers {
         let last = l + 1 == layers;
+        if c.use_congruence {
+            // Every type of this layer is in the stage's table now: make their classes,
+            // then the forms of the types the layer is asked at (the last layer: ⊣ only).
+            let mut queries: Vec<u32> = Vec::new();
+            for (i, &ty) in stage.out.iter().enumerate() {
+                c.class(l, ty)?;
+                if !last || i % rows == letters {
+                    queries.push(ty);
+                }
+            }
+            queries.sort_unstable();
+            queries.dedup();
+            c.congruence[l] = Congruence::new(c, l, &queries)?;
+        }
         let mut states = Rows::default();
         let empty = c.parts[l].intern(&[0]);
         states.intern(&[0, empty]);

@@ -8,6 +8,9 @@ mod exec;
 mod load;
 mod number;
 
+#[doc(hidden)]
+pub use compile::mutate_congruence_for_tests;
+pub use compile::search;
 pub use compile::{
     architecture, cap_for, compile_numeric, count_cap, formula_of, formula_or_note,
     formula_or_note_within, HeadReport, NumericCompileError, NumericCompiled, StageReport,
