@@ -184,6 +184,49 @@ pub struct CheckReport {
     pub engine: EngineReport,
 }
 
+/// A comparison with a numeric model that a budget stopped: no verdict (`holds` is
+/// `null`, exit 2), but how far the search on the fly got, a fact a paper can quote.
+#[derive(Clone, Debug, Serialize)]
+pub struct UndecidedReport {
+    /// Always `null`: undecided.
+    pub holds: Option<bool>,
+    /// No word of length ≤ this separates the two sides.
+    pub checked_up_to_length: usize,
+    /// The fragment the model's architecture lands in.
+    pub fragment: String,
+    /// What stopped the work, as the error message says it.
+    pub error: ErrorReport,
+}
+
+/// An error as JSON: its message and the help that goes with it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErrorReport {
+    /// The message.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// For an undecided comparison: every word up to this length was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_up_to_length: Option<usize>,
+}
+
+impl UndecidedReport {
+    /// The report of `error`, which stopped a comparison after every word of length ≤
+    /// `checked` was checked; `fragment` is the model's architecture's.
+    pub fn new(error: &crate::verdict::CheckError, checked: usize, fragment: String) -> Self {
+        UndecidedReport {
+            holds: None,
+            checked_up_to_length: checked,
+            fragment,
+            error: ErrorReport {
+                message: error.to_string(),
+                help: miette::Diagnostic::help(error).map(|h| h.to_string()),
+                checked_up_to_length: Some(checked),
+            },
+        }
+    }
+}
+
 impl CheckReport {
     /// The report of a model check whose model lands in `fragment`.
     pub fn new(verdict: &Verdict, fragment: String) -> Self {

@@ -128,6 +128,16 @@ pub enum EngineReport {
         /// which include every letter word (so it holds for letters too).
         over_sets: bool,
     },
+    /// A numeric model's abstract states were explored in product with the other side,
+    /// breadth first by word length, as they were read (no compilation): a
+    /// counterexample is shortest; "holds" means the whole product was explored.
+    #[serde(rename = "on-the-fly")]
+    OnTheFly {
+        /// Product states explored.
+        states_explored: usize,
+        /// Abstract states each side made (a DFA side: its states).
+        side_states: [usize; 2],
+    },
     /// The BDD engine explored the product system symbolically, breadth first.
     Bdd {
         /// Breadth-first layers explored: the counterexample's length, or the depth at
@@ -181,6 +191,13 @@ impl EngineReport {
             } => format!(
                 "explicit engine: {states_explored} product states explored; minimal DFAs with {} and {} states",
                 dfa_states[0], dfa_states[1]
+            ),
+            EngineReport::OnTheFly {
+                states_explored,
+                side_states,
+            } => format!(
+                "on-the-fly search: {states_explored} product states explored breadth first (abstract states {} and {}), no compilation",
+                side_states[0], side_states[1]
             ),
             EngineReport::Z3 {
                 proof,
@@ -703,6 +720,18 @@ pub enum CheckError {
         /// The second side's (or the requested alphabet).
         right: Vec<String>,
     },
+    /// A numeric model did not compile (a budget, or a NaN).
+    #[error(transparent)]
+    Numeric(#[from] crate::numeric::NumericCompileError),
+    /// A budget stopped the work with a numeric operand, after the search on the fly had
+    /// checked every word up to a length.
+    #[error("{reason}; no counterexample among all words of length ≤ {checked_up_to_length} (searched on the fly)")]
+    Undecided {
+        /// What stopped the compilation (or the search).
+        reason: String,
+        /// Every word of length ≤ this was checked and is no counterexample.
+        checked_up_to_length: usize,
+    },
     /// The executor, the compiled formula and the spec disagree: a bug, never a verdict.
     #[error("internal error: the compiled model, its executor and the spec disagree on `{word}`; please report this with the model")]
     Internal {
@@ -725,7 +754,24 @@ impl miette::Diagnostic for CheckError {
             CheckError::Alphabets { .. } => Some(Box::new(
                 "models and DFA files fix their alphabets: compare languages over the same tokens, in the same order",
             )),
+            CheckError::Numeric(e) => miette::Diagnostic::help(e),
+            CheckError::Undecided { .. } => Some(Box::new(
+                "raise --max-states or --timeout: the search goes to longer words, and the compilation may finish the proof",
+            )),
             CheckError::Internal { .. } => None,
+        }
+    }
+}
+
+impl CheckError {
+    /// For an undecided comparison: every word up to this length was checked.
+    pub fn checked_up_to_length(&self) -> Option<usize> {
+        match self {
+            CheckError::Undecided {
+                checked_up_to_length,
+                ..
+            } => Some(*checked_up_to_length),
+            _ => None,
         }
     }
 }
@@ -867,16 +913,65 @@ pub fn check_model_bounded(
 /// and, for a counterexample, the exact executor's run on it.
 #[derive(Clone, Debug)]
 pub struct NumericCheck {
-    /// Equivalence of the model's language (its compiled DFA) and the spec's.
+    /// Equivalence of the model's language and the spec's.
     pub verdict: Verdict,
     /// The exact executor's run on the counterexample, if there is one.
     pub trace: Option<crate::numeric::NumericTrace>,
+    /// The compiled model, when the verdict needed the compilation (a proof the search
+    /// on the fly could not finish).
+    pub compiled: Option<crate::numeric::NumericCompiled>,
 }
 
-/// Does the numeric `model` (compiled to `compiled`) recognize exactly L(`spec`)? The
-/// model's minimal DFA is compared with the spec's; a counterexample is re-checked by the
-/// exact executor (which runs the arithmetic, not the abstraction) and by the reference
-/// evaluator.
+/// Does the numeric `model` recognize exactly L(`spec`)? First the model's abstract
+/// states are searched on the fly in product with the spec's minimal DFA, breadth first,
+/// for a shortest counterexample; the proof of "holds", when that search does not
+/// exhaust the product, comes from the compiled model's minimal DFA
+/// ([`decide_operands`]). A counterexample is re-checked by the exact executor (which
+/// runs the arithmetic, not the abstraction) and by the reference evaluator. When a
+/// budget stops the work, [`CheckError::Undecided`] says up to which length every word
+/// was checked.
+pub fn check_numeric_spec(
+    model: &crate::numeric::NumericModel,
+    arena: &Arena,
+    spec: NodeId,
+    opts: &Options,
+) -> Result<NumericCheck, CheckError> {
+    let sigma = Alphabet::Tokens(model.alphabet.clone());
+    let left = Operand::Numeric {
+        model,
+        compiled: None,
+    };
+    let right = Operand::Formula {
+        arena,
+        root: spec,
+        acceptance: Acceptance::Eos,
+    };
+    let (verdict, mut compiled) =
+        decide_numeric(&left, &right, &sigma, Question::Equivalent, opts)?;
+    let trace = match &verdict.counterexample {
+        None => None,
+        Some(cex) => {
+            let Word::Letters(tokens) = &cex.word else {
+                return Err(CheckError::Internal {
+                    word: cex.word.show(),
+                });
+            };
+            Some(
+                crate::numeric::run_numeric(model, tokens).map_err(|_| CheckError::Internal {
+                    word: cex.word.show(),
+                })?,
+            )
+        }
+    };
+    Ok(NumericCheck {
+        verdict,
+        trace,
+        compiled: compiled[0].take(),
+    })
+}
+
+/// [`check_numeric_spec`] for a model already compiled: the compiled DFA is compared
+/// with the spec's (no search on the fly).
 pub fn check_numeric(
     model: &crate::numeric::NumericModel,
     compiled: &crate::numeric::NumericCompiled,
@@ -884,48 +979,28 @@ pub fn check_numeric(
     spec: NodeId,
     opts: &Options,
 ) -> Result<NumericCheck, CheckError> {
-    spec_atoms_are_tokens(&model.alphabet, arena, spec)?;
     let sigma = Alphabet::Tokens(model.alphabet.clone());
-    let budget = opts.budget();
-    let spec_dfa = formula_dfa(arena, spec, &sigma, Acceptance::Eos, &budget)
-        .map_err(|e| CheckError::Decide(e.into()))?;
-    let answer = compare(&compiled.dfa, &spec_dfa, Question::Equivalent, &budget)
-        .map_err(|e| CheckError::Decide(e.into()))?;
-    let engine = EngineReport::Explicit {
-        states_explored: answer.states_explored,
-        dfa_states: [compiled.dfa.states, spec_dfa.states],
+    let left = Operand::Numeric {
+        model,
+        compiled: Some(compiled),
     };
-    let Some(letters) = answer.counterexample else {
-        return Ok(NumericCheck {
-            verdict: Verdict {
-                question: Question::Equivalent,
-                counterexample: None,
-                engine,
-            },
-            trace: None,
-        });
+    let right = Operand::Formula {
+        arena,
+        root: spec,
+        acceptance: Acceptance::Eos,
     };
-    let word = sigma.word(&letters);
-    let Word::Letters(tokens) = &word else {
-        return Err(CheckError::Internal { word: word.show() });
-    };
-    let internal = || CheckError::Internal { word: word.show() };
-    let trace = crate::numeric::run_numeric(model, tokens).map_err(|_| internal())?;
-    let spec_says = evaluate(arena, spec, &word, Acceptance::Eos);
-    if trace.accepted != compiled.dfa.accepts(&letters) || spec_says == trace.accepted {
-        return Err(internal());
-    }
-    Ok(NumericCheck {
-        verdict: Verdict {
-            question: Question::Equivalent,
-            counterexample: Some(Counterexample {
-                word,
-                first: trace.accepted,
-                second: spec_says,
-            }),
-            engine,
+    let verdict = decide_operands(&left, &right, &sigma, Question::Equivalent, opts)?;
+    let trace = match &verdict.counterexample {
+        None => None,
+        Some(cex) => match &cex.word {
+            Word::Letters(tokens) => crate::numeric::run_numeric(model, tokens).ok(),
+            Word::Props(_) => None,
         },
-        trace: Some(trace),
+    };
+    Ok(NumericCheck {
+        verdict,
+        trace,
+        compiled: None,
     })
 }
 
@@ -951,12 +1026,14 @@ pub enum Operand<'a> {
         /// What `compile` made of it.
         compiled: &'a crate::compile::Compiled,
     },
-    /// A numeric model and its compiled minimal DFA (EOS acceptance).
+    /// A numeric model (EOS acceptance), and its compiled minimal DFA if it is
+    /// compiled already (else it is searched on the fly first and compiled only for a
+    /// proof).
     Numeric {
         /// The model.
         model: &'a crate::numeric::NumericModel,
-        /// What `compile_numeric` made of it.
-        compiled: &'a crate::numeric::NumericCompiled,
+        /// What `compile_numeric` made of it, if it ran.
+        compiled: Option<&'a crate::numeric::NumericCompiled>,
     },
     /// A DFA.
     Dfa(&'a crate::automata::Dfa),
@@ -994,7 +1071,12 @@ impl Operand<'_> {
                 budget,
             )
             .map_err(decide),
-            Operand::Numeric { compiled, .. } => Ok(compiled.dfa.clone()),
+            Operand::Numeric {
+                compiled: Some(c), ..
+            } => Ok(c.dfa.clone()),
+            Operand::Numeric { model, .. } => {
+                Ok(crate::numeric::compile_numeric(model, budget)?.dfa)
+            }
             Operand::Dfa(d) => Ok(crate::automata::minimize(d)),
         }
     }
@@ -1029,7 +1111,8 @@ impl Operand<'_> {
 /// DFAs? Both sides become minimal DFAs over `sigma` and the explicit engine compares
 /// them; a shortest counterexample is re-judged by each side's own judge (evaluator,
 /// executor) and must agree with both DFAs, else [`CheckError::Internal`]. A formula's
-/// atoms must be tokens of the alphabet the other side fixes.
+/// atoms must be tokens of the alphabet the other side fixes. A numeric side that is not
+/// compiled yet is first searched on the fly ([`check_numeric_spec`]).
 pub fn decide_operands(
     left: &Operand<'_>,
     right: &Operand<'_>,
@@ -1037,6 +1120,35 @@ pub fn decide_operands(
     question: Question,
     opts: &Options,
 ) -> Result<Verdict, CheckError> {
+    decide_numeric(left, right, sigma, question, opts).map(|(v, _)| v)
+}
+
+/// The share of the budget the search on the fly gets before the compilation: a quarter
+/// of the states, a third of the time (20 s when no timeout is given, so that a proof
+/// that needs the compilation is not held up for long).
+fn search_budget(budget: &Budget) -> Budget {
+    let now = std::time::Instant::now();
+    let share = match (budget.deadline, budget.timeout) {
+        (Some(d), Some(_)) => d.saturating_duration_since(now) / 3,
+        _ => std::time::Duration::from_secs(20),
+    };
+    Budget {
+        max_states: (budget.max_states / 4).max(1),
+        deadline: Some(now + share),
+        timeout: Some(share),
+    }
+}
+
+/// [`decide_operands`], with the compiled form of each numeric side that had to be
+/// compiled.
+fn decide_numeric(
+    left: &Operand<'_>,
+    right: &Operand<'_>,
+    sigma: &Alphabet,
+    question: Question,
+    opts: &Options,
+) -> Result<(Verdict, [Option<crate::numeric::NumericCompiled>; 2]), CheckError> {
+    use crate::numeric::search::{search, SearchStop};
     for (side, other) in [(left, right), (right, left)] {
         if let (Operand::Formula { arena, root, .. }, Some(Alphabet::Tokens(tokens))) =
             (side, other.alphabet())
@@ -1053,39 +1165,145 @@ pub fn decide_operands(
         }
     }
     let budget = opts.budget();
+    let fresh = |o: &Operand<'_>| matches!(o, Operand::Numeric { compiled: None, .. });
+    // Every word up to this length was checked on the fly.
+    let mut checked: Option<usize> = None;
+    if fresh(left) || fresh(right) {
+        let quick = search_budget(&budget);
+        // The other sides as minimal DFAs (a numeric side compiled already is one too).
+        let dfa_of = |o: &Operand<'_>| -> Result<Option<crate::automata::Dfa>, CheckError> {
+            if fresh(o) {
+                Ok(None)
+            } else {
+                o.minimal_dfa(sigma, &budget).map(Some)
+            }
+        };
+        let (da, db) = (dfa_of(left)?, dfa_of(right)?);
+        let (mut ma, mut mb) = (machine(left, &da), machine(right, &db));
+        match search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick) {
+            Ok(found) => {
+                let engine = EngineReport::OnTheFly {
+                    states_explored: found.states,
+                    side_states: found.side_states,
+                };
+                let counterexample = match found.counterexample {
+                    None => None,
+                    Some(letters) => Some(confirm(left, right, sigma, question, &letters, None)?),
+                };
+                return Ok((
+                    Verdict {
+                        question,
+                        counterexample,
+                        engine,
+                    },
+                    [None, None],
+                ));
+            }
+            Err(SearchStop::Budget {
+                checked_up_to_length,
+                ..
+            }) => checked = Some(checked_up_to_length),
+            // The compilation meets the same step and names it.
+            Err(SearchStop::Nan(_)) => {}
+        }
+    }
+    // A budget that stops the compilation after the search: say how far the search got.
+    let wrap = |e: CheckError| match (checked, &e) {
+        (Some(n), CheckError::Numeric(crate::numeric::NumericCompileError::Budget(..)))
+        | (Some(n), CheckError::Decide(DecideError::Limit(_))) => CheckError::Undecided {
+            reason: e.to_string(),
+            checked_up_to_length: n,
+        },
+        _ => e,
+    };
+    let compile = |o: &Operand<'_>| -> Result<Option<crate::numeric::NumericCompiled>, CheckError> {
+        match o {
+            Operand::Numeric {
+                model,
+                compiled: None,
+            } => Ok(Some(crate::numeric::compile_numeric(model, &budget)?)),
+            _ => Ok(None),
+        }
+    };
+    let compiled = [compile(left).map_err(wrap)?, compile(right).map_err(wrap)?];
+    let side = |o: &Operand<'_>,
+                c: &Option<crate::numeric::NumericCompiled>|
+     -> Result<crate::automata::Dfa, CheckError> {
+        match c {
+            Some(c) => Ok(c.dfa.clone()),
+            None => o.minimal_dfa(sigma, &budget),
+        }
+    };
     let (a, b) = (
-        left.minimal_dfa(sigma, &budget)?,
-        right.minimal_dfa(sigma, &budget)?,
+        side(left, &compiled[0]).map_err(wrap)?,
+        side(right, &compiled[1]).map_err(wrap)?,
     );
-    let answer = compare(&a, &b, question, &budget).map_err(|e| CheckError::Decide(e.into()))?;
+    let answer =
+        compare(&a, &b, question, &budget).map_err(|e| wrap(CheckError::Decide(e.into())))?;
     let engine = EngineReport::Explicit {
         states_explored: answer.states_explored,
         dfa_states: [a.states(), b.states()],
     };
     let counterexample = match answer.counterexample {
         None => None,
-        Some(letters) => {
-            let word = sigma.word(&letters);
-            let internal = || CheckError::Internal { word: word.show() };
-            let first = left.judge(&word).ok_or_else(internal)?;
-            let second = right.judge(&word).ok_or_else(internal)?;
-            let separates = match question {
-                Question::Equivalent => first != second,
-                Question::Included => first && !second,
-            };
-            if first != a.accepts(&letters) || second != b.accepts(&letters) || !separates {
-                return Err(internal());
-            }
-            Some(Counterexample {
-                word,
-                first,
-                second,
-            })
-        }
+        Some(letters) => Some(confirm(
+            left,
+            right,
+            sigma,
+            question,
+            &letters,
+            Some((&a, &b)),
+        )?),
     };
-    Ok(Verdict {
-        question,
-        counterexample,
-        engine,
+    Ok((
+        Verdict {
+            question,
+            counterexample,
+            engine,
+        },
+        compiled,
+    ))
+}
+
+/// One side of the search on the fly: a numeric model's machine, or the side's DFA.
+fn machine<'a>(
+    o: &Operand<'a>,
+    d: &'a Option<crate::automata::Dfa>,
+) -> Box<dyn crate::numeric::search::Machine + 'a> {
+    use crate::numeric::search::{DfaMachine, NumericMachine};
+    match (o, d) {
+        (_, Some(d)) => Box::new(DfaMachine(d)),
+        (Operand::Numeric { model, .. }, None) => Box::new(NumericMachine::new(model)),
+        _ => unreachable!("a side is a numeric model or has a DFA"),
+    }
+}
+
+/// A counterexample re-judged by each side's own judge (evaluator, executor): it must
+/// separate the sides, and agree with the DFAs that found it, if any.
+fn confirm(
+    left: &Operand<'_>,
+    right: &Operand<'_>,
+    sigma: &Alphabet,
+    question: Question,
+    letters: &[u32],
+    dfas: Option<(&crate::automata::Dfa, &crate::automata::Dfa)>,
+) -> Result<Counterexample, CheckError> {
+    let word = sigma.word(letters);
+    let internal = || CheckError::Internal { word: word.show() };
+    let first = left.judge(&word).ok_or_else(internal)?;
+    let second = right.judge(&word).ok_or_else(internal)?;
+    let separates = match question {
+        Question::Equivalent => first != second,
+        Question::Included => first && !second,
+    };
+    let agree =
+        dfas.is_none_or(|(a, b)| first == a.accepts(letters) && second == b.accepts(letters));
+    if !agree || !separates {
+        return Err(internal());
+    }
+    Ok(Counterexample {
+        word,
+        first,
+        second,
     })
 }

@@ -324,11 +324,9 @@ pub(crate) fn is_file_operand(arg: &str) -> bool {
 /// What an operand was read as, kept alive for the comparison.
 pub(crate) enum Loaded {
     Formula(NodeId),
-    Model(ltlattn::model::Model, Box<ltlattn::compile::Compiled>),
-    Numeric(
-        ltlattn::numeric::NumericModel,
-        Box<ltlattn::numeric::NumericCompiled>,
-    ),
+    Model(Box<ltlattn::model::Model>, Box<ltlattn::compile::Compiled>),
+    /// Compiled only if the comparison needs it (the search on the fly comes first).
+    Numeric(Box<ltlattn::numeric::NumericModel>),
     Dfa(Dfa),
 }
 
@@ -338,7 +336,6 @@ pub(crate) fn load_operand(
     arena: &mut Arena,
     arg: &str,
     what: &str,
-    budget: &Budget,
     limits: ParseLimits,
 ) -> Result<(Loaded, Option<String>), Report> {
     if !is_file_operand(arg) {
@@ -354,12 +351,14 @@ pub(crate) fn load_operand(
     let text = super::read_input(arg, "model")?;
     if ltlattn::numeric::is_numeric(&text) {
         let m = super::numeric::load(arg, &text)?;
-        let c = ltlattn::numeric::compile_numeric(&m, budget).map_err(Report::new)?;
-        return Ok((Loaded::Numeric(m, Box::new(c)), Some(arg.to_string())));
+        return Ok((Loaded::Numeric(Box::new(m)), Some(arg.to_string())));
     }
     let m = ltlattn::model::load_with(arg, &text, limits).map_err(Report::new)?;
     let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
-    Ok((Loaded::Model(m, Box::new(c)), Some(arg.to_string())))
+    Ok((
+        Loaded::Model(Box::new(m), Box::new(c)),
+        Some(arg.to_string()),
+    ))
 }
 
 /// A loaded operand as the library sees it.
@@ -378,9 +377,9 @@ pub(crate) fn operand<'a>(
             model: m,
             compiled: c,
         },
-        Loaded::Numeric(m, c) => verdict::Operand::Numeric {
+        Loaded::Numeric(m) => verdict::Operand::Numeric {
             model: m,
-            compiled: c,
+            compiled: None,
         },
         Loaded::Dfa(d) => verdict::Operand::Dfa(d),
     }
@@ -400,9 +399,10 @@ fn compare_files_cmd(
             "model and DFA operands are compared by the explicit engine"
         ));
     }
-    let budget = a.budget.budget()?;
+    // Validated here; the comparison takes its budget from the options below.
+    a.budget.budget()?;
     let mut arena = Arena::new();
-    let mut load = |arg: &str, what: &str| load_operand(&mut arena, arg, what, &budget, limits);
+    let mut load = |arg: &str, what: &str| load_operand(&mut arena, arg, what, limits);
     let (l, l_source) = load(&a.left, "first formula")?;
     let (r, r_source) = load(&a.right, "second formula")?;
     let (lo, ro) = (
@@ -425,17 +425,33 @@ fn compare_files_cmd(
         _ => fixed,
     };
     let opts = options(&a.budget, &a.engine)?;
-    let v = verdict::decide_operands(&lo, &ro, &sigma, question, &opts).map_err(Report::new)?;
+    let command = match question {
+        Question::Equivalent => "equiv",
+        Question::Included => "includes",
+    };
+    let v = match verdict::decide_operands(&lo, &ro, &sigma, question, &opts) {
+        Ok(v) => v,
+        Err(e) => {
+            if let (true, Some(n)) = (a.json, e.checked_up_to_length()) {
+                let fragment = [&l, &r]
+                    .into_iter()
+                    .find_map(|x| match x {
+                        Loaded::Numeric(m) => Some(ltlattn::numeric::architecture(m).name()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let report = ltlattn::report::UndecidedReport::new(&e, n, fragment);
+                outln!("{}", to_json(command, &report));
+            }
+            return Err(Report::new(e));
+        }
+    };
     let describe = |x: &Loaded| match x {
         Loaded::Formula(root) => Some(show(&arena, *root, Syntax::Ascii)),
         Loaded::Model(_, c) => Some(show(&c.arena, c.accept, Syntax::Ascii)),
         Loaded::Numeric(..) | Loaded::Dfa(_) => None,
     };
     let (first, second) = (describe(&l), describe(&r));
-    let command = match question {
-        Question::Equivalent => "equiv",
-        Question::Included => "includes",
-    };
     if a.json {
         let mut report = CompareReport::new(&v, String::new(), String::new());
         report.first.formula = first;

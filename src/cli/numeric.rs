@@ -9,11 +9,11 @@ use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
 use ltlattn::logic::{Arena, NodeId, Syntax};
 use ltlattn::numeric::{
-    compile_numeric, formula_or_note_within, load_numeric, run_numeric, Kind, NumericCompiled,
-    NumericModel, NumericTrace, Overflow, Rounding,
+    architecture, compile_numeric, formula_or_note_within, load_numeric, run_numeric, Kind,
+    NumericCompiled, NumericModel, NumericTrace, Overflow, Rounding,
 };
-use ltlattn::report::{to_json, CheckReport};
-use ltlattn::verdict::{check_numeric, Options};
+use ltlattn::report::{to_json, CheckReport, UndecidedReport};
+use ltlattn::verdict::{check_numeric_spec, Options};
 
 /// Loads a numeric model whose TOML text is `text`; the weights file is relative to it.
 pub(crate) fn load(path: &str, text: &str) -> Result<NumericModel, Report> {
@@ -314,13 +314,21 @@ pub(crate) fn check_cmd(
     opts: &Options,
     json: bool,
 ) -> Result<Exit, Report> {
-    let c = compiled(m, &opts.budget())?;
-    let r = check_numeric(m, &c, arena, spec, opts).map_err(Report::new)?;
+    let r = match check_numeric_spec(m, arena, spec, opts) {
+        Ok(r) => r,
+        Err(e) => {
+            if let (true, Some(n)) = (json, e.checked_up_to_length()) {
+                let report = UndecidedReport::new(&e, n, architecture(m).name());
+                outln!("{}", to_json("check", &report));
+            }
+            return Err(Report::new(e));
+        }
+    };
     let v = &r.verdict;
     if json {
         outln!(
             "{}",
-            to_json("check", &CheckReport::new(v, c.fragment.name()))
+            to_json("check", &CheckReport::new(v, architecture(m).name()))
         );
         return Ok(v.holds().into());
     }
@@ -345,9 +353,12 @@ pub(crate) fn check_cmd(
             }
         }
         _ => outln!(
-            "holds: the model recognizes exactly L({spec_text}) at every length ({}; the model's minimal DFA has {} states)",
+            "holds: the model recognizes exactly L({spec_text}) at every length ({}{})",
             v.engine.describe(),
-            c.dfa.states()
+            r.compiled
+                .as_ref()
+                .map(|c| format!("; the model's minimal DFA has {} states", c.dfa.states()))
+                .unwrap_or_default()
         ),
     }
     Ok(v.holds().into())

@@ -134,7 +134,7 @@ fn language_dfa(a: &SampleArgs, limits: ParseLimits) -> Result<Dfa, Report> {
     }
     let budget = a.budget.budget()?;
     let mut arena = Arena::new();
-    let (loaded, _) = load_operand(&mut arena, &a.language, "language", &budget, limits)?;
+    let (loaded, _) = load_operand(&mut arena, &a.language, "language", limits)?;
     let op = operand(&loaded, &arena, a.opts.accept);
     let sigma = match op.alphabet() {
         Some(fixed) => {

@@ -209,19 +209,27 @@ fn failure(command: &str, report: &Report) -> Answer {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
             .with_width(100);
     let _ = handler.render_report(&mut rendered, report.as_ref() as &dyn Diagnostic);
+    let mut body = json!({
+        "command": command,
+        "error": {
+            "message": report.to_string(),
+            "help": report.help().map(|h| h.to_string()),
+            "labels": labels,
+            "input": input,
+            "rendered": rendered,
+        },
+        "exit": Exit::Error.code(),
+    });
+    // A comparison that a budget stopped says how far the search on the fly got.
+    if let Some(n) = report
+        .downcast_ref::<verdict::CheckError>()
+        .and_then(verdict::CheckError::checked_up_to_length)
+    {
+        body["error"]["checked_up_to_length"] = json!(n);
+    }
     Answer {
         status: StatusCode::UNPROCESSABLE_ENTITY,
-        body: json!({
-            "command": command,
-            "error": {
-                "message": report.to_string(),
-                "help": report.help().map(|h| h.to_string()),
-                "labels": labels,
-                "input": input,
-                "rendered": rendered,
-            },
-            "exit": Exit::Error.code(),
-        }),
+        body,
     }
 }
 
@@ -744,11 +752,10 @@ fn check(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     let options = options(req, config)?;
     let (verdict, fragment, trace, acceptance) = match model(req, config)? {
         Model::Numeric(m) => {
-            let c =
-                ltlattn::numeric::compile_numeric(&m, &options.budget()).map_err(Report::new)?;
-            let r = verdict::check_numeric(&m, &c, &arena, spec, &options).map_err(Report::new)?;
+            let r = verdict::check_numeric_spec(&m, &arena, spec, &options).map_err(Report::new)?;
             let trace = r.trace.as_ref().map(crate::cli::numeric::run_json);
-            (r.verdict, c.fragment.name(), trace, Acceptance::Eos)
+            let fragment = ltlattn::numeric::architecture(&m).name();
+            (r.verdict, fragment, trace, Acceptance::Eos)
         }
         Model::Boolean(m) => {
             let r = verdict::check_model(&m, &arena, spec, &options).map_err(Report::new)?;
