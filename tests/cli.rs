@@ -832,3 +832,36 @@ fn input_handling_regressions() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 29, item 7: an empty or universal language is named in the text (with the hint
+/// about EOS acceptance) and in `dfa --json`; counts agree in number ("1 state").
+#[test]
+fn empty_and_universal_languages_are_named() {
+    let o = ltlattn(&["dfa", "a S b"]);
+    let text = stdout(&o);
+    assert!(text.contains("1 state, 2 letters"), "{text}");
+    assert!(text.contains("accepts no word at all"), "{text}");
+    assert!(
+        text.contains("--accept last") && text.contains("S<"),
+        "{text}"
+    );
+    let json = |f: &str, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["dfa", f, "--json"];
+        args.extend(extra);
+        serde_json::from_str(stdout(&ltlattn(&args)).trim()).unwrap()
+    };
+    let v = json("a S b", &[]);
+    assert_eq!((v["empty"].clone(), v["universal"].clone()), (true.into(), false.into()));
+    let v = json("!a S !b", &[]);
+    assert_eq!((v["empty"].clone(), v["universal"].clone()), (false.into(), true.into()));
+    assert!(stdout(&ltlattn(&["dfa", "!a S !b"])).contains("accepts every word"));
+    let v = json("a S< b", &[]);
+    assert_eq!((v["empty"].clone(), v["universal"].clone()), (false.into(), false.into()));
+    assert!(!stdout(&ltlattn(&["dfa", "a S< b"])).contains("note:"));
+    // Last-position acceptance never accepts the empty word: every nonempty word is
+    // the most a formula can accept.
+    let v = json("a | !a", &["--accept", "last"]);
+    assert_eq!(v["universal"], true);
+    let v = json("a & !a", &["--accept", "last"]);
+    assert_eq!(v["empty"], true);
+}

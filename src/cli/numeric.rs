@@ -7,7 +7,7 @@ use miette::{miette, Report};
 
 use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
-use ltlattn::logic::{Arena, NodeId, Syntax};
+use ltlattn::logic::{Acceptance, Arena, NodeId, Syntax};
 use ltlattn::numeric::{
     compile_numeric, formula_or_note_within, load_numeric, run_numeric, Kind, NumericCompiled,
     NumericModel, NumericTrace, Overflow, Rounding,
@@ -120,6 +120,8 @@ pub(crate) fn compile_json(
         "alphabet": m.alphabet,
         "features": heads,
         "dfa_states": c.dfa.states(),
+        "empty": c.dfa.language_kind().empty,
+        "universal": c.dfa.language_kind().universal,
         "explored_states": c.explored,
         "stages": c.stages,
         "types_per_layer": c.types,
@@ -187,9 +189,12 @@ pub(crate) fn compile_cmd(
             None => outln!("accepts: no formula found within the classifier's limits; the minimal DFA below is exact"),
         },
     }
+    if let Some(note) = c.dfa.language_kind().note("the model", Acceptance::Eos, false) {
+        outln!("{note}");
+    }
     outln!(
-        "minimal DFA: {} states ({} abstract states explored; types per layer: {}; count cap {})",
-        c.dfa.states(),
+        "minimal DFA: {} ({} abstract states explored; types per layer: {}; count cap {})",
+        ltlattn::report::counted(c.dfa.states(), "state"),
         c.explored,
         c.types
             .iter()
