@@ -865,3 +865,34 @@ fn empty_and_universal_languages_are_named() {
     let v = json("a & !a", &["--accept", "last"]);
     assert_eq!(v["empty"], true);
 }
+
+/// Issue 29, item 5: `sample --positive -o FILE` writes the words to FILE, not stdout.
+#[test]
+fn sample_words_go_to_the_output_file() {
+    let dir = std::env::temp_dir().join(format!("ltlattn-sample-o-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("words.txt").display().to_string();
+    for (flag, lang) in [("--positive", "P a"), ("--negative", "P a")] {
+        let o = ltlattn(&[
+            "sample", lang, flag, "--length", "3", "--count", "5", "--seed", "7",
+            "--alphabet", "a,b", "-o", &file,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{flag}: nothing on stdout");
+        let written = std::fs::read_to_string(&file).unwrap();
+        let words: Vec<&str> = written.lines().collect();
+        assert_eq!(words.len(), 5, "{flag}: {written:?}");
+        for w in words {
+            assert_eq!(w.split(' ').count(), 3, "{w}");
+            assert_eq!(w.contains('a'), flag == "--positive", "{flag}: {w}");
+        }
+    }
+    // The empty word is a line of its own.
+    let o = ltlattn(&[
+        "sample", "!P a", "--positive", "--length", "0", "--count", "3", "--seed", "1", "-o",
+        &file,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "\n\n\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
