@@ -896,3 +896,27 @@ fn sample_words_go_to_the_output_file() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "\n\n\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 29, item 6: an `@FILE` formula's `# alphabet:` header is its default alphabet.
+#[test]
+fn formula_files_bring_their_alphabet() {
+    let file = format!(
+        "@{}/examples/formulas/contains-ba.ltl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let o = ltlattn(&["explain", &file, "--word", "b c a"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = ltlattn(&["eval", &file, "--word", "c b a"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The DFA reads the declared alphabet too: c is a letter of it.
+    let v: serde_json::Value =
+        serde_json::from_str(stdout(&ltlattn(&["dfa", &file, "--json"])).trim()).unwrap();
+    assert_eq!(v["alphabet"], serde_json::json!(["a", "b", "c"]));
+    // A token outside it is still refused, and the message says where the alphabet came from.
+    let o = ltlattn(&["eval", &file, "--word", "b d a"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("# alphabet:"), "{}", stderr(&o));
+    // --alphabet still wins.
+    let o = ltlattn(&["eval", &file, "--word", "b c a", "--alphabet", "a,b"]);
+    assert_eq!(o.status.code(), Some(2));
+}

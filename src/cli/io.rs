@@ -28,6 +28,33 @@ thread_local! {
 static INPUTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// `Some` while output is collected for `--output`.
 static COLLECT: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+/// The tokens `# alphabet:` header lines of `@FILE` formulas declared, in order, each
+/// once: the alphabet when `--alphabet` is absent.
+static FILE_ALPHABET: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Remembers the tokens of an `@FILE`'s `# alphabet: a,b,c` header lines.
+pub(crate) fn declare_file_alphabet(text: &str) {
+    let mut known = FILE_ALPHABET.lock().unwrap_or_else(|e| e.into_inner());
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let Some(list) = rest.trim_start().strip_prefix("alphabet:") else {
+            continue;
+        };
+        for tok in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if !known.iter().any(|k| k == tok) {
+                known.push(tok.to_string());
+            }
+        }
+    }
+}
+
+/// The alphabet `@FILE` headers declared, if any.
+pub(crate) fn file_alphabet() -> Option<Vec<String>> {
+    let known = FILE_ALPHABET.lock().unwrap_or_else(|e| e.into_inner());
+    (!known.is_empty()).then(|| known.clone())
+}
 
 /// Sets the limits for the rest of the process.
 pub(crate) fn configure(max_input_bytes: usize, max_printed_nodes: u64, collect: bool) {
