@@ -851,12 +851,21 @@ fn empty_and_universal_languages_are_named() {
         serde_json::from_str(stdout(&ltlattn(&args)).trim()).unwrap()
     };
     let v = json("a S b", &[]);
-    assert_eq!((v["empty"].clone(), v["universal"].clone()), (true.into(), false.into()));
+    assert_eq!(
+        (v["empty"].clone(), v["universal"].clone()),
+        (true.into(), false.into())
+    );
     let v = json("!a S !b", &[]);
-    assert_eq!((v["empty"].clone(), v["universal"].clone()), (false.into(), true.into()));
+    assert_eq!(
+        (v["empty"].clone(), v["universal"].clone()),
+        (false.into(), true.into())
+    );
     assert!(stdout(&ltlattn(&["dfa", "!a S !b"])).contains("accepts every word"));
     let v = json("a S< b", &[]);
-    assert_eq!((v["empty"].clone(), v["universal"].clone()), (false.into(), false.into()));
+    assert_eq!(
+        (v["empty"].clone(), v["universal"].clone()),
+        (false.into(), false.into())
+    );
     assert!(!stdout(&ltlattn(&["dfa", "a S< b"])).contains("note:"));
     // Last-position acceptance never accepts the empty word: every nonempty word is
     // the most a formula can accept.
@@ -874,8 +883,19 @@ fn sample_words_go_to_the_output_file() {
     let file = dir.join("words.txt").display().to_string();
     for (flag, lang) in [("--positive", "P a"), ("--negative", "P a")] {
         let o = ltlattn(&[
-            "sample", lang, flag, "--length", "3", "--count", "5", "--seed", "7",
-            "--alphabet", "a,b", "-o", &file,
+            "sample",
+            lang,
+            flag,
+            "--length",
+            "3",
+            "--count",
+            "5",
+            "--seed",
+            "7",
+            "--alphabet",
+            "a,b",
+            "-o",
+            &file,
         ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         assert_eq!(stdout(&o), "", "{flag}: nothing on stdout");
@@ -889,7 +909,16 @@ fn sample_words_go_to_the_output_file() {
     }
     // The empty word is a line of its own.
     let o = ltlattn(&[
-        "sample", "!P a", "--positive", "--length", "0", "--count", "3", "--seed", "1", "-o",
+        "sample",
+        "!P a",
+        "--positive",
+        "--length",
+        "0",
+        "--count",
+        "3",
+        "--seed",
+        "1",
+        "-o",
         &file,
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -919,4 +948,50 @@ fn formula_files_bring_their_alphabet() {
     // --alphabet still wins.
     let o = ltlattn(&["eval", &file, "--word", "b c a", "--alphabet", "a,b"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Issue 29, item 8: one error style (no diagnostic code line on some errors only); the
+/// two count caps of `compile` are labelled; no jargon; `compile --dot` exists and
+/// `compile --json` has a `dfa` key (the DFA when the formula is withheld).
+#[test]
+fn messages_are_plain_and_compile_has_dot() {
+    for args in [
+        &["eval", "a & (b", "--word", "a"][..],
+        &["dfa", "Y Y Y Y Y Y Y Y a", "--max-states", "4"][..],
+    ] {
+        let o = ltlattn(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(!err.contains("ltlattn::"), "{args:?}: a code line:\n{err}");
+        assert!(err.contains('×'), "{args:?}: the usual error mark:\n{err}");
+    }
+    let naive = example("naive-contains-a.toml").replace("models/", "numeric/");
+    let o = ltlattn(&["compile", &naive]);
+    let text = stdout(&o);
+    assert!(text.contains("the format's count cap 32"), "{text}");
+    assert!(text.contains("count cap (head)"), "{text}");
+    assert!(!text.contains("interval diagram"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&ltlattn(&["compile", &naive, "--json"])).trim()).unwrap();
+    assert!(json["accept"].is_string());
+    assert!(json.get("dfa").is_some_and(|d| d.is_null()), "{json}");
+    // --dot: the minimal DFA (9 states), numeric and Boolean models alike.
+    let o = ltlattn(&["compile", &naive, "--dot"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dot = stdout(&o);
+    assert!(dot.starts_with("digraph dfa {"), "{dot}");
+    let sources: std::collections::BTreeSet<&str> = dot
+        .lines()
+        .filter_map(|l| l.trim().split_once(" -> "))
+        .map(|(from, _)| from)
+        .filter(|f| *f != "init")
+        .collect();
+    assert_eq!(
+        sources.len(),
+        json["dfa_states"].as_u64().unwrap() as usize,
+        "{dot}"
+    );
+    let o = ltlattn(&["compile", &example("contains-a.toml"), "--dot"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("digraph dfa {"));
 }

@@ -109,7 +109,11 @@ impl Dfa {
 
     /// Whether the language is empty or universal (over the reachable states).
     pub fn language_kind(&self) -> super::LanguageKind {
-        let successors = |q: u32| (0..self.letters() as u32).map(|l| self.next(q, l)).collect();
+        let successors = |q: u32| {
+            (0..self.letters() as u32)
+                .map(|l| self.next(q, l))
+                .collect()
+        };
         super::LanguageKind::of(self.states, self.acceptance, &self.accepting, successors)
     }
 

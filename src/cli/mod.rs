@@ -18,7 +18,7 @@ mod sample;
 #[cfg(feature = "serve")]
 mod serve;
 
-pub(crate) use io::{read_bytes, read_input, show, Shower};
+pub(crate) use io::{read_bytes, read_input, show, Plain, Shower};
 
 use std::collections::BTreeSet;
 

@@ -25,6 +25,9 @@ pub(crate) struct CompileArgs {
     /// Print JSON: {"accept", "fragment", "architecture", "features"}.
     #[arg(long)]
     json: bool,
+    /// Print the model's minimal DFA as Graphviz DOT (exact at every length) instead.
+    #[arg(long, conflicts_with_all = ["json", "unicode", "latex"])]
+    dot: bool,
     #[command(flatten)]
     budget: BudgetOpts,
 }
@@ -223,10 +226,29 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
     let syntax = super::syntax_of(a.unicode, a.latex);
     if ltlattn::numeric::is_numeric(&text) {
         let m = super::numeric::load(&a.model, &text)?;
-        return super::numeric::compile_cmd(&a.model, &m, &a.budget.budget()?, a.json, syntax);
+        let budget = a.budget.budget()?;
+        if a.dot {
+            return super::numeric::compile_dot(&m, &budget);
+        }
+        return super::numeric::compile_cmd(&a.model, &m, &budget, a.json, syntax);
     }
     let model = load_with(&a.model, &text, limits).map_err(Report::new)?;
     let c = compile(&model).map_err(Report::new)?;
+    if a.dot {
+        // A Boolean model's language is its compiled formula's: that formula's minimal DFA.
+        let sigma = ltlattn::automata::Alphabet::Tokens(model.alphabet.clone());
+        let dfa = ltlattn::automata::Automaton::of_formula(
+            &c.arena,
+            c.accept,
+            &sigma,
+            model.acceptance,
+            &a.budget.budget()?,
+            true,
+        )
+        .map_err(Report::new)?;
+        outln!("{}", dfa.to_dot().trim_end());
+        return Ok(Exit::Yes);
+    }
     let (states, seconds) = DROP_IN_BUDGET;
     let drop_in = drop_in_checks(
         &model,

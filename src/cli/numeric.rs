@@ -128,6 +128,8 @@ pub(crate) fn compile_json(
         "count_cap": c.count_cap,
         "formula_construction": cert.as_ref().map(|f| f.construction.clone()),
         "formula_note": formula_note,
+        // The exact answer when no formula is given: the minimal DFA itself.
+        "dfa": accept.is_none().then(|| c.dfa.to_json()),
         "rounding": m.rounding,
     });
     let exit = if accept.is_some() {
@@ -136,6 +138,14 @@ pub(crate) fn compile_json(
         Exit::Undecided
     };
     (report, shown, exit)
+}
+
+/// `compile --dot` on a numeric model: its minimal DFA as Graphviz DOT, the exact answer
+/// at every length (no formula is looked for).
+pub(crate) fn compile_dot(m: &NumericModel, budget: &Budget) -> Result<Exit, Report> {
+    let c = compiled(m, budget)?;
+    outln!("{}", c.dfa.to_dot().trim_end());
+    Ok(Exit::Yes)
 }
 
 /// The largest DFA whose table `compile` prints when it has no formula.
@@ -189,11 +199,15 @@ pub(crate) fn compile_cmd(
             None => outln!("accepts: no formula found within the classifier's limits; the minimal DFA below is exact"),
         },
     }
-    if let Some(note) = c.dfa.language_kind().note("the model", Acceptance::Eos, false) {
+    if let Some(note) = c
+        .dfa
+        .language_kind()
+        .note("the model", Acceptance::Eos, false)
+    {
         outln!("{note}");
     }
     outln!(
-        "minimal DFA: {} ({} abstract states explored; types per layer: {}; count cap {})",
+        "minimal DFA: {} ({} abstract states explored; types per layer: {}; the format's count cap {})",
         ltlattn::report::counted(c.dfa.states(), "state"),
         c.explored,
         c.types
@@ -224,7 +238,7 @@ pub(crate) fn compile_cmd(
         }
     }
     outln!("");
-    outln!("layer  head  range        key types  score classes  count cap");
+    outln!("layer  head  range        key types  score classes  count cap (head)");
     for h in &c.heads {
         outln!(
             "{:<5}  {:<4}  {:<11}  {:<9}  {:<13}  {}",
@@ -238,6 +252,9 @@ pub(crate) fn compile_cmd(
             h.score_classes,
             h.count_cap.map_or("—".into(), |x| x.to_string())
         );
+    }
+    if c.heads.iter().any(|h| h.count_cap.is_some()) {
+        outln!("(count cap: from that many keys of one class on, a head's α are all 0, so counting stops there; the head's cap is what its scores need, at most the format's)");
     }
     Ok(exit)
 }

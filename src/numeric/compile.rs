@@ -839,7 +839,7 @@ pub fn formula_or_note_within(
             &arena,
             phi,
             &compiled.dfa,
-            "count formula: the acceptance of the capped key-class counts as an interval diagram, written with P>=m",
+            "count formula: the answer depends only on how many earlier positions of each kind the heads see (counted up to the cap), written with P>=m",
             limits.max_printed,
             budget,
         );
