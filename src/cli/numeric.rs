@@ -76,7 +76,29 @@ fn header(m: &NumericModel, path: &str) -> String {
 }
 
 fn compiled(m: &NumericModel, budget: &Budget) -> Result<NumericCompiled, Report> {
-    compile_numeric(m, budget).map_err(Report::new)
+    compile_numeric(m, budget).map_err(|e| match (&e, beyond_range_help(m)) {
+        (ltlattn::numeric::NumericCompileError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
+        _ => Report::new(e),
+    })
+}
+
+/// For a NaN error: an infinity often comes from weights beyond the format's range when
+/// loaded (they became ±∞), so they are named.
+fn beyond_range_help(m: &NumericModel) -> Option<String> {
+    let r = &m.rounding;
+    let more = r.beyond_range - r.beyond_range_at.len();
+    (r.beyond_range > 0).then(|| {
+        format!(
+            "{} weights were beyond the format's range when loaded: {}{}",
+            r.beyond_range,
+            r.beyond_range_at.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    })
 }
 
 /// What `compile --json` prints for a numeric model (and `serve` answers), with the
@@ -177,6 +199,9 @@ pub(crate) fn compile_cmd(
             .map(|at| format!(" (largest change {} at {at})", r.largest_change))
             .unwrap_or_default()
     );
+    if let Some(beyond) = beyond_range_help(m) {
+        outln!("{beyond}");
+    }
     outln!(
         "fragment: {} — {}{}",
         c.fragment.name(),
@@ -302,7 +327,10 @@ pub(crate) fn run_cmd(
     json: bool,
 ) -> Result<Exit, Report> {
     let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
-    let t = run_numeric(m, &toks).map_err(Report::new)?;
+    let t = run_numeric(m, &toks).map_err(|e| match (&e, beyond_range_help(m)) {
+        (ltlattn::numeric::RunError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
+        _ => Report::new(e),
+    })?;
     if json {
         outln!("{}", to_json("run", &run_json(&t)));
     } else {
