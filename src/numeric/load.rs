@@ -104,7 +104,7 @@ pub struct RoundingReport {
     /// Weights beyond the format's range (above its largest value or below its lowest):
     /// they became ±∞ under `overflow = "inf"` (nearest-even), else the extreme value.
     pub beyond_range: usize,
-    /// The first [`BEYOND_RANGE_LISTED`] of them, in file order, as
+    /// The first 20 of them (`BEYOND_RANGE_LISTED`), in file order, as
     /// `tensor[row, column] = weight → value` (`tensor[index]` for a vector).
     pub beyond_range_at: Vec<String>,
 }
