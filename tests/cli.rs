@@ -873,6 +873,28 @@ fn empty_and_universal_languages_are_named() {
     assert_eq!(v["universal"], true);
     let v = json("a & !a", &["--accept", "last"]);
     assert_eq!(v["empty"], true);
+    // compile says it of a Boolean model too: a feed-forward "a" read at ⊣ under EOS
+    // acceptance is false on every word.
+    let dir = std::env::temp_dir().join(format!("ltlattn-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("m.toml").display().to_string();
+    let write = |acceptance: &str| {
+        std::fs::write(
+            &model,
+            format!("alphabet = [\"a\", \"b\"]\nacceptance = \"{acceptance}\"\noutput = \"f\"\n[[layer]]\n[[layer.ffn]]\nname = \"f\"\nexpr = \"a\"\n"),
+        )
+        .unwrap()
+    };
+    write("eos");
+    let text = stdout(&ltlattn(&["compile", &model]));
+    assert!(
+        text.contains("note: the model accepts no word at all"),
+        "{text}"
+    );
+    write("last");
+    let text = stdout(&ltlattn(&["compile", &model]));
+    assert!(!text.contains("note:"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Issue 29, item 5: `sample --positive -o FILE` writes the words to FILE, not stdout.

@@ -128,6 +128,10 @@ const MAX_DROP_IN_CHECK: u64 = 32;
 /// head beyond it says so.
 pub(crate) const DROP_IN_BUDGET: (usize, f64) = (500_000, 20.0);
 
+/// The budget (states, seconds) of the DFA `compile` builds to say whether a Boolean
+/// model accepts nothing or everything.
+const NOTE_BUDGET: (usize, f64) = (100_000, 2.0);
+
 /// For every drop-in Combiner head: whether its compiled formula is equivalent to the
 /// global head's (explicit engine, within `budget`). One line per head.
 pub(crate) fn drop_in_checks(
@@ -295,6 +299,25 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         c.fragment.architecture()
     );
     outln!("accepts: {}", sh.show(c.accept, syntax));
+    // An empty or universal language is almost never what the model's author meant: say
+    // so when the formula's minimal DFA is cheap to build (else nothing is said).
+    let sigma = ltlattn::automata::Alphabet::Tokens(model.alphabet.clone());
+    let budget = ltlattn::automata::Budget::new(NOTE_BUDGET.0, Some(NOTE_BUDGET.1));
+    if let Ok(dfa) = ltlattn::automata::Automaton::of_formula(
+        &c.arena,
+        c.accept,
+        &sigma,
+        model.acceptance,
+        &budget,
+        true,
+    ) {
+        if let Some(note) = dfa
+            .language_kind()
+            .note("the model", model.acceptance, false)
+        {
+            outln!("{note}");
+        }
+    }
     outln!("");
     let mut rows = vec![vec![
         "layer".to_string(),
