@@ -6,9 +6,8 @@ mod cli;
 
 fn main() {
     // Messages stay on one line each: scripts grep them and logs keep them whole.
-    let _ = miette::set_hook(Box::new(|_| {
-        Box::new(miette::MietteHandlerOpts::new().wrap_lines(false).build())
-    }));
+    let handler = || miette::MietteHandlerOpts::new().wrap_lines(false).build();
+    let _ = miette::set_hook(Box::new(move |_| Box::new(handler())));
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -24,7 +23,14 @@ fn main() {
     let code = match cli::run(cli) {
         Ok(code) => code,
         Err(report) => {
-            eprintln!("{report:?}");
+            // One error style: without the code line some errors carry (cli::Plain).
+            struct Shown<'a>(miette::MietteHandler, cli::Plain<'a>);
+            impl std::fmt::Display for Shown<'_> {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    miette::ReportHandler::debug(&self.0, &self.1, f)
+                }
+            }
+            eprintln!("{}", Shown(handler(), cli::Plain(&report)));
             cli::Exit::Error.code()
         }
     };

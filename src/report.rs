@@ -30,6 +30,15 @@ use crate::automata::Question;
 use crate::fragment::{Decision, FormulaCert, NonMemberCert};
 use crate::verdict::{Bounded, EngineReport, Verdict};
 
+/// `n` and a noun with a regular plural, agreeing: "1 state", "2 states".
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The report as one line of compact JSON, with the command's name under `command`
 /// (first) and the report's keys after it.
 pub fn to_json<T: Serialize>(command: &str, report: &T) -> String {

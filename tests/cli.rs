@@ -832,3 +832,188 @@ fn input_handling_regressions() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 29, item 7: an empty or universal language is named in the text (with the hint
+/// about EOS acceptance) and in `dfa --json`; counts agree in number ("1 state").
+#[test]
+fn empty_and_universal_languages_are_named() {
+    let o = ltlattn(&["dfa", "a S b"]);
+    let text = stdout(&o);
+    assert!(text.contains("1 state, 2 letters"), "{text}");
+    assert!(text.contains("accepts no word at all"), "{text}");
+    assert!(
+        text.contains("--accept last") && text.contains("S<"),
+        "{text}"
+    );
+    let json = |f: &str, extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["dfa", f, "--json"];
+        args.extend(extra);
+        serde_json::from_str(stdout(&ltlattn(&args)).trim()).unwrap()
+    };
+    let v = json("a S b", &[]);
+    assert_eq!(
+        (v["empty"].clone(), v["universal"].clone()),
+        (true.into(), false.into())
+    );
+    let v = json("!a S !b", &[]);
+    assert_eq!(
+        (v["empty"].clone(), v["universal"].clone()),
+        (false.into(), true.into())
+    );
+    assert!(stdout(&ltlattn(&["dfa", "!a S !b"])).contains("accepts every word"));
+    let v = json("a S< b", &[]);
+    assert_eq!(
+        (v["empty"].clone(), v["universal"].clone()),
+        (false.into(), false.into())
+    );
+    assert!(!stdout(&ltlattn(&["dfa", "a S< b"])).contains("note:"));
+    // Last-position acceptance never accepts the empty word: every nonempty word is
+    // the most a formula can accept.
+    let v = json("a | !a", &["--accept", "last"]);
+    assert_eq!(v["universal"], true);
+    let v = json("a & !a", &["--accept", "last"]);
+    assert_eq!(v["empty"], true);
+    // compile says it of a Boolean model too: a feed-forward "a" read at ⊣ under EOS
+    // acceptance is false on every word.
+    let dir = std::env::temp_dir().join(format!("ltlattn-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("m.toml").display().to_string();
+    let write = |acceptance: &str| {
+        std::fs::write(
+            &model,
+            format!("alphabet = [\"a\", \"b\"]\nacceptance = \"{acceptance}\"\noutput = \"f\"\n[[layer]]\n[[layer.ffn]]\nname = \"f\"\nexpr = \"a\"\n"),
+        )
+        .unwrap()
+    };
+    write("eos");
+    let text = stdout(&ltlattn(&["compile", &model]));
+    assert!(
+        text.contains("note: the model accepts no word at all"),
+        "{text}"
+    );
+    write("last");
+    let text = stdout(&ltlattn(&["compile", &model]));
+    assert!(!text.contains("note:"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 29, item 5: `sample --positive -o FILE` writes the words to FILE, not stdout.
+#[test]
+fn sample_words_go_to_the_output_file() {
+    let dir = std::env::temp_dir().join(format!("ltlattn-sample-o-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("words.txt").display().to_string();
+    for (flag, lang) in [("--positive", "P a"), ("--negative", "P a")] {
+        let o = ltlattn(&[
+            "sample",
+            lang,
+            flag,
+            "--length",
+            "3",
+            "--count",
+            "5",
+            "--seed",
+            "7",
+            "--alphabet",
+            "a,b",
+            "-o",
+            &file,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{flag}: nothing on stdout");
+        let written = std::fs::read_to_string(&file).unwrap();
+        let words: Vec<&str> = written.lines().collect();
+        assert_eq!(words.len(), 5, "{flag}: {written:?}");
+        for w in words {
+            assert_eq!(w.split(' ').count(), 3, "{w}");
+            assert_eq!(w.contains('a'), flag == "--positive", "{flag}: {w}");
+        }
+    }
+    // The empty word is a line of its own.
+    let o = ltlattn(&[
+        "sample",
+        "!P a",
+        "--positive",
+        "--length",
+        "0",
+        "--count",
+        "3",
+        "--seed",
+        "1",
+        "-o",
+        &file,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "\n\n\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 29, item 6: an `@FILE` formula's `# alphabet:` header is its default alphabet.
+#[test]
+fn formula_files_bring_their_alphabet() {
+    let file = format!(
+        "@{}/examples/formulas/contains-ba.ltl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let o = ltlattn(&["explain", &file, "--word", "b c a"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = ltlattn(&["eval", &file, "--word", "c b a"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The DFA reads the declared alphabet too: c is a letter of it.
+    let v: serde_json::Value =
+        serde_json::from_str(stdout(&ltlattn(&["dfa", &file, "--json"])).trim()).unwrap();
+    assert_eq!(v["alphabet"], serde_json::json!(["a", "b", "c"]));
+    // A token outside it is still refused, and the message says where the alphabet came from.
+    let o = ltlattn(&["eval", &file, "--word", "b d a"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("# alphabet:"), "{}", stderr(&o));
+    // --alphabet still wins.
+    let o = ltlattn(&["eval", &file, "--word", "b c a", "--alphabet", "a,b"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Issue 29, item 8: one error style (no diagnostic code line on some errors only); the
+/// two count caps of `compile` are labelled; no jargon; `compile --dot` exists and
+/// `compile --json` has a `dfa` key (the DFA when the formula is withheld).
+#[test]
+fn messages_are_plain_and_compile_has_dot() {
+    for args in [
+        &["eval", "a & (b", "--word", "a"][..],
+        &["dfa", "Y Y Y Y Y Y Y Y a", "--max-states", "4"][..],
+    ] {
+        let o = ltlattn(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(!err.contains("ltlattn::"), "{args:?}: a code line:\n{err}");
+        assert!(err.contains('×'), "{args:?}: the usual error mark:\n{err}");
+    }
+    let naive = example("naive-contains-a.toml").replace("models/", "numeric/");
+    let o = ltlattn(&["compile", &naive]);
+    let text = stdout(&o);
+    assert!(text.contains("the format's count cap 32"), "{text}");
+    assert!(text.contains("count cap (head)"), "{text}");
+    assert!(!text.contains("interval diagram"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&ltlattn(&["compile", &naive, "--json"])).trim()).unwrap();
+    assert!(json["accept"].is_string());
+    assert!(json.get("dfa").is_some_and(|d| d.is_null()), "{json}");
+    // --dot: the minimal DFA (9 states), numeric and Boolean models alike.
+    let o = ltlattn(&["compile", &naive, "--dot"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dot = stdout(&o);
+    assert!(dot.starts_with("digraph dfa {"), "{dot}");
+    let sources: std::collections::BTreeSet<&str> = dot
+        .lines()
+        .filter_map(|l| l.trim().split_once(" -> "))
+        .map(|(from, _)| from)
+        .filter(|f| *f != "init")
+        .collect();
+    assert_eq!(
+        sources.len(),
+        json["dfa_states"].as_u64().unwrap() as usize,
+        "{dot}"
+    );
+    let o = ltlattn(&["compile", &example("contains-a.toml"), "--dot"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("digraph dfa {"));
+}

@@ -852,3 +852,70 @@ fn equiv_and_includes_take_model_files() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+/// Issue 29, item 2: a weight beyond the format's range becomes +∞ on loading (e3m1
+/// without subnormals, `overflow = "inf"`: 48 > 12). The query of ⊣ on the empty word
+/// reads it times a zero weight — NaN — though ⊣ has nothing to attend to there. Every
+/// value is computed at every position (grammar/numeric.md), so `run` stops with the NaN
+/// error as `compile` does (`run` gave the empty word a verdict), and both name the
+/// weight; a model whose infinite weight makes no NaN runs and compiles, and lists it.
+#[test]
+fn weights_beyond_the_range_are_reported_and_run_agrees_with_compile() {
+    let dir = std::env::temp_dir().join(format!("ltlattn-beyond-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = "alphabet = [\"a\", \"b\"]\nweights = \"w.safetensors\"\n[number]\nformat = \"float\"\nexp_bits = 3\nman_bits = 1\nsubnormals = false\noverflow = \"inf\"\n\n[[layer]]\n[[layer.head]]\nrange = \"global\"\nscale = 1.0\n";
+    let tensors = |query: Vec<f32>| -> Vec<Tensor> {
+        vec![
+            // ⊣'s embedding has 48 in component 1: +∞ in e3m1.
+            ("embed", vec![3, 2], vec![1.0, 0.0, 0.0, 1.0, 0.0, 48.0]),
+            ("layer.0.head.0.query.weight", vec![1, 2], query),
+            ("layer.0.head.0.key.weight", vec![1, 2], vec![1.0, 0.0]),
+            ("layer.0.head.0.value.weight", vec![1, 2], vec![1.0, 0.0]),
+            ("layer.0.out.weight", vec![2, 1], vec![1.0, 0.0]),
+            ("classifier.weight", vec![1, 2], vec![1.0, 0.0]),
+        ]
+    };
+    let path = dir.join("m.toml").display().to_string();
+    std::fs::write(&path, toml).unwrap();
+    // The query reads component 1 with weight 0: 0 · ∞.
+    std::fs::write(
+        dir.join("w.safetensors"),
+        safetensors(&tensors(vec![1.0, 0.0])),
+    )
+    .unwrap();
+    for args in [
+        vec!["run", &path, "--word", ""],
+        vec!["run", &path, "--word", "a b"],
+        vec!["compile", &path],
+    ] {
+        let o = ltlattn(&args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("not a number"), "{args:?}: {err}");
+        assert!(err.contains("embed[2, 1] = 48 → +∞"), "{args:?}: {err}");
+    }
+    // An infinite classifier bias makes no NaN (the logit is +∞ on every word): it is
+    // listed, the JSON counts it, and the model accepts everything.
+    let mut finite = tensors(vec![1.0, 0.0]);
+    finite[0].2[5] = 0.0;
+    finite.push(("classifier.bias", vec![1], vec![48.0]));
+    std::fs::write(dir.join("w.safetensors"), safetensors(&finite)).unwrap();
+    let o = ltlattn(&["compile", &path]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        text.contains(
+            "1 weights were beyond the format's range when loaded: classifier.bias[0] = 48 → +∞"
+        ),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("the model accepts every word"), "{text}");
+    let o = ltlattn(&["compile", &path, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["rounding"]["beyond_range"], 1, "{v}");
+    for w in ["", "a", "b a"] {
+        let o = ltlattn(&["run", &path, "--word", w]);
+        assert_eq!(o.status.code(), Some(0), "{w:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -117,6 +117,68 @@ fn request_bodies_share_a_memory_budget() {
     assert_eq!(status, 200, "{r}");
 }
 
+/// Issue 29, item 9: a stalled upload (Content-Length larger than the body sent) is
+/// answered 408 after `--read-timeout`, and its share of the body budget comes back
+/// while the client still holds the connection open.
+#[test]
+fn a_stalled_upload_times_out() {
+    use std::io::{Read, Write};
+    let s = Server::start(&["--max-body-bytes", "4096", "--read-timeout", "1"]);
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let free = || {
+        let (_, _, body) = s.get("/api/status");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v["body_budget_free_kib"]
+            .as_u64()
+            .expect("body_budget_free_kib")
+    };
+    let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let start = std::time::Instant::now();
+    write!(
+        tcp,
+        "POST /api/fmt HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 4096\r\n\r\n{{\"formula\""
+    )
+    .unwrap();
+    tcp.flush().unwrap();
+    // The answer comes without another byte sent: 408, as JSON.
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("\"exit\"") {
+        let n = tcp
+            .read(&mut buf)
+            .expect("an answer before the client's own timeout");
+        assert!(
+            n > 0,
+            "closed without an answer: {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let waited = start.elapsed();
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("did not arrive within 1 s"), "{text}");
+    assert!(
+        waited >= std::time::Duration::from_millis(900) && waited.as_secs() < 15,
+        "answered after {waited:?}"
+    );
+    // The reservation is back though our end of the connection is still open.
+    let start = std::time::Instant::now();
+    while free() != 32 * 4 {
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "budget not released: {} KiB",
+            free()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (_, _, status) = s.get("/api/status");
+    assert!(status.contains("\"read_timeout_seconds\":1.0"), "{status}");
+    drop(tcp);
+}
+
 fn weights(path: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(std::fs::read(path).expect("weights"))
 }

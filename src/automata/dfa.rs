@@ -107,6 +107,16 @@ impl Dfa {
         self.accepting[self.run(word) as usize]
     }
 
+    /// Whether the language is empty or universal (over the reachable states).
+    pub fn language_kind(&self) -> super::LanguageKind {
+        let successors = |q: u32| {
+            (0..self.letters() as u32)
+                .map(|l| self.next(q, l))
+                .collect()
+        };
+        super::LanguageKind::of(self.states, self.acceptance, &self.accepting, successors)
+    }
+
     /// Number of transitions (states × letters).
     pub fn transitions(&self) -> usize {
         self.trans.len()
@@ -144,11 +154,12 @@ impl Dfa {
         if acc.len() > 50 {
             shown.push(format!("… {} more", acc.len() - 50));
         }
+        let count = crate::report::counted;
         let mut s = format!(
-            "{} states, {} letters, {} transitions, initial 0, accepting {{{}}}\n",
-            self.states,
-            self.letters(),
-            self.transitions(),
+            "{}, {}, {}, initial 0, accepting {{{}}}\n",
+            count(self.states, "state"),
+            count(self.letters(), "letter"),
+            count(self.transitions(), "transition"),
             shown.join(", ")
         );
         for q in 0..self.states.min(TEXT_STATES) as u32 {

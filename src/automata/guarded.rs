@@ -507,8 +507,9 @@ impl GuardedDfa {
             shown.push(format!("… {} more", acc.len() - 50));
         }
         let mut s = format!(
-            "{n} states, {} propositions (guard-labelled, {} shared decision nodes), initial 0, accepting {{{}}}\n",
-            self.props(),
+            "{}, {} (guard-labelled, {} shared decision nodes), initial 0, accepting {{{}}}\n",
+            crate::report::counted(n, "state"),
+            crate::report::counted(self.props(), "proposition"),
             self.nodes(),
             shown.join(", ")
         );

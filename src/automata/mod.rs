@@ -118,6 +118,17 @@ impl Automaton {
         }
     }
 
+    /// Whether the automaton's language is empty or universal ([`LanguageKind`]).
+    pub fn language_kind(&self) -> LanguageKind {
+        match self {
+            Automaton::Dense(d) => d.language_kind(),
+            Automaton::Guarded(g) => {
+                let successors = |q: u32| g.guards(q).into_iter().map(|(t, _)| t).collect();
+                LanguageKind::of(g.states(), g.acceptance(), g.accepting(), successors)
+            }
+        }
+    }
+
     /// The plain-text listing (letters for dense tables, guards otherwise).
     pub fn to_text(&self) -> String {
         match self {
@@ -154,5 +165,71 @@ impl Automaton {
             },
             Automaton::Guarded(g) => g.to_json(),
         }
+    }
+}
+
+/// Whether an automaton accepts no word or every word its acceptance convention allows
+/// (under EOS acceptance every word; under last-position acceptance, which never accepts
+/// the empty word, every nonempty word). Both are almost never what a formula's author
+/// meant, so `dfa` and `compile` say so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LanguageKind {
+    /// No word is accepted.
+    pub empty: bool,
+    /// Every word (every nonempty word under last-position acceptance) is accepted.
+    pub universal: bool,
+}
+
+impl LanguageKind {
+    /// From the states reachable by nonempty words (breadth-first from the initial
+    /// state's successors) and the initial state, which stands for the empty word.
+    pub fn of(
+        states: usize,
+        acceptance: Acceptance,
+        accepting: &[bool],
+        successors: impl Fn(u32) -> Vec<u32>,
+    ) -> LanguageKind {
+        let mut seen = vec![false; states];
+        let mut stack = successors(0);
+        for &q in &stack {
+            seen[q as usize] = true;
+        }
+        while let Some(q) = stack.pop() {
+            for t in successors(q) {
+                if !std::mem::replace(&mut seen[t as usize], true) {
+                    stack.push(t);
+                }
+            }
+        }
+        let nonempty = (0..states).filter(|&q| seen[q]);
+        let any = nonempty.clone().any(|q| accepting[q]);
+        let all = nonempty.clone().all(|q| accepting[q]);
+        let empty_word = acceptance == Acceptance::Eos && accepting[0];
+        LanguageKind {
+            empty: !any && !empty_word,
+            universal: all && (acceptance == Acceptance::Last || empty_word),
+        }
+    }
+
+    /// A note for a reader, or `None` when the language is neither empty nor universal.
+    /// `what` names the automaton's source ("the formula", "the model"); for a formula
+    /// (`formula_hint`) under EOS acceptance the note says why it may come out so.
+    pub fn note(&self, what: &str, acceptance: Acceptance, formula_hint: bool) -> Option<String> {
+        let head = if self.empty {
+            format!("note: {what} accepts no word at all (the empty language)")
+        } else if self.universal {
+            match acceptance {
+                Acceptance::Eos => format!("note: {what} accepts every word"),
+                Acceptance::Last => format!("note: {what} accepts every nonempty word"),
+            }
+        } else {
+            return None;
+        };
+        Some(match acceptance {
+            Acceptance::Eos if formula_hint => format!(
+                "{head}. Under EOS acceptance a formula is judged at the end marker ⊣, where no letter holds: `--accept last` judges it at the last letter instead, and the strict since `S<` reads only earlier positions (`a S< b`, not `a S b`)."
+            ),
+            _ => format!("{head}."),
+        })
     }
 }

@@ -163,8 +163,11 @@ pub(crate) fn alphabet_within(
 /// What `dfa --json` prints (and `serve` answers).
 pub(crate) fn dfa_json(dfa: &Automaton, formula: String, minimal: bool) -> serde_json::Value {
     let mut v = dfa.to_json();
+    let kind = dfa.language_kind();
     v["formula"] = serde_json::Value::String(formula);
     v["minimal"] = serde_json::Value::Bool(minimal);
+    v["empty"] = serde_json::Value::Bool(kind.empty);
+    v["universal"] = serde_json::Value::Bool(kind.universal);
     v
 }
 
@@ -196,6 +199,9 @@ pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
             },
             dfa.to_text().trim_end()
         );
+        if let Some(note) = dfa.language_kind().note("the formula", a.opts.accept, true) {
+            outln!("{note}");
+        }
     }
     Ok(Exit::Yes)
 }

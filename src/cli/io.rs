@@ -28,6 +28,33 @@ thread_local! {
 static INPUTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// `Some` while output is collected for `--output`.
 static COLLECT: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+/// The tokens `# alphabet:` header lines of `@FILE` formulas declared, in order, each
+/// once: the alphabet when `--alphabet` is absent.
+static FILE_ALPHABET: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Remembers the tokens of an `@FILE`'s `# alphabet: a,b,c` header lines.
+pub(crate) fn declare_file_alphabet(text: &str) {
+    let mut known = FILE_ALPHABET.lock().unwrap_or_else(|e| e.into_inner());
+    for line in text.lines() {
+        let Some(rest) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let Some(list) = rest.trim_start().strip_prefix("alphabet:") else {
+            continue;
+        };
+        for tok in list.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if !known.iter().any(|k| k == tok) {
+                known.push(tok.to_string());
+            }
+        }
+    }
+}
+
+/// The alphabet `@FILE` headers declared, if any.
+pub(crate) fn file_alphabet() -> Option<Vec<String>> {
+    let known = FILE_ALPHABET.lock().unwrap_or_else(|e| e.into_inner());
+    (!known.is_empty()).then(|| known.clone())
+}
 
 /// Sets the limits for the rest of the process.
 pub(crate) fn configure(max_input_bytes: usize, max_printed_nodes: u64, collect: bool) {
@@ -222,4 +249,53 @@ pub(crate) fn write_whole(path: &str, text: &[u8]) -> Result<(), Report> {
         let _ = std::fs::remove_file(&tmp);
         miette!("cannot write `{path}`: {e}")
     })
+}
+
+/// One style for every error the user reads: the message, its labelled excerpt, its help
+/// — never a code line. Some library errors carry a diagnostic code
+/// (`ltlattn::parse::UnbalancedParen`) and most do not; printed, the code was an
+/// identifier a user cannot act on, and only some messages had it. Library callers still
+/// get the code from the error itself.
+pub(crate) struct Plain<'a>(pub(crate) &'a Report);
+
+impl std::fmt::Debug for Plain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&**self.0, f)
+    }
+}
+
+impl std::fmt::Display for Plain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&**self.0, f)
+    }
+}
+
+impl std::error::Error for Plain<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl miette::Diagnostic for Plain<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        self.0.severity()
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.0.help()
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.0.url()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        self.0.related()
+    }
+    fn diagnostic_source(&self) -> Option<&dyn miette::Diagnostic> {
+        self.0.diagnostic_source()
+    }
 }

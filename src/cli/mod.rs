@@ -18,7 +18,7 @@ mod sample;
 #[cfg(feature = "serve")]
 mod serve;
 
-pub(crate) use io::{read_bytes, read_input, show, Shower};
+pub(crate) use io::{read_bytes, read_input, show, Plain, Shower};
 
 use std::collections::BTreeSet;
 
@@ -219,7 +219,8 @@ pub(crate) fn parse_formula(
 /// error pointing at it (the model loader and DFA files refuse both as well).
 pub(crate) fn given_alphabet(opts: &WordOpts) -> Result<Option<Vec<String>>, Report> {
     let Some(given) = &opts.alphabet else {
-        return Ok(None);
+        // An `@FILE` formula's `# alphabet:` header stands in for --alphabet.
+        return Ok(io::file_alphabet());
     };
     let text = given.join(",");
     let mut names: Vec<String> = Vec::new();
@@ -302,6 +303,8 @@ pub(crate) fn read_word(
         };
         let how = if opts.alphabet.is_some() {
             "add it to --alphabet"
+        } else if io::file_alphabet().is_some() {
+            "the formula file's `# alphabet:` line declares it; give --alphabet to change it"
         } else {
             "the default alphabet is the formula's atoms; give --alphabet to widen it"
         };
@@ -355,6 +358,7 @@ pub(crate) fn formula_arg(
         return parse_formula(arena, arg, what, limits);
     };
     let text = read_input(path, &format!("{what} file"))?;
+    io::declare_file_alphabet(&text);
     // Comment lines become blanks of the same length, so spans still point into the file.
     let blanked: String = text
         .split_inclusive('\n')

@@ -25,6 +25,9 @@ pub(crate) struct CompileArgs {
     /// Print JSON: {"accept", "fragment", "architecture", "features"}.
     #[arg(long)]
     json: bool,
+    /// Print the model's minimal DFA as Graphviz DOT (exact at every length) instead.
+    #[arg(long, conflicts_with_all = ["json", "unicode", "latex"])]
+    dot: bool,
     #[command(flatten)]
     budget: BudgetOpts,
 }
@@ -125,6 +128,10 @@ const MAX_DROP_IN_CHECK: u64 = 32;
 /// head beyond it says so.
 pub(crate) const DROP_IN_BUDGET: (usize, f64) = (500_000, 20.0);
 
+/// The budget (states, seconds) of the DFA `compile` builds to say whether a Boolean
+/// model accepts nothing or everything.
+const NOTE_BUDGET: (usize, f64) = (100_000, 2.0);
+
 /// For every drop-in Combiner head: whether its compiled formula is equivalent to the
 /// global head's (explicit engine, within `budget`). One line per head.
 pub(crate) fn drop_in_checks(
@@ -223,10 +230,29 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
     let syntax = super::syntax_of(a.unicode, a.latex);
     if ltlattn::numeric::is_numeric(&text) {
         let m = super::numeric::load(&a.model, &text)?;
-        return super::numeric::compile_cmd(&a.model, &m, &a.budget.budget()?, a.json, syntax);
+        let budget = a.budget.budget()?;
+        if a.dot {
+            return super::numeric::compile_dot(&m, &budget);
+        }
+        return super::numeric::compile_cmd(&a.model, &m, &budget, a.json, syntax);
     }
     let model = load_with(&a.model, &text, limits).map_err(Report::new)?;
     let c = compile(&model).map_err(Report::new)?;
+    if a.dot {
+        // A Boolean model's language is its compiled formula's: that formula's minimal DFA.
+        let sigma = ltlattn::automata::Alphabet::Tokens(model.alphabet.clone());
+        let dfa = ltlattn::automata::Automaton::of_formula(
+            &c.arena,
+            c.accept,
+            &sigma,
+            model.acceptance,
+            &a.budget.budget()?,
+            true,
+        )
+        .map_err(Report::new)?;
+        outln!("{}", dfa.to_dot().trim_end());
+        return Ok(Exit::Yes);
+    }
     let (states, seconds) = DROP_IN_BUDGET;
     let drop_in = drop_in_checks(
         &model,
@@ -273,6 +299,25 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         c.fragment.architecture()
     );
     outln!("accepts: {}", sh.show(c.accept, syntax));
+    // An empty or universal language is almost never what the model's author meant: say
+    // so when the formula's minimal DFA is cheap to build (else nothing is said).
+    let sigma = ltlattn::automata::Alphabet::Tokens(model.alphabet.clone());
+    let budget = ltlattn::automata::Budget::new(NOTE_BUDGET.0, Some(NOTE_BUDGET.1));
+    if let Ok(dfa) = ltlattn::automata::Automaton::of_formula(
+        &c.arena,
+        c.accept,
+        &sigma,
+        model.acceptance,
+        &budget,
+        true,
+    ) {
+        if let Some(note) = dfa
+            .language_kind()
+            .note("the model", model.acceptance, false)
+        {
+            outln!("{note}");
+        }
+    }
     outln!("");
     let mut rows = vec![vec![
         "layer".to_string(),

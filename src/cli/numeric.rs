@@ -7,7 +7,7 @@ use miette::{miette, Report};
 
 use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
-use ltlattn::logic::{Arena, NodeId, Syntax};
+use ltlattn::logic::{Acceptance, Arena, NodeId, Syntax};
 use ltlattn::numeric::{
     architecture, compile_numeric, formula_or_note_within, load_numeric, run_numeric, Kind,
     NumericCompiled, NumericModel, NumericTrace, Overflow, Rounding,
@@ -76,7 +76,29 @@ fn header(m: &NumericModel, path: &str) -> String {
 }
 
 fn compiled(m: &NumericModel, budget: &Budget) -> Result<NumericCompiled, Report> {
-    compile_numeric(m, budget).map_err(Report::new)
+    compile_numeric(m, budget).map_err(|e| match (&e, beyond_range_help(m)) {
+        (ltlattn::numeric::NumericCompileError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
+        _ => Report::new(e),
+    })
+}
+
+/// For a NaN error: an infinity often comes from weights beyond the format's range when
+/// loaded (they became ±∞), so they are named.
+fn beyond_range_help(m: &NumericModel) -> Option<String> {
+    let r = &m.rounding;
+    let more = r.beyond_range - r.beyond_range_at.len();
+    (r.beyond_range > 0).then(|| {
+        format!(
+            "{} weights were beyond the format's range when loaded: {}{}",
+            r.beyond_range,
+            r.beyond_range_at.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    })
 }
 
 /// What `compile --json` prints for a numeric model (and `serve` answers), with the
@@ -120,12 +142,16 @@ pub(crate) fn compile_json(
         "alphabet": m.alphabet,
         "features": heads,
         "dfa_states": c.dfa.states(),
+        "empty": c.dfa.language_kind().empty,
+        "universal": c.dfa.language_kind().universal,
         "explored_states": c.explored,
         "stages": c.stages,
         "types_per_layer": c.types,
         "count_cap": c.count_cap,
         "formula_construction": cert.as_ref().map(|f| f.construction.clone()),
         "formula_note": formula_note,
+        // The exact answer when no formula is given: the minimal DFA itself.
+        "dfa": accept.is_none().then(|| c.dfa.to_json()),
         "rounding": m.rounding,
     });
     let exit = if accept.is_some() {
@@ -134,6 +160,14 @@ pub(crate) fn compile_json(
         Exit::Undecided
     };
     (report, shown, exit)
+}
+
+/// `compile --dot` on a numeric model: its minimal DFA as Graphviz DOT, the exact answer
+/// at every length (no formula is looked for).
+pub(crate) fn compile_dot(m: &NumericModel, budget: &Budget) -> Result<Exit, Report> {
+    let c = compiled(m, budget)?;
+    outln!("{}", c.dfa.to_dot().trim_end());
+    Ok(Exit::Yes)
 }
 
 /// The largest DFA whose table `compile` prints when it has no formula.
@@ -165,6 +199,9 @@ pub(crate) fn compile_cmd(
             .map(|at| format!(" (largest change {} at {at})", r.largest_change))
             .unwrap_or_default()
     );
+    if let Some(beyond) = beyond_range_help(m) {
+        outln!("{beyond}");
+    }
     outln!(
         "fragment: {} — {}{}",
         c.fragment.name(),
@@ -187,9 +224,16 @@ pub(crate) fn compile_cmd(
             None => outln!("accepts: no formula found within the classifier's limits; the minimal DFA below is exact"),
         },
     }
+    if let Some(note) = c
+        .dfa
+        .language_kind()
+        .note("the model", Acceptance::Eos, false)
+    {
+        outln!("{note}");
+    }
     outln!(
-        "minimal DFA: {} states ({} abstract states explored; types per layer: {}; count cap {})",
-        c.dfa.states(),
+        "minimal DFA: {} ({} abstract states explored; types per layer: {}; the format's count cap {})",
+        ltlattn::report::counted(c.dfa.states(), "state"),
         c.explored,
         c.types
             .iter()
@@ -219,7 +263,7 @@ pub(crate) fn compile_cmd(
         }
     }
     outln!("");
-    outln!("layer  head  range        key types  score classes  count cap");
+    outln!("layer  head  range        key types  score classes  count cap (head)");
     for h in &c.heads {
         outln!(
             "{:<5}  {:<4}  {:<11}  {:<9}  {:<13}  {}",
@@ -233,6 +277,9 @@ pub(crate) fn compile_cmd(
             h.score_classes,
             h.count_cap.map_or("—".into(), |x| x.to_string())
         );
+    }
+    if c.heads.iter().any(|h| h.count_cap.is_some()) {
+        outln!("(count cap: from that many keys of one class on, a head's α are all 0, so counting stops there; the head's cap is what its scores need, at most the format's)");
     }
     Ok(exit)
 }
@@ -280,7 +327,10 @@ pub(crate) fn run_cmd(
     json: bool,
 ) -> Result<Exit, Report> {
     let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
-    let t = run_numeric(m, &toks).map_err(Report::new)?;
+    let t = run_numeric(m, &toks).map_err(|e| match (&e, beyond_range_help(m)) {
+        (ltlattn::numeric::RunError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
+        _ => Report::new(e),
+    })?;
     if json {
         outln!("{}", to_json("run", &run_json(&t)));
     } else {

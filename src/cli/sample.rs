@@ -203,13 +203,17 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
                 if a.positive { "language" } else { "complement" }
             ));
         }
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        for _ in 0..m {
+        // Through `outln!`, so that `-o FILE` gets the words (it collects the output and
+        // writes it whole); in chunks of lines, so that stdout is not flushed per word.
+        let mut chunk: Vec<String> = Vec::new();
+        for i in 0..m {
             let w = s.uniform(n, &mut rng).expect("a word");
-            writeln!(out, "{}", show(&w)).into_diagnostic()?;
+            chunk.push(show(&w));
+            if (i + 1) % 4096 == 0 || i + 1 == m {
+                outln!("{}", chunk.join("\n"));
+                chunk.clear();
+            }
         }
-        out.flush().into_diagnostic()?;
         if a.seed.is_none() {
             eprintln!("seed {seed} (repeat with --seed {seed})");
         }

@@ -718,8 +718,11 @@ impl Compiler<'_> {
             NumRange::Global => p.counts().map(|(t, n)| (t, n as u64)).collect(),
             NumRange::Local(k) => {
                 let w = p.window();
+                // A window of k holds k keys: with inclusive masking the query is one of
+                // them (added below), so the window gives only its last k − 1.
+                let before = if model.inclusive { k - 1 } else { k };
                 let mut m: Vec<(u32, u64)> = Vec::new();
-                for &t in w.iter().rev().take(k as usize) {
+                for &t in w.iter().rev().take(before as usize) {
                     match m.iter_mut().find(|(x, _)| *x == t) {
                         Some((_, n)) => *n += 1,
                         None => m.push((t, 1)),
@@ -953,7 +956,7 @@ pub fn formula_or_note_within(
             &arena,
             phi,
             &compiled.dfa,
-            "count formula: the acceptance of the capped key-class counts as an interval diagram, written with P>=m",
+            "count formula: the answer depends only on how many earlier positions of each kind the heads see (counted up to the cap), written with P>=m",
             limits.max_printed,
             budget,
         );

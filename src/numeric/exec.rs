@@ -79,10 +79,13 @@ pub fn attend(
     where_: &str,
 ) -> Result<(Vector, Vec<Num>), ExecError> {
     let d_head = head.value.w.len();
+    // Every position's query is computed, read or not (docs/NUMERIC.md §2.1), as the
+    // compiler computes the query of every type: a NaN in it is the error even where
+    // there is nothing to attend to.
+    let q = apply(f, &head.query, query, &format!("{where_}, query"))?;
     if keys.iter().all(|(_, m)| *m == 0) {
         return Ok((vec![Num::zero(); d_head], vec![Num::zero(); keys.len()]));
     }
-    let q = apply(f, &head.query, query, &format!("{where_}, query"))?;
     let mut scores = Vec::with_capacity(keys.len());
     let values: Vec<&Vector> = keys.iter().map(|((_, v), _)| v).collect();
     for ((k, _), _) in keys {
@@ -297,12 +300,14 @@ pub struct NumericTrace {
     pub accepted: bool,
 }
 
-/// The attended columns of query column `i` (0-based) for a head of this range.
+/// The attended columns of query column `i` (0-based) for a head of this range
+/// (docs/NUMERIC.md §2.2): a window of k holds k keys under either masking — the k
+/// before the query when strict, the query and the k − 1 before it when inclusive.
 fn attended(range: NumRange, inclusive: bool, i: usize) -> std::ops::Range<usize> {
     let end = if inclusive { i + 1 } else { i };
     match range {
         NumRange::Global => 0..end,
-        NumRange::Local(k) => i.saturating_sub(k as usize)..end,
+        NumRange::Local(k) => end.saturating_sub(k as usize)..end,
     }
 }
 

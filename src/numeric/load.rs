@@ -101,7 +101,16 @@ pub struct RoundingReport {
     pub largest_change: f64,
     /// Where it was (`tensor[index]`).
     pub largest_at: Option<String>,
+    /// Weights beyond the format's range (above its largest value or below its lowest):
+    /// they became ±∞ under `overflow = "inf"` (nearest-even), else the extreme value.
+    pub beyond_range: usize,
+    /// The first 20 of them (`BEYOND_RANGE_LISTED`), in file order, as
+    /// `tensor[row, column] = weight → value` (`tensor[index]` for a vector).
+    pub beyond_range_at: Vec<String>,
 }
+
+/// How many weights beyond the format's range the report lists by name.
+pub const BEYOND_RANGE_LISTED: usize = 20;
 
 /// A numeric fixed-precision transformer, every weight already in its format.
 #[derive(Clone, Debug, PartialEq)]
@@ -512,6 +521,13 @@ impl Tensors<'_> {
             }
         };
         let mut out = Vec::with_capacity(raw.len());
+        // The format's range: its largest value, and its lowest (−2^int_bits for fixed
+        // formats), found as the saturated rounding of a huge negative number.
+        let top = self.format.max_finite();
+        let bottom = Num::from_f64(-f64::MAX)
+            .and_then(|x| self.format.round(&x).ok())
+            .filter(Num::is_finite)
+            .unwrap_or_else(|| top.neg());
         for (i, x) in raw.into_iter().enumerate() {
             let exact = Num::from_f64(x).filter(Num::is_finite).ok_or_else(|| {
                 self.c.err(
@@ -526,6 +542,18 @@ impl Tensors<'_> {
             // Finite inputs never make NaN when rounded.
             let r = self.format.round(&exact).unwrap_or_else(|_| Num::zero());
             self.report.weights += 1;
+            if exact > top || exact < bottom {
+                self.report.beyond_range += 1;
+                if self.report.beyond_range_at.len() < BEYOND_RANGE_LISTED {
+                    let at = match shape {
+                        [_, cols] if *cols > 0 => format!("{}, {}", i / cols, i % cols),
+                        _ => i.to_string(),
+                    };
+                    self.report
+                        .beyond_range_at
+                        .push(format!("{name}[{at}] = {x} → {r}"));
+                }
+            }
             if r != exact {
                 self.report.changed += 1;
                 let change = (r.to_f64() - x).abs();
@@ -651,6 +679,8 @@ pub fn load_numeric(name: &str, text: &str, weights: &[u8]) -> Result<NumericMod
             changed: 0,
             largest_change: 0.0,
             largest_at: None,
+            beyond_range: 0,
+            beyond_range_at: Vec::new(),
         },
     };
     let width = match t.shape_of("embed").as_deref() {

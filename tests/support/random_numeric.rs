@@ -121,6 +121,8 @@ pub fn random_model(rng: &mut Rng, format: Format, shape: &Shape) -> NumericMode
             changed: 0,
             largest_change: 0.0,
             largest_at: None,
+            beyond_range: 0,
+            beyond_range_at: Vec::new(),
         },
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use axum::http::StatusCode;
 use base64::Engine as _;
-use miette::{miette, Diagnostic, NamedSource, Report};
+use miette::{miette, NamedSource, Report};
 use serde_json::{json, Value};
 
 use super::Config;
@@ -208,7 +208,7 @@ fn failure(command: &str, report: &Report) -> Answer {
     let handler =
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
             .with_width(100);
-    let _ = handler.render_report(&mut rendered, report.as_ref() as &dyn Diagnostic);
+    let _ = handler.render_report(&mut rendered, &crate::cli::Plain(report));
     let mut body = json!({
         "command": command,
         "error": {

@@ -45,6 +45,10 @@ pub(crate) struct ServeArgs {
     /// Largest request body in bytes (uploaded weights travel base64-encoded inside it).
     #[arg(long, default_value_t = 8 << 20, value_name = "N")]
     max_body_bytes: usize,
+    /// Seconds a request's body may take to arrive (then 408): a client that declares a
+    /// longer body than it sends holds part of the body budget until then.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    read_timeout: f64,
     /// Requests worked on at once, per pool (light: fmt, eval, explain; heavy: the rest).
     /// Default: the number of cores.
     #[arg(long, value_name = "N")]
@@ -80,6 +84,8 @@ struct Server {
     started: Instant,
     answered: AtomicUsize,
     max_body: usize,
+    /// How long a request's body may take to arrive.
+    read_timeout: Duration,
     /// The memory budget for request bodies, in KiB.
     body_kib: Arc<Semaphore>,
 }
@@ -96,6 +102,12 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
         return Err(miette!(
             "--timeout must be a positive number of seconds, not {}",
             a.timeout
+        ));
+    }
+    if !(a.read_timeout.is_finite() && a.read_timeout > 0.0 && a.read_timeout < 1e6) {
+        return Err(miette!(
+            "--read-timeout must be a positive number of seconds, not {}",
+            a.read_timeout
         ));
     }
     if a.max_body_bytes == 0 {
@@ -125,6 +137,7 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
         started: Instant::now(),
         answered: AtomicUsize::new(0),
         max_body: a.max_body_bytes,
+        read_timeout: Duration::from_secs_f64(a.read_timeout),
         body_kib: Arc::new(Semaphore::new(
             (BODIES_IN_MEMORY * a.max_body_bytes.div_ceil(1024)).min(Semaphore::MAX_PERMITS),
         )),
@@ -220,6 +233,7 @@ async fn status(State(s): State<Arc<Server>>) -> Response {
             "limits": {
                 "max_states": s.config.max_states,
                 "timeout_seconds": s.config.timeout.as_secs_f64(),
+                "read_timeout_seconds": s.read_timeout.as_secs_f64(),
                 "max_formula_size": s.config.parse.max_size,
                 "max_nesting": s.config.parse.max_nesting,
                 "max_word_length": s.config.max_word_length,
@@ -285,9 +299,23 @@ async fn command(
             "try again in a moment",
         );
     };
-    let body: Bytes = match axum::body::to_bytes(request.into_body(), s.max_body).await {
-        Ok(b) => b,
-        Err(_) => return too_big(),
+    // A stalled upload (Content-Length larger than what arrives) would otherwise hold its
+    // share of the body budget for as long as the client keeps the connection open.
+    let read = axum::body::to_bytes(request.into_body(), s.max_body);
+    let body: Bytes = match tokio::time::timeout(s.read_timeout, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return too_big(),
+        Err(_) => {
+            return refusal(
+                StatusCode::REQUEST_TIMEOUT,
+                &name,
+                format!(
+                    "the request body did not arrive within {} s",
+                    s.read_timeout.as_secs_f64()
+                ),
+                "the server's --read-timeout bounds how long a body may take to arrive",
+            )
+        }
     };
     let Some(kind) = api::kind(&name) else {
         return refusal(
