@@ -148,7 +148,21 @@ impl Congruence {
                     continue;
                 };
                 let from = q.levels.partition_point(|(m, _)| m < mu);
-                ids.extend(q.levels[from..].iter().map(|&(_, id)| id));
+                // A form that weighs no present class has the sum 0 and no live class
+                // for every count vector of this support: it tells none apart.
+                let weighs = |id: u32| {
+                    support.iter().any(|&k| {
+                        self.forms[id as usize].1[k as usize]
+                            .as_ref()
+                            .is_some_and(|e| e.signum() != 0)
+                    })
+                };
+                ids.extend(
+                    q.levels[from..]
+                        .iter()
+                        .map(|&(_, id)| id)
+                        .filter(|&id| weighs(id)),
+                );
             }
             ids.sort_unstable();
             ids.dedup();
