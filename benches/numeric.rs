@@ -1,13 +1,19 @@
-//! Numeric-model compilation: time, abstract states, types per layer and minimal-DFA size
-//! for the examples and for random models by size. A benchmark, not a timed test:
-//! `cargo bench --bench numeric` (release build) prints one table.
+//! Numeric models: compilation (time, abstract states, types per layer, minimal-DFA
+//! size) for the examples and for random models by size, then verdicts (`check` against
+//! a spec: on the fly, or by compilation, or how far a 60 s budget got) for the
+//! examples in three formats and random models of the trained size. A benchmark, not a
+//! timed test: `cargo bench --bench numeric` (release build) prints two tables.
 
 use std::time::Instant;
 
+use std::time::Duration;
+
 use ltlattn::automata::Budget;
+use ltlattn::logic::{parse, Arena};
 use ltlattn::numeric::{
     compile_numeric, formula_or_note, load_numeric, Format, NumericModel, Rounding,
 };
+use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};
 
 #[path = "../tests/support/random_numeric.rs"]
 #[allow(dead_code)]
@@ -39,7 +45,112 @@ fn row(name: &str, m: &NumericModel) {
     }
 }
 
+/// One `check` row: the verdict, its time, and what it explored.
+fn check_row(name: &str, m: &NumericModel, spec: &str) {
+    let mut arena = Arena::new();
+    let root = parse(&mut arena, spec).unwrap();
+    let opts = Options {
+        timeout: Some(Duration::from_secs(60)),
+        ..Options::default()
+    };
+    let t0 = Instant::now();
+    let r = check_numeric_spec(m, &arena, root, &opts);
+    let secs = t0.elapsed().as_secs_f64();
+    let (verdict, effort) = match &r {
+        Ok(r) => {
+            let verdict = match &r.verdict.counterexample {
+                Some(c) => format!("counterexample, length {}", c.word.len()),
+                None => "proved equal at every length".to_string(),
+            };
+            let effort = match &r.verdict.engine {
+                EngineReport::OnTheFly {
+                    states_explored,
+                    side_states,
+                } => format!(
+                    "on the fly: {states_explored} product states, {} model states",
+                    side_states[0]
+                ),
+                EngineReport::Explicit { dfa_states, .. } => format!(
+                    "compiled: {} abstract states, minimal DFA {}",
+                    r.compiled.as_ref().map_or(0, |c| c.explored),
+                    dfa_states[0]
+                ),
+                e => e.describe(),
+            };
+            (verdict, effort)
+        }
+        Err(e) => match e.checked_up_to_length() {
+            Some(n) => (
+                format!("undecided; no counterexample of length ≤ {n}"),
+                e.to_string().chars().take(160).collect(),
+            ),
+            None => ("error".into(), e.to_string().chars().take(160).collect()),
+        },
+    };
+    println!("| {name} | `{spec}` | {verdict} | {secs:.2} | {effort} |");
+}
+
+/// The examples with their weights in `number` (the examples are fixed 5.2).
+fn examples_in(number: &str) -> Vec<(String, NumericModel, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            let spec = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# spec: "))
+                .unwrap_or("P a")
+                .to_string();
+            let text = text.replace(fixed, number);
+            let w = std::fs::read(p.with_extension("safetensors")).unwrap();
+            let m = load_numeric(&p.display().to_string(), &text, &w).unwrap();
+            let name = p.file_stem().unwrap().to_str().unwrap().to_string();
+            (name, m, spec)
+        })
+        .collect()
+}
+
+fn verdicts() {
+    println!();
+    println!("| model | spec | verdict | s | explored |");
+    println!("|---|---|---|---|---|");
+    for (suffix, number) in [
+        ("", "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2"),
+        (" e4m3", "format = \"float\"\nexp_bits = 4\nman_bits = 3"),
+        (" e5m2", "format = \"float\"\nexp_bits = 5\nman_bits = 2"),
+    ] {
+        for (name, m, spec) in examples_in(number) {
+            check_row(&format!("{name}{suffix}"), &m, &spec);
+        }
+    }
+    // Random models of the experiment's size: width 8, two layers of two heads (global
+    // and local-1), feed-forward blocks, fixed 4.4.
+    let mut rng = Rng(0x7a11_5eed_0000_0001);
+    for s in 0..10 {
+        let shape = Shape {
+            width: 8,
+            layers: 2,
+            heads: Some(2),
+            norm: false,
+        };
+        let m = random_model(&mut rng, Format::fixed(4, 4, Rounding::NearestEven), &shape);
+        check_row(&format!("random trained-size fixed 4.4 #{s}"), &m, "P a");
+    }
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "verdicts") {
+        verdicts();
+        return;
+    }
     println!("| model | compile s | + formula s | abstract states | types per layer | minimal DFA | formula chars |");
     println!("|---|---|---|---|---|---|---|");
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
@@ -93,4 +204,5 @@ fn main() {
             }
         }
     }
+    verdicts();
 }
