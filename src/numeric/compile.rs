@@ -378,6 +378,10 @@ struct Compiler<'m> {
     congruence: Vec<Option<Congruence>>,
     /// Count vectors merged by the congruences.
     congruent: u64,
+    /// Per layer, the types its heads are queried at, when not every type: the last
+    /// layer is read at ⊣ only, so its caps and dead classes answer to ⊣'s types alone
+    /// (set when the last stage starts, [`explore`]).
+    asked: Vec<Option<Vec<u32>>>,
     /// Whether [`explore`] sets up each layer's congruence.
     use_congruence: bool,
     /// Scratch for signatures.
@@ -428,6 +432,7 @@ impl<'m> Compiler<'m> {
             exact_caps: mode == Mode::Exact,
             congruence: (0..layers).map(|_| None).collect(),
             use_congruence: mode == Mode::Congruence,
+            asked: (0..layers).map(|_| None).collect(),
             congruent: 0,
             signature: Vec::new(),
             caps: HashMap::default(),
@@ -472,6 +477,15 @@ impl Compiler<'_> {
         Ok(c)
     }
 
+    /// The types layer `l`'s heads are queried at: [`Compiler::asked`], else every type
+    /// known.
+    fn queried(&self, l: usize) -> Vec<u32> {
+        match &self.asked[l] {
+            Some(ts) => ts.clone(),
+            None => (0..self.types.per_layer[l].list.len() as u32).collect(),
+        }
+    }
+
     /// The cap that key class `c` of layer `l` needs against every query type and every
     /// class known now: for each global head, the largest [`cap_for`] over the positive
     /// weights exp(s − μ) it can get, μ any score at least its own.
@@ -479,12 +493,12 @@ impl Compiler<'_> {
         let model = self.model;
         let f = model.format;
         let mut need = 1u64;
-        let n_types = self.types.per_layer[l].list.len() as u32;
+        let queried = self.queried(l);
         for hd in 0..model.layers[l].heads.len() {
             if model.layers[l].heads[hd].range != NumRange::Global {
                 continue;
             }
-            for t in 0..n_types {
+            for &t in &queried {
                 let smallest = self.smallest_weight(l, hd, t, c)?;
                 if let Some(e) = smallest {
                     let cap = match self.cap_memo.get(&e) {
@@ -664,13 +678,13 @@ impl Compiler<'_> {
     /// [`Compiler::dead`] computed afresh.
     fn dead_now(&mut self, l: usize, support: &[u32]) -> Box<[u32]> {
         let model = self.model;
-        let n_types = self.types.per_layer[l].list.len() as u32;
+        let queried = self.queried(l);
         let mut alive = vec![false; support.len()];
         for hd in 0..model.layers[l].heads.len() {
             if model.layers[l].heads[hd].range != NumRange::Global {
                 continue;
             }
-            for t in 0..n_types {
+            for &t in &queried {
                 if self.scores_of(l, hd, t).is_err() {
                     return Box::new([]);
                 }
@@ -1173,6 +1187,26 @@ fn explore(
     let mut scratch = Vec::new();
     for l in 0..layers {
         let last = l + 1 == layers;
+        if last {
+            // The last layer is queried at ⊣ only: its classes' caps and dead classes
+            // answer to ⊣'s types, recomputed now that every type of the layer is known
+            // (no part of this layer exists yet, so a cap may also fall).
+            let mut at_end: Vec<u32> = Vec::new();
+            for (i, &ty) in stage.out.iter().enumerate() {
+                c.class(l, ty)?;
+                if i % rows == letters {
+                    at_end.push(ty);
+                }
+            }
+            at_end.sort_unstable();
+            at_end.dedup();
+            c.asked[l] = Some(at_end);
+            c.dead_memo[l].clear();
+            for class in 0..c.classes[l].list.len() as u32 {
+                let need = c.required_cap(l, class)?;
+                c.caps.insert((l, class), need);
+            }
+        }
         if c.use_congruence {
             // Every type of this layer is in the stage's table now: make their classes,
             // then the forms of the types the layer is asked at (the last layer: ⊣ only).
