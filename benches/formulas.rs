@@ -147,8 +147,13 @@ fn main() {
             p.file_name().unwrap().to_string_lossy(),
             dfa.states(),
             compiled.len(),
-            found.as_ref().map_or("none".into(), |f| f.cert.formula.len().to_string()),
-            found.map_or(String::new(), |f| format!("`{}`", f.cert.formula.replace('|', "\\|")))
+            found
+                .as_ref()
+                .map_or("none".into(), |f| f.cert.formula.len().to_string()),
+            found.map_or(String::new(), |f| format!(
+                "`{}`",
+                f.cert.formula.replace('|', "\\|")
+            ))
         );
     }
     println!();

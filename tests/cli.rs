@@ -879,6 +879,9 @@ fn dfa_from_json(v: &serde_json::Value) -> ltlattn::automata::Dfa {
     Dfa::from_parts(Alphabet::Tokens(names), acceptance, trans, accepting).unwrap()
 }
 
+/// A model's executor on a word: accepted or not.
+type Judge = Box<dyn Fn(&[String]) -> bool>;
+
 #[test]
 fn dfa_of_a_model_file_agrees_with_its_compiled_formula_and_its_executor() {
     use ltlattn::automata::{compare, formula_dfa, Budget, Question};
@@ -917,7 +920,7 @@ fn dfa_of_a_model_file_agrees_with_its_compiled_formula_and_its_executor() {
         assert_eq!(answer.counterexample, None, "{p}: {formula}");
         // The executor judges every word up to length 5 as the DFA does.
         let text = std::fs::read_to_string(path).unwrap();
-        let judge: Box<dyn Fn(&[String]) -> bool> = if ltlattn::numeric::is_numeric(&text) {
+        let judge: Judge = if ltlattn::numeric::is_numeric(&text) {
             numeric += 1;
             let weights = std::fs::read(path.with_extension("safetensors")).unwrap();
             let m = ltlattn::numeric::load_numeric(&p, &text, &weights).unwrap();

@@ -394,7 +394,11 @@ mod shortest {
         }
         fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
             let pick = self.pick;
-            Box::new(self.code.shrink().map(move |code| InFragment { pick, code }))
+            Box::new(
+                self.code
+                    .shrink()
+                    .map(move |code| InFragment { pick, code }),
+            )
         }
     }
 
@@ -435,13 +439,10 @@ mod shortest {
                         Some(f.add(Node::Since(x, y)))
                     }
                     (6, _) if ops.once => Some(f.add(Node::StrictOnce(stack.pop().unwrap()))),
-                    (_, _) if ops.window == 1 => {
-                        Some(f.add(Node::Yesterday(stack.pop().unwrap())))
+                    (_, _) if ops.window == 1 => Some(f.add(Node::Yesterday(stack.pop().unwrap()))),
+                    (_, _) if ops.window > 1 => {
+                        Some(f.add(Node::YesterdayWithin(ops.window, stack.pop().unwrap())))
                     }
-                    (_, _) if ops.window > 1 => Some(f.add(Node::YesterdayWithin(
-                        ops.window,
-                        stack.pop().unwrap(),
-                    ))),
                     _ => Some(f.add(Node::StrictOnce(stack.pop().unwrap()))),
                 };
                 stack.extend(node);
@@ -468,8 +469,7 @@ mod shortest {
             let dfa = formula_dfa(&f, phi, &sigma(), Acceptance::Eos, &budget).unwrap();
             let ops = Ops::of(x.fragment()).unwrap();
             assert!(ops.admits(&f, phi), "{x:?}");
-            let Some(found) = shortest_formula(&dfa, ops, &SearchLimits::default(), &budget)
-            else {
+            let Some(found) = shortest_formula(&dfa, ops, &SearchLimits::default(), &budget) else {
                 // Only larger random formulas may be out of the search's reach.
                 return f.tree_size(phi) > 7;
             };

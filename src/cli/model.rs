@@ -177,6 +177,7 @@ pub(crate) fn compile_report(
     model: &Model,
     c: &Compiled,
     drop_in: &[(String, serde_json::Value)],
+    short_formula: Option<ltlattn::fragment::FormulaCert>,
 ) -> CompileReport {
     let sh = Shower::new(&c.arena);
     CompileReport {
@@ -200,6 +201,7 @@ pub(crate) fn compile_report(
             })
             .collect(),
         drop_in: drop_in.iter().map(|(_, j)| j.clone()).collect(),
+        short_formula,
     }
 }
 
@@ -233,11 +235,12 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         &c,
         &ltlattn::automata::Budget::new(states, Some(seconds)),
     );
+    let short = ltlattn::compile::short_formula(&model, &c, &a.budget.budget()?);
     let sh = Shower::new(&c.arena);
     if a.json {
         outln!(
             "{}",
-            to_json("compile", &compile_report(&model, &c, &drop_in))
+            to_json("compile", &compile_report(&model, &c, &drop_in, short))
         );
         return Ok(Exit::Yes);
     }
@@ -273,6 +276,9 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         c.fragment.architecture()
     );
     outln!("accepts: {}", sh.show(c.accept, syntax));
+    if let Some(f) = &short {
+        outln!("shorter: {} ({})", f.formula, f.construction);
+    }
     outln!("");
     let mut rows = vec![vec![
         "layer".to_string(),

@@ -23,6 +23,7 @@
 //! [`SearchLimits::rounds`] times). Only a re-checked formula is returned: the
 //! certificate is the re-check. Every loop is bounded by candidates and by time.
 
+use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
@@ -92,6 +93,11 @@ impl Ops {
     }
 }
 
+/// The largest minimal DFA that `compile` (numeric and Boolean models) searches a short
+/// formula for: within [`SearchLimits::default`] the search answers in well under a
+/// second on the examples' automata of up to 9 states, and gives up within 2 s.
+pub const SEARCH_DFA_STATES: usize = 10;
+
 /// Bounds of the search: it never runs past them, and then reports nothing found.
 #[derive(Clone, Copy, Debug)]
 pub struct SearchLimits {
@@ -111,7 +117,7 @@ impl Default for SearchLimits {
     fn default() -> Self {
         SearchLimits {
             max_size: 25,
-            max_candidates: 150_000,
+            max_candidates: 500_000,
             timeout: Duration::from_secs(2),
             rounds: 4,
             sample_positions: 600,
@@ -148,7 +154,11 @@ pub fn shortest_formula(
     if !matches!(dfa.alphabet, Alphabet::Tokens(_)) {
         return None;
     }
-    let deadline = Instant::now() + limits.timeout;
+    // The search's own limit, or the caller's deadline when that comes first.
+    let mut deadline = Instant::now() + limits.timeout;
+    if let Some(d) = budget.deadline {
+        deadline = deadline.min(d);
+    }
     let mut extra: Vec<Vec<u32>> = Vec::new();
     let mut candidates = 0;
     for round in 1..=limits.rounds.max(1) {
@@ -337,7 +347,9 @@ struct Pool {
     exprs: Vec<Expr>,
     sizes: Vec<u16>,
     by_size: Vec<Vec<u32>>,
-    seen: FxHashMap<Box<[u64]>, u32>,
+    /// The ids of the distinct signatures, by the signature's hash (each signature is
+    /// stored once, in `sigs`).
+    seen: hashbrown::HashTable<u32>,
 }
 
 impl Pool {
@@ -434,7 +446,7 @@ impl<'a> Search<'a> {
                 exprs: Vec::new(),
                 sizes: Vec::new(),
                 by_size: vec![Vec::new()],
-                seen: FxHashMap::default(),
+                seen: hashbrown::HashTable::new(),
             },
             scratch: vec![0; width],
             stopped: false,
@@ -467,11 +479,15 @@ impl<'a> Search<'a> {
                 }
             }
             Expr::False => {}
-            Expr::Eos => (0..n).filter(|&i| s.sym[i] == eos).for_each(|i| set(&mut out, i)),
+            Expr::Eos => (0..n)
+                .filter(|&i| s.sym[i] == eos)
+                .for_each(|i| set(&mut out, i)),
             Expr::Start => (0..n)
                 .filter(|&i| s.parent[i] == NONE)
                 .for_each(|i| set(&mut out, i)),
-            Expr::Letter(l) => (0..n).filter(|&i| s.sym[i] == l).for_each(|i| set(&mut out, i)),
+            Expr::Letter(l) => (0..n)
+                .filter(|&i| s.sym[i] == l)
+                .for_each(|i| set(&mut out, i)),
             Expr::Not(a) => {
                 for (o, x) in out.iter_mut().zip(pool.sig(a)) {
                     *o = !x;
@@ -556,12 +572,22 @@ impl<'a> Search<'a> {
             return None;
         }
         self.compute(e);
-        if self.pool.seen.contains_key(&self.scratch[..]) {
+        let hash = |sig: &[u64]| rustc_hash::FxBuildHasher.hash_one(sig);
+        let id = self.pool.exprs.len() as u32;
+        let Pool {
+            width, sigs, seen, ..
+        } = &mut self.pool;
+        let w = *width;
+        let at = |id: u32| id as usize * w..(id as usize + 1) * w;
+        let h = hash(&self.scratch);
+        if seen
+            .find(h, |&id| sigs[at(id)] == self.scratch[..])
+            .is_some()
+        {
             return None;
         }
-        let id = self.pool.exprs.len() as u32;
-        self.pool.seen.insert(self.scratch.clone().into_boxed_slice(), id);
-        self.pool.sigs.extend_from_slice(&self.scratch);
+        sigs.extend_from_slice(&self.scratch);
+        seen.insert_unique(h, id, |&id| hash(&sigs[at(id)]));
         self.pool.exprs.push(e);
         self.pool.sizes.push(size as u16);
         while self.pool.by_size.len() <= size {
@@ -571,7 +597,7 @@ impl<'a> Search<'a> {
         if self.pool.exprs.len() >= self.limits.max_candidates {
             self.stopped = true;
         }
-        self.hits(&self.scratch.clone()).then_some(id)
+        self.hits(self.pool.sig(id)).then_some(id)
     }
 
     /// Enumerates by size until a candidate hits the target or a limit stops it; then
@@ -661,11 +687,7 @@ impl<'a> Search<'a> {
     fn cover(&mut self) -> Option<u32> {
         let judged = self.sample.judged.clone();
         let target = self.sample.target.clone();
-        let negated: Bits = target
-            .iter()
-            .zip(&judged)
-            .map(|(t, j)| !t & j)
-            .collect();
+        let negated: Bits = target.iter().zip(&judged).map(|(t, j)| !t & j).collect();
         let any = self.greedy(&target, &judged);
         let all = self.greedy(&negated, &judged);
         let size = |terms: &Option<Vec<(u32, bool)>>, pool: &Pool| {
@@ -733,19 +755,14 @@ impl<'a> Search<'a> {
             if Instant::now() >= self.deadline {
                 return None;
             }
-            let gain = |v: &Bits| -> u32 {
-                v.iter()
-                    .zip(&left)
-                    .map(|(x, l)| (x & l).count_ones())
-                    .sum()
-            };
+            let gain =
+                |v: &Bits| -> u32 { v.iter().zip(&left).map(|(x, l)| (x & l).count_ones()).sum() };
             let best = usable
                 .iter()
                 .filter(|(_, _, v)| gain(v) > 0)
                 .max_by(|x, y| {
-                    let cost = |t: &(u32, bool, Bits)| {
-                        (pool.tree_size(t.0) + usize::from(t.1) + 1) as u64
-                    };
+                    let cost =
+                        |t: &(u32, bool, Bits)| (pool.tree_size(t.0) + usize::from(t.1) + 1) as u64;
                     // gain(x)/cost(x) against gain(y)/cost(y), then the smaller id.
                     (gain(&x.2) as u64 * cost(y))
                         .cmp(&(gain(&y.2) as u64 * cost(x)))
@@ -764,9 +781,7 @@ impl<'a> Search<'a> {
         self.compute(e);
         let size = match e {
             Expr::Not(a) => self.pool.tree_size(a) + 1,
-            Expr::And(a, b) | Expr::Or(a, b) => {
-                self.pool.tree_size(a) + self.pool.tree_size(b) + 1
-            }
+            Expr::And(a, b) | Expr::Or(a, b) => self.pool.tree_size(a) + self.pool.tree_size(b) + 1,
             _ => 1,
         };
         let id = self.pool.exprs.len() as u32;

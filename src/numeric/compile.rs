@@ -809,7 +809,7 @@ pub const FORMULA_DFA_STATES: usize = crate::fragment::FORMULA_DFA_STATES;
 
 /// The largest minimal DFA for which `compile` first searches for a short formula
 /// ([`crate::fragment::shortest`]) before the constructions of [`formula_of`].
-pub const SHORT_SEARCH_STATES: usize = 10;
+pub const SHORT_SEARCH_STATES: usize = crate::fragment::shortest::SEARCH_DFA_STATES;
 
 /// What `compile` shows for a compiled model: a short formula found by search (minimal
 /// DFAs of at most [`SHORT_SEARCH_STATES`] states), else [`formula_of`]'s (at most
