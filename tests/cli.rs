@@ -971,3 +971,42 @@ fn dfa_of_a_model_file_refuses_a_different_alphabet_and_no_minimize() {
     let same = ltlattn(&["dfa", p, "--alphabet", "a,b,c"]);
     assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
 }
+
+/// A Boolean model whose compiled formula is longer than need be gets a shorter one
+/// beside it, re-checked equivalent; the compiled formula and the features stay.
+#[test]
+fn compile_shows_a_shorter_formula_beside_the_compiled_one() {
+    use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
+    use ltlattn::logic::{parse, Acceptance, Arena};
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/models/ab-star.toml");
+    let out = ltlattn(&["compile", p, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let compiled = v["accept"].as_str().unwrap();
+    let short = v["short_formula"]["formula"]
+        .as_str()
+        .expect("a short formula");
+    assert!(short.len() < compiled.len(), "{short} vs {compiled}");
+    assert!(v["features"].as_object().unwrap().len() >= 3, "{v}");
+    let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+    let budget = Budget::default();
+    let mut f = Arena::new();
+    let (x, y) = (
+        parse(&mut f, compiled).unwrap(),
+        parse(&mut f, short).unwrap(),
+    );
+    let dx = formula_dfa(&f, x, &sigma, Acceptance::Eos, &budget).unwrap();
+    let dy = formula_dfa(&f, y, &sigma, Acceptance::Eos, &budget).unwrap();
+    let answer = compare(&dx, &dy, Question::Equivalent, &budget).unwrap();
+    assert_eq!(answer.counterexample, None, "{short}");
+    let text = stdout(&ltlattn(&["compile", p]));
+    assert!(text.contains(&format!("shorter: {short} (")), "{text}");
+    // A formula already short has no second one.
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/models/contains-a.toml"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&ltlattn(&["compile", p, "--json"]))).unwrap();
+    assert!(v["short_formula"].is_null(), "{v}");
+}
