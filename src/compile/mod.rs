@@ -544,7 +544,13 @@ pub fn short_formula(
     if dfa.states() > crate::fragment::shortest::SEARCH_DFA_STATES {
         return None;
     }
-    let found = shortest_formula(&dfa, ops, &SearchLimits::default(), budget)?;
+    // Fewer tries than for numeric models: this formula is a second, optional view (the
+    // compiled one is already shown), and `compile` should not wait long for it.
+    let limits = SearchLimits {
+        max_tries: 1_200_000,
+        ..SearchLimits::default()
+    };
+    let found = shortest_formula(&dfa, ops, &limits, budget)?;
     let compiled_len = crate::logic::print(
         &compiled.arena,
         compiled.accept,

@@ -105,7 +105,12 @@ pub struct SearchLimits {
     pub max_size: usize,
     /// Most distinct candidates (signatures) kept per round.
     pub max_candidates: usize,
-    /// Wall-clock limit for the whole search, re-checks included.
+    /// Most candidates built (with their signatures), distinct or not, per round. With
+    /// `max_candidates` this bounds the work deterministically, so that what is found
+    /// does not depend on the machine's speed or load.
+    pub max_tries: u64,
+    /// Wall-clock backstop for the whole search, re-checks included (the caller's
+    /// deadline, when earlier, also stops it); far above what the other limits take.
     pub timeout: Duration,
     /// Most rounds of "search, re-check, add the counterexample to the sample".
     pub rounds: usize,
@@ -118,7 +123,8 @@ impl Default for SearchLimits {
         SearchLimits {
             max_size: 25,
             max_candidates: 500_000,
-            timeout: Duration::from_secs(2),
+            max_tries: 2_500_000,
+            timeout: Duration::from_secs(20),
             rounds: 4,
             sample_positions: 600,
         }
@@ -134,6 +140,8 @@ pub struct Found {
     pub size: usize,
     /// Distinct candidates enumerated over all rounds.
     pub candidates: usize,
+    /// Candidates built over all rounds, distinct or not.
+    pub tries: u64,
     /// Rounds run (1 when the first sample sufficed).
     pub rounds: usize,
     /// Whether the formula is a greedy cover (a disjunction or conjunction of enumerated
@@ -160,12 +168,13 @@ pub fn shortest_formula(
         deadline = deadline.min(d);
     }
     let mut extra: Vec<Vec<u32>> = Vec::new();
-    let mut candidates = 0;
+    let (mut candidates, mut tries) = (0, 0);
     for round in 1..=limits.rounds.max(1) {
         let sample = Sample::new(dfa, limits.sample_positions, &extra);
         let mut search = Search::new(dfa.acceptance, &sample, ops, limits, deadline);
         let (expr, covered) = search.run()?;
         candidates += search.pool.exprs.len();
+        tries += search.tries;
         let mut arena = Arena::new();
         let phi = search.pool.build(&mut arena, expr, dfa, ops);
         let size = search.pool.tree_size(expr);
@@ -184,6 +193,7 @@ pub fn shortest_formula(
                     },
                     size,
                     candidates,
+                    tries,
                     rounds: round,
                     covered,
                 });
@@ -567,7 +577,9 @@ impl<'a> Search<'a> {
     /// target. Sets `stopped` when a limit is reached.
     fn offer(&mut self, e: Expr, size: usize) -> Option<u32> {
         self.tries += 1;
-        if self.tries % 2048 == 0 && Instant::now() >= self.deadline {
+        if self.tries >= self.limits.max_tries
+            || (self.tries % 2048 == 0 && Instant::now() >= self.deadline)
+        {
             self.stopped = true;
             return None;
         }

@@ -811,6 +811,24 @@ pub const FORMULA_DFA_STATES: usize = crate::fragment::FORMULA_DFA_STATES;
 /// ([`crate::fragment::shortest`]) before the constructions of [`formula_of`].
 pub const SHORT_SEARCH_STATES: usize = crate::fragment::shortest::SEARCH_DFA_STATES;
 
+/// A searched formula this short is shown without trying the constructions too.
+const SHORT_ENOUGH: usize = 300;
+
+/// The shorter of two optional certificates (the first on a tie).
+fn shorter_of(
+    a: Option<crate::fragment::FormulaCert>,
+    b: Option<crate::fragment::FormulaCert>,
+) -> Option<crate::fragment::FormulaCert> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.formula.len() < a.formula.len() {
+            b
+        } else {
+            a
+        }),
+        (a, b) => a.or(b),
+    }
+}
+
 /// What `compile` shows for a compiled model: a short formula found by search (minimal
 /// DFAs of at most [`SHORT_SEARCH_STATES`] states), else [`formula_of`]'s (at most
 /// [`FORMULA_DFA_STATES`] states); the shorter of that formula and the count formula
@@ -871,16 +889,12 @@ pub fn formula_or_note_within(
             crate::fragment::shortest::shortest_formula(&compiled.dfa, ops, &limits, budget)
         })
         .map(|f| f.cert);
-    let built = searched.or_else(|| formula_of(compiled, limits).0);
-    let shorter = match (built, counted) {
-        (Some(a), Some(b)) => Some(if b.formula.len() < a.formula.len() {
-            b
-        } else {
-            a
-        }),
-        (a, b) => a.or(b),
+    // A long search result (a greedy cover) may still lose to a construction.
+    let built = match searched {
+        Some(f) if f.formula.len() <= SHORT_ENOUGH => Some(f),
+        searched => shorter_of(searched, formula_of(compiled, limits).0),
     };
-    (shorter, None)
+    (shorter_of(built, counted), None)
 }
 
 /// Compiles a numeric model to the minimal DFA of its language, within `budget`.
