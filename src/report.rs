@@ -363,6 +363,10 @@ pub struct CompileReport {
     pub features: BTreeMap<String, FeatureReport>,
     /// The drop-in checks of Combiner heads.
     pub drop_in: Vec<serde_json::Value>,
+    /// A shorter formula of the same language found by search in the fragment (small
+    /// minimal DFAs), re-checked equivalent; `accept` and the features stay the
+    /// provenance. `null` when none is found or none is shorter.
+    pub short_formula: Option<FormulaCert>,
 }
 
 /// A certificate: a formula for "yes", a refutation for "no".

@@ -1,5 +1,7 @@
 //! The binary, run the way users run it: exit codes, JSON, and errors on bad input.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -1016,4 +1018,180 @@ fn messages_are_plain_and_compile_has_dot() {
     let o = ltlattn(&["compile", &example("contains-a.toml"), "--dot"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("digraph dfa {"));
+}
+
+/// The example model files (Boolean and numeric), sorted.
+fn example_models() -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["examples/models", "examples/numeric"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "toml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `dfa --json`'s automaton read back.
+fn dfa_from_json(v: &serde_json::Value) -> ltlattn::automata::Dfa {
+    use ltlattn::automata::{Alphabet, Dfa};
+    let names: Vec<String> = v["alphabet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    let acceptance = match v["acceptance"].as_str().unwrap() {
+        "eos" => ltlattn::logic::Acceptance::Eos,
+        _ => ltlattn::logic::Acceptance::Last,
+    };
+    let states = v["states"].as_u64().unwrap() as usize;
+    let mut accepting = vec![false; states];
+    for q in v["accepting"].as_array().unwrap() {
+        accepting[q.as_u64().unwrap() as usize] = true;
+    }
+    let trans: Vec<u32> = v["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter())
+        .map(|t| t.as_u64().unwrap() as u32)
+        .collect();
+    Dfa::from_parts(Alphabet::Tokens(names), acceptance, trans, accepting).unwrap()
+}
+
+/// A model's executor on a word: accepted or not.
+type Judge = Box<dyn Fn(&[String]) -> bool>;
+
+#[test]
+fn dfa_of_a_model_file_agrees_with_its_compiled_formula_and_its_executor() {
+    use ltlattn::automata::{compare, formula_dfa, Budget, Question};
+    use ltlattn::logic::{parse_with, Arena, ParseLimits};
+    let models = example_models();
+    assert!(models.len() >= 15, "{models:?}");
+    let mut numeric = 0;
+    for path in &models {
+        let p = path.display().to_string();
+        let out = ltlattn(&["dfa", &p, "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{p}: {}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(v["source"], p.as_str(), "{p}");
+        let dfa = dfa_from_json(&v);
+        let tokens: Vec<String> = dfa.alphabet().atoms().to_vec();
+        // The compiled formula defines the same language as the printed DFA.
+        let compiled = ltlattn(&["compile", &p, "--json"]);
+        assert_eq!(
+            compiled.status.code(),
+            Some(0),
+            "{p}: {}",
+            stderr(&compiled)
+        );
+        let c: serde_json::Value = serde_json::from_str(&stdout(&compiled)).unwrap();
+        let formula = c["accept"].as_str().unwrap_or_else(|| panic!("{p}: {c}"));
+        let mut arena = Arena::new();
+        let limits = ParseLimits {
+            max_nesting: 1 << 20,
+            max_size: 1 << 24,
+        };
+        let phi = parse_with(&mut arena, formula, limits).unwrap();
+        let budget = Budget::default();
+        let of_formula =
+            formula_dfa(&arena, phi, dfa.alphabet(), dfa.acceptance(), &budget).unwrap();
+        let answer = compare(&of_formula, &dfa, Question::Equivalent, &budget).unwrap();
+        assert_eq!(answer.counterexample, None, "{p}: {formula}");
+        // The executor judges every word up to length 5 as the DFA does.
+        let text = std::fs::read_to_string(path).unwrap();
+        let judge: Judge = if ltlattn::numeric::is_numeric(&text) {
+            numeric += 1;
+            let weights = std::fs::read(path.with_extension("safetensors")).unwrap();
+            let m = ltlattn::numeric::load_numeric(&p, &text, &weights).unwrap();
+            Box::new(move |w| ltlattn::numeric::run_numeric(&m, w).unwrap().accepted)
+        } else {
+            let m = ltlattn::model::load(&p, &text).unwrap();
+            Box::new(move |w| ltlattn::model::run(&m, w).unwrap().accepted)
+        };
+        let names: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        for w in common::all_words(&names, 5) {
+            let ltlattn::logic::Word::Letters(w) = w else {
+                unreachable!()
+            };
+            let letters: Vec<u32> = w
+                .iter()
+                .map(|t| tokens.iter().position(|x| x == t).unwrap() as u32)
+                .collect();
+            assert_eq!(judge(&w), dfa.accepts(&letters), "{p} on {w:?}");
+        }
+        // The text and DOT renderings show the same automaton.
+        let text_out = stdout(&ltlattn(&["dfa", &p]));
+        assert!(
+            text_out.contains(&format!("{} states,", dfa.states())),
+            "{p}: {text_out}"
+        );
+        let dot = stdout(&ltlattn(&["dfa", &p, "--dot"]));
+        assert!(dot.starts_with("digraph dfa {"), "{p}: {dot}");
+    }
+    assert!(numeric >= 6, "{numeric} numeric examples");
+}
+
+#[test]
+fn dfa_of_a_model_file_refuses_a_different_alphabet_and_no_minimize() {
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/models/contains-a.toml"
+    );
+    let other = ltlattn(&["dfa", p, "--alphabet", "a,b"]);
+    assert_eq!(other.status.code(), Some(2));
+    assert!(stderr(&other).contains("differs from the file's alphabet"));
+    let raw = ltlattn(&["dfa", p, "--no-minimize"]);
+    assert_eq!(raw.status.code(), Some(2));
+    assert!(
+        stderr(&raw).contains("minimal DFA only"),
+        "{}",
+        stderr(&raw)
+    );
+    let same = ltlattn(&["dfa", p, "--alphabet", "a,b,c"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+}
+
+/// A Boolean model whose compiled formula is longer than need be gets a shorter one
+/// beside it, re-checked equivalent; the compiled formula and the features stay.
+#[test]
+fn compile_shows_a_shorter_formula_beside_the_compiled_one() {
+    use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
+    use ltlattn::logic::{parse, Acceptance, Arena};
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/models/ab-star.toml");
+    let out = ltlattn(&["compile", p, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let compiled = v["accept"].as_str().unwrap();
+    let short = v["short_formula"]["formula"]
+        .as_str()
+        .expect("a short formula");
+    assert!(short.len() < compiled.len(), "{short} vs {compiled}");
+    assert!(v["features"].as_object().unwrap().len() >= 3, "{v}");
+    let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+    let budget = Budget::default();
+    let mut f = Arena::new();
+    let (x, y) = (
+        parse(&mut f, compiled).unwrap(),
+        parse(&mut f, short).unwrap(),
+    );
+    let dx = formula_dfa(&f, x, &sigma, Acceptance::Eos, &budget).unwrap();
+    let dy = formula_dfa(&f, y, &sigma, Acceptance::Eos, &budget).unwrap();
+    let answer = compare(&dx, &dy, Question::Equivalent, &budget).unwrap();
+    assert_eq!(answer.counterexample, None, "{short}");
+    let text = stdout(&ltlattn(&["compile", p]));
+    assert!(text.contains(&format!("shorter: {short} (")), "{text}");
+    // A formula already short has no second one.
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/models/contains-a.toml"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout(&ltlattn(&["compile", p, "--json"]))).unwrap();
+    assert!(v["short_formula"].is_null(), "{v}");
 }

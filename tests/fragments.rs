@@ -326,3 +326,169 @@ fn fast_omega_and_lr_agree_with_the_definitions() {
     }
     assert!(checked > 1000, "{checked}");
 }
+
+mod shortest {
+    use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
+    use ltlattn::fragment::shortest::{counterexample, shortest_formula, Ops, SearchLimits};
+    use ltlattn::fragment::Fragment;
+    use ltlattn::logic::{parse, Acceptance, Arena, Node, NodeId, Op};
+    use quickcheck::{Arbitrary, Gen, QuickCheck};
+
+    fn sigma() -> Alphabet {
+        Alphabet::Tokens(vec!["a".into(), "b".into()])
+    }
+
+    /// Whether `text` defines L(`dfa`), by the explicit checker run here.
+    fn equivalent(text: &str, dfa: &ltlattn::automata::Dfa) -> bool {
+        let mut f = Arena::new();
+        let phi = parse(&mut f, text).unwrap();
+        let budget = Budget::default();
+        let d = formula_dfa(&f, phi, dfa.alphabet(), dfa.acceptance(), &budget).unwrap();
+        compare(&d, dfa, Question::Equivalent, &budget)
+            .unwrap()
+            .counterexample
+            .is_none()
+    }
+
+    /// "At least 8 letters": every word of the first sample (all words up to 7 letters
+    /// over two) is outside it, so the sample's winner `false` is wrong; the checker must
+    /// refuse it, and its counterexample teaches the next round.
+    #[test]
+    fn the_checker_rejects_a_candidate_the_sample_cannot_tell_from_the_language() {
+        let mut f = Arena::new();
+        let phi = parse(&mut f, "Y Y Y Y Y Y Y Y true").unwrap();
+        let budget = Budget::default();
+        let dfa = formula_dfa(&f, phi, &sigma(), Acceptance::Eos, &budget).unwrap();
+        let ops = Ops::of(Fragment::Local(1)).unwrap();
+        let mut wrong = Arena::new();
+        let no = wrong.add(Node::False);
+        let refuted = counterexample(&wrong, no, &dfa, &budget).expect("within budget");
+        assert_eq!(refuted.map(|w| w.len()), Some(8));
+        let one = SearchLimits {
+            rounds: 1,
+            ..SearchLimits::default()
+        };
+        assert!(shortest_formula(&dfa, ops, &one, &budget).is_none());
+        let found = shortest_formula(&dfa, ops, &SearchLimits::default(), &budget)
+            .expect("found in a later round");
+        assert!(found.rounds >= 2, "{found:?}");
+        assert!(equivalent(&found.cert.formula, &dfa), "{found:?}");
+        assert_eq!(found.cert.formula, "Y Y Y Y Y Y Y Y true");
+    }
+
+    /// A random formula of one fragment: the fragment (by `pick`) and the formula's
+    /// operators and atoms (from `code`).
+    #[derive(Clone, Debug)]
+    struct InFragment {
+        pick: u8,
+        code: Vec<u8>,
+    }
+
+    impl Arbitrary for InFragment {
+        fn arbitrary(g: &mut Gen) -> Self {
+            let len = usize::arbitrary(g) % 14;
+            InFragment {
+                pick: u8::arbitrary(g),
+                code: (0..len).map(|_| u8::arbitrary(g)).collect(),
+            }
+        }
+        fn shrink(&self) -> Box<dyn Iterator<Item = Self>> {
+            let pick = self.pick;
+            Box::new(
+                self.code
+                    .shrink()
+                    .map(move |code| InFragment { pick, code }),
+            )
+        }
+    }
+
+    impl InFragment {
+        fn fragment(&self) -> Fragment {
+            [
+                Fragment::Global,
+                Fragment::Local(1),
+                Fragment::Local(2),
+                Fragment::Hybrid(1),
+                Fragment::Hybrid(2),
+                Fragment::Hard,
+            ][self.pick as usize % 6]
+        }
+
+        /// Builds the formula: a stack machine over the code, each byte a leaf or an
+        /// operator of the fragment applied to the top of the stack.
+        fn build(&self, f: &mut Arena) -> NodeId {
+            let fragment = self.fragment();
+            let ops = Ops::of(fragment).unwrap();
+            let mut stack: Vec<NodeId> = Vec::new();
+            for &c in &self.code {
+                let node = match (c % 8, stack.len()) {
+                    (0, _) | (_, 0) => Some(f.atom(["a", "b"][c as usize / 8 % 2])),
+                    (1, _) => Some(f.add(Node::Start)),
+                    (2, _) => Some(f.add(Node::Not(stack.pop().unwrap()))),
+                    (3, 1) | (4, 1) | (5, 1) => None,
+                    (3, _) => {
+                        let (x, y) = (stack.pop().unwrap(), stack.pop().unwrap());
+                        Some(f.add(Node::And(x, y)))
+                    }
+                    (4, _) => {
+                        let (x, y) = (stack.pop().unwrap(), stack.pop().unwrap());
+                        Some(f.add(Node::Or(x, y)))
+                    }
+                    (5, _) if ops.since => {
+                        let (x, y) = (stack.pop().unwrap(), stack.pop().unwrap());
+                        Some(f.add(Node::Since(x, y)))
+                    }
+                    (6, _) if ops.once => Some(f.add(Node::StrictOnce(stack.pop().unwrap()))),
+                    (_, _) if ops.window == 1 => Some(f.add(Node::Yesterday(stack.pop().unwrap()))),
+                    (_, _) if ops.window > 1 => {
+                        Some(f.add(Node::YesterdayWithin(ops.window, stack.pop().unwrap())))
+                    }
+                    _ => Some(f.add(Node::StrictOnce(stack.pop().unwrap()))),
+                };
+                stack.extend(node);
+            }
+            let mut b = ltlattn::logic::Builder(f);
+            let mut acc = stack.pop().unwrap_or_else(|| b.konst(true));
+            while let Some(x) = stack.pop() {
+                acc = b.0.add(Node::Or(acc, x));
+            }
+            acc
+        }
+    }
+
+    /// Random formulas of each fragment → minimal DFA → search in that fragment: what it
+    /// finds is equivalent (re-checked here), uses only the fragment's operators, and,
+    /// unless it is a greedy cover, is no larger than the formula it started from (which
+    /// agrees with the language on every sample). Small languages are always found.
+    #[test]
+    fn searched_formulas_are_equivalent_in_the_fragment_and_no_larger() {
+        fn prop(x: InFragment) -> bool {
+            let mut f = Arena::new();
+            let phi = x.build(&mut f);
+            let budget = Budget::default();
+            let dfa = formula_dfa(&f, phi, &sigma(), Acceptance::Eos, &budget).unwrap();
+            let ops = Ops::of(x.fragment()).unwrap();
+            assert!(ops.admits(&f, phi), "{x:?}");
+            let Some(found) = shortest_formula(&dfa, ops, &SearchLimits::default(), &budget) else {
+                // Only larger random formulas may be out of the search's reach.
+                return f.tree_size(phi) > 7;
+            };
+            let mut g = Arena::new();
+            let psi = parse(&mut g, &found.cert.formula).unwrap();
+            let allowed = |o: Op| match o {
+                Op::StrictOnce => ops.once,
+                Op::Yesterday => ops.window == 1 || ops.since,
+                Op::YesterdayWithin => ops.window > 1,
+                Op::Since | Op::StrictSince => ops.since,
+                o => !o.is_temporal() && o != Op::PosMod,
+            };
+            equivalent(&found.cert.formula, &dfa)
+                && ops.admits(&g, psi)
+                && g.ops(psi).iter().all(allowed)
+                && (found.covered || g.tree_size(psi) <= f.tree_size(phi))
+        }
+        QuickCheck::new()
+            .tests(150)
+            .quickcheck(prop as fn(InFragment) -> bool);
+    }
+}

@@ -919,3 +919,67 @@ fn weights_beyond_the_range_are_reported_and_run_agrees_with_compile() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 27's target for readable formulas: every model whose minimal DFA has at most 8
+/// states gets a formula of at most 300 characters (the search of
+/// `fragment::shortest`; before it, `first-equals-last` printed 70,843), in the
+/// architecture's fragment and re-checked here against the DFA and the executor.
+#[test]
+fn small_automata_get_short_formulas_in_the_architectures_fragment() {
+    use ltlattn::fragment::shortest::Ops;
+    let mut models: Vec<(String, ltlattn::numeric::NumericModel)> = examples()
+        .into_iter()
+        .map(|(p, text, w)| (p.clone(), load_numeric(&p, &text, &w).unwrap()))
+        .collect();
+    let mut rng = Rng(0x5eed_f0f0_1234_5678);
+    for i in 0..30 {
+        let shape = Shape {
+            width: 2 + rng.below(2) as usize,
+            layers: 1 + rng.below(2) as usize,
+            heads: None,
+            norm: false,
+        };
+        let f = Format::fixed(2, 1, Rounding::NearestEven);
+        models.push((format!("random {i}"), random_model(&mut rng, f, &shape)));
+    }
+    let mut small = 0;
+    for (name, m) in &models {
+        let c = compile_numeric(m, &Budget::new(200_000, None)).unwrap();
+        if c.dfa.states() > 8 {
+            continue;
+        }
+        small += 1;
+        let (f, _) = formula_or_note(&c, &ltlattn::fragment::Limits::default());
+        let f = f.unwrap_or_else(|| panic!("{name}: no formula"));
+        assert!(f.formula.len() <= 300, "{name}: {}", f.formula.len());
+        let mut g = Arena::new();
+        let phi = parse(&mut g, &f.formula).unwrap();
+        let ops = Ops::of(c.fragment).unwrap();
+        assert!(
+            ops.admits(&g, phi),
+            "{name}: {} in {:?}",
+            f.formula,
+            c.fragment
+        );
+        let d = formula_dfa(
+            &g,
+            phi,
+            c.dfa.alphabet(),
+            Acceptance::Eos,
+            &Budget::default(),
+        )
+        .unwrap();
+        let answer = compare(&d, &c.dfa, Question::Equivalent, &Budget::default()).unwrap();
+        assert_eq!(answer.counterexample, None, "{name}: {}", f.formula);
+        for w in words(6) {
+            let word = ltlattn::logic::Word::letters(w.clone());
+            assert_eq!(
+                ltlattn::logic::evaluate(&g, phi, &word, Acceptance::Eos),
+                run_numeric(m, &w).unwrap().accepted,
+                "{name} on {w:?}: {}",
+                f.formula
+            );
+        }
+    }
+    assert!(small >= 25, "{small} models with small automata");
+}

@@ -65,7 +65,8 @@ fn watchdog(seconds: f64) {
 
 #[derive(Args, Debug)]
 pub(crate) struct DfaArgs {
-    /// The formula (or @FILE).
+    /// The formula (or @FILE), or a model (`*.toml`, Boolean or numeric) or DFA file
+    /// (`*.dfa`): its minimal DFA, over the alphabet and acceptance the file fixes.
     formula: String,
     #[command(flatten)]
     opts: WordOpts,
@@ -172,6 +173,9 @@ pub(crate) fn dfa_json(dfa: &Automaton, formula: String, minimal: bool) -> serde
 }
 
 pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    if is_file_operand(&a.formula) {
+        return dfa_of_file(a, limits);
+    }
     let mut arena = Arena::new();
     let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
     // Any number of propositions: beyond DENSE_PROPS the transitions are guards.
@@ -202,6 +206,72 @@ pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
         if let Some(note) = dfa.language_kind().note("the formula", a.opts.accept, true) {
             outln!("{note}");
         }
+    }
+    Ok(Exit::Yes)
+}
+
+/// `dfa MODEL.toml` (or `FILE.dfa`): the operand is read by the loader `equiv` uses, and
+/// the library picks its minimal DFA ([`verdict::Operand::minimal_dfa`]: a Boolean
+/// model's compiled formula under the model's acceptance, a numeric model's compiled
+/// DFA, a DFA file minimized); this only renders it.
+fn dfa_of_file(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
+    if a.no_minimize {
+        return Err(miette!(
+            help = "leave out --no-minimize; `dfa` on the model's compiled formula (`compile --json`) shows the subformula-vector automaton",
+            "a model or DFA file is shown by its minimal DFA only"
+        ));
+    }
+    let budget = a.budget.budget()?;
+    let mut arena = Arena::new();
+    let (loaded, source) = load_operand(&mut arena, &a.formula, "formula", limits)?;
+    let side = operand(&loaded, &arena, a.opts.accept);
+    let fixed = side.alphabet().expect("a file operand fixes its alphabet");
+    if let Some(names) = super::given_alphabet(&a.opts)? {
+        if a.opts.props || names != fixed.atoms() {
+            return Err(miette!(
+                help = "models and DFA files fix the alphabet; drop --alphabet/--props or give the same tokens in the same order",
+                "--alphabet {} differs from the file's alphabet {{{}}}",
+                names.join(","),
+                fixed.atoms().join(", ")
+            ));
+        }
+    }
+    let dfa = side.minimal_dfa(&fixed, &budget).map_err(Report::new)?;
+    let formula = match &loaded {
+        Loaded::Model(_, c) => Some(show(&c.arena, c.accept, Syntax::Ascii)),
+        _ => None,
+    };
+    let source = source.unwrap_or_default();
+    let kind = match &loaded {
+        Loaded::Model(..) => "the model",
+        Loaded::Numeric(..) => "the numeric model",
+        _ => "the DFA in",
+    };
+    let acceptance = dfa.acceptance();
+    let dfa = Automaton::Dense(dfa);
+    if a.dot {
+        outln!("{}", dfa.to_dot().trim_end());
+    } else if a.json {
+        let mut v = dfa.to_json();
+        if let Some(f) = formula {
+            v["formula"] = serde_json::Value::String(f);
+        }
+        v["minimal"] = serde_json::Value::Bool(true);
+        v["source"] = serde_json::Value::String(source);
+        outln!("{}", to_json("dfa", &v));
+    } else {
+        outln!("{kind} {source}");
+        if let Some(f) = formula {
+            outln!("compiled formula: {f}");
+        }
+        outln!(
+            "minimal DFA ({} acceptance): {}",
+            match acceptance {
+                Acceptance::Eos => "EOS",
+                Acceptance::Last => "last-position",
+            },
+            dfa.to_text().trim_end()
+        );
     }
     Ok(Exit::Yes)
 }

@@ -184,6 +184,7 @@ pub(crate) fn compile_report(
     model: &Model,
     c: &Compiled,
     drop_in: &[(String, serde_json::Value)],
+    short_formula: Option<ltlattn::fragment::FormulaCert>,
 ) -> CompileReport {
     let sh = Shower::new(&c.arena);
     CompileReport {
@@ -207,6 +208,7 @@ pub(crate) fn compile_report(
             })
             .collect(),
         drop_in: drop_in.iter().map(|(_, j)| j.clone()).collect(),
+        short_formula,
     }
 }
 
@@ -259,11 +261,12 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         &c,
         &ltlattn::automata::Budget::new(states, Some(seconds)),
     );
+    let short = ltlattn::compile::short_formula(&model, &c, &a.budget.budget()?);
     let sh = Shower::new(&c.arena);
     if a.json {
         outln!(
             "{}",
-            to_json("compile", &compile_report(&model, &c, &drop_in))
+            to_json("compile", &compile_report(&model, &c, &drop_in, short))
         );
         return Ok(Exit::Yes);
     }
@@ -317,6 +320,9 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         {
             outln!("{note}");
         }
+    }
+    if let Some(f) = &short {
+        outln!("shorter: {} ({})", f.formula, f.construction);
     }
     outln!("");
     let mut rows = vec![vec![

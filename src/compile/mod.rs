@@ -517,3 +517,45 @@ fn combiner(
         other => unreachable!("the loader makes Combiner heads only, not {other}"),
     }
 }
+
+/// A shorter formula for a compiled model's language, to show beside the per-feature
+/// formulas (which stay the provenance): the short-formula search of
+/// [`crate::fragment::shortest`] in the model's fragment, on the minimal DFA of the
+/// accepted formula under the model's acceptance, when that DFA has at most
+/// [`crate::fragment::shortest::SEARCH_DFA_STATES`] states. Re-checked equivalent by the explicit
+/// engine; `None` when the search finds nothing within its limits or nothing shorter
+/// (in characters) than the compiled formula.
+pub fn short_formula(
+    model: &Model,
+    compiled: &Compiled,
+    budget: &crate::automata::Budget,
+) -> Option<crate::fragment::FormulaCert> {
+    use crate::fragment::shortest::{shortest_formula, Ops, SearchLimits};
+    let ops = Ops::of(compiled.fragment)?;
+    let sigma = crate::automata::Alphabet::Tokens(model.alphabet.clone());
+    let dfa = crate::automata::formula_dfa(
+        &compiled.arena,
+        compiled.accept,
+        &sigma,
+        model.acceptance,
+        budget,
+    )
+    .ok()?;
+    if dfa.states() > crate::fragment::shortest::SEARCH_DFA_STATES {
+        return None;
+    }
+    // Fewer tries than for numeric models: this formula is a second, optional view (the
+    // compiled one is already shown), and `compile` should not wait long for it.
+    let limits = SearchLimits {
+        max_tries: 1_200_000,
+        ..SearchLimits::default()
+    };
+    let found = shortest_formula(&dfa, ops, &limits, budget)?;
+    let compiled_len = crate::logic::print(
+        &compiled.arena,
+        compiled.accept,
+        crate::logic::Syntax::Ascii,
+    )
+    .len();
+    (found.cert.formula.len() < compiled_len).then_some(found.cert)
+}

@@ -941,8 +941,31 @@ impl Compiler<'_> {
 /// the DFA is the answer: exact, and what `check`, `equiv` and `includes` compare.
 pub const FORMULA_DFA_STATES: usize = crate::fragment::FORMULA_DFA_STATES;
 
-/// What `compile` shows for a compiled model: the shorter of [`formula_of`]'s formula
-/// (when the minimal DFA has at most [`FORMULA_DFA_STATES`] states) and the count formula
+/// The largest minimal DFA for which `compile` first searches for a short formula
+/// ([`crate::fragment::shortest`]) before the constructions of [`formula_of`].
+pub const SHORT_SEARCH_STATES: usize = crate::fragment::shortest::SEARCH_DFA_STATES;
+
+/// A searched formula this short is shown without trying the constructions too.
+const SHORT_ENOUGH: usize = 300;
+
+/// The shorter of two optional certificates (the first on a tie).
+fn shorter_of(
+    a: Option<crate::fragment::FormulaCert>,
+    b: Option<crate::fragment::FormulaCert>,
+) -> Option<crate::fragment::FormulaCert> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.formula.len() < a.formula.len() {
+            b
+        } else {
+            a
+        }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// What `compile` shows for a compiled model: a short formula found by search (minimal
+/// DFAs of at most [`SHORT_SEARCH_STATES`] states), else [`formula_of`]'s (at most
+/// [`FORMULA_DFA_STATES`] states); the shorter of that formula and the count formula
 /// ([`super::count_formula`], one-layer models with global heads only), each re-checked
 /// against the DFA; with no formula a note that says why (the JSON `formula_note`).
 /// [`formula_or_note_within`] under the default budget.
@@ -990,16 +1013,22 @@ pub fn formula_or_note_within(
         });
         return (counted, note);
     }
-    let built = formula_of(compiled, limits).0;
-    let shorter = match (built, counted) {
-        (Some(a), Some(b)) => Some(if b.formula.len() < a.formula.len() {
-            b
-        } else {
-            a
-        }),
-        (a, b) => a.or(b),
+    // Small automata: a short formula of the architecture's fragment found by search
+    // (re-checked); the constructions only when the search finds none.
+    let searched = (n <= SHORT_SEARCH_STATES)
+        .then(|| crate::fragment::shortest::Ops::of(compiled.fragment))
+        .flatten()
+        .and_then(|ops| {
+            let limits = crate::fragment::shortest::SearchLimits::default();
+            crate::fragment::shortest::shortest_formula(&compiled.dfa, ops, &limits, budget)
+        })
+        .map(|f| f.cert);
+    // A long search result (a greedy cover) may still lose to a construction.
+    let built = match searched {
+        Some(f) if f.formula.len() <= SHORT_ENOUGH => Some(f),
+        searched => shorter_of(searched, formula_of(compiled, limits).0),
     };
-    (shorter, None)
+    (shorter_of(built, counted), None)
 }
 
 /// Compiles a numeric model to the minimal DFA of its language, within `budget`.

@@ -14,7 +14,7 @@ pub use compile::search;
 pub use compile::{
     architecture, cap_for, compile_numeric, count_cap, formula_of, formula_or_note,
     formula_or_note_within, HeadReport, NumericCompileError, NumericCompiled, StageReport,
-    FORMULA_DFA_STATES,
+    FORMULA_DFA_STATES, SHORT_SEARCH_STATES,
 };
 pub use counting::{count_formula, CountTable};
 pub use exec::{

@@ -709,7 +709,8 @@ fn compile(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
                 Some(seconds.min(remaining).max(0.001)),
             );
             let drop_in = crate::cli::model::drop_in_checks(&m, &c, &check);
-            let mut v = json!(crate::cli::model::compile_report(&m, &c, &drop_in));
+            let short = ltlattn::compile::short_formula(&m, &c, &budget);
+            let mut v = json!(crate::cli::model::compile_report(&m, &c, &drop_in, short));
             let sigma = Alphabet::Tokens(m.alphabet.clone());
             // The picture is a courtesy: a DFA beyond the budget costs it, not the answer.
             if let Ok(d) = formula_dfa(&c.arena, c.accept, &sigma, m.acceptance, &budget) {
