@@ -397,8 +397,17 @@ impl Fmt {
         }
     }
 
+    /// The smallest (most negative) finite value: −2^int_bits for fixed point (two's
+    /// complement range), −max for floats.
+    pub fn min(&self) -> f64 {
+        match *self {
+            Fmt::Fixed { int_bits, .. } => -(2f64.powi(int_bits as i32)),
+            Fmt::Float { .. } => -self.max(),
+        }
+    }
+
     /// x rounded to the nearest value of the grid (ties to even), before overflow.
-    fn to_grid(&self, x: f64) -> f64 {
+    fn on_grid(&self, x: f64) -> f64 {
         let quantum = match *self {
             Fmt::Fixed { frac_bits, .. } => 2f64.powi(-(frac_bits as i32)),
             Fmt::Float { exp_bits, man_bits } => {
@@ -418,16 +427,15 @@ impl Fmt {
     /// round(x) of NUMERIC.md §1: nearest-even, saturating. Exact for the f64 values
     /// this module computes (the tests compare it with the library's rounding).
     pub fn round(&self, x: f64) -> f64 {
-        let v = self.to_grid(x);
-        let max = self.max();
-        v.clamp(-max, max)
+        let v = self.on_grid(x);
+        v.clamp(self.min(), self.max())
     }
 
     /// The denominator's rounding: `None` when it overflows, which NUMERIC.md §2.4 makes
     /// +∞ in every format (then every α is 0).
     pub fn round_denominator(&self, x: f64) -> Option<f64> {
-        let v = self.to_grid(x);
-        (v <= self.max()).then_some(v)
+        let v = self.on_grid(x);
+        (self.min()..=self.max()).contains(&v).then_some(v)
     }
 
     /// exp(x) rounded into the format, correctly rounded: the library's own exp (so rare
@@ -502,4 +510,122 @@ impl CustomOp1 for ExpOp {
 
 fn round(f: Fmt, x: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op1(RoundOp(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_nn::VarMap;
+    use ltlattn::numeric::{load_numeric, run_numeric};
+
+    const FORMATS: [Fmt; 2] = [
+        Fmt::Fixed {
+            int_bits: 4,
+            frac_bits: 4,
+        },
+        Fmt::Float {
+            exp_bits: 4,
+            man_bits: 3,
+        },
+    ];
+
+    /// The fast f64 rounding is the library's rounding, ties and overflow included, on a
+    /// fine grid through both formats' ranges (every tie of both grids is on it).
+    #[test]
+    fn rounding_is_the_librarys() {
+        for f in FORMATS {
+            let lib = f.library();
+            for k in -300 * 4096..=300 * 4096i64 {
+                if k % 7 != 0 && k.abs() > 4096 * 20 {
+                    continue;
+                }
+                let x = k as f64 / 4096.0;
+                let n = Num::from_f64(x).expect("finite");
+                assert_eq!(
+                    f.round(x),
+                    lib.round(&n).expect("rounds").to_f64(),
+                    "{f:?} round({x})"
+                );
+                let d = lib.round_denominator(&n).expect("rounds");
+                let want = d.is_finite().then(|| d.to_f64());
+                assert_eq!(f.round_denominator(x), want, "{f:?} denominator({x})");
+            }
+        }
+    }
+
+    /// The quantization-aware forward pass computes the executor's logit, exactly, for
+    /// random networks (weights scaled up so that rounding, saturation and the
+    /// denominator rule all happen) of every head range, in both formats.
+    #[test]
+    fn exact_pass_is_the_executor() {
+        let dev = Device::Cpu;
+        let mut rng = ltlattn::sample::Rng::new(7);
+        for f in FORMATS {
+            for name in ["global", "local-2", "hybrid-1"] {
+                let arch = Arch::named(name).expect("known");
+                let varmap = VarMap::new();
+                let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
+                let net = Net::new(&arch, 3, vb).expect("a net");
+                {
+                    let data = varmap.data().lock().expect("the var map");
+                    for var in data.values() {
+                        let n = var.elem_count();
+                        let v: Vec<f32> = (0..n)
+                            .map(|_| (rng.below(1 << 16) as f32 / 32768.0 - 1.0) * 3.0)
+                            .collect();
+                        var.set(&Tensor::from_vec(v, var.dims(), &dev).expect("t"))
+                            .expect("set");
+                    }
+                }
+                let dir = std::env::temp_dir().join(format!(
+                    "ltlattn-exp-test-{}-{name}-{}",
+                    std::process::id(),
+                    f.name()
+                ));
+                std::fs::create_dir_all(&dir).expect("dir");
+                let weights = dir.join("w.safetensors");
+                varmap.save(&weights).expect("save");
+                let mut toml = format!(
+                    "alphabet = [\"a\", \"b\", \"c\"]\nweights = \"w.safetensors\"\n[number]\n{}",
+                    f.toml()
+                );
+                for heads in &arch.layers {
+                    toml.push_str("[[layer]]\nffn = true\n");
+                    for r in heads {
+                        match r {
+                            Range::Global => toml.push_str("[[layer.head]]\nrange = \"global\"\n"),
+                            Range::Local(k) => toml.push_str(&format!(
+                                "[[layer.head]]\nrange = \"local\"\nwindow = {k}\n"
+                            )),
+                        }
+                    }
+                }
+                let bytes = std::fs::read(&weights).expect("read");
+                let model = load_numeric("m.toml", &toml, &bytes).expect("loads");
+                let _ = std::fs::remove_dir_all(&dir);
+                let words: Vec<Vec<u32>> = (0..40)
+                    .map(|i| (0..i).map(|_| rng.below(3) as u32).collect())
+                    .collect();
+                let logits: Vec<f32> = net
+                    .logits(&words, Mode::Exact(f), &dev)
+                    .expect("forward")
+                    .to_vec1()
+                    .expect("values");
+                for (w, l) in words.iter().zip(logits) {
+                    let tokens: Vec<String> = w
+                        .iter()
+                        .map(|&c| ["a", "b", "c"][c as usize].to_string())
+                        .collect();
+                    let trace = run_numeric(&model, &tokens).expect("runs");
+                    assert_eq!(
+                        l as f64,
+                        trace.logit.to_f64(),
+                        "{name} {} on {}",
+                        f.name(),
+                        tokens.concat()
+                    );
+                }
+            }
+        }
+    }
 }
