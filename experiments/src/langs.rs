@@ -12,13 +12,13 @@ use ltlattn::logic::{parse, Acceptance, Arena};
 /// The class a language was chosen to stand for (the classifier must agree).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
-    /// In LTL[Y], not in LTL[P].
+    /// In LTL\[Y\], not in LTL\[P\].
     LocalOnly,
-    /// In LTL[P], not in LTL[Y].
+    /// In LTL\[P\], not in LTL\[Y\].
     GlobalOnly,
-    /// In LTL[P, Y], in neither LTL[P] nor LTL[Y].
+    /// In LTL\[P, Y\], in neither LTL\[P\] nor LTL\[Y\].
     HybridOnly,
-    /// Star-free (LTL[Y, S]) but outside LTL[P, Y].
+    /// Star-free (LTL\[Y, S\]) but outside LTL\[P, Y\].
     StarFreeOnly,
     /// Not star-free.
     NotStarFree,

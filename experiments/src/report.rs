@@ -54,8 +54,8 @@ pub fn verdict_text(v: &Option<Verdict>) -> String {
     }
 }
 
-/// Which classes an architecture's fragment contains (the theory: global = LTL[P],
-/// local-k ⊆ LTL[Y], hybrid-k ⊆ LTL[P,Y]).
+/// Which classes an architecture's fragment contains (the theory: global = LTL\[P\],
+/// local-k ⊆ LTL\[Y\], hybrid-k ⊆ LTL\[P,Y\]).
 fn contains(arch: &str, class: &str) -> bool {
     use crate::langs::Class;
     let local = class == Class::LocalOnly.name();
@@ -370,7 +370,7 @@ fn claim(m: &Manifest, archs: &[&str]) -> String {
         let better_acc = h.1 .0 > g.1 .0;
         let better_proofs = h.1 .1 > g.1 .1;
         s.push_str(&format!(
-            "\nOn accuracy the proofs' models {} the claim: the best hybrid ({}) averages {} against global's {}. \
+            "\nOn accuracy the trained models {} the claim: the best hybrid ({}) averages {} against global's {}. \
 On proofs, the stronger evidence, {}: {} hybrid models of {} are proved against {} global of {}. \
 On the languages outside LTL[P] and LTL[Y] (where the theory says only hybrids can succeed), the best hybrid is proved {} time(s) and global {} time(s){}.\n",
             if better_acc { "agree with" } else { "do not support" },
