@@ -435,7 +435,7 @@ fn accuracy_plot(
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(50)
-        .build_cartesian_2d(-0.2f64..(nb as f64 - 0.8), 0.4f64..1.0)
+        .build_cartesian_2d(-0.2f64..(nb as f64 - 0.8), 0f64..1.0)
         .map_err(|x| e(x.to_string()))?;
     let labels = heads.to_vec();
     chart
