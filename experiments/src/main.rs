@@ -1,124 +1,61 @@
 //! The experiment of Li & Cotterell (2026), reproduced with proofs: train tiny
-//! transformers of docs/NUMERIC.md's architecture on formal languages, round their
-//! weights into a number format, and let `ltlattn` decide, at every length, what the
-//! rounded model recognizes. See experiments/README.md.
+//! transformers of docs/NUMERIC.md's architecture on formal languages chosen and labelled
+//! by `ltlattn`'s classifier, in the exact arithmetic of a number format
+//! (quantization-aware), and let `ltlattn` decide, at every length, what each saved model
+//! recognizes. See experiments/README.md.
 //!
-//! `ltlattn-experiments run [--quick]` writes experiments/RESULTS.md; `train` runs one
-//! (language, architecture, seed) and writes its model files; `smoke` is the CI check.
+//! `run` = `train` every model (writing examples/trained/ and its manifest.json) + `decide`;
+//! `decide` re-judges every model of a manifest and regenerates RESULTS.md and the plots;
+//! `smoke` is the CI check.
 
+mod judge;
+mod langs;
 mod net;
+mod report;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Optimizer, VarBuilder, VarMap};
 use clap::{Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 
-use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Dfa, Question};
-use ltlattn::logic::{parse, Acceptance, Arena};
-use ltlattn::numeric::{compile_numeric, load_numeric, run_numeric};
+use judge::Verdict;
+use langs::{label_all, Labelled, LANGUAGES};
+use ltlattn::automata::Dfa;
+use ltlattn::fragment::Fragment;
+use ltlattn::numeric::run_numeric;
 use ltlattn::sample::{draw_split, Rng, Sampler, SplitSpec};
-use net::{Arch, Net, Range};
+use net::{Arch, Fmt, Mode, Net, Range};
 
-/// A language of the experiment: its name, how it is written, and the class the theory
-/// puts it in.
-struct Language {
-    name: &'static str,
-    /// A formula (EOS acceptance) or, for languages outside every class, a DFA table.
-    def: Def,
-    class: &'static str,
-}
-
-enum Def {
-    Formula(&'static str),
-    /// (transitions per state over a, b; accepting states)
-    Table(&'static [[u32; 2]], &'static [bool]),
-}
-
-const LANGUAGES: &[Language] = &[
-    Language {
-        name: "Σ*a",
-        def: Def::Formula("Y a"),
-        class: "local",
-    },
-    Language {
-        name: "Σ*ab",
-        def: Def::Formula("Y (b & Y a)"),
-        class: "local",
-    },
-    Language {
-        name: "aΣ*",
-        def: Def::Formula("P (a & start)"),
-        class: "global",
-    },
-    Language {
-        name: "Σ*aΣ*bΣ*",
-        def: Def::Formula("P (b & P a)"),
-        class: "global",
-    },
-    Language {
-        name: "(ab)*",
-        def: Def::Formula("(start | Y b) & !P (a & Y a) & !P (b & Y b) & !P (b & start)"),
-        class: "hybrid",
-    },
-    Language {
-        name: "Σ*abΣ*",
-        def: Def::Formula("P (b & Y a)"),
-        class: "hybrid",
-    },
-    Language {
-        name: "parity (even #a)",
-        def: Def::Table(&[[1, 0], [0, 1]], &[true, false]),
-        class: "none (not star-free)",
-    },
-    Language {
-        name: "even length",
-        def: Def::Table(&[[1, 1], [0, 0]], &[true, false]),
-        class: "none (not star-free)",
-    },
-];
+type Res<T> = Result<T, String>;
 
 const ARCHS: &[&str] = &[
     "global", "local-1", "local-2", "local-4", "hybrid-1", "hybrid-2", "hybrid-4",
 ];
 
-/// Length buckets of the accuracy table.
-const BUCKETS: &[(usize, usize)] = &[(0, 40), (41, 80), (81, 160), (161, 500)];
+/// The formats trained in: fixed 4.4 and the 8-bit float e4m3.
+const FORMATS: &[Fmt] = &[
+    Fmt::Fixed {
+        int_bits: 4,
+        frac_bits: 4,
+    },
+    Fmt::Float {
+        exp_bits: 4,
+        man_bits: 3,
+    },
+];
 
-fn sigma() -> Alphabet {
-    Alphabet::Tokens(vec!["a".into(), "b".into()])
-}
-
-fn language_dfa(l: &Language) -> Dfa {
-    match l.def {
-        Def::Formula(f) => {
-            let mut arena = Arena::new();
-            let root = parse(&mut arena, f).expect("the experiment's formulas parse");
-            formula_dfa(
-                &arena,
-                root,
-                &sigma(),
-                Acceptance::Eos,
-                &Budget::new(10_000, None),
-            )
-            .expect("small DFAs")
-        }
-        Def::Table(t, acc) => {
-            let trans = t.iter().flat_map(|r| r.iter().copied()).collect();
-            Dfa::from_parts(sigma(), Acceptance::Eos, trans, acc.to_vec()).expect("a table")
-        }
-    }
-}
-
-/// The number format the trained weights are rounded into.
-const FORMAT_TOML: &str = "format = \"fixed\"\nint_bits = 4\nfrac_bits = 4";
-const FORMAT_NAME: &str = "fixed 4.4";
+/// Length buckets of the accuracy tables.
+pub const BUCKETS: &[(usize, usize)] = &[(0, 40), (41, 80), (81, 160), (161, 500)];
 
 #[derive(Parser)]
 #[command(
-    about = "Train tiny transformers on formal languages; ltlattn decides what they recognize"
+    about = "Train tiny transformers on formal languages in a number format's exact arithmetic; ltlattn decides what they recognize"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -127,26 +64,59 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// The whole table: every language × architecture × seed; writes RESULTS.md.
+    /// Train every language × architecture × format × seed, then decide them all.
     Run {
-        /// Fewer examples, epochs, seeds and shorter test words: minutes, not an hour.
+        /// Fewer examples, epochs and seeds and shorter test words: minutes, not an hour.
         #[arg(long)]
         quick: bool,
-        /// Where to write the table.
+        /// Where to write the results.
         #[arg(long, default_value = "experiments/RESULTS.md")]
         out: PathBuf,
-        /// Keep each model's TOML + safetensors under this directory.
+        /// Where the models and manifest.json go.
+        #[arg(long, default_value = "examples/trained")]
+        models: PathBuf,
+        /// Seconds each model's verdict may take.
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
+        /// Seeds per language × architecture × format (default: 2; quick: 1).
         #[arg(long)]
-        models: Option<PathBuf>,
+        seeds: Option<u64>,
+        /// Only these architectures (comma-separated; default: all seven).
+        #[arg(long, value_delimiter = ',')]
+        archs: Vec<String>,
+        /// Parallel jobs.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
     },
-    /// One language (by its index in the table, or a formula) and architecture.
+    /// Re-decide every model of a manifest; rewrite its verdicts, RESULTS.md and the plots.
+    Decide {
+        /// The manifest.
+        #[arg(default_value = "examples/trained/manifest.json")]
+        manifest: PathBuf,
+        /// Where to write the results.
+        #[arg(long, default_value = "experiments/RESULTS.md")]
+        out: PathBuf,
+        /// Seconds each model's verdict may take.
+        #[arg(long, default_value_t = 60.0)]
+        timeout: f64,
+        /// Parallel jobs.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+    },
+    /// One language (a formula) and architecture, trained in one format.
     Train {
-        /// A formula over {a, b} (EOS acceptance).
+        /// A formula over the alphabet (EOS acceptance).
         #[arg(long)]
         formula: String,
+        /// The letters, comma-separated.
+        #[arg(long, default_value = "a,b", value_delimiter = ',')]
+        alphabet: Vec<String>,
         /// global, local-k or hybrid-k.
         #[arg(long, default_value = "hybrid-1")]
         arch: String,
+        /// fixed4.4, e4m3, … (fixedI.F or eEmM).
+        #[arg(long, default_value = "fixed4.4")]
+        format: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Write model.toml + model.safetensors here.
@@ -155,52 +125,122 @@ enum Cmd {
         #[arg(long)]
         quick: bool,
     },
-    /// CI: train one tiny model for a few seconds, round it, and have ltlattn decide it.
+    /// CI: train one tiny model in fixed 4.4 for a few seconds, check that the saved
+    /// model computes what training computed, decide it; label every language.
     Smoke,
 }
 
 /// Sizes of one run.
-#[derive(Clone, Copy)]
-struct Plan {
-    train: usize,
-    test: usize,
-    test_max: usize,
-    epochs: usize,
-    seeds: u64,
-    compile_states: usize,
-    compile_secs: f64,
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    /// Training examples (lengths 0–40).
+    pub train: usize,
+    /// Test examples (lengths 0–test_max).
+    pub test: usize,
+    /// Longest test word.
+    pub test_max: usize,
+    /// Epochs of float training (the baseline, and the starting point of QAT).
+    pub epochs: usize,
+    /// Epochs of quantization-aware training after it.
+    pub qat_epochs: usize,
+    /// Test words up to this length are also run by the exact executor.
+    pub exact_max: usize,
 }
 
 const FULL: Plan = Plan {
-    train: 10_000,
-    test: 2_000,
+    train: 6_000,
+    test: 1_000,
     test_max: 500,
-    epochs: 6,
-    seeds: 2,
-    compile_states: 300_000,
-    compile_secs: 10.0,
+    epochs: 4,
+    qat_epochs: 4,
+    exact_max: 160,
 };
 const QUICK: Plan = Plan {
-    train: 2_000,
-    test: 600,
+    train: 1_500,
+    test: 300,
     test_max: 160,
-    epochs: 10,
-    seeds: 1,
-    compile_states: 100_000,
-    compile_secs: 5.0,
+    epochs: 4,
+    qat_epochs: 3,
+    exact_max: 80,
 };
 
-/// What one trained model turned out to be.
-struct Outcome {
-    float_acc: Vec<Option<f64>>,
-    quant_acc: Vec<Option<f64>>,
-    verdict: String,
-    train_secs: f64,
-    changed: usize,
-    weights: usize,
+/// One trained model, as manifest.json records it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Record {
+    /// model.toml, relative to the manifest's directory.
+    pub model: String,
+    /// The language's name.
+    pub language: String,
+    /// The target: a formula, or `dfa:` and a DFA's text.
+    pub spec: String,
+    /// The letters.
+    pub alphabet: Vec<String>,
+    /// global, local-k, hybrid-k.
+    pub architecture: String,
+    /// fixed4.4, e4m3.
+    pub format: String,
+    /// The seed.
+    pub seed: u64,
+    /// Per bucket: the float baseline network's accuracy.
+    pub float_acc: Vec<Option<f64>>,
+    /// Per bucket: the float baseline rounded into the format afterwards (its exact
+    /// arithmetic).
+    pub float_rounded_acc: Vec<Option<f64>>,
+    /// Per bucket: the quantization-aware network's own accuracy.
+    pub qat_acc: Vec<Option<f64>>,
+    /// Per bucket: the saved model's accuracy by `ltlattn::numeric::run_numeric`, on the
+    /// test words up to `exact_max`.
+    pub exact_acc: Vec<Option<f64>>,
+    /// Test words run by the exact executor.
+    pub exact_words: usize,
+    /// Of those, how many the trained network and the executor answer differently.
+    pub exact_disagreements: usize,
+    /// Weights the loader changed by rounding (0: training saved values of the format).
+    pub rounded_changed: usize,
+    /// Seconds of training (float + QAT).
+    pub train_secs: f64,
+    /// The library's verdict; `null` until decided.
+    pub verdict: Option<Verdict>,
 }
 
-fn split(dfa: &Dfa, count: usize, lengths: (usize, usize), rng: &mut Rng) -> Vec<(Vec<u32>, bool)> {
+/// manifest.json.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    /// How the models were trained.
+    pub plan: Plan,
+    /// Whether this is a `--quick` run.
+    pub quick: bool,
+    /// The accuracy buckets.
+    pub buckets: Vec<(usize, usize)>,
+    /// The languages: name, alphabet, spec, the classifier's class and certificate.
+    pub languages: Vec<LanguageRow>,
+    /// One record per model.
+    pub models: Vec<Record>,
+    /// Seconds the training took (wall clock).
+    pub train_wall_secs: f64,
+}
+
+/// A language as the manifest records it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LanguageRow {
+    /// Its name.
+    pub name: String,
+    /// The letters.
+    pub alphabet: Vec<String>,
+    /// The spec.
+    pub spec: String,
+    /// The classifier's class.
+    pub class: String,
+    /// Its certificates.
+    pub certificate: String,
+}
+
+fn split(
+    dfa: &Dfa,
+    count: usize,
+    lengths: (usize, usize),
+    rng: &mut Rng,
+) -> Res<Vec<(Vec<u32>, bool)>> {
     let (pos, neg) = (
         Sampler::new(dfa, lengths.1),
         Sampler::complement(dfa, lengths.1),
@@ -212,11 +252,11 @@ fn split(dfa: &Dfa, count: usize, lengths: (usize, usize), rng: &mut Rng) -> Vec
         record_up_to: None,
         held_out: false,
     };
-    draw_split(&pos, &neg, &spec, &HashSet::new(), rng, |_| {})
-        .expect("the experiment's languages have words of both labels")
+    Ok(draw_split(&pos, &neg, &spec, &HashSet::new(), rng, |_| {})
+        .map_err(|e| e.to_string())?
         .into_iter()
         .map(|e| (e.word, e.label))
-        .collect()
+        .collect())
 }
 
 fn accuracy_by_bucket(
@@ -239,161 +279,16 @@ fn accuracy_by_bucket(
         .collect()
 }
 
-fn train(
-    target: &Dfa,
-    arch: &Arch,
-    seed: u64,
-    plan: Plan,
-    dir: &Path,
-) -> candle_core::Result<Outcome> {
-    let dev = Device::Cpu;
-    let mut rng = Rng::new(seed);
-    let train_set = split(target, plan.train, (0, 40), &mut rng);
-    let test_set = split(target, plan.test, (0, plan.test_max), &mut rng);
-    let varmap = VarMap::new();
-    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
-    let net = Net::new(arch, 2, vb)?;
-    // candle's CPU initializers cannot be seeded: re-draw every parameter from the run's
-    // own generator, so a seed reproduces the run.
-    reinit(&varmap, &mut rng)?;
-    let mut opt = candle_nn::AdamW::new(
-        varmap.all_vars(),
-        candle_nn::ParamsAdamW {
-            lr: 3e-3,
-            weight_decay: 0.0,
-            ..Default::default()
-        },
-    )?;
-    let started = Instant::now();
-    let batch = 64;
-    let mut order: Vec<usize> = (0..train_set.len()).collect();
-    for _ in 0..plan.epochs {
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i as u64 + 1) as usize);
-        }
-        for chunk in order.chunks(batch) {
-            let words: Vec<Vec<u32>> = chunk.iter().map(|&i| train_set[i].0.clone()).collect();
-            let ys: Vec<f32> = chunk
-                .iter()
-                .map(|&i| f32::from(u8::from(train_set[i].1)))
-                .collect();
-            let logits = net.logits(&words, &dev)?;
-            let ys = Tensor::from_vec(ys, chunk.len(), &dev)?;
-            let loss = bce_with_logits(&logits, &ys)?;
-            opt.backward_step(&loss)?;
-        }
-    }
-    let train_secs = started.elapsed().as_secs_f64();
-    let finite = varmap.all_vars().iter().all(|v| {
-        v.flatten_all()
-            .and_then(|t| t.to_vec1::<f32>())
-            .is_ok_and(|x| x.iter().all(|f| f.is_finite()))
-    });
-    if !finite {
-        return Ok(Outcome {
-            float_acc: vec![None; BUCKETS.len()],
-            quant_acc: vec![None; BUCKETS.len()],
-            verdict: "training diverged (a weight became NaN); no model".into(),
-            train_secs,
-            changed: 0,
-            weights: 0,
-        });
-    }
-    // Float accuracy, in batches of similar lengths.
-    let mut float_pred = std::collections::HashMap::new();
-    let mut by_len: Vec<&(Vec<u32>, bool)> = test_set.iter().collect();
-    by_len.sort_by_key(|(w, _)| w.len());
-    for chunk in by_len.chunks(32) {
-        let words: Vec<Vec<u32>> = chunk.iter().map(|(w, _)| w.clone()).collect();
-        let l: Vec<f32> = net.logits(&words, &dev)?.to_vec1()?;
-        for (w, x) in words.into_iter().zip(l) {
-            float_pred.insert(w, x > 0.0);
-        }
-    }
-    let float_acc = accuracy_by_bucket(&test_set, |w| float_pred.get(w).copied());
-    // Round into the format and let ltlattn judge the rounded model.
-    std::fs::create_dir_all(dir)?;
-    let weights = dir.join("model.safetensors");
-    varmap.save(&weights)?;
-    let toml = model_toml(net.arch());
-    std::fs::write(dir.join("model.toml"), &toml)?;
-    let bytes = std::fs::read(&weights)?;
-    let model = load_numeric("model.toml", &toml, &bytes)
-        .map_err(|e| candle_core::Error::Msg(format!("{e:?}")))?;
-    let budget = Budget::new(plan.compile_states, Some(plan.compile_secs));
-    let (quant_acc, verdict) = match compile_numeric(&model, &budget) {
-        Ok(c) => {
-            let acc = accuracy_by_bucket(&test_set, |w| Some(c.dfa.accepts(w)));
-            let answer = compare(&c.dfa, target, Question::Equivalent, &budget);
-            let verdict = match answer {
-                Ok(a) => match a.counterexample {
-                    None => format!(
-                        "**proved equal at every length** (minimal DFA {} states)",
-                        c.dfa.states()
-                    ),
-                    Some(w) => {
-                        // Re-judge the counterexample with the exact executor.
-                        let tokens: Vec<String> = w
-                            .iter()
-                            .map(|&l| ["a", "b"][l as usize].to_string())
-                            .collect();
-                        let exact = run_numeric(&model, &tokens).map(|t| t.accepted).ok();
-                        assert_eq!(exact, Some(c.dfa.accepts(&w)), "compiler vs executor");
-                        let shown = if tokens.is_empty() {
-                            "ε".to_string()
-                        } else {
-                            tokens.concat()
-                        };
-                        let shown = if shown.len() > 24 {
-                            format!("{}…", &shown[..24])
-                        } else {
-                            shown
-                        };
-                        format!("counterexample `{shown}` (length {})", w.len())
-                    }
-                },
-                Err(e) => format!("budget: {e}"),
-            };
-            (acc, verdict)
-        }
-        Err(e) => {
-            // No exact DFA within the budget: the exact executor on the short words only.
-            let acc = accuracy_by_bucket(&test_set, |w| {
-                (w.len() <= 40).then(|| {
-                    let tokens: Vec<String> = w
-                        .iter()
-                        .map(|&l| ["a", "b"][l as usize].to_string())
-                        .collect();
-                    run_numeric(&model, &tokens)
-                        .map(|t| t.accepted)
-                        .unwrap_or(false)
-                })
-            });
-            let short = format!("{e}");
-            let short = short.split(';').next().unwrap_or("").to_string();
-            (acc, format!("budget ({short})"))
-        }
-    };
-    Ok(Outcome {
-        float_acc,
-        quant_acc,
-        verdict,
-        train_secs,
-        changed: model.rounding.changed,
-        weights: model.rounding.weights,
-    })
-}
-
 /// Mean binary cross-entropy from logits, in the stable form
-/// max(x, 0) − x·y + log(1 + e^−|x|) (candle's version takes log of a sigmoid, which is
-/// −∞ for confident logits and made training diverge).
+/// max(x, 0) − x·y + log(1 + e^−|x|).
 fn bce_with_logits(x: &Tensor, y: &Tensor) -> candle_core::Result<Tensor> {
     let softplus = (x.abs()?.neg()?.exp()? + 1.0)?.log()?;
     (x.relu()? - (x * y)? + softplus)?.mean_all()
 }
 
 /// Every parameter drawn again from `rng`: uniform in ±1/√fan_in (PyTorch's default for
-/// linear layers; biases alike), the embedding uniform in ±1.
+/// linear layers; biases alike), the embedding uniform in ±1 (candle's CPU initializers
+/// cannot be seeded, so a seed would not reproduce a run).
 fn reinit(varmap: &VarMap, rng: &mut Rng) -> candle_core::Result<()> {
     let data = varmap.data().lock().expect("the var map");
     let mut names: Vec<&String> = data.keys().collect();
@@ -402,7 +297,6 @@ fn reinit(varmap: &VarMap, rng: &mut Rng) -> candle_core::Result<()> {
         let var = &data[name];
         let dims = var.dims().to_vec();
         let fan_in = if name.ends_with(".bias") {
-            // The bias of a layer whose weight has this many inputs.
             let w = name.trim_end_matches(".bias").to_string() + ".weight";
             data.get(&w).map_or(1, |w| w.dims()[1])
         } else if name == "embed" {
@@ -420,10 +314,71 @@ fn reinit(varmap: &VarMap, rng: &mut Rng) -> candle_core::Result<()> {
     Ok(())
 }
 
-fn model_toml(arch: &Arch) -> String {
+/// `epochs` of AdamW on `data` with the forward pass `mode`.
+fn fit(
+    net: &Net,
+    varmap: &VarMap,
+    data: &[(Vec<u32>, bool)],
+    epochs: usize,
+    mode: Mode,
+    lr: f64,
+    rng: &mut Rng,
+) -> candle_core::Result<()> {
+    let dev = Device::Cpu;
+    let mut opt = candle_nn::AdamW::new(
+        varmap.all_vars(),
+        candle_nn::ParamsAdamW {
+            lr,
+            weight_decay: 0.0,
+            ..Default::default()
+        },
+    )?;
+    let mut order: Vec<usize> = (0..data.len()).collect();
+    for _ in 0..epochs {
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        for chunk in order.chunks(64) {
+            let words: Vec<Vec<u32>> = chunk.iter().map(|&i| data[i].0.clone()).collect();
+            let ys: Vec<f32> = chunk
+                .iter()
+                .map(|&i| f32::from(u8::from(data[i].1)))
+                .collect();
+            let y = Tensor::from_vec(ys, chunk.len(), &dev)?;
+            let loss = bce_with_logits(&net.logits(&words, mode, &dev)?, &y)?;
+            opt.backward_step(&loss)?;
+        }
+    }
+    Ok(())
+}
+
+/// The network's answer (logit > 0) on every word, in batches of similar lengths.
+fn answers(
+    net: &Net,
+    words: &[&Vec<u32>],
+    mode: Mode,
+) -> candle_core::Result<HashMap<Vec<u32>, bool>> {
+    let mut by_len: Vec<&Vec<u32>> = words.to_vec();
+    by_len.sort_by_key(|w| w.len());
+    let mut out = HashMap::new();
+    for chunk in by_len.chunks(32) {
+        let ws: Vec<Vec<u32>> = chunk.iter().map(|w| (*w).clone()).collect();
+        let l: Vec<f32> = net.logits(&ws, mode, &Device::Cpu)?.to_vec1()?;
+        for (w, x) in ws.into_iter().zip(l) {
+            out.insert(w, x > 0.0);
+        }
+    }
+    Ok(out)
+}
+
+fn model_toml(arch: &Arch, alphabet: &[String], f: Fmt) -> String {
+    let letters: Vec<String> = alphabet.iter().map(|a| format!("\"{a}\"")).collect();
     let mut t = format!(
-        "# Trained by ltlattn-experiments ({}); weights rounded into {FORMAT_NAME} on loading.\nalphabet = [\"a\", \"b\"]\nweights = \"model.safetensors\"\n\n[number]\n{FORMAT_TOML}\n",
-        arch.name
+        "# Trained by ltlattn-experiments ({}), quantization-aware in {}: the weights are values of the format.\nalphabet = [{}]\nweights = \"model.safetensors\"\n\n[number]\n{}",
+        arch.name,
+        f.name(),
+        letters.join(", "),
+        f.toml()
     );
     for heads in &arch.layers {
         t.push_str(&format!("\n[[layer]]\nffn = {}\n", arch.d_ff > 0));
@@ -439,197 +394,496 @@ fn model_toml(arch: &Arch) -> String {
     t
 }
 
-fn pct(x: &Option<f64>) -> String {
-    x.map_or("—".into(), |x| format!("{:.1}", 100.0 * x))
-}
-
-fn run(plan: Plan, quick: bool, out: &Path, models: Option<&Path>) -> candle_core::Result<()> {
+/// One language × architecture × seed: the float baseline once, then per format
+/// quantization-aware training from the baseline's weights; every model saved under
+/// `dir/<arch>-<format>-s<seed>/`, its record returned (verdict not yet decided).
+#[allow(clippy::too_many_arguments)]
+fn train_one(
+    spec: &str,
+    language: &str,
+    alphabet: &[String],
+    target: &Dfa,
+    arch_name: &str,
+    formats: &[Fmt],
+    seed: u64,
+    plan: Plan,
+    dir: &Path,
+    root: &Path,
+) -> Res<Vec<Record>> {
+    let err = |e: candle_core::Error| e.to_string();
+    let arch = Arch::named(arch_name).ok_or_else(|| format!("unknown architecture {arch_name}"))?;
+    let mut rng = Rng::new(seed);
+    let train_set = split(target, plan.train, (0, 40), &mut rng)?;
+    let test_set = split(target, plan.test, (0, plan.test_max), &mut rng)?;
+    let test_words: Vec<&Vec<u32>> = test_set.iter().map(|(w, _)| w).collect();
     let started = Instant::now();
-    let tmp = std::env::temp_dir().join(format!("ltlattn-exp-{}", std::process::id()));
-    let mut md = String::new();
-    md.push_str(&format!(
-        "# Results: tiny transformers on formal languages, judged exactly\n\n\
-Generated by `cargo run --release -p ltlattn-experiments -- run{}` ({}). Each row is one \
-trained model: two layers of two heads (width 8, head width 4, a ReLU feed-forward block \
-of width 8, NoPE, strict masking, classifier at ⊣), {} training examples of lengths 0–40 \
-(FLaRe's sampling, `ltlattn::sample`), {} epochs of AdamW; then the weights are rounded \
-into {FORMAT_NAME} and `ltlattn` compiles the rounded model to its exact minimal DFA. \
-*float* is the trained network's accuracy, *exact* the rounded model's (computed by the \
-compiled DFA, or — when compilation hits its budget — by the exact executor on lengths ≤ 40 \
-only), on {} test examples of lengths 0–{} per length bucket. *verdict* compares the \
-rounded model's language with the target at every length: proved equal, or the shortest \
-counterexample (re-run by the exact executor), or the budget that stopped it.\n\n",
-        if quick { " --quick" } else { "" },
-        if quick {
-            "quick: fewer examples, one seed, shorter test words"
-        } else {
-            "full"
-        },
-        plan.train,
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
+    let net = Net::new(&arch, alphabet.len(), vb).map_err(err)?;
+    reinit(&varmap, &mut rng).map_err(err)?;
+    fit(
+        &net,
+        &varmap,
+        &train_set,
         plan.epochs,
-        plan.test,
-        plan.test_max,
-    ));
-    let head: Vec<String> = BUCKETS
-        .iter()
-        .filter(|(lo, _)| *lo <= plan.test_max)
-        .map(|(lo, hi)| format!("{lo}–{}", (*hi).min(plan.test_max)))
-        .collect();
-    let nb = head.len();
-    let mut summary: Vec<(String, String, usize, usize)> = Vec::new();
-    for lang in LANGUAGES {
-        let target = language_dfa(lang);
-        md.push_str(&format!(
-            "## {} ({} per the theory)\n\n",
-            lang.name, lang.class
-        ));
-        md.push_str(&format!(
-            "| arch | seed | float {} | exact {} | verdict | train s |\n|---|---|{}{}---|---|\n",
-            head.join(" / "),
-            head.join(" / "),
-            "---|",
-            "---|"
-        ));
-        for &a in ARCHS {
-            let arch = Arch::named(a).expect("a known architecture");
-            let mut proved = 0;
-            for seed in 1..=plan.seeds {
-                let dir = match models {
-                    Some(m) => m.join(format!("{}-{a}-{seed}", slug(lang.name))),
-                    None => tmp.join("model"),
-                };
-                let o = train(&target, &arch, seed, plan, &dir)?;
-                proved += usize::from(o.verdict.contains("proved"));
-                let f: Vec<String> = o.float_acc[..nb].iter().map(pct).collect();
-                let q: Vec<String> = o.quant_acc[..nb].iter().map(pct).collect();
-                md.push_str(&format!(
-                    "| {a} | {seed} | {} | {} | {} | {:.1} |\n",
-                    f.join(" / "),
-                    q.join(" / "),
-                    o.verdict,
-                    o.train_secs
-                ));
-                eprintln!(
-                    "{} {a} seed {seed}: float {} exact {} — {} ({} of {} weights changed by rounding)",
-                    lang.name,
-                    f.join("/"),
-                    q.join("/"),
-                    o.verdict,
-                    o.changed,
-                    o.weights
-                );
+        Mode::Float,
+        3e-3,
+        &mut rng,
+    )
+    .map_err(err)?;
+    let float_secs = started.elapsed().as_secs_f64();
+    let float_pred = answers(&net, &test_words, Mode::Float).map_err(err)?;
+    let float_acc = accuracy_by_bucket(&test_set, |w| float_pred.get(w).copied());
+    // The baseline's weights, the starting point of every format's QAT.
+    let baseline: Vec<(String, Tensor)> = {
+        let data = varmap.data().lock().expect("the var map");
+        data.iter()
+            .map(|(k, v)| (k.clone(), v.as_tensor().copy().expect("a copy")))
+            .collect()
+    };
+    let mut records = Vec::new();
+    for &f in formats {
+        let restore = || -> candle_core::Result<()> {
+            let data = varmap.data().lock().expect("the var map");
+            for (k, t) in &baseline {
+                data[k].set(t)?;
             }
-            summary.push((lang.name.into(), a.into(), proved, plan.seeds as usize));
+            Ok(())
+        };
+        restore().map_err(err)?;
+        // The baseline rounded after training, in this format's exact arithmetic.
+        let rounded = answers(&net, &test_words, Mode::Exact(f)).map_err(err)?;
+        let float_rounded_acc = accuracy_by_bucket(&test_set, |w| rounded.get(w).copied());
+        let qat_started = Instant::now();
+        fit(
+            &net,
+            &varmap,
+            &train_set,
+            plan.qat_epochs,
+            Mode::Exact(f),
+            1e-3,
+            &mut rng,
+        )
+        .map_err(err)?;
+        Net::round_weights(&varmap, f).map_err(err)?;
+        let train_secs = float_secs + qat_started.elapsed().as_secs_f64();
+        let qat = answers(&net, &test_words, Mode::Exact(f)).map_err(err)?;
+        let qat_acc = accuracy_by_bucket(&test_set, |w| qat.get(w).copied());
+        let mdir = dir.join(format!("{arch_name}-{}-s{seed}", f.name()));
+        std::fs::create_dir_all(&mdir).map_err(|e| e.to_string())?;
+        varmap.save(mdir.join("model.safetensors")).map_err(err)?;
+        std::fs::write(mdir.join("model.toml"), model_toml(&arch, alphabet, f))
+            .map_err(|e| e.to_string())?;
+        let model = judge::load(&mdir.join("model.toml"))?;
+        // The exact executor on the short test words: the judged model's own answers.
+        let mut exact = HashMap::new();
+        let mut disagreements = 0;
+        for w in test_words.iter().filter(|w| w.len() <= plan.exact_max) {
+            let tokens: Vec<String> = w.iter().map(|&l| alphabet[l as usize].clone()).collect();
+            let a = run_numeric(&model, &tokens)
+                .map_err(|e| e.to_string())?
+                .accepted;
+            disagreements += usize::from(qat.get(*w) != Some(&a));
+            exact.insert((*w).clone(), a);
         }
-        md.push('\n');
+        let exact_acc = accuracy_by_bucket(&test_set, |w| exact.get(w).copied());
+        let rel = mdir.join("model.toml");
+        records.push(Record {
+            model: rel.strip_prefix(root).unwrap_or(&rel).display().to_string(),
+            language: language.into(),
+            spec: spec.into(),
+            alphabet: alphabet.to_vec(),
+            architecture: arch_name.into(),
+            format: f.name(),
+            seed,
+            float_acc: float_acc.clone(),
+            float_rounded_acc,
+            qat_acc,
+            exact_acc,
+            exact_words: exact.len(),
+            exact_disagreements: disagreements,
+            rounded_changed: model.rounding.changed,
+            train_secs,
+            verdict: None,
+        });
     }
-    md.push_str("## Proved correct at every length, by language and architecture\n\n| language |");
-    for a in ARCHS {
-        md.push_str(&format!(" {a} |"));
-    }
-    md.push_str("\n|---|");
-    md.push_str(&"---|".repeat(ARCHS.len()));
-    md.push('\n');
-    for lang in LANGUAGES {
-        md.push_str(&format!("| {} |", lang.name));
-        for a in ARCHS {
-            let (_, _, p, n) = summary
-                .iter()
-                .find(|(l, x, _, _)| l == lang.name && x == a)
-                .expect("a row");
-            md.push_str(&format!(" {p}/{n} |"));
-        }
-        md.push('\n');
-    }
-    md.push_str(&format!(
-        "\nWall clock: {:.0} s.\n",
-        started.elapsed().as_secs_f64()
-    ));
-    std::fs::write(out, md)?;
-    let _ = std::fs::remove_dir_all(&tmp);
-    eprintln!("wrote {}", out.display());
-    Ok(())
+    Ok(records)
 }
 
-fn slug(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+/// Runs `work` on every index in `0..n` with `jobs` threads; results in index order.
+fn parallel<T: Send>(n: usize, jobs: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let out: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= n {
+                    break;
+                }
+                let r = work(i);
+                out.lock().expect("results")[i] = Some(r);
+            });
+        }
+    });
+    out.into_inner()
+        .expect("results")
+        .into_iter()
+        .map(|r| r.expect("every index ran"))
         .collect()
 }
 
-fn main() -> candle_core::Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
-        Cmd::Run { quick, out, models } => run(
-            if quick { QUICK } else { FULL },
-            quick,
-            &out,
-            models.as_deref(),
-        ),
-        Cmd::Train {
-            formula,
-            arch,
-            seed,
-            out,
-            quick,
-        } => {
-            let mut arena = Arena::new();
-            let root = parse(&mut arena, &formula)
-                .map_err(|e| candle_core::Error::Msg(format!("{e:?}")))?;
-            let target = formula_dfa(
-                &arena,
-                root,
-                &sigma(),
-                Acceptance::Eos,
-                &Budget::new(100_000, None),
-            )
-            .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-            let arch = Arch::named(&arch)
-                .ok_or_else(|| candle_core::Error::Msg(format!("unknown architecture {arch}")))?;
-            let o = train(&target, &arch, seed, if quick { QUICK } else { FULL }, &out)?;
-            println!(
-                "float {}; exact {}; {}; model in {}",
-                o.float_acc.iter().map(pct).collect::<Vec<_>>().join("/"),
-                o.quant_acc.iter().map(pct).collect::<Vec<_>>().join("/"),
-                o.verdict,
-                out.display()
-            );
-            Ok(())
-        }
-        Cmd::Smoke => {
-            // Σ*a with one local-1 head: learnable in a few seconds, and its rounded
-            // model is small enough to compile.
-            let lang = &LANGUAGES[0];
-            let target = language_dfa(lang);
-            let arch = Arch::named("local-1").expect("known");
-            let plan = Plan {
-                train: 1_000,
-                test: 200,
-                test_max: 80,
-                epochs: 3,
-                seeds: 1,
-                compile_states: 100_000,
-                compile_secs: 10.0,
-            };
-            let dir = std::env::temp_dir().join(format!("ltlattn-smoke-{}", std::process::id()));
-            let o = train(&target, &arch, 1, plan, &dir)?;
-            println!(
-                "smoke: Σ*a, local-1: float {}; exact {}; {}",
-                o.float_acc.iter().map(pct).collect::<Vec<_>>().join("/"),
-                o.quant_acc.iter().map(pct).collect::<Vec<_>>().join("/"),
-                o.verdict
-            );
-            // The pipeline must have produced an exact answer, not a budget stop.
-            let decided = o.verdict.contains("proved") || o.verdict.contains("counterexample");
-            let _ = std::fs::remove_dir_all(&dir);
-            if decided {
-                Ok(())
-            } else {
-                Err(candle_core::Error::Msg(format!(
-                    "no exact verdict: {}",
-                    o.verdict
-                )))
+#[allow(clippy::too_many_arguments)]
+fn run(
+    plan: Plan,
+    quick: bool,
+    out: &Path,
+    models: &Path,
+    timeout: f64,
+    seeds: u64,
+    archs: &[String],
+    jobs: usize,
+) -> Res<()> {
+    let started = Instant::now();
+    let labelled = label_all(LANGUAGES)?;
+    for l in &labelled {
+        eprintln!("{}: {} ({})", l.lang.name, l.class.name(), l.certificate);
+    }
+    let archs: Vec<String> = if archs.is_empty() {
+        ARCHS.iter().map(|s| s.to_string()).collect()
+    } else {
+        archs.to_vec()
+    };
+    let mut work: Vec<(usize, String, u64)> = Vec::new();
+    for (li, _) in labelled.iter().enumerate() {
+        for a in &archs {
+            for s in 1..=seeds {
+                work.push((li, a.clone(), s));
             }
         }
     }
+    let targets: Vec<Dfa> = labelled.iter().map(|l| l.lang.dfa()).collect::<Res<_>>()?;
+    let done = AtomicUsize::new(0);
+    let results = parallel(work.len(), jobs, |i| {
+        let (li, a, s) = &work[i];
+        let l = &labelled[*li];
+        let alphabet: Vec<String> = l.lang.alphabet.iter().map(|s| s.to_string()).collect();
+        let r = train_one(
+            &l.lang.spec(),
+            l.lang.name,
+            &alphabet,
+            &targets[*li],
+            a,
+            FORMATS,
+            *s,
+            plan,
+            &models.join(l.lang.slug),
+            models,
+        );
+        let k = done.fetch_add(1, Ordering::SeqCst) + 1;
+        match &r {
+            Ok(rs) => {
+                for rec in rs {
+                    eprintln!(
+                        "[{k}/{}] {} {} {} s{}: float {} rounded {} qat {} exact {} ({} of {} disagree, {} weights changed) {:.0} s",
+                        work.len(),
+                        rec.language,
+                        rec.architecture,
+                        rec.format,
+                        rec.seed,
+                        report::pcts(&rec.float_acc),
+                        report::pcts(&rec.float_rounded_acc),
+                        report::pcts(&rec.qat_acc),
+                        report::pcts(&rec.exact_acc),
+                        rec.exact_disagreements,
+                        rec.exact_words,
+                        rec.rounded_changed,
+                        rec.train_secs
+                    );
+                }
+            }
+            Err(e) => eprintln!("[{k}/{}] {} {a} s{s}: {e}", work.len(), l.lang.name),
+        }
+        r
+    });
+    let mut records = Vec::new();
+    for r in results {
+        records.extend(r?);
+    }
+    let manifest = Manifest {
+        plan,
+        quick,
+        buckets: BUCKETS.to_vec(),
+        languages: labelled.iter().map(language_row).collect(),
+        models: records,
+        train_wall_secs: started.elapsed().as_secs_f64(),
+    };
+    let path = models.join("manifest.json");
+    write_manifest(&path, &manifest)?;
+    eprintln!(
+        "trained {} models in {:.0} s; wrote {}",
+        manifest.models.len(),
+        manifest.train_wall_secs,
+        path.display()
+    );
+    decide(&path, out, timeout, jobs)
+}
+
+fn language_row(l: &Labelled) -> LanguageRow {
+    LanguageRow {
+        name: l.lang.name.into(),
+        alphabet: l.lang.alphabet.iter().map(|s| s.to_string()).collect(),
+        spec: l.lang.spec(),
+        class: l.class.name().into(),
+        certificate: l.certificate.clone(),
+    }
+}
+
+fn write_manifest(path: &Path, m: &Manifest) -> Res<()> {
+    let text = serde_json::to_string_pretty(m).map_err(|e| e.to_string())?;
+    std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Whether the theory forbids a model of this fragment to be proved equal to a language
+/// with this classification: the classifier says the language is outside the fragment.
+fn forbidden(frag: Fragment, c: &ltlattn::fragment::Classification) -> Option<String> {
+    let (name, d) = match frag {
+        Fragment::Global => ("LTL[P]", &c.global),
+        Fragment::Local(_) => ("LTL[Y]", &c.local),
+        Fragment::Hybrid(_) => ("LTL[P,Y]", &c.hybrid),
+        _ => return None,
+    };
+    (d.member == Some(false)).then(|| {
+        let why = d.refutation.as_ref().map_or(d.basis.clone(), |r| {
+            format!("violates {}; witnesses {:?}", r.identity, r.witnesses)
+        });
+        format!("the language is outside {name} ({why})")
+    })
+}
+
+/// Re-decides every model of the manifest, rewrites its verdicts, checks the theory, and
+/// regenerates RESULTS.md and the plots.
+fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()> {
+    let started = Instant::now();
+    let text = std::fs::read_to_string(manifest_path)
+        .map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let mut m: Manifest =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", manifest_path.display()))?;
+    let root = manifest_path.parent().unwrap_or(Path::new("."));
+    let n = m.models.len();
+    let done = AtomicUsize::new(0);
+    let verdicts = parallel(n, jobs, |i| {
+        let r = &m.models[i];
+        let t = Instant::now();
+        let v = judge::verdict(
+            &root.join(&r.model),
+            &r.spec,
+            Duration::from_secs_f64(timeout),
+        );
+        let k = done.fetch_add(1, Ordering::SeqCst) + 1;
+        eprintln!(
+            "[{k}/{n}] {} {} {} s{}: {} ({:.1} s)",
+            r.language,
+            r.architecture,
+            r.format,
+            r.seed,
+            report::verdict_text(&Some(v.clone())),
+            t.elapsed().as_secs_f64()
+        );
+        v
+    });
+    for (r, v) in m.models.iter_mut().zip(verdicts) {
+        r.verdict = Some(v);
+    }
+    write_manifest(manifest_path, &m)?;
+    let decide_secs = started.elapsed().as_secs_f64();
+    eprintln!("decided {n} models in {decide_secs:.0} s");
+    // The theory as a test: a proof that a model equals a language outside its
+    // architecture's fragment means the tool or the theory is wrong.
+    let mut classes = HashMap::new();
+    for r in &m.models {
+        if r.verdict != Some(Verdict::Proved) {
+            continue;
+        }
+        let sigma = ltlattn::automata::Alphabet::Tokens(r.alphabet.clone());
+        if !classes.contains_key(&r.spec) {
+            classes.insert(r.spec.clone(), langs::classification(&r.spec, &sigma)?);
+        }
+        let frag = judge::fragment_of(&root.join(&r.model))?;
+        if let Some(why) = forbidden(frag, &classes[&r.spec]) {
+            return Err(format!(
+                "THEORY VIOLATED: {} ({}) is proved equal to {} `{}`, but {why}. The model is kept at {} and the verdict in {}.",
+                r.model,
+                frag.name(),
+                r.language,
+                r.spec,
+                root.join(&r.model).display(),
+                manifest_path.display()
+            ));
+        }
+    }
+    report::write(&m, manifest_path, out, decide_secs, timeout)
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.command {
+        Cmd::Run {
+            quick,
+            out,
+            models,
+            timeout,
+            seeds,
+            archs,
+            jobs,
+        } => run(
+            if quick { QUICK } else { FULL },
+            quick,
+            &out,
+            &models,
+            timeout,
+            seeds.unwrap_or(if quick { 1 } else { 2 }),
+            &archs,
+            jobs,
+        ),
+        Cmd::Decide {
+            manifest,
+            out,
+            timeout,
+            jobs,
+        } => decide(&manifest, &out, timeout, jobs),
+        Cmd::Train {
+            formula,
+            alphabet,
+            arch,
+            format,
+            seed,
+            out,
+            quick,
+        } => train_cmd(&formula, &alphabet, &arch, &format, seed, &out, quick),
+        Cmd::Smoke => smoke(),
+    };
+    match r {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn train_cmd(
+    formula: &str,
+    alphabet: &[String],
+    arch: &str,
+    format: &str,
+    seed: u64,
+    out: &Path,
+    quick: bool,
+) -> Res<()> {
+    let f =
+        Fmt::parse(format).ok_or_else(|| format!("unknown format {format} (fixedI.F or eEmM)"))?;
+    let sigma = ltlattn::automata::Alphabet::Tokens(alphabet.to_vec());
+    let target = langs::spec_dfa(formula, &sigma)?;
+    let tmp = out.join("tmp");
+    let recs = train_one(
+        formula,
+        formula,
+        alphabet,
+        &target,
+        arch,
+        &[f],
+        seed,
+        if quick { QUICK } else { FULL },
+        &tmp,
+        out,
+    )?;
+    let r = &recs[0];
+    // train_one writes <arch>-<format>-s<seed>/ under its directory: move the files to `out`.
+    let made = tmp.join(format!("{arch}-{}-s{seed}", f.name()));
+    for file in ["model.toml", "model.safetensors"] {
+        std::fs::rename(made.join(file), out.join(file)).map_err(|e| e.to_string())?;
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    let v = judge::verdict(&out.join("model.toml"), formula, Duration::from_secs(60));
+    println!(
+        "float {}; rounded after {}; QAT {}; exact {} ({} of {} test words disagree); {}; model in {}",
+        report::pcts(&r.float_acc),
+        report::pcts(&r.float_rounded_acc),
+        report::pcts(&r.qat_acc),
+        report::pcts(&r.exact_acc),
+        r.exact_disagreements,
+        r.exact_words,
+        report::verdict_text(&Some(v)),
+        out.display()
+    );
+    Ok(())
+}
+
+/// CI: the classifier labels every language (and no two are equal); one tiny model
+/// trained quantization-aware in fixed 4.4 is saved as values of the format (the loader
+/// changes nothing), the exact executor agrees with the trained network on every test
+/// word, and the library decides it.
+fn smoke() -> Res<()> {
+    let labelled = label_all(LANGUAGES)?;
+    for l in &labelled {
+        println!("{}: {}", l.lang.name, l.class.name());
+    }
+    let lang = &LANGUAGES[0];
+    let plan = Plan {
+        train: 600,
+        test: 150,
+        test_max: 60,
+        epochs: 2,
+        qat_epochs: 1,
+        exact_max: 60,
+    };
+    let dir = std::env::temp_dir().join(format!("ltlattn-smoke-{}", std::process::id()));
+    let alphabet: Vec<String> = lang.alphabet.iter().map(|s| s.to_string()).collect();
+    let recs = train_one(
+        &lang.spec(),
+        lang.name,
+        &alphabet,
+        &lang.dfa()?,
+        "local-1",
+        &FORMATS[..1],
+        1,
+        plan,
+        &dir,
+        &dir,
+    )?;
+    let r = &recs[0];
+    let v = judge::verdict(&dir.join(&r.model), &r.spec, Duration::from_secs(30));
+    println!(
+        "smoke: {}, local-1, {}: float {}; QAT {}; exact {} ({} of {} words disagree, {} weights changed); {}",
+        lang.name,
+        r.format,
+        report::pcts(&r.float_acc),
+        report::pcts(&r.qat_acc),
+        report::pcts(&r.exact_acc),
+        r.exact_disagreements,
+        r.exact_words,
+        r.rounded_changed,
+        report::verdict_text(&Some(v.clone()))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    if r.rounded_changed != 0 {
+        return Err(format!(
+            "the loader changed {} weights: training did not save values of the format",
+            r.rounded_changed
+        ));
+    }
+    if r.exact_disagreements != 0 || r.exact_words == 0 || r.exact_acc != r.qat_acc {
+        return Err(format!(
+            "the executor and the trained network disagree on {} of {} words",
+            r.exact_disagreements, r.exact_words
+        ));
+    }
+    if matches!(v, Verdict::Budget { .. }) {
+        return Err(format!(
+            "no exact verdict: {}",
+            report::verdict_text(&Some(v))
+        ));
+    }
+    Ok(())
 }

@@ -3,11 +3,35 @@
 //! ReLU feed-forward block, no layer norm. Parameters are named as NUMERIC.md §3's
 //! tensors, so `VarMap::save` writes the weights file `ltlattn` reads.
 //!
-//! Training uses floating-point softmax; the model `ltlattn` judges is the same weights
-//! rounded into a number format and run exactly (the quantized accuracy and the verdict).
+//! Two forward passes over the same f32 ("shadow") weights:
+//! - [`Mode::Float`]: floating-point softmax, the float baseline (its weights are rounded
+//!   into the format only afterwards, by the loader);
+//! - [`Mode::Exact`]: quantization-aware, computing exactly what `ltlattn`'s executor
+//!   computes in the format (docs/NUMERIC.md §2): the weights rounded, every dot product
+//!   with its bias rounded once, the scores, exp(s − μ) (the library's correctly rounded
+//!   exp), the denominator (overflow: every α = 0), α, the average, the residuals, the
+//!   feed-forward block and the classifier. Gradients pass straight through the roundings.
+//!
+//! The exact pass computes in f64, where every sum it forms is exact for the formats used
+//! (fixed 4.4: products are multiples of 2^-8 below 2^8; e4m3: multiples of 2^-18 below
+//! 2^16, sums of at most a few hundred terms below 2^26 — far inside 53 bits), so one
+//! rounding of the f64 result is the one rounding of the exact real result.
 
-use candle_core::{DType, Device, Result, Tensor, D};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use candle_core::{CpuStorage, CustomOp1, DType, Device, Layout, Result, Shape, Tensor, D};
 use candle_nn::{linear, Linear, Module, VarBuilder};
+use ltlattn::numeric::{Format, Num, Overflow, Rounding};
+
+/// Which forward pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Float arithmetic (the baseline).
+    Float,
+    /// The judged arithmetic of this format.
+    Exact(Fmt),
+}
 
 /// Which keys a head attends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,14 +151,9 @@ impl Net {
         })
     }
 
-    /// The architecture.
-    pub fn arch(&self) -> &Arch {
-        &self.arch
-    }
-
     /// Logits at ⊣ for a batch of words (letter indices), padded with ⊣ after the end
     /// marker (positions after ⊣ never reach it: the masks are strict).
-    pub fn logits(&self, words: &[Vec<u32>], dev: &Device) -> Result<Tensor> {
+    pub fn logits(&self, words: &[Vec<u32>], mode: Mode, dev: &Device) -> Result<Tensor> {
         let b = words.len();
         let t = words.iter().map(Vec::len).max().unwrap_or(0) + 1;
         let eos = (self.vocab - 1) as u32;
@@ -146,9 +165,20 @@ impl Net {
             select[i * t + w.len()] = 1.0;
         }
         let ids = Tensor::from_vec(ids, b * t, dev)?;
+        let select = Tensor::from_vec(select, (b, t), dev)?;
+        let logits = match mode {
+            Mode::Float => self.float_logits(&ids, b, t, dev)?,
+            Mode::Exact(f) => self
+                .exact_logits(f, &ids, b, t, dev)?
+                .to_dtype(DType::F32)?,
+        };
+        (logits * select)?.sum(1)
+    }
+
+    fn float_logits(&self, ids: &Tensor, b: usize, t: usize, dev: &Device) -> Result<Tensor> {
         let mut x = self
             .embed
-            .index_select(&ids, 0)?
+            .index_select(ids, 0)?
             .reshape((b, t, self.arch.width))?;
         let scale = 1.0 / (self.arch.d_head as f64).sqrt();
         for layer in &self.layers {
@@ -159,9 +189,9 @@ impl Net {
                 let k = head.key.forward(&x)?;
                 let v = head.value.forward(&x)?;
                 let s = (q.matmul(&k.transpose(1, 2)?)? * scale)?;
-                let s = s.broadcast_add(&mask)?;
+                let s = s.broadcast_add(&mask.to_dtype(DType::F32)?)?;
                 let a = candle_nn::ops::softmax_last_dim(&s)?;
-                let a = a.broadcast_mul(&has_key)?;
+                let a = a.broadcast_mul(&has_key.to_dtype(DType::F32)?)?;
                 outs.push(a.matmul(&v)?);
             }
             let concat = Tensor::cat(&outs, D::Minus1)?;
@@ -170,17 +200,95 @@ impl Net {
                 x = (&x + down.forward(&up.forward(&x)?.relu()?)?)?;
             }
         }
-        let logits = self.classifier.forward(&x)?.squeeze(D::Minus1)?; // [b, t]
-        let select = Tensor::from_vec(select, (b, t), dev)?;
-        (logits * select)?.sum(1)
+        self.classifier.forward(&x)?.squeeze(D::Minus1)
+    }
+
+    /// NUMERIC.md §2 step by step, each rounding where the executor rounds.
+    fn exact_logits(
+        &self,
+        f: Fmt,
+        ids: &Tensor,
+        b: usize,
+        t: usize,
+        dev: &Device,
+    ) -> Result<Tensor> {
+        // round(W x + b): the weights rounded into the format, then one rounding of the
+        // exact dot product with its bias.
+        let apply = |lin: &Linear, x: &Tensor| -> Result<Tensor> {
+            let w = round(f, &lin.weight().to_dtype(DType::F64)?)?;
+            let mut y = x.broadcast_matmul(&w.t()?)?;
+            if let Some(bias) = lin.bias() {
+                y = y.broadcast_add(&round(f, &bias.to_dtype(DType::F64)?)?)?;
+            }
+            round(f, &y)
+        };
+        let embed = round(f, &self.embed.to_dtype(DType::F64)?)?;
+        let mut x = embed
+            .index_select(ids, 0)?
+            .reshape((b, t, self.arch.width))?;
+        // The default scale, round(1/√d_head), as the loader computes it.
+        let scale = f.library().inv_sqrt(self.arch.d_head as u64).to_f64();
+        for layer in &self.layers {
+            let mut outs = Vec::new();
+            for head in &layer.heads {
+                let (mask, has_key) = masks(head.range, t, dev)?;
+                let attended = mask.ge(MASKED / 2.0)?.to_dtype(DType::F64)?;
+                let q = apply(&head.query, &x)?;
+                let k = apply(&head.key, &x)?;
+                let v = apply(&head.value, &x)?;
+                let s = round(f, &(q.matmul(&k.transpose(1, 2)?.contiguous()?)? * scale)?)?;
+                // μ over the attended keys; s − μ is exact (a difference of two values of
+                // the format), and a masked key's difference is about −10⁹, whose exp is 0.
+                let masked = s.broadcast_add(&mask)?;
+                let mu = masked.max_keepdim(D::Minus1)?.detach();
+                let e = masked
+                    .broadcast_sub(&mu)?
+                    .contiguous()?
+                    .apply_op1(ExpOp(f))?
+                    .broadcast_mul(&attended)?;
+                let d_sum = e.sum_keepdim(D::Minus1)?;
+                // The denominator rule: D beyond the largest value is +∞ and every α is 0;
+                // a query with no key has output 0. Both as a constant 0/1 factor.
+                let keep: Vec<f64> = d_sum
+                    .flatten_all()?
+                    .to_vec1::<f64>()?
+                    .iter()
+                    .map(|&x| f64::from(u8::from(x > 0.0 && f.round_denominator(x).is_some())))
+                    .collect();
+                let keep = Tensor::from_vec(keep, d_sum.shape(), dev)?;
+                // Rows without keys divide by 1 instead of 0 (their α is zeroed anyway).
+                let d = round(f, &d_sum)?.broadcast_add(&(1.0 - &has_key)?)?;
+                let alpha = round(f, &e.broadcast_div(&d)?)?.broadcast_mul(&keep)?;
+                outs.push(round(f, &alpha.matmul(&v)?)?);
+            }
+            let concat = Tensor::cat(&outs, D::Minus1)?;
+            x = round(f, &(&x + apply(&layer.out, &concat)?)?)?;
+            if let Some((up, down)) = &layer.ffn {
+                let u = apply(up, &x)?.relu()?;
+                x = round(f, &(&x + apply(down, &u)?)?)?;
+            }
+        }
+        apply(&self.classifier, &x)?.squeeze(D::Minus1)
+    }
+
+    /// Every parameter replaced by its value in the format: what training has been
+    /// computing with, so the loader rounds nothing more.
+    pub fn round_weights(varmap: &candle_nn::VarMap, f: Fmt) -> Result<()> {
+        let data = varmap.data().lock().expect("the var map");
+        for var in data.values() {
+            let r = round(f, &var.as_tensor().to_dtype(DType::F64)?)?.to_dtype(DType::F32)?;
+            var.set(&r)?;
+        }
+        Ok(())
     }
 }
 
-/// The additive mask (0 where j is attended, −10⁹ elsewhere) and the rows that attend
-/// something (the head's output is zero at a query with no key, NUMERIC.md §2.3).
+/// The additive mask (0 where j is attended, [`MASKED`] elsewhere) and the rows that
+/// attend something (the head's output is zero at a query with no key, NUMERIC.md §2.3),
+/// in f64.
 fn masks(range: Range, t: usize, dev: &Device) -> Result<(Tensor, Tensor)> {
-    let mut m = vec![-1e9f32; t * t];
-    let mut any = vec![0f32; t];
+    let mut m = vec![MASKED; t * t];
+    let mut any = vec![0f64; t];
     for i in 0..t {
         let lo = match range {
             Range::Global => 0,
@@ -193,6 +301,331 @@ fn masks(range: Range, t: usize, dev: &Device) -> Result<(Tensor, Tensor)> {
     }
     Ok((
         Tensor::from_vec(m, (t, t), dev)?,
-        Tensor::from_vec(any, (t, 1), dev)?.to_dtype(DType::F32)?,
+        Tensor::from_vec(any, (t, 1), dev)?,
     ))
+}
+
+/// A number format of docs/NUMERIC.md §1 that training rounds into: nearest-even
+/// rounding, saturation (the loader's defaults, which the written TOML keeps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fmt {
+    /// k·2^-frac in [-2^int, 2^int − 2^-frac].
+    Fixed {
+        /// Integer bits (without the sign).
+        int_bits: u32,
+        /// Fraction bits.
+        frac_bits: u32,
+    },
+    /// IEEE-754 layout with subnormals.
+    Float {
+        /// Exponent bits.
+        exp_bits: u32,
+        /// Mantissa bits.
+        man_bits: u32,
+    },
+}
+
+impl Fmt {
+    /// Its short name (`fixed4.4`, `e4m3`), as used in directory names and tables.
+    pub fn name(&self) -> String {
+        match *self {
+            Fmt::Fixed {
+                int_bits,
+                frac_bits,
+            } => format!("fixed{int_bits}.{frac_bits}"),
+            Fmt::Float { exp_bits, man_bits } => format!("e{exp_bits}m{man_bits}"),
+        }
+    }
+
+    /// Parses [`Fmt::name`]'s output.
+    pub fn parse(s: &str) -> Option<Fmt> {
+        if let Some(r) = s.strip_prefix("fixed") {
+            let (i, f) = r.split_once('.')?;
+            return Some(Fmt::Fixed {
+                int_bits: i.parse().ok()?,
+                frac_bits: f.parse().ok()?,
+            });
+        }
+        let (e, m) = s.strip_prefix('e')?.split_once('m')?;
+        Some(Fmt::Float {
+            exp_bits: e.parse().ok()?,
+            man_bits: m.parse().ok()?,
+        })
+    }
+
+    /// The `[number]` table of a model.toml.
+    pub fn toml(&self) -> String {
+        match *self {
+            Fmt::Fixed {
+                int_bits,
+                frac_bits,
+            } => format!("format = \"fixed\"\nint_bits = {int_bits}\nfrac_bits = {frac_bits}\n"),
+            Fmt::Float { exp_bits, man_bits } => {
+                format!("format = \"float\"\nexp_bits = {exp_bits}\nman_bits = {man_bits}\n")
+            }
+        }
+    }
+
+    /// The library's format (the judge's), for the correctly rounded exp and the tests.
+    pub fn library(&self) -> Format {
+        match *self {
+            Fmt::Fixed {
+                int_bits,
+                frac_bits,
+            } => Format::fixed(int_bits, frac_bits, Rounding::NearestEven),
+            Fmt::Float { exp_bits, man_bits } => Format::float(
+                exp_bits,
+                man_bits,
+                true,
+                Rounding::NearestEven,
+                Overflow::Saturate,
+            ),
+        }
+    }
+
+    /// The largest finite value.
+    pub fn max(&self) -> f64 {
+        match *self {
+            Fmt::Fixed {
+                int_bits,
+                frac_bits,
+            } => 2f64.powi(int_bits as i32) - 2f64.powi(-(frac_bits as i32)),
+            Fmt::Float { exp_bits, man_bits } => {
+                let emax = (1i32 << (exp_bits - 1)) - 1;
+                (2.0 - 2f64.powi(-(man_bits as i32))) * 2f64.powi(emax)
+            }
+        }
+    }
+
+    /// The smallest (most negative) finite value: −2^int_bits for fixed point (two's
+    /// complement range), −max for floats.
+    pub fn min(&self) -> f64 {
+        match *self {
+            Fmt::Fixed { int_bits, .. } => -(2f64.powi(int_bits as i32)),
+            Fmt::Float { .. } => -self.max(),
+        }
+    }
+
+    /// x rounded to the nearest value of the grid (ties to even), before overflow.
+    fn on_grid(&self, x: f64) -> f64 {
+        let quantum = match *self {
+            Fmt::Fixed { frac_bits, .. } => 2f64.powi(-(frac_bits as i32)),
+            Fmt::Float { exp_bits, man_bits } => {
+                if x == 0.0 {
+                    return 0.0;
+                }
+                let emin = 2 - (1i64 << (exp_bits - 1));
+                // ⌊log2 |x|⌋ from the f64's exponent field (every value here is a normal
+                // f64: the sums are of products of format values, far above 2^-1022).
+                let e = (((x.abs().to_bits() >> 52) & 0x7ff) as i64 - 1023).max(emin);
+                2f64.powi((e - man_bits as i64) as i32)
+            }
+        };
+        (x / quantum).round_ties_even() * quantum
+    }
+
+    /// round(x) of NUMERIC.md §1: nearest-even, saturating. Exact for the f64 values
+    /// this module computes (the tests compare it with the library's rounding).
+    pub fn round(&self, x: f64) -> f64 {
+        let v = self.on_grid(x);
+        v.clamp(self.min(), self.max())
+    }
+
+    /// The denominator's rounding: `None` when it overflows, which NUMERIC.md §2.4 makes
+    /// +∞ in every format (then every α is 0).
+    pub fn round_denominator(&self, x: f64) -> Option<f64> {
+        let v = self.on_grid(x);
+        (self.min()..=self.max()).contains(&v).then_some(v)
+    }
+
+    /// exp(x) rounded into the format, correctly rounded: the library's own exp (so rare
+    /// ties cannot differ from the judge), remembered per thread since the arguments are
+    /// differences of format values — a few thousand distinct values at most.
+    pub fn exp(&self, x: f64) -> f64 {
+        thread_local! {
+            static EXPS: RefCell<HashMap<(Fmt, u64), f64>> = RefCell::new(HashMap::new());
+        }
+        if x < MASKED / 2.0 {
+            // A masked key (see `MASKED`): no weight, whatever the format.
+            return 0.0;
+        }
+        if let Some(v) = EXPS.with(|m| m.borrow().get(&(*self, x.to_bits())).copied()) {
+            return v;
+        }
+        let v = Num::from_f64(x)
+            .and_then(|n| self.library().exp(&n).ok())
+            .map_or(0.0, |n| n.to_f64());
+        EXPS.with(|m| m.borrow_mut().insert((*self, x.to_bits()), v));
+        v
+    }
+}
+
+/// The score added at a key a head does not attend: far below any score difference of a
+/// format (|s| ≤ max), so such a key's exp is 0.
+const MASKED: f64 = -1e9;
+
+/// Rounding into a format, with a straight-through gradient (the rounding's derivative
+/// taken as 1).
+struct RoundOp(Fmt);
+
+/// exp(x) rounded into a format; the gradient is that of exp (its value).
+struct ExpOp(Fmt);
+
+fn map_f64(s: &CpuStorage, l: &Layout, f: impl Fn(f64) -> f64) -> Result<(CpuStorage, Shape)> {
+    let CpuStorage::F64(v) = s else {
+        candle_core::bail!("quantized training computes in f64")
+    };
+    let Some((a, b)) = l.contiguous_offsets() else {
+        candle_core::bail!("rounding needs a contiguous tensor")
+    };
+    Ok((
+        CpuStorage::F64(v[a..b].iter().map(|&x| f(x)).collect()),
+        l.shape().clone(),
+    ))
+}
+
+impl CustomOp1 for RoundOp {
+    fn name(&self) -> &'static str {
+        "round-into-format"
+    }
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        map_f64(s, l, |x| self.0.round(x))
+    }
+    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(grad.clone()))
+    }
+}
+
+impl CustomOp1 for ExpOp {
+    fn name(&self) -> &'static str {
+        "exp-into-format"
+    }
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        map_f64(s, l, |x| self.0.exp(x))
+    }
+    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some((grad * res)?))
+    }
+}
+
+fn round(f: Fmt, x: &Tensor) -> Result<Tensor> {
+    x.contiguous()?.apply_op1(RoundOp(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_nn::VarMap;
+    use ltlattn::numeric::{load_numeric, run_numeric};
+
+    const FORMATS: [Fmt; 2] = [
+        Fmt::Fixed {
+            int_bits: 4,
+            frac_bits: 4,
+        },
+        Fmt::Float {
+            exp_bits: 4,
+            man_bits: 3,
+        },
+    ];
+
+    /// The fast f64 rounding is the library's rounding, ties and overflow included, on a
+    /// fine grid through both formats' ranges (every tie of both grids is on it).
+    #[test]
+    fn rounding_is_the_librarys() {
+        for f in FORMATS {
+            let lib = f.library();
+            for k in -300 * 4096..=300 * 4096i64 {
+                if k % 7 != 0 && k.abs() > 4096 * 20 {
+                    continue;
+                }
+                let x = k as f64 / 4096.0;
+                let n = Num::from_f64(x).expect("finite");
+                assert_eq!(
+                    f.round(x),
+                    lib.round(&n).expect("rounds").to_f64(),
+                    "{f:?} round({x})"
+                );
+                let d = lib.round_denominator(&n).expect("rounds");
+                let want = d.is_finite().then(|| d.to_f64());
+                assert_eq!(f.round_denominator(x), want, "{f:?} denominator({x})");
+            }
+        }
+    }
+
+    /// The quantization-aware forward pass computes the executor's logit, exactly, for
+    /// random networks (weights scaled up so that rounding, saturation and the
+    /// denominator rule all happen) of every head range, in both formats.
+    #[test]
+    fn exact_pass_is_the_executor() {
+        let dev = Device::Cpu;
+        let mut rng = ltlattn::sample::Rng::new(7);
+        for f in FORMATS {
+            for name in ["global", "local-2", "hybrid-1"] {
+                let arch = Arch::named(name).expect("known");
+                let varmap = VarMap::new();
+                let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
+                let net = Net::new(&arch, 3, vb).expect("a net");
+                {
+                    let data = varmap.data().lock().expect("the var map");
+                    for var in data.values() {
+                        let n = var.elem_count();
+                        let v: Vec<f32> = (0..n)
+                            .map(|_| (rng.below(1 << 16) as f32 / 32768.0 - 1.0) * 3.0)
+                            .collect();
+                        var.set(&Tensor::from_vec(v, var.dims(), &dev).expect("t"))
+                            .expect("set");
+                    }
+                }
+                let dir = std::env::temp_dir().join(format!(
+                    "ltlattn-exp-test-{}-{name}-{}",
+                    std::process::id(),
+                    f.name()
+                ));
+                std::fs::create_dir_all(&dir).expect("dir");
+                let weights = dir.join("w.safetensors");
+                varmap.save(&weights).expect("save");
+                let mut toml = format!(
+                    "alphabet = [\"a\", \"b\", \"c\"]\nweights = \"w.safetensors\"\n[number]\n{}",
+                    f.toml()
+                );
+                for heads in &arch.layers {
+                    toml.push_str("[[layer]]\nffn = true\n");
+                    for r in heads {
+                        match r {
+                            Range::Global => toml.push_str("[[layer.head]]\nrange = \"global\"\n"),
+                            Range::Local(k) => toml.push_str(&format!(
+                                "[[layer.head]]\nrange = \"local\"\nwindow = {k}\n"
+                            )),
+                        }
+                    }
+                }
+                let bytes = std::fs::read(&weights).expect("read");
+                let model = load_numeric("m.toml", &toml, &bytes).expect("loads");
+                let _ = std::fs::remove_dir_all(&dir);
+                let words: Vec<Vec<u32>> = (0..40)
+                    .map(|i| (0..i).map(|_| rng.below(3) as u32).collect())
+                    .collect();
+                let logits: Vec<f32> = net
+                    .logits(&words, Mode::Exact(f), &dev)
+                    .expect("forward")
+                    .to_vec1()
+                    .expect("values");
+                for (w, l) in words.iter().zip(logits) {
+                    let tokens: Vec<String> = w
+                        .iter()
+                        .map(|&c| ["a", "b", "c"][c as usize].to_string())
+                        .collect();
+                    let trace = run_numeric(&model, &tokens).expect("runs");
+                    assert_eq!(
+                        l as f64,
+                        trace.logit.to_f64(),
+                        "{name} {} on {}",
+                        f.name(),
+                        tokens.concat()
+                    );
+                }
+            }
+        }
+    }
 }
