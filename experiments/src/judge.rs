@@ -2,13 +2,13 @@
 //! model against its spec with the library, under a wall-clock budget.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ltlattn::automata::{Alphabet, Budget, Question};
+use ltlattn::automata::{Alphabet, Question};
 use ltlattn::fragment::Fragment;
-use ltlattn::logic::{parse, Arena, Word};
-use ltlattn::numeric::{architecture, compile_numeric, load_numeric, NumericModel};
-use ltlattn::verdict::{check_numeric, decide_operands, Operand, Options, Verdict as Answer};
+use ltlattn::logic::{parse, Acceptance, Arena, Word};
+use ltlattn::numeric::{architecture, load_numeric, NumericModel};
+use ltlattn::verdict::{decide_operands, Operand, Options};
 use serde::{Deserialize, Serialize};
 
 /// Most automaton states the compiler and the comparison may build per model.
@@ -51,61 +51,50 @@ pub fn load(model_path: &Path) -> Result<NumericModel, String> {
 }
 
 /// Decides the model at `model_path` against `spec` (a formula, or `dfa:` and a DFA's
-/// text) within `timeout`: compile the model to its minimal DFA, compare with the spec's;
-/// a counterexample is re-judged by the exact executor and the spec's own judge.
+/// text) within `timeout`, as `ltlattn check` does: the model's abstract states are
+/// searched on the fly in product with the spec's minimal DFA for a shortest
+/// counterexample, and compiled to its minimal DFA only for a proof the search cannot
+/// finish. A counterexample is re-judged by the exact executor and the spec's own judge;
+/// a budget stop says up to which length every word was checked.
 pub fn verdict(model_path: &Path, spec: &str, timeout: Duration) -> Verdict {
-    let budget_stop = |message: String| Verdict::Budget {
+    let budget_stop = |message: String, checked_up_to_length| Verdict::Budget {
         message,
-        checked_up_to_length: None,
+        checked_up_to_length,
     };
-    let started = Instant::now();
     let model = match load(model_path) {
         Ok(m) => m,
-        Err(e) => return budget_stop(format!("not loaded: {e}")),
-    };
-    let compiled = match compile_numeric(
-        &model,
-        &Budget::new(MAX_STATES, Some(timeout.as_secs_f64())),
-    ) {
-        Ok(c) => c,
-        Err(e) => return budget_stop(first_sentence(&e.to_string())),
+        Err(e) => return budget_stop(format!("not loaded: {e}"), None),
     };
     let opts = Options {
         max_states: MAX_STATES,
-        timeout: Some(
-            timeout
-                .saturating_sub(started.elapsed())
-                .max(Duration::from_secs(1)),
-        ),
+        timeout: Some(timeout),
         ..Options::default()
     };
     let sigma = Alphabet::Tokens(model.alphabet.clone());
-    let answer: Result<Answer, String> = match spec.strip_prefix("dfa:") {
-        Some(text) => match ltlattn::automata::parse_dfa(text) {
-            Ok(dfa) => decide_operands(
-                &Operand::Numeric {
-                    model: &model,
-                    compiled: &compiled,
-                },
-                &Operand::Dfa(&dfa),
-                &sigma,
-                Question::Equivalent,
-                &opts,
-            )
-            .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        },
-        None => {
-            let mut arena = Arena::new();
-            match parse(&mut arena, spec) {
-                Ok(root) => check_numeric(&model, &compiled, &arena, root, &opts)
-                    .map(|c| c.verdict)
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(format!("{e:?}")),
-            }
-        }
+    let left = Operand::Numeric {
+        model: &model,
+        compiled: None,
     };
-    match answer {
+    let mut arena = Arena::new();
+    let dfa;
+    let right = match spec.strip_prefix("dfa:") {
+        Some(text) => match ltlattn::automata::parse_dfa(text) {
+            Ok(d) => {
+                dfa = d;
+                Operand::Dfa(&dfa)
+            }
+            Err(e) => return budget_stop(e.to_string(), None),
+        },
+        None => match parse(&mut arena, spec) {
+            Ok(root) => Operand::Formula {
+                arena: &arena,
+                root,
+                acceptance: Acceptance::Eos,
+            },
+            Err(e) => return budget_stop(format!("{e:?}"), None),
+        },
+    };
+    match decide_operands(&left, &right, &sigma, Question::Equivalent, &opts) {
         Ok(a) => match a.counterexample {
             None => Verdict::Proved,
             Some(c) => Verdict::Counterexample {
@@ -118,7 +107,7 @@ pub fn verdict(model_path: &Path, spec: &str, timeout: Duration) -> Verdict {
                 spec_says: c.second,
             },
         },
-        Err(e) => budget_stop(first_sentence(&e)),
+        Err(e) => budget_stop(first_sentence(&e.to_string()), e.checked_up_to_length()),
     }
 }
 
