@@ -14,9 +14,12 @@ use ltlattn::numeric::{
     Rounding,
 };
 
+#[path = "support/examples.rs"]
+mod examples;
 #[path = "../tests/support/random_numeric.rs"]
 #[allow(dead_code)]
 mod random_numeric;
+use examples::numeric_examples;
 use random_numeric::{random_model, Rng, Shape};
 
 /// The formula `compile` showed before the search: the constructions' and the count
@@ -83,16 +86,7 @@ fn main() {
     };
     println!("| model | minimal DFA | chars before | chars after | formula s | formula |");
     println!("|---|---|---|---|---|---|");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    for p in &paths {
-        let text = std::fs::read_to_string(p).unwrap();
-        let w = std::fs::read(p.with_extension("safetensors")).unwrap();
+    for (p, text, w) in numeric_examples() {
         let m = load_numeric(&p.display().to_string(), &text, &w).unwrap();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         numeric_row(&name, &m, &mut tally);

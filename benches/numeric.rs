@@ -19,6 +19,9 @@ use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};
 #[allow(dead_code)]
 mod random_numeric;
 use random_numeric::{random_model, Rng, Shape};
+#[path = "support/examples.rs"]
+mod examples;
+use examples::numeric_examples;
 
 fn row(name: &str, m: &NumericModel) {
     let t0 = Instant::now();
@@ -92,25 +95,21 @@ fn check_row(name: &str, m: &NumericModel, spec: &str) {
 
 /// The examples with their weights in `number` (the examples are fixed 5.2).
 fn examples_in(number: &str) -> Vec<(String, NumericModel, String)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
     let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
-    paths
-        .iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(p).unwrap();
+    numeric_examples()
+        .into_iter()
+        .map(|(p, text, w)| {
+            assert!(
+                text.contains(fixed),
+                "{}: the examples are fixed 5.2",
+                p.display()
+            );
             let spec = text
                 .lines()
                 .find_map(|l| l.strip_prefix("# spec: "))
                 .unwrap_or("P a")
                 .to_string();
             let text = text.replace(fixed, number);
-            let w = std::fs::read(p.with_extension("safetensors")).unwrap();
             let m = load_numeric(&p.display().to_string(), &text, &w).unwrap();
             let name = p.file_stem().unwrap().to_str().unwrap().to_string();
             (name, m, spec)
@@ -153,34 +152,14 @@ fn main() {
     }
     println!("| model | compile s | + formula s | abstract states | types per layer | minimal DFA | formula chars |");
     println!("|---|---|---|---|---|---|---|");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
     // The examples as written (fixed 5.2), then with the same weights in the fp8 formats.
-    let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
     for (suffix, number) in [
-        ("", fixed),
+        ("", "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2"),
         (" e4m3", "format = \"float\"\nexp_bits = 4\nman_bits = 3"),
         (" e5m2", "format = \"float\"\nexp_bits = 5\nman_bits = 2"),
     ] {
-        for p in &paths {
-            let text = std::fs::read_to_string(p).unwrap();
-            assert!(
-                text.contains(fixed),
-                "{}: the examples are fixed 5.2",
-                p.display()
-            );
-            let text = text.replace(fixed, number);
-            let w = std::fs::read(p.with_extension("safetensors")).unwrap();
-            let m = load_numeric(&p.display().to_string(), &text, &w).unwrap();
-            row(
-                &format!("{}{suffix}", p.file_stem().unwrap().to_str().unwrap()),
-                &m,
-            );
+        for (name, m, _) in examples_in(number) {
+            row(&format!("{name}{suffix}"), &m);
         }
     }
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);

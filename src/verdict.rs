@@ -936,38 +936,7 @@ pub fn check_numeric_spec(
     spec: NodeId,
     opts: &Options,
 ) -> Result<NumericCheck, CheckError> {
-    let sigma = Alphabet::Tokens(model.alphabet.clone());
-    let left = Operand::Numeric {
-        model,
-        compiled: None,
-    };
-    let right = Operand::Formula {
-        arena,
-        root: spec,
-        acceptance: Acceptance::Eos,
-    };
-    let (verdict, mut compiled) =
-        decide_numeric(&left, &right, &sigma, Question::Equivalent, opts)?;
-    let trace = match &verdict.counterexample {
-        None => None,
-        Some(cex) => {
-            let Word::Letters(tokens) = &cex.word else {
-                return Err(CheckError::Internal {
-                    word: cex.word.show(),
-                });
-            };
-            Some(
-                crate::numeric::run_numeric(model, tokens).map_err(|_| CheckError::Internal {
-                    word: cex.word.show(),
-                })?,
-            )
-        }
-    };
-    Ok(NumericCheck {
-        verdict,
-        trace,
-        compiled: compiled[0].take(),
-    })
+    numeric_against_spec(model, None, arena, spec, opts)
 }
 
 /// [`check_numeric_spec`] for a model already compiled: the compiled DFA is compared
@@ -979,28 +948,42 @@ pub fn check_numeric(
     spec: NodeId,
     opts: &Options,
 ) -> Result<NumericCheck, CheckError> {
+    numeric_against_spec(model, Some(compiled), arena, spec, opts)
+}
+
+/// The numeric model against the spec's language, with the exact executor's run on a
+/// counterexample.
+fn numeric_against_spec(
+    model: &crate::numeric::NumericModel,
+    compiled: Option<&crate::numeric::NumericCompiled>,
+    arena: &Arena,
+    spec: NodeId,
+    opts: &Options,
+) -> Result<NumericCheck, CheckError> {
     let sigma = Alphabet::Tokens(model.alphabet.clone());
-    let left = Operand::Numeric {
-        model,
-        compiled: Some(compiled),
-    };
+    let left = Operand::Numeric { model, compiled };
     let right = Operand::Formula {
         arena,
         root: spec,
         acceptance: Acceptance::Eos,
     };
-    let verdict = decide_operands(&left, &right, &sigma, Question::Equivalent, opts)?;
+    let (verdict, mut made) = decide_numeric(&left, &right, &sigma, Question::Equivalent, opts)?;
     let trace = match &verdict.counterexample {
         None => None,
-        Some(cex) => match &cex.word {
-            Word::Letters(tokens) => crate::numeric::run_numeric(model, tokens).ok(),
-            Word::Props(_) => None,
-        },
+        Some(cex) => {
+            let internal = || CheckError::Internal {
+                word: cex.word.show(),
+            };
+            let Word::Letters(tokens) = &cex.word else {
+                return Err(internal());
+            };
+            Some(crate::numeric::run_numeric(model, tokens).map_err(|_| internal())?)
+        }
     };
     Ok(NumericCheck {
         verdict,
         trace,
-        compiled: None,
+        compiled: made[0].take(),
     })
 }
 
