@@ -61,7 +61,7 @@ pub(crate) fn index() -> Value {
             "answers": what,
         })).collect::<Vec<_>>(),
         "also": {
-            "GET /api/examples": "every file of examples/, with its text (and weights, base64)",
+            "GET /api/examples": "every file of examples/ but the trained models of examples/trained, with its text (and weights, base64)",
             "GET /api/status": "workers, queue, the free part of the body memory budget (KiB) and limits",
         },
         "exit": 0,
@@ -76,7 +76,10 @@ pub(crate) fn examples() -> Value {
     let mut out = Vec::new();
     let mut stack = vec![&EXAMPLES];
     while let Some(dir) = stack.pop() {
-        for d in dir.dirs() {
+        // The experiment's trained models (examples/trained, with their manifest) are
+        // research artifacts, a hundred of them, most too large to compile within the
+        // page's limits: the page lists the teaching examples.
+        for d in dir.dirs().filter(|d| !d.path().starts_with("trained")) {
             stack.push(d);
         }
         for f in dir.files() {
