@@ -1186,8 +1186,12 @@ fn decide_numeric(
                 checked_up_to_length,
                 ..
             }) => checked = Some(checked_up_to_length),
-            // The compilation meets the same step and names it.
-            Err(SearchStop::Nan(_)) => {}
+            // A step of a word's run is NaN: the executor raises it on that word.
+            Err(SearchStop::Nan(e)) => {
+                return Err(CheckError::Numeric(
+                    crate::numeric::NumericCompileError::Nan(e),
+                ))
+            }
         }
     }
     // A budget that stops the compilation after the search: say how far the search got.

@@ -299,3 +299,29 @@ fn the_count_congruence_agrees_with_the_executor_and_a_wrong_one_is_caught() {
         "{merged} merged, {caught} caught"
     );
 }
+
+/// A NaN the executor raises at a query with nothing to attend (the first query of the
+/// empty word) is the answer of the search too: it computes every query of every
+/// position and runs every layer, as the executor does. (It reported "holds" against
+/// `!P a`, and an internal error against `P a`, when it skipped unread queries.)
+#[test]
+fn a_nan_the_executor_raises_stops_the_search() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let text =
+        std::fs::read_to_string(format!("{dir}/tests/data/nan-at-the-first-query.toml")).unwrap();
+    let bytes = std::fs::read(format!(
+        "{dir}/tests/data/nan-at-the-first-query.safetensors"
+    ))
+    .unwrap();
+    let m = ltlattn::numeric::load_numeric("nan-at-the-first-query.toml", &text, &bytes).unwrap();
+    let run = run_numeric(&m, &[]).map(|t| t.accepted);
+    assert!(run.is_err(), "the executor raises the NaN: {run:?}");
+    for spec in ["!P a", "P a"] {
+        let mut arena = Arena::new();
+        let root = parse(&mut arena, spec).unwrap();
+        match check_numeric_spec(&m, &arena, root, &Options::default()) {
+            Err(e) => assert!(e.to_string().contains("not a number"), "{spec}: {e}"),
+            Ok(r) => panic!("{spec}: a verdict {:?} where the executor fails", r.verdict),
+        }
+    }
+}

@@ -146,6 +146,8 @@ pub(crate) fn compile_json(
         "universal": c.dfa.language_kind().universal,
         "explored_states": c.explored,
         "stages": c.stages,
+        "congruent": c.congruent,
+        "forgotten": c.forgotten,
         "types_per_layer": c.types,
         "count_cap": c.count_cap,
         "formula_construction": cert.as_ref().map(|f| f.construction.clone()),

@@ -378,6 +378,8 @@ struct Compiler<'m> {
     congruence: Vec<Option<Congruence>>,
     /// Count vectors merged by the congruences.
     congruent: u64,
+    /// (layer, type) whose queries [`Compiler::queries_of`] has computed.
+    queried: rustc_hash::FxHashSet<(usize, u32)>,
     /// Per layer, the types its heads are queried at, when not every type: the last
     /// layer is read at ⊣ only, so its caps and dead classes answer to ⊣'s types alone
     /// (set when the last stage starts, [`explore`]).
@@ -434,6 +436,7 @@ impl<'m> Compiler<'m> {
             use_congruence: mode == Mode::Congruence,
             asked: (0..layers).map(|_| None).collect(),
             congruent: 0,
+            queried: Default::default(),
             signature: Vec::new(),
             caps: HashMap::default(),
             cap_memo: HashMap::default(),
@@ -713,6 +716,25 @@ impl Compiler<'_> {
             .filter(|(_, &a)| !a)
             .map(|(&c, _)| c)
             .collect()
+    }
+
+    /// Computes every head's query for a position of type `t` at layer `l` once, for
+    /// its NaN error: the executor computes every query, attended or not.
+    fn queries_of(&mut self, l: usize, t: u32) -> Result<(), ExecError> {
+        if !self.queried.insert((l, t)) {
+            return Ok(());
+        }
+        let model = self.model;
+        let x = super::exec::attention_input(model, l, self.types.get(l, t))?;
+        for (hd, head) in model.layers[l].heads.iter().enumerate() {
+            super::exec::apply(
+                &model.format,
+                &head.query,
+                &x,
+                &format!("layer {l}, head {hd}, query"),
+            )?;
+        }
+        Ok(())
     }
 
     /// The cap key class `c` of layer `l` is counted to.

@@ -62,9 +62,13 @@ impl<'m> NumericMachine<'m> {
         let mut ty = self.c.types.intern(0, model.embed[r].clone());
         for (l, &part) in parts.iter().enumerate() {
             let me = self.c.class(l, ty)?;
-            // The last layer's output is read at ⊣ only.
+            // Every position runs every layer and computes every head's query, read or
+            // not, as the executor does (docs/NUMERIC.md §2.1): a NaN there is the
+            // answer for every word through this state, so the search must meet it too.
+            self.c.queries_of(l, ty)?;
+            let out = self.c.step(l, ty, me, part)?;
             if !(next && l + 1 == layers) {
-                ty = self.c.step(l, ty, me, part)?;
+                ty = out;
             }
             if next {
                 let np = self.c.next_part(l, part, me, &mut self.scratch);
