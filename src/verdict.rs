@@ -1151,6 +1151,8 @@ fn decide_numeric(
     let fresh = |o: &Operand<'_>| matches!(o, Operand::Numeric { compiled: None, .. });
     // Every word up to this length was checked on the fly.
     let mut checked: Option<usize> = None;
+    // The non-numeric sides' minimal DFAs, built once for the search and the comparison.
+    let mut built: [Option<crate::automata::Dfa>; 2] = [None, None];
     if fresh(left) || fresh(right) {
         let quick = search_budget(&budget);
         // The other sides as minimal DFAs (a numeric side compiled already is one too).
@@ -1161,9 +1163,11 @@ fn decide_numeric(
                 o.minimal_dfa(sigma, &budget).map(Some)
             }
         };
-        let (da, db) = (dfa_of(left)?, dfa_of(right)?);
-        let (mut ma, mut mb) = (machine(left, &da), machine(right, &db));
-        match search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick) {
+        built = [dfa_of(left)?, dfa_of(right)?];
+        let (mut ma, mut mb) = (machine(left, &built[0]), machine(right, &built[1]));
+        let found = search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick);
+        drop((ma, mb));
+        match found {
             Ok(found) => {
                 let engine = EngineReport::OnTheFly {
                     states_explored: found.states,
@@ -1214,16 +1218,19 @@ fn decide_numeric(
     };
     let compiled = [compile(left).map_err(wrap)?, compile(right).map_err(wrap)?];
     let side = |o: &Operand<'_>,
-                c: &Option<crate::numeric::NumericCompiled>|
+                c: &Option<crate::numeric::NumericCompiled>,
+                d: Option<crate::automata::Dfa>|
      -> Result<crate::automata::Dfa, CheckError> {
-        match c {
-            Some(c) => Ok(c.dfa.clone()),
-            None => o.minimal_dfa(sigma, &budget),
+        match (c, d) {
+            (Some(c), _) => Ok(c.dfa.clone()),
+            (None, Some(d)) => Ok(d),
+            (None, None) => o.minimal_dfa(sigma, &budget),
         }
     };
+    let [built_a, built_b] = built;
     let (a, b) = (
-        side(left, &compiled[0]).map_err(wrap)?,
-        side(right, &compiled[1]).map_err(wrap)?,
+        side(left, &compiled[0], built_a).map_err(wrap)?,
+        side(right, &compiled[1], built_b).map_err(wrap)?,
     );
     let answer =
         compare(&a, &b, question, &budget).map_err(|e| wrap(CheckError::Decide(e.into())))?;
