@@ -1238,20 +1238,21 @@ fn explore(
     let mut scratch = Vec::new();
     for l in 0..layers {
         let last = l + 1 == layers;
-        if last {
-            // The last layer is queried at ⊣ only: its classes' caps and dead classes
-            // answer to ⊣'s types, recomputed now that every type of the layer is known
-            // (no part of this layer exists yet, so a cap may also fall).
-            let mut at_end: Vec<u32> = Vec::new();
-            for (i, &ty) in stage.out.iter().enumerate() {
-                c.class(l, ty)?;
-                if i % rows == letters {
-                    at_end.push(ty);
-                }
+        // Every type of this layer is in the stage's table now: make their classes, and
+        // list the types the layer is queried at (the last layer: ⊣'s only).
+        let mut queries: Vec<u32> = Vec::new();
+        for (i, &ty) in stage.out.iter().enumerate() {
+            c.class(l, ty)?;
+            if !last || i % rows == letters {
+                queries.push(ty);
             }
-            at_end.sort_unstable();
-            at_end.dedup();
-            c.asked[l] = Some(at_end);
+        }
+        queries.sort_unstable();
+        queries.dedup();
+        if last {
+            // The last layer's caps and dead classes answer to ⊣'s types alone,
+            // recomputed now (no part of this layer exists yet, so a cap may also fall).
+            c.asked[l] = Some(queries.clone());
             c.dead_memo[l].clear();
             for class in 0..c.classes[l].list.len() as u32 {
                 let need = c.required_cap(l, class)?;
@@ -1259,17 +1260,6 @@ fn explore(
             }
         }
         if c.use_congruence {
-            // Every type of this layer is in the stage's table now: make their classes,
-            // then the forms of the types the layer is asked at (the last layer: ⊣ only).
-            let mut queries: Vec<u32> = Vec::new();
-            for (i, &ty) in stage.out.iter().enumerate() {
-                c.class(l, ty)?;
-                if !last || i % rows == letters {
-                    queries.push(ty);
-                }
-            }
-            queries.sort_unstable();
-            queries.dedup();
             c.congruence[l] = Congruence::new(c, l, &queries)?;
         }
         let mut states = Rows::default();
