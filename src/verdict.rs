@@ -138,6 +138,21 @@ pub enum EngineReport {
         /// Abstract states each side made (a DFA side: its states).
         side_states: [usize; 2],
     },
+    /// A numeric model's last layer was checked by bounds (grammar/numeric.md, "Proofs
+    /// by bounds"): the layers below compiled exactly, the last layer's global heads
+    /// replaced by boxes holding every value they can take, and the product with the
+    /// other side explored; every box gave the other side's answer. Only for "holds".
+    Bounds {
+        /// Product states explored.
+        states_explored: usize,
+        /// States of the layers below the last, minimized.
+        stage_states: usize,
+        /// Logit intervals computed.
+        boxes: usize,
+        /// Words of every length up to this one were also checked exactly on the fly
+        /// before.
+        checked_up_to_length: usize,
+    },
     /// The BDD engine explored the product system symbolically, breadth first.
     Bdd {
         /// Breadth-first layers explored: the counterexample's length, or the depth at
@@ -198,6 +213,14 @@ impl EngineReport {
             } => format!(
                 "on-the-fly search: {states_explored} product states explored breadth first (abstract states {} and {}), no compilation",
                 side_states[0], side_states[1]
+            ),
+            EngineReport::Bounds {
+                states_explored,
+                stage_states,
+                boxes,
+                checked_up_to_length,
+            } => format!(
+                "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes; {states_explored} product states, {boxes} boxes, every one giving the same answer (no counterexample of length ≤ {checked_up_to_length} either, searched on the fly)"
             ),
             EngineReport::Z3 {
                 proof,
@@ -1122,6 +1145,20 @@ fn search_budget(budget: &Budget) -> Budget {
     }
 }
 
+/// Half of the time left and of the states, for a proof by bounds before a compilation.
+fn half_budget(budget: &Budget) -> Budget {
+    let now = std::time::Instant::now();
+    let share = match (budget.deadline, budget.timeout) {
+        (Some(d), Some(_)) => d.saturating_duration_since(now) / 2,
+        _ => std::time::Duration::from_secs(20),
+    };
+    Budget {
+        max_states: (budget.max_states / 2).max(1),
+        deadline: Some(now + share),
+        timeout: Some(share),
+    }
+}
+
 /// [`decide_operands`], with the compiled form of each numeric side that had to be
 /// compiled.
 fn decide_numeric(
@@ -1198,14 +1235,63 @@ fn decide_numeric(
             }
         }
     }
+    // Before compiling: a proof by bounds of the last layer's global heads, for a numeric
+    // side against a DFA, within half of what is left.
+    let mut bounds_note: Option<String> = None;
+    if let Some(n) = checked {
+        for (model_left, m, o) in [(true, left, &built[1]), (false, right, &built[0])] {
+            let (
+                Operand::Numeric {
+                    model,
+                    compiled: None,
+                },
+                Some(other),
+            ) = (m, o)
+            else {
+                continue;
+            };
+            use crate::numeric::bounds::{prove_by_bounds, Bounds};
+            match prove_by_bounds(model, other, model_left, question, &half_budget(&budget)) {
+                Ok(Bounds::Proved(p)) => {
+                    let engine = EngineReport::Bounds {
+                        states_explored: p.product_states,
+                        stage_states: p.stage_states,
+                        boxes: p.boxes,
+                        checked_up_to_length: n,
+                    };
+                    return Ok((
+                        Verdict {
+                            question,
+                            counterexample: None,
+                            engine,
+                        },
+                        [None, None],
+                    ));
+                }
+                // The compilation decides, or says where it stopped.
+                Ok(Bounds::Inconclusive(why)) => bounds_note = Some(why),
+                Err(crate::numeric::NumericCompileError::Budget(e, ..)) => {
+                    bounds_note = Some(format!("stopped by the budget: {e}"))
+                }
+                Err(e) => return Err(CheckError::Numeric(e)),
+            }
+        }
+    }
     // A budget that stops the compilation after the search: say how far the search got.
-    let wrap = |e: CheckError| match (checked, &e) {
+    let wrap = |e: CheckError| {
+        match (checked, &e) {
         (Some(n), CheckError::Numeric(crate::numeric::NumericCompileError::Budget(..)))
         | (Some(n), CheckError::Decide(DecideError::Limit(_))) => CheckError::Undecided {
-            reason: e.to_string(),
+            reason: match &bounds_note {
+                Some(why) => format!(
+                    "{e}; a proof by bounds of the last layer's global heads did not decide either ({why})"
+                ),
+                None => e.to_string(),
+            },
             checked_up_to_length: n,
         },
         _ => e,
+    }
     };
     let compile = |o: &Operand<'_>| -> Result<Option<crate::numeric::NumericCompiled>, CheckError> {
         match o {

@@ -26,6 +26,7 @@
 // Fx hashing: the exploration hashes count vectors and exact numbers millions of times.
 use rustc_hash::FxHashMap as HashMap;
 
+pub mod bounds;
 mod congruence;
 pub mod search;
 
@@ -1073,30 +1074,11 @@ pub fn compile_numeric(
         "counts of key classes capped at {}",
         cap_u64.map_or("beyond 2^62".to_string(), |c| c.to_string())
     );
-    // Explore with the caps known so far; when the types found need larger caps for some
-    // class, explore again with them, until no cap grows.
-    let (trans, accepting, states, mut stages) = loop {
-        let (trans, accepting, states, stages) = explore(&mut c, budget, &cap_text)?;
-        let known: Vec<(usize, u32)> = c.caps.keys().copied().collect();
-        let mut grew = false;
-        for (l, class) in known {
-            let need = c.required_cap(l, class)?;
-            if need > c.cap_of(l, class) {
-                c.caps.insert((l, class), need);
-                grew = true;
-            }
-        }
-        if !grew {
-            break (trans, accepting, states, stages);
-        }
-        c.memo.clear();
-        c.forgotten = 0;
-        c.congruent = 0;
-        // The congruences index the parts: made afresh with them.
-        c.congruence.iter_mut().for_each(|g| *g = None);
-        // The parts are numbered afresh: the memo keyed by them is gone.
-        c.parts.iter_mut().for_each(|p| *p = Rows::default());
-    };
+    let (trans, accepting, states, mut stages) =
+        match explore_to_fixpoint(&mut c, budget, &cap_text, model.layers.len())? {
+            Explored::Dfa(trans, accepting, states, stages) => (trans, accepting, states, stages),
+            Explored::Below(..) => unreachable!("every layer was explored"),
+        };
     // BFS numbering: state q's row is trans[q*letters..], in the order states were popped.
     let raw = Dfa::from_parts(
         Alphabet::Tokens(model.alphabet.clone()),
@@ -1130,6 +1112,39 @@ pub fn compile_numeric(
         forgotten: c.forgotten,
         congruent: c.congruent,
     })
+}
+
+/// [`explore`] with the caps known so far; when the types found need larger caps for
+/// some class, again with them, until no cap grows (so the caps hold for every reachable
+/// type).
+fn explore_to_fixpoint(
+    c: &mut Compiler<'_>,
+    budget: &Budget,
+    cap_text: &str,
+    upto: usize,
+) -> Result<Explored, NumericCompileError> {
+    loop {
+        let explored = explore(c, budget, cap_text, upto)?;
+        let known: Vec<(usize, u32)> = c.caps.keys().copied().collect();
+        let mut grew = false;
+        for (l, class) in known {
+            let need = c.required_cap(l, class)?;
+            if need > c.cap_of(l, class) {
+                c.caps.insert((l, class), need);
+                grew = true;
+            }
+        }
+        if !grew {
+            return Ok(explored);
+        }
+        c.memo.clear();
+        c.forgotten = 0;
+        c.congruent = 0;
+        // The congruences index the parts: made afresh with them.
+        c.congruence.iter_mut().for_each(|g| *g = None);
+        // The parts are numbered afresh: the memo keyed by them is gone.
+        c.parts.iter_mut().for_each(|p| *p = Rows::default());
+    }
 }
 
 /// Whether the model gets a count table: one layer, global heads only.
@@ -1176,11 +1191,16 @@ fn count_table(
     }))
 }
 
-/// What [`explore`] found: the transition table and the accepting states of a DFA of
-/// the model's language, its states (rows `[state of the layers below, part of the last
-/// layer]`), in BFS order, and what each layer's stage explored (the last one's
-/// `states` filled in once minimized).
-type Explored = (Vec<u32>, Vec<bool>, Rows, Vec<StageReport>);
+/// What [`explore`] found, with what each layer's stage explored.
+enum Explored {
+    /// Every layer: the transition table and the accepting states of a DFA of the
+    /// model's language, its states (rows `[state of the layers below, part of the last
+    /// layer]`), in BFS order (the last stage's `states` filled in once minimized).
+    Dfa(Vec<u32>, Vec<bool>, Rows, Vec<StageReport>),
+    /// The layers below `upto`, minimized: the machine that gives every position its
+    /// type at layer `upto`'s input.
+    Below(Stage, Vec<StageReport>),
+}
 
 /// The layers below some layer as one machine, minimized: per state a transition for
 /// each letter (`trans[q * letters + r]`) and, for each row (the letters, then ⊣), the
@@ -1200,10 +1220,15 @@ struct Stage {
 /// classes of the letters' types). A lower layer's counts that lead to the same types
 /// forever are one state, so the pairs explored are far fewer than the product of every
 /// layer's counts. The last stage accepts iff running ⊣ gives a positive logit.
+///
+/// With `upto` below the number of layers, stops there and returns the stage of the
+/// layers below `upto` (its last layer's signatures are what layer `upto` reads, as
+/// when `upto` is the last layer).
 fn explore(
     c: &mut Compiler<'_>,
     budget: &Budget,
     cap_text: &str,
+    upto: usize,
 ) -> Result<Explored, NumericCompileError> {
     let model = c.model;
     let layers = model.layers.len();
@@ -1228,12 +1253,15 @@ fn explore(
     };
     let mut reports: Vec<StageReport> = Vec::new();
     let explored = |reports: &[StageReport]| reports.iter().map(|r| r.explored).sum::<usize>();
+    if upto < layers && upto == 0 {
+        return Ok(Explored::Below(stage, reports));
+    }
     if layers == 0 {
         let last = c.types.get(0, stage.out[letters]).clone();
         let accept = logit(model, &last)?.signum() > 0;
         let mut states = Rows::default();
         states.intern(&[0]);
-        return Ok((stage.trans, vec![accept], states, reports));
+        return Ok(Explored::Dfa(stage.trans, vec![accept], states, reports));
     }
     let mut scratch = Vec::new();
     for l in 0..layers {
@@ -1325,7 +1353,7 @@ fn explore(
         if last {
             // Signatures of the last stage are its acceptance alone.
             let accepting = labels.iter().map(|&i| signatures.get(i) == [1]).collect();
-            return Ok((trans, accepting, states, reports));
+            return Ok(Explored::Dfa(trans, accepting, states, reports));
         }
         let block = coarsest_partition(&trans, letters, &labels, budget).map_err(|e| {
             let at = format!("; minimizing layers 0 to {l} ({} states)", states.len());
@@ -1335,6 +1363,9 @@ fn explore(
             r.states = block.iter().max().map_or(0, |&b| b as usize + 1);
         }
         stage = quotient(&trans, &out, &block, letters);
+        if l + 1 == upto {
+            return Ok(Explored::Below(stage, reports));
+        }
     }
     unreachable!("the last layer returns")
 }

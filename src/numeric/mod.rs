@@ -10,12 +10,12 @@ mod number;
 
 #[doc(hidden)]
 pub use compile::mutate_congruence_for_tests;
-pub use compile::search;
 pub use compile::{
     architecture, cap_for, compile_numeric, count_cap, formula_of, formula_or_note,
     formula_or_note_within, HeadReport, NumericCompileError, NumericCompiled, StageReport,
     FORMULA_DFA_STATES, SHORT_SEARCH_STATES,
 };
+pub use compile::{bounds, search};
 pub use counting::{count_formula, CountTable};
 pub use exec::{
     apply, attend, layer_step, logit, run_numeric, AlphaRow, ExecError, NumericTrace, RunError,

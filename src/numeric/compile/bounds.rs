@@ -1,0 +1,731 @@
+//! Proofs by bounds: the last layer's global heads replaced by boxes that hold every
+//! value they can take (grammar/numeric.md, "Proofs by bounds").
+//!
+//! The last layer is read at ⊣ only, and what makes its exact exploration large is the
+//! counts of its global heads' key classes, one count per class. Many trained models
+//! decide with their other heads (a local head that reads the last letters) and give
+//! the global heads a weight too small to change the answer. For such a model this
+//! module proves the answer without the counts: every possible output of a global head
+//! at a given query type lies in a box (an interval per component), and if the
+//! classifier's logit has the required sign for every point of the boxes, it has that
+//! sign at the true output too. The rest is exact: the layers below are compiled and
+//! minimized as in [`compile_numeric`], the local heads read the last k classes, and
+//! the product with the other side's DFA is explored breadth first.
+//!
+//! A head's output at query type q is round(Σ c_k α_k v_k) with α_k = round(e_k / d),
+//! d = round_D(Σ c_k e_k) and e_k = round(exp(s_k − μ)), μ the largest score present.
+//! For fixed μ and d the sum is a linear function of y_k = c_k e_k ≥ 0 under the
+//! constraint lo_d ≤ Σ y_k ≤ hi_d (the reals that round to d): its extremes are at
+//! the largest and smallest ratio α_k v_k / e_k, times hi_d or lo_d. The union over μ
+//! and d of these boxes, plus the zero vector (an overflowing denominator), holds every
+//! output; rounding is monotone, so rounding the bounds bounds the rounded output. The
+//! boxes are tried coarsest first (one box for every μ and d) and split only where the
+//! sign is not decided, down to single points.
+
+use super::*;
+use crate::automata::Question;
+use crate::numeric::number::{fraction_of, Overflow};
+
+/// What a proof by bounds established.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundsProof {
+    /// States of the layers below the last one, minimized.
+    pub stage_states: usize,
+    /// Product states (stage state, last letters' classes, the other side's state)
+    /// explored.
+    pub product_states: usize,
+    /// Logit intervals computed (boxes tried).
+    pub boxes: usize,
+}
+
+/// The outcome of [`prove_by_bounds`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bounds {
+    /// The two sides agree at every length (for `Included`: the inclusion holds).
+    Proved(BoundsProof),
+    /// Not proved: why (the method does not apply, or some box does not decide the
+    /// sign; the exact compilation may still decide).
+    Inconclusive(String),
+}
+
+thread_local! {
+    static MUTATION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// For the tests that must fail under it: wrong bounds, which forget that an
+/// overflowing denominator makes a head's output the zero vector.
+#[doc(hidden)]
+pub fn mutate_bounds_for_tests(on: bool) {
+    MUTATION.with(|m| m.set(on));
+}
+
+/// Boxes tried for one product state before it is given up.
+const BOXES_PER_STATE: usize = 4096;
+
+/// Per component, the smallest and the largest value over some key classes.
+type Extremes = (Vec<Num>, Vec<Num>);
+
+/// An interval of exact values, lo ≤ hi.
+type Iv = (Num, Num);
+
+/// Proves that `model` (left side when `model_left`) and `other` agree under
+/// `question`, by bounding the last layer's global heads. `Ok(Inconclusive)` when it
+/// cannot; `Err` for a budget, or a NaN in the exact part.
+pub fn prove_by_bounds(
+    model: &NumericModel,
+    other: &Dfa,
+    model_left: bool,
+    question: Question,
+    budget: &Budget,
+) -> Result<Bounds, NumericCompileError> {
+    let layers = model.layers.len();
+    let f = model.format;
+    let inconclusive = |why: &str| Ok(Bounds::Inconclusive(why.to_string()));
+    if layers == 0 || !model.has_global(layers - 1) {
+        return inconclusive("the last layer has no global head");
+    }
+    let l = layers - 1;
+    let layer = &model.layers[l];
+    if f.overflow == Overflow::Inf {
+        return inconclusive("the format has infinities");
+    }
+    if model.inclusive {
+        return inconclusive("inclusive masking");
+    }
+    if layer.norm.is_some() {
+        return inconclusive("the last layer has a layer norm");
+    }
+    if layer.out.is_none() {
+        return inconclusive("the last layer has no output map");
+    }
+    let Some(values) = f.values().filter(|v| v.len() <= 1 << 12) else {
+        return inconclusive("the format has too many values to enumerate denominators");
+    };
+    let Some(dens) = denominators(&f, &values) else {
+        return inconclusive("the format's denominator does not overflow as expected");
+    };
+    let letters = model.alphabet.len();
+    if other.states() == 0 || other.alphabet().len() != letters {
+        return inconclusive("the other side's alphabet differs");
+    }
+    let rows = letters + 1;
+    let cap_text = "the layers below the last, for a proof by bounds".to_string();
+    let mut c = Compiler::new(model, Mode::Congruence);
+    let (stage, reports) = match explore_to_fixpoint(&mut c, budget, &cap_text, l)? {
+        Explored::Below(stage, reports) => (stage, reports),
+        Explored::Dfa(..) => unreachable!("explored below the last layer"),
+    };
+    // The last layer's classes count nothing: no cap is needed.
+    c.exact_caps = true;
+    let stage_states = stage.trans.len() / letters.max(1);
+    // The key classes any letter position can have at the last layer.
+    let mut keys: Vec<u32> = Vec::new();
+    for b in 0..stage_states {
+        for r in 0..letters {
+            keys.push(c.class(l, stage.out[b * rows + r])?);
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    // Per stage state: the key classes some word reaching it can have put before ⊣
+    // (the least fixpoint of seen(b') ⊇ seen(b) ∪ {class of the letter}), as a set.
+    let mut seen: Vec<Vec<bool>> = vec![vec![false; keys.len()]; stage_states];
+    let mut reached = vec![false; stage_states];
+    reached[0] = true;
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for b in 0..stage_states {
+            if !reached[b] {
+                continue;
+            }
+            for r in 0..letters {
+                let nb = stage.trans[b * letters + r] as usize;
+                let k = c.class(l, stage.out[b * rows + r])?;
+                let i = keys.binary_search(&k).expect("a letter's class is a key");
+                let mut grown = !reached[nb];
+                reached[nb] = true;
+                let from = seen[b].clone();
+                for (j, (to, had)) in seen[nb].iter_mut().zip(from).enumerate() {
+                    if (had || j == i) && !*to {
+                        *to = true;
+                        grown = true;
+                    }
+                }
+                changed |= grown;
+            }
+        }
+    }
+    let mut seen_ids: Interner<Vec<bool>> = Interner::default();
+    let seen_of: Vec<u32> = seen.into_iter().map(|s| seen_ids.intern(s)).collect();
+    let mut prover = Prover {
+        c,
+        l,
+        keys,
+        seen: seen_ids.list,
+        dens,
+        coarse: HashMap::default(),
+        fine: HashMap::default(),
+        alpha: HashMap::default(),
+        memo: HashMap::default(),
+        boxes: 0,
+    };
+    let window = model.window(l) as usize;
+    // Product states: (stage state, the other side's state, whether a letter was read,
+    // the classes of the last `window` letters).
+    type State = (u32, u32, bool, Vec<u32>);
+    let mut ids: HashMap<State, u32> = HashMap::default();
+    let mut queue: Vec<State> = vec![(0, 0, false, Vec::new())];
+    // Per product state: the state and letter it was first reached from.
+    let mut parent: Vec<(u32, u32)> = vec![(0, 0)];
+    ids.insert(queue[0].clone(), 0);
+    let mut next = 0usize;
+    while next < queue.len() {
+        budget
+            .check(queue.len(), letters, "product states of a proof by bounds")
+            .map_err(|e| {
+                NumericCompileError::Budget(
+                    e,
+                    reports.iter().map(|r| r.explored).sum::<usize>() + queue.len(),
+                    "checking the last layer by bounds".into(),
+                )
+            })?;
+        let (b, s, nonempty, win) = queue[next].clone();
+        next += 1;
+        let accepts = other.accepting()[s as usize];
+        // The answers of the model that would be a disagreement.
+        let wrong: &[bool] = match (question, model_left) {
+            (Question::Equivalent, _) => {
+                if accepts {
+                    &[false]
+                } else {
+                    &[true]
+                }
+            }
+            // model ⊆ other: the model must reject where the other rejects.
+            (Question::Included, true) => {
+                if accepts {
+                    &[]
+                } else {
+                    &[true]
+                }
+            }
+            // other ⊆ model: the model must accept where the other accepts.
+            (Question::Included, false) => {
+                if accepts {
+                    &[false]
+                } else {
+                    &[]
+                }
+            }
+        };
+        if let [bad] = wrong {
+            let t = stage.out[b as usize * rows + letters];
+            if !prover.always(t, seen_of[b as usize], &win, nonempty, !bad)? {
+                return Ok(Bounds::Inconclusive(format!(
+                    "its boxes do not decide the answer on the word \"{}\" (a box may hold values that no word reaches there)",
+                    word_to(&parent, next - 1, model)
+                )));
+            }
+        }
+        for r in 0..letters {
+            let nb = stage.trans[b as usize * letters + r];
+            let ns = other.next(s, r as u32);
+            let class = prover.c.class(l, stage.out[b as usize * rows + r])?;
+            let mut nw = win.clone();
+            if window > 0 {
+                nw.push(class);
+                if nw.len() > window {
+                    nw.remove(0);
+                }
+            }
+            let st = (nb, ns, true, nw);
+            if !ids.contains_key(&st) {
+                ids.insert(st.clone(), queue.len() as u32);
+                queue.push(st);
+                parent.push(((next - 1) as u32, r as u32));
+            }
+        }
+    }
+    Ok(Bounds::Proved(BoundsProof {
+        stage_states,
+        product_states: queue.len(),
+        boxes: prover.boxes,
+    }))
+}
+
+/// The shortest word that reaches product state `i`, as the model's tokens.
+fn word_to(parent: &[(u32, u32)], mut i: usize, model: &NumericModel) -> String {
+    let mut w = Vec::new();
+    while i != 0 {
+        let (p, r) = parent[i];
+        w.push(model.alphabet[r as usize].as_str());
+        i = p as usize;
+    }
+    w.reverse();
+    w.join(" ")
+}
+
+/// The finite denominators: each positive value d with the reals that round to it,
+/// [lo_d, hi_d] (a superset: the midpoints to its neighbours for nearest rounding, d to
+/// the next value toward zero), ascending. `None` if a value a full step above the
+/// largest does not overflow to +∞, as the denominator rule says it must.
+fn denominators(f: &Format, values: &[Num]) -> Option<Vec<(Num, Iv)>> {
+    let pos: Vec<&Num> = values
+        .iter()
+        .filter(|v| v.signum() > 0 && v.is_finite())
+        .collect();
+    let half = |a: &Num, b: &Num| -> Option<Num> {
+        let s = Num::sum([a, b]).ok()?;
+        Some(div_pow2(&s, 1))
+    };
+    let top = pos.last()?;
+    let below = if pos.len() >= 2 {
+        pos[pos.len() - 2].clone()
+    } else {
+        Num::zero()
+    };
+    let step = top.sub(&below).ok()?;
+    let beyond = Num::sum([*top, &step]).ok()?;
+    if f.round_denominator(&beyond).ok()? != Num::PosInf {
+        return None;
+    }
+    let nearest = f.rounding == crate::numeric::number::Rounding::NearestEven;
+    let mut out = Vec::with_capacity(pos.len());
+    for (i, d) in pos.iter().enumerate() {
+        let prev = if i == 0 {
+            Num::zero()
+        } else {
+            pos[i - 1].clone()
+        };
+        let next = pos.get(i + 1).map_or(beyond.clone(), |n| (*n).clone());
+        let (lo, hi) = if nearest {
+            // The largest value: up to the first value checked to overflow.
+            let hi = if i + 1 == pos.len() {
+                beyond.clone()
+            } else {
+                half(d, &next)?
+            };
+            (half(&prev, d)?, hi)
+        } else {
+            ((*d).clone(), next)
+        };
+        out.push(((*d).clone(), (lo, hi)));
+    }
+    Some(out)
+}
+
+/// x / 2^k, exactly.
+fn div_pow2(x: &Num, k: i64) -> Num {
+    let (n, d) = fraction_of(x);
+    // d is a power of two: x / 2^k = n / (d · 2^k), a dyadic.
+    let den = d << k as usize;
+    let shift = den.bits() as i64 - 1;
+    Num::Fin(crate::numeric::number::Dyadic::new(n, -shift))
+}
+
+/// A box: per component an interval; `coarse` marks the one box for every μ and d,
+/// which is refined into [`Prover::fine`]'s boxes before it is split.
+#[derive(Clone, Debug)]
+struct BoxOf {
+    iv: Vec<Iv>,
+    coarse: bool,
+}
+
+/// One global head's possible outputs at a product state: boxes whose union holds them.
+type Pieces = Vec<BoxOf>;
+
+struct Prover<'m> {
+    c: Compiler<'m>,
+    l: usize,
+    /// Key classes of the last layer at letter positions.
+    keys: Vec<u32>,
+    /// Sets of them (as flags over `keys`): the classes seen before a stage state.
+    seen: Vec<Vec<bool>>,
+    dens: Vec<(Num, Iv)>,
+    /// (head, query type) → the coarse box.
+    coarse: HashMap<(usize, u32, u32), BoxOf>,
+    /// (head, query type) → a box per (μ, d), and the zero vector.
+    fine: HashMap<(usize, u32, u32), Pieces>,
+    /// (e, d) → round(e/d) as an f64 (exact: a value of the format).
+    alpha: HashMap<(Num, Num), f64>,
+    /// (query type, local heads' outputs, whether a letter was read, the answer) →
+    /// whether every point of the boxes gives that answer.
+    memo: HashMap<(u32, u32, Vec<Num>, bool, bool), bool>,
+    boxes: usize,
+}
+
+impl Prover<'_> {
+    /// Whether every output the global heads can take at ⊣ of type `t`, with the local
+    /// heads reading `win`, gives the answer `answer`.
+    fn always(
+        &mut self,
+        t: u32,
+        seen: u32,
+        win: &[u32],
+        nonempty: bool,
+        answer: bool,
+    ) -> Result<bool, ExecError> {
+        let model = self.c.model;
+        let l = self.l;
+        self.c.class(l, t)?;
+        // Every query is computed (a NaN there is the executor's error too).
+        self.c.queries_of(l, t)?;
+        let heads = &model.layers[l].heads;
+        let mut locals: Vec<Num> = Vec::new();
+        let mut exact: Vec<Option<Vector>> = Vec::with_capacity(heads.len());
+        for (hd, head) in heads.iter().enumerate() {
+            match head.range {
+                NumRange::Local(k) => {
+                    let mut ks: Vec<(u32, u64)> = Vec::new();
+                    for &cl in win.iter().rev().take(k as usize) {
+                        match ks.iter_mut().find(|(x, _)| *x == cl) {
+                            Some((_, n)) => *n += 1,
+                            None => ks.push((cl, 1)),
+                        }
+                    }
+                    ks.sort_unstable();
+                    let out = match self.c.head_output(l, hd, t, &ks)? {
+                        Some(o) => o,
+                        None => {
+                            return Err(ExecError {
+                                what: format!("layer {l}, head {hd}"),
+                                nan: crate::numeric::number::NanError {
+                                    op: "attention",
+                                    a: "a local head".into(),
+                                    b: "its window".into(),
+                                },
+                            })
+                        }
+                    };
+                    locals.extend(out.iter().cloned());
+                    exact.push(Some(out));
+                }
+                NumRange::Global => exact.push(None),
+            }
+        }
+        let key = (t, seen, locals, nonempty, answer);
+        if let Some(&v) = self.memo.get(&key) {
+            return Ok(v);
+        }
+        // Per head: its pieces (a local head: its exact output as one box).
+        let mut pieces: Vec<Pieces> = Vec::with_capacity(heads.len());
+        for (hd, out) in exact.iter().enumerate() {
+            let p = match out {
+                Some(o) => vec![point(o)],
+                None if !nonempty => {
+                    vec![point(&vec![Num::zero(); heads[hd].value.w.len()])]
+                }
+                None => vec![self.coarse_box(hd, t, seen)?],
+            };
+            pieces.push(p);
+        }
+        let h = self.c.types.get(l, t).clone();
+        let mut tried = 0usize;
+        let v = self.split(t, seen, &h, pieces, answer, &mut tried)?;
+        self.memo.insert(key, v);
+        Ok(v)
+    }
+
+    /// Branch and bound: whether every point of `pieces` gives `answer`.
+    fn split(
+        &mut self,
+        t: u32,
+        seen: u32,
+        h: &[Num],
+        pieces: Vec<Pieces>,
+        answer: bool,
+        tried: &mut usize,
+    ) -> Result<bool, ExecError> {
+        let mut stack = vec![pieces];
+        while let Some(p) = stack.pop() {
+            *tried += 1;
+            self.boxes += 1;
+            if *tried > BOXES_PER_STATE {
+                return Ok(false);
+            }
+            let hulls: Vec<Vec<Iv>> = p.iter().map(|ps| hull(ps)).collect();
+            let (lo, hi) = self.logit_interval(h, &hulls)?;
+            let yes = lo.signum() > 0;
+            let no = hi.signum() <= 0;
+            if (answer && yes) || (!answer && no) {
+                continue;
+            }
+            if (answer && no) || (!answer && yes) {
+                return Ok(false);
+            }
+            // Undecided: refine the head with the most pieces, else a coarse box, else
+            // bisect the widest box.
+            let Some(hd) = (0..p.len())
+                .max_by_key(|&i| p[i].len())
+                .filter(|&i| p[i].len() > 1)
+            else {
+                if let Some(hd) = (0..p.len()).find(|&i| p[i][0].coarse) {
+                    let fine = self.fine_boxes(hd, t, seen)?;
+                    let mut q = p.clone();
+                    q[hd] = fine;
+                    stack.push(q);
+                    continue;
+                }
+                match self.bisect(&p)? {
+                    Some((a, b)) => {
+                        stack.push(a);
+                        stack.push(b);
+                        continue;
+                    }
+                    // Every box is a point and the sign is wrong or zero-ambiguous.
+                    None => return Ok(false),
+                }
+            };
+            let mut a = p.clone();
+            let mut b = p;
+            let half = b[hd].len() / 2;
+            let rest = b[hd].split_off(half);
+            a[hd] = std::mem::take(&mut b[hd]);
+            b[hd] = rest;
+            stack.push(a);
+            stack.push(b);
+        }
+        Ok(true)
+    }
+
+    /// Splits the widest single box (each head has one box here) in two at a value of
+    /// the format; `None` when every box is a point.
+    #[allow(clippy::type_complexity)]
+    fn bisect(&self, p: &[Pieces]) -> Result<Option<(Vec<Pieces>, Vec<Pieces>)>, ExecError> {
+        let f = self.c.model.format;
+        let mut best: Option<(usize, usize, f64)> = None;
+        for (hd, ps) in p.iter().enumerate() {
+            for (i, (lo, hi)) in ps[0].iv.iter().enumerate() {
+                let w = hi.to_f64() - lo.to_f64();
+                if lo != hi && best.is_none_or(|(_, _, bw)| w > bw) {
+                    best = Some((hd, i, w));
+                }
+            }
+        }
+        let Some((hd, i, _)) = best else {
+            return Ok(None);
+        };
+        let (lo, hi) = p[hd][0].iv[i].clone();
+        // The midpoint rounded into the format (toward lo under either mode's ties):
+        // [lo, m] and [next(m), hi] cover every value of the format in [lo, hi].
+        let mid = div_pow2(&Num::sum([&lo, &hi]).map_err(nan)?, 1);
+        let m = f.round(&mid).map_err(nan)?;
+        let (m, m2) = match f.values() {
+            Some(vals) => {
+                // The largest value ≤ mid, and the one after it.
+                let idx = vals.partition_point(|v| v <= &mid);
+                let m = vals[idx.saturating_sub(1)].clone();
+                let m2 = vals.get(idx).cloned().unwrap_or_else(|| hi.clone());
+                (m, m2)
+            }
+            None => (m.clone(), m),
+        };
+        if m < lo || m2 > hi || m2 <= m {
+            return Ok(None);
+        }
+        let mut a = p.to_vec();
+        let mut b = p.to_vec();
+        a[hd][0].iv[i] = (lo, m);
+        b[hd][0].iv[i] = (m2, hi);
+        Ok(Some((a, b)))
+    }
+
+    /// The interval of the classifier's logit when the heads' outputs range over
+    /// `heads` (one box each) and the position's layer input is `h`: the rest of the
+    /// layer (output map, residual, feed-forward block) and the classifier in interval
+    /// arithmetic, exact sums rounded once, which is monotone.
+    fn logit_interval(&self, h: &[Num], heads: &[Vec<Iv>]) -> Result<Iv, ExecError> {
+        let model = self.c.model;
+        let f = model.format;
+        let layer = &model.layers[self.l];
+        let concat: Vec<Iv> = heads.iter().flatten().cloned().collect();
+        let mut x: Vec<Iv> = h.iter().map(|v| (v.clone(), v.clone())).collect();
+        if let Some(out) = &layer.out {
+            let a = linear(&f, out, &concat)?;
+            x = add(&f, &x, &a)?;
+        }
+        if let Some((up, down)) = &layer.ffn {
+            let u: Vec<Iv> = linear(&f, up, &x)?
+                .into_iter()
+                .map(|(a, b)| (a.relu(), b.relu()))
+                .collect();
+            let dn = linear(&f, down, &u)?;
+            x = add(&f, &x, &dn)?;
+        }
+        let lin = crate::numeric::load::Linear {
+            w: vec![model.classifier.clone()],
+            b: vec![model.classifier_bias.clone()],
+        };
+        Ok(linear(&f, &lin, &x)?.remove(0))
+    }
+
+    /// The coarse box of global head `hd` at query type `t`: with A the largest sum of
+    /// α the format allows, each component lies between min(0, A·min v) and
+    /// max(0, A·max v) over the key classes.
+    fn coarse_box(&mut self, hd: usize, t: u32, seen: u32) -> Result<BoxOf, ExecError> {
+        if let Some(b) = self.coarse.get(&(hd, t, seen)) {
+            return Ok(b.clone());
+        }
+        let fine = self.fine_boxes(hd, t, seen)?;
+        let b = BoxOf {
+            iv: hull(&fine),
+            coarse: true,
+        };
+        self.coarse.insert((hd, t, seen), b.clone());
+        Ok(b)
+    }
+
+    /// A box per (μ, d) for global head `hd` at query type `t`, and the zero vector.
+    fn fine_boxes(&mut self, hd: usize, t: u32, seen: u32) -> Result<Pieces, ExecError> {
+        if let Some(p) = self.fine.get(&(hd, t, seen)) {
+            return Ok(p.clone());
+        }
+        let model = self.c.model;
+        let f = model.format;
+        let l = self.l;
+        let d_head = model.layers[l].heads[hd].value.w.len();
+        let scores = self.c.scores(l, hd, t)?;
+        // Per distinct score: the smallest and largest value of each component.
+        let mut groups: std::collections::BTreeMap<Num, Extremes> = Default::default();
+        for (i, &k) in self.keys.iter().enumerate() {
+            if !self.seen[seen as usize][i] {
+                continue;
+            }
+            let v = &self.c.classes[l].list[k as usize][hd].1;
+            let g = groups
+                .entry(scores[k as usize].clone())
+                .or_insert_with(|| (v.clone(), v.clone()));
+            for ((x, lo), hi) in v.iter().zip(g.0.iter_mut()).zip(g.1.iter_mut()) {
+                if x < lo {
+                    *lo = x.clone();
+                }
+                if x > hi {
+                    *hi = x.clone();
+                }
+            }
+        }
+        let groups: Vec<(Num, Extremes)> = groups.into_iter().collect();
+        let mut out: Pieces = Vec::new();
+        if !MUTATION.with(|m| m.get()) {
+            out.push(point(&vec![Num::zero(); d_head]));
+        }
+        for (m, (mu, _)) in groups.iter().enumerate() {
+            // e of each score ≤ μ (positive ones only: a zero weight adds nothing).
+            let mut live: Vec<(Num, &Vec<Num>, &Vec<Num>)> = Vec::new();
+            for (s, (vmin, vmax)) in &groups[..=m] {
+                let diff = s.sub(mu).map_err(nan)?;
+                let e = f.exp(&diff).map_err(nan)?;
+                if e.signum() > 0 {
+                    live.push((e, vmin, vmax));
+                }
+            }
+            let e_mu = live.last().map(|x| x.0.clone()).unwrap_or_else(Num::zero);
+            for (d, (lo_d, hi_d)) in &self.dens {
+                // D ≥ e_μ: a class with the largest score is present.
+                if hi_d < &e_mu {
+                    continue;
+                }
+                // In f64, whose every value here (a format's values and midpoints) is
+                // exact; the few roundings of α/e·v·(lo or hi) are covered by widening
+                // each bound outward by far more than their relative error (≤ 2^-51).
+                let (lo_x, hi_x) = (lo_d.to_f64(), hi_d.to_f64());
+                let ratios: Vec<f64> = live
+                    .iter()
+                    .map(|(e, _, _)| {
+                        let a = self
+                            .alpha
+                            .entry((e.clone(), d.clone()))
+                            .or_insert_with(|| crate::numeric::exec::divide(&f, e, d).to_f64());
+                        *a / e.to_f64()
+                    })
+                    .collect();
+                let mut iv = Vec::with_capacity(d_head);
+                for i in 0..d_head {
+                    let mut rmax = f64::NEG_INFINITY;
+                    let mut rmin = f64::INFINITY;
+                    for ((_, vmin, vmax), ra) in live.iter().zip(&ratios) {
+                        rmax = rmax.max(ra * vmax[i].to_f64());
+                        rmin = rmin.min(ra * vmin[i].to_f64());
+                    }
+                    let upper = rmax * if rmax < 0.0 { lo_x } else { hi_x };
+                    let lower = rmin * if rmin < 0.0 { hi_x } else { lo_x };
+                    let widen = |x: f64| x.abs() * 1e-12 + 1e-30;
+                    let (Some(lower), Some(upper)) = (
+                        Num::from_f64(lower - widen(lower)),
+                        Num::from_f64(upper + widen(upper)),
+                    ) else {
+                        iv.push((f.max_finite().neg(), f.max_finite()));
+                        continue;
+                    };
+                    iv.push((f.round(&lower).map_err(nan)?, f.round(&upper).map_err(nan)?));
+                }
+                out.push(BoxOf { iv, coarse: false });
+            }
+        }
+        self.fine.insert((hd, t, seen), out.clone());
+        Ok(out)
+    }
+}
+
+fn nan(e: crate::numeric::number::NanError) -> ExecError {
+    ExecError {
+        what: "a proof by bounds".into(),
+        nan: e,
+    }
+}
+
+/// A vector as a box of points.
+fn point(v: &[Num]) -> BoxOf {
+    BoxOf {
+        iv: v.iter().map(|x| (x.clone(), x.clone())).collect(),
+        coarse: false,
+    }
+}
+
+/// The smallest box that holds every box of `ps`.
+fn hull(ps: &[BoxOf]) -> Vec<Iv> {
+    let mut out = ps[0].iv.clone();
+    for b in &ps[1..] {
+        for (o, (lo, hi)) in out.iter_mut().zip(&b.iv) {
+            if lo < &o.0 {
+                o.0 = lo.clone();
+            }
+            if hi > &o.1 {
+                o.1 = hi.clone();
+            }
+        }
+    }
+    out
+}
+
+/// round(W x + b) over a box: each row's exact extremes, rounded (rounding is monotone).
+fn linear(f: &Format, lin: &crate::numeric::load::Linear, x: &[Iv]) -> Result<Vec<Iv>, ExecError> {
+    let mut out = Vec::with_capacity(lin.w.len());
+    for (row, b) in lin.w.iter().zip(&lin.b) {
+        let mut lo = vec![b.clone()];
+        let mut hi = vec![b.clone()];
+        for (w, (xl, xh)) in row.iter().zip(x) {
+            let (a, z) = if w.signum() >= 0 { (xl, xh) } else { (xh, xl) };
+            lo.push(w.mul(a).map_err(nan)?);
+            hi.push(w.mul(z).map_err(nan)?);
+        }
+        let lo = f.round(&Num::sum(&lo).map_err(nan)?).map_err(nan)?;
+        let hi = f.round(&Num::sum(&hi).map_err(nan)?).map_err(nan)?;
+        out.push((lo, hi));
+    }
+    Ok(out)
+}
+
+/// round(x + y) over boxes.
+fn add(f: &Format, x: &[Iv], y: &[Iv]) -> Result<Vec<Iv>, ExecError> {
+    x.iter()
+        .zip(y)
+        .map(|((a, b), (c, d))| {
+            Ok((
+                f.round(&Num::sum([a, c]).map_err(nan)?).map_err(nan)?,
+                f.round(&Num::sum([b, d]).map_err(nan)?).map_err(nan)?,
+            ))
+        })
+        .collect()
+}

@@ -1,0 +1,146 @@
+//! Proofs by bounds (grammar/numeric.md, "Proofs by bounds"): where one says "holds",
+//! the exact compilation agrees, on random models against their own language and
+//! against languages one state away from it; wrong bounds are caught; and a model whose
+//! last global head is too weak to matter is decided by bounds, which the executor
+//! confirms on every short word.
+
+use ltlattn::automata::{compare, Budget, Dfa, Question};
+use ltlattn::logic::{parse, Acceptance};
+use ltlattn::numeric::bounds::{mutate_bounds_for_tests, prove_by_bounds, Bounds};
+use ltlattn::numeric::{
+    compile_numeric, load_numeric, run_numeric, Format, NumericModel, Overflow, Rounding,
+};
+use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};
+
+#[path = "support/random_numeric.rs"]
+#[allow(dead_code)]
+mod random_numeric;
+use random_numeric::{random_model, Rng, Shape};
+
+fn formats() -> [Format; 4] {
+    [
+        Format::fixed(2, 1, Rounding::NearestEven),
+        Format::fixed(2, 1, Rounding::TowardZero),
+        Format::float(2, 1, true, Rounding::NearestEven, Overflow::Saturate),
+        Format::fixed(3, 2, Rounding::NearestEven),
+    ]
+}
+
+/// `dfa` with the acceptance of state `q` flipped.
+fn flipped(dfa: &Dfa, q: usize) -> Dfa {
+    let mut acc = dfa.accepting().to_vec();
+    acc[q] = !acc[q];
+    let trans = (0..dfa.states() as u32)
+        .flat_map(|s| (0..dfa.alphabet().len() as u32).map(move |r| (s, r)))
+        .map(|(s, r)| dfa.next(s, r))
+        .collect();
+    Dfa::from_parts(dfa.alphabet().clone(), Acceptance::Eos, trans, acc).expect("a DFA")
+}
+
+/// Runs the bounds prover on random models with a global head in the last layer,
+/// against the compiled DFA and each one-state flip of it, under both questions and
+/// both sides. Returns (proofs that were right, proofs that were wrong).
+fn proofs(seed: u64, models: usize) -> (usize, usize) {
+    let mut rng = Rng(seed);
+    let budget = Budget::new(200_000, Some(20.0));
+    let (mut right, mut wrong) = (0, 0);
+    let mut tried = 0;
+    for f in formats().iter().cycle() {
+        if tried == models {
+            break;
+        }
+        let shape = Shape {
+            width: 2 + rng.below(2) as usize,
+            layers: 1 + rng.below(2) as usize,
+            heads: Some(2),
+            norm: false,
+        };
+        let m: NumericModel = random_model(&mut rng, *f, &shape);
+        if !m.has_global(m.layers.len() - 1) {
+            continue;
+        }
+        let Ok(compiled) = compile_numeric(&m, &budget) else {
+            continue;
+        };
+        tried += 1;
+        let truth = &compiled.dfa;
+        let mut others = vec![truth.clone()];
+        others.extend((0..truth.states()).map(|q| flipped(truth, q)));
+        for other in &others {
+            for question in [Question::Equivalent, Question::Included] {
+                for model_left in [true, false] {
+                    let Ok(Bounds::Proved(_)) =
+                        prove_by_bounds(&m, other, model_left, question, &budget)
+                    else {
+                        continue;
+                    };
+                    let (a, b) = if model_left {
+                        (truth, other)
+                    } else {
+                        (other, truth)
+                    };
+                    let exact = compare(a, b, question, &budget).expect("small DFAs");
+                    if exact.counterexample.is_none() {
+                        right += 1;
+                    } else {
+                        wrong += 1;
+                    }
+                }
+            }
+        }
+    }
+    (right, wrong)
+}
+
+#[test]
+fn a_proof_by_bounds_is_never_wrong_and_wrong_bounds_are_caught() {
+    let (right, wrong) = proofs(11, 160);
+    assert_eq!(
+        wrong, 0,
+        "a proof by bounds contradicted the exact compilation"
+    );
+    assert!(
+        right >= 300,
+        "only {right} proofs by bounds: the test no longer exercises them"
+    );
+    mutate_bounds_for_tests(true);
+    let (_, wrong) = proofs(11, 160);
+    mutate_bounds_for_tests(false);
+    assert!(
+        wrong > 0,
+        "bounds that forget the zero output of an overflowing denominator went unnoticed"
+    );
+}
+
+#[test]
+fn a_model_whose_last_global_head_is_too_weak_is_decided_by_bounds() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let path = format!("{dir}/weak-global-head.toml");
+    let text = std::fs::read_to_string(&path).expect("the fixture");
+    let weights = std::fs::read(format!("{dir}/weak-global-head.safetensors")).expect("weights");
+    let m = load_numeric(&path, &text, &weights).expect("the fixture loads");
+    let mut arena = ltlattn::logic::Arena::new();
+    let spec = parse(&mut arena, "Y a").expect("a formula");
+    let opts = Options {
+        max_states: 400_000,
+        timeout: Some(std::time::Duration::from_secs(90)),
+        ..Options::default()
+    };
+    let found = check_numeric_spec(&m, &arena, spec, &opts).expect("decided");
+    assert!(found.verdict.holds(), "the model recognizes Σ*a");
+    assert!(
+        matches!(found.verdict.engine, EngineReport::Bounds { .. }),
+        "decided by bounds, not {:?}",
+        found.verdict.engine
+    );
+    // The executor agrees on every word of length ≤ 12.
+    for n in 0..=12usize {
+        for bits in 0..1usize << n {
+            let w: Vec<String> = (0..n)
+                .map(|i| if bits >> i & 1 == 0 { "a" } else { "b" }.to_string())
+                .collect();
+            let accepted = run_numeric(&m, &w).expect("no NaN").accepted;
+            assert_eq!(accepted, w.last().is_some_and(|x| x == "a"), "{w:?}");
+        }
+    }
+}
