@@ -586,7 +586,10 @@ pub fn compare_bdd(
         }
     };
     answer.state_bits = sys.cur.len();
-    let out_of_time = || limits.timeout.is_some_and(|t| start.elapsed() >= t);
+    // A cancelled run (the `auto` portfolio has its answer) stops as at its deadline.
+    let out_of_time = || {
+        crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t)
+    };
     let mut peak = 0usize;
     let mut big = |b: &Bdd, what: &str| -> Option<String> {
         peak = peak.max(b.size());

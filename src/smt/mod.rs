@@ -633,7 +633,10 @@ fn compare_in(
 ) -> SmtAnswer {
     let start = Instant::now();
     let left_time = || limits.timeout.map(|t| t.saturating_sub(start.elapsed()));
-    let out_of_time = || limits.timeout.is_some_and(|t| start.elapsed() >= t);
+    // A cancelled run (the `auto` portfolio has its answer) stops as at its deadline.
+    let out_of_time = || {
+        crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t)
+    };
     let sys = System::new(arena, left, right, alphabet, acceptance, question);
     let state_vars = sys.state_vars();
     let unknown = |depth: usize, why: String| SmtAnswer {
