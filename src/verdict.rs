@@ -333,6 +333,16 @@ pub enum DecideError {
 }
 
 impl DecideError {
+    /// Whether the decision simply has no answer within its limits (a budget, an engine
+    /// that could not decide, a z3 child process that failed): `holds` is `null` in the
+    /// JSON reports. Internal errors and unavailable engines are not undecided answers.
+    pub fn is_undecided(&self) -> bool {
+        matches!(
+            self,
+            DecideError::Limit(_) | DecideError::Undecided { .. } | DecideError::BddUndecided { .. }
+        )
+    }
+
     /// What the user can do about it.
     pub fn help(&self) -> Option<&'static str> {
         match self {
@@ -628,14 +638,15 @@ fn decide_z3(
     opts: &Options,
     fallback: Option<String>,
 ) -> Result<Verdict, DecideError> {
-    use crate::smt::{compare_symbolic, Proof, SmtLimits, SmtVerdict};
+    use crate::smt::{isolate, Proof, SmtLimits, SmtVerdict};
     let limits = SmtLimits {
         max_depth: opts.max_depth,
         timeout: opts.timeout,
         ..SmtLimits::default()
     };
     let started = std::time::Instant::now();
-    let answer = compare_symbolic(arena, sides.0, sides.1, sigma, acc, question, &limits);
+    // In a child process when the binary registered one: a z3 abort is "undecided".
+    let answer = isolate::compare(arena, sides.0, sides.1, sigma, acc, question, &limits);
     let seconds = started.elapsed().as_secs_f64();
     let report = |proof, method| EngineReport::Z3 {
         proof,

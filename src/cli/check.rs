@@ -332,15 +332,26 @@ pub(crate) fn compare_cmd(
     // Every engine takes any number of propositions (the explicit one with guards).
     let sigma = alphabet_within(&arena, &[left, right], &a.opts, usize::MAX)?;
     let opts = options(&a.budget, &a.engine)?;
-    let v = decide(&arena, left, right, &sigma, a.opts.accept, question, &opts)?;
-    let (first, second) = (
-        show(&arena, left, Syntax::Ascii),
-        show(&arena, right, Syntax::Ascii),
-    );
     let command = match question {
         Question::Equivalent => "equiv",
         Question::Included => "includes",
     };
+    let v = match decide(&arena, left, right, &sigma, a.opts.accept, question, &opts) {
+        Ok(v) => v,
+        Err(e) => {
+            if a.json && e.is_undecided() {
+                outln!(
+                    "{}",
+                    to_json(command, &ltlattn::report::NoAnswerReport::new(&e))
+                );
+            }
+            return Err(Report::new(e));
+        }
+    };
+    let (first, second) = (
+        show(&arena, left, Syntax::Ascii),
+        show(&arena, right, Syntax::Ascii),
+    );
     if a.json {
         outln!(
             "{}",

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod bounded;
+pub mod isolate;
 pub mod patterns;
 
 use std::time::{Duration, Instant};
@@ -58,7 +59,7 @@ impl Default for SmtLimits {
 }
 
 /// How a "holds" was proved.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "method", rename_all = "kebab-case")]
 pub enum Proof {
     /// k-induction with simple-path constraints at depth `k`: no violation within `k`
@@ -80,7 +81,7 @@ pub enum Proof {
 }
 
 /// The verdict of the z3 engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SmtVerdict {
     /// The property (equivalence or inclusion) holds, with its proof.
     Holds(Proof),
@@ -93,7 +94,7 @@ pub enum SmtVerdict {
 }
 
 /// A word found by the z3 engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SmtWord {
     /// Letter indices into the alphabet.
     Letters(Vec<u32>),
@@ -126,7 +127,7 @@ impl SmtWord {
 }
 
 /// The z3 engine's answer with its statistics.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SmtAnswer {
     /// The verdict.
     pub verdict: SmtVerdict,
