@@ -105,6 +105,27 @@ fn the_time_limit_kills_a_child_that_does_not_answer() {
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
 
+/// Under `auto` a failing z3 child is one engine stopped among others: with budgets
+/// that stop the explicit and BDD engines at once, z3 is asked, its child fails, and the
+/// answer is "could not decide" with each engine's reason.
+#[test]
+fn auto_reports_a_failed_child_among_the_engines_stops() {
+    let args = ["equiv", REFUTED[0], REFUTED[1], "--max-states", "1"];
+    let o = ltlattn_with(Some("exit114"), &args);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("status 114")
+            && err.contains("the explicit engine stopped")
+            && err.contains("the BDD engine stopped"),
+        "{err}"
+    );
+    // Without the fault z3 answers the same request.
+    let o = ltlattn_with(None, &args);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("`a a` (length 2)"));
+}
+
 #[test]
 fn the_server_lives_on_after_a_child_fault() {
     let server = support::Server::start_with_env(&[], &[(FAULT, "exit114")]);
