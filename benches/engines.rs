@@ -147,7 +147,11 @@ fn main() {
             (Some(b), Some(a)) => {
                 let ok = a <= 2.0 * b + 1.0;
                 within &= ok;
-                format!("{:.3} s vs {b:.3} s{}", a, if ok { "" } else { "  OVER 2x+1s" })
+                format!(
+                    "{:.3} s vs {b:.3} s{}",
+                    a,
+                    if ok { "" } else { "  OVER 2x+1s" }
+                )
             }
             (None, _) => "no engine answered".to_string(),
             (Some(_), None) => {

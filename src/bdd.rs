@@ -587,9 +587,8 @@ pub fn compare_bdd(
     };
     answer.state_bits = sys.cur.len();
     // A cancelled run (the `auto` portfolio has its answer) stops as at its deadline.
-    let out_of_time = || {
-        crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t)
-    };
+    let out_of_time =
+        || crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t);
     let mut peak = 0usize;
     let mut big = |b: &Bdd, what: &str| -> Option<String> {
         peak = peak.max(b.size());
@@ -718,7 +717,9 @@ fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Word, 
         back.push(pre.and(&layers[n - k]));
     }
     let mut state: Vec<bool> = {
-        let w = back[n].sat_witness().ok_or("no initial state reaches the violation")?;
+        let w = back[n]
+            .sat_witness()
+            .ok_or("no initial state reaches the violation")?;
         sys.cur.iter().map(|&v| w.value(v)).collect()
     };
     // Input bits from the most significant: the code's first bit; the last proposition.

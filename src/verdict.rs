@@ -41,7 +41,8 @@ pub enum Engine {
     Z3,
     /// BDDs: breadth-first symbolic reachability on the product system (src/bdd.rs).
     Bdd,
-    /// The explicit engine under its state budget; beyond it the BDD engine, then z3.
+    /// The explicit, BDD and z3 engines side by side; the first certified answer wins
+    /// (the verdict and the least shortest counterexample do not depend on which).
     Auto,
 }
 
@@ -122,7 +123,8 @@ pub enum EngineReport {
         state_variables: usize,
         /// Wall-clock seconds.
         seconds: f64,
-        /// Why `auto` handed over to z3, if it did.
+        /// Under `auto`: that this engine answered first, and why the engines that
+        /// stopped before did.
         fallback: Option<String>,
         /// Under letter semantics: the proof is for proposition sets over the atoms,
         /// which include every letter word (so it holds for letters too).
@@ -154,7 +156,8 @@ pub enum EngineReport {
         invariant_checked: bool,
         /// Wall-clock seconds.
         seconds: f64,
-        /// Why `auto` handed over to the BDD engine, if it did.
+        /// Under `auto`: that this engine answered first, and why the engines that
+        /// stopped before did.
         fallback: Option<String>,
     },
 }
@@ -339,7 +342,9 @@ impl DecideError {
     pub fn is_undecided(&self) -> bool {
         matches!(
             self,
-            DecideError::Limit(_) | DecideError::Undecided { .. } | DecideError::BddUndecided { .. }
+            DecideError::Limit(_)
+                | DecideError::Undecided { .. }
+                | DecideError::BddUndecided { .. }
         )
     }
 
@@ -402,7 +407,8 @@ fn recheck(
 
 /// Decides `question` for L(`left`) and L(`right`) over `sigma`, re-checking every
 /// counterexample with the reference evaluator (and, for the explicit engine, against
-/// both automata). [`Engine::Auto`] runs the engines side by side ([`decide_auto`]).
+/// both automata). [`Engine::Auto`] runs the engines side by side: the first certified
+/// answer wins, and the verdict and counterexample do not depend on which engine gave it.
 pub fn decide(
     arena: &Arena,
     left: NodeId,
@@ -488,18 +494,21 @@ fn decide_auto(
         let opts = Options {
             timeout: match racer {
                 Racer::Explicit => opts.timeout,
-                Racer::Bdd => opts
-                    .timeout
-                    .or(Some(Duration::from_secs(AUTO_BDD_SECONDS))),
-                Racer::Z3 => Some(opts.timeout.map_or(Duration::from_secs(AUTO_Z3_SECONDS), |t| {
-                    t.saturating_sub(begun.elapsed())
-                })),
+                Racer::Bdd => opts.timeout.or(Some(Duration::from_secs(AUTO_BDD_SECONDS))),
+                Racer::Z3 => Some(
+                    opts.timeout
+                        .map_or(Duration::from_secs(AUTO_Z3_SECONDS), |t| {
+                            t.saturating_sub(begun.elapsed())
+                        }),
+                ),
             },
             ..opts.clone()
         };
         std::thread::spawn(move || {
             let answer = token.run(|| match racer {
-                Racer::Explicit => decide_explicit(&arena, sides, &sigma, acc, question, &opts.budget()),
+                Racer::Explicit => {
+                    decide_explicit(&arena, sides, &sigma, acc, question, &opts.budget())
+                }
                 Racer::Bdd => decide_bdd(&arena, sides, &sigma, acc, question, &opts, None),
                 Racer::Z3 => decide_z3(&arena, sides, &sigma, acc, question, &opts, None),
             });
@@ -510,21 +519,22 @@ fn decide_auto(
     let with_z3 = cfg!(feature = "z3");
     spawn(Racer::Explicit);
     spawn(Racer::Bdd);
-    let mut z3_started = false;
+    // z3 not started yet, but to be.
+    let mut z3_waiting = with_z3;
     if with_z3 && cores >= 3 {
         spawn(Racer::Z3);
-        z3_started = true;
+        z3_waiting = false;
     }
     let guarded = matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS);
-    let mut running = 2 + usize::from(z3_started);
+    let mut running = 2 + usize::from(with_z3 && !z3_waiting);
     let mut stops: Vec<(Racer, DecideError)> = Vec::new();
     // A guarded explicit counterexample, held until the BDD engine has stopped.
     let mut held: Option<Verdict> = None;
     let outcome = loop {
-        if running == 0 && !(with_z3 && !z3_started) {
+        if running == 0 && !z3_waiting {
             break None;
         }
-        let wait = if with_z3 && !z3_started {
+        let wait = if z3_waiting {
             AUTO_Z3_DELAY.saturating_sub(begun.elapsed())
         } else {
             Duration::from_secs(3600)
@@ -536,9 +546,12 @@ fn decide_auto(
             Err(mpsc::RecvTimeoutError::Disconnected) => break None,
         };
         let Some((racer, answer)) = got else {
-            // z3's turn: the delay is over, or no other engine is left.
+            if !z3_waiting {
+                continue;
+            }
+            // z3's turn: the delay is over.
             spawn(Racer::Z3);
-            z3_started = true;
+            z3_waiting = false;
             running += 1;
             continue;
         };
@@ -562,9 +575,9 @@ fn decide_auto(
                     }
                 }
                 stops.push((racer, e));
-                if with_z3 && !z3_started {
+                if z3_waiting {
                     spawn(Racer::Z3);
-                    z3_started = true;
+                    z3_waiting = false;
                     running += 1;
                 }
             }
@@ -583,7 +596,10 @@ fn decide_auto(
             let note = if stops.is_empty() {
                 "the first certified answer of the engines run side by side".to_string()
             } else {
-                format!("the first certified answer of the engines run side by side; {}", why_stopped(&stops))
+                format!(
+                    "the first certified answer of the engines run side by side; {}",
+                    why_stopped(&stops)
+                )
             };
             match &mut v.engine {
                 EngineReport::Z3 { fallback, .. } | EngineReport::Bdd { fallback, .. } => {

@@ -43,7 +43,11 @@ fn every_fault_of_the_child_is_an_undecided_answer() {
     assert!(text(&o.stdout).contains("z3 engine"));
     let o = ltlattn_with(None, &["equiv", REFUTED[0], REFUTED[1], "--engine", "z3"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("`a a` (length 2)"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains("`a a` (length 2)"),
+        "{}",
+        text(&o.stdout)
+    );
 
     for (fault, says) in [
         ("exit114", "exited with status 114"),
@@ -83,7 +87,15 @@ fn every_fault_of_the_child_is_an_undecided_answer() {
     );
     let o = ltlattn_with(
         Some("exit114"),
-        &["check", model, "--spec", "O (a & Y b)", "--engine", "z3", "--json"],
+        &[
+            "check",
+            model,
+            "--spec",
+            "O (a & Y b)",
+            "--engine",
+            "z3",
+            "--json",
+        ],
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     let report: Value = serde_json::from_str(&text(&o.stdout)).expect("JSON");
@@ -95,7 +107,15 @@ fn the_time_limit_kills_a_child_that_does_not_answer() {
     let started = Instant::now();
     let o = ltlattn_with(
         Some("hang"),
-        &["equiv", PROVED[0], PROVED[1], "--engine", "z3", "--timeout", "1"],
+        &[
+            "equiv",
+            PROVED[0],
+            PROVED[1],
+            "--engine",
+            "z3",
+            "--timeout",
+            "1",
+        ],
     );
     let took = started.elapsed();
     let err = text(&o.stderr);
@@ -138,7 +158,10 @@ fn the_server_lives_on_after_a_child_fault() {
     for _ in 0..2 {
         let (status, body) = ask("z3");
         assert_eq!(status, 422, "{body}");
-        assert!(body["holds"].is_null() && body.get("holds").is_some(), "{body}");
+        assert!(
+            body["holds"].is_null() && body.get("holds").is_some(),
+            "{body}"
+        );
         assert_eq!(body["exit"], 2);
         assert!(
             body["error"]["message"]

@@ -100,7 +100,11 @@ fn auto_answers_as_fast_as_the_fastest_engine() {
     // The least word: every letter the broken side asks for (p39 is the one it does
     // not), in order.
     assert_eq!(c.word.show(), names(k)[..k - 1].join(" "));
-    assert!(matches!(v.engine, EngineReport::Bdd { .. }), "{:?}", v.engine);
+    assert!(
+        matches!(v.engine, EngineReport::Bdd { .. }),
+        "{:?}",
+        v.engine
+    );
     assert!(took < Duration::from_secs(6), "auto took {took:?}");
     // Sixteen propositions: the explicit engine alone needs about 10 s, the BDD engine
     // a millisecond.
@@ -108,7 +112,14 @@ fn auto_answers_as_fast_as_the_fastest_engine() {
     let l = parse(&mut f, &conj(16)).unwrap();
     let r = parse(&mut f, &dual(16)).unwrap();
     let started = Instant::now();
-    let v = run(&f, l, r, &Alphabet::Props(names(16)), Question::Equivalent, Engine::Auto);
+    let v = run(
+        &f,
+        l,
+        r,
+        &Alphabet::Props(names(16)),
+        Question::Equivalent,
+        Engine::Auto,
+    );
     let took = started.elapsed();
     assert!(v.holds());
     assert!(took < Duration::from_secs(4), "auto took {took:?}");

@@ -294,8 +294,8 @@ pub(crate) enum Engine {
 /// Options of the engines that decide equivalence and inclusion.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct EngineOpts {
-    /// The engine: explicit, bdd, z3, or auto (explicit under --max-states and half of
-    /// --timeout; beyond them the BDD engine with half of the time left, then z3).
+    /// The engine: explicit, bdd, z3, or auto (the three side by side, each within
+    /// --max-states and --timeout; the first certified answer wins).
     #[arg(long, value_enum, default_value = "auto")]
     engine: Engine,
     /// Longest word the z3 engine's bounded model checking considers (exit 2 beyond).

@@ -196,8 +196,11 @@ impl Request {
         ids.extend(arena.subformulas(right));
         ids.sort_unstable();
         ids.dedup();
-        let at: rustc_hash::FxHashMap<NodeId, u32> =
-            ids.iter().enumerate().map(|(i, &n)| (n, i as u32)).collect();
+        let at: rustc_hash::FxHashMap<NodeId, u32> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (n, i as u32))
+            .collect();
         let c = |n: NodeId| at[&n];
         let nodes = ids
             .iter()
@@ -329,8 +332,18 @@ fn in_child(program: &Path, request: &Request, timeout: Option<Duration>) -> Smt
             String::from_utf8_lossy(&out).into_owned()
         })
     };
-    let stdout = collect(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = collect(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = collect(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = collect(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let token = crate::cancel::current();
     let deadline = timeout.map(|t| start + t + GRACE);
     let mut stopped: Option<&str> = None;
@@ -341,7 +354,10 @@ fn in_child(program: &Path, request: &Request, timeout: Option<Duration>) -> Smt
             Ok(None) => {}
             Err(_) => break None,
         }
-        if token.as_ref().is_some_and(crate::cancel::Cancel::is_cancelled) {
+        if token
+            .as_ref()
+            .is_some_and(crate::cancel::Cancel::is_cancelled)
+        {
             stopped = Some("cancelled");
         } else if deadline.is_some_and(|d| Instant::now() >= d) {
             stopped = Some("the time limit was reached; the z3 child process was stopped");

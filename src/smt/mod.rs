@@ -635,9 +635,8 @@ fn compare_in(
     let start = Instant::now();
     let left_time = || limits.timeout.map(|t| t.saturating_sub(start.elapsed()));
     // A cancelled run (the `auto` portfolio has its answer) stops as at its deadline.
-    let out_of_time = || {
-        crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t)
-    };
+    let out_of_time =
+        || crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t);
     let sys = System::new(arena, left, right, alphabet, acceptance, question);
     let state_vars = sys.state_vars();
     let unknown = |depth: usize, why: String| SmtAnswer {
@@ -831,7 +830,9 @@ fn least_word(solver: &Solver, mut model: z3::Model, inputs: &[Input], props: bo
                 while hi - lo > 1 {
                     let mid = (lo + hi) / 2;
                     match probe(&Bool::or(&ls[..mid]), &mut model) {
-                        Some(true) => hi = ls.iter().position(|l| bit(&model, l)).unwrap_or(mid - 1) + 1,
+                        Some(true) => {
+                            hi = ls.iter().position(|l| bit(&model, l)).unwrap_or(mid - 1) + 1
+                        }
                         Some(false) => lo = mid,
                         None => break 'positions,
                     }
