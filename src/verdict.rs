@@ -435,6 +435,9 @@ pub const AUTO_Z3_SECONDS: u64 = 120;
 /// The BDD engine's time under `--engine auto` when no `--timeout` is given.
 pub const AUTO_BDD_SECONDS: u64 = 60;
 
+/// The state cap under which `auto` tries the explicit engine alone before the race.
+pub const AUTO_EXPLICIT_FIRST: usize = 2_000;
+
 /// With fewer than three cores, z3 (rarely the first to answer) joins the explicit and
 /// BDD engines once one of them has stopped without an answer, or after this long.
 pub const AUTO_Z3_DELAY: Duration = Duration::from_secs(1);
@@ -457,8 +460,9 @@ impl Racer {
     }
 }
 
-/// `--engine auto`: the explicit, BDD and z3 engines side by side, each on its own
-/// thread (z3 in its child process when the binary registered one,
+/// `--engine auto`: first the explicit engine alone within [`AUTO_EXPLICIT_FIRST`]
+/// states (small instances get the same answer and report on every run); beyond, the
+/// explicit, BDD and z3 engines side by side, each on its own thread (z3 in its child process when the binary registered one,
 /// [`crate::smt::isolate`]); the first certified answer wins and the others are
 /// cancelled ([`crate::cancel`]). On fewer than three cores
 /// ([`std::thread::available_parallelism`]) z3 joins when the explicit or BDD engine
@@ -484,6 +488,21 @@ fn decide_auto(
 ) -> Result<Verdict, DecideError> {
     use std::sync::mpsc;
     let begun = std::time::Instant::now();
+    // Small instances first, by the explicit engine alone under a small state cap: its
+    // answer is then the same on every run, down to the engine report (a race between
+    // engines that all answer in milliseconds would name a different winner from run to
+    // run), and costs milliseconds when the instance is larger.
+    let first = Budget::new(
+        opts.max_states.min(AUTO_EXPLICIT_FIRST),
+        opts.timeout.map(|t| t.as_secs_f64()),
+    );
+    match decide_explicit(arena, sides, sigma, acc, question, &first) {
+        Ok(v) => return Ok(v),
+        Err(e @ (DecideError::Internal { .. } | DecideError::ProofRecheck { .. })) => {
+            return Err(e)
+        }
+        Err(_) => {}
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let token = crate::cancel::Cancel::new();
     let (tx, rx) = mpsc::channel::<(Racer, Result<Verdict, DecideError>)>();
