@@ -326,8 +326,10 @@ fn in_child(program: &Path, request: &Request, timeout: Option<Duration>) -> Smt
     let collect = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
             let mut out = Vec::new();
-            if let Some(p) = pipe {
-                let _ = p.take(MAX_OUTPUT).read_to_end(&mut out);
+            if let Some(mut p) = pipe {
+                let _ = (&mut p).take(MAX_OUTPUT).read_to_end(&mut out);
+                // The rest is read and dropped, so that a chatty child never blocks.
+                let _ = std::io::copy(&mut p, &mut std::io::sink());
             }
             String::from_utf8_lossy(&out).into_owned()
         })
