@@ -496,12 +496,15 @@ fn decide_auto(
         opts.max_states.min(AUTO_EXPLICIT_FIRST),
         opts.timeout.map(|t| t.as_secs_f64()),
     );
+    // Over more than DENSE_PROPS propositions the explicit engine's counterexample is the
+    // least in its guard order, not the least of all engines: that one is left to the race.
+    let guarded = matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS);
     match decide_explicit(arena, sides, sigma, acc, question, &first) {
-        Ok(v) => return Ok(v),
+        Ok(v) if !(guarded && v.counterexample.is_some()) => return Ok(v),
         Err(e @ (DecideError::Internal { .. } | DecideError::ProofRecheck { .. })) => {
             return Err(e)
         }
-        Err(_) => {}
+        Ok(_) | Err(_) => {}
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let token = crate::cancel::Cancel::new();
@@ -544,7 +547,6 @@ fn decide_auto(
         spawn(Racer::Z3);
         z3_waiting = false;
     }
-    let guarded = matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS);
     let mut running = 2 + usize::from(with_z3 && !z3_waiting);
     let mut stops: Vec<(Racer, DecideError)> = Vec::new();
     // A guarded explicit counterexample, held until the BDD engine has stopped.

@@ -39,7 +39,7 @@ fn dual(k: usize) -> String {
     format!("!({})", d.join(" | "))
 }
 
-/// Random pairs: auto's verdict and counterexample are the BDD engine's (the least
+/// 1,000 random pairs: auto's verdict and counterexample are the BDD engine's (the least
 /// shortest word, also the dense explicit engine's), over letters, a few propositions,
 /// and nine propositions, where the explicit engine's guard-labelled product orders
 /// letters differently and auto must not take its word while the BDD engine may still
@@ -78,7 +78,7 @@ fn auto_reports_what_each_engine_reports() {
         TestResult::passed()
     }
     QuickCheck::new()
-        .tests(400)
+        .tests(1000)
         .quickcheck(prop as fn(ModTree, ModTree, u8) -> TestResult);
 }
 
