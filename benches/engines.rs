@@ -3,7 +3,8 @@
 //! and large letter alphabets (the O-conjunction against its dual, proof and the broken
 //! variant's long counterexample). Every answer is the library's certified verdict
 //! (counterexamples re-checked by the evaluator, BDD invariants and Spacer invariants
-//! re-checked). `cargo bench --bench engines [-- --quick]`.
+//! re-checked), and `auto`, which runs them side by side, against the best of them.
+//! `cargo bench --bench engines [-- --quick]`.
 
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,15 @@ fn chain(k: usize, dead: bool) -> String {
     s
 }
 
-fn run(engine: Engine, f: &str, g: &str, sigma: &Alphabet, limit: Duration) -> String {
+/// One engine on one pair: the printed cell and the seconds it took to answer (`None`
+/// without an answer).
+fn run(
+    engine: Engine,
+    f: &str,
+    g: &str,
+    sigma: &Alphabet,
+    limit: Duration,
+) -> (String, Option<f64>) {
     let mut arena = Arena::new();
     let (l, r) = (parse(&mut arena, f).unwrap(), parse(&mut arena, g).unwrap());
     let opts = Options {
@@ -59,19 +68,25 @@ fn run(engine: Engine, f: &str, g: &str, sigma: &Alphabet, limit: Duration) -> S
     );
     let secs = t.elapsed().as_secs_f64();
     match v {
-        Ok(v) => match v.counterexample {
-            None => format!("{secs:>8.3} s  holds"),
-            Some(c) => format!("{secs:>8.3} s  fails at length {}", c.word.len()),
-        },
+        Ok(v) => (
+            match v.counterexample {
+                None => format!("{secs:>8.3} s  holds"),
+                Some(c) => format!("{secs:>8.3} s  fails at length {}", c.word.len()),
+            },
+            Some(secs),
+        ),
         Err(e) => {
             let e = e.to_string();
             let short: String = e.chars().take(60).collect();
-            format!("{secs:>8.3} s  no answer ({short})")
+            (format!("{secs:>8.3} s  no answer ({short})"), None)
         }
     }
 }
 
 fn main() {
+    // z3 runs in a child process of the binary, as under `ltlattn` itself.
+    #[cfg(feature = "z3")]
+    ltlattn::smt::isolate::run_in_children_of(env!("CARGO_BIN_EXE_ltlattn").into());
     let quick = std::env::args().any(|a| a == "--quick");
     let limit = Duration::from_secs(if quick { 10 } else { 60 });
     let mut cases: Vec<(String, String, String, Alphabet)> = Vec::new();
@@ -110,17 +125,47 @@ fn main() {
         limit.as_secs()
     );
     println!(
-        "{:<48} {:<40} {:<40} {:<40}",
-        "pair", "explicit", "bdd", "z3"
+        "{:<48} {:<32} {:<32} {:<32} {:<32} auto vs best",
+        "pair", "explicit", "bdd", "z3", "auto"
     );
+    let mut within = true;
     for (name, f, g, sigma) in &cases {
         let explicit = run(Engine::Explicit, f, g, sigma, limit);
         let bdd = run(Engine::Bdd, f, g, sigma, limit);
         let z3 = if cfg!(feature = "z3") {
             run(Engine::Z3, f, g, sigma, limit)
         } else {
-            "not built".to_string()
+            ("not built".to_string(), None)
         };
-        println!("{name:<48} {explicit:<40} {bdd:<40} {z3:<40}");
+        let auto = run(Engine::Auto, f, g, sigma, limit);
+        let best = [explicit.1, bdd.1, z3.1]
+            .into_iter()
+            .flatten()
+            .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.min(x))));
+        // The target of issue #29: auto within 2 × the best single engine + 1 s.
+        let verdict = match (best, auto.1) {
+            (Some(b), Some(a)) => {
+                let ok = a <= 2.0 * b + 1.0;
+                within &= ok;
+                format!(
+                    "{:.3} s vs {b:.3} s{}",
+                    a,
+                    if ok { "" } else { "  OVER 2x+1s" }
+                )
+            }
+            (None, _) => "no engine answered".to_string(),
+            (Some(_), None) => {
+                within = false;
+                "auto did not answer".to_string()
+            }
+        };
+        println!(
+            "{name:<48} {:<32} {:<32} {:<32} {:<32} {verdict}",
+            explicit.0, bdd.0, z3.0, auto.0
+        );
     }
+    println!(
+        "auto within 2 × the best single engine + 1 s on every pair: {}",
+        if within { "yes" } else { "no" }
+    );
 }

@@ -586,7 +586,9 @@ pub fn compare_bdd(
         }
     };
     answer.state_bits = sys.cur.len();
-    let out_of_time = || limits.timeout.is_some_and(|t| start.elapsed() >= t);
+    // A cancelled run (the `auto` portfolio has its answer) stops as at its deadline.
+    let out_of_time =
+        || crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t);
     let mut peak = 0usize;
     let mut big = |b: &Bdd, what: &str| -> Option<String> {
         peak = peak.max(b.size());
@@ -687,26 +689,69 @@ pub fn compare_bdd(
     answer
 }
 
-/// A shortest path from the initial state to a state of `hit` (in the last layer),
-/// through the layers: each step a witness of the transition relation into the next
-/// state.
+/// The least shortest word from the initial state to a state of `hit` (in the last
+/// layer), in the order every engine reports: shortlex, a letter by its index in the
+/// alphabet (its code), a proposition set as the number with proposition i as bit i.
+/// Backward sets first: `back[k]` holds the states of layer n − k with a violating
+/// continuation of exactly k letters (a shortest word's i-th state lies in layer i).
+/// Then forward from the initial state, the least input whose successor is in the next
+/// backward set: the input bits are fixed to false where they can be, most significant
+/// first (a letter code's bits in order; propositions from the last).
 fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Word, String> {
+    let n = layers.len() - 1;
+    let mut same = sys.t();
+    for (c, x) in sys.cur.iter().zip(&sys.nxt) {
+        same = same.and(&sys.lit(*c).iff(&sys.lit(*x)));
+    }
+    // A set over the current-state bits, moved to the next-state bits.
+    let as_next = |set: &Bdd| Bdd::binary_op_with_exists(set, &same, op_function::and, &sys.cur);
+    let inputs_and_next: Vec<BddVariable> = sys.input.iter().chain(&sys.nxt).copied().collect();
+    let mut back: Vec<Bdd> = vec![hit.clone()];
+    for k in 1..=n {
+        let pre = Bdd::binary_op_with_exists(
+            tr,
+            &as_next(&back[k - 1]),
+            op_function::and,
+            &inputs_and_next,
+        );
+        back.push(pre.and(&layers[n - k]));
+    }
     let mut state: Vec<bool> = {
-        let w = hit.sat_witness().ok_or("an empty violation set")?;
+        let w = back[n]
+            .sat_witness()
+            .ok_or("no initial state reaches the violation")?;
         sys.cur.iter().map(|&v| w.value(v)).collect()
     };
+    // Input bits from the most significant: the code's first bit; the last proposition.
+    let order: Vec<usize> = if sys.props {
+        (0..sys.input.len()).rev().collect()
+    } else {
+        (0..sys.input.len()).collect()
+    };
     let mut word: Vec<Vec<bool>> = Vec::new();
-    for i in (1..layers.len()).rev() {
+    for i in 0..n {
         let fixed: Vec<(BddVariable, bool)> =
-            sys.nxt.iter().copied().zip(state.iter().copied()).collect();
-        let step = tr.restrict(&fixed).and(&layers[i - 1]);
+            sys.cur.iter().copied().zip(state.iter().copied()).collect();
+        let mut step = tr.restrict(&fixed).and(&as_next(&back[n - 1 - i]));
+        if step.is_false() {
+            return Err(format!("no successor toward the violation at position {i}"));
+        }
+        let mut bits = vec![false; sys.input.len()];
+        for &b in &order {
+            let low = step.restrict(&[(sys.input[b], false)]);
+            if low.is_false() {
+                bits[b] = true;
+                step = step.restrict(&[(sys.input[b], true)]);
+            } else {
+                step = low;
+            }
+        }
         let w = step
             .sat_witness()
-            .ok_or_else(|| format!("no predecessor in layer {}", i - 1))?;
-        word.push(sys.input.iter().map(|&v| w.value(v)).collect());
-        state = sys.cur.iter().map(|&v| w.value(v)).collect();
+            .ok_or_else(|| format!("no successor toward the violation at position {i}"))?;
+        state = sys.nxt.iter().map(|&v| w.value(v)).collect();
+        word.push(bits);
     }
-    word.reverse();
     if sys.props {
         return Ok(Word::Props(
             word.iter()

@@ -37,6 +37,7 @@
 pub mod algebra;
 pub mod automata;
 pub mod bdd;
+pub mod cancel;
 pub mod compile;
 pub mod diag;
 pub mod fragment;

@@ -5,6 +5,18 @@ use clap::Parser;
 mod cli;
 
 fn main() {
+    // The z3 engine runs in a child process of this binary (src/smt/isolate.rs), so that
+    // a solver abort or crash ends in "could not decide" and not in this process's end.
+    #[cfg(feature = "z3")]
+    {
+        use ltlattn::smt::isolate;
+        if std::env::args_os().nth(1).as_deref() == Some(std::ffi::OsStr::new(isolate::CHILD_ARG)) {
+            std::process::exit(isolate::child_main());
+        }
+        if let Ok(me) = std::env::current_exe() {
+            isolate::run_in_children_of(me);
+        }
+    }
     // Messages stay on one line each: scripts grep them and logs keep them whole.
     let handler = || miette::MietteHandlerOpts::new().wrap_lines(false).build();
     let _ = miette::set_hook(Box::new(move |_| Box::new(handler())));

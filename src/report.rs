@@ -207,6 +207,31 @@ pub struct UndecidedReport {
     pub error: ErrorReport,
 }
 
+/// A comparison (`equiv`, `includes`, `check` of a Boolean model) with no answer: a
+/// budget stopped it or the engines could not decide (a z3 child process that aborted
+/// included). `holds` is `null`, the exit code 2.
+#[derive(Clone, Debug, Serialize)]
+pub struct NoAnswerReport {
+    /// Always `null`: undecided.
+    pub holds: Option<bool>,
+    /// Why, as the error message says it.
+    pub error: ErrorReport,
+}
+
+impl NoAnswerReport {
+    /// The report of `error`.
+    pub fn new(error: &crate::verdict::DecideError) -> Self {
+        NoAnswerReport {
+            holds: None,
+            error: ErrorReport {
+                message: error.to_string(),
+                help: error.help().map(str::to_string),
+                checked_up_to_length: None,
+            },
+        }
+    }
+}
+
 /// An error as JSON: its message and the help that goes with it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ErrorReport {

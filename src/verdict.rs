@@ -27,7 +27,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::automata::{compare, compare_guarded, formula_dfa, formula_guarded_in, guard_order};
-use crate::automata::{Alphabet, Budget, Limit, LimitError, Question};
+use crate::automata::{Alphabet, Budget, LimitError, Question};
 use crate::automata::{DEFAULT_MAX_STATES, DENSE_PROPS, MAX_PROPS};
 use crate::logic::{evaluate, Acceptance, Arena, NodeId, Word};
 
@@ -41,7 +41,8 @@ pub enum Engine {
     Z3,
     /// BDDs: breadth-first symbolic reachability on the product system (src/bdd.rs).
     Bdd,
-    /// The explicit engine under its state budget; beyond it the BDD engine, then z3.
+    /// The explicit, BDD and z3 engines side by side; the first certified answer wins
+    /// (the verdict and the least shortest counterexample do not depend on which).
     Auto,
 }
 
@@ -122,7 +123,8 @@ pub enum EngineReport {
         state_variables: usize,
         /// Wall-clock seconds.
         seconds: f64,
-        /// Why `auto` handed over to z3, if it did.
+        /// Under `auto`: that this engine answered first, and why the engines that
+        /// stopped before did.
         fallback: Option<String>,
         /// Under letter semantics: the proof is for proposition sets over the atoms,
         /// which include every letter word (so it holds for letters too).
@@ -169,7 +171,8 @@ pub enum EngineReport {
         invariant_checked: bool,
         /// Wall-clock seconds.
         seconds: f64,
-        /// Why `auto` handed over to the BDD engine, if it did.
+        /// Under `auto`: that this engine answered first, and why the engines that
+        /// stopped before did.
         fallback: Option<String>,
     },
 }
@@ -249,7 +252,7 @@ impl EngineReport {
                 };
                 let why = fallback
                     .as_ref()
-                    .map(|f| format!(" (auto: the explicit engine stopped: {f})"))
+                    .map(|f| format!(" (auto: {f})"))
                     .unwrap_or_default();
                 format!("z3 engine: {what}; {state_variables} state variables; {seconds:.2} s{why}")
             }
@@ -356,6 +359,18 @@ pub enum DecideError {
 }
 
 impl DecideError {
+    /// Whether the decision simply has no answer within its limits (a budget, an engine
+    /// that could not decide, a z3 child process that failed): `holds` is `null` in the
+    /// JSON reports. Internal errors and unavailable engines are not undecided answers.
+    pub fn is_undecided(&self) -> bool {
+        matches!(
+            self,
+            DecideError::Limit(_)
+                | DecideError::Undecided { .. }
+                | DecideError::BddUndecided { .. }
+        )
+    }
+
     /// What the user can do about it.
     pub fn help(&self) -> Option<&'static str> {
         match self {
@@ -415,7 +430,8 @@ fn recheck(
 
 /// Decides `question` for L(`left`) and L(`right`) over `sigma`, re-checking every
 /// counterexample with the reference evaluator (and, for the explicit engine, against
-/// both automata).
+/// both automata). [`Engine::Auto`] runs the engines side by side: the first certified
+/// answer wins, and the verdict and counterexample do not depend on which engine gave it.
 pub fn decide(
     arena: &Arena,
     left: NodeId,
@@ -425,78 +441,261 @@ pub fn decide(
     question: Question,
     opts: &Options,
 ) -> Result<Verdict, DecideError> {
-    let mut fallback = None;
-    let begun = std::time::Instant::now();
-    if opts.engine == Engine::Bdd {
-        return decide_bdd(arena, (left, right), sigma, acc, question, opts, None);
-    }
-    if opts.engine != Engine::Z3 {
-        // Under auto with a time limit the explicit engine gets half of it, so the
-        // symbolic engines still have time when it runs out.
-        let shared = opts.engine == Engine::Auto && opts.timeout.is_some();
-        let budget = if shared {
-            Budget::new(opts.max_states, opts.timeout.map(|t| t.as_secs_f64() / 2.0))
-        } else {
-            opts.budget()
-        };
-        match decide_explicit(arena, (left, right), sigma, acc, question, &budget) {
-            Ok(v) => return Ok(v),
-            Err(DecideError::Limit(e))
-                if opts.engine == Engine::Auto
-                    && (matches!(
-                        e.limit,
-                        Limit::States(_) | Limit::Transitions(_) | Limit::Propositions(_)
-                    ) || shared && matches!(e.limit, Limit::Timeout(_))) =>
-            {
-                fallback = Some(match e.limit {
-                    Limit::Timeout(_) => format!("{e} (auto gives it half of --timeout)"),
-                    _ => e.to_string(),
-                });
-            }
-            Err(e) => return Err(e),
+    match opts.engine {
+        Engine::Explicit => {
+            decide_explicit(arena, (left, right), sigma, acc, question, &opts.budget())
         }
+        Engine::Bdd => decide_bdd(arena, (left, right), sigma, acc, question, opts, None),
+        Engine::Z3 => decide_z3(arena, (left, right), sigma, acc, question, opts, None),
+        Engine::Auto => decide_auto(arena, (left, right), sigma, acc, question, opts),
     }
-    if opts.engine == Engine::Auto {
-        // The BDD engine next, with half of the time left (a minute without a limit);
-        // z3 gets what remains.
-        let time_left = |t: Duration| t.saturating_sub(begun.elapsed());
-        let share = Options {
-            timeout: Some(
-                opts.timeout
-                    .map_or(Duration::from_secs(60), |t| time_left(t) / 2),
-            ),
-            ..opts.clone()
-        };
-        let why = fallback
-            .clone()
-            .map(|f| format!("the explicit engine stopped: {f}"));
-        match decide_bdd(arena, (left, right), sigma, acc, question, &share, why) {
-            Ok(v) => return Ok(v),
-            Err(DecideError::BddUndecided { reason, .. })
-            | Err(DecideError::BddUnsupported { reason }) => {
-                fallback = Some(format!(
-                    "{}; the BDD engine stopped: {reason}",
-                    fallback.unwrap_or_default()
-                ));
-            }
-            Err(e) => return Err(e),
-        }
-        // Without --timeout z3 gets two minutes too: a 4·10^9 window or count has no
-        // proof the engines find, and auto must end (`--engine z3` alone has no limit).
-        let rest = Options {
-            timeout: Some(
-                opts.timeout
-                    .map_or(Duration::from_secs(AUTO_Z3_SECONDS), time_left),
-            ),
-            ..opts.clone()
-        };
-        return decide_z3(arena, (left, right), sigma, acc, question, &rest, fallback);
-    }
-    decide_z3(arena, (left, right), sigma, acc, question, opts, fallback)
 }
 
-/// z3's time under `--engine auto` when no `--timeout` is given (the BDD engine has 60 s).
+/// z3's time under `--engine auto` when no `--timeout` is given (the BDD engine has
+/// [`AUTO_BDD_SECONDS`]; the explicit engine is bounded by its states).
 pub const AUTO_Z3_SECONDS: u64 = 120;
+
+/// The BDD engine's time under `--engine auto` when no `--timeout` is given.
+pub const AUTO_BDD_SECONDS: u64 = 60;
+
+/// The state cap under which `auto` tries the explicit engine alone before the race.
+pub const AUTO_EXPLICIT_FIRST: usize = 2_000;
+
+/// With fewer than three cores, z3 (rarely the first to answer) joins the explicit and
+/// BDD engines once one of them has stopped without an answer, or after this long.
+pub const AUTO_Z3_DELAY: Duration = Duration::from_secs(1);
+
+/// The engines of the `auto` portfolio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Racer {
+    Explicit,
+    Bdd,
+    Z3,
+}
+
+impl Racer {
+    fn name(self) -> &'static str {
+        match self {
+            Racer::Explicit => "the explicit engine",
+            Racer::Bdd => "the BDD engine",
+            Racer::Z3 => "the z3 engine",
+        }
+    }
+}
+
+/// `--engine auto`: first the explicit engine alone within [`AUTO_EXPLICIT_FIRST`]
+/// states (small instances get the same answer and report on every run); beyond, the
+/// explicit, BDD and z3 engines side by side, each on its own thread (z3 in its child process when the binary registered one,
+/// [`crate::smt::isolate`]); the first certified answer wins and the others are
+/// cancelled ([`crate::cancel`]). On fewer than three cores
+/// ([`std::thread::available_parallelism`]) z3 joins when the explicit or BDD engine
+/// has stopped without an answer, or after [`AUTO_Z3_DELAY`].
+///
+/// What is reported does not depend on which engine wins: "holds" is certified by each
+/// engine's own proof, and every engine's counterexample is the least shortest word
+/// (shortlex; a letter by its index, a proposition set as a number), re-checked by the
+/// evaluator. One exception is waited out: over more than [`DENSE_PROPS`] propositions
+/// the explicit engine's guard-labelled product orders letters by its guard order, so its
+/// counterexample is taken only once the BDD engine has stopped without one. Which engine
+/// answered, and its effort, is in [`Verdict::engine`]. Each engine has the whole
+/// `--timeout` (without one: the explicit engine its states, the BDD engine
+/// [`AUTO_BDD_SECONDS`], z3 [`AUTO_Z3_SECONDS`]); when all stop, the error says why each
+/// did.
+fn decide_auto(
+    arena: &Arena,
+    sides: (NodeId, NodeId),
+    sigma: &Alphabet,
+    acc: Acceptance,
+    question: Question,
+    opts: &Options,
+) -> Result<Verdict, DecideError> {
+    use std::sync::mpsc;
+    let begun = std::time::Instant::now();
+    // Small instances first, by the explicit engine alone under a small state cap: its
+    // answer is then the same on every run, down to the engine report (a race between
+    // engines that all answer in milliseconds would name a different winner from run to
+    // run), and costs milliseconds when the instance is larger.
+    let first = Budget::new(
+        opts.max_states.min(AUTO_EXPLICIT_FIRST),
+        opts.timeout.map(|t| t.as_secs_f64()),
+    );
+    // Over more than DENSE_PROPS propositions the explicit engine's counterexample is the
+    // least in its guard order, not the least of all engines: that one is left to the race.
+    let guarded = matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS);
+    match decide_explicit(arena, sides, sigma, acc, question, &first) {
+        Ok(v) if !(guarded && v.counterexample.is_some()) => return Ok(v),
+        Err(e @ (DecideError::Internal { .. } | DecideError::ProofRecheck { .. })) => {
+            return Err(e)
+        }
+        Ok(_) | Err(_) => {}
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let token = crate::cancel::Cancel::new();
+    let (tx, rx) = mpsc::channel::<(Racer, Result<Verdict, DecideError>)>();
+    // The losers finish on their own threads after the answer (they stop at their next
+    // clock check): they own their inputs.
+    let spawn = |racer: Racer| {
+        let (arena, sigma, tx, token) = (arena.clone(), sigma.clone(), tx.clone(), token.clone());
+        let opts = Options {
+            timeout: match racer {
+                Racer::Explicit => opts.timeout,
+                Racer::Bdd => opts.timeout.or(Some(Duration::from_secs(AUTO_BDD_SECONDS))),
+                Racer::Z3 => Some(
+                    opts.timeout
+                        .map_or(Duration::from_secs(AUTO_Z3_SECONDS), |t| {
+                            t.saturating_sub(begun.elapsed())
+                        }),
+                ),
+            },
+            ..opts.clone()
+        };
+        std::thread::spawn(move || {
+            let answer = token.run(|| match racer {
+                Racer::Explicit => {
+                    decide_explicit(&arena, sides, &sigma, acc, question, &opts.budget())
+                }
+                Racer::Bdd => decide_bdd(&arena, sides, &sigma, acc, question, &opts, None),
+                Racer::Z3 => decide_z3(&arena, sides, &sigma, acc, question, &opts, None),
+            });
+            // The receiver may be gone (an answer came first): nothing to tell.
+            let _ = tx.send((racer, answer));
+        });
+    };
+    let with_z3 = cfg!(feature = "z3");
+    spawn(Racer::Explicit);
+    spawn(Racer::Bdd);
+    // z3 not started yet, but to be.
+    let mut z3_waiting = with_z3;
+    if with_z3 && cores >= 3 {
+        spawn(Racer::Z3);
+        z3_waiting = false;
+    }
+    let mut running = 2 + usize::from(with_z3 && !z3_waiting);
+    let mut stops: Vec<(Racer, DecideError)> = Vec::new();
+    // A guarded explicit counterexample, held until the BDD engine has stopped.
+    let mut held: Option<Verdict> = None;
+    let outcome = loop {
+        if running == 0 && !z3_waiting {
+            break None;
+        }
+        let wait = if z3_waiting {
+            AUTO_Z3_DELAY.saturating_sub(begun.elapsed())
+        } else {
+            Duration::from_secs(3600)
+        };
+        let got = match rx.recv_timeout(wait) {
+            Ok(got) => Some(got),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            // `spawn` keeps a sender: not while it lives.
+            Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+        };
+        let Some((racer, answer)) = got else {
+            if !z3_waiting {
+                continue;
+            }
+            // z3's turn: the delay is over.
+            spawn(Racer::Z3);
+            z3_waiting = false;
+            running += 1;
+            continue;
+        };
+        running -= 1;
+        match answer {
+            Ok(v) if racer == Racer::Explicit && guarded && v.counterexample.is_some() => {
+                held = Some(v);
+                if stops.iter().any(|(r, _)| *r == Racer::Bdd) {
+                    break held.take().map(Ok);
+                }
+            }
+            Ok(v) => break Some(Ok(v)),
+            // A bug shows, whichever engine meets it: never a verdict, never hidden.
+            Err(e @ (DecideError::Internal { .. } | DecideError::ProofRecheck { .. })) => {
+                break Some(Err(e))
+            }
+            Err(e) => {
+                if racer == Racer::Bdd {
+                    if let Some(v) = held.take() {
+                        break Some(Ok(v));
+                    }
+                }
+                stops.push((racer, e));
+                if z3_waiting {
+                    spawn(Racer::Z3);
+                    z3_waiting = false;
+                    running += 1;
+                }
+            }
+        }
+    };
+    token.cancel();
+    let why_stopped = |stops: &[(Racer, DecideError)]| {
+        stops
+            .iter()
+            .map(|(r, e)| format!("{} stopped: {e}", r.name()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match outcome.or_else(|| held.map(Ok)) {
+        Some(Ok(mut v)) => {
+            let note = if stops.is_empty() {
+                "the first certified answer of the engines run side by side".to_string()
+            } else {
+                format!(
+                    "the first certified answer of the engines run side by side; {}",
+                    why_stopped(&stops)
+                )
+            };
+            match &mut v.engine {
+                EngineReport::Z3 { fallback, .. } | EngineReport::Bdd { fallback, .. } => {
+                    *fallback = Some(note)
+                }
+                _ => {}
+            }
+            Ok(v)
+        }
+        Some(Err(e)) => Err(e),
+        None => {
+            // Every engine stopped: z3's reason first (it is the most complete engine),
+            // then the others'.
+            stops.sort_by_key(|(r, _)| match r {
+                Racer::Z3 => 0,
+                Racer::Explicit => 1,
+                Racer::Bdd => 2,
+            });
+            let mut stops = stops.into_iter();
+            let seconds = begun.elapsed().as_secs_f64();
+            match stops.next() {
+                Some((Racer::Z3, DecideError::Undecided { depth, reason, .. })) => {
+                    let rest: Vec<_> = stops.collect();
+                    Err(DecideError::Undecided {
+                        seconds,
+                        depth,
+                        reason: format!("{reason} (auto: {})", why_stopped(&rest)),
+                    })
+                }
+                Some(first) => {
+                    let all: Vec<_> = std::iter::once(first).chain(stops).collect();
+                    if with_z3 {
+                        Err(DecideError::Undecided {
+                            seconds,
+                            depth: 0,
+                            reason: format!("auto: {}", why_stopped(&all)),
+                        })
+                    } else {
+                        Err(DecideError::NoZ3 {
+                            after: Some(why_stopped(&all)),
+                        })
+                    }
+                }
+                None => Err(DecideError::Undecided {
+                    seconds,
+                    depth: 0,
+                    reason: "auto: no engine answered".into(),
+                }),
+            }
+        }
+    }
+}
 
 /// The BDD engine ([`crate::bdd`]); the state budget bounds its BDDs' sizes.
 fn decide_bdd(
@@ -651,14 +850,15 @@ fn decide_z3(
     opts: &Options,
     fallback: Option<String>,
 ) -> Result<Verdict, DecideError> {
-    use crate::smt::{compare_symbolic, Proof, SmtLimits, SmtVerdict};
+    use crate::smt::{isolate, Proof, SmtLimits, SmtVerdict};
     let limits = SmtLimits {
         max_depth: opts.max_depth,
         timeout: opts.timeout,
         ..SmtLimits::default()
     };
     let started = std::time::Instant::now();
-    let answer = compare_symbolic(arena, sides.0, sides.1, sigma, acc, question, &limits);
+    // In a child process when the binary registered one: a z3 abort is "undecided".
+    let answer = isolate::compare(arena, sides.0, sides.1, sigma, acc, question, &limits);
     let seconds = started.elapsed().as_secs_f64();
     let report = |proof, method| EngineReport::Z3 {
         proof,

@@ -1,5 +1,5 @@
 //! The BDD engine against the explicit engine: the same verdicts and counterexamples of
-//! the same (shortest) length on thousands of random formula pairs — letters (binary
+//! the same (shortest, least) words on thousands of random formula pairs — letters (binary
 //! letter codes with unused codes), propositions, both acceptances, both questions,
 //! position-modulo atoms and `Y<=k` counters — every counterexample re-checked by the
 //! reference evaluator; proofs on pairs equivalent by the laws of docs/SEMANTICS.md §2;
@@ -49,6 +49,15 @@ fn agree(
                     found.word.show(),
                     found.word.len(),
                     cex.word.len()
+                ));
+            }
+            // Every engine reports the least shortest word (shortlex), whichever finds
+            // it: what `auto` reports does not depend on which engine answered first.
+            if found.word != cex.word {
+                return Err(format!(
+                    "the BDD engine's counterexample {} is not the least shortest one, {}",
+                    found.word.show(),
+                    cex.word.show()
                 ));
             }
             for c in [cex, found] {

@@ -43,6 +43,7 @@ impl Budget {
 
     /// Checks the deadline alone (work that does not add states, such as minimizing).
     pub fn check_time(&self, what: &'static str, reached: usize) -> Result<(), LimitError> {
+        self.check_cancelled(what, reached)?;
         match (self.deadline, self.timeout) {
             (Some(d), Some(t)) if Instant::now() > d => Err(LimitError {
                 limit: Limit::Timeout(t),
@@ -51,6 +52,19 @@ impl Budget {
             }),
             _ => Ok(()),
         }
+    }
+
+    /// Work the `auto` portfolio cancelled ([`crate::cancel`]) stops as at its deadline;
+    /// the portfolio discards the error.
+    fn check_cancelled(&self, what: &'static str, reached: usize) -> Result<(), LimitError> {
+        if crate::cancel::cancelled() {
+            return Err(LimitError {
+                limit: Limit::Timeout(self.timeout.unwrap_or_default()),
+                what,
+                reached,
+            });
+        }
+        Ok(())
     }
 
     /// Checks the limits after `states` states of `what` have been built.
@@ -74,6 +88,7 @@ impl Budget {
                 reached: states,
             });
         }
+        self.check_cancelled(what, states)?;
         if let (Some(d), Some(t)) = (self.deadline, self.timeout) {
             if Instant::now() > d {
                 return Err(LimitError {

@@ -294,8 +294,8 @@ pub(crate) enum Engine {
 /// Options of the engines that decide equivalence and inclusion.
 #[derive(Args, Debug, Clone)]
 pub(crate) struct EngineOpts {
-    /// The engine: explicit, bdd, z3, or auto (explicit under --max-states and half of
-    /// --timeout; beyond them the BDD engine with half of the time left, then z3).
+    /// The engine: explicit, bdd, z3, or auto (the three side by side, each within
+    /// --max-states and --timeout; the first certified answer wins).
     #[arg(long, value_enum, default_value = "auto")]
     engine: Engine,
     /// Longest word the z3 engine's bounded model checking considers (exit 2 beyond).
@@ -332,15 +332,26 @@ pub(crate) fn compare_cmd(
     // Every engine takes any number of propositions (the explicit one with guards).
     let sigma = alphabet_within(&arena, &[left, right], &a.opts, usize::MAX)?;
     let opts = options(&a.budget, &a.engine)?;
-    let v = decide(&arena, left, right, &sigma, a.opts.accept, question, &opts)?;
-    let (first, second) = (
-        show(&arena, left, Syntax::Ascii),
-        show(&arena, right, Syntax::Ascii),
-    );
     let command = match question {
         Question::Equivalent => "equiv",
         Question::Included => "includes",
     };
+    let v = match decide(&arena, left, right, &sigma, a.opts.accept, question, &opts) {
+        Ok(v) => v,
+        Err(e) => {
+            if a.json && e.is_undecided() {
+                outln!(
+                    "{}",
+                    to_json(command, &ltlattn::report::NoAnswerReport::new(&e))
+                );
+            }
+            return Err(Report::new(e));
+        }
+    };
+    let (first, second) = (
+        show(&arena, left, Syntax::Ascii),
+        show(&arena, right, Syntax::Ascii),
+    );
     if a.json {
         outln!(
             "{}",

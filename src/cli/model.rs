@@ -465,7 +465,17 @@ pub(crate) fn check_cmd(a: CheckArgs, limits: ParseLimits) -> Result<Exit, Repor
                 None => Err(Report::new(CheckError::Compile(e))),
             }
         }
-        Err(e) => return Err(Report::new(e)),
+        Err(e) => {
+            if let (true, CheckError::Decide(d)) = (a.json, &e) {
+                if d.is_undecided() {
+                    outln!(
+                        "{}",
+                        to_json("check", &ltlattn::report::NoAnswerReport::new(d))
+                    );
+                }
+            }
+            return Err(Report::new(e));
+        }
     };
     let v = &m.verdict;
     if a.json {

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod bounded;
+pub mod isolate;
 pub mod patterns;
 
 use std::time::{Duration, Instant};
@@ -58,7 +59,7 @@ impl Default for SmtLimits {
 }
 
 /// How a "holds" was proved.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "method", rename_all = "kebab-case")]
 pub enum Proof {
     /// k-induction with simple-path constraints at depth `k`: no violation within `k`
@@ -80,7 +81,7 @@ pub enum Proof {
 }
 
 /// The verdict of the z3 engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SmtVerdict {
     /// The property (equivalence or inclusion) holds, with its proof.
     Holds(Proof),
@@ -93,7 +94,7 @@ pub enum SmtVerdict {
 }
 
 /// A word found by the z3 engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SmtWord {
     /// Letter indices into the alphabet.
     Letters(Vec<u32>),
@@ -126,7 +127,7 @@ impl SmtWord {
 }
 
 /// The z3 engine's answer with its statistics.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SmtAnswer {
     /// The verdict.
     pub verdict: SmtVerdict,
@@ -633,7 +634,9 @@ fn compare_in(
 ) -> SmtAnswer {
     let start = Instant::now();
     let left_time = || limits.timeout.map(|t| t.saturating_sub(start.elapsed()));
-    let out_of_time = || limits.timeout.is_some_and(|t| start.elapsed() >= t);
+    // A cancelled run (the `auto` portfolio has its answer) stops as at its deadline.
+    let out_of_time =
+        || crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t);
     let sys = System::new(arena, left, right, alphabet, acceptance, question);
     let state_vars = sys.state_vars();
     let unknown = |depth: usize, why: String| SmtAnswer {
@@ -664,7 +667,7 @@ fn compare_in(
         match bmc.check() {
             SatResult::Sat => {
                 let model = bmc.get_model().expect("a model after sat");
-                let word = word_of(&model, &inputs, sys.props);
+                let word = least_word(&bmc, model, &inputs, sys.props);
                 return SmtAnswer {
                     verdict: SmtVerdict::Fails(word),
                     depth,
@@ -786,6 +789,74 @@ fn grow(
     solver.assert(named.eq(&nxt));
     path.push(named);
     inp
+}
+
+/// The least violating word of the satisfied BMC query in `solver` (whose `model` is
+/// one), in the order every engine reports: shortlex, letters by their index in the
+/// alphabet, a proposition set as the number with proposition i as bit i. Position by
+/// position the least letter with a violating completion is fixed: a binary search on
+/// "some letter below m" for letters, each proposition from the highest down for sets.
+/// Each probe is one incremental call; the model at hand answers many of them. If z3
+/// gives up on a probe (the time limit), the word of the last model is returned: still
+/// of the shortest length, possibly not the least.
+fn least_word(solver: &Solver, mut model: z3::Model, inputs: &[Input], props: bool) -> SmtWord {
+    let bit = |m: &z3::Model, p: &Bool| m.eval(p, true).and_then(|x| x.as_bool()) == Some(true);
+    // Whether `extra` keeps the query satisfiable; if so, its model is the new one.
+    let probe = |extra: &Bool, model: &mut z3::Model| -> Option<bool> {
+        solver.push();
+        solver.assert(extra);
+        let r = solver.check();
+        let out = match r {
+            SatResult::Sat => {
+                *model = solver.get_model()?;
+                Some(true)
+            }
+            SatResult::Unsat => Some(false),
+            SatResult::Unknown => None,
+        };
+        solver.pop(1);
+        out
+    };
+    solver.push();
+    'positions: for inp in inputs {
+        match inp {
+            Input::Letter(ls) => {
+                // Least m with a violating word whose letter here is below m: the letter
+                // is m − 1. The model's own letter bounds it.
+                let Some(now) = ls.iter().position(|l| bit(&model, l)) else {
+                    break 'positions;
+                };
+                let (mut lo, mut hi) = (0usize, now + 1);
+                while hi - lo > 1 {
+                    let mid = (lo + hi) / 2;
+                    match probe(&Bool::or(&ls[..mid]), &mut model) {
+                        Some(true) => {
+                            hi = ls.iter().position(|l| bit(&model, l)).unwrap_or(mid - 1) + 1
+                        }
+                        Some(false) => lo = mid,
+                        None => break 'positions,
+                    }
+                }
+                solver.assert(&ls[hi - 1]);
+            }
+            Input::Props(ps) => {
+                for p in ps.iter().rev() {
+                    if bit(&model, p) {
+                        match probe(&p.not(), &mut model) {
+                            Some(true) => solver.assert(p.not()),
+                            Some(false) => solver.assert(p),
+                            None => break 'positions,
+                        }
+                    } else {
+                        solver.assert(p.not());
+                    }
+                }
+            }
+            Input::Eos => {}
+        }
+    }
+    solver.pop(1);
+    word_of(&model, inputs, props)
 }
 
 /// The word a BMC model assigns to the inputs of its path.

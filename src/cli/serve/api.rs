@@ -223,6 +223,20 @@ fn failure(command: &str, report: &Report) -> Answer {
         },
         "exit": Exit::Error.code(),
     });
+    // A comparison without an answer (a budget, engines that could not decide, a z3
+    // child process that failed) has `holds: null`, as the command line's --json.
+    let decide_error = report.downcast_ref::<verdict::DecideError>().or_else(|| {
+        match report.downcast_ref::<verdict::CheckError>() {
+            Some(verdict::CheckError::Decide(e)) => Some(e),
+            _ => None,
+        }
+    });
+    let undecided_check = report
+        .downcast_ref::<verdict::CheckError>()
+        .is_some_and(|e| e.checked_up_to_length().is_some());
+    if decide_error.is_some_and(verdict::DecideError::is_undecided) || undecided_check {
+        body["holds"] = Value::Null;
+    }
     // A comparison that a budget stopped says how far the search on the fly got.
     if let Some(n) = report
         .downcast_ref::<verdict::CheckError>()
