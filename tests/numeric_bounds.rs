@@ -92,19 +92,23 @@ fn proofs(seed: u64, models: usize) -> (usize, usize) {
     (right, wrong)
 }
 
+/// Random models per run (each compiled, then proved against ~5 DFAs 4 ways): about
+/// 100 proofs, a few seconds in a debug build.
+const MODELS: usize = 30;
+
 #[test]
 fn a_proof_by_bounds_is_never_wrong_and_wrong_bounds_are_caught() {
-    let (right, wrong) = proofs(11, 160);
+    let (right, wrong) = proofs(11, MODELS);
     assert_eq!(
         wrong, 0,
         "a proof by bounds contradicted the exact compilation"
     );
     assert!(
-        right >= 300,
+        right >= 80,
         "only {right} proofs by bounds: the test no longer exercises them"
     );
     mutate_bounds_for_tests(true);
-    let (_, wrong) = proofs(11, 160);
+    let (_, wrong) = proofs(11, MODELS);
     mutate_bounds_for_tests(false);
     assert!(
         wrong > 0,
