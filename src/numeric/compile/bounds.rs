@@ -160,6 +160,7 @@ pub fn prove_by_bounds(
     let seen_of: Vec<u32> = seen.into_iter().map(|s| seen_ids.intern(s)).collect();
     let mut prover = Prover {
         c,
+        budget: *budget,
         l,
         keys,
         seen: seen_ids.list,
@@ -332,11 +333,16 @@ struct BoxOf {
     coarse: bool,
 }
 
+/// In place of a set of seen classes: every key class.
+const ALL: u32 = u32::MAX;
+
 /// One global head's possible outputs at a product state: boxes whose union holds them.
 type Pieces = Vec<BoxOf>;
 
 struct Prover<'m> {
     c: Compiler<'m>,
+    /// The proof's budget: its deadline is checked as boxes are made and tried.
+    budget: Budget,
     l: usize,
     /// Key classes of the last layer at letter positions.
     keys: Vec<u32>,
@@ -344,7 +350,7 @@ struct Prover<'m> {
     seen: Vec<Vec<bool>>,
     dens: Vec<(Num, Iv)>,
     /// (head, query type) → the coarse box.
-    coarse: HashMap<(usize, u32, u32), BoxOf>,
+    coarse: HashMap<(usize, u32), BoxOf>,
     /// (head, query type) → a box per (μ, d), and the zero vector.
     fine: HashMap<(usize, u32, u32), Pieces>,
     /// (e, d) → round(e/d) as an f64 (exact: a value of the format).
@@ -356,6 +362,19 @@ struct Prover<'m> {
 }
 
 impl Prover<'_> {
+    /// The budget's deadline, as the exploration reports it.
+    fn out_of_time(&self) -> Result<(), NumericCompileError> {
+        self.budget
+            .check_time("boxes of a proof by bounds", self.boxes)
+            .map_err(|e| {
+                NumericCompileError::Budget(
+                    e,
+                    self.boxes,
+                    "checking the last layer by bounds".into(),
+                )
+            })
+    }
+
     /// Whether every output the global heads can take at ⊣ of type `t`, with the local
     /// heads reading `win`, gives the answer `answer`.
     fn always(
@@ -365,7 +384,7 @@ impl Prover<'_> {
         win: &[u32],
         nonempty: bool,
         answer: bool,
-    ) -> Result<bool, ExecError> {
+    ) -> Result<bool, NumericCompileError> {
         let model = self.c.model;
         let l = self.l;
         self.c.class(l, t)?;
@@ -385,18 +404,10 @@ impl Prover<'_> {
                         }
                     }
                     ks.sort_unstable();
-                    let out = match self.c.head_output(l, hd, t, &ks)? {
-                        Some(o) => o,
-                        None => {
-                            return Err(ExecError {
-                                what: format!("layer {l}, head {hd}"),
-                                nan: crate::numeric::number::NanError {
-                                    op: "attention",
-                                    a: "a local head".into(),
-                                    b: "its window".into(),
-                                },
-                            })
-                        }
+                    let Some(out) = self.c.head_output(l, hd, t, &ks)? else {
+                        // A NaN step (not in formats without infinities): nothing is
+                        // proved, and the compilation meets the executor's error.
+                        return Ok(false);
                     };
                     locals.extend(out.iter().cloned());
                     exact.push(Some(out));
@@ -416,7 +427,7 @@ impl Prover<'_> {
                 None if !nonempty => {
                     vec![point(&vec![Num::zero(); heads[hd].value.w.len()])]
                 }
-                None => vec![self.coarse_box(hd, t, seen)?],
+                None => vec![self.coarse_box(hd, t)?],
             };
             pieces.push(p);
         }
@@ -436,11 +447,14 @@ impl Prover<'_> {
         pieces: Vec<Pieces>,
         answer: bool,
         tried: &mut usize,
-    ) -> Result<bool, ExecError> {
+    ) -> Result<bool, NumericCompileError> {
         let mut stack = vec![pieces];
         while let Some(p) = stack.pop() {
             *tried += 1;
             self.boxes += 1;
+            if self.boxes % 256 == 0 {
+                self.out_of_time()?;
+            }
             if *tried > BOXES_PER_STATE {
                 return Ok(false);
             }
@@ -560,24 +574,24 @@ impl Prover<'_> {
         Ok(linear(&f, &lin, &x)?.remove(0))
     }
 
-    /// The coarse box of global head `hd` at query type `t`: with A the largest sum of
-    /// α the format allows, each component lies between min(0, A·min v) and
-    /// max(0, A·max v) over the key classes.
-    fn coarse_box(&mut self, hd: usize, t: u32, seen: u32) -> Result<BoxOf, ExecError> {
-        if let Some(b) = self.coarse.get(&(hd, t, seen)) {
+    /// The coarse box of global head `hd` at query type `t`: the hull of its boxes over
+    /// every key class, shared by every stage state (refined into the boxes of the
+    /// classes seen before the state when it does not decide).
+    fn coarse_box(&mut self, hd: usize, t: u32) -> Result<BoxOf, NumericCompileError> {
+        if let Some(b) = self.coarse.get(&(hd, t)) {
             return Ok(b.clone());
         }
-        let fine = self.fine_boxes(hd, t, seen)?;
+        let fine = self.fine_boxes(hd, t, ALL)?;
         let b = BoxOf {
             iv: hull(&fine),
             coarse: true,
         };
-        self.coarse.insert((hd, t, seen), b.clone());
+        self.coarse.insert((hd, t), b.clone());
         Ok(b)
     }
 
     /// A box per (μ, d) for global head `hd` at query type `t`, and the zero vector.
-    fn fine_boxes(&mut self, hd: usize, t: u32, seen: u32) -> Result<Pieces, ExecError> {
+    fn fine_boxes(&mut self, hd: usize, t: u32, seen: u32) -> Result<Pieces, NumericCompileError> {
         if let Some(p) = self.fine.get(&(hd, t, seen)) {
             return Ok(p.clone());
         }
@@ -589,7 +603,7 @@ impl Prover<'_> {
         // Per distinct score: the smallest and largest value of each component.
         let mut groups: std::collections::BTreeMap<Num, Extremes> = Default::default();
         for (i, &k) in self.keys.iter().enumerate() {
-            if !self.seen[seen as usize][i] {
+            if seen != ALL && !self.seen[seen as usize][i] {
                 continue;
             }
             let v = &self.c.classes[l].list[k as usize][hd].1;
@@ -611,6 +625,7 @@ impl Prover<'_> {
             out.push(point(&vec![Num::zero(); d_head]));
         }
         for (m, (mu, _)) in groups.iter().enumerate() {
+            self.out_of_time()?;
             // e of each score ≤ μ (positive ones only: a zero weight adds nothing).
             let mut live: Vec<(Num, &Vec<Num>, &Vec<Num>)> = Vec::new();
             for (s, (vmin, vmax)) in &groups[..=m] {
