@@ -1,6 +1,6 @@
 //! Sampling throughput (issue: `ltlattn sample`): exactly uniform words of length 500
 //! from a 1,000-state DFA, and a FLaRe dataset end to end. Run with
-//! `cargo bench --bench sampling`; prints a table for the README.
+//! `cargo bench --bench sampling`; prints the figures kept in docs/results/ (see docs/book/benchmarks.md).
 
 use std::time::Instant;
 

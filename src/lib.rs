@@ -51,7 +51,13 @@ pub mod sample;
 pub mod smt;
 pub mod verdict;
 
-/// The README's library example, compiled and run by `cargo test`.
+/// The README's code blocks, checked by `cargo test` (the tour is shell and text only).
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The library example of the docs book (docs/book/reference/library.md), compiled and
+/// run by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/book/reference/library.md")]
+pub struct LibraryDoctests;

@@ -1,6 +1,6 @@
 //! One serializable report per command: what `--json` prints, and what any other front
-//! end (the web page, bindings) renders. The schema is documented in the README
-//! ("JSON reports"); [`to_json`] is the one writer.
+//! end (the web page, bindings) renders. The schema is documented in the docs book
+//! (docs/book/reference/json.md and each command's page); [`to_json`] is the one writer.
 //!
 //! Every report of a decision carries the answer under the key `holds` (`true`, `false`,
 //! or `null` for "could not decide"), and the command line derives its exit code from

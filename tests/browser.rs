@@ -7,7 +7,7 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without
 //! them the test says it is skipped — unless `LTLATTN_BROWSER_TESTS=require`, as in CI,
 //! where a missing browser is a failure. `LTLATTN_SCREENSHOT=FILE` saves a screenshot
-//! of the page (the README's picture).
+//! of the page (the picture in docs/book/guide/web-page.md).
 #![cfg(feature = "serve")]
 
 #[path = "support/server.rs"]

@@ -441,7 +441,11 @@ fn check_shows_the_models_run_on_the_counterexample() {
         .iter()
         .map(|t| t.as_str().unwrap())
         .collect();
-    assert_eq!(word, vec!["a"; 8], "the README's story: a⁸ in fixed 5.2");
+    assert_eq!(
+        word,
+        vec!["a"; 8],
+        "the story of docs/book/guide/numeric-models.md: a⁸ in fixed 5.2"
+    );
     // The trace is the exact executor's run on that word: the same as `run`.
     let (_, run) = s.post(
         "run",

@@ -260,7 +260,7 @@ fn spacer_without_slicing_proves_this_inclusion() {
 }
 
 /// Under letter semantics a proof may come from proposition sets (letter words are among
-/// the set words): the 20-letter pair of the README is proved that way and says so; a
+/// the set words): the 20-letter pair of docs/results/2026-12-06-engines.md is proved that way and says so; a
 /// pair that fails for sets but holds for letters is still proved, over letters.
 #[test]
 fn letter_proofs_may_come_from_proposition_sets() {
