@@ -287,7 +287,9 @@ pub(crate) enum Engine {
     /// BDDs: breadth-first symbolic reachability (shortest counterexamples, re-checked
     /// invariants); --max-states bounds its BDDs.
     Bdd,
-    /// The explicit engine under its state budget, the BDD engine beyond it, then z3.
+    /// The explicit, BDD and z3 engines side by side (the explicit engine alone first on
+    /// small instances); the first certified answer wins, and the verdict and the least
+    /// shortest counterexample do not depend on which.
     Auto,
 }
 

@@ -129,34 +129,49 @@ pub fn prove_by_bounds(
     keys.dedup();
     // Per stage state: the key classes some word reaching it can have put before ⊣
     // (the least fixpoint of seen(b') ⊇ seen(b) ∪ {class of the letter}), as a set.
-    let mut seen: Vec<Vec<bool>> = vec![vec![false; keys.len()]; stage_states];
-    let mut reached = vec![false; stage_states];
-    reached[0] = true;
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for b in 0..stage_states {
-            if !reached[b] {
-                continue;
-            }
-            for r in 0..letters {
-                let nb = stage.trans[b * letters + r] as usize;
-                let k = c.class(l, stage.out[b * rows + r])?;
-                let i = keys.binary_search(&k).expect("a letter's class is a key");
-                let mut grown = !reached[nb];
-                reached[nb] = true;
-                let from = seen[b].clone();
-                for (j, (to, had)) in seen[nb].iter_mut().zip(from).enumerate() {
-                    if (had || j == i) && !*to {
-                        *to = true;
-                        grown = true;
-                    }
+    // Bit sets over `keys`, grown by a worklist until nothing changes.
+    let mut seen: Vec<Vec<u64>> = vec![vec![0; keys.len().div_ceil(64)]; stage_states];
+    let mut letter_class: Vec<usize> = Vec::with_capacity(stage_states * letters);
+    for b in 0..stage_states {
+        for r in 0..letters {
+            let k = c.class(l, stage.out[b * rows + r])?;
+            letter_class.push(keys.binary_search(&k).expect("a letter's class is a key"));
+        }
+    }
+    let mut queued = vec![false; stage_states];
+    let mut work = std::collections::VecDeque::from([0usize]);
+    queued[0] = true;
+    while let Some(b) = work.pop_front() {
+        queued[b] = false;
+        budget
+            .check_time("classes seen before each state, for a proof by bounds", b)
+            .map_err(|e| {
+                NumericCompileError::Budget(
+                    e,
+                    stage_states,
+                    "checking the last layer by bounds".into(),
+                )
+            })?;
+        for r in 0..letters {
+            let nb = stage.trans[b * letters + r] as usize;
+            let i = letter_class[b * letters + r];
+            let mut from = seen[b].clone();
+            from[i / 64] |= 1u64 << (i % 64);
+            let mut grown = false;
+            for (to, add) in seen[nb].iter_mut().zip(from) {
+                if add & !*to != 0 {
+                    *to |= add;
+                    grown = true;
                 }
-                changed |= grown;
+            }
+            // A first visit always grows the set (by the letter's class).
+            if grown && !queued[nb] {
+                queued[nb] = true;
+                work.push_back(nb);
             }
         }
     }
-    let mut seen_ids: Interner<Vec<bool>> = Interner::default();
+    let mut seen_ids: Interner<Vec<u64>> = Interner::default();
     let seen_of: Vec<u32> = seen.into_iter().map(|s| seen_ids.intern(s)).collect();
     let mut prover = Prover {
         c,
@@ -167,6 +182,7 @@ pub fn prove_by_bounds(
         dens,
         coarse: HashMap::default(),
         fine: HashMap::default(),
+        values: values.clone(),
         alpha: HashMap::default(),
         memo: HashMap::default(),
         boxes: 0,
@@ -333,6 +349,42 @@ struct BoxOf {
     coarse: bool,
 }
 
+/// A head's boxes in a branch of the search: a range of a shared list, or one box of
+/// its own (a point, a coarse box, a bisected box).
+#[derive(Clone, Debug)]
+enum Span {
+    Range(std::rc::Rc<Pieces>, usize, usize),
+    One(BoxOf),
+}
+
+impl Span {
+    fn len(&self) -> usize {
+        match self {
+            Span::Range(_, lo, hi) => hi - lo,
+            Span::One(_) => 1,
+        }
+    }
+    fn is_coarse(&self) -> bool {
+        matches!(self, Span::One(b) if b.coarse)
+    }
+    fn hull(&self) -> Vec<Iv> {
+        match self {
+            Span::Range(list, lo, hi) => hull(&list[*lo..*hi]),
+            Span::One(b) => b.iv.clone(),
+        }
+    }
+    /// The one box (of a span of length 1).
+    fn single(&self) -> BoxOf {
+        match self {
+            Span::Range(list, lo, _) => BoxOf {
+                iv: list[*lo].iv.clone(),
+                coarse: false,
+            },
+            Span::One(b) => b.clone(),
+        }
+    }
+}
+
 /// In place of a set of seen classes: every key class.
 const ALL: u32 = u32::MAX;
 
@@ -347,12 +399,14 @@ struct Prover<'m> {
     /// Key classes of the last layer at letter positions.
     keys: Vec<u32>,
     /// Sets of them (as flags over `keys`): the classes seen before a stage state.
-    seen: Vec<Vec<bool>>,
+    seen: Vec<Vec<u64>>,
     dens: Vec<(Num, Iv)>,
     /// (head, query type) → the coarse box.
     coarse: HashMap<(usize, u32), BoxOf>,
     /// (head, query type) → a box per (μ, d), and the zero vector.
-    fine: HashMap<(usize, u32, u32), Pieces>,
+    fine: HashMap<(usize, u32, u32), std::rc::Rc<Pieces>>,
+    /// Every value of the format, ascending (for bisection).
+    values: Vec<Num>,
     /// (e, d) → round(e/d) as an f64 (exact: a value of the format).
     alpha: HashMap<(Num, Num), f64>,
     /// (query type, local heads' outputs, whether a letter was read, the answer) →
@@ -420,14 +474,12 @@ impl Prover<'_> {
             return Ok(v);
         }
         // Per head: its pieces (a local head: its exact output as one box).
-        let mut pieces: Vec<Pieces> = Vec::with_capacity(heads.len());
+        let mut pieces: Vec<Span> = Vec::with_capacity(heads.len());
         for (hd, out) in exact.iter().enumerate() {
             let p = match out {
-                Some(o) => vec![point(o)],
-                None if !nonempty => {
-                    vec![point(&vec![Num::zero(); heads[hd].value.w.len()])]
-                }
-                None => vec![self.coarse_box(hd, t)?],
+                Some(o) => Span::One(point(o)),
+                None if !nonempty => Span::One(point(&vec![Num::zero(); heads[hd].value.w.len()])),
+                None => Span::One(self.coarse_box(hd, t)?),
             };
             pieces.push(p);
         }
@@ -444,7 +496,7 @@ impl Prover<'_> {
         t: u32,
         seen: u32,
         h: &[Num],
-        pieces: Vec<Pieces>,
+        pieces: Vec<Span>,
         answer: bool,
         tried: &mut usize,
     ) -> Result<bool, NumericCompileError> {
@@ -458,26 +510,32 @@ impl Prover<'_> {
             if *tried > BOXES_PER_STATE {
                 return Ok(false);
             }
-            let hulls: Vec<Vec<Iv>> = p.iter().map(|ps| hull(ps)).collect();
-            let (lo, hi) = self.logit_interval(h, &hulls)?;
-            let yes = lo.signum() > 0;
-            let no = hi.signum() <= 0;
+            let hulls: Vec<Vec<Iv>> = p.iter().map(Span::hull).collect();
+            // In f64 first (outward), exactly where that does not decide.
+            let (yes, no) = match self.logit_interval_f64(h, &hulls) {
+                Some((lo, hi)) if lo > 0.0 || hi <= 0.0 => (lo > 0.0, hi <= 0.0),
+                _ => {
+                    let (lo, hi) = self.logit_interval(h, &hulls)?;
+                    (lo.signum() > 0, hi.signum() <= 0)
+                }
+            };
             if (answer && yes) || (!answer && no) {
                 continue;
             }
             if (answer && no) || (!answer && yes) {
                 return Ok(false);
             }
-            // Undecided: refine the head with the most pieces, else a coarse box, else
-            // bisect the widest box.
+            // Undecided: halve the head with the most boxes, else refine a coarse box,
+            // else bisect the widest box.
             let Some(hd) = (0..p.len())
                 .max_by_key(|&i| p[i].len())
                 .filter(|&i| p[i].len() > 1)
             else {
-                if let Some(hd) = (0..p.len()).find(|&i| p[i][0].coarse) {
+                if let Some(hd) = (0..p.len()).find(|&i| p[i].is_coarse()) {
                     let fine = self.fine_boxes(hd, t, seen)?;
-                    let mut q = p.clone();
-                    q[hd] = fine;
+                    let n = fine.len();
+                    let mut q = p;
+                    q[hd] = Span::Range(fine, 0, n);
                     stack.push(q);
                     continue;
                 }
@@ -491,12 +549,15 @@ impl Prover<'_> {
                     None => return Ok(false),
                 }
             };
+            let Span::Range(list, lo, hi) = &p[hd] else {
+                unreachable!("only a range holds more than one box")
+            };
+            let (list, lo, hi) = (list.clone(), *lo, *hi);
+            let mid = lo + (hi - lo) / 2;
             let mut a = p.clone();
             let mut b = p;
-            let half = b[hd].len() / 2;
-            let rest = b[hd].split_off(half);
-            a[hd] = std::mem::take(&mut b[hd]);
-            b[hd] = rest;
+            a[hd] = Span::Range(list.clone(), lo, mid);
+            b[hd] = Span::Range(list, mid, hi);
             stack.push(a);
             stack.push(b);
         }
@@ -506,11 +567,11 @@ impl Prover<'_> {
     /// Splits the widest single box (each head has one box here) in two at a value of
     /// the format; `None` when every box is a point.
     #[allow(clippy::type_complexity)]
-    fn bisect(&self, p: &[Pieces]) -> Result<Option<(Vec<Pieces>, Vec<Pieces>)>, ExecError> {
-        let f = self.c.model.format;
+    fn bisect(&self, p: &[Span]) -> Result<Option<(Vec<Span>, Vec<Span>)>, ExecError> {
+        let boxes: Vec<BoxOf> = p.iter().map(Span::single).collect();
         let mut best: Option<(usize, usize, f64)> = None;
-        for (hd, ps) in p.iter().enumerate() {
-            for (i, (lo, hi)) in ps[0].iv.iter().enumerate() {
+        for (hd, bx) in boxes.iter().enumerate() {
+            for (i, (lo, hi)) in bx.iv.iter().enumerate() {
                 let w = hi.to_f64() - lo.to_f64();
                 if lo != hi && best.is_none_or(|(_, _, bw)| w > bw) {
                     best = Some((hd, i, w));
@@ -520,29 +581,94 @@ impl Prover<'_> {
         let Some((hd, i, _)) = best else {
             return Ok(None);
         };
-        let (lo, hi) = p[hd][0].iv[i].clone();
-        // The midpoint rounded into the format (toward lo under either mode's ties):
-        // [lo, m] and [next(m), hi] cover every value of the format in [lo, hi].
+        let (lo, hi) = boxes[hd].iv[i].clone();
+        // The largest value of the format ≤ the midpoint, and the one after it:
+        // [lo, m] and [m2, hi] cover every value of the format in [lo, hi].
         let mid = div_pow2(&Num::sum([&lo, &hi]).map_err(nan)?, 1);
-        let m = f.round(&mid).map_err(nan)?;
-        let (m, m2) = match f.values() {
-            Some(vals) => {
-                // The largest value ≤ mid, and the one after it.
-                let idx = vals.partition_point(|v| v <= &mid);
-                let m = vals[idx.saturating_sub(1)].clone();
-                let m2 = vals.get(idx).cloned().unwrap_or_else(|| hi.clone());
-                (m, m2)
-            }
-            None => (m.clone(), m),
-        };
+        let idx = self.values.partition_point(|v| v <= &mid);
+        let m = self.values[idx.saturating_sub(1)].clone();
+        let m2 = self.values.get(idx).cloned().unwrap_or_else(|| hi.clone());
         if m < lo || m2 > hi || m2 <= m {
             return Ok(None);
         }
-        let mut a = p.to_vec();
-        let mut b = p.to_vec();
-        a[hd][0].iv[i] = (lo, m);
-        b[hd][0].iv[i] = (m2, hi);
+        let mut a: Vec<Span> = boxes.iter().cloned().map(Span::One).collect();
+        let mut b = a.clone();
+        if let (Span::One(x), Span::One(y)) = (&mut a[hd], &mut b[hd]) {
+            x.iv[i] = (lo, m);
+            y.iv[i] = (m2, hi);
+        }
         Ok(Some((a, b)))
+    }
+
+    /// [`Prover::logit_interval`] in f64, each bound widened outward before it is rounded
+    /// into the format (rounding is monotone, so the result holds the exact interval):
+    /// every operand is a value of the format, exact in f64, and each sum of n products
+    /// is off by at most n·2^-53 of the sum of their magnitudes, far below the 2^-40 of
+    /// it added. Wider than the exact interval only where a bound sits on a rounding
+    /// boundary: the caller then computes the exact one. `None` if a bound is not finite.
+    fn logit_interval_f64(&self, h: &[Num], heads: &[Vec<Iv>]) -> Option<(f64, f64)> {
+        let model = self.c.model;
+        let f = model.format;
+        let layer = &model.layers[self.l];
+        let round = |x: f64| -> Option<f64> { Some(f.round(&Num::from_f64(x)?).ok()?.to_f64()) };
+        let linear =
+            |lin: &crate::numeric::load::Linear, x: &[(f64, f64)]| -> Option<Vec<(f64, f64)>> {
+                let mut out = Vec::with_capacity(lin.w.len());
+                for (row, b) in lin.w.iter().zip(&lin.b) {
+                    let b = b.to_f64();
+                    let (mut lo, mut hi, mut mag) = (b, b, b.abs());
+                    for (w, &(xl, xh)) in row.iter().zip(x) {
+                        let w = w.to_f64();
+                        let (a, z) = if w >= 0.0 {
+                            (w * xl, w * xh)
+                        } else {
+                            (w * xh, w * xl)
+                        };
+                        lo += a;
+                        hi += z;
+                        mag += a.abs().max(z.abs());
+                    }
+                    let err = mag * 2f64.powi(-40) + f64::MIN_POSITIVE;
+                    out.push((round(lo - err)?, round(hi + err)?));
+                }
+                Some(out)
+            };
+        let add = |x: &[(f64, f64)], y: &[(f64, f64)]| -> Option<Vec<(f64, f64)>> {
+            x.iter()
+                .zip(y)
+                .map(|(&(a, b), &(c, d))| {
+                    let err =
+                        |u: f64, v: f64| (u.abs() + v.abs()) * 2f64.powi(-40) + f64::MIN_POSITIVE;
+                    Some((round(a + c - err(a, c))?, round(b + d + err(b, d))?))
+                })
+                .collect()
+        };
+        let concat: Vec<(f64, f64)> = heads
+            .iter()
+            .flatten()
+            .map(|(a, b)| (a.to_f64(), b.to_f64()))
+            .collect();
+        let mut x: Vec<(f64, f64)> = h.iter().map(|v| (v.to_f64(), v.to_f64())).collect();
+        if let Some(out) = &layer.out {
+            let a = linear(out, &concat)?;
+            x = add(&x, &a)?;
+        }
+        if let Some((up, down)) = &layer.ffn {
+            let u: Vec<(f64, f64)> = linear(up, &x)?
+                .into_iter()
+                .map(|(a, b)| (a.max(0.0), b.max(0.0)))
+                .collect();
+            let dn = linear(down, &u)?;
+            x = add(&x, &dn)?;
+        }
+        let lin = crate::numeric::load::Linear {
+            w: vec![model.classifier.clone()],
+            b: vec![model.classifier_bias.clone()],
+        };
+        let out = linear(&lin, &x)?;
+        out.into_iter()
+            .next()
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
     }
 
     /// The interval of the classifier's logit when the heads' outputs range over
@@ -583,7 +709,7 @@ impl Prover<'_> {
         }
         let fine = self.fine_boxes(hd, t, ALL)?;
         let b = BoxOf {
-            iv: hull(&fine),
+            iv: hull(fine.as_slice()),
             coarse: true,
         };
         self.coarse.insert((hd, t), b.clone());
@@ -591,7 +717,12 @@ impl Prover<'_> {
     }
 
     /// A box per (μ, d) for global head `hd` at query type `t`, and the zero vector.
-    fn fine_boxes(&mut self, hd: usize, t: u32, seen: u32) -> Result<Pieces, NumericCompileError> {
+    fn fine_boxes(
+        &mut self,
+        hd: usize,
+        t: u32,
+        seen: u32,
+    ) -> Result<std::rc::Rc<Pieces>, NumericCompileError> {
         if let Some(p) = self.fine.get(&(hd, t, seen)) {
             return Ok(p.clone());
         }
@@ -603,7 +734,7 @@ impl Prover<'_> {
         // Per distinct score: the smallest and largest value of each component.
         let mut groups: std::collections::BTreeMap<Num, Extremes> = Default::default();
         for (i, &k) in self.keys.iter().enumerate() {
-            if seen != ALL && !self.seen[seen as usize][i] {
+            if seen != ALL && self.seen[seen as usize][i / 64] >> (i % 64) & 1 == 0 {
                 continue;
             }
             let v = &self.c.classes[l].list[k as usize][hd].1;
@@ -678,6 +809,7 @@ impl Prover<'_> {
                 out.push(BoxOf { iv, coarse: false });
             }
         }
+        let out = std::rc::Rc::new(out);
         self.fine.insert((hd, t, seen), out.clone());
         Ok(out)
     }
