@@ -43,3 +43,31 @@ fn model_regressions() {
 fn dfa_regressions() {
     assert!(each("dfa", props::dfa) > 0);
 }
+
+#[test]
+fn numeric_regressions() {
+    assert!(each("numeric", props::numeric) > 0);
+}
+
+/// The numeric seeds made from `examples/numeric/` load, so the property above checks
+/// the DFA against the executor on them and not only that a bad file is refused.
+#[test]
+fn numeric_example_seeds_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/numeric");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("numeric-") {
+            continue; // the hostile cases of tests/hostile/, refused or over budget
+        }
+        let data = std::fs::read(&path).unwrap();
+        let (text, weights) = props::split_numeric(&data);
+        let text = std::str::from_utf8(text).unwrap();
+        if let Err(e) = ltlattn::numeric::load_numeric(&name, text, weights) {
+            panic!("seed {name} does not load: {e}");
+        }
+        n += 1;
+    }
+    assert!(n >= 6, "the examples' seeds are missing");
+}

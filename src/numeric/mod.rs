@@ -18,8 +18,8 @@ pub use compile::{
 pub use compile::{bounds, search};
 pub use counting::{count_formula, CountTable};
 pub use exec::{
-    apply, attend, layer_step, logit, run_numeric, AlphaRow, ExecError, NumericTrace, RunError,
-    Vector,
+    apply, attend, attention_input, layer_step, logit, project, run_numeric, AlphaRow, ExecError,
+    NumericTrace, Projected, RunError, Vector,
 };
 pub use load::{
     is_numeric, load_numeric, LayerNorm, Linear, NormPlace, NumHead, NumLayer, NumRange,
