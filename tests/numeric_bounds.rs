@@ -7,24 +7,13 @@
 use ltlattn::automata::{compare, Budget, Dfa, Question};
 use ltlattn::logic::{parse, Acceptance};
 use ltlattn::numeric::bounds::{mutate_bounds_for_tests, prove_by_bounds, Bounds};
-use ltlattn::numeric::{
-    compile_numeric, load_numeric, run_numeric, Format, NumericModel, Overflow, Rounding,
-};
+use ltlattn::numeric::{compile_numeric, load_numeric, run_numeric, NumericModel};
 use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};
 
 #[path = "support/random_numeric.rs"]
 #[allow(dead_code)]
 mod random_numeric;
-use random_numeric::{random_model, Rng, Shape};
-
-fn formats() -> [Format; 4] {
-    [
-        Format::fixed(2, 1, Rounding::NearestEven),
-        Format::fixed(2, 1, Rounding::TowardZero),
-        Format::float(2, 1, true, Rounding::NearestEven, Overflow::Saturate),
-        Format::fixed(3, 2, Rounding::NearestEven),
-    ]
-}
+use random_numeric::{random_model, small_formats as formats, Rng, Shape};
 
 /// `dfa` with the acceptance of state `q` flipped.
 fn flipped(dfa: &Dfa, q: usize) -> Dfa {

@@ -7,8 +7,7 @@ use ltlattn::automata::{formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Word};
 use ltlattn::numeric::search::{search, DfaMachine, NumericMachine, SearchStop};
 use ltlattn::numeric::{
-    compile_numeric, count_cap, mutate_congruence_for_tests, run_numeric, Format, Num,
-    NumericModel, Overflow, Rounding,
+    compile_numeric, count_cap, mutate_congruence_for_tests, run_numeric, Num, NumericModel,
 };
 use ltlattn::verdict::{
     check_numeric, check_numeric_spec, decide_operands, EngineReport, Operand, Options,
@@ -17,16 +16,7 @@ use ltlattn::verdict::{
 #[path = "support/random_numeric.rs"]
 #[allow(dead_code)]
 mod random_numeric;
-use random_numeric::{random_model, Rng, Shape};
-
-fn formats() -> [Format; 4] {
-    [
-        Format::fixed(2, 1, Rounding::NearestEven),
-        Format::fixed(2, 1, Rounding::TowardZero),
-        Format::float(2, 1, true, Rounding::NearestEven, Overflow::Saturate),
-        Format::fixed(3, 2, Rounding::NearestEven),
-    ]
-}
+use random_numeric::{random_model, small_formats as formats, Rng, Shape};
 
 /// Every word over {a, b} of length exactly `n`.
 fn words_of(n: usize) -> Vec<Vec<String>> {

@@ -2,8 +2,8 @@
 //! validation) and `benches/numeric.rs` (compile figures by size).
 
 use ltlattn::numeric::{
-    Format, LayerNorm, Linear, NormPlace, Num, NumHead, NumLayer, NumRange, NumericModel,
-    RoundingReport,
+    Format, LayerNorm, Linear, NormPlace, Num, NumHead, NumLayer, NumRange, NumericModel, Overflow,
+    Rounding, RoundingReport,
 };
 
 /// A small deterministic generator (xorshift), so failures and figures reproduce.
@@ -125,4 +125,15 @@ pub fn random_model(rng: &mut Rng, format: Format, shape: &Shape) -> NumericMode
             beyond_range_at: Vec::new(),
         },
     }
+}
+
+/// Four small formats (fixed 2.1 both roundings, a float e2m1, fixed 3.2): counts cap
+/// early, so compilations stay small.
+pub fn small_formats() -> [Format; 4] {
+    [
+        Format::fixed(2, 1, Rounding::NearestEven),
+        Format::fixed(2, 1, Rounding::TowardZero),
+        Format::float(2, 1, true, Rounding::NearestEven, Overflow::Saturate),
+        Format::fixed(3, 2, Rounding::NearestEven),
+    ]
 }
