@@ -137,3 +137,94 @@ fn a_model_whose_last_global_head_is_too_weak_is_decided_by_bounds() {
         }
     }
 }
+
+/// Found by review: in e11m0 (values down to 2^-1022) a bound's f64 product underflowed
+/// to 0 and the box lost the head's output 2^-82, which a word with 2^1000 a's and 2^1023
+/// b's gives; the model then rejects, while the bounds "proved" it accepts every word.
+/// Formats whose values leave 2^±200 are refused.
+#[test]
+fn a_format_whose_bounds_would_underflow_in_f64_is_refused() {
+    use ltlattn::automata::Alphabet;
+    use ltlattn::numeric::{
+        Dyadic, Format, Linear, Num, NumHead, NumLayer, NumRange, Overflow, Rounding,
+        RoundingReport,
+    };
+    let p2 = |k: i64| Num::Fin(Dyadic::new(1.into(), k));
+    let (z, one) = (Num::zero(), p2(0));
+    let lin = |w: Vec<Vec<Num>>, b: Vec<Num>| Linear { w, b };
+    let head = NumHead {
+        range: NumRange::Global,
+        scale: one.clone(),
+        query: lin(
+            vec![vec![z.clone(), one.clone(), z.clone()]],
+            vec![z.clone()],
+        ),
+        key: lin(vec![vec![z.clone(), z.clone(), p2(-1)]], vec![z.clone()]),
+        value: lin(vec![vec![z.clone(), p2(-60), z.clone()]], vec![z.clone()]),
+    };
+    let out = lin(
+        vec![vec![one.clone()], vec![z.clone()], vec![z.clone()]],
+        vec![z.clone(); 3],
+    );
+    let up = lin(
+        vec![
+            vec![p2(90), z.clone(), z.clone()],
+            vec![p2(70), z.clone(), z.clone()],
+        ],
+        vec![one.neg(), one.neg()],
+    );
+    let down = lin(
+        vec![
+            vec![z.clone(), z.clone()],
+            vec![p2(-6).neg(), p2(20)],
+            vec![z.clone(), z.clone()],
+        ],
+        vec![z.clone(); 3],
+    );
+    let m = NumericModel {
+        name: None,
+        alphabet: vec!["a".into(), "b".into()],
+        format: Format::float(11, 0, false, Rounding::NearestEven, Overflow::Saturate),
+        inclusive: false,
+        width: 3,
+        embed: vec![
+            vec![z.clone(), one.clone(), one.clone()],
+            vec![z.clone(), one.clone(), z.clone()],
+            vec![z.clone(), one.clone(), z.clone()],
+        ],
+        layers: vec![NumLayer {
+            heads: vec![head],
+            out: Some(out),
+            ffn: Some((up, down)),
+            norm: None,
+        }],
+        classifier: vec![z.clone(), one.clone(), z.clone()],
+        classifier_bias: z,
+        rounding: RoundingReport {
+            weights: 0,
+            changed: 0,
+            largest_change: 0.0,
+            largest_at: None,
+            beyond_range: 0,
+            beyond_range_at: Vec::new(),
+        },
+    };
+    let everything = Dfa::from_parts(
+        Alphabet::Tokens(vec!["a".into(), "b".into()]),
+        Acceptance::Eos,
+        vec![0, 0],
+        vec![true],
+    )
+    .expect("a DFA");
+    let got = prove_by_bounds(
+        &m,
+        &everything,
+        true,
+        Question::Equivalent,
+        &Budget::new(200_000, Some(60.0)),
+    );
+    assert!(
+        matches!(&got, Ok(Bounds::Inconclusive(why)) if why.contains("too wide")),
+        "{got:?}"
+    );
+}

@@ -101,6 +101,14 @@ pub fn prove_by_bounds(
     let Some(values) = f.values().filter(|v| v.len() <= 1 << 12) else {
         return inconclusive("the format has too many values to enumerate denominators");
     };
+    // The boxes and intervals are computed in f64 (widened outward): every value of the
+    // format, and each product of up to four of them, must be far inside f64's normal
+    // range, or an underflow to 0 would lose a bound (e11m0 reaches 2^-1022).
+    let inside =
+        |x: &Num| x.signum() == 0 || (2f64.powi(-200)..=2f64.powi(200)).contains(&x.to_f64().abs());
+    if !inside(&f.min_positive()) || !inside(&f.max_finite()) {
+        return inconclusive("the format's range is too wide for the bounds' f64 arithmetic");
+    }
     let Some(dens) = denominators(&f, &values) else {
         return inconclusive("the format's denominator does not overflow as expected");
     };
@@ -602,9 +610,10 @@ impl Prover<'_> {
 
     /// [`Prover::logit_interval`] in f64, each bound widened outward before it is rounded
     /// into the format (rounding is monotone, so the result holds the exact interval):
-    /// every operand is a value of the format, exact in f64, and each sum of n products
-    /// is off by at most n·2^-53 of the sum of their magnitudes, far below the 2^-40 of
-    /// it added. Wider than the exact interval only where a bound sits on a rounding
+    /// every operand is a value of the format (whose range [`prove_by_bounds`] keeps far
+    /// inside f64's normal numbers), exact in f64, and each sum of n products is off by at
+    /// most (n + 1)·2^-53 of the sum of their magnitudes, below the (n + 2)·2^-50 of it
+    /// added. Wider than the exact interval only where a bound sits on a rounding
     /// boundary: the caller then computes the exact one. `None` if a bound is not finite.
     fn logit_interval_f64(&self, h: &[Num], heads: &[Vec<Iv>]) -> Option<(f64, f64)> {
         let model = self.c.model;
@@ -628,7 +637,8 @@ impl Prover<'_> {
                         hi += z;
                         mag += a.abs().max(z.abs());
                     }
-                    let err = mag * 2f64.powi(-40) + f64::MIN_POSITIVE;
+                    // n + 1 roundings, each within 2^-53 of `mag`.
+                    let err = mag * (row.len() as f64 + 2.0) * 2f64.powi(-50) + f64::MIN_POSITIVE;
                     out.push((round(lo - err)?, round(hi + err)?));
                 }
                 Some(out)
