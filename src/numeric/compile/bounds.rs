@@ -127,25 +127,24 @@ pub fn prove_by_bounds(
     c.exact_caps = true;
     let stage_states = stage.trans.len() / letters.max(1);
     // The key classes any letter position can have at the last layer.
-    let mut keys: Vec<u32> = Vec::new();
+    // The key class of each (stage state, letter) position, and the distinct ones.
+    let mut class_at: Vec<u32> = Vec::with_capacity(stage_states * letters);
     for b in 0..stage_states {
         for r in 0..letters {
-            keys.push(c.class(l, stage.out[b * rows + r])?);
+            class_at.push(c.class(l, stage.out[b * rows + r])?);
         }
     }
+    let mut keys = class_at.clone();
     keys.sort_unstable();
     keys.dedup();
     // Per stage state: the key classes some word reaching it can have put before ⊣
     // (the least fixpoint of seen(b') ⊇ seen(b) ∪ {class of the letter}), as a set.
     // Bit sets over `keys`, grown by a worklist until nothing changes.
     let mut seen: Vec<Vec<u64>> = vec![vec![0; keys.len().div_ceil(64)]; stage_states];
-    let mut letter_class: Vec<usize> = Vec::with_capacity(stage_states * letters);
-    for b in 0..stage_states {
-        for r in 0..letters {
-            let k = c.class(l, stage.out[b * rows + r])?;
-            letter_class.push(keys.binary_search(&k).expect("a letter's class is a key"));
-        }
-    }
+    let letter_class: Vec<usize> = class_at
+        .iter()
+        .map(|k| keys.binary_search(k).expect("a letter's class is a key"))
+        .collect();
     let mut queued = vec![false; stage_states];
     let mut work = std::collections::VecDeque::from([0usize]);
     queued[0] = true;
@@ -190,7 +189,7 @@ pub fn prove_by_bounds(
         dens,
         coarse: HashMap::default(),
         fine: HashMap::default(),
-        values: values.clone(),
+        values,
         alpha: HashMap::default(),
         memo: HashMap::default(),
         boxes: 0,
@@ -256,7 +255,7 @@ pub fn prove_by_bounds(
         for r in 0..letters {
             let nb = stage.trans[b as usize * letters + r];
             let ns = other.next(s, r as u32);
-            let class = prover.c.class(l, stage.out[b as usize * rows + r])?;
+            let class = class_at[b as usize * letters + r];
             let mut nw = win.clone();
             if window > 0 {
                 nw.push(class);
