@@ -154,6 +154,10 @@ pub enum EngineReport {
         /// Words of every length up to this one were also checked exactly on the fly
         /// before.
         checked_up_to_length: usize,
+        /// Whether the refined product proved it: the length counted up to
+        /// `checked_up_to_length + 1` (the shorter words are those the search ran)
+        /// and the largest score present tracked.
+        refined: bool,
     },
     /// The BDD engine explored the product system symbolically, breadth first.
     Bdd {
@@ -222,8 +226,18 @@ impl EngineReport {
                 stage_states,
                 boxes,
                 checked_up_to_length,
+                refined: false,
             } => format!(
                 "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes; {states_explored} product states, {boxes} boxes, every one giving the same answer (no counterexample of length ≤ {checked_up_to_length} either, searched on the fly)"
+            ),
+            EngineReport::Bounds {
+                states_explored,
+                stage_states,
+                boxes,
+                checked_up_to_length,
+                refined: true,
+            } => format!(
+                "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes, knowing the largest score present; {states_explored} product states, {boxes} boxes, every one giving the same answer on the words longer than {checked_up_to_length}, and every shorter word run by the search on the fly"
             ),
             EngineReport::Z3 {
                 proof,
@@ -1453,11 +1467,19 @@ fn decide_numeric(
                 continue;
             };
             use crate::numeric::bounds::{prove_by_bounds, Bounds};
-            match prove_by_bounds(model, other, model_left, question, &bounds_budget(&budget)) {
+            match prove_by_bounds(
+                model,
+                other,
+                model_left,
+                question,
+                Some(n),
+                &bounds_budget(&budget),
+            ) {
                 Ok(Bounds::Proved(p)) => {
                     let engine = EngineReport::Bounds {
                         states_explored: p.product_states,
                         stage_states: p.stage_states,
+                        refined: p.refined,
                         boxes: p.boxes,
                         checked_up_to_length: n,
                     };

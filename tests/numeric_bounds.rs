@@ -6,7 +6,7 @@
 
 use ltlattn::automata::{compare, Budget, Dfa, Question};
 use ltlattn::logic::{parse, Acceptance};
-use ltlattn::numeric::bounds::{mutate_bounds_for_tests, prove_by_bounds, Bounds};
+use ltlattn::numeric::bounds::{prove_by_bounds, set_bounds_mutation, Bounds, BoundsMutation};
 use ltlattn::numeric::{compile_numeric, load_numeric, run_numeric, NumericModel};
 use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};
 
@@ -28,11 +28,15 @@ fn flipped(dfa: &Dfa, q: usize) -> Dfa {
 
 /// Runs the bounds prover on random models with a global head in the last layer,
 /// against the compiled DFA and each one-state flip of it, under both questions and
-/// both sides. Returns (proofs that were right, proofs that were wrong).
-fn proofs(seed: u64, models: usize) -> (usize, usize) {
+/// both sides. Returns (proofs that were right, proofs that were wrong, proofs that
+/// needed the refined product).
+fn proofs(seed: u64, models: usize) -> (usize, usize, usize) {
     let mut rng = Rng(seed);
+    // The lengths a search would have checked: drawn apart, so the models stay those
+    // of `rng` alone.
+    let mut pick = Rng(seed ^ 0x5bd1_e995);
     let budget = Budget::new(200_000, Some(20.0));
-    let (mut right, mut wrong) = (0, 0);
+    let (mut right, mut wrong, mut refined) = (0, 0, 0);
     let mut tried = 0;
     for f in formats().iter().cycle() {
         if tried == models {
@@ -58,17 +62,27 @@ fn proofs(seed: u64, models: usize) -> (usize, usize) {
         for other in &others {
             for question in [Question::Equivalent, Question::Included] {
                 for model_left in [true, false] {
-                    let Ok(Bounds::Proved(_)) =
-                        prove_by_bounds(&m, other, model_left, question, &budget)
-                    else {
-                        continue;
-                    };
                     let (a, b) = if model_left {
                         (truth, other)
                     } else {
                         (other, truth)
                     };
                     let exact = compare(a, b, question, &budget).expect("small DFAs");
+                    // What a search would have established: no disagreement up to a
+                    // length below the shortest one (0 to 4 when there is none), or
+                    // nothing.
+                    let shortest = exact.counterexample.as_ref().map_or(usize::MAX, Vec::len);
+                    let checked = match pick.below(6) as usize {
+                        5 => None,
+                        n => shortest.checked_sub(1).map(|s| n.min(s)),
+                    };
+                    let got = prove_by_bounds(&m, other, model_left, question, checked, &budget);
+                    if let Ok(Bounds::Proved(p)) = &got {
+                        refined += usize::from(p.refined);
+                    }
+                    let Ok(Bounds::Proved(_)) = got else {
+                        continue;
+                    };
                     if exact.counterexample.is_none() {
                         right += 1;
                     } else {
@@ -78,7 +92,7 @@ fn proofs(seed: u64, models: usize) -> (usize, usize) {
             }
         }
     }
-    (right, wrong)
+    (right, wrong, refined)
 }
 
 /// Random models per run (each compiled, then proved against ~5 DFAs 4 ways): about
@@ -87,22 +101,34 @@ const MODELS: usize = 30;
 
 #[test]
 fn a_proof_by_bounds_is_never_wrong_and_wrong_bounds_are_caught() {
-    let (right, wrong) = proofs(11, MODELS);
+    let (right, wrong, refined) = proofs(11, MODELS);
     assert_eq!(
         wrong, 0,
         "a proof by bounds contradicted the exact compilation"
     );
     assert!(
-        right >= 80,
-        "only {right} proofs by bounds: the test no longer exercises them"
+        right >= 80 && refined >= 10,
+        "only {right} proofs by bounds, {refined} of them refined: the test no longer exercises them"
     );
-    mutate_bounds_for_tests(true);
-    let (_, wrong) = proofs(11, MODELS);
-    mutate_bounds_for_tests(false);
-    assert!(
-        wrong > 0,
-        "bounds that forget the zero output of an overflowing denominator went unnoticed"
-    );
+    for (m, what) in [
+        (
+            BoundsMutation::ForgetOverflow,
+            "bounds that forget the zero output of an overflowing denominator",
+        ),
+        (
+            BoundsMutation::LengthOffByOne,
+            "a refined product that skips words one letter longer than the search checked",
+        ),
+        (
+            BoundsMutation::FewerCounts,
+            "counts one fewer than a class can occur",
+        ),
+    ] {
+        set_bounds_mutation(m);
+        let (_, wrong, _) = proofs(11, MODELS);
+        set_bounds_mutation(BoundsMutation::None);
+        assert!(wrong > 0, "{what} went unnoticed");
+    }
 }
 
 #[test]
@@ -221,6 +247,7 @@ fn a_format_whose_bounds_would_underflow_in_f64_is_refused() {
         &everything,
         true,
         Question::Equivalent,
+        None,
         &Budget::new(200_000, Some(60.0)),
     );
     assert!(

@@ -36,6 +36,9 @@ pub struct BoundsProof {
     pub product_states: usize,
     /// Logit intervals computed (boxes tried).
     pub boxes: usize,
+    /// Whether the refined product (the length and the largest score present
+    /// tracked, [`prove_by_bounds`]) was needed.
+    pub refined: bool,
 }
 
 /// The outcome of [`prove_by_bounds`].
@@ -49,21 +52,48 @@ pub enum Bounds {
 }
 
 thread_local! {
-    static MUTATION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static MUTATION: std::cell::Cell<BoundsMutation> = const { std::cell::Cell::new(BoundsMutation::None) };
 }
 
-/// For the tests that must fail under it: wrong bounds, which forget that an
-/// overflowing denominator makes a head's output the zero vector.
+/// Wrong proofs by bounds, for the tests that must catch them.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoundsMutation {
+    None,
+    /// Forget that an overflowing denominator makes a head's output the zero vector.
+    ForgetOverflow,
+    /// Take the words one letter longer than the search checked as checked too.
+    LengthOffByOne,
+    /// Count every class one time fewer than it can occur.
+    FewerCounts,
+}
+
+/// For the tests that must fail under it: [`BoundsMutation::ForgetOverflow`] when `on`.
 #[doc(hidden)]
 pub fn mutate_bounds_for_tests(on: bool) {
-    MUTATION.with(|m| m.set(on));
+    set_bounds_mutation(if on {
+        BoundsMutation::ForgetOverflow
+    } else {
+        BoundsMutation::None
+    });
+}
+
+/// For the tests that must fail under it: the wrong proofs of `m`.
+#[doc(hidden)]
+pub fn set_bounds_mutation(m: BoundsMutation) {
+    MUTATION.with(|x| x.set(m));
+}
+
+fn mutation() -> BoundsMutation {
+    MUTATION.with(|m| m.get())
 }
 
 /// Boxes tried for one product state before it is given up.
 const BOXES_PER_STATE: usize = 4096;
 
-/// Per component, the smallest and the largest value over some key classes.
-type Extremes = (Vec<Num>, Vec<Num>);
+/// Key classes of one score: each distinct value vector with the least and the most
+/// times its classes occur together (f64::INFINITY: without bound).
+type Group = Vec<(Vec<f64>, f64, f64)>;
 
 /// An interval of exact values, lo ≤ hi.
 type Iv = (Num, Num);
@@ -71,11 +101,23 @@ type Iv = (Num, Num);
 /// Proves that `model` (left side when `model_left`) and `other` agree under
 /// `question`, by bounding the last layer's global heads. `Ok(Inconclusive)` when it
 /// cannot; `Err` for a budget, or a NaN in the exact part.
+///
+/// `checked`: every word of length ≤ `checked` is known to agree already (the on-the-fly
+/// search ran the model on each); only longer words are left to the bounds.
+///
+/// The product is explored twice at most. First the plain one: (stage state, the other
+/// side's state, the last `window` classes), with the boxes bounded by the most times
+/// each class can occur before the stage state. Where that does not decide, a refined
+/// one, which also counts the length up to `checked + 1` (a state holding only words the
+/// search has checked is not asked about) and tracks, for every query type ⊣ can have
+/// and every global head, the largest score present: μ is then known, and the classes
+/// scoring above it are absent.
 pub fn prove_by_bounds(
     model: &NumericModel,
     other: &Dfa,
     model_left: bool,
     question: Question,
+    checked: Option<usize>,
     budget: &Budget,
 ) -> Result<Bounds, NumericCompileError> {
     let layers = model.layers.len();
@@ -178,14 +220,37 @@ pub fn prove_by_bounds(
             }
         }
     }
-    let mut seen_ids: Interner<Vec<u64>> = Interner::default();
-    let seen_of: Vec<u32> = seen.into_iter().map(|s| seen_ids.intern(s)).collect();
+    // Per stage state, the seen classes as a most-count vector (every one unbounded):
+    // few distinct ones, so few boxes to make. The tight vectors (how many times each
+    // class can occur, [`most_counts`]) are made only where these do not decide.
+    let mut seen_ids: Interner<Vec<u32>> = Interner::default();
+    let mut bits: Interner<Vec<u64>> = Interner::default();
+    let bits_of: Vec<u32> = seen.into_iter().map(|s| bits.intern(s)).collect();
+    let loose_of: Vec<u32> = bits
+        .list
+        .iter()
+        .map(|set| {
+            let v = (0..keys.len())
+                .map(|i| {
+                    if set[i / 64] >> (i % 64) & 1 == 1 {
+                        u32::MAX
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            seen_ids.intern(v)
+        })
+        .collect();
+    let seen_of: Vec<u32> = bits_of.iter().map(|&i| loose_of[i as usize]).collect();
+    let mut tight_of: Option<Vec<u32>> = None;
     let mut prover = Prover {
         c,
         budget: *budget,
         l,
         keys,
         seen: seen_ids.list,
+        contexts: Interner::default(),
         dens,
         coarse: HashMap::default(),
         fine: HashMap::default(),
@@ -195,87 +260,260 @@ pub fn prove_by_bounds(
         boxes: 0,
     };
     let window = model.window(l) as usize;
-    // Product states: (stage state, the other side's state, whether a letter was read,
-    // the classes of the last `window` letters).
-    type State = (u32, u32, bool, Vec<u32>);
-    let mut ids: HashMap<State, u32> = HashMap::default();
-    let mut queue: Vec<State> = vec![(0, 0, false, Vec::new())];
-    // Per product state: the state and letter it was first reached from.
-    let mut parent: Vec<(u32, u32)> = vec![(0, 0)];
-    ids.insert(queue[0].clone(), 0);
-    let mut next = 0usize;
-    while next < queue.len() {
-        budget
-            .check(queue.len(), letters, "product states of a proof by bounds")
-            .map_err(|e| {
-                NumericCompileError::Budget(
-                    e,
-                    reports.iter().map(|r| r.explored).sum::<usize>() + queue.len(),
-                    "checking the last layer by bounds".into(),
-                )
-            })?;
-        let (b, s, nonempty, win) = queue[next].clone();
-        next += 1;
-        let accepts = other.accepting()[s as usize];
-        // The answers of the model that would be a disagreement.
-        let wrong: &[bool] = match (question, model_left) {
-            (Question::Equivalent, _) => {
-                if accepts {
-                    &[false]
-                } else {
-                    &[true]
-                }
-            }
-            // model ⊆ other: the model must reject where the other rejects.
-            (Question::Included, true) => {
-                if accepts {
-                    &[]
-                } else {
-                    &[true]
-                }
-            }
-            // other ⊆ model: the model must accept where the other accepts.
-            (Question::Included, false) => {
-                if accepts {
-                    &[false]
-                } else {
-                    &[]
-                }
-            }
+    // Product states: (stage state, the other side's state, the length up to checked + 1,
+    // the classes of the last `window` letters, the largest score present for every
+    // query type ⊣ can have and every global head).
+    type State = (u32, u32, usize, Vec<u32>, u32);
+    let mut asked: Vec<u32> = (0..stage_states)
+        .map(|b| stage.out[b * rows + letters])
+        .collect();
+    asked.sort_unstable();
+    asked.dedup();
+    let globals: Vec<usize> = (0..layer.heads.len())
+        .filter(|&hd| layer.heads[hd].range == NumRange::Global)
+        .collect();
+    // Per (query type, global head): the distinct scores, ascending, and each key
+    // class's rank among them.
+    let mut ranked: Vec<(Vec<Num>, Vec<u32>)> = Vec::with_capacity(asked.len() * globals.len());
+    for &t in &asked {
+        for &hd in &globals {
+            let all = prover.c.scores(l, hd, t)?;
+            let of: Vec<Num> = prover
+                .keys
+                .iter()
+                .map(|&k| all[k as usize].clone())
+                .collect();
+            let mut distinct = of.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let rank = of
+                .iter()
+                .map(|x| distinct.binary_search(x).expect("a key's score") as u32)
+                .collect();
+            ranked.push((distinct, rank));
+        }
+    }
+    // First without the refinement, whose product is the smaller; then, where that does
+    // not decide, with it.
+    let mut why = String::new();
+    for refined in [false, true] {
+        let mut present: Interner<Vec<u32>> = Interner::default();
+        let none = present.intern(vec![0; ranked.len()]);
+        // The length is counted exactly below `cap`; a state at `cap` holds every longer
+        // word.
+        let cap = if refined {
+            checked.map_or(1, |c| c + 1)
+        } else {
+            1
         };
-        if let [bad] = wrong {
-            let t = stage.out[b as usize * rows + letters];
-            if !prover.always(t, seen_of[b as usize], &win, nonempty, !bad)? {
-                return Ok(Bounds::Inconclusive(format!(
-                    "its boxes do not decide the answer on the word \"{}\" (a box may hold values that no word reaches there)",
-                    word_to(&parent, next - 1, model)
-                )));
+        let mut ids: HashMap<State, u32> = HashMap::default();
+        let mut queue: Vec<State> = vec![(0, 0, 0, Vec::new(), none)];
+        // Per product state: the state and letter it was first reached from.
+        let mut parent: Vec<(u32, u32)> = vec![(0, 0)];
+        ids.insert(queue[0].clone(), 0);
+        let mut next = 0usize;
+        let mut failed: Option<String> = None;
+        while next < queue.len() {
+            budget
+                .check(queue.len(), letters, "product states of a proof by bounds")
+                .map_err(|e| {
+                    NumericCompileError::Budget(
+                        e,
+                        reports.iter().map(|r| r.explored).sum::<usize>() + queue.len(),
+                        "checking the last layer by bounds".into(),
+                    )
+                })?;
+            let (b, s, len, win, pres) = queue[next].clone();
+            let nonempty = len > 0;
+            next += 1;
+            let accepts = other.accepting()[s as usize];
+            // The answers of the model that would be a disagreement.
+            let wrong: &[bool] = match (question, model_left) {
+                (Question::Equivalent, _) => {
+                    if accepts {
+                        &[false]
+                    } else {
+                        &[true]
+                    }
+                }
+                // model ⊆ other: the model must reject where the other rejects.
+                (Question::Included, true) => {
+                    if accepts {
+                        &[]
+                    } else {
+                        &[true]
+                    }
+                }
+                // other ⊆ model: the model must accept where the other accepts.
+                (Question::Included, false) => {
+                    if accepts {
+                        &[false]
+                    } else {
+                        &[]
+                    }
+                }
+            };
+            let slack = usize::from(mutation() == BoundsMutation::LengthOffByOne);
+            let known = len < cap + slack && checked.is_some_and(|c| len <= c + slack);
+            if let ([bad], false) = (wrong, known) {
+                let t = stage.out[b as usize * rows + letters];
+                let j = asked.binary_search(&t).expect("a query type of ⊣");
+                let tops = &present.list[pres as usize][j * globals.len()..(j + 1) * globals.len()];
+                let mut mu: Vec<Option<Num>> =
+                    vec![None; if refined { layer.heads.len() } else { 0 }];
+                for (g, &hd) in globals.iter().enumerate().filter(|_| refined) {
+                    mu[hd] = tops[g]
+                        .checked_sub(1)
+                        .map(|r| ranked[j * globals.len() + g].0[r as usize].clone());
+                }
+                let loose = prover.contexts.intern((seen_of[b as usize], mu.clone()));
+                if !prover.always(t, loose, &win, nonempty, !bad)? {
+                    let tight = tight_of.get_or_insert_with(|| {
+                        tight_counts(&stage.trans, &letter_class, letters, &mut prover.seen)
+                            .unwrap_or_else(|| seen_of.clone())
+                    });
+                    let tight = prover.contexts.intern((tight[b as usize], mu));
+                    if tight == loose || !prover.always(t, tight, &win, nonempty, !bad)? {
+                        failed = Some(word_to(&parent, next - 1, model));
+                        break;
+                    }
+                }
+            }
+            for r in 0..letters {
+                let nb = stage.trans[b as usize * letters + r];
+                let ns = other.next(s, r as u32);
+                let class = class_at[b as usize * letters + r];
+                let mut nw = win.clone();
+                if window > 0 {
+                    nw.push(class);
+                    if nw.len() > window {
+                        nw.remove(0);
+                    }
+                }
+                let i = letter_class[b as usize * letters + r];
+                let mut np = present.list[pres as usize].clone();
+                if refined {
+                    for (top, (_, rank)) in np.iter_mut().zip(&ranked) {
+                        *top = (*top).max(rank[i] + 1);
+                    }
+                }
+                let st = (nb, ns, (len + 1).min(cap), nw, present.intern(np));
+                if !ids.contains_key(&st) {
+                    ids.insert(st.clone(), queue.len() as u32);
+                    queue.push(st);
+                    parent.push(((next - 1) as u32, r as u32));
+                }
             }
         }
-        for r in 0..letters {
-            let nb = stage.trans[b as usize * letters + r];
-            let ns = other.next(s, r as u32);
-            let class = class_at[b as usize * letters + r];
-            let mut nw = win.clone();
-            if window > 0 {
-                nw.push(class);
-                if nw.len() > window {
-                    nw.remove(0);
-                }
+        match failed {
+            None => {
+                return Ok(Bounds::Proved(BoundsProof {
+                    stage_states,
+                    product_states: queue.len(),
+                    boxes: prover.boxes,
+                    refined,
+                }))
             }
-            let st = (nb, ns, true, nw);
-            if !ids.contains_key(&st) {
-                ids.insert(st.clone(), queue.len() as u32);
-                queue.push(st);
-                parent.push(((next - 1) as u32, r as u32));
+            Some(word) => {
+                why = format!(
+                    "its boxes do not decide the answer on the word \"{word}\" (a box may hold values that no word reaches there)"
+                )
             }
         }
     }
-    Ok(Bounds::Proved(BoundsProof {
-        stage_states,
-        product_states: queue.len(),
-        boxes: prover.boxes,
-    }))
+    Ok(Bounds::Inconclusive(why))
+}
+
+/// [`most_counts`] interned into `seen`: each state's vector's index. `None` when the
+/// vectors would take too much memory (states × classes above 2^24).
+fn tight_counts(
+    trans: &[u32],
+    class: &[usize],
+    letters: usize,
+    seen: &mut Vec<Vec<u32>>,
+) -> Option<Vec<u32>> {
+    let classes = seen.first().map_or(0, Vec::len);
+    let states = trans.len() / letters.max(1);
+    if states.saturating_mul(classes) > 1 << 24 {
+        return None;
+    }
+    let mut ids: Interner<Vec<u32>> = Interner::default();
+    for v in seen.drain(..) {
+        ids.intern(v);
+    }
+    let fewer = mutation() == BoundsMutation::FewerCounts;
+    let out = most_counts(trans, class, letters, classes)
+        .into_iter()
+        .map(|mut m| {
+            if fewer {
+                m.iter_mut()
+                    .filter(|n| **n != u32::MAX)
+                    .for_each(|n| *n = n.saturating_sub(1));
+            }
+            ids.intern(m)
+        })
+        .collect();
+    *seen = ids.list;
+    Some(out)
+}
+
+/// Per state of a DFA (`trans[b · letters + r]`, each edge labelled with a class index
+/// `class[b · letters + r]` < `classes`): for each class, the most times it occurs on a
+/// path from state 0 to the state (`u32::MAX`: without bound; all 0 for a state state 0
+/// does not reach, which no word reaches either).
+fn most_counts(trans: &[u32], class: &[usize], letters: usize, classes: usize) -> Vec<Vec<u32>> {
+    use petgraph::graph::{DiGraph, NodeIndex};
+    let states = trans.len() / letters.max(1);
+    let mut g: DiGraph<(), ()> = DiGraph::with_capacity(states, trans.len());
+    for _ in 0..states {
+        g.add_node(());
+    }
+    for (e, &to) in trans.iter().enumerate() {
+        g.add_edge(NodeIndex::new(e / letters), NodeIndex::new(to as usize), ());
+    }
+    // Tarjan's order is reverse topological: sources last.
+    let sccs = petgraph::algo::tarjan_scc(&g);
+    let mut comp = vec![0usize; states];
+    for (i, scc) in sccs.iter().enumerate() {
+        for n in scc {
+            comp[n.index()] = i;
+        }
+    }
+    let mut most: Vec<Option<Vec<u32>>> = vec![None; sccs.len()];
+    most[comp[0]] = Some(vec![0; classes]);
+    for i in (0..sccs.len()).rev() {
+        let Some(mut here) = most[i].take() else {
+            continue;
+        };
+        for n in &sccs[i] {
+            let b = n.index();
+            for r in 0..letters {
+                let to = trans[b * letters + r] as usize;
+                if comp[to] == i {
+                    here[class[b * letters + r]] = u32::MAX;
+                }
+            }
+        }
+        for n in &sccs[i] {
+            let b = n.index();
+            for r in 0..letters {
+                let to = trans[b * letters + r] as usize;
+                let k = class[b * letters + r];
+                if comp[to] == i {
+                    continue;
+                }
+                let there = most[comp[to]].get_or_insert_with(|| vec![0; classes]);
+                for (j, (t, &h)) in there.iter_mut().zip(&here).enumerate() {
+                    let h = if j == k { h.saturating_add(1) } else { h };
+                    *t = (*t).max(h);
+                }
+            }
+        }
+        most[i] = Some(here);
+    }
+    (0..states)
+        .map(|b| most[comp[b]].clone().unwrap_or_else(|| vec![0; classes]))
+        .collect()
 }
 
 /// The shortest word that reaches product state `i`, as the model's tokens.
@@ -405,8 +643,12 @@ struct Prover<'m> {
     l: usize,
     /// Key classes of the last layer at letter positions.
     keys: Vec<u32>,
-    /// Sets of them (as flags over `keys`): the classes seen before a stage state.
-    seen: Vec<Vec<u64>>,
+    /// Per key class (index into `keys`), the most times it can occur before a stage
+    /// state (u32::MAX: without bound); one such vector per distinct one.
+    seen: Vec<Vec<u32>>,
+    /// What a product state knows of the classes before ⊣: (an index into `seen`, the
+    /// largest score present at each global head).
+    contexts: Interner<(u32, Vec<Option<Num>>)>,
     dens: Vec<(Num, Iv)>,
     /// (head, query type) → the coarse box.
     coarse: HashMap<(usize, u32), BoxOf>,
@@ -725,7 +967,15 @@ impl Prover<'_> {
         Ok(b)
     }
 
-    /// A box per (μ, d) for global head `hd` at query type `t`, and the zero vector.
+    /// A box per (μ, d) for global head `hd` at query type `t`, and the zero vector,
+    /// given the most times each key class can occur (`seen`, or [`ALL`]: every class
+    /// without bound).
+    ///
+    /// For fixed μ and d a component of the sum is Σ y_k r_k with y_k = c_k e_k,
+    /// r_k = α_k v_k / e_k, 0 ≤ y_k ≤ (most c_k)·e_k and lo_d ≤ Σ y_k ≤ hi_d: a
+    /// linear program with one coupling constraint, whose extremes the greedy order by
+    /// r_k reaches ([`extreme`]). A (μ, d) the classes cannot fill (Σ of their largest
+    /// y_k below lo_d) has no box.
     fn fine_boxes(
         &mut self,
         hd: usize,
@@ -740,76 +990,119 @@ impl Prover<'_> {
         let l = self.l;
         let d_head = model.layers[l].heads[hd].value.w.len();
         let scores = self.c.scores(l, hd, t)?;
-        // Per distinct score: the smallest and largest value of each component.
-        let mut groups: std::collections::BTreeMap<Num, Extremes> = Default::default();
+        // Per distinct score: each distinct value vector with the least and the most
+        // times its classes occur together (f64::INFINITY: without bound). In a
+        // context, the classes seen whose score is at most the largest present.
+        let mut groups: std::collections::BTreeMap<Num, Group> = Default::default();
         for (i, &k) in self.keys.iter().enumerate() {
-            if seen != ALL && self.seen[seen as usize][i / 64] >> (i % 64) & 1 == 0 {
-                continue;
-            }
-            let v = &self.c.classes[l].list[k as usize][hd].1;
-            let g = groups
-                .entry(scores[k as usize].clone())
-                .or_insert_with(|| (v.clone(), v.clone()));
-            for ((x, lo), hi) in v.iter().zip(g.0.iter_mut()).zip(g.1.iter_mut()) {
-                if x < lo {
-                    *lo = x.clone();
+            let (least, most) = if seen == ALL {
+                (0.0, f64::INFINITY)
+            } else {
+                let (most, mu) = &self.contexts.list[seen as usize];
+                // An empty list: μ is not tracked (the plain product).
+                match mu.get(hd) {
+                    None if mu.is_empty() => {}
+                    Some(Some(mu)) if scores[k as usize] <= *mu => {}
+                    _ => continue,
                 }
-                if x > hi {
-                    *hi = x.clone();
+                match self.seen[*most as usize][i] {
+                    0 => continue,
+                    u32::MAX => (0.0, f64::INFINITY),
+                    n => (0.0, n as f64),
                 }
+            };
+            let v: Vec<f64> = self.c.classes[l].list[k as usize][hd]
+                .1
+                .iter()
+                .map(Num::to_f64)
+                .collect();
+            let g = groups.entry(scores[k as usize].clone()).or_default();
+            match g.iter_mut().find(|(w, _, _)| *w == v) {
+                Some((_, a, b)) => {
+                    *a += least;
+                    *b += most;
+                }
+                None => g.push((v, least, most)),
             }
         }
-        let groups: Vec<(Num, Extremes)> = groups.into_iter().collect();
+        let groups: Vec<(Num, Group)> = groups.into_iter().collect();
         let mut out: Pieces = Vec::new();
-        if !MUTATION.with(|m| m.get()) {
+        if mutation() != BoundsMutation::ForgetOverflow {
             out.push(point(&vec![Num::zero(); d_head]));
         }
-        for (m, (mu, _)) in groups.iter().enumerate() {
+        let mut items: Vec<(f64, f64, f64)> = Vec::new();
+        // In a context μ is known: the largest score (a class with it is present);
+        // otherwise every score in turn.
+        let known_mu: Option<Num> = match seen {
+            ALL => None,
+            _ => self.contexts.list[seen as usize]
+                .1
+                .get(hd)
+                .cloned()
+                .flatten(),
+        };
+        let mus: Vec<Num> = match known_mu {
+            Some(mu) => vec![mu],
+            None => groups.iter().map(|(s, _)| s.clone()).collect(),
+        };
+        for mu in &mus {
             self.out_of_time()?;
             // e of each score ≤ μ (positive ones only: a zero weight adds nothing).
-            let mut live: Vec<(Num, &Vec<Num>, &Vec<Num>)> = Vec::new();
-            for (s, (vmin, vmax)) in &groups[..=m] {
+            let mut live: Vec<(Num, f64, &Group)> = Vec::new();
+            for (s, g) in groups.iter().take_while(|(s, _)| s <= mu) {
                 let diff = s.sub(mu).map_err(nan)?;
                 let e = f.exp(&diff).map_err(nan)?;
                 if e.signum() > 0 {
-                    live.push((e, vmin, vmax));
+                    let ef = e.to_f64();
+                    live.push((e, ef, g));
                 }
             }
-            let e_mu = live.last().map(|x| x.0.clone()).unwrap_or_else(Num::zero);
+            // e_μ = round(exp(0)), whether or not a class of score μ is among the groups.
+            let e_mu = f.exp(&Num::zero()).map_err(nan)?;
+            // The most Σ y_k can be (exact in f64 for any count a budget allows, and
+            // compared with a margin anyway).
+            let room: f64 = live
+                .iter()
+                .map(|(_, ef, g)| g.iter().map(|(_, _, n)| ef * n).sum::<f64>())
+                .sum();
+            let floor: f64 = live
+                .iter()
+                .map(|(_, ef, g)| g.iter().map(|(_, n, _)| ef * n).sum::<f64>())
+                .sum();
             for (d, (lo_d, hi_d)) in &self.dens {
                 // D ≥ e_μ: a class with the largest score is present.
                 if hi_d < &e_mu {
                     continue;
                 }
                 // In f64, whose every value here (a format's values and midpoints) is
-                // exact; the few roundings of α/e·v·(lo or hi) are covered by widening
-                // each bound outward by far more than their relative error (≤ 2^-51).
+                // exact; the roundings of α/e·v, of the products and of the sums are
+                // covered by widening each bound outward by far more than their error.
                 let (lo_x, hi_x) = (lo_d.to_f64(), hi_d.to_f64());
+                if room * (1.0 + 1e-9) < lo_x || floor * (1.0 - 1e-9) > hi_x {
+                    continue;
+                }
                 let ratios: Vec<f64> = live
                     .iter()
-                    .map(|(e, _, _)| {
+                    .map(|(e, ef, _)| {
                         let a = self
                             .alpha
                             .entry((e.clone(), d.clone()))
                             .or_insert_with(|| crate::numeric::exec::divide(&f, e, d).to_f64());
-                        *a / e.to_f64()
+                        *a / ef
                     })
                     .collect();
                 let mut iv = Vec::with_capacity(d_head);
                 for i in 0..d_head {
-                    let mut rmax = f64::NEG_INFINITY;
-                    let mut rmin = f64::INFINITY;
-                    for ((_, vmin, vmax), ra) in live.iter().zip(&ratios) {
-                        rmax = rmax.max(ra * vmax[i].to_f64());
-                        rmin = rmin.min(ra * vmin[i].to_f64());
+                    items.clear();
+                    for ((_, ef, g), ra) in live.iter().zip(&ratios) {
+                        for (v, a, b) in g.iter() {
+                            items.push((ra * v[i], ef * a, ef * b));
+                        }
                     }
-                    let upper = rmax * if rmax < 0.0 { lo_x } else { hi_x };
-                    let lower = rmin * if rmin < 0.0 { hi_x } else { lo_x };
-                    let widen = |x: f64| x.abs() * 1e-12 + 1e-30;
-                    let (Some(lower), Some(upper)) = (
-                        Num::from_f64(lower - widen(lower)),
-                        Num::from_f64(upper + widen(upper)),
-                    ) else {
+                    let upper = extreme(&mut items, lo_x, hi_x, true);
+                    let lower = extreme(&mut items, lo_x, hi_x, false);
+                    let (Some(lower), Some(upper)) = (Num::from_f64(lower), Num::from_f64(upper))
+                    else {
                         iv.push((f.max_finite().neg(), f.max_finite()));
                         continue;
                     };
@@ -822,6 +1115,61 @@ impl Prover<'_> {
         self.fine.insert((hd, t, seen), out.clone());
         Ok(out)
     }
+}
+
+/// The largest (`max`) or smallest Σ y_k r_k over a_k ≤ y_k ≤ b_k, lo ≤ Σ y_k ≤ hi,
+/// for `items` (r_k, a_k, b_k), widened outward by more than the f64 error: start from
+/// every y_k = a_k, then raise the items in order of r_k (largest first for the
+/// maximum) while they add to the objective, up to hi, and further ones only as far as
+/// lo requires. (The caller has checked that Σ a_k ≤ hi and Σ b_k ≥ lo, up to
+/// rounding.)
+fn extreme(items: &mut [(f64, f64, f64)], lo: f64, hi: f64, max: bool) -> f64 {
+    let sign = if max { 1.0 } else { -1.0 };
+    // Every item free and unbounded (no counts known): all of Σ y on the best r_k,
+    // hi of it if that adds, else lo.
+    if items
+        .iter()
+        .all(|&(_, a, b)| a == 0.0 && b == f64::INFINITY)
+    {
+        let best = items
+            .iter()
+            .map(|&(r, _, _)| sign * r)
+            .fold(f64::NEG_INFINITY, f64::max);
+        if best == f64::NEG_INFINITY {
+            return 0.0;
+        }
+        let value = best * if best > 0.0 { hi } else { lo };
+        return sign * (value + value.abs() * 2f64.powi(-48) + 1e-30);
+    }
+    items.sort_unstable_by(|a, b| (sign * b.0).total_cmp(&(sign * a.0)));
+    let (mut total, mut value, mut mag, mut rmax) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for &(r, a, _) in items.iter() {
+        let r = sign * r;
+        total += a;
+        value += a * r;
+        mag += (a * r).abs();
+        rmax = rmax.max(r.abs());
+    }
+    for &(r, a, b) in items.iter() {
+        let r = sign * r;
+        if b <= a {
+            continue;
+        }
+        let limit = if r > 0.0 { hi } else { lo };
+        let take = (b - a).min(limit - total);
+        if take <= 0.0 {
+            if r > 0.0 {
+                continue;
+            }
+            break;
+        }
+        total += take;
+        value += take * r;
+        mag += (take * r).abs();
+    }
+    let n = items.len() as f64;
+    let widen = (mag + rmax * hi) * (n + 4.0) * 2f64.powi(-48) + 1e-30;
+    sign * (value + widen)
 }
 
 fn nan(e: crate::numeric::number::NanError) -> ExecError {
@@ -884,4 +1232,135 @@ fn add(f: &Format, x: &[Iv], y: &[Iv]) -> Result<Vec<Iv>, ExecError> {
             ))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{extreme, most_counts};
+
+    /// A small deterministic generator (the tests' own, so no dependency).
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
+    /// The most counts against every word up to length 14 on random 4-state graphs: a
+    /// finite count is the largest a word reaches (a simple path, of at most 3 letters,
+    /// reaches it); an unbounded one is at least 2 on some word (3 letters to the
+    /// cycle, twice round it, 3 letters on).
+    #[test]
+    fn most_counts_agree_with_every_short_word() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let (states, letters, classes) = (4usize, 2usize, 3usize);
+        for _ in 0..300 {
+            let trans: Vec<u32> = (0..states * letters)
+                .map(|_| (next(&mut seed) % states as u64) as u32)
+                .collect();
+            let class: Vec<usize> = (0..states * letters)
+                .map(|_| (next(&mut seed) % classes as u64) as usize)
+                .collect();
+            let most = most_counts(&trans, &class, letters, classes);
+            // Brute force: per state, the largest count of each class over the words
+            // reaching it; None for a state no word reaches.
+            let mut best: Vec<Option<Vec<u32>>> = vec![None; states];
+            let mut layer: Vec<(usize, Vec<u32>)> = vec![(0, vec![0; classes])];
+            for _ in 0..=14 {
+                let mut grown = Vec::new();
+                for (q, counts) in &layer {
+                    let b = best[*q].get_or_insert_with(|| vec![0; classes]);
+                    for (x, c) in b.iter_mut().zip(counts) {
+                        *x = (*x).max(*c);
+                    }
+                    for r in 0..letters {
+                        let mut c = counts.clone();
+                        c[class[q * letters + r]] += 1;
+                        grown.push((trans[q * letters + r] as usize, c));
+                    }
+                }
+                grown.sort();
+                grown.dedup();
+                layer = grown;
+            }
+            for q in 0..states {
+                match &best[q] {
+                    None => assert!(most[q].iter().all(|&n| n == 0)),
+                    Some(b) => {
+                        for k in 0..classes {
+                            if most[q][k] == u32::MAX {
+                                assert!(b[k] >= 2, "{trans:?} {class:?} {q} {k}");
+                            } else {
+                                assert_eq!(most[q][k], b[k], "{trans:?} {class:?} {q} {k}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The greedy extremes against a fine grid of feasible points, on small programs.
+    #[test]
+    fn extremes_bound_every_feasible_point_and_are_reached() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..500 {
+            let n = 1 + (next(&mut seed) % 3) as usize;
+            let mut items: Vec<(f64, f64, f64)> = (0..n)
+                .map(|_| {
+                    let r = (next(&mut seed) % 9) as f64 - 4.0;
+                    let a = (next(&mut seed) % 3) as f64;
+                    let b = if next(&mut seed) % 4 == 0 {
+                        f64::INFINITY
+                    } else {
+                        a + (next(&mut seed) % 4) as f64
+                    };
+                    (r, a, b)
+                })
+                .collect();
+            let lo = (next(&mut seed) % 6) as f64;
+            let hi = lo + (next(&mut seed) % 4) as f64;
+            // Grid points with y_k in steps of 1/2 up to 8.
+            let mut feasible: Vec<f64> = Vec::new();
+            let steps = 17usize;
+            let mut idx = vec![0usize; n];
+            loop {
+                let y: Vec<f64> = idx.iter().map(|&i| i as f64 / 2.0).collect();
+                let ok = y.iter().zip(&items).all(|(y, (_, a, b))| y >= a && y <= b);
+                let sum: f64 = y.iter().sum();
+                if ok && sum >= lo && sum <= hi {
+                    feasible.push(y.iter().zip(&items).map(|(y, (r, _, _))| y * r).sum());
+                }
+                let mut k = 0;
+                while k < n && idx[k] + 1 == steps {
+                    idx[k] = 0;
+                    k += 1;
+                }
+                if k == n {
+                    break;
+                }
+                idx[k] += 1;
+            }
+            if feasible.is_empty() {
+                continue;
+            }
+            let max = extreme(&mut items, lo, hi, true);
+            let min = extreme(&mut items, lo, hi, false);
+            let (gmax, gmin) = feasible
+                .iter()
+                .fold((f64::MIN, f64::MAX), |(a, b), &x| (a.max(x), b.min(x)));
+            assert!(max >= gmax && min <= gmin, "{items:?} {lo} {hi}");
+            // Integer data within the grid: the extremes are grid points, so reached.
+            if items.iter().all(|&(_, _, b)| b <= 8.0) || hi <= 8.0 {
+                assert!(
+                    (max - gmax).abs() < 1e-9,
+                    "max {max} vs {gmax}: {items:?} {lo} {hi}"
+                );
+                assert!(
+                    (min - gmin).abs() < 1e-9,
+                    "min {min} vs {gmin}: {items:?} {lo} {hi}"
+                );
+            }
+        }
+    }
 }
