@@ -93,14 +93,31 @@ fn check_row(name: &str, m: &NumericModel, spec: &str) {
     println!("| {name} | `{spec}` | {verdict} | {secs:.2} | {effort} |");
 }
 
-/// The examples with their weights in `number` (the examples are fixed 5.2).
-fn examples_in(number: &str) -> Vec<(String, NumericModel, String)> {
-    let fixed = "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2";
-    numeric_examples()
+/// The formats the examples are run in: as written, then the fp8 formats.
+const EXAMPLE_FORMATS: [&str; 3] = ["fixed5.2", "e4m3", "e5m2"];
+
+/// The `[number]` table of a format, as the examples write it (no final newline).
+fn number_table(f: Format) -> String {
+    f.number_table().trim_end().to_string()
+}
+
+/// The examples with their weights in the format `name` (the examples are fixed 5.2),
+/// and the suffix of their rows' names: none as written, else the format's name.
+fn examples_in(name: &str) -> (String, Vec<(String, NumericModel, String)>) {
+    let written = EXAMPLE_FORMATS[0];
+    let fixed = number_table(written.parse().expect("a format"));
+    let f: Format = name.parse().expect("a format");
+    let suffix = if name == written {
+        String::new()
+    } else {
+        format!(" {f}")
+    };
+    let number = number_table(f);
+    let models = numeric_examples()
         .into_iter()
         .map(|(p, text, w)| {
             assert!(
-                text.contains(fixed),
+                text.contains(&fixed),
                 "{}: the examples are fixed 5.2",
                 p.display()
             );
@@ -109,24 +126,22 @@ fn examples_in(number: &str) -> Vec<(String, NumericModel, String)> {
                 .find_map(|l| l.strip_prefix("# spec: "))
                 .unwrap_or("P a")
                 .to_string();
-            let text = text.replace(fixed, number);
+            let text = text.replace(&fixed, &number);
             let m = load_numeric(&p.display().to_string(), &text, &w).unwrap();
             let name = p.file_stem().unwrap().to_str().unwrap().to_string();
             (name, m, spec)
         })
-        .collect()
+        .collect();
+    (suffix, models)
 }
 
 fn verdicts() {
     println!();
     println!("| model | spec | verdict | s | explored |");
     println!("|---|---|---|---|---|");
-    for (suffix, number) in [
-        ("", "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2"),
-        (" e4m3", "format = \"float\"\nexp_bits = 4\nman_bits = 3"),
-        (" e5m2", "format = \"float\"\nexp_bits = 5\nman_bits = 2"),
-    ] {
-        for (name, m, spec) in examples_in(number) {
+    for format in EXAMPLE_FORMATS {
+        let (suffix, models) = examples_in(format);
+        for (name, m, spec) in models {
             check_row(&format!("{name}{suffix}"), &m, &spec);
         }
     }
@@ -153,12 +168,9 @@ fn main() {
     println!("| model | compile s | + formula s | abstract states | types per layer | minimal DFA | formula chars |");
     println!("|---|---|---|---|---|---|---|");
     // The examples as written (fixed 5.2), then with the same weights in the fp8 formats.
-    for (suffix, number) in [
-        ("", "format = \"fixed\"\nint_bits = 5\nfrac_bits = 2"),
-        (" e4m3", "format = \"float\"\nexp_bits = 4\nman_bits = 3"),
-        (" e5m2", "format = \"float\"\nexp_bits = 5\nman_bits = 2"),
-    ] {
-        for (name, m, _) in examples_in(number) {
+    for format in EXAMPLE_FORMATS {
+        let (suffix, models) = examples_in(format);
+        for (name, m, _) in models {
             row(&format!("{name}{suffix}"), &m);
         }
     }

@@ -46,6 +46,68 @@ pub enum Engine {
     Auto,
 }
 
+impl Engine {
+    /// Every engine, in the order the command line lists them.
+    pub const ALL: [Engine; 4] = [Engine::Explicit, Engine::Z3, Engine::Bdd, Engine::Auto];
+
+    /// Its name: the command line's `--engine`, the server's `engine` key and the JSON
+    /// (serde's lowercase names) spell it so.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Explicit => "explicit",
+            Engine::Z3 => "z3",
+            Engine::Bdd => "bdd",
+            Engine::Auto => "auto",
+        }
+    }
+}
+
+impl std::fmt::Display for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reads [`Engine::name`] (`z3` too where z3 is not built in: the caller refuses it).
+impl std::str::FromStr for Engine {
+    type Err = UnknownEngine;
+
+    fn from_str(s: &str) -> Result<Engine, UnknownEngine> {
+        Engine::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| UnknownEngine(s.to_string()))
+    }
+}
+
+/// A name that is no engine's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[error("unknown engine `{0}`")]
+#[diagnostic(help("explicit, bdd, z3 or auto"))]
+pub struct UnknownEngine(pub String);
+
+#[cfg(test)]
+mod engine_names {
+    use super::*;
+
+    #[test]
+    fn each_engine_reads_back_and_serializes_as_its_name() {
+        let names: Vec<String> = Engine::ALL.iter().map(Engine::to_string).collect();
+        assert_eq!(names, ["explicit", "z3", "bdd", "auto"]);
+        for e in Engine::ALL {
+            assert_eq!(e.name().parse(), Ok(e));
+            assert_eq!(serde_json::to_string(&e).unwrap(), format!("\"{e}\""));
+        }
+        for bad in ["", "Auto", "z", "explicit ", "smt"] {
+            assert_eq!(bad.parse::<Engine>(), Err(UnknownEngine(bad.into())));
+        }
+        assert_eq!(
+            UnknownEngine("smt".into()).to_string(),
+            "unknown engine `smt`"
+        );
+    }
+}
+
 /// How much work a decision may do, and with which engine.
 #[derive(Clone, Debug)]
 pub struct Options {

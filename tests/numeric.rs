@@ -7,17 +7,9 @@
 use ltlattn::numeric::{Format, Num, Overflow, Rounding};
 use num_bigint::BigInt;
 
+/// The reference's formats, by the names the library reads (src/numeric/spelling.rs).
 fn format(name: &str) -> Format {
-    use Rounding::*;
-    match name {
-        "fixed5.2-ne" => Format::fixed(5, 2, NearestEven),
-        "fixed3.4-tz" => Format::fixed(3, 4, TowardZero),
-        "e5m2-ne-inf" => Format::float(5, 2, true, NearestEven, Overflow::Inf),
-        "e4m3-ne-sat" => Format::float(4, 3, true, NearestEven, Overflow::Saturate),
-        "e3m2-nosub-ne" => Format::float(3, 2, false, NearestEven, Overflow::Saturate),
-        "e4m3-tz-inf" => Format::float(4, 3, true, TowardZero, Overflow::Inf),
-        other => panic!("unknown format {other}"),
-    }
+    name.parse().unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn fraction(s: &str) -> (BigInt, BigInt) {

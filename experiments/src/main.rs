@@ -177,8 +177,8 @@ pub struct Record {
     pub alphabet: Vec<String>,
     /// global, local-k, hybrid-k.
     pub architecture: String,
-    /// fixed4.4, e4m3.
-    pub format: String,
+    /// fixed4.4, e4m3: the library's names (grammar/numeric.md, "Format names").
+    pub format: Fmt,
     /// The seed.
     pub seed: u64,
     /// Per bucket: the float baseline network's accuracy.
@@ -376,9 +376,9 @@ fn model_toml(arch: &Arch, alphabet: &[String], f: Fmt) -> String {
     let mut t = format!(
         "# Trained by ltlattn-experiments ({}), quantization-aware in {}: the weights are values of the format.\nalphabet = [{}]\nweights = \"model.safetensors\"\n\n[number]\n{}",
         arch.name,
-        f.name(),
+        f,
         letters.join(", "),
-        f.toml()
+        f.library().number_table()
     );
     for heads in &arch.layers {
         t.push_str(&format!("\n[[layer]]\nffn = {}\n", arch.d_ff > 0));
@@ -469,7 +469,7 @@ fn train_one(
         let train_secs = float_secs + qat_started.elapsed().as_secs_f64();
         let qat = answers(&net, &test_words, Mode::Exact(f)).map_err(err)?;
         let qat_acc = accuracy_by_bucket(&test_set, |w| qat.get(w).copied());
-        let mdir = dir.join(format!("{arch_name}-{}-s{seed}", f.name()));
+        let mdir = dir.join(format!("{arch_name}-{f}-s{seed}"));
         std::fs::create_dir_all(&mdir).map_err(|e| e.to_string())?;
         varmap.save(mdir.join("model.safetensors")).map_err(err)?;
         std::fs::write(mdir.join("model.toml"), model_toml(&arch, alphabet, f))
@@ -494,7 +494,7 @@ fn train_one(
             spec: spec.into(),
             alphabet: alphabet.to_vec(),
             architecture: arch_name.into(),
-            format: f.name(),
+            format: f,
             seed,
             float_acc: float_acc.clone(),
             float_rounded_acc,
@@ -781,8 +781,7 @@ fn train_cmd(
     out: &Path,
     quick: bool,
 ) -> Res<()> {
-    let f =
-        Fmt::parse(format).ok_or_else(|| format!("unknown format {format} (fixedI.F or eEmM)"))?;
+    let f: Fmt = format.parse()?;
     let sigma = ltlattn::automata::Alphabet::Tokens(alphabet.to_vec());
     let target = langs::spec_dfa(formula, &sigma)?;
     let tmp = out.join("tmp");
@@ -800,7 +799,7 @@ fn train_cmd(
     )?;
     let r = &recs[0];
     // train_one writes <arch>-<format>-s<seed>/ under its directory: move the files to `out`.
-    let made = tmp.join(format!("{arch}-{}-s{seed}", f.name()));
+    let made = tmp.join(format!("{arch}-{f}-s{seed}"));
     for file in ["model.toml", "model.safetensors"] {
         std::fs::rename(made.join(file), out.join(file)).map_err(|e| e.to_string())?;
     }
@@ -886,4 +885,42 @@ fn smoke() -> Res<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// examples/trained/manifest.json names its formats `fixed4.4` and `e4m3`: read as
+    /// formats and written again, it is the same, byte for byte; and every model.toml
+    /// there names its format and writes its `[number]` table as the library does now.
+    #[test]
+    fn the_trained_models_keep_their_format_names() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/trained");
+        let text = std::fs::read_to_string(dir.join("manifest.json")).expect("the manifest");
+        let m: Manifest = serde_json::from_str(&text).expect("a manifest");
+        for f in FORMATS {
+            assert!(m.models.iter().any(|r| r.format == *f), "{f}");
+        }
+        assert_eq!(
+            serde_json::to_string_pretty(&m).expect("written") + "\n",
+            text
+        );
+        for r in &m.models {
+            let model = std::fs::read_to_string(dir.join(&r.model)).expect("a model.toml");
+            assert!(
+                model.contains(&format!("quantization-aware in {}:", r.format)),
+                "{}",
+                r.model
+            );
+            assert!(
+                model.contains(&format!(
+                    "\n[number]\n{}\n",
+                    r.format.library().number_table()
+                )),
+                "{}",
+                r.model
+            );
+        }
+    }
 }

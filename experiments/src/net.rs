@@ -19,10 +19,12 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
 
 use candle_core::{CpuStorage, CustomOp1, DType, Device, Layout, Result, Shape, Tensor, D};
 use candle_nn::{linear, Linear, Module, VarBuilder};
-use ltlattn::numeric::{Format, Num, Overflow, Rounding};
+use ltlattn::numeric::{Format, FormatNameError, Kind, Num, Overflow, Rounding};
 
 /// Which forward pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -325,47 +327,67 @@ pub enum Fmt {
     },
 }
 
+/// Its short name is the library's (`fixed4.4`, `e4m3`; grammar/numeric.md, "Format
+/// names"), as used in directory names, the manifest and the tables.
+impl fmt::Display for Fmt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.library().fmt(f)
+    }
+}
+
+/// Reads the library's names, of the formats training can round into.
+impl FromStr for Fmt {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Fmt, String> {
+        let f: Format = s.parse().map_err(|e: FormatNameError| e.to_string())?;
+        Fmt::try_from(f)
+    }
+}
+
+/// The library's format, when training can round into it: nearest-even, saturating, with
+/// subnormals (the fast f64 rounding of [`Fmt::round`] knows no other).
+impl TryFrom<Format> for Fmt {
+    type Error = String;
+
+    fn try_from(f: Format) -> std::result::Result<Fmt, String> {
+        let fmt = match f.kind {
+            Kind::Fixed {
+                int_bits,
+                frac_bits,
+            } => Fmt::Fixed {
+                int_bits,
+                frac_bits,
+            },
+            Kind::Float {
+                exp_bits, man_bits, ..
+            } => Fmt::Float { exp_bits, man_bits },
+        };
+        if fmt.library() == f {
+            Ok(fmt)
+        } else {
+            Err(format!(
+                "training rounds nearest-even, saturating, with subnormals: use {fmt}, not {f}"
+            ))
+        }
+    }
+}
+
+/// The manifest records a format by its name.
+impl serde::Serialize for Fmt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Fmt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Fmt, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl Fmt {
-    /// Its short name (`fixed4.4`, `e4m3`), as used in directory names and tables.
-    pub fn name(&self) -> String {
-        match *self {
-            Fmt::Fixed {
-                int_bits,
-                frac_bits,
-            } => format!("fixed{int_bits}.{frac_bits}"),
-            Fmt::Float { exp_bits, man_bits } => format!("e{exp_bits}m{man_bits}"),
-        }
-    }
-
-    /// Parses [`Fmt::name`]'s output.
-    pub fn parse(s: &str) -> Option<Fmt> {
-        if let Some(r) = s.strip_prefix("fixed") {
-            let (i, f) = r.split_once('.')?;
-            return Some(Fmt::Fixed {
-                int_bits: i.parse().ok()?,
-                frac_bits: f.parse().ok()?,
-            });
-        }
-        let (e, m) = s.strip_prefix('e')?.split_once('m')?;
-        Some(Fmt::Float {
-            exp_bits: e.parse().ok()?,
-            man_bits: m.parse().ok()?,
-        })
-    }
-
-    /// The `[number]` table of a model.toml.
-    pub fn toml(&self) -> String {
-        match *self {
-            Fmt::Fixed {
-                int_bits,
-                frac_bits,
-            } => format!("format = \"fixed\"\nint_bits = {int_bits}\nfrac_bits = {frac_bits}\n"),
-            Fmt::Float { exp_bits, man_bits } => {
-                format!("format = \"float\"\nexp_bits = {exp_bits}\nman_bits = {man_bits}\n")
-            }
-        }
-    }
-
     /// The library's format (the judge's), for the correctly rounded exp and the tests.
     pub fn library(&self) -> Format {
         match *self {
@@ -529,6 +551,32 @@ mod tests {
         },
     ];
 
+    /// The names are the library's; a format training cannot round into is refused.
+    #[test]
+    fn names_are_the_librarys() {
+        for (f, name) in FORMATS.iter().zip(["fixed4.4", "e4m3"]) {
+            assert_eq!(f.to_string(), name);
+            assert_eq!(name.parse::<Fmt>(), Ok(*f));
+            assert_eq!(f.library().to_string(), name);
+        }
+        assert_eq!(
+            "e5m2".parse::<Fmt>(),
+            Ok(Fmt::Float {
+                exp_bits: 5,
+                man_bits: 2
+            })
+        );
+        assert_eq!(
+            "fixed4.4-tz".parse::<Fmt>(),
+            Err("training rounds nearest-even, saturating, with subnormals: use fixed4.4, not fixed4.4-tz".into())
+        );
+        assert!("e4m3-nosub".parse::<Fmt>().is_err());
+        assert_eq!(
+            "fp8".parse::<Fmt>(),
+            Err("`fp8` is not a number format: fp8 names two formats: write e4m3 or e5m2".into())
+        );
+    }
+
     /// The fast f64 rounding is the library's rounding, ties and overflow included, on a
     /// fine grid through both formats' ranges (every tie of both grids is on it).
     #[test]
@@ -578,16 +626,15 @@ mod tests {
                     }
                 }
                 let dir = std::env::temp_dir().join(format!(
-                    "ltlattn-exp-test-{}-{name}-{}",
+                    "ltlattn-exp-test-{}-{name}-{f}",
                     std::process::id(),
-                    f.name()
                 ));
                 std::fs::create_dir_all(&dir).expect("dir");
                 let weights = dir.join("w.safetensors");
                 varmap.save(&weights).expect("save");
                 let mut toml = format!(
                     "alphabet = [\"a\", \"b\", \"c\"]\nweights = \"w.safetensors\"\n[number]\n{}",
-                    f.toml()
+                    f.library().number_table()
                 );
                 for heads in &arch.layers {
                     toml.push_str("[[layer]]\nffn = true\n");
@@ -620,8 +667,7 @@ mod tests {
                     assert_eq!(
                         l as f64,
                         trace.logit.to_f64(),
-                        "{name} {} on {}",
-                        f.name(),
+                        "{name} {f} on {}",
                         tokens.concat()
                     );
                 }

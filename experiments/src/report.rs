@@ -104,7 +104,7 @@ pub fn write(
         .filter(|a| m.models.iter().any(|r| r.architecture == *a))
         .collect();
     let formats: Vec<String> = {
-        let mut f: Vec<String> = m.models.iter().map(|r| r.format.clone()).collect();
+        let mut f: Vec<String> = m.models.iter().map(|r| r.format.to_string()).collect();
         f.dedup();
         f.sort();
         f.dedup();
@@ -245,7 +245,11 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
     let by_format: Vec<String> = formats
         .iter()
         .map(|f| {
-            let rs: Vec<&Record> = m.models.iter().filter(|r| &r.format == f).collect();
+            let rs: Vec<&Record> = m
+                .models
+                .iter()
+                .filter(|r| r.format.to_string() == *f)
+                .collect();
             let p = rs
                 .iter()
                 .filter(|r| r.verdict == Some(Verdict::Proved))

@@ -276,21 +276,22 @@ fn dfa_of_file(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     Ok(Exit::Yes)
 }
 
-/// Which engine decides equivalence and inclusion (the command-line face of
-/// [`ltlattn::verdict::Engine`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Engine {
-    /// Minimal DFAs and their product (exact; bounded by --max-states).
-    Explicit,
-    /// z3: bounded model checking for counterexamples, k-induction or Spacer for proofs.
-    Z3,
-    /// BDDs: breadth-first symbolic reachability (shortest counterexamples, re-checked
-    /// invariants); --max-states bounds its BDDs.
-    Bdd,
-    /// The explicit, BDD and z3 engines side by side (the explicit engine alone first on
-    /// small instances); the first certified answer wins, and the verdict and the least
-    /// shortest counterexample do not depend on which.
-    Auto,
+/// `--engine`'s values: the library's engine names ([`verdict::Engine::name`]), each with
+/// what `--help` says of it here.
+fn engine_values() -> impl clap::builder::TypedValueParser<Value = verdict::Engine> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let help = |e| {
+        match e {
+        verdict::Engine::Explicit => "Minimal DFAs and their product (exact; bounded by --max-states)",
+        verdict::Engine::Z3 => "z3: bounded model checking for counterexamples, k-induction or Spacer for proofs",
+        verdict::Engine::Bdd => "BDDs: breadth-first symbolic reachability (shortest counterexamples, re-checked invariants); --max-states bounds its BDDs",
+        verdict::Engine::Auto => "The explicit, BDD and z3 engines side by side (the explicit engine alone first on small instances); the first certified answer wins, and the verdict and the least shortest counterexample do not depend on which",
+    }
+    };
+    PossibleValuesParser::new(
+        verdict::Engine::ALL.map(|e| PossibleValue::new(e.name()).help(help(e))),
+    )
+    .map(|name| name.parse().expect("a possible value names an engine"))
 }
 
 /// Options of the engines that decide equivalence and inclusion.
@@ -298,8 +299,8 @@ pub(crate) enum Engine {
 pub(crate) struct EngineOpts {
     /// The engine: explicit, bdd, z3, or auto (the three side by side, each within
     /// --max-states and --timeout; the first certified answer wins).
-    #[arg(long, value_enum, default_value = "auto")]
-    engine: Engine,
+    #[arg(long, value_parser = engine_values(), default_value = "auto")]
+    engine: verdict::Engine,
     /// Longest word the z3 engine's bounded model checking considers (exit 2 beyond).
     #[arg(long, default_value_t = 200, value_name = "N")]
     max_depth: usize,
@@ -308,12 +309,7 @@ pub(crate) struct EngineOpts {
 /// The library's decision options from the command line's (starts the `--timeout` watchdog).
 pub(crate) fn options(budget: &BudgetOpts, engine: &EngineOpts) -> Result<Options, Report> {
     Ok(Options {
-        engine: match engine.engine {
-            Engine::Explicit => verdict::Engine::Explicit,
-            Engine::Z3 => verdict::Engine::Z3,
-            Engine::Bdd => verdict::Engine::Bdd,
-            Engine::Auto => verdict::Engine::Auto,
-        },
+        engine: engine.engine,
         max_states: budget.max_states,
         timeout: budget.timeout_duration()?,
         max_depth: engine.max_depth,
@@ -482,7 +478,7 @@ fn compare_files_cmd(
     question: Question,
     limits: ParseLimits,
 ) -> Result<Exit, Report> {
-    if a.engine.engine == Engine::Z3 {
+    if a.engine.engine == verdict::Engine::Z3 {
         return Err(miette!(
             help = "leave --engine at auto or explicit; `compile --json` gives a Boolean model's formula for z3",
             "model and DFA operands are compared by the explicit engine"

@@ -9,8 +9,8 @@ use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
 use ltlattn::logic::{Acceptance, Arena, NodeId, Syntax};
 use ltlattn::numeric::{
-    architecture, compile_numeric, formula_or_note_within, load_numeric, run_numeric, Kind,
-    NumericCompiled, NumericModel, NumericTrace, Overflow, Rounding,
+    architecture, compile_numeric, formula_or_note_within, load_numeric, run_numeric,
+    NumericCompiled, NumericModel, NumericTrace,
 };
 use ltlattn::report::{to_json, CheckReport, UndecidedReport};
 use ltlattn::verdict::{check_numeric_spec, Options};
@@ -27,43 +27,13 @@ pub(crate) fn load(path: &str, text: &str) -> Result<NumericModel, Report> {
     load_numeric(path, text, &bytes).map_err(Report::new)
 }
 
-fn describe_format(m: &NumericModel) -> String {
-    let f = &m.format;
-    let kind = match f.kind {
-        Kind::Fixed {
-            int_bits,
-            frac_bits,
-        } => format!("fixed {int_bits}.{frac_bits}"),
-        Kind::Float {
-            exp_bits,
-            man_bits,
-            subnormals,
-        } => format!(
-            "float e{exp_bits}m{man_bits}{}",
-            if subnormals {
-                ""
-            } else {
-                " without subnormals"
-            }
-        ),
-    };
-    let r = match f.rounding {
-        Rounding::NearestEven => "nearest-even",
-        Rounding::TowardZero => "toward-zero",
-    };
-    let o = match f.overflow {
-        Overflow::Saturate => "saturate",
-        Overflow::Inf => "inf",
-    };
-    format!("{kind}, {r}, {o}")
-}
-
 fn header(m: &NumericModel, path: &str) -> String {
     format!(
-        "model: {} (alphabet {{{}}}, {}, {} layer{}, width {}, EOS acceptance{})",
+        // The format's phrase, `fixed 5.2, nearest-even, saturate` (src/numeric/spelling.rs).
+        "model: {} (alphabet {{{}}}, {:#}, {} layer{}, width {}, EOS acceptance{})",
         m.name.clone().unwrap_or_else(|| path.to_string()),
         m.alphabet.join(", "),
-        describe_format(m),
+        m.format,
         m.layers.len(),
         if m.layers.len() == 1 { "" } else { "s" },
         m.width,

@@ -15,6 +15,7 @@ use num_bigint::BigInt;
 use num_traits::{One, Signed};
 
 use super::number::{Format, Kind, Num, Overflow, Rounding};
+use super::spelling::UnknownSetting;
 
 /// Largest window of a local head.
 pub const MAX_WINDOW: i64 = 4096;
@@ -321,7 +322,7 @@ fn bits(
     v: &Option<Spanned<i64>>,
     field: &'static str,
     at: Span<usize>,
-    range: std::ops::RangeInclusive<i64>,
+    range: std::ops::RangeInclusive<u32>,
 ) -> Result<u32, NumericError> {
     let v = v.as_ref().ok_or_else(|| {
         c.err(
@@ -331,7 +332,7 @@ fn bits(
             Some(format!("add {field} = n with n in {range:?}")),
         )
     })?;
-    if !range.contains(v.get_ref()) {
+    if !u32::try_from(*v.get_ref()).is_ok_and(|b| range.contains(&b)) {
         return Err(c.err(
             NumericErrorKind::Value { field },
             Some(v.span()),
@@ -345,46 +346,38 @@ fn bits(
 fn format_of(c: &Ctx<'_>, n: &Spanned<RawNumber>) -> Result<Format, NumericError> {
     let raw = n.get_ref();
     let at = raw.format.span();
-    let rounding = match raw
-        .rounding
-        .as_ref()
-        .map(|r| (r.get_ref().as_str(), r.span()))
-    {
-        None | Some(("nearest-even", _)) => Rounding::NearestEven,
-        Some(("toward-zero", _)) => Rounding::TowardZero,
-        Some((other, s)) => {
-            return Err(c.err(
-                NumericErrorKind::Value { field: "rounding" },
-                Some(s),
-                format!("unknown rounding `{other}`"),
-                Some("use nearest-even (the default) or toward-zero".into()),
-            ))
-        }
+    // The words are `Rounding`'s and `Overflow`'s spelling (src/numeric/spelling.rs).
+    let unknown = |field, s, e: UnknownSetting| {
+        c.err(
+            NumericErrorKind::Value { field },
+            Some(s),
+            format!("unknown {} `{}`", e.setting, e.word),
+            Some(format!("use {}", e.expected)),
+        )
     };
-    let overflow = match raw
-        .overflow
-        .as_ref()
-        .map(|r| (r.get_ref().as_str(), r.span()))
-    {
-        None | Some(("saturate", _)) => Overflow::Saturate,
-        Some(("inf", s)) => {
-            if raw.format.get_ref() != "float" {
+    let rounding = match &raw.rounding {
+        None => Rounding::NearestEven,
+        Some(r) => r
+            .get_ref()
+            .parse()
+            .map_err(|e| unknown("rounding", r.span(), e))?,
+    };
+    let overflow = match &raw.overflow {
+        None => Overflow::Saturate,
+        Some(o) => {
+            let overflow = o
+                .get_ref()
+                .parse()
+                .map_err(|e| unknown("overflow", o.span(), e))?;
+            if overflow == Overflow::Inf && raw.format.get_ref() != "float" {
                 return Err(c.err(
                     NumericErrorKind::Value { field: "overflow" },
-                    Some(s),
+                    Some(o.span()),
                     "overflow = \"inf\" needs a float format",
                     Some("fixed-point formats saturate".into()),
                 ));
             }
-            Overflow::Inf
-        }
-        Some((other, s)) => {
-            return Err(c.err(
-                NumericErrorKind::Value { field: "overflow" },
-                Some(s),
-                format!("unknown overflow `{other}`"),
-                Some("use saturate (the default) or inf (float only)".into()),
-            ))
+            overflow
         }
     };
     let misplaced = |v: &Option<Spanned<i64>>, field: &'static str, kind: &str| match v {
@@ -400,9 +393,15 @@ fn format_of(c: &Ctx<'_>, n: &Spanned<RawNumber>) -> Result<Format, NumericError
         "fixed" => {
             misplaced(&raw.exp_bits, "exp_bits", "float")?;
             misplaced(&raw.man_bits, "man_bits", "float")?;
-            let int_bits = bits(c, &raw.int_bits, "int_bits", at.clone(), 0..=30)?;
-            let frac_bits = bits(c, &raw.frac_bits, "frac_bits", at.clone(), 0..=30)?;
-            if int_bits + frac_bits == 0 || int_bits + frac_bits > 40 {
+            let int_bits = bits(c, &raw.int_bits, "int_bits", at.clone(), Format::INT_BITS)?;
+            let frac_bits = bits(
+                c,
+                &raw.frac_bits,
+                "frac_bits",
+                at.clone(),
+                Format::FRAC_BITS,
+            )?;
+            if !Format::FIXED_BITS.contains(&(int_bits + frac_bits)) {
                 return Err(c.err(
                     NumericErrorKind::Value { field: "frac_bits" },
                     Some(at),
@@ -417,8 +416,8 @@ fn format_of(c: &Ctx<'_>, n: &Spanned<RawNumber>) -> Result<Format, NumericError
         "float" => {
             misplaced(&raw.int_bits, "int_bits", "fixed")?;
             misplaced(&raw.frac_bits, "frac_bits", "fixed")?;
-            let exp_bits = bits(c, &raw.exp_bits, "exp_bits", at.clone(), 2..=11)?;
-            let man_bits = bits(c, &raw.man_bits, "man_bits", at, 0..=52)?;
+            let exp_bits = bits(c, &raw.exp_bits, "exp_bits", at.clone(), Format::EXP_BITS)?;
+            let man_bits = bits(c, &raw.man_bits, "man_bits", at, Format::MAN_BITS)?;
             Ok(Format::float(
                 exp_bits,
                 man_bits,
@@ -932,8 +931,28 @@ impl NumericModel {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_decimal;
+    use super::{format_of, parse_decimal, Ctx, RawNumber};
     use num_bigint::BigInt;
+    use toml::Spanned;
+
+    /// The `[number]` table the library writes for a format (the trainer's) is read back
+    /// as that format, for every format there is.
+    #[test]
+    fn every_number_table_reads_back_as_its_format() {
+        #[derive(serde::Deserialize)]
+        struct Model {
+            number: Spanned<RawNumber>,
+        }
+        for f in crate::numeric::spelling::every_format() {
+            let text = format!("[number]\n{}", f.number_table());
+            let m: Model = toml::from_str(&text).unwrap();
+            let c = Ctx {
+                name: "t",
+                text: &text,
+            };
+            assert_eq!(format_of(&c, &m.number).ok(), Some(f), "{text}");
+        }
+    }
 
     fn q(n: i64, d: i64) -> Option<(BigInt, BigInt)> {
         Some((n.into(), d.into()))

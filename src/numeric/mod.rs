@@ -7,6 +7,7 @@ mod counting;
 mod exec;
 mod load;
 mod number;
+mod spelling;
 
 #[doc(hidden)]
 pub use compile::mutate_congruence_for_tests;
@@ -27,3 +28,4 @@ pub use load::{
     MAX_WINDOW as MAX_NUMERIC_WINDOW,
 };
 pub use number::{Dyadic, Format, Kind, NanError, Num, Overflow, Rounding};
+pub use spelling::{FormatNameError, FormatNameProblem, UnknownSetting};

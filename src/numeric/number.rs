@@ -65,7 +65,8 @@ pub enum Kind {
     },
 }
 
-/// A number format F: its values, rounding and overflow rule.
+/// A number format F: its values, rounding and overflow rule. Named by `Display` and
+/// `FromStr` (`fixed4.4`, `e4m3`, `e5m2-inf`; grammar/numeric.md, "Format names").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Format {
     /// Fixed or float, with its widths.

@@ -543,20 +543,18 @@ fn dfa(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     Ok((v, Exit::Yes))
 }
 
+/// The request's `engine`, by the library's names ([`verdict::Engine::name`]); `z3` is
+/// unknown where z3 is not built in.
 fn engine(req: &Req) -> Result<verdict::Engine, Report> {
-    Ok(match req.str("engine")? {
-        None | Some("auto") => verdict::Engine::Auto,
-        Some("explicit") => verdict::Engine::Explicit,
-        Some("bdd") => verdict::Engine::Bdd,
-        #[cfg(feature = "z3")]
-        Some("z3") => verdict::Engine::Z3,
-        Some(other) => {
-            return Err(miette!(
-                help = "explicit, bdd, z3 or auto",
-                "unknown engine `{other}`"
-            ))
-        }
-    })
+    let Some(name) = req.str("engine")? else {
+        return Ok(verdict::Engine::Auto);
+    };
+    match name.parse() {
+        #[cfg(not(feature = "z3"))]
+        Ok(verdict::Engine::Z3) => Err(Report::new(verdict::UnknownEngine(name.into()))),
+        Ok(e) => Ok(e),
+        Err(e) => Err(Report::new(e)),
+    }
 }
 
 /// The decision options of a request: its engine within the server's budget.
