@@ -25,6 +25,7 @@
 //! ```
 
 pub mod proof;
+pub mod report;
 
 use std::fmt;
 
@@ -594,19 +595,22 @@ pub const GROWTHS: [Law; 4] = [
 ];
 
 /// A fitted growth law for total cost over lengths.
+///
+/// The fields are declared in alphabetical order: that is the order of their keys in
+/// `attention --json` (which sorted them when the report was a `serde_json::Value`).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Fit {
+    /// total / f(L) at the largest length.
+    pub constant: f64,
+    /// Slope of log(total) against log(L) between the two largest lengths.
+    pub exponent: f64,
     /// The law whose log-log slope over the last doubling is nearest the total's: the
     /// growth the largest lengths show.
     pub law: &'static str,
-    /// Slope of log(total) against log(L) between the two largest lengths.
-    pub exponent: f64,
-    /// total / f(L) at the largest length.
-    pub constant: f64,
-    /// max / min of total / f(L) over all the lengths (1 = exactly proportional).
-    pub spread: f64,
     /// (L, total) for each length used.
     pub points: Vec<(u64, u128)>,
+    /// max / min of total / f(L) over all the lengths (1 = exactly proportional).
+    pub spread: f64,
 }
 
 /// Fits the total cost of `make(L)` at the lengths `lens` (increasing, at least two)

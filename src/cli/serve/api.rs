@@ -802,13 +802,13 @@ fn attention(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     let bound = match req.get("bound") {
         None => 1u64 << 31,
         Some(Value::String(s)) => {
-            crate::cli::attention::parse_bound(s).map_err(|e| miette!("`bound`: {e}"))?
+            ltlattn::patterns::report::parse_bound(s).map_err(|e| miette!("`bound`: {e}"))?
         }
         Some(v) => v
             .as_u64()
             .ok_or_else(|| miette!("`bound` must be a number or \"2^k\""))?,
     };
-    let args = crate::cli::attention::AttentionArgs {
+    let request = ltlattn::patterns::report::AttentionRequest {
         pattern: req.need("pattern")?.to_string(),
         block: req.uint("block")?,
         window: req.uint("window")?,
@@ -821,13 +821,12 @@ fn attention(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
             .or((length <= 64).then_some(length))
             .or(Some(64)),
         bound,
-        timeout: None,
-        json: true,
     };
     let timeout = std::time::Duration::from_secs_f64(req.seconds(config)?);
     let started = Instant::now();
-    let c = crate::cli::attention::compute(&args, Some(timeout))?;
-    let mut v = crate::cli::attention::json(&c);
-    v["seconds"] = json!(started.elapsed().as_secs_f64());
-    Ok((v, c.holds.into()))
+    let mut r = ltlattn::patterns::report::attention(&request, Some(timeout))
+        .map_err(|e| miette!("{e}"))?;
+    r.seconds = Some(started.elapsed().as_secs_f64());
+    let v = serde_json::to_value(&r).map_err(|e| miette!("cannot write the report: {e}"))?;
+    Ok((v, r.holds.into()))
 }
