@@ -463,3 +463,145 @@ pub fn flare_splits() -> Vec<SplitSpec> {
         split("datasets/test-short-held-out", 1_000, (0, 40), None, true),
     ]
 }
+
+/// The file format of a dataset's splits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetFormat {
+    /// FLaRe's files: `main.tok`, `labels.txt`, `num-edits.txt` per split.
+    Flare,
+    /// One `main.jsonl` per split, one [`ExampleLine`] a line.
+    Jsonl,
+}
+
+/// The manifest `sample --out DIR` writes to `DIR/ltlattn-sample.json`: what was drawn,
+/// how, and what each split holds. (Fields in alphabetical order: the order of the keys
+/// in the file.)
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SampleManifest {
+    /// The letters, in the order of the DFA's alphabet.
+    pub alphabet: Vec<String>,
+    /// Always `sample`.
+    pub command: &'static str,
+    /// States of the language's minimal DFA.
+    pub dfa_states: usize,
+    /// The file format of the splits.
+    pub format: DatasetFormat,
+    /// The language as given (a formula, `@FILE`, a model or a DFA file).
+    pub language: String,
+    /// How negatives are drawn, in words.
+    pub negatives: String,
+    /// How positives are drawn, in words.
+    pub positives: &'static str,
+    /// The random seed (the same seed gives the same files byte for byte).
+    pub seed: u64,
+    /// Each split, in FLaRe's order.
+    pub splits: Vec<SplitManifest>,
+}
+
+impl SampleManifest {
+    /// The manifest of a dataset drawn from `language` (its alphabet and minimal DFA
+    /// size given) with `seed`.
+    pub fn new(
+        language: String,
+        alphabet: Vec<String>,
+        dfa_states: usize,
+        seed: u64,
+        format: DatasetFormat,
+        splits: Vec<SplitManifest>,
+    ) -> SampleManifest {
+        SampleManifest {
+            alphabet,
+            command: "sample",
+            dfa_states,
+            format,
+            language,
+            negatives: format!("each try: with probability 1/2 a positive with Geometric(1/2) random edits, else a random string (length uniform in the range, letters uniform); re-drawn until outside the language; after {NEGATIVE_TRIES} tries a uniform word of the complement (origin `complement`)"),
+            positives: "a length uniform among the lengths of the range where the language has a word (outside the excluded ones), then a word of that length uniformly (path counts with big integers)",
+            seed,
+            splits,
+        }
+    }
+}
+
+/// One split in the manifest. The counts by origin are `null` when the split was not
+/// written.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SplitManifest {
+    /// Negatives drawn from the complement after rejection kept failing.
+    pub complement: Option<usize>,
+    /// Examples asked for.
+    pub count: usize,
+    /// Its directory below the output (`""` for the training split).
+    pub dir: String,
+    /// Why it was not written (`null` when it was).
+    pub error: Option<String>,
+    /// Whether it avoids every string of the earlier splits.
+    pub held_out: bool,
+    /// Shortest and longest length.
+    pub lengths: [usize; 2],
+    /// Its name (`training`, or its directory below `datasets/`).
+    pub name: String,
+    /// Negatives that are perturbed positives.
+    pub perturbed: Option<usize>,
+    /// Positives.
+    pub positives: Option<usize>,
+    /// Negatives that are random strings.
+    pub random: Option<usize>,
+    /// Whether its files were written.
+    pub written: bool,
+}
+
+impl SplitManifest {
+    /// The manifest entry of the split `spec` named `name`: its `examples` when it was
+    /// drawn, else the `error` that stopped it.
+    pub fn new(
+        spec: &SplitSpec,
+        name: &str,
+        examples: Option<&[Example]>,
+        error: Option<String>,
+    ) -> SplitManifest {
+        let by = |o: Origin| examples.map(|e| e.iter().filter(|x| x.origin == o).count());
+        SplitManifest {
+            complement: by(Origin::Complement),
+            count: spec.count,
+            dir: spec.dir.clone(),
+            error,
+            held_out: spec.held_out,
+            lengths: [spec.lengths.0, spec.lengths.1],
+            name: name.to_string(),
+            perturbed: by(Origin::Perturbed),
+            positives: by(Origin::Positive),
+            random: by(Origin::Random),
+            written: examples.is_some(),
+        }
+    }
+}
+
+/// One line of a split's `main.jsonl`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExampleLine<'a> {
+    /// 1 if the word is in the language, else 0.
+    pub label: u8,
+    /// The word's length.
+    pub length: usize,
+    /// The number of edits of a perturbed negative (`null` otherwise).
+    pub num_edits: Option<u32>,
+    /// How it was drawn.
+    pub origin: Origin,
+    /// The word, letters separated by spaces.
+    pub tokens: &'a str,
+}
+
+impl<'a> ExampleLine<'a> {
+    /// The line of `e`, whose word reads `tokens`.
+    pub fn new(e: &Example, tokens: &'a str) -> ExampleLine<'a> {
+        ExampleLine {
+            label: u8::from(e.label),
+            length: e.word.len(),
+            num_edits: e.num_edits,
+            origin: e.origin,
+            tokens,
+        }
+    }
+}

@@ -12,7 +12,10 @@ use super::check::{load_operand, operand, BudgetOpts};
 use super::{Exit, WordOpts};
 use ltlattn::automata::{Alphabet, Dfa};
 use ltlattn::logic::{Arena, ParseLimits};
-use ltlattn::sample::{draw_split, flare_splits, Example, Origin, Rng, Sampler, SplitSpec};
+use ltlattn::sample::{
+    draw_split, flare_splits, DatasetFormat, Example, ExampleLine, Rng, SampleManifest, Sampler,
+    SplitManifest, SplitSpec,
+};
 
 /// Longest length `sample` counts words to (the counts take length × states big integers).
 const MAX_LENGTH: usize = 100_000;
@@ -279,29 +282,30 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
                     );
                 }
                 write_split(&dir, &examples, &show, a.format)?;
-                manifest_splits.push(split_manifest(spec, &name, Some(&examples), None));
+                manifest_splits.push(SplitManifest::new(spec, &name, Some(&examples), None));
             }
             Err(e) => {
                 bar.suspend(|| eprintln!("warning: split {name} not written: {e}"));
                 if spec.dir.is_empty() {
                     failed_training = true;
                 }
-                manifest_splits.push(split_manifest(spec, &name, None, Some(e.to_string())));
+                manifest_splits.push(SplitManifest::new(spec, &name, None, Some(e.to_string())));
             }
         }
     }
     bar.finish_and_clear();
-    let manifest = serde_json::json!({
-        "command": "sample",
-        "language": a.language,
-        "alphabet": names,
-        "dfa_states": dfa.states(),
-        "seed": seed,
-        "format": match a.format { Format::Flare => "flare", Format::Jsonl => "jsonl" },
-        "positives": "a length uniform among the lengths of the range where the language has a word (outside the excluded ones), then a word of that length uniformly (path counts with big integers)",
-        "negatives": format!("each try: with probability 1/2 a positive with Geometric(1/2) random edits, else a random string (length uniform in the range, letters uniform); re-drawn until outside the language; after {} tries a uniform word of the complement (origin `complement`)", ltlattn::sample::NEGATIVE_TRIES),
-        "splits": manifest_splits,
-    });
+    let format = match a.format {
+        Format::Flare => DatasetFormat::Flare,
+        Format::Jsonl => DatasetFormat::Jsonl,
+    };
+    let manifest = SampleManifest::new(
+        a.language.clone(),
+        names.clone(),
+        dfa.states(),
+        seed,
+        format,
+        manifest_splits,
+    );
     std::fs::create_dir_all(&out_dir).into_diagnostic()?;
     std::fs::write(
         out_dir.join("ltlattn-sample.json"),
@@ -331,28 +335,6 @@ fn split_name(spec: &SplitSpec) -> String {
     } else {
         spec.dir.trim_start_matches("datasets/").to_string()
     }
-}
-
-fn split_manifest(
-    spec: &SplitSpec,
-    name: &str,
-    examples: Option<&[Example]>,
-    error: Option<String>,
-) -> serde_json::Value {
-    let by = |o: Origin| examples.map(|e| e.iter().filter(|x| x.origin == o).count());
-    serde_json::json!({
-        "name": name,
-        "dir": spec.dir,
-        "count": spec.count,
-        "lengths": [spec.lengths.0, spec.lengths.1],
-        "held_out": spec.held_out,
-        "written": examples.is_some(),
-        "error": error,
-        "positives": by(Origin::Positive),
-        "perturbed": by(Origin::Perturbed),
-        "random": by(Origin::Random),
-        "complement": by(Origin::Complement),
-    })
 }
 
 fn write_split(
@@ -393,13 +375,9 @@ fn write_split(
         Format::Jsonl => {
             let mut f = file("main.jsonl")?;
             for e in examples {
-                let line = serde_json::json!({
-                    "tokens": show(&e.word),
-                    "label": u8::from(e.label),
-                    "length": e.word.len(),
-                    "num_edits": e.num_edits,
-                    "origin": e.origin,
-                });
+                let tokens = show(&e.word);
+                let line =
+                    serde_json::to_string(&ExampleLine::new(e, &tokens)).into_diagnostic()?;
                 writeln!(f, "{line}").into_diagnostic()?;
             }
             f.flush().into_diagnostic()?;
