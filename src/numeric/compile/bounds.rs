@@ -15,8 +15,10 @@
 //! A head's output at query type q is round(Σ c_k α_k v_k) with α_k = round(e_k / d),
 //! d = round_D(Σ c_k e_k) and e_k = round(exp(s_k − μ)), μ the largest score present.
 //! For fixed μ and d the sum is a linear function of y_k = c_k e_k ≥ 0 under the
-//! constraint lo_d ≤ Σ y_k ≤ hi_d (the reals that round to d): its extremes are at
-//! the largest and smallest ratio α_k v_k / e_k, times hi_d or lo_d. The union over μ
+//! constraint lo_d ≤ Σ y_k ≤ hi_d (the reals that round to d) and y_k ≤ (the most
+//! times class k can occur)·e_k: a linear program whose extremes the greedy order by
+//! the ratio α_k v_k / e_k reaches (with no count bounds: the largest and smallest
+//! ratio times hi_d or lo_d). The union over μ
 //! and d of these boxes, plus the zero vector (an overflowing denominator), holds every
 //! output; rounding is monotone, so rounding the bounds bounds the rounded output. The
 //! boxes are tried coarsest first (one box for every μ and d) and split only where the
@@ -31,10 +33,11 @@ use crate::numeric::number::{fraction_of, Overflow};
 pub struct BoundsProof {
     /// States of the layers below the last one, minimized.
     pub stage_states: usize,
-    /// Product states (stage state, last letters' classes, the other side's state)
-    /// explored.
+    /// Product states (stage state, last letters' classes, the other side's state;
+    /// in the refined product also the length and the largest scores present) explored
+    /// by the pass that proved it.
     pub product_states: usize,
-    /// Logit intervals computed (boxes tried).
+    /// Logit intervals computed (boxes tried), over both passes.
     pub boxes: usize,
     /// Whether the refined product (the length and the largest score present
     /// tracked, [`prove_by_bounds`]) was needed.
@@ -92,7 +95,9 @@ fn mutation() -> BoundsMutation {
 const BOXES_PER_STATE: usize = 4096;
 
 /// Key classes of one score: each distinct value vector with the least and the most
-/// times its classes occur together (f64::INFINITY: without bound).
+/// times its classes occur together (f64::INFINITY: without bound). The least is 0
+/// today: which classes are present is not known class by class (the refined product
+/// knows only the largest score); [`extreme`] takes lower bounds all the same.
 type Group = Vec<(Vec<f64>, f64, f64)>;
 
 /// An interval of exact values, lo ≤ hi.
@@ -106,7 +111,8 @@ type Iv = (Num, Num);
 /// search ran the model on each); only longer words are left to the bounds.
 ///
 /// The product is explored twice at most. First the plain one: (stage state, the other
-/// side's state, the last `window` classes), with the boxes bounded by the most times
+/// side's state, the last `window` classes, whether a letter was read — the empty word
+/// is not asked about when `checked` is given), with the boxes bounded by the most times
 /// each class can occur before the stage state. Where that does not decide, a refined
 /// one, which also counts the length up to `checked + 1` (a state holding only words the
 /// search has checked is not asked about) and tracks, for every query type ⊣ can have
@@ -301,8 +307,11 @@ pub fn prove_by_bounds(
         let none = present.intern(vec![0; ranked.len()]);
         // The length is counted exactly below `cap`; a state at `cap` holds every longer
         // word.
+        // (The test mutation skips the words one letter longer than checked too, in the
+        // refined product only.)
+        let slack = usize::from(refined && mutation() == BoundsMutation::LengthOffByOne);
         let cap = if refined {
-            checked.map_or(1, |c| c + 1)
+            checked.map_or(1, |c| c + 1 + slack)
         } else {
             1
         };
@@ -353,8 +362,7 @@ pub fn prove_by_bounds(
                     }
                 }
             };
-            let slack = usize::from(mutation() == BoundsMutation::LengthOffByOne);
-            let known = len < cap + slack && checked.is_some_and(|c| len <= c + slack);
+            let known = len < cap && checked.is_some_and(|c| len <= c + slack);
             if let ([bad], false) = (wrong, known) {
                 let t = stage.out[b as usize * rows + letters];
                 let j = asked.binary_search(&t).expect("a query type of ⊣");
@@ -1065,10 +1073,6 @@ impl Prover<'_> {
                 .iter()
                 .map(|(_, ef, g)| g.iter().map(|(_, _, n)| ef * n).sum::<f64>())
                 .sum();
-            let floor: f64 = live
-                .iter()
-                .map(|(_, ef, g)| g.iter().map(|(_, n, _)| ef * n).sum::<f64>())
-                .sum();
             for (d, (lo_d, hi_d)) in &self.dens {
                 // D ≥ e_μ: a class with the largest score is present.
                 if hi_d < &e_mu {
@@ -1078,7 +1082,7 @@ impl Prover<'_> {
                 // exact; the roundings of α/e·v, of the products and of the sums are
                 // covered by widening each bound outward by far more than their error.
                 let (lo_x, hi_x) = (lo_d.to_f64(), hi_d.to_f64());
-                if room * (1.0 + 1e-9) < lo_x || floor * (1.0 - 1e-9) > hi_x {
+                if room * (1.0 + 1e-9) < lo_x {
                     continue;
                 }
                 let ratios: Vec<f64> = live
