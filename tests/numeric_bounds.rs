@@ -226,14 +226,7 @@ fn a_format_whose_bounds_would_underflow_in_f64_is_refused() {
         }],
         classifier: vec![z.clone(), one.clone(), z.clone()],
         classifier_bias: z,
-        rounding: RoundingReport {
-            weights: 0,
-            changed: 0,
-            largest_change: 0.0,
-            largest_at: None,
-            beyond_range: 0,
-            beyond_range_at: Vec::new(),
-        },
+        rounding: RoundingReport::default(),
     };
     let everything = Dfa::from_parts(
         Alphabet::Tokens(vec!["a".into(), "b".into()]),

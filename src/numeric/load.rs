@@ -91,8 +91,9 @@ pub struct NumLayer {
     pub norm: Option<LayerNorm>,
 }
 
-/// How much rounding the weights into the format changed them.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// How much rounding the weights into the format changed them (`Default`: nothing
+/// read yet).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct RoundingReport {
     /// Weights read.
     pub weights: usize,
@@ -673,14 +674,7 @@ pub fn load_numeric(name: &str, text: &str, weights: &[u8]) -> Result<NumericMod
         file,
         format,
         unread,
-        report: RoundingReport {
-            weights: 0,
-            changed: 0,
-            largest_change: 0.0,
-            largest_at: None,
-            beyond_range: 0,
-            beyond_range_at: Vec::new(),
-        },
+        report: RoundingReport::default(),
     };
     let width = match t.shape_of("embed").as_deref() {
         Some([rows, d]) if *rows == alphabet.len() + 1 && (1..=MAX_WIDTH).contains(d) => *d,

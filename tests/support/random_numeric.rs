@@ -116,14 +116,7 @@ pub fn random_model(rng: &mut Rng, format: Format, shape: &Shape) -> NumericMode
         layers,
         classifier: (0..d).map(|_| rng.weight()).collect(),
         classifier_bias: rng.weight(),
-        rounding: RoundingReport {
-            weights: 0,
-            changed: 0,
-            largest_change: 0.0,
-            largest_at: None,
-            beyond_range: 0,
-            beyond_range_at: Vec::new(),
-        },
+        rounding: RoundingReport::default(),
     }
 }
 

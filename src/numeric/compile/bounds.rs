@@ -278,31 +278,18 @@ pub fn prove_by_bounds(
     let globals: Vec<usize> = (0..layer.heads.len())
         .filter(|&hd| layer.heads[hd].range == NumRange::Global)
         .collect();
-    // Per (query type, global head): the distinct scores, ascending, and each key
-    // class's rank among them.
-    let mut ranked: Vec<(Vec<Num>, Vec<u32>)> = Vec::with_capacity(asked.len() * globals.len());
-    for &t in &asked {
-        for &hd in &globals {
-            let all = prover.c.scores(l, hd, t)?;
-            let of: Vec<Num> = prover
-                .keys
-                .iter()
-                .map(|&k| all[k as usize].clone())
-                .collect();
-            let mut distinct = of.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            let rank = of
-                .iter()
-                .map(|x| distinct.binary_search(x).expect("a key's score") as u32)
-                .collect();
-            ranked.push((distinct, rank));
-        }
-    }
     // First without the refinement, whose product is the smaller; then, where that does
     // not decide, with it.
     let mut why = String::new();
     for refined in [false, true] {
+        // The scores' ranks are needed by the refined product only (made here, not for
+        // every proof: asked types × global heads × key classes scores).
+        let ranked = if refined {
+            let keys = prover.keys.clone();
+            ranks(&mut prover.c, l, &keys, &asked, &globals)?
+        } else {
+            Vec::new()
+        };
         let mut present: Interner<Vec<u32>> = Interner::default();
         let none = present.intern(vec![0; ranked.len()]);
         // The length is counted exactly below `cap`; a state at `cap` holds every longer
@@ -365,14 +352,18 @@ pub fn prove_by_bounds(
             let known = len < cap && checked.is_some_and(|c| len <= c + slack);
             if let ([bad], false) = (wrong, known) {
                 let t = stage.out[b as usize * rows + letters];
-                let j = asked.binary_search(&t).expect("a query type of ⊣");
-                let tops = &present.list[pres as usize][j * globals.len()..(j + 1) * globals.len()];
-                let mut mu: Vec<Option<Num>> =
-                    vec![None; if refined { layer.heads.len() } else { 0 }];
-                for (g, &hd) in globals.iter().enumerate().filter(|_| refined) {
-                    mu[hd] = tops[g]
-                        .checked_sub(1)
-                        .map(|r| ranked[j * globals.len() + g].0[r as usize].clone());
+                // The plain product: an empty list, μ not tracked.
+                let mut mu: Vec<Option<Num>> = Vec::new();
+                if refined {
+                    let j = asked.binary_search(&t).expect("a query type of ⊣");
+                    let tops =
+                        &present.list[pres as usize][j * globals.len()..(j + 1) * globals.len()];
+                    mu = vec![None; layer.heads.len()];
+                    for (g, &hd) in globals.iter().enumerate() {
+                        mu[hd] = tops[g]
+                            .checked_sub(1)
+                            .map(|r| ranked[j * globals.len() + g].0[r as usize].clone());
+                    }
                 }
                 let loose = prover.contexts.intern((seen_of[b as usize], mu.clone()));
                 if !prover.always(t, loose, &win, nonempty, !bad)? {
@@ -522,6 +513,35 @@ fn most_counts(trans: &[u32], class: &[usize], letters: usize, classes: usize) -
     (0..states)
         .map(|b| most[comp[b]].clone().unwrap_or_else(|| vec![0; classes]))
         .collect()
+}
+
+/// Per (query type, global head) of `asked` × `globals`: the distinct scores of the key
+/// classes `keys`, ascending, and each key class's rank among them (for the refined
+/// product's largest score present).
+#[allow(clippy::type_complexity)]
+fn ranks(
+    c: &mut Compiler<'_>,
+    l: usize,
+    keys: &[u32],
+    asked: &[u32],
+    globals: &[usize],
+) -> Result<Vec<(Vec<Num>, Vec<u32>)>, ExecError> {
+    let mut ranked = Vec::with_capacity(asked.len() * globals.len());
+    for &t in asked {
+        for &hd in globals {
+            let all = c.scores(l, hd, t)?;
+            let of: Vec<Num> = keys.iter().map(|&k| all[k as usize].clone()).collect();
+            let mut distinct = of.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let rank = of
+                .iter()
+                .map(|x| distinct.binary_search(x).expect("a key's score") as u32)
+                .collect();
+            ranked.push((distinct, rank));
+        }
+    }
+    Ok(ranked)
 }
 
 /// The shortest word that reaches product state `i`, as the model's tokens.
