@@ -125,6 +125,52 @@ fn the_time_limit_kills_a_child_that_does_not_answer() {
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
 
+/// The attention pattern's partition proof runs in the child too: a fault there leaves
+/// every obligation unknown (exit 2, `holds: null`), and without the fault the same
+/// request is proved.
+#[test]
+fn a_fault_in_the_partition_proof_is_an_unknown_obligation() {
+    let args = [
+        "attention",
+        "--pattern",
+        "combiner-fixed",
+        "--block",
+        "4",
+        "--length",
+        "16",
+        "--json",
+    ];
+    let o = ltlattn_with(None, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let report: Value = serde_json::from_str(&text(&o.stdout)).expect("JSON");
+    assert_eq!(report["holds"], true);
+    for (fault, says) in [
+        ("exit114", "exited with status 114"),
+        ("segfault", "SIGSEGV"),
+        ("garbage", "without an answer"),
+    ] {
+        let o = ltlattn_with(Some(fault), &args);
+        assert_eq!(o.status.code(), Some(2), "{fault}: {}", text(&o.stderr));
+        let out = text(&o.stdout);
+        let report: Value = serde_json::from_str(&out).expect("JSON");
+        assert!(
+            report["holds"].is_null() || report["holds"] == false,
+            "{fault}: {out}"
+        );
+        assert!(out.contains(says), "{fault}: {out}");
+        assert!(
+            !out.contains("\"proved\""),
+            "{fault}: nothing is proved: {out}"
+        );
+    }
+    // A child that never answers is stopped at the time limit.
+    let started = Instant::now();
+    let o = ltlattn_with(Some("hang"), &[&args[..], &["--timeout", "1"]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("the z3 child process was stopped"));
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
 /// Under `auto` a failing z3 child is one engine stopped among others: with budgets
 /// that stop the explicit and BDD engines at once, z3 is asked, its child fails, and the
 /// answer is "could not decide" with each engine's reason.

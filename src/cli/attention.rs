@@ -110,7 +110,7 @@ fn render_text(r: &AttentionReport) {
     outln!("  (0-based indices: query i sees keys j ≤ i; position p of a word is index p − 1)");
     outln!("");
     outln!(
-        "full attention, proved by z3 (64-bit vectors) for every query i < {} in {:.2} s:",
+        "full attention, asked of z3 (64-bit vectors) for every query i < {}, {:.2} s:",
         bound_text(proof.bound),
         proof.seconds
     );

@@ -32,8 +32,8 @@ use std::fmt;
 /// Largest parameter (block, window, stride, width) accepted.
 pub const MAX_PARAM: u64 = 1 << 31;
 
-/// A causal attention pattern.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A causal attention pattern (serialized for the z3 child process, `smt::isolate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Pattern {
     /// Full causal attention: every j ≤ i.
     Global,

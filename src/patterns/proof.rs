@@ -9,7 +9,7 @@ use super::{Pattern, Seen};
 pub const MAX_BOUND: u64 = 1 << 62;
 
 /// One proof obligation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Obligation {
     /// Every attended key j (direct or in a region) satisfies j ≤ i.
@@ -53,7 +53,7 @@ impl Obligation {
 }
 
 /// How one obligation ended.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum Outcome {
     /// Proved for every i below the bound (z3: unsatisfiable negation).
@@ -84,7 +84,7 @@ impl Outcome {
 }
 
 /// The result of a partition proof (`smt::patterns::prove_partition`).
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PartitionProof {
     /// Queries i < bound were covered.
     pub bound: u64,

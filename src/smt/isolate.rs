@@ -4,7 +4,11 @@
 //! `exit(114)`, a bug crashes it, or it runs out of memory. [`compare`] runs
 //! [`super::compare_symbolic`] in a child process instead: the request (both formulas
 //! as one DAG, the alphabet, the question and the limits) goes to the child's standard
-//! input as one JSON line, the [`SmtAnswer`] comes back on its standard output. A child
+//! input as one JSON line, the [`SmtAnswer`] comes back on its standard output.
+//! [`prove_partition`] does the same for an attention pattern's partition proof
+//! ([`super::patterns::prove_partition`]; a failed child leaves every obligation
+//! unknown). The bounded check of models without an exact translation
+//! ([`super::bounded`], `check --bound`) still runs z3 in the calling process. A child
 //! that aborts, crashes, exits with another status, is killed (out of memory) or answers
 //! garbage gives [`SmtVerdict::Unknown`] with what happened — "could not decide", never
 //! a verdict — and the caller (the command line, the server) lives on. The child is
@@ -46,11 +50,14 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{compare_symbolic, SmtAnswer, SmtLimits, SmtVerdict};
 use crate::automata::{Alphabet, Question};
 use crate::logic::{Acceptance, Arena, Node, NodeId};
+use crate::patterns::proof::{Obligation, Outcome, PartitionProof};
+use crate::patterns::Pattern;
 
 /// The argument that makes a program answer as the z3 child ([`child_main`]).
 pub const CHILD_ARG: &str = "__z3-child";
@@ -94,13 +101,44 @@ pub fn compare(
     limits: &SmtLimits,
 ) -> SmtAnswer {
     match helper() {
-        Some(program) => in_child(
-            program,
-            &Request::new(arena, left, right, alphabet, acceptance, question, limits),
-            limits.timeout,
-        ),
+        Some(program) => {
+            let job = Job::Compare(Request::new(
+                arena, left, right, alphabet, acceptance, question, limits,
+            ));
+            in_child(program, &job, limits.timeout).unwrap_or_else(unknown)
+        }
         None => in_process(arena, left, right, alphabet, acceptance, question, limits),
     }
+}
+
+/// [`super::patterns::prove_partition`] (the attention pattern's partition proof) in a
+/// child process when a program is registered, else in this process. A child that does
+/// not answer leaves every obligation unknown, saying why.
+pub fn prove_partition(pattern: &Pattern, bound: u64, timeout: Option<Duration>) -> PartitionProof {
+    let Some(program) = helper() else {
+        return super::patterns::prove_partition(pattern, bound, timeout);
+    };
+    let job = Job::Partition {
+        pattern: *pattern,
+        bound,
+        timeout_seconds: timeout.map(|t| t.as_secs_f64()),
+    };
+    let start = Instant::now();
+    in_child(program, &job, timeout).unwrap_or_else(|why| PartitionProof {
+        bound,
+        outcomes: Obligation::ALL
+            .iter()
+            .map(|&o| {
+                (
+                    o,
+                    Outcome::Unknown {
+                        reason: why.clone(),
+                    },
+                )
+            })
+            .collect(),
+        seconds: start.elapsed().as_secs_f64(),
+    })
 }
 
 /// z3 in this thread; a cancellation interrupts the thread's z3 context.
@@ -135,6 +173,26 @@ fn unknown(why: String) -> SmtAnswer {
         state_vars: 0,
         over_sets: false,
     }
+}
+
+/// What a child is asked to do: one line of JSON on its standard input.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "kebab-case")]
+enum Job {
+    /// [`compare_symbolic`]; answered by an [`SmtAnswer`].
+    Compare(Request),
+    /// [`super::patterns::prove_partition`]; answered by a [`PartitionProof`].
+    Partition {
+        pattern: Pattern,
+        bound: u64,
+        timeout_seconds: Option<f64>,
+    },
+}
+
+/// A time limit read from the wire (a nonsensical one is no limit).
+fn seconds(t: Option<f64>) -> Option<Duration> {
+    t.filter(|t| t.is_finite() && *t >= 0.0 && *t < 1e12)
+        .map(Duration::from_secs_f64)
 }
 
 /// One formula node on the wire: children are indices of earlier nodes.
@@ -292,13 +350,17 @@ impl Request {
     }
 }
 
-/// Runs the request in a child of `program`; kills it at `timeout` (plus [`GRACE`]) or
-/// on cancellation.
-fn in_child(program: &Path, request: &Request, timeout: Option<Duration>) -> SmtAnswer {
+/// Runs the job in a child of `program`; kills it at `timeout` (plus [`GRACE`]) or on
+/// cancellation. `Err`: why there is no answer.
+fn in_child<T: DeserializeOwned>(
+    program: &Path,
+    job: &Job,
+    timeout: Option<Duration>,
+) -> Result<T, String> {
     let start = Instant::now();
-    let line = match serde_json::to_string(request) {
+    let line = match serde_json::to_string(job) {
         Ok(l) => l,
-        Err(e) => return unknown(format!("the request for the z3 child process: {e}")),
+        Err(e) => return Err(format!("the request for the z3 child process: {e}")),
     };
     let mut child = match Command::new(program)
         .arg(CHILD_ARG)
@@ -309,7 +371,7 @@ fn in_child(program: &Path, request: &Request, timeout: Option<Duration>) -> Smt
     {
         Ok(c) => c,
         Err(e) => {
-            return unknown(format!(
+            return Err(format!(
                 "the z3 child process ({}) could not start: {e}",
                 program.display()
             ))
@@ -375,13 +437,13 @@ fn in_child(program: &Path, request: &Request, timeout: Option<Duration>) -> Smt
     let out = stdout.join().unwrap_or_default();
     let err = stderr.join().unwrap_or_default();
     if let Some(why) = stopped {
-        return unknown(why.to_string());
+        return Err(why.to_string());
     }
     let answered = status
         .filter(ExitStatus::success)
-        .and_then(|_| serde_json::from_str::<SmtAnswer>(out.trim()).ok());
+        .and_then(|_| serde_json::from_str::<T>(out.trim()).ok());
     match answered {
-        Some(a) => a,
+        Some(a) => Ok(a),
         None => {
             let what = status.map_or("could not be waited for".to_string(), describe);
             let last = err
@@ -390,7 +452,7 @@ fn in_child(program: &Path, request: &Request, timeout: Option<Duration>) -> Smt
                 .find(|l| !l.trim().is_empty())
                 .map(|l| format!(" (its last message: {})", l.trim()))
                 .unwrap_or_default();
-            unknown(format!(
+            Err(format!(
                 "the z3 solver failed: its child process {what} without an answer{last}; this process is unaffected"
             ))
         }
@@ -438,20 +500,44 @@ pub fn child_main() -> i32 {
         // The parent closed the pipe: nobody waits for the answer.
         std::process::exit(3);
     });
-    let request: Request = match serde_json::from_str(&line) {
+    let job: Job = match serde_json::from_str(&line) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: the z3 child process got a malformed request: {e}");
             return 2;
         }
     };
-    let (arena, left, right) = match request.arena() {
-        Ok(x) => x,
+    let answer = match job {
+        Job::Compare(request) => answer_compare(&request),
+        Job::Partition {
+            pattern,
+            bound,
+            timeout_seconds,
+        } => {
+            if let Ok(fault) = std::env::var(FAULT_ENV) {
+                inject(&fault);
+            }
+            let proof = super::patterns::prove_partition(&pattern, bound, seconds(timeout_seconds));
+            serde_json::to_string(&proof).map_err(|e| e.to_string())
+        }
+    };
+    let json = match answer {
+        Ok(json) => json,
         Err(e) => {
-            eprintln!("error: the z3 child process got a malformed request: {e}");
+            eprintln!("error: the z3 child process could not answer its request: {e}");
             return 2;
         }
     };
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{json}").and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(_) => 2,
+    }
+}
+
+/// The child's answer to a comparison, as JSON (`Err`: a malformed request).
+fn answer_compare(request: &Request) -> Result<String, String> {
+    let (arena, left, right) = request.arena()?;
     if let Ok(fault) = std::env::var(FAULT_ENV) {
         inject(&fault);
     }
@@ -467,10 +553,7 @@ pub fn child_main() -> i32 {
     };
     let limits = SmtLimits {
         max_depth: request.max_depth,
-        timeout: request
-            .timeout_seconds
-            .filter(|t| t.is_finite() && *t >= 0.0 && *t < 1e12)
-            .map(Duration::from_secs_f64),
+        timeout: seconds(request.timeout_seconds),
         spacer_after: request.spacer_after,
     };
     let answer = compare_symbolic(
@@ -482,11 +565,7 @@ pub fn child_main() -> i32 {
         question,
         &limits,
     );
-    let mut out = std::io::stdout().lock();
-    match serde_json::to_string(&answer) {
-        Ok(json) if writeln!(out, "{json}").and_then(|()| out.flush()).is_ok() => 0,
-        _ => 2,
-    }
+    serde_json::to_string(&answer).map_err(|e| e.to_string())
 }
 
 /// The faults of [`FAULT_ENV`]; an unknown value is ignored.
