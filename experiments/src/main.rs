@@ -84,6 +84,10 @@ enum Cmd {
         /// Only these architectures (comma-separated; default: all seven).
         #[arg(long, value_delimiter = ',')]
         archs: Vec<String>,
+        /// Only these languages, by name or directory name (comma-separated, e.g.
+        /// `ends-a,parity`; default: all ten). For timing a plan on a part of the table.
+        #[arg(long, value_delimiter = ',')]
+        languages: Vec<String>,
         /// Parallel jobs.
         #[arg(long, default_value_t = 2)]
         jobs: usize,
@@ -314,6 +318,23 @@ fn reinit(varmap: &VarMap, rng: &mut Rng) -> candle_core::Result<()> {
     Ok(())
 }
 
+/// Seconds of CPU time this thread has used (for timings on a shared machine; 0 where
+/// unknown).
+fn cpu_secs() -> f64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes the timespec it is given.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+        }
+    }
+    0.0
+}
+
 /// `epochs` of AdamW on `data` with the forward pass `mode`.
 fn fit(
     net: &Net,
@@ -413,9 +434,22 @@ fn train_one(
     let err = |e: candle_core::Error| e.to_string();
     let arch = Arch::named(arch_name).ok_or_else(|| format!("unknown architecture {arch_name}"))?;
     let mut rng = Rng::new(seed);
+    // EXP_TIMING=1: each phase's wall-clock and CPU seconds on stderr.
+    let mut phase = (Instant::now(), cpu_secs());
+    let mut lap = |what: &str| {
+        if std::env::var_os("EXP_TIMING").is_some() {
+            eprintln!(
+                "  {what}: {:.2} s ({:.2} s CPU)",
+                phase.0.elapsed().as_secs_f64(),
+                cpu_secs() - phase.1
+            );
+        }
+        phase = (Instant::now(), cpu_secs());
+    };
     let train_set = split(target, plan.train, (0, 40), &mut rng)?;
     let test_set = split(target, plan.test, (0, plan.test_max), &mut rng)?;
     let test_words: Vec<&Vec<u32>> = test_set.iter().map(|(w, _)| w).collect();
+    lap("sampling");
     let started = Instant::now();
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
@@ -432,6 +466,7 @@ fn train_one(
     )
     .map_err(err)?;
     let float_secs = started.elapsed().as_secs_f64();
+    lap("float fit");
     let float_pred = answers(&net, &test_words, Mode::Float).map_err(err)?;
     let float_acc = accuracy_by_bucket(&test_set, |w| float_pred.get(w).copied());
     // The baseline's weights, the starting point of every format's QAT.
@@ -454,6 +489,7 @@ fn train_one(
         // The baseline rounded after training, in this format's exact arithmetic.
         let rounded = answers(&net, &test_words, Mode::Exact(f)).map_err(err)?;
         let float_rounded_acc = accuracy_by_bucket(&test_set, |w| rounded.get(w).copied());
+        lap("float answers + rounded answers");
         let qat_started = Instant::now();
         fit(
             &net,
@@ -467,7 +503,9 @@ fn train_one(
         .map_err(err)?;
         Net::round_weights(&varmap, f).map_err(err)?;
         let train_secs = float_secs + qat_started.elapsed().as_secs_f64();
+        lap("qat fit");
         let qat = answers(&net, &test_words, Mode::Exact(f)).map_err(err)?;
+        lap("qat answers");
         let qat_acc = accuracy_by_bucket(&test_set, |w| qat.get(w).copied());
         let mdir = dir.join(format!("{arch_name}-{f}-s{seed}"));
         std::fs::create_dir_all(&mdir).map_err(|e| e.to_string())?;
@@ -487,6 +525,7 @@ fn train_one(
             exact.insert((*w).clone(), a);
         }
         let exact_acc = accuracy_by_bucket(&test_set, |w| exact.get(w).copied());
+        lap("save + run_numeric");
         let rel = mdir.join("model.toml");
         records.push(Record {
             model: rel.strip_prefix(root).unwrap_or(&rel).display().to_string(),
@@ -511,12 +550,21 @@ fn train_one(
 }
 
 /// Runs `work` on every index in `0..n` with `jobs` threads; results in index order.
+///
+/// The threads are a rayon pool of `jobs` threads, so that the rayon loops inside candle
+/// (the float softmax) run on the job's own thread instead of queueing for a shared pool;
+/// candle's per-op threading is off (see [`one_thread_per_job`]).
 fn parallel<T: Send>(n: usize, jobs: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let out: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs.max(1) {
-            s.spawn(|| loop {
+    let jobs = jobs.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .expect("a thread pool");
+    pool.scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|_| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= n {
                     break;
@@ -533,6 +581,25 @@ fn parallel<T: Send>(n: usize, jobs: usize, work: impl Fn(usize) -> T + Sync) ->
         .collect()
 }
 
+/// Parallelism comes from `--jobs`, one model per thread: candle's own threading of each
+/// op (gemm over rayon, elementwise ops over a shared barrier pool with one lock) costs more
+/// than it gains on tensors of width 8, and two jobs contend for its pool — measured: one
+/// QUICK `train` 15.1 s with it, 6.9 s without. Both read `RAYON_NUM_THREADS` (unless it
+/// is set already), so it is set to 1 before any thread starts. The allocator keeps freed
+/// memory (glibc would return every large tensor's pages to the kernel and fault them in
+/// again for the next op: a third of the QAT time).
+fn one_thread_per_job() {
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run(
     plan: Plan,
@@ -542,10 +609,29 @@ fn run(
     timeout: f64,
     seeds: u64,
     archs: &[String],
+    languages: &[String],
     jobs: usize,
 ) -> Res<()> {
     let started = Instant::now();
     let labelled = label_all(LANGUAGES)?;
+    for name in languages {
+        if !LANGUAGES.iter().any(|l| l.name == name || l.slug == name) {
+            let known: Vec<&str> = LANGUAGES.iter().map(|l| l.slug).collect();
+            return Err(format!(
+                "unknown language {name} (known: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    let labelled: Vec<Labelled> = labelled
+        .into_iter()
+        .filter(|l| {
+            languages.is_empty()
+                || languages
+                    .iter()
+                    .any(|n| n == l.lang.name || n == l.lang.slug)
+        })
+        .collect();
     for l in &labelled {
         eprintln!("{}: {} ({})", l.lang.name, l.class.name(), l.certificate);
     }
@@ -726,6 +812,7 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
 }
 
 fn main() -> std::process::ExitCode {
+    one_thread_per_job();
     let cli = Cli::parse();
     let r = match cli.command {
         Cmd::Run {
@@ -735,6 +822,7 @@ fn main() -> std::process::ExitCode {
             timeout,
             seeds,
             archs,
+            languages,
             jobs,
         } => run(
             if quick { QUICK } else { FULL },
@@ -744,6 +832,7 @@ fn main() -> std::process::ExitCode {
             timeout,
             seeds.unwrap_or(if quick { 1 } else { 2 }),
             &archs,
+            &languages,
             jobs,
         ),
         Cmd::Decide {
