@@ -154,55 +154,91 @@ impl Net {
     }
 
     /// Logits at ⊣ for a batch of words (letter indices), padded with ⊣ after the end
-    /// marker (positions after ⊣ never reach it: the masks are strict).
+    /// marker (positions after ⊣ never reach it: the masks are strict). The last layer is
+    /// computed at ⊣ only (the classifier reads nothing else), the others at every
+    /// position.
     pub fn logits(&self, words: &[Vec<u32>], mode: Mode, dev: &Device) -> Result<Tensor> {
         let b = words.len();
         let t = words.iter().map(Vec::len).max().unwrap_or(0) + 1;
         let eos = (self.vocab - 1) as u32;
         let mut ids = Vec::with_capacity(b * t);
-        let mut select = vec![0f32; b * t];
-        for (i, w) in words.iter().enumerate() {
+        for w in words {
             ids.extend(w.iter().copied());
             ids.extend(std::iter::repeat_n(eos, t - w.len()));
-            select[i * t + w.len()] = 1.0;
         }
         let ids = Tensor::from_vec(ids, b * t, dev)?;
-        let select = Tensor::from_vec(select, (b, t), dev)?;
-        let logits = match mode {
-            Mode::Float => self.float_logits(&ids, b, t, dev)?,
-            Mode::Exact(f) => self
-                .exact_logits(f, &ids, b, t, dev)?
-                .to_dtype(DType::F32)?,
-        };
-        (logits * select)?.sum(1)
+        let lens: Vec<usize> = words.iter().map(Vec::len).collect();
+        let at_end: Vec<u32> = lens
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (i * t + n) as u32)
+            .collect();
+        let at_end = Tensor::from_vec(at_end, b, dev)?;
+        match mode {
+            Mode::Float => {
+                let masks = Masks::new(&self.arch, t, &lens, DType::F32, dev)?;
+                self.float_logits(&ids, &at_end, &masks, b, t)
+            }
+            Mode::Exact(f) => {
+                let masks = Masks::new(&self.arch, t, &lens, DType::F64, dev)?;
+                self.exact_logits(f, &ids, &at_end, &masks, b, t)?
+                    .to_dtype(DType::F32)
+            }
+        }
     }
 
-    fn float_logits(&self, ids: &Tensor, b: usize, t: usize, dev: &Device) -> Result<Tensor> {
+    /// The layer's query positions: `x` itself, or for the last layer each word's ⊣
+    /// (b, 1, width).
+    fn queries(&self, x: &Tensor, at_end: &Tensor, last: bool, b: usize) -> Result<Tensor> {
+        if last {
+            let (_, t, d) = x.dims3()?;
+            x.reshape((b * t, d))?
+                .index_select(at_end, 0)?
+                .reshape((b, 1, d))
+        } else {
+            Ok(x.clone())
+        }
+    }
+
+    fn float_logits(
+        &self,
+        ids: &Tensor,
+        at_end: &Tensor,
+        masks: &Masks,
+        b: usize,
+        t: usize,
+    ) -> Result<Tensor> {
         let mut x = self
             .embed
             .index_select(ids, 0)?
             .reshape((b, t, self.arch.width))?;
         let scale = 1.0 / (self.arch.d_head as f64).sqrt();
-        for layer in &self.layers {
+        let n = self.layers.len();
+        for (l, layer) in self.layers.iter().enumerate() {
+            let last = l + 1 == n;
+            let xq = self.queries(&x, at_end, last, b)?;
             let mut outs = Vec::new();
             for head in &layer.heads {
-                let (mask, has_key) = masks(head.range, t, dev)?;
-                let q = head.query.forward(&x)?;
+                let m = masks.get(head.range, last);
+                let q = head.query.forward(&xq)?;
                 let k = head.key.forward(&x)?;
                 let v = head.value.forward(&x)?;
                 let s = (q.matmul(&k.transpose(1, 2)?)? * scale)?;
-                let s = s.broadcast_add(&mask.to_dtype(DType::F32)?)?;
+                let s = s.broadcast_add(&m.add)?;
                 let a = candle_nn::ops::softmax_last_dim(&s)?;
-                let a = a.broadcast_mul(&has_key.to_dtype(DType::F32)?)?;
+                let a = a.broadcast_mul(&m.has_key)?;
                 outs.push(a.matmul(&v)?);
             }
             let concat = Tensor::cat(&outs, D::Minus1)?;
-            x = (&x + layer.out.forward(&concat)?)?;
+            x = (&xq + layer.out.forward(&concat)?)?;
             if let Some((up, down)) = &layer.ffn {
                 x = (&x + down.forward(&up.forward(&x)?.relu()?)?)?;
             }
         }
-        self.classifier.forward(&x)?.squeeze(D::Minus1)
+        if n == 0 {
+            x = self.queries(&x, at_end, true, b)?;
+        }
+        self.classifier.forward(&x)?.reshape(b)
     }
 
     /// NUMERIC.md §2 step by step, each rounding where the executor rounds.
@@ -210,9 +246,10 @@ impl Net {
         &self,
         f: Fmt,
         ids: &Tensor,
+        at_end: &Tensor,
+        masks: &Masks,
         b: usize,
         t: usize,
-        dev: &Device,
     ) -> Result<Tensor> {
         // round(W x + b): the weights rounded into the format, then one rounding of the
         // exact dot product with its bias.
@@ -230,47 +267,65 @@ impl Net {
             .reshape((b, t, self.arch.width))?;
         // The default scale, round(1/√d_head), as the loader computes it.
         let scale = f.library().inv_sqrt(self.arch.d_head as u64).to_f64();
-        for layer in &self.layers {
+        let n = self.layers.len();
+        for (l, layer) in self.layers.iter().enumerate() {
+            let last = l + 1 == n;
+            let xq = self.queries(&x, at_end, last, b)?;
             let mut outs = Vec::new();
             for head in &layer.heads {
-                let (mask, has_key) = masks(head.range, t, dev)?;
-                let attended = mask.ge(MASKED / 2.0)?.to_dtype(DType::F64)?;
-                let q = apply(&head.query, &x)?;
+                let m = masks.get(head.range, last);
+                let q = apply(&head.query, &xq)?;
                 let k = apply(&head.key, &x)?;
                 let v = apply(&head.value, &x)?;
                 let s = round(f, &(q.matmul(&k.transpose(1, 2)?.contiguous()?)? * scale)?)?;
                 // μ over the attended keys; s − μ is exact (a difference of two values of
                 // the format), and a masked key's difference is about −10⁹, whose exp is 0.
-                let masked = s.broadcast_add(&mask)?;
+                let masked = s.broadcast_add(&m.add)?;
                 let mu = masked.max_keepdim(D::Minus1)?.detach();
                 let e = masked
                     .broadcast_sub(&mu)?
                     .contiguous()?
                     .apply_op1(ExpOp(f))?
-                    .broadcast_mul(&attended)?;
+                    .broadcast_mul(&m.attended)?;
                 let d_sum = e.sum_keepdim(D::Minus1)?;
                 // The denominator rule: D beyond the largest value is +∞ and every α is 0;
                 // a query with no key has output 0. Both as a constant 0/1 factor.
+                let g = f.grid();
                 let keep: Vec<f64> = d_sum
                     .flatten_all()?
                     .to_vec1::<f64>()?
                     .iter()
-                    .map(|&x| f64::from(u8::from(x > 0.0 && f.round_denominator(x).is_some())))
+                    .map(|&x| f64::from(u8::from(x > 0.0 && g.round_denominator(x).is_some())))
                     .collect();
-                let keep = Tensor::from_vec(keep, d_sum.shape(), dev)?;
+                let keep = Tensor::from_vec(keep, d_sum.shape(), d_sum.device())?;
                 // Rows without keys divide by 1 instead of 0 (their α is zeroed anyway).
-                let d = round(f, &d_sum)?.broadcast_add(&(1.0 - &has_key)?)?;
+                let d = round(f, &d_sum)?.broadcast_add(&m.no_key)?;
                 let alpha = round(f, &e.broadcast_div(&d)?)?.broadcast_mul(&keep)?;
                 outs.push(round(f, &alpha.matmul(&v)?)?);
             }
             let concat = Tensor::cat(&outs, D::Minus1)?;
-            x = round(f, &(&x + apply(&layer.out, &concat)?)?)?;
+            x = round(f, &(&xq + apply(&layer.out, &concat)?)?)?;
             if let Some((up, down)) = &layer.ffn {
                 let u = apply(up, &x)?.relu()?;
                 x = round(f, &(&x + apply(down, &u)?)?)?;
             }
         }
-        apply(&self.classifier, &x)?.squeeze(D::Minus1)
+        if n == 0 {
+            x = self.queries(&x, at_end, true, b)?;
+        }
+        apply(&self.classifier, &x)?.reshape(b)
+    }
+
+    /// The exact pass's logits without tensors, one word at a time: the same roundings of
+    /// the same exact values as [`Mode::Exact`] (so the same logits, bit for bit: the tests
+    /// compare both with the executor), without autograd, padding or masked keys — a local
+    /// head reads its k keys, not t — and the last layer at ⊣ only. For answers on long
+    /// test words.
+    pub fn exact_logits_plain(&self, f: Fmt, words: &[Vec<u32>]) -> Result<Vec<f64>> {
+        let plain = Plain::new(self, f)?;
+        Ok(with_exp(f, |exp| {
+            words.iter().map(|w| plain.logit(w, &mut *exp)).collect()
+        }))
     }
 
     /// Every parameter replaced by its value in the format: what training has been
@@ -285,26 +340,311 @@ impl Net {
     }
 }
 
-/// The additive mask (0 where j is attended, [`MASKED`] elsewhere) and the rows that
-/// attend something (the head's output is zero at a query with no key, NUMERIC.md §2.3),
-/// in f64.
-fn masks(range: Range, t: usize, dev: &Device) -> Result<(Tensor, Tensor)> {
-    let mut m = vec![MASKED; t * t];
-    let mut any = vec![0f64; t];
-    for i in 0..t {
-        let lo = match range {
-            Range::Global => 0,
-            Range::Local(k) => i.saturating_sub(k),
+/// A linear map with its weights rounded into the format, row-major (out × in).
+struct PlainLinear {
+    w: Vec<f64>,
+    b: Vec<f64>,
+    inputs: usize,
+}
+
+impl PlainLinear {
+    fn new(lin: &Linear, g: &Grid) -> Result<PlainLinear> {
+        let w = lin.weight().to_dtype(DType::F64)?;
+        let (outs, inputs) = w.dims2()?;
+        let b = match lin.bias() {
+            Some(b) => b.to_dtype(DType::F64)?.to_vec1()?,
+            None => vec![0.0; outs],
         };
-        for j in lo..i {
-            m[i * t + j] = 0.0;
-            any[i] = 1.0;
+        Ok(PlainLinear {
+            w: w.flatten_all()?
+                .to_vec1::<f64>()?
+                .into_iter()
+                .map(|x| g.round(x))
+                .collect(),
+            b: b.into_iter().map(|x| g.round(x)).collect(),
+            inputs,
+        })
+    }
+
+    /// round(W x + b) into `y` (the sums are exact in f64, so their order is free).
+    fn apply(&self, g: &Grid, x: &[f64], y: &mut Vec<f64>) {
+        y.clear();
+        for (row, b) in self.w.chunks_exact(self.inputs).zip(&self.b) {
+            let s: f64 = row.iter().zip(x).map(|(w, v)| w * v).sum::<f64>() + b;
+            y.push(g.round(s));
         }
     }
-    Ok((
-        Tensor::from_vec(m, (t, t), dev)?,
-        Tensor::from_vec(any, (t, 1), dev)?,
-    ))
+}
+
+struct PlainHead {
+    range: Range,
+    query: PlainLinear,
+    key: PlainLinear,
+    value: PlainLinear,
+}
+
+struct PlainLayer {
+    heads: Vec<PlainHead>,
+    out: PlainLinear,
+    ffn: Option<(PlainLinear, PlainLinear)>,
+}
+
+/// The network's weights rounded into a format, for [`Net::exact_logits_plain`].
+struct Plain {
+    g: Grid,
+    width: usize,
+    d_head: usize,
+    eos: u32,
+    embed: Vec<f64>,
+    layers: Vec<PlainLayer>,
+    classifier: PlainLinear,
+    scale: f64,
+}
+
+impl Plain {
+    fn new(net: &Net, f: Fmt) -> Result<Plain> {
+        let g = f.grid();
+        let lin = |l: &Linear| PlainLinear::new(l, &g);
+        let layers = net
+            .layers
+            .iter()
+            .map(|layer| {
+                Ok(PlainLayer {
+                    heads: layer
+                        .heads
+                        .iter()
+                        .map(|h| {
+                            Ok(PlainHead {
+                                range: h.range,
+                                query: lin(&h.query)?,
+                                key: lin(&h.key)?,
+                                value: lin(&h.value)?,
+                            })
+                        })
+                        .collect::<Result<_>>()?,
+                    out: lin(&layer.out)?,
+                    ffn: match &layer.ffn {
+                        Some((up, down)) => Some((lin(up)?, lin(down)?)),
+                        None => None,
+                    },
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Plain {
+            g,
+            width: net.arch.width,
+            d_head: net.arch.d_head,
+            eos: (net.vocab - 1) as u32,
+            embed: net
+                .embed
+                .to_dtype(DType::F64)?
+                .flatten_all()?
+                .to_vec1::<f64>()?
+                .into_iter()
+                .map(|x| g.round(x))
+                .collect(),
+            layers,
+            classifier: lin(&net.classifier)?,
+            scale: f.library().inv_sqrt(net.arch.d_head as u64).to_f64(),
+        })
+    }
+
+    /// The logit at ⊣ of one word: NUMERIC.md §2 as [`Net::exact_logits`] computes it.
+    fn logit(&self, word: &[u32], exp: &mut dyn FnMut(f64) -> f64) -> f64 {
+        let g = &self.g;
+        let (d, dh) = (self.width, self.d_head);
+        let t = word.len() + 1;
+        // x: every position's vector (t × d), row-major.
+        let mut x: Vec<f64> = Vec::with_capacity(t * d);
+        for &c in word.iter().chain(std::iter::once(&self.eos)) {
+            x.extend_from_slice(&self.embed[c as usize * d..(c as usize + 1) * d]);
+        }
+        let mut y = Vec::with_capacity(d.max(dh));
+        let mut keys = vec![0.0; t * dh];
+        let mut values = vec![0.0; t * dh];
+        let mut q = Vec::with_capacity(dh);
+        let mut s = Vec::with_capacity(t);
+        let mut a = Vec::with_capacity(d);
+        let mut u = Vec::with_capacity(d);
+        let n = self.layers.len();
+        for (l, layer) in self.layers.iter().enumerate() {
+            // The last layer only at ⊣; the others everywhere (the next layer's keys).
+            let queries = if l + 1 == n { t - 1..t } else { 0..t };
+            // Keys are read only before the last query.
+            let read = queries.end - 1;
+            let mut concat = vec![0.0; queries.len() * dh * layer.heads.len()];
+            let width = dh * layer.heads.len();
+            for (hi, head) in layer.heads.iter().enumerate() {
+                let lo = match head.range {
+                    Range::Global => 0,
+                    Range::Local(k) => queries.start.saturating_sub(k),
+                };
+                for j in lo..read {
+                    head.key.apply(g, &x[j * d..(j + 1) * d], &mut y);
+                    keys[j * dh..(j + 1) * dh].copy_from_slice(&y);
+                    head.value.apply(g, &x[j * d..(j + 1) * d], &mut y);
+                    values[j * dh..(j + 1) * dh].copy_from_slice(&y);
+                }
+                for (row, i) in queries.clone().enumerate() {
+                    let out = &mut concat[row * width + hi * dh..row * width + (hi + 1) * dh];
+                    let js = attended_keys(head.range, i);
+                    if js.is_empty() {
+                        continue;
+                    }
+                    head.query.apply(g, &x[i * d..(i + 1) * d], &mut q);
+                    s.clear();
+                    for j in js.clone() {
+                        let k = &keys[j * dh..(j + 1) * dh];
+                        let dot: f64 = q.iter().zip(k).map(|(a, b)| a * b).sum();
+                        s.push(g.round(dot * self.scale));
+                    }
+                    let mu = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    let mut d_sum = 0.0;
+                    for e in s.iter_mut() {
+                        *e = exp(*e - mu);
+                        d_sum += *e;
+                    }
+                    // The denominator rule: D beyond the largest value makes every α 0.
+                    if !(d_sum > 0.0 && g.round_denominator(d_sum).is_some()) {
+                        continue;
+                    }
+                    let dd = g.round(d_sum);
+                    for e in s.iter_mut() {
+                        *e = g.round(*e / dd);
+                    }
+                    for (c, o) in out.iter_mut().enumerate() {
+                        let sum: f64 = js
+                            .clone()
+                            .zip(&s)
+                            .map(|(j, alpha)| alpha * values[j * dh + c])
+                            .sum();
+                        *o = g.round(sum);
+                    }
+                }
+            }
+            let mut next = Vec::with_capacity(queries.len() * d);
+            for (row, i) in queries.enumerate() {
+                layer
+                    .out
+                    .apply(g, &concat[row * width..(row + 1) * width], &mut a);
+                let start = next.len();
+                next.extend(
+                    x[i * d..(i + 1) * d]
+                        .iter()
+                        .zip(&a)
+                        .map(|(h, a)| g.round(h + a)),
+                );
+                if let Some((up, down)) = &layer.ffn {
+                    up.apply(g, &next[start..], &mut u);
+                    for v in u.iter_mut() {
+                        *v = v.max(0.0);
+                    }
+                    down.apply(g, &u, &mut a);
+                    for (h, a) in next[start..].iter_mut().zip(&a) {
+                        *h = g.round(*h + a);
+                    }
+                }
+            }
+            x = next;
+        }
+        let at_end = x.len() - d;
+        self.classifier.apply(g, &x[at_end..], &mut y);
+        y[0]
+    }
+}
+
+/// One head range's masks for one layer's queries, in the pass's dtype: `add` is 0 where
+/// key j is attended and [`MASKED`] elsewhere, `attended` 1 and 0, `has_key` 1 at the
+/// queries that attend something (a head's output is zero at a query with no key,
+/// NUMERIC.md §2.3), `no_key` its complement. Every layer but the last: (t, t) and
+/// (t, 1), the same for every word; the last layer's query is each word's ⊣: (b, 1, t)
+/// and (b, 1, 1).
+struct Mask {
+    add: Tensor,
+    attended: Tensor,
+    has_key: Tensor,
+    no_key: Tensor,
+}
+
+/// Every mask of one batch, made once (each is shared by the heads and layers of its
+/// range).
+struct Masks {
+    all: Vec<(Range, Mask)>,
+    last: Vec<(Range, Mask)>,
+}
+
+impl Masks {
+    fn new(arch: &Arch, t: usize, lens: &[usize], dtype: DType, dev: &Device) -> Result<Masks> {
+        let mut ranges: Vec<Range> = arch.layers.iter().flatten().copied().collect();
+        ranges.sort_by_key(|r| match r {
+            Range::Global => 0,
+            Range::Local(k) => k + 1,
+        });
+        ranges.dedup();
+        let every: Vec<usize> = (0..t).collect();
+        let mut all = Vec::new();
+        let mut last = Vec::new();
+        for r in ranges {
+            all.push((r, Mask::new(r, t, &every, &[t, t], &[t, 1], dtype, dev)?));
+            let b = lens.len();
+            last.push((
+                r,
+                Mask::new(r, t, lens, &[b, 1, t], &[b, 1, 1], dtype, dev)?,
+            ));
+        }
+        Ok(Masks { all, last })
+    }
+
+    fn get(&self, range: Range, last: bool) -> &Mask {
+        let list = if last { &self.last } else { &self.all };
+        &list
+            .iter()
+            .find(|(r, _)| *r == range)
+            .expect("a mask for every range of the architecture")
+            .1
+    }
+}
+
+impl Mask {
+    /// The mask of queries at positions `queries` against keys 0..t.
+    fn new(
+        range: Range,
+        t: usize,
+        queries: &[usize],
+        shape: &[usize],
+        rows: &[usize],
+        dtype: DType,
+        dev: &Device,
+    ) -> Result<Mask> {
+        let n = queries.len();
+        let mut add = vec![MASKED; n * t];
+        let mut attended = vec![0f64; n * t];
+        let mut has_key = vec![0f64; n];
+        for (row, &i) in queries.iter().enumerate() {
+            for j in attended_keys(range, i) {
+                add[row * t + j] = 0.0;
+                attended[row * t + j] = 1.0;
+                has_key[row] = 1.0;
+            }
+        }
+        let no_key: Vec<f64> = has_key.iter().map(|h| 1.0 - h).collect();
+        let make =
+            |v: Vec<f64>, s: &[usize]| Tensor::from_vec(v, s, dev).and_then(|x| x.to_dtype(dtype));
+        Ok(Mask {
+            add: make(add, shape)?,
+            attended: make(attended, shape)?,
+            has_key: make(has_key, rows)?,
+            no_key: make(no_key, rows)?,
+        })
+    }
+}
+
+/// The keys a query at position i attends (strict masking).
+fn attended_keys(range: Range, i: usize) -> std::ops::Range<usize> {
+    match range {
+        Range::Global => 0..i,
+        Range::Local(k) => i.saturating_sub(k)..i,
+    }
 }
 
 /// A number format of docs/NUMERIC.md §1 that training rounds into: nearest-even
@@ -463,8 +803,8 @@ impl Fmt {
     }
 
     /// exp(x) rounded into the format, correctly rounded: the library's own exp (so rare
-    /// ties cannot differ from the judge), remembered per thread since the arguments are
-    /// differences of format values — a few thousand distinct values at most.
+    /// ties cannot differ from the judge), remembered per thread (see [`ExpTable`]) since
+    /// the arguments are differences of format values.
     pub fn exp(&self, x: f64) -> f64 {
         with_exp(*self, |exp| exp(x))
     }
@@ -792,7 +1132,8 @@ mod tests {
                     .expect("forward")
                     .to_vec1()
                     .expect("values");
-                for (w, l) in words.iter().zip(logits) {
+                let plain = net.exact_logits_plain(f, &words).expect("plain pass");
+                for ((w, l), p) in words.iter().zip(logits).zip(plain) {
                     let tokens: Vec<String> = w
                         .iter()
                         .map(|&c| ["a", "b", "c"][c as usize].to_string())
@@ -802,6 +1143,12 @@ mod tests {
                         l as f64,
                         trace.logit.to_f64(),
                         "{name} {f} on {}",
+                        tokens.concat()
+                    );
+                    assert_eq!(
+                        p,
+                        trace.logit.to_f64(),
+                        "{name} {f} on {} (plain pass)",
                         tokens.concat()
                     );
                 }
