@@ -21,8 +21,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
-use candle_core::{CpuStorage, CustomOp1, DType, Device, Layout, Result, Shape, Tensor, D};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, DType, Device, Layout, Result, Shape, Tensor, D,
+};
 use candle_nn::{linear, Linear, Module, VarBuilder};
 use ltlattn::numeric::{Format, FormatNameError, Kind, Num, Overflow, Rounding};
 
@@ -278,29 +281,10 @@ impl Net {
                 let k = apply(&head.key, &x)?;
                 let v = apply(&head.value, &x)?;
                 let s = round(f, &(q.matmul(&k.transpose(1, 2)?.contiguous()?)? * scale)?)?;
-                // μ over the attended keys; s − μ is exact (a difference of two values of
-                // the format), and a masked key's difference is about −10⁹, whose exp is 0.
-                let masked = s.broadcast_add(&m.add)?;
-                let mu = masked.max_keepdim(D::Minus1)?.detach();
-                let e = masked
-                    .broadcast_sub(&mu)?
-                    .contiguous()?
-                    .apply_op1(ExpOp(f))?
-                    .broadcast_mul(&m.attended)?;
-                let d_sum = e.sum_keepdim(D::Minus1)?;
-                // The denominator rule: D beyond the largest value is +∞ and every α is 0;
-                // a query with no key has output 0. Both as a constant 0/1 factor.
-                let g = f.grid();
-                let keep: Vec<f64> = d_sum
-                    .flatten_all()?
-                    .to_vec1::<f64>()?
-                    .iter()
-                    .map(|&x| f64::from(u8::from(x > 0.0 && g.round_denominator(x).is_some())))
-                    .collect();
-                let keep = Tensor::from_vec(keep, d_sum.shape(), d_sum.device())?;
-                // Rows without keys divide by 1 instead of 0 (their α is zeroed anyway).
-                let d = round(f, &d_sum)?.broadcast_add(&m.no_key)?;
-                let alpha = round(f, &e.broadcast_div(&d)?)?.broadcast_mul(&keep)?;
+                let alpha = s.apply_op1(SoftmaxOp {
+                    f,
+                    rows: m.rows.clone(),
+                })?;
                 outs.push(round(f, &alpha.matmul(&v)?)?);
             }
             let concat = Tensor::cat(&outs, D::Minus1)?;
@@ -464,6 +448,7 @@ impl Plain {
         let mut values = vec![0.0; t * dh];
         let mut q = Vec::with_capacity(dh);
         let mut s = Vec::with_capacity(t);
+        let mut e = Vec::with_capacity(t);
         let mut a = Vec::with_capacity(d);
         let mut u = Vec::with_capacity(d);
         let n = self.layers.len();
@@ -498,19 +483,13 @@ impl Plain {
                         let dot: f64 = q.iter().zip(k).map(|(a, b)| a * b).sum();
                         s.push(g.round(dot * self.scale));
                     }
-                    let mu = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let mut d_sum = 0.0;
-                    for e in s.iter_mut() {
-                        *e = exp(*e - mu);
-                        d_sum += *e;
-                    }
+                    e.resize(s.len(), 0.0);
                     // The denominator rule: D beyond the largest value makes every α 0.
-                    if !(d_sum > 0.0 && g.round_denominator(d_sum).is_some()) {
+                    let Some(dd) = softmax_row(g, &mut *exp, &s, (0, s.len()), &mut e) else {
                         continue;
-                    }
-                    let dd = g.round(d_sum);
-                    for e in s.iter_mut() {
-                        *e = g.round(*e / dd);
+                    };
+                    for (a, e) in s.iter_mut().zip(&e) {
+                        *a = g.round(e / dd);
                     }
                     for (c, o) in out.iter_mut().enumerate() {
                         let sum: f64 = js
@@ -553,17 +532,16 @@ impl Plain {
     }
 }
 
-/// One head range's masks for one layer's queries, in the pass's dtype: `add` is 0 where
-/// key j is attended and [`MASKED`] elsewhere, `attended` 1 and 0, `has_key` 1 at the
+/// One head range's masks for one layer's queries. `rows`: each query row's attended keys
+/// lo..hi (every layer but the last: one per position, the same for every word; the last
+/// layer's query is each word's ⊣: one per word). For the float pass, in its dtype:
+/// `add`, 0 where key j is attended and [`MASKED`] elsewhere, and `has_key`, 1 at the
 /// queries that attend something (a head's output is zero at a query with no key,
-/// NUMERIC.md §2.3), `no_key` its complement. Every layer but the last: (t, t) and
-/// (t, 1), the same for every word; the last layer's query is each word's ⊣: (b, 1, t)
-/// and (b, 1, 1).
+/// NUMERIC.md §2.3): (t, t) and (t, 1), or (b, 1, t) and (b, 1, 1) for the last layer.
 struct Mask {
+    rows: Arc<Vec<(usize, usize)>>,
     add: Tensor,
-    attended: Tensor,
     has_key: Tensor,
-    no_key: Tensor,
 }
 
 /// Every mask of one batch, made once (each is shared by the heads and layers of its
@@ -618,23 +596,22 @@ impl Mask {
     ) -> Result<Mask> {
         let n = queries.len();
         let mut add = vec![MASKED; n * t];
-        let mut attended = vec![0f64; n * t];
         let mut has_key = vec![0f64; n];
+        let mut ranges = Vec::with_capacity(n);
         for (row, &i) in queries.iter().enumerate() {
-            for j in attended_keys(range, i) {
+            let js = attended_keys(range, i);
+            ranges.push((js.start, js.end));
+            for j in js {
                 add[row * t + j] = 0.0;
-                attended[row * t + j] = 1.0;
                 has_key[row] = 1.0;
             }
         }
-        let no_key: Vec<f64> = has_key.iter().map(|h| 1.0 - h).collect();
         let make =
             |v: Vec<f64>, s: &[usize]| Tensor::from_vec(v, s, dev).and_then(|x| x.to_dtype(dtype));
         Ok(Mask {
+            rows: Arc::new(ranges),
             add: make(add, shape)?,
-            attended: make(attended, shape)?,
             has_key: make(has_key, rows)?,
-            no_key: make(no_key, rows)?,
         })
     }
 }
@@ -959,9 +936,6 @@ const MASKED: f64 = -1e9;
 /// taken as 1).
 struct RoundOp(Fmt);
 
-/// exp(x) rounded into a format; the gradient is that of exp (its value).
-struct ExpOp(Fmt);
-
 fn map_f64(
     s: &CpuStorage,
     l: &Layout,
@@ -992,15 +966,130 @@ impl CustomOp1 for RoundOp {
     }
 }
 
-impl CustomOp1 for ExpOp {
+/// A head's exact softmax (NUMERIC.md §2.3–2.4) over its rounded scores (b, q, t), one
+/// op instead of a dozen tensors: per query row, μ = the largest attended score, e_j =
+/// exp(s_j − μ) (the library's, see [`ExpTable`]), D = Σ e_j, α_j = round(e_j / round(D)),
+/// and every α = 0 when D overflows (the denominator rule) or the row attends nothing.
+/// The gradient is the one the separate ops had: straight through the roundings, μ held
+/// constant, exp's gradient its value.
+#[derive(Clone)]
+struct SoftmaxOp {
+    f: Fmt,
+    /// Each row's attended keys lo..hi: row r of the b·q rows uses `rows[r % rows.len()]`
+    /// (q entries shared by the batch, or one per row).
+    rows: Arc<Vec<(usize, usize)>>,
+}
+
+/// One softmax row: the e_j into `e` (0 outside `keys`), and round(D) if the α are kept.
+fn softmax_row(
+    g: &Grid,
+    exp: &mut dyn FnMut(f64) -> f64,
+    s: &[f64],
+    keys: (usize, usize),
+    e: &mut [f64],
+) -> Option<f64> {
+    e.fill(0.0);
+    let (lo, hi) = keys;
+    if lo >= hi {
+        return None;
+    }
+    let mu = s[lo..hi].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut d_sum = 0.0;
+    for j in lo..hi {
+        e[j] = exp(s[j] - mu);
+        d_sum += e[j];
+    }
+    (d_sum > 0.0 && g.round_denominator(d_sum).is_some()).then(|| g.round(d_sum))
+}
+
+fn contiguous_f64<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f64]> {
+    let CpuStorage::F64(v) = s else {
+        candle_core::bail!("quantized training computes in f64")
+    };
+    let Some((a, b)) = l.contiguous_offsets() else {
+        candle_core::bail!("the softmax needs a contiguous tensor")
+    };
+    Ok(&v[a..b])
+}
+
+impl SoftmaxOp {
+    /// Runs `each(row, e, round(D))` on every row of scores `s` with last dimension t.
+    fn rows_of(
+        &self,
+        s: &[f64],
+        t: usize,
+        mut each: impl FnMut(usize, &[f64], Option<f64>),
+    ) -> Result<()> {
+        let g = self.f.grid();
+        let mut e = vec![0.0; t];
+        with_exp(self.f, |exp| {
+            for (r, row) in s.chunks_exact(t).enumerate() {
+                let keys = self.rows[r % self.rows.len()];
+                let d = softmax_row(&g, exp, row, keys, &mut e);
+                each(r, &e, d);
+            }
+        });
+        Ok(())
+    }
+}
+
+impl CustomOp1 for SoftmaxOp {
     fn name(&self) -> &'static str {
-        "exp-into-format"
+        "exact-softmax"
     }
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        with_exp(self.0, |exp| map_f64(s, l, exp))
+    fn cpu_fwd(&self, st: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let s = contiguous_f64(st, l)?;
+        let t = l.dims().last().copied().unwrap_or(1).max(1);
+        let g = self.f.grid();
+        let mut alpha = vec![0.0; s.len()];
+        self.rows_of(s, t, |r, e, d| {
+            if let Some(d) = d {
+                for (a, e) in alpha[r * t..(r + 1) * t].iter_mut().zip(e) {
+                    *a = g.round(e / d);
+                }
+            }
+        })?;
+        Ok((CpuStorage::F64(alpha), l.shape().clone()))
     }
-    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        Ok(Some((grad * res)?))
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let grad = grad.contiguous()?;
+        Ok(Some(
+            arg.contiguous()?
+                .apply_op2_no_bwd(&grad, &SoftmaxGrad(self.clone()))?,
+        ))
+    }
+}
+
+/// The scores' gradient of [`SoftmaxOp`], from the scores and α's gradient G: where the α
+/// are kept, ∂/∂s_j = e_j · (G_j / d − Σ_k G_k e_k / d²) (α = e / d with d = round(Σ e)
+/// taken straight through, exp's derivative its value); 0 elsewhere.
+struct SoftmaxGrad(SoftmaxOp);
+
+impl CustomOp2 for SoftmaxGrad {
+    fn name(&self) -> &'static str {
+        "exact-softmax-grad"
+    }
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let s = contiguous_f64(s1, l1)?;
+        let gr = contiguous_f64(s2, l2)?;
+        let t = l1.dims().last().copied().unwrap_or(1).max(1);
+        let mut out = vec![0.0; s.len()];
+        self.0.rows_of(s, t, |r, e, d| {
+            if let Some(d) = d {
+                let g = &gr[r * t..(r + 1) * t];
+                let through_d: f64 = g.iter().zip(e).map(|(g, e)| g * e).sum::<f64>() / (d * d);
+                for ((o, g), e) in out[r * t..(r + 1) * t].iter_mut().zip(g).zip(e) {
+                    *o = (g / d - through_d) * e;
+                }
+            }
+        })?;
+        Ok((CpuStorage::F64(out), l1.shape().clone()))
     }
 }
 
@@ -1071,6 +1160,121 @@ mod tests {
                 let d = lib.round_denominator(&n).expect("rounds");
                 let want = d.is_finite().then(|| d.to_f64());
                 assert_eq!(f.round_denominator(x), want, "{f:?} denominator({x})");
+            }
+        }
+    }
+
+    /// exp(x) rounded into a format; the gradient is that of exp (its value). The
+    /// separate op the QAT pass used before [`SoftmaxOp`].
+    struct ExpOp(Fmt);
+
+    impl CustomOp1 for ExpOp {
+        fn name(&self) -> &'static str {
+            "exp-into-format"
+        }
+        fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+            with_exp(self.0, |exp| map_f64(s, l, exp))
+        }
+        fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+            Ok(Some((grad * res)?))
+        }
+    }
+
+    /// [`SoftmaxOp`] computes what the separate tensor ops it replaced computed — the same
+    /// α, bit for bit, and the same gradient up to the order of f64 sums — on rows of every
+    /// shape the pass uses (every position; one ⊣ per word, the empty word's without
+    /// keys), global and local, with ties and, in fixed 4.4, a denominator that overflows.
+    #[test]
+    fn softmax_op_is_the_separate_ops() {
+        let dev = Device::Cpu;
+        let mut rng = ltlattn::sample::Rng::new(11);
+        let (b, t) = (3, 24);
+        for f in FORMATS {
+            for range in [Range::Global, Range::Local(2)] {
+                let every: Vec<usize> = (0..t).collect();
+                let lens = [0, 5, t - 1];
+                let shapes: [(&[usize], Vec<usize>, Vec<usize>); 2] = [
+                    (&every, vec![t, t], vec![t, 1]),
+                    (&lens, vec![b, 1, t], vec![b, 1, 1]),
+                ];
+                for (queries, shape, rows) in shapes {
+                    // Query rows per word: every position, or the word's ⊣.
+                    let q = if shape.len() == 3 { 1 } else { t };
+                    let m = Mask::new(range, t, queries, &shape, &rows, DType::F64, &dev)
+                        .expect("masks");
+                    // Word 0's scores all equal: 16 or more keys overflow fixed 4.4's D.
+                    let s: Vec<f64> = (0..b * q * t)
+                        .map(|i| {
+                            if i < q * t {
+                                0.0
+                            } else {
+                                f.round((rng.below(64) as f64 - 32.0) / 4.0)
+                            }
+                        })
+                        .collect();
+                    let w: Vec<f64> = (0..b * q * t)
+                        .map(|_| rng.below(1000) as f64 / 500.0 - 1.0)
+                        .collect();
+                    let s = candle_core::Var::from_vec(s, (b, q, t), &dev).expect("s");
+                    let w = Tensor::from_vec(w, (b, q, t), &dev).expect("w");
+                    let fused = s
+                        .apply_op1(SoftmaxOp {
+                            f,
+                            rows: m.rows.clone(),
+                        })
+                        .expect("fused");
+                    // The ops of the pass before the fused softmax.
+                    let attended = m
+                        .add
+                        .ge(MASKED / 2.0)
+                        .unwrap()
+                        .to_dtype(DType::F64)
+                        .unwrap();
+                    let no_key = (1.0 - &m.has_key).unwrap();
+                    let masked = s.broadcast_add(&m.add).unwrap();
+                    let mu = masked.max_keepdim(D::Minus1).unwrap().detach();
+                    let e = masked
+                        .broadcast_sub(&mu)
+                        .unwrap()
+                        .contiguous()
+                        .unwrap()
+                        .apply_op1(ExpOp(f))
+                        .unwrap()
+                        .broadcast_mul(&attended)
+                        .unwrap();
+                    let d_sum = e.sum_keepdim(D::Minus1).unwrap();
+                    let keep: Vec<f64> = d_sum
+                        .flatten_all()
+                        .unwrap()
+                        .to_vec1::<f64>()
+                        .unwrap()
+                        .iter()
+                        .map(|&x| f64::from(u8::from(x > 0.0 && f.round_denominator(x).is_some())))
+                        .collect();
+                    let keep = Tensor::from_vec(keep, d_sum.shape(), &dev).unwrap();
+                    let d = round(f, &d_sum).unwrap().broadcast_add(&no_key).unwrap();
+                    let separate = round(f, &e.broadcast_div(&d).unwrap())
+                        .unwrap()
+                        .broadcast_mul(&keep)
+                        .unwrap();
+                    let values = |x: &Tensor| x.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+                    assert_eq!(values(&fused), values(&separate), "{f} {range:?} α");
+                    if f == FORMATS[0] && range == Range::Global && q == t {
+                        // Word 0's query 20 attends 20 keys of weight 1: D = 20 overflows.
+                        assert_eq!(values(&keep)[20], 0.0);
+                        assert_eq!(values(&keep)[40], 1.0);
+                    }
+                    let grad = |a: &Tensor| {
+                        let g = (a * &w).unwrap().sum_all().unwrap().backward().unwrap();
+                        values(g.get(s.as_tensor()).expect("a gradient"))
+                    };
+                    for (x, y) in grad(&fused).iter().zip(grad(&separate)) {
+                        assert!(
+                            (x - y).abs() <= 1e-12 * y.abs().max(1.0),
+                            "{f} {range:?}: {x} {y}"
+                        );
+                    }
+                }
             }
         }
     }
