@@ -66,7 +66,8 @@ struct Cli {
 enum Cmd {
     /// Train every language × architecture × format × seed, then decide them all.
     Run {
-        /// Fewer examples, epochs and seeds and shorter test words: minutes, not an hour.
+        /// Fewer examples, epochs and seeds and shorter test words (a few minutes; the full
+        /// run about half an hour on 2 cores, see experiments/README.md, "Time").
         #[arg(long)]
         quick: bool,
         /// Where to write the results.
@@ -84,6 +85,10 @@ enum Cmd {
         /// Only these architectures (comma-separated; default: all seven).
         #[arg(long, value_delimiter = ',')]
         archs: Vec<String>,
+        /// Only these languages, by name or directory name (comma-separated, e.g.
+        /// `ends-a,parity`; default: all ten). For timing a plan on a part of the table.
+        #[arg(long, value_delimiter = ',')]
+        languages: Vec<String>,
         /// Parallel jobs.
         #[arg(long, default_value_t = 2)]
         jobs: usize,
@@ -147,6 +152,10 @@ pub struct Plan {
     pub exact_max: usize,
 }
 
+/// The full run's plan: 2 seeds and test words to length 500 (what the table claims), and
+/// every other size as the time allows: 14–19 CPU seconds per language × architecture
+/// × seed (both formats), so 17–22 minutes of training on 2 cores for the 280 models of
+/// `run` (measured on single languages, experiments/README.md, "Time").
 const FULL: Plan = Plan {
     train: 6_000,
     test: 1_000,
@@ -314,6 +323,31 @@ fn reinit(varmap: &VarMap, rng: &mut Rng) -> candle_core::Result<()> {
     Ok(())
 }
 
+/// Seconds of CPU time this thread has used (for timings on a shared machine; 0 where
+/// unknown).
+fn cpu_secs() -> f64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes the timespec it is given.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+        }
+    }
+    0.0
+}
+
+/// Each batch of 64 is sorted by length and run as this many groups of similar lengths,
+/// each padded to its own longest word: the attention's t × t tensors shrink about
+/// twofold (measured: QAT 2.4 → 1.5 s CPU on one QUICK model; 3–5 groups are alike, more
+/// groups cost more per-op overhead than they save). The loss is still the mean over the
+/// whole batch, so the batches and their gradients are the same, up to the order of
+/// floating-point sums.
+const LENGTH_GROUPS: usize = 4;
+
 /// `epochs` of AdamW on `data` with the forward pass `mode`.
 fn fit(
     net: &Net,
@@ -339,25 +373,42 @@ fn fit(
             order.swap(i, rng.below(i as u64 + 1) as usize);
         }
         for chunk in order.chunks(64) {
-            let words: Vec<Vec<u32>> = chunk.iter().map(|&i| data[i].0.clone()).collect();
+            let mut chunk = chunk.to_vec();
+            chunk.sort_by_key(|&i| data[i].0.len());
             let ys: Vec<f32> = chunk
                 .iter()
                 .map(|&i| f32::from(u8::from(data[i].1)))
                 .collect();
             let y = Tensor::from_vec(ys, chunk.len(), &dev)?;
-            let loss = bce_with_logits(&net.logits(&words, mode, &dev)?, &y)?;
+            let size = chunk.len().div_ceil(LENGTH_GROUPS);
+            let logits = chunk
+                .chunks(size)
+                .map(|g| {
+                    let words: Vec<Vec<u32>> = g.iter().map(|&i| data[i].0.clone()).collect();
+                    net.logits(&words, mode, &dev)
+                })
+                .collect::<candle_core::Result<Vec<Tensor>>>()?;
+            let loss = bce_with_logits(&Tensor::cat(&logits, 0)?, &y)?;
             opt.backward_step(&loss)?;
         }
     }
     Ok(())
 }
 
-/// The network's answer (logit > 0) on every word, in batches of similar lengths.
+/// The network's answer (logit > 0) on every word: the float pass in batches of similar
+/// lengths, the exact pass word by word without tensors (the same logits, see
+/// [`Net::exact_logits_plain`]; on test words of hundreds of letters it is ten times
+/// faster than the batched tensors).
 fn answers(
     net: &Net,
     words: &[&Vec<u32>],
     mode: Mode,
 ) -> candle_core::Result<HashMap<Vec<u32>, bool>> {
+    if let Mode::Exact(f) = mode {
+        let ws: Vec<Vec<u32>> = words.iter().map(|w| (*w).clone()).collect();
+        let l = net.exact_logits_plain(f, &ws)?;
+        return Ok(ws.into_iter().zip(l).map(|(w, x)| (w, x > 0.0)).collect());
+    }
     let mut by_len: Vec<&Vec<u32>> = words.to_vec();
     by_len.sort_by_key(|w| w.len());
     let mut out = HashMap::new();
@@ -413,9 +464,22 @@ fn train_one(
     let err = |e: candle_core::Error| e.to_string();
     let arch = Arch::named(arch_name).ok_or_else(|| format!("unknown architecture {arch_name}"))?;
     let mut rng = Rng::new(seed);
+    // EXP_TIMING=1: each phase's wall-clock and CPU seconds on stderr.
+    let mut phase = (Instant::now(), cpu_secs());
+    let mut lap = |what: &str| {
+        if std::env::var_os("EXP_TIMING").is_some() {
+            eprintln!(
+                "  {what}: {:.2} s ({:.2} s CPU)",
+                phase.0.elapsed().as_secs_f64(),
+                cpu_secs() - phase.1
+            );
+        }
+        phase = (Instant::now(), cpu_secs());
+    };
     let train_set = split(target, plan.train, (0, 40), &mut rng)?;
     let test_set = split(target, plan.test, (0, plan.test_max), &mut rng)?;
     let test_words: Vec<&Vec<u32>> = test_set.iter().map(|(w, _)| w).collect();
+    lap("sampling");
     let started = Instant::now();
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu);
@@ -432,6 +496,7 @@ fn train_one(
     )
     .map_err(err)?;
     let float_secs = started.elapsed().as_secs_f64();
+    lap("float fit");
     let float_pred = answers(&net, &test_words, Mode::Float).map_err(err)?;
     let float_acc = accuracy_by_bucket(&test_set, |w| float_pred.get(w).copied());
     // The baseline's weights, the starting point of every format's QAT.
@@ -454,6 +519,7 @@ fn train_one(
         // The baseline rounded after training, in this format's exact arithmetic.
         let rounded = answers(&net, &test_words, Mode::Exact(f)).map_err(err)?;
         let float_rounded_acc = accuracy_by_bucket(&test_set, |w| rounded.get(w).copied());
+        lap("float answers + rounded answers");
         let qat_started = Instant::now();
         fit(
             &net,
@@ -467,7 +533,9 @@ fn train_one(
         .map_err(err)?;
         Net::round_weights(&varmap, f).map_err(err)?;
         let train_secs = float_secs + qat_started.elapsed().as_secs_f64();
+        lap("qat fit");
         let qat = answers(&net, &test_words, Mode::Exact(f)).map_err(err)?;
+        lap("qat answers");
         let qat_acc = accuracy_by_bucket(&test_set, |w| qat.get(w).copied());
         let mdir = dir.join(format!("{arch_name}-{f}-s{seed}"));
         std::fs::create_dir_all(&mdir).map_err(|e| e.to_string())?;
@@ -487,6 +555,7 @@ fn train_one(
             exact.insert((*w).clone(), a);
         }
         let exact_acc = accuracy_by_bucket(&test_set, |w| exact.get(w).copied());
+        lap("save + run_numeric");
         let rel = mdir.join("model.toml");
         records.push(Record {
             model: rel.strip_prefix(root).unwrap_or(&rel).display().to_string(),
@@ -511,12 +580,21 @@ fn train_one(
 }
 
 /// Runs `work` on every index in `0..n` with `jobs` threads; results in index order.
+///
+/// The threads are a rayon pool of `jobs` threads, so that the rayon loops inside candle
+/// (the float softmax) run on the job's own thread instead of queueing for a shared pool;
+/// candle's per-op threading is off (see [`one_thread_per_job`]).
 fn parallel<T: Send>(n: usize, jobs: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let out: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs.max(1) {
-            s.spawn(|| loop {
+    let jobs = jobs.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .expect("a thread pool");
+    pool.scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|_| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 if i >= n {
                     break;
@@ -533,6 +611,25 @@ fn parallel<T: Send>(n: usize, jobs: usize, work: impl Fn(usize) -> T + Sync) ->
         .collect()
 }
 
+/// Parallelism comes from `--jobs`, one model per thread: candle's own threading of each
+/// op (gemm over rayon, elementwise ops over a shared barrier pool with one lock) costs more
+/// than it gains on tensors of width 8, and two jobs contend for its pool — measured: one
+/// QUICK `train` 15.1 s with it, 6.9 s without. Both read `RAYON_NUM_THREADS` (unless it
+/// is set already), so it is set to 1 before any thread starts. The allocator keeps freed
+/// memory (glibc would return every large tensor's pages to the kernel and fault them in
+/// again for the next op: a third of the QAT time).
+fn one_thread_per_job() {
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run(
     plan: Plan,
@@ -542,10 +639,29 @@ fn run(
     timeout: f64,
     seeds: u64,
     archs: &[String],
+    languages: &[String],
     jobs: usize,
 ) -> Res<()> {
     let started = Instant::now();
     let labelled = label_all(LANGUAGES)?;
+    for name in languages {
+        if !LANGUAGES.iter().any(|l| l.name == name || l.slug == name) {
+            let known: Vec<&str> = LANGUAGES.iter().map(|l| l.slug).collect();
+            return Err(format!(
+                "unknown language {name} (known: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    let labelled: Vec<Labelled> = labelled
+        .into_iter()
+        .filter(|l| {
+            languages.is_empty()
+                || languages
+                    .iter()
+                    .any(|n| n == l.lang.name || n == l.lang.slug)
+        })
+        .collect();
     for l in &labelled {
         eprintln!("{}: {} ({})", l.lang.name, l.class.name(), l.certificate);
     }
@@ -726,6 +842,7 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
 }
 
 fn main() -> std::process::ExitCode {
+    one_thread_per_job();
     let cli = Cli::parse();
     let r = match cli.command {
         Cmd::Run {
@@ -735,6 +852,7 @@ fn main() -> std::process::ExitCode {
             timeout,
             seeds,
             archs,
+            languages,
             jobs,
         } => run(
             if quick { QUICK } else { FULL },
@@ -744,6 +862,7 @@ fn main() -> std::process::ExitCode {
             timeout,
             seeds.unwrap_or(if quick { 1 } else { 2 }),
             &archs,
+            &languages,
             jobs,
         ),
         Cmd::Decide {
