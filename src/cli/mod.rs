@@ -15,8 +15,6 @@ mod io;
 mod model;
 mod numeric;
 mod sample;
-#[cfg(feature = "serve")]
-mod serve;
 
 pub(crate) use io::{read_bytes, read_input, show, shower};
 pub(crate) use ltlattn::diag::Plain;
@@ -97,7 +95,7 @@ enum Command {
     Sample(sample::SampleArgs),
     /// The web page for courses and its JSON API, on http://127.0.0.1:8080 by default.
     #[cfg(feature = "serve")]
-    Serve(serve::ServeArgs),
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -326,7 +324,7 @@ fn run_command(command: Command, limits: ParseLimits) -> Result<Exit, Report> {
         Command::Includes(a) => check::compare_cmd(a, Question::Included, limits),
         Command::Sample(a) => sample::sample_cmd(a, limits),
         #[cfg(feature = "serve")]
-        Command::Serve(a) => serve::serve_cmd(a, limits),
+        Command::Serve(a) => crate::serve::serve_cmd(a, limits),
         Command::Eval(a) => eval(a, limits),
         Command::Explain(a) => {
             let mut arena = Arena::new();

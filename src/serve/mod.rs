@@ -1,14 +1,16 @@
 //! `ltlattn serve`: the web page for courses and its JSON API, in one process.
 //!
-//! The page (`assets/`, compiled into the binary) calls `POST /api/{command}` with a JSON
-//! body and renders the answer: the same report the command line prints with `--json`,
-//! built by the same functions ([`api`]). Every request runs under the server's limits
+//! The page (`web/` at the repository's root, compiled into the binary) calls
+//! `POST /api/{command}` with a JSON body and renders the answer: the same report the
+//! command line prints with `--json`, built by the same library functions ([`api`]).
+//! Like the command line (`src/cli/`), this front end depends on the library alone. Every request runs under the server's limits
 //! (states, seconds, formula size, body bytes), which a request may lower but never
 //! raise, on a bounded pool of worker threads; nothing a request says reaches the file
 //! system. The protocol is documented in docs/SERVE.md.
 
 mod api;
 
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -94,9 +96,9 @@ struct Server {
 /// How many full-size bodies (`--max-body-bytes`) the server holds at most at once.
 const BODIES_IN_MEMORY: usize = 32;
 
-const INDEX_HTML: &str = include_str!("assets/index.html");
-const APP_JS: &str = include_str!("assets/app.js");
-const STYLE_CSS: &str = include_str!("assets/style.css");
+const INDEX_HTML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/index.html"));
+const APP_JS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/app.js"));
+const STYLE_CSS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/style.css"));
 
 pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report> {
     if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout < 1e6) {
@@ -163,7 +165,15 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
                 "warning: listening on {local}, which other machines can reach; every request runs under the limits, but anyone who can connect can use them (the default --bind 127.0.0.1 keeps the server to this machine)"
             );
         }
-        outln!("listening on http://{local}");
+        // The first line a client (and the tests) read: the address.
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "listening on http://{local}")
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            return Err(miette!("cannot write the listening address to stdout"));
+        }
+        drop(out);
         let app = router(server);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
