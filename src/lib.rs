@@ -41,6 +41,7 @@ pub mod cancel;
 pub mod compile;
 pub mod diag;
 pub mod fragment;
+pub mod front;
 pub mod logic;
 pub mod model;
 pub mod numeric;

@@ -1,8 +1,12 @@
 //! The `ltlattn` binary: parse the arguments, run, report, exit (0 yes, 1 no, 2 error).
+//! Two front ends over the library: the command line (`cli`) and the web page with its
+//! JSON API (`serve`, started by `ltlattn serve`).
 
 use clap::Parser;
 
 mod cli;
+#[cfg(feature = "serve")]
+mod serve;
 
 fn main() {
     // The z3 engine runs in a child process of this binary (src/smt/isolate.rs), so that

@@ -24,11 +24,31 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use crate::automata::Question;
-use crate::fragment::{Decision, FormulaCert, NonMemberCert};
+use crate::automata::{Automaton, Question};
+use crate::fragment::{Class, Decision, FormulaCert, NonMemberCert};
+use crate::logic::{
+    accepting_column, truth_table, Acceptance, Arena, NodeId, PrintBudget, Syntax, Word,
+};
 use crate::verdict::{Bounded, EngineReport, Verdict};
+
+pub mod numeric;
+
+/// Serializes its value with the keys of every object sorted, as a `serde_json::Value`
+/// prints them (the crate's `preserve_order` feature is off). Reports that used to be
+/// built as `Value`s keep their key order with it where a part of them is a type whose
+/// fields are not in alphabetical order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sorted<T>(pub T);
+
+impl<T: Serialize> Serialize for Sorted<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::to_value(&self.0)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+}
 
 /// `n` and a noun with a regular plural, agreeing: "1 state", "2 states".
 pub fn counted(n: usize, noun: &str) -> String {
@@ -95,11 +115,239 @@ pub struct ExplainReport {
     pub rows: Vec<TruthRow>,
 }
 
+/// Rows beyond this make a truth table no reader can use; the limit also bounds the
+/// output size.
+pub const MAX_EXPLAIN_ROWS: usize = 500;
+
+/// A truth table with more rows than [`MAX_EXPLAIN_ROWS`].
+#[derive(Clone, Debug, thiserror::Error, miette::Diagnostic)]
+#[error("the table would have {0} rows (one per subformula); the limit is {MAX_EXPLAIN_ROWS}")]
+#[diagnostic(help(
+    "explain is a teaching view for small formulas; use `ltlattn eval` for the verdict alone"
+))]
+pub struct TableTooLarge(pub usize);
+
+/// Whether the truth table of `root` fits in [`MAX_EXPLAIN_ROWS`] rows.
+pub fn explain_fits(arena: &Arena, root: NodeId) -> Result<(), TableTooLarge> {
+    let size = arena.size(root);
+    if size > MAX_EXPLAIN_ROWS {
+        return Err(TableTooLarge(size));
+    }
+    Ok(())
+}
+
+/// `explain`: the truth of every subformula of `root` at every position of `word`, the
+/// rows printed (ASCII) within `print`.
+pub fn explain(
+    arena: &Arena,
+    root: NodeId,
+    word: &Word,
+    acceptance: Acceptance,
+    print: &PrintBudget,
+) -> Result<ExplainReport, TableTooLarge> {
+    explain_fits(arena, root)?;
+    let sh = print.shower(arena);
+    let table = truth_table(arena, root, word, acceptance);
+    let mut positions: Vec<String> = (0..word.len()).map(|i| word.show_position(i)).collect();
+    if table.has_eos {
+        positions.push("⊣".into());
+    }
+    let accepted = accepting_column(word.len(), acceptance)
+        .map(|c| table.values[table.rows.len() - 1][c])
+        .unwrap_or(false);
+    Ok(ExplainReport {
+        holds: accepted,
+        accepted,
+        positions,
+        rows: table
+            .rows
+            .iter()
+            .zip(&table.values)
+            .map(|(&id, v)| TruthRow {
+                formula: sh.show(id, Syntax::Ascii),
+                values: v.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Both sides' truth tables on a counterexample ([`CompareReport::tables`]); a side
+/// whose table is too large has none.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tables {
+    /// The first formula's.
+    pub first: Option<ExplainReport>,
+    /// The second formula's.
+    pub second: Option<ExplainReport>,
+}
+
+impl Tables {
+    /// The tables of `first` and `second` on `word`.
+    pub fn on(
+        arena: &Arena,
+        (first, second): (NodeId, NodeId),
+        word: &Word,
+        acceptance: Acceptance,
+        print: &PrintBudget,
+    ) -> Self {
+        let table = |root| explain(arena, root, word, acceptance, print).ok();
+        Tables {
+            first: table(first),
+            second: table(second),
+        }
+    }
+}
+
+/// `dfa --json`: an automaton's JSON (its keys: `states`, `initial`, `accepting`,
+/// `acceptance`, and `alphabet` and `transitions` or `propositions`, `guards` and
+/// `diagram`; [`Automaton::to_json`]) with the report's keys beside them, every key in
+/// alphabetical order as the report has always printed them.
+#[derive(Clone, Debug)]
+pub struct DfaReport {
+    /// The automaton's JSON.
+    pub automaton: serde_json::Value,
+    /// The formula, ASCII syntax (a Boolean model's compiled formula; absent for a
+    /// numeric model or a DFA file).
+    pub formula: Option<String>,
+    /// Whether the automaton is the minimal DFA.
+    pub minimal: bool,
+    /// Whether it accepts no word (of a formula's automaton).
+    pub empty: Option<bool>,
+    /// Whether it accepts every word its acceptance allows (of a formula's automaton).
+    pub universal: Option<bool>,
+    /// The model or DFA file it was read from.
+    pub source: Option<String>,
+    /// The server's: the automaton as Graphviz DOT.
+    pub dot: Option<String>,
+    /// The server's: the picture as SVG (`null` when it is too large to draw).
+    pub svg: Option<Option<String>>,
+}
+
+impl DfaReport {
+    /// The report of a formula's automaton (`formula` as printed; `minimal`: minimized).
+    pub fn of_formula(dfa: &Automaton, formula: String, minimal: bool) -> Self {
+        let kind = dfa.language_kind();
+        DfaReport {
+            automaton: dfa.to_json(),
+            formula: Some(formula),
+            minimal,
+            empty: Some(kind.empty),
+            universal: Some(kind.universal),
+            source: None,
+            dot: None,
+            svg: None,
+        }
+    }
+
+    /// The report of the minimal DFA of a model or DFA file read from `source`
+    /// (`formula`: a Boolean model's compiled formula).
+    pub fn of_file(dfa: &Automaton, formula: Option<String>, source: String) -> Self {
+        DfaReport {
+            automaton: dfa.to_json(),
+            formula,
+            minimal: true,
+            empty: None,
+            universal: None,
+            source: Some(source),
+            dot: None,
+            svg: None,
+        }
+    }
+}
+
+impl Serialize for DfaReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Keys<'a> {
+            #[serde(flatten)]
+            automaton: &'a serde_json::Value,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            dot: Option<&'a String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            empty: Option<bool>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            formula: Option<&'a String>,
+            minimal: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            source: Option<&'a String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            svg: Option<&'a Option<String>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            universal: Option<bool>,
+        }
+        // The automaton's keys and the report's interleave: sorted, as always.
+        Sorted(Keys {
+            automaton: &self.automaton,
+            dot: self.dot.as_ref(),
+            empty: self.empty,
+            formula: self.formula.as_ref(),
+            minimal: self.minimal,
+            source: self.source.as_ref(),
+            svg: self.svg.as_ref(),
+            universal: self.universal,
+        })
+        .serialize(s)
+    }
+}
+
 /// `fmt`: each formula re-printed, or its parse error.
 #[derive(Clone, Debug, Serialize)]
 pub struct FmtReport {
     /// The formulas in input order.
     pub formulas: Vec<FmtItem>,
+    /// The server's: the (one) formula in the three syntaxes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renderings: Option<Renderings>,
+    /// The server's: the formula's atoms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub atoms: Option<Vec<String>>,
+    /// The server's: its number of distinct subformulas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subformulas: Option<usize>,
+}
+
+impl FmtReport {
+    /// The report of these formulas (nothing a front end adds).
+    pub fn new(formulas: Vec<FmtItem>) -> Self {
+        FmtReport {
+            formulas,
+            renderings: None,
+            atoms: None,
+            subformulas: None,
+        }
+    }
+
+    /// The report of one formula read from `input`, with its three renderings, atoms
+    /// and size (what the web page shows).
+    pub fn of_formula(input: &str, arena: &Arena, root: NodeId, print: &PrintBudget) -> Self {
+        let sh = print.shower(arena);
+        let ascii = sh.show(root, Syntax::Ascii);
+        FmtReport {
+            formulas: vec![FmtItem {
+                input: input.into(),
+                formula: Some(ascii.clone()),
+                error: None,
+            }],
+            renderings: Some(Renderings {
+                ascii,
+                latex: sh.show(root, Syntax::Latex),
+                unicode: sh.show(root, Syntax::Unicode),
+            }),
+            atoms: Some(arena.atom_names(root)),
+            subformulas: Some(arena.size(root)),
+        }
+    }
+}
+
+/// A formula in the three syntaxes ([`FmtReport::renderings`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Renderings {
+    /// ASCII.
+    pub ascii: String,
+    /// Math-mode LaTeX.
+    pub latex: String,
+    /// Unicode.
+    pub unicode: String,
 }
 
 /// One formula of [`FmtReport`].
@@ -148,6 +396,9 @@ pub struct CompareReport {
     /// Which engine answered, with what effort or proof.
     #[serde(flatten)]
     pub engine: EngineReport,
+    /// The server's: both truth tables on the counterexample.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tables: Option<Tables>,
 }
 
 impl CompareReport {
@@ -171,6 +422,7 @@ impl CompareReport {
                 accepts: c.map(|c| c.second),
             },
             engine: verdict.engine.clone(),
+            tables: None,
         }
     }
 }
@@ -191,6 +443,24 @@ pub struct CheckReport {
     /// Which engine answered.
     #[serde(flatten)]
     pub engine: EngineReport,
+    /// The server's, with a counterexample: the model's run on it (`null` when there is
+    /// none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Option<RunTrace>>,
+    /// The server's, with a counterexample: the spec's truth table on it (`null` when it
+    /// is too large).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec_table: Option<Option<ExplainReport>>,
+}
+
+/// A model's run: a Boolean model's features, or a numeric model's vectors and α.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum RunTrace {
+    /// A Boolean model's.
+    Boolean(RunReport),
+    /// A numeric model's.
+    Numeric(numeric::NumericRunReport),
 }
 
 /// A comparison with a numeric model that a budget stopped: no verdict (`holds` is
@@ -272,6 +542,8 @@ impl CheckReport {
             spec_accepts: c.map(|c| c.second),
             fragment,
             engine: verdict.engine.clone(),
+            trace: None,
+            spec_table: None,
         }
     }
 }
@@ -360,6 +632,23 @@ pub struct RunReport {
     pub features: BTreeMap<String, Vec<bool>>,
 }
 
+impl RunReport {
+    /// The report of `model`'s run `trace`.
+    pub fn new(model: &crate::model::Model, trace: &crate::model::Trace) -> Self {
+        RunReport {
+            holds: trace.accepted,
+            accepted: trace.accepted,
+            positions: trace.columns.clone(),
+            features: model
+                .features
+                .iter()
+                .zip(&trace.values)
+                .map(|(f, v)| (f.name.clone(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
 /// One feature of [`CompileReport`].
 #[derive(Clone, Debug, Serialize)]
 pub struct FeatureReport {
@@ -387,11 +676,53 @@ pub struct CompileReport {
     /// Every feature by name.
     pub features: BTreeMap<String, FeatureReport>,
     /// The drop-in checks of Combiner heads.
-    pub drop_in: Vec<serde_json::Value>,
+    pub drop_in: Vec<crate::compile::drop_in::DropInCheck>,
     /// A shorter formula of the same language found by search in the fragment (small
     /// minimal DFAs), re-checked equivalent; `accept` and the features stay the
     /// provenance. `null` when none is found or none is shorter.
     pub short_formula: Option<FormulaCert>,
+    /// The server's: the minimal DFA's picture as SVG (`null` when too large to draw;
+    /// absent when the DFA is beyond the request's budget).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svg: Option<Option<String>>,
+}
+
+impl CompileReport {
+    /// The report of `model` compiled into `c`, with its drop-in checks and shorter
+    /// formula; formulas printed (ASCII) within `print`.
+    pub fn new(
+        model: &crate::model::Model,
+        c: &crate::compile::Compiled,
+        drop_in: Vec<crate::compile::drop_in::DropInCheck>,
+        short_formula: Option<FormulaCert>,
+        print: &PrintBudget,
+    ) -> Self {
+        let sh = print.shower(&c.arena);
+        CompileReport {
+            accept: sh.show(c.accept, Syntax::Ascii),
+            fragment: c.fragment.name(),
+            architecture: c.fragment.architecture().to_string(),
+            acceptance: model.acceptance,
+            alphabet: model.alphabet.clone(),
+            features: c
+                .features
+                .iter()
+                .map(|f| {
+                    (
+                        f.name.clone(),
+                        FeatureReport {
+                            layer: f.layer,
+                            made_by: f.made_by.clone(),
+                            formula: sh.show(f.formula, Syntax::Ascii),
+                        },
+                    )
+                })
+                .collect(),
+            drop_in,
+            short_formula,
+            svg: None,
+        }
+    }
 }
 
 /// A certificate: a formula for "yes", a refutation for "no".
@@ -477,6 +808,9 @@ pub struct ClassifyReport {
     pub regular: DecisionReport,
     /// With `--window K`.
     pub windowed: Option<WindowedReport>,
+    /// The server's: the minimal DFA's picture as SVG (`null` when too large to draw).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svg: Option<Option<String>>,
 }
 
 impl ClassifyReport {
@@ -500,6 +834,7 @@ impl ClassifyReport {
                 local: l.into(),
                 hybrid: h.into(),
             }),
+            svg: None,
         }
     }
 }
@@ -519,4 +854,79 @@ pub struct SeparateReport {
     pub architecture: String,
     /// The membership decision with its certificate.
     pub decision: DecisionReport,
+}
+
+impl SeparateReport {
+    /// The report of the decision `d` whether `language` is in `class`.
+    pub fn new(class: Class, language: String, d: &Decision) -> Self {
+        let frag = class.fragment();
+        SeparateReport {
+            holds: d.member.map(|m| !m),
+            language,
+            class: class.key().to_string(),
+            fragment: frag.name(),
+            architecture: frag.architecture().to_string(),
+            decision: d.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::automata::{Alphabet, Budget};
+    use crate::logic::parse;
+
+    /// `dfa --json` prints the automaton's keys and the report's sorted together, as the
+    /// `serde_json::Value` it replaces did: dense, guarded, with and without a source.
+    #[test]
+    fn dfa_keys_are_sorted() {
+        let mut f = Arena::new();
+        for (text, sigma) in [
+            (
+                "P (a & Y b)",
+                Alphabet::Tokens(vec!["a".into(), "b".into()]),
+            ),
+            ("p S q", Alphabet::Props(vec!["p".into(), "q".into()])),
+        ] {
+            let root = parse(&mut f, text).unwrap();
+            let d =
+                Automaton::of_formula(&f, root, &sigma, Acceptance::Eos, &Budget::default(), true)
+                    .unwrap();
+            let mut reports = vec![
+                DfaReport::of_formula(&d, text.into(), true),
+                DfaReport::of_file(&d, None, "x.dfa".into()),
+            ];
+            let mut drawn = DfaReport::of_formula(&d, text.into(), false);
+            drawn.dot = Some(d.to_dot());
+            drawn.svg = Some(None);
+            reports.push(drawn);
+            for r in &reports {
+                let direct = serde_json::to_string(r).unwrap();
+                assert_eq!(direct, serde_json::to_value(r).unwrap().to_string());
+            }
+            // The keys the command line used to patch into the automaton's JSON.
+            let v = serde_json::to_value(&reports[0]).unwrap();
+            let mut old = d.to_json();
+            old["formula"] = text.into();
+            old["minimal"] = true.into();
+            old["empty"] = d.language_kind().empty.into();
+            old["universal"] = d.language_kind().universal.into();
+            assert_eq!(v, old);
+        }
+    }
+
+    /// [`Sorted`] writes an object's keys in alphabetical order, whatever its fields'.
+    #[test]
+    fn sorted_prints_as_a_value() {
+        let s = Sorted(SideReport {
+            formula: Some("a".into()),
+            source: None,
+            accepts: Some(true),
+        });
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"accepts":true,"formula":"a"}"#
+        );
+    }
 }

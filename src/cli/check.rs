@@ -4,11 +4,9 @@ use clap::Args;
 use miette::{miette, Report};
 
 use super::{formula_arg, show, Exit, WordOpts};
-use ltlattn::automata::{
-    Alphabet, Automaton, Budget, Dfa, Question, DEFAULT_MAX_STATES, MAX_PROPS,
-};
+use ltlattn::automata::{Automaton, Budget, Dfa, Question, DEFAULT_MAX_STATES};
 use ltlattn::logic::{Acceptance, Arena, NodeId, ParseLimits, Syntax};
-use ltlattn::report::{to_json, CompareReport};
+use ltlattn::report::{to_json, CompareReport, DfaReport};
 use ltlattn::verdict::{self, decide, Options};
 
 /// Resource limits shared by every command that builds automata.
@@ -101,77 +99,6 @@ pub(crate) struct CompareArgs {
     json: bool,
 }
 
-/// The alphabet for some formulas: `--alphabet`, or their atoms; every atom must be in it.
-pub(crate) fn alphabet_for(
-    arena: &Arena,
-    roots: &[NodeId],
-    opts: &WordOpts,
-) -> Result<Alphabet, Report> {
-    alphabet_within(arena, roots, opts, MAX_PROPS)
-}
-
-/// [`alphabet_for`] with a chosen cap on propositions (the z3 engine takes any number).
-pub(crate) fn alphabet_within(
-    arena: &Arena,
-    roots: &[NodeId],
-    opts: &WordOpts,
-    max_props: usize,
-) -> Result<Alphabet, Report> {
-    let mut atoms: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for &r in roots {
-        for a in arena.atom_names(r) {
-            if seen.insert(a.clone()) {
-                atoms.push(a);
-            }
-        }
-    }
-    let names = match super::given_alphabet(opts)? {
-        Some(names) => {
-            if let Some(missing) = atoms.iter().find(|a| !names.contains(a)) {
-                return Err(miette!(
-                    help =
-                        "add it to --alphabet, or leave --alphabet out to use the formulas' atoms",
-                    "the formula uses `{missing}`, which is not in --alphabet"
-                ));
-            }
-            names
-        }
-        None => atoms,
-    };
-    super::refuse_reserved_clash(arena, roots, &names)?;
-    if opts.props {
-        if names.len() > max_props {
-            return Err(miette!(
-                help = "each set of propositions is a letter of the explicit automaton",
-                "{} propositions make 2^{} letters; the explicit engine takes at most {MAX_PROPS} propositions",
-                names.len(),
-                names.len()
-            ));
-        }
-        Ok(Alphabet::Props(names))
-    } else {
-        if names.is_empty() {
-            return Err(miette!(
-                help = "give the tokens with --alphabet a,b,c",
-                "the formulas use no atom, so there is no alphabet to read words over"
-            ));
-        }
-        Ok(Alphabet::Tokens(names))
-    }
-}
-
-/// What `dfa --json` prints (and `serve` answers).
-pub(crate) fn dfa_json(dfa: &Automaton, formula: String, minimal: bool) -> serde_json::Value {
-    let mut v = dfa.to_json();
-    let kind = dfa.language_kind();
-    v["formula"] = serde_json::Value::String(formula);
-    v["minimal"] = serde_json::Value::Bool(minimal);
-    v["empty"] = serde_json::Value::Bool(kind.empty);
-    v["universal"] = serde_json::Value::Bool(kind.universal);
-    v
-}
-
 pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     if is_file_operand(&a.formula) {
         return dfa_of_file(a, limits);
@@ -179,15 +106,18 @@ pub(crate) fn dfa(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
     let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
     // Any number of propositions: beyond DENSE_PROPS the transitions are guards.
-    let sigma = alphabet_within(&arena, &[root], &a.opts, usize::MAX)?;
+    let sigma = a
+        .opts
+        .options()
+        .alphabet_within(&arena, &[root], usize::MAX)?;
     let budget = a.budget.budget()?;
     let dfa = Automaton::of_formula(&arena, root, &sigma, a.opts.accept, &budget, !a.no_minimize)
         .map_err(Report::new)?;
     if a.dot {
         outln!("{}", dfa.to_dot().trim_end());
     } else if a.json {
-        let v = dfa_json(&dfa, show(&arena, root, Syntax::Ascii), !a.no_minimize);
-        outln!("{}", to_json("dfa", &v));
+        let r = DfaReport::of_formula(&dfa, show(&arena, root, Syntax::Ascii), !a.no_minimize);
+        outln!("{}", to_json("dfa", &r));
     } else {
         outln!("{}", show(&arena, root, Syntax::Ascii));
         outln!(
@@ -226,7 +156,7 @@ fn dfa_of_file(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let (loaded, source) = load_operand(&mut arena, &a.formula, "formula", limits)?;
     let side = operand(&loaded, &arena, a.opts.accept);
     let fixed = side.alphabet().expect("a file operand fixes its alphabet");
-    if let Some(names) = super::given_alphabet(&a.opts)? {
+    if let Some(names) = a.opts.options().given_alphabet()? {
         if a.opts.props || names != fixed.atoms() {
             return Err(miette!(
                 help = "models and DFA files fix the alphabet; drop --alphabet/--props or give the same tokens in the same order",
@@ -252,13 +182,10 @@ fn dfa_of_file(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     if a.dot {
         outln!("{}", dfa.to_dot().trim_end());
     } else if a.json {
-        let mut v = dfa.to_json();
-        if let Some(f) = formula {
-            v["formula"] = serde_json::Value::String(f);
-        }
-        v["minimal"] = serde_json::Value::Bool(true);
-        v["source"] = serde_json::Value::String(source);
-        outln!("{}", to_json("dfa", &v));
+        outln!(
+            "{}",
+            to_json("dfa", &DfaReport::of_file(&dfa, formula, source))
+        );
     } else {
         outln!("{kind} {source}");
         if let Some(f) = formula {
@@ -328,7 +255,10 @@ pub(crate) fn compare_cmd(
     let left = formula_arg(&mut arena, &a.left, "first formula", limits)?;
     let right = formula_arg(&mut arena, &a.right, "second formula", limits)?;
     // Every engine takes any number of propositions (the explicit one with guards).
-    let sigma = alphabet_within(&arena, &[left, right], &a.opts, usize::MAX)?;
+    let sigma = a
+        .opts
+        .options()
+        .alphabet_within(&arena, &[left, right], usize::MAX)?;
     let opts = options(&a.budget, &a.engine)?;
     let command = match question {
         Question::Equivalent => "equiv",
@@ -498,7 +428,7 @@ fn compare_files_cmd(
         .alphabet()
         .or_else(|| ro.alphabet())
         .expect("a file operand");
-    let sigma = match super::given_alphabet(&a.opts)? {
+    let sigma = match a.opts.options().given_alphabet()? {
         Some(names) if a.opts.props || names != fixed.atoms() => {
             return Err(miette!(
                 help = "models and DFA files fix the alphabet; drop --alphabet/--props or give the same tokens in the same order",

@@ -3,14 +3,13 @@
 use clap::Args;
 use miette::{miette, LabeledSpan, NamedSource, Report};
 
-use super::check::{alphabet_for, BudgetOpts};
-use super::{formula_arg, show, Exit, WordOpts};
-use ltlattn::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Dfa};
-use ltlattn::compile::compile;
-use ltlattn::fragment::Fragment;
-use ltlattn::fragment::{classify, Classification, Decision, Limits};
+use super::check::BudgetOpts;
+use super::io::print_budget;
+use super::{formula_arg, Exit, WordOpts};
+use ltlattn::automata::{parse_dfa, Dfa};
+use ltlattn::fragment::language::{language as language_of, Language, LanguageSource};
+use ltlattn::fragment::{classify_windowed, separate, Class, Decision, Limits};
 use ltlattn::logic::ParseLimits;
-use ltlattn::logic::Syntax;
 use ltlattn::report::{to_json, ClassifyReport, SeparateReport};
 
 #[derive(Args, Debug)]
@@ -60,14 +59,6 @@ pub(crate) struct SeparateArgs {
     json: bool,
 }
 
-/// The minimal DFA of the language, a name for it, and a formula that defines it (under
-/// end-marker acceptance) when there is one.
-type Language = (
-    Dfa,
-    String,
-    Option<(ltlattn::logic::Arena, ltlattn::logic::NodeId)>,
-);
-
 /// A DFA file (grammar/dfa.md), with a diagnostic pointing into it when it is malformed.
 pub(crate) fn read_dfa_file(path: &str) -> Result<Dfa, Report> {
     let text = super::read_input(path, "DFA file")?;
@@ -83,48 +74,48 @@ pub(crate) fn read_dfa_file(path: &str) -> Result<Dfa, Report> {
     })
 }
 
-fn language(src: &Source, limits: ParseLimits) -> Result<Language, Report> {
+/// The language of `src`, made ready for the classifier by the library, and its name.
+fn language(src: &Source, limits: ParseLimits) -> Result<(Language, String), Report> {
     let budget = src.budget.budget()?;
     if src.opts.props {
         return Err(miette!(
             "classify works with letter alphabets (the architectures read tokens), not --props"
         ));
     }
+    let print = print_budget();
     if let Some(path) = &src.dfa {
         let dfa = read_dfa_file(path)?;
-        return Ok((minimize(&dfa), format!("the DFA in {path}"), None));
+        let l = language_of(LanguageSource::Dfa(&dfa), &budget, print)?;
+        return Ok((l, format!("the DFA in {path}")));
     }
     if let Some(path) = &src.model {
         let text = super::read_input(path, "model")?;
         if ltlattn::numeric::is_numeric(&text) {
             let m = super::numeric::load(path, &text)?;
-            let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
-            return Ok((c.dfa, format!("the numeric model {path}"), None));
+            let l = language_of(LanguageSource::Numeric(&m), &budget, print)?;
+            return Ok((l, format!("the numeric model {path}")));
         }
         let model = ltlattn::model::load_with(path, &text, limits).map_err(Report::new)?;
-        let c = compile(&model).map_err(Report::new)?;
-        let sigma = Alphabet::Tokens(model.alphabet.clone());
-        let dfa = formula_dfa(&c.arena, c.accept, &sigma, model.acceptance, &budget)
-            .map_err(Report::new)?;
-        let given = (model.acceptance == ltlattn::logic::Acceptance::Eos)
-            .then_some((c.arena.clone(), c.accept));
-        return Ok((
-            dfa,
-            format!(
-                "the model {path}: {}",
-                show(&c.arena, c.accept, Syntax::Ascii)
-            ),
-            given,
-        ));
+        let l = language_of(LanguageSource::Model(&model), &budget, print)?;
+        let name = format!(
+            "the model {path}: {}",
+            l.shown.as_deref().unwrap_or_default()
+        );
+        return Ok((l, name));
     }
     let text = src.formula.as_deref().unwrap_or_default();
     let mut arena = ltlattn::logic::Arena::new();
     let root = formula_arg(&mut arena, text, "formula", limits)?;
-    let sigma = alphabet_for(&arena, &[root], &src.opts)?;
-    let dfa = formula_dfa(&arena, root, &sigma, src.opts.accept, &budget).map_err(Report::new)?;
-    let name = show(&arena, root, Syntax::Ascii);
-    let given = (src.opts.accept == ltlattn::logic::Acceptance::Eos).then_some((arena, root));
-    Ok((dfa, name, given))
+    let alphabet = src.opts.options().alphabet(&arena, &[root])?;
+    let source = LanguageSource::Formula {
+        arena,
+        root,
+        alphabet,
+        acceptance: src.opts.options().accept,
+    };
+    let l = language_of(source, &budget, print)?;
+    let name = l.shown.clone().unwrap_or_default();
+    Ok((l, name))
 }
 
 fn fragment_limits(src: &Source, parse: ParseLimits) -> Limits {
@@ -218,41 +209,14 @@ fn details(key: &str, d: &Decision) -> Vec<String> {
     out
 }
 
-/// The classification `classify` prints (and `serve` answers), with the k-local and
-/// k-hybrid rows when a window is given.
-pub(crate) fn classification(
-    dfa: &Dfa,
-    lim: &Limits,
-    given: Option<(&ltlattn::logic::Arena, ltlattn::logic::NodeId)>,
-    window: Option<u32>,
-) -> Classification {
-    let mut c = classify(dfa, lim, given);
-    if let Some(k) = window {
-        let local = ltlattn::fragment::bounded_window(
-            dfa,
-            k,
-            false,
-            lim,
-            given,
-            c.local.member == Some(false),
-        );
-        let hybrid = ltlattn::fragment::bounded_window(
-            dfa,
-            k,
-            true,
-            lim,
-            given,
-            c.hybrid.member == Some(false),
-        );
-        c.windowed = Some((k, local, hybrid));
-    }
-    c
-}
-
 pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit, Report> {
-    let (dfa, name, given) = language(&a.src, limits)?;
-    let g = given.as_ref().map(|(f, r)| (f, *r));
-    let c = classification(&dfa, &fragment_limits(&a.src, limits), g, a.src.window);
+    let (l, name) = language(&a.src, limits)?;
+    let c = classify_windowed(
+        &l.dfa,
+        &fragment_limits(&a.src, limits),
+        l.given(),
+        a.src.window,
+    );
     if a.json {
         outln!("{}", to_json("classify", &ClassifyReport::new(name, &c)));
         return Ok(Exit::Yes);
@@ -351,60 +315,18 @@ pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit,
     Ok(Exit::Yes)
 }
 
-/// The class named by `separate --from` (global, local, hybrid or hard).
-pub(crate) fn class_of(from: &str) -> Result<(Fragment, &'static str), Report> {
-    Ok(match from {
-        "global" => (Fragment::Global, "global"),
-        "local" => (Fragment::Local(1), "local"),
-        "hybrid" => (Fragment::Hybrid(1), "hybrid"),
-        "hard" => (Fragment::Hard, "hard"),
-        other => {
-            return Err(miette!(
-                help = "use global, local, hybrid or hard",
-                "unknown class `{other}`"
-            ))
-        }
-    })
-}
-
-/// What `separate --json` prints (and `serve` answers).
-pub(crate) fn separate_report(
-    (frag, key): (Fragment, &'static str),
-    dfa: &Dfa,
-    name: String,
-    lim: &Limits,
-    given: Option<(&ltlattn::logic::Arena, ltlattn::logic::NodeId)>,
-) -> Result<SeparateReport, Report> {
-    let c = classify(dfa, lim, given);
-    let Some((_, _, d)) = c.rows().into_iter().find(|(k, _, _)| *k == key) else {
-        return Err(miette!("internal error: no decision for `{key}`"));
-    };
-    Ok(SeparateReport {
-        holds: d.member.map(|m| !m),
-        language: name,
-        class: key.to_string(),
-        fragment: frag.name(),
-        architecture: frag.architecture().to_string(),
-        decision: d.into(),
-    })
-}
-
 pub(crate) fn separate_cmd(a: SeparateArgs, limits: ParseLimits) -> Result<Exit, Report> {
-    let (frag, key) = class_of(&a.from)?;
-    let (dfa, name, given) = language(&a.src, limits)?;
-    let given = given.as_ref().map(|(f, r)| (f, *r));
+    let class: Class = a.from.parse()?;
+    let (l, name) = language(&a.src, limits)?;
     let lim = fragment_limits(&a.src, limits);
+    let d = separate(class, &l.dfa, &lim, l.given());
+    let report = SeparateReport::new(class, name, &d);
+    let separated = report.holds;
     if a.json {
-        let report = separate_report((frag, key), &dfa, name, &lim, given)?;
-        let separated = report.holds;
         outln!("{}", to_json("separate", &report));
         return Ok(separated.into());
     }
-    let c = classify(&dfa, &lim, given);
-    let Some((_, _, d)) = c.rows().into_iter().find(|(k, _, _)| *k == key) else {
-        return Err(miette!("internal error: no decision for `{key}`"));
-    };
-    let separated = d.member.map(|m| !m);
+    let (frag, key, name) = (class.fragment(), class.key(), &report.language);
     outln!("language: {name}");
     match separated {
         Some(true) => outln!(
@@ -419,7 +341,7 @@ pub(crate) fn separate_cmd(a: SeparateArgs, limits: ParseLimits) -> Result<Exit,
         ),
         None => outln!("undecided for {}", frag.name()),
     }
-    for line in details(key, d) {
+    for line in details(key, &d) {
         outln!("{line}");
     }
     Ok(separated.into())

@@ -1,13 +1,11 @@
 //! `ltlattn explain`: the per-position truth table of every subformula.
 
-use miette::{miette, Report};
+use miette::Report;
 
-use super::{Exit, Shower};
+use super::io::print_budget;
+use super::{shower, Exit};
 use ltlattn::logic::{accepting_column, truth_table, Acceptance, Arena, NodeId, Syntax, Word};
-use ltlattn::report::{to_json, ExplainReport, TruthRow};
-
-/// Rows beyond this make a table no reader can use; the limit also bounds the output size.
-pub const MAX_ROWS: usize = 500;
+use ltlattn::report::{explain_fits, to_json};
 
 pub(crate) enum Style {
     Text(Syntax),
@@ -32,50 +30,6 @@ fn latex_token(t: &str) -> String {
     format!("\\texttt{{{s}}}")
 }
 
-/// The table as `explain --json` prints it (and `serve` answers).
-pub(crate) fn explain_report(
-    arena: &Arena,
-    root: NodeId,
-    word: &Word,
-    acc: Acceptance,
-) -> Result<ExplainReport, Report> {
-    check_rows(arena, root)?;
-    let sh = Shower::new(arena);
-    let table = truth_table(arena, root, word, acc);
-    let mut positions: Vec<String> = (0..word.len()).map(|i| word.show_position(i)).collect();
-    if table.has_eos {
-        positions.push("⊣".into());
-    }
-    let accepted = accepting_column(word.len(), acc)
-        .map(|c| table.values[table.rows.len() - 1][c])
-        .unwrap_or(false);
-    Ok(ExplainReport {
-        holds: accepted,
-        accepted,
-        positions,
-        rows: table
-            .rows
-            .iter()
-            .zip(&table.values)
-            .map(|(&id, v)| TruthRow {
-                formula: sh.show(id, Syntax::Ascii),
-                values: v.clone(),
-            })
-            .collect(),
-    })
-}
-
-fn check_rows(arena: &Arena, root: NodeId) -> Result<(), Report> {
-    let size = arena.size(root);
-    if size > MAX_ROWS {
-        return Err(miette!(
-            help = "explain is a teaching view for small formulas; use `ltlattn eval` for the verdict alone",
-            "the table would have {size} rows (one per subformula); the limit is {MAX_ROWS}"
-        ));
-    }
-    Ok(())
-}
-
 pub(crate) fn explain(
     arena: &Arena,
     root: NodeId,
@@ -83,8 +37,8 @@ pub(crate) fn explain(
     acc: Acceptance,
     style: Style,
 ) -> Result<Exit, Report> {
-    check_rows(arena, root)?;
-    let sh = Shower::new(arena);
+    explain_fits(arena, root)?;
+    let sh = shower(arena);
     let table = truth_table(arena, root, word, acc);
     let mut headers: Vec<String> = (0..word.len()).map(|i| word.show_position(i)).collect();
     let col = accepting_column(word.len(), acc);
@@ -95,7 +49,10 @@ pub(crate) fn explain(
         Style::Json => {
             outln!(
                 "{}",
-                to_json("explain", &explain_report(arena, root, word, acc)?)
+                to_json(
+                    "explain",
+                    &ltlattn::report::explain(arena, root, word, acc, print_budget())?
+                )
             );
         }
         Style::Latex => {

@@ -3,7 +3,6 @@
 //! (never over an input), and printed formulas share one size budget, so that a small
 //! DAG that unfolds into an astronomically large tree cannot flood the terminal.
 
-use std::cell::Cell;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -11,20 +10,15 @@ use std::sync::Mutex;
 
 use miette::{miette, Report};
 
-use ltlattn::logic::{print, Arena, NodeId, Syntax};
+use ltlattn::logic::{Arena, NodeId, PrintBudget, Shower, Syntax};
 
 /// The default cap on one input file (or stdin): 64 MiB.
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 64 << 20;
 
 static MAX_INPUT_BYTES: AtomicUsize = AtomicUsize::new(DEFAULT_MAX_INPUT_BYTES);
-thread_local! {
-    // The print budget belongs to the thread doing the work: the command line prints
-    // from its main thread, and `serve` gives every request its own budget on the
-    // thread that answers it ([`begin_print_budget`]).
-    static PRINT_BUDGET: Cell<u64> = const { Cell::new(0) };
-    static PRINT_LIMIT: Cell<u64> = const { Cell::new(0) };
-    static PRINT_CUT: Cell<bool> = const { Cell::new(false) };
-}
+/// The command's print budget (`--max-formula-size` nodes in all): one for the process,
+/// passed to the library functions that print formulas.
+static PRINT: PrintBudget = PrintBudget::new(0);
 static INPUTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// `Some` while output is collected for `--output`.
 static COLLECT: Mutex<Option<Vec<u8>>> = Mutex::new(None);
@@ -59,24 +53,15 @@ pub(crate) fn file_alphabet() -> Option<Vec<String>> {
 /// Sets the limits for the rest of the process.
 pub(crate) fn configure(max_input_bytes: usize, max_printed_nodes: u64, collect: bool) {
     MAX_INPUT_BYTES.store(max_input_bytes, Relaxed);
-    begin_print_budget(max_printed_nodes);
+    PRINT.reset(max_printed_nodes);
     if collect {
         *COLLECT.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
     }
 }
 
-/// Starts a print budget of `max_printed_nodes` on this thread (the command line's at
-/// start, one per request in `serve`).
-pub(crate) fn begin_print_budget(max_printed_nodes: u64) {
-    PRINT_BUDGET.set(max_printed_nodes);
-    PRINT_LIMIT.set(max_printed_nodes);
-    PRINT_CUT.set(false);
-}
-
-/// Whether a formula was left unprinted on this thread since the budget began, and the
-/// budget's size.
-pub(crate) fn print_cut() -> Option<u64> {
-    PRINT_CUT.get().then(|| PRINT_LIMIT.get())
+/// The process's print budget, for the library functions that print formulas.
+pub(crate) fn print_budget() -> &'static PrintBudget {
+    &PRINT
 }
 
 /// Writes one line of output: to the `--output` buffer, or to stdout, ending the process
@@ -153,57 +138,24 @@ pub(crate) fn read_bytes(path: &str, what: &str) -> Result<Vec<u8>, Report> {
     Ok(bytes)
 }
 
-/// Prints formulas within the process's print budget (`--max-formula-size` nodes in all):
-/// a formula over the remaining budget is replaced by a note, and the command ends with
-/// exit 2 (see [`finish`]).
-pub(crate) struct Shower<'a> {
-    arena: &'a Arena,
-    /// Tree size of every node of the arena ([`Arena::tree_sizes`]).
-    sizes: Vec<u64>,
-}
-
-impl<'a> Shower<'a> {
-    pub(crate) fn new(arena: &'a Arena) -> Self {
-        Shower {
-            arena,
-            sizes: arena.tree_sizes(),
-        }
-    }
-
-    /// The formula in `syntax`, or a note saying why it is not printed.
-    pub(crate) fn show(&self, root: NodeId, syntax: Syntax) -> String {
-        within_budget(self.arena, root, self.sizes[root.index()], syntax)
-    }
+/// Prints formulas of `arena` within the process's print budget: a formula over the
+/// remaining budget is replaced by a note, and the command ends with exit 2 (see
+/// [`finish`]).
+pub(crate) fn shower(arena: &Arena) -> Shower<'_> {
+    PRINT.shower(arena)
 }
 
 /// Prints one formula within the print budget (work proportional to its DAG, not to
 /// the arena's).
 pub(crate) fn show(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
-    within_budget(arena, root, arena.tree_size(root), syntax)
-}
-
-fn within_budget(arena: &Arena, root: NodeId, size: u64, syntax: Syntax) -> String {
-    let left = PRINT_BUDGET.get();
-    if size <= left {
-        PRINT_BUDGET.set(left - size);
-        return print(arena, root, syntax);
-    }
-    PRINT_CUT.set(true);
-    format!(
-        "<not printed: {} nodes as a tree, over the print limit>",
-        if size == u64::MAX {
-            "2^64 or more".to_string()
-        } else {
-            size.to_string()
-        }
-    )
+    PRINT.show(arena, root, syntax)
 }
 
 /// Ends a command: writes the collected output to `--output` whole (never over an input,
 /// and not at all when the command ended in an error)
 /// and turns a cut print budget into exit 2 with its message (then nothing is written).
 pub(crate) fn finish(output: Option<&str>, code: i32) -> Result<i32, Report> {
-    if let Some(limit) = print_cut() {
+    if let Some(limit) = PRINT.cut() {
         return Err(miette!(
             help = "raise the limit with --max-formula-size N (nodes), or use a smaller model",
             "some formulas were not printed: together they exceed the print limit of {limit} nodes"
@@ -249,53 +201,4 @@ pub(crate) fn write_whole(path: &str, text: &[u8]) -> Result<(), Report> {
         let _ = std::fs::remove_file(&tmp);
         miette!("cannot write `{path}`: {e}")
     })
-}
-
-/// One style for every error the user reads: the message, its labelled excerpt, its help
-/// — never a code line. Some library errors carry a diagnostic code
-/// (`ltlattn::parse::UnbalancedParen`) and most do not; printed, the code was an
-/// identifier a user cannot act on, and only some messages had it. Library callers still
-/// get the code from the error itself.
-pub(crate) struct Plain<'a>(pub(crate) &'a Report);
-
-impl std::fmt::Debug for Plain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&**self.0, f)
-    }
-}
-
-impl std::fmt::Display for Plain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&**self.0, f)
-    }
-}
-
-impl std::error::Error for Plain<'_> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
-    }
-}
-
-impl miette::Diagnostic for Plain<'_> {
-    fn severity(&self) -> Option<miette::Severity> {
-        self.0.severity()
-    }
-    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.0.help()
-    }
-    fn url<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.0.url()
-    }
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.0.source_code()
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        self.0.labels()
-    }
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
-        self.0.related()
-    }
-    fn diagnostic_source(&self) -> Option<&dyn miette::Diagnostic> {
-        self.0.diagnostic_source()
-    }
 }

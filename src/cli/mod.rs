@@ -15,60 +15,20 @@ mod io;
 mod model;
 mod numeric;
 mod sample;
-#[cfg(feature = "serve")]
-mod serve;
 
-pub(crate) use io::{read_bytes, read_input, show, Plain, Shower};
-
-use std::collections::BTreeSet;
+pub(crate) use io::{read_bytes, read_input, show, shower};
+pub(crate) use ltlattn::diag::Plain;
 
 use clap::{Args, Parser, Subcommand};
-use miette::{miette, NamedSource, Report};
+use miette::{NamedSource, Report};
 
 use ltlattn::diag::excerpt;
-use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, ParseLimits, Syntax, Word};
+use ltlattn::front::WordOptions;
+use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, ParseLimits, Syntax};
 use ltlattn::report::{to_json, EvalReport, FmtItem, FmtReport};
 
-/// What a command answered. The exit code follows from it alone, here and nowhere else:
-/// 0 yes / holds, 1 no / does not hold, 2 undecided or an error.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Exit {
-    /// The answer is "yes" (or the command did its job).
-    Yes,
-    /// The answer is "no".
-    No,
-    /// The question could not be decided within the limits.
-    Undecided,
-    /// The input was bad or a limit was hit.
-    Error,
-}
-
-impl Exit {
-    /// The process exit code.
-    pub(crate) const fn code(self) -> i32 {
-        match self {
-            Exit::Yes => 0,
-            Exit::No => 1,
-            Exit::Undecided | Exit::Error => 2,
-        }
-    }
-}
-
-impl From<bool> for Exit {
-    fn from(yes: bool) -> Self {
-        if yes {
-            Exit::Yes
-        } else {
-            Exit::No
-        }
-    }
-}
-
-impl From<Option<bool>> for Exit {
-    fn from(answer: Option<bool>) -> Self {
-        answer.map_or(Exit::Undecided, Exit::from)
-    }
-}
+/// What a command answered, and the exit code it implies (the library's).
+pub(crate) use ltlattn::front::Exit;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -135,7 +95,7 @@ enum Command {
     Sample(sample::SampleArgs),
     /// The web page for courses and its JSON API, on http://127.0.0.1:8080 by default.
     #[cfg(feature = "serve")]
-    Serve(serve::ServeArgs),
+    Serve(crate::serve::ServeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -165,6 +125,19 @@ pub(crate) struct WordOpts {
     /// Proposition semantics: each position is a set of atoms, written `{p,q}`.
     #[arg(long)]
     props: bool,
+}
+
+impl WordOpts {
+    /// The library's word options: these, with the alphabet the `@FILE` formulas read so
+    /// far declared (call it after reading them).
+    pub(crate) fn options(&self) -> WordOptions {
+        WordOptions {
+            accept: self.accept,
+            alphabet: self.alphabet.clone(),
+            props: self.props,
+            file_alphabet: io::file_alphabet(),
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -213,137 +186,6 @@ pub(crate) fn parse_formula(
         e.span = span;
         Report::new(e).with_source_code(NamedSource::new(source_name, source))
     })
-}
-
-/// The tokens of `--alphabet`, in order, each trimmed; an empty or repeated token is an
-/// error pointing at it (the model loader and DFA files refuse both as well).
-pub(crate) fn given_alphabet(opts: &WordOpts) -> Result<Option<Vec<String>>, Report> {
-    let Some(given) = &opts.alphabet else {
-        // An `@FILE` formula's `# alphabet:` header stands in for --alphabet.
-        return Ok(io::file_alphabet());
-    };
-    let text = given.join(",");
-    let mut names: Vec<String> = Vec::new();
-    let mut at = 0;
-    for raw in given {
-        let name = raw.trim();
-        let problem = if name.is_empty() {
-            Some((
-                "an empty token",
-                "remove the extra comma: tokens are non-empty",
-            ))
-        } else if names.iter().any(|n| n == name) {
-            Some(("a repeated token", "list every token once"))
-        } else {
-            None
-        };
-        if let Some((what, help)) = problem {
-            // The token itself, or the comma beside an empty one.
-            let end = (at + raw.len()).max(at + 1).min(text.len());
-            let span = (at + raw.len() - raw.trim_start().len()).min(end.saturating_sub(1))..end;
-            return Err(miette!(
-                labels = vec![miette::LabeledSpan::at(span, what)],
-                help = help,
-                "--alphabet has {what}"
-            )
-            .with_source_code(NamedSource::new("--alphabet", text.clone())));
-        }
-        names.push(name.to_string());
-        at += raw.len() + 1;
-    }
-    Ok(Some(names))
-}
-
-/// Refuses formulas that use a reserved word (`eos`, `start`, `true`, `false`) bare while
-/// the alphabet has a token of that name: bare is always the reserved word, so the
-/// formula almost surely means the token (grammar/formula.md, "Tokens named like
-/// reserved words").
-pub(crate) fn refuse_reserved_clash(
-    arena: &Arena,
-    roots: &[NodeId],
-    tokens: &[String],
-) -> Result<(), Report> {
-    for &r in roots {
-        if let Some(word) = arena.reserved_clash(r, tokens) {
-            return Err(miette!(
-                help = format!("bare `{word}` is always the reserved word ({}); write '{word}' (quoted) for the token, or rename the token", ltlattn::model::reserved_meaning(word)),
-                "the formula uses the reserved word `{word}`, and the alphabet also has a token `{word}`"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Reads a `--word` argument under the chosen semantics and checks it against the alphabet.
-pub(crate) fn read_word(
-    text: &str,
-    opts: &WordOpts,
-    arena: &Arena,
-    root: NodeId,
-) -> Result<Word, Report> {
-    let alphabet: BTreeSet<String> = match given_alphabet(opts)? {
-        Some(a) => {
-            refuse_reserved_clash(arena, &[root], &a)?;
-            a.into_iter().collect()
-        }
-        None => arena.atom_names(root).into_iter().collect(),
-    };
-    let mut offset = 0;
-    let check = |tok: &str, at: usize| -> Result<(), Report> {
-        if alphabet.contains(tok) {
-            return Ok(());
-        }
-        let listed = if alphabet.is_empty() {
-            "the alphabet is empty".to_string()
-        } else {
-            format!(
-                "the alphabet is {{{}}}",
-                alphabet.iter().cloned().collect::<Vec<_>>().join(", ")
-            )
-        };
-        let how = if opts.alphabet.is_some() {
-            "add it to --alphabet"
-        } else if io::file_alphabet().is_some() {
-            "the formula file's `# alphabet:` line declares it; give --alphabet to change it"
-        } else {
-            "the default alphabet is the formula's atoms; give --alphabet to widen it"
-        };
-        let (source, span) = excerpt(text, at..at + tok.len());
-        Err(miette!(
-            labels = vec![miette::LabeledSpan::at(span, "not in the alphabet")],
-            help = format!("{listed}; {how}"),
-            "the token `{tok}` is not in the alphabet"
-        )
-        .with_source_code(NamedSource::new("--word", source)))
-    };
-    let mut chunks = Vec::new();
-    for chunk in text.split_whitespace() {
-        let at = offset + text[offset..].find(chunk).unwrap_or(0);
-        offset = at + chunk.len();
-        chunks.push((chunk, at));
-    }
-    if opts.props {
-        let mut out = Vec::new();
-        for (chunk, at) in chunks {
-            let inner = chunk
-                .strip_prefix('{')
-                .and_then(|c| c.strip_suffix('}'))
-                .unwrap_or(chunk);
-            let mut set = BTreeSet::new();
-            for p in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let pat = at + chunk.find(p).unwrap_or(0);
-                check(p, pat)?;
-                set.insert(p.to_string());
-            }
-            out.push(set);
-        }
-        Ok(Word::Props(out))
-    } else {
-        for &(chunk, at) in &chunks {
-            check(chunk, at)?;
-        }
-        Ok(Word::letters(chunks.into_iter().map(|(c, _)| c)))
-    }
 }
 
 /// A formula argument: the formula itself, or `@FILE` to read it from a file, where
@@ -432,7 +274,7 @@ fn fmt(args: FmtArgs, limits: ParseLimits) -> Result<Exit, Report> {
         items.push(item);
     }
     if args.json {
-        outln!("{}", to_json("fmt", &FmtReport { formulas: items }));
+        outln!("{}", to_json("fmt", &FmtReport::new(items)));
     }
     Ok(exit)
 }
@@ -440,7 +282,7 @@ fn fmt(args: FmtArgs, limits: ParseLimits) -> Result<Exit, Report> {
 fn eval(args: EvalArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
     let root = formula_arg(&mut arena, &args.formula, "formula", limits)?;
-    let word = read_word(&args.word, &args.opts, &arena, root)?;
+    let word = args.opts.options().read_word(&args.word, &arena, root)?;
     let accepted = evaluate(&arena, root, &word, args.opts.accept);
     if args.json {
         outln!("{}", to_json("eval", &EvalReport::new(accepted)));
@@ -482,12 +324,12 @@ fn run_command(command: Command, limits: ParseLimits) -> Result<Exit, Report> {
         Command::Includes(a) => check::compare_cmd(a, Question::Included, limits),
         Command::Sample(a) => sample::sample_cmd(a, limits),
         #[cfg(feature = "serve")]
-        Command::Serve(a) => serve::serve_cmd(a, limits),
+        Command::Serve(a) => crate::serve::serve_cmd(a, limits),
         Command::Eval(a) => eval(a, limits),
         Command::Explain(a) => {
             let mut arena = Arena::new();
             let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
-            let word = read_word(&a.word, &a.opts, &arena, root)?;
+            let word = a.opts.options().read_word(&a.word, &arena, root)?;
             let style = if a.json {
                 explain::Style::Json
             } else if a.latex {

@@ -3,13 +3,15 @@
 use clap::Args;
 use miette::{miette, Report};
 
-use super::check::{alphabet_for, options, BudgetOpts, EngineOpts};
-use super::{formula_arg, read_input, show, Exit, Shower, WordOpts};
-use ltlattn::automata::{Alphabet, Question};
-use ltlattn::compile::{compile, realize, Compiled};
+use super::check::{options, BudgetOpts, EngineOpts};
+use super::io::print_budget;
+use super::{formula_arg, read_input, show, shower, Exit, WordOpts};
+use ltlattn::compile::drop_in::{drop_in_budget, drop_in_checks, DropInCheck, MAX_DROP_IN_CHECK};
+use ltlattn::compile::{compile, realize};
+use ltlattn::front::model_tokens;
 use ltlattn::logic::{Acceptance, Arena, ParseLimits, Syntax};
 use ltlattn::model::{load_with, run as execute, Model, Trace};
-use ltlattn::report::{to_json, CheckReport, CompileReport, FeatureReport, RunReport};
+use ltlattn::report::{to_json, CheckReport, CompileReport, RunReport};
 use ltlattn::verdict::{check_model, CheckError};
 
 #[derive(Args, Debug)]
@@ -120,112 +122,9 @@ fn header(model: &Model, path: &str) -> String {
     )
 }
 
-/// Largest block or row width for which `compile` checks a drop-in head against the
-/// global head (the automata grow with the block).
-const MAX_DROP_IN_CHECK: u64 = 32;
-
-/// The budget of the drop-in checks in `compile`: small, so that compile stays fast; a
-/// head beyond it says so.
-pub(crate) const DROP_IN_BUDGET: (usize, f64) = (500_000, 20.0);
-
 /// The budget (states, seconds) of the DFA `compile` builds to say whether a Boolean
 /// model accepts nothing or everything.
 const NOTE_BUDGET: (usize, f64) = (100_000, 2.0);
-
-/// For every drop-in Combiner head: whether its compiled formula is equivalent to the
-/// global head's (explicit engine, within `budget`). One line per head.
-pub(crate) fn drop_in_checks(
-    model: &Model,
-    c: &Compiled,
-    budget: &ltlattn::automata::Budget,
-) -> Vec<(String, serde_json::Value)> {
-    let sigma = Alphabet::Tokens(model.alphabet.clone());
-    c.features
-        .iter()
-        .filter_map(|f| f.global_equivalent.map(|g| (f, g)))
-        .map(|(f, g)| {
-            let big = model.heads().any(|h| {
-                h.name == f.name
-                    && matches!(h.range, ltlattn::model::Range::Combiner(p) if p.param().unwrap_or(0) > MAX_DROP_IN_CHECK)
-            });
-            if big {
-                return (
-                    format!("drop-in head `{}`: equivalence with the global head not checked here (block or width above {MAX_DROP_IN_CHECK}); `ltlattn attention` proves the pattern's coverage", f.name),
-                    serde_json::json!({"feature": f.name, "equivalent_to_global": null, "why": "block or width too large for the check in compile"}),
-                );
-            }
-            let dfa = |x| ltlattn::automata::formula_dfa(&c.arena, x, &sigma, model.acceptance, budget);
-            let answer = dfa(f.formula).and_then(|l| {
-                let r = dfa(g)?;
-                ltlattn::automata::compare(&l, &r, Question::Equivalent, budget)
-            });
-            match answer {
-                Ok(a) => match a.counterexample {
-                    None => (
-                        format!("drop-in head `{}` ≡ the global head with its selection (equivalence checker: {} product states): full coverage makes the Combiner factorization exact", f.name, a.states_explored),
-                        serde_json::json!({"feature": f.name, "equivalent_to_global": true, "product_states": a.states_explored}),
-                    ),
-                    Some(w) => (
-                        format!("drop-in head `{}` differs from the global head on `{}`", f.name, sigma.word(&w).show()),
-                        serde_json::json!({"feature": f.name, "equivalent_to_global": false}),
-                    ),
-                },
-                Err(e) => (
-                    format!("drop-in head `{}`: equivalence with the global head not decided ({e})", f.name),
-                    serde_json::json!({"feature": f.name, "equivalent_to_global": null, "why": e.to_string()}),
-                ),
-            }
-        })
-        .collect()
-}
-
-/// What `compile --json` prints for a Boolean model (and `serve` answers).
-pub(crate) fn compile_report(
-    model: &Model,
-    c: &Compiled,
-    drop_in: &[(String, serde_json::Value)],
-    short_formula: Option<ltlattn::fragment::FormulaCert>,
-) -> CompileReport {
-    let sh = Shower::new(&c.arena);
-    CompileReport {
-        accept: sh.show(c.accept, Syntax::Ascii),
-        fragment: c.fragment.name(),
-        architecture: c.fragment.architecture().to_string(),
-        acceptance: model.acceptance,
-        alphabet: model.alphabet.clone(),
-        features: c
-            .features
-            .iter()
-            .map(|f| {
-                (
-                    f.name.clone(),
-                    FeatureReport {
-                        layer: f.layer,
-                        made_by: f.made_by.clone(),
-                        formula: sh.show(f.formula, Syntax::Ascii),
-                    },
-                )
-            })
-            .collect(),
-        drop_in: drop_in.iter().map(|(_, j)| j.clone()).collect(),
-        short_formula,
-    }
-}
-
-/// What `run --json` prints for a Boolean model (and `serve` answers).
-pub(crate) fn run_report(model: &Model, t: &Trace) -> RunReport {
-    RunReport {
-        holds: t.accepted,
-        accepted: t.accepted,
-        positions: t.columns.clone(),
-        features: model
-            .features
-            .iter()
-            .zip(&t.values)
-            .map(|(f, v)| (f.name.clone(), v.clone()))
-            .collect(),
-    }
-}
 
 pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let text = read_input(&a.model, "model")?;
@@ -255,21 +154,14 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         outln!("{}", dfa.to_dot().trim_end());
         return Ok(Exit::Yes);
     }
-    let (states, seconds) = DROP_IN_BUDGET;
-    let drop_in = drop_in_checks(
-        &model,
-        &c,
-        &ltlattn::automata::Budget::new(states, Some(seconds)),
-    );
+    let drop_in = drop_in_checks(&model, &c, &drop_in_budget(None));
     let short = ltlattn::compile::short_formula(&model, &c, &a.budget.budget()?);
-    let sh = Shower::new(&c.arena);
     if a.json {
-        outln!(
-            "{}",
-            to_json("compile", &compile_report(&model, &c, &drop_in, short))
-        );
+        let report = CompileReport::new(&model, &c, drop_in, short, print_budget());
+        outln!("{}", to_json("compile", &report));
         return Ok(Exit::Yes);
     }
+    let sh = shower(&c.arena);
     if a.latex {
         outln!("% {}", header(&model, &a.model));
         outln!(
@@ -340,10 +232,21 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         ]);
     }
     outln!("{}", table(&rows).trim_end());
-    for (line, _) in &drop_in {
-        outln!("{line}");
+    for check in &drop_in {
+        outln!("{}", drop_in_line(check));
     }
     Ok(Exit::Yes)
+}
+
+/// The text line of one drop-in check.
+fn drop_in_line(d: &DropInCheck) -> String {
+    let name = &d.feature;
+    match (d.equivalent_to_global, &d.differs_on) {
+        (Some(true), _) => format!("drop-in head `{name}` ≡ the global head with its selection (equivalence checker: {} product states): full coverage makes the Combiner factorization exact", d.product_states.unwrap_or(0)),
+        (Some(false), w) => format!("drop-in head `{name}` differs from the global head on `{}`", w.as_deref().unwrap_or_default()),
+        (None, _) if d.too_large => format!("drop-in head `{name}`: equivalence with the global head not checked here (block or width above {MAX_DROP_IN_CHECK}); `ltlattn attention` proves the pattern's coverage"),
+        (None, _) => format!("drop-in head `{name}`: equivalence with the global head not decided ({})", d.why.as_deref().unwrap_or_default()),
+    }
 }
 
 fn trace_table(model: &Model, t: &Trace) -> String {
@@ -360,17 +263,6 @@ fn trace_table(model: &Model, t: &Trace) -> String {
     table(&rows)
 }
 
-pub(crate) fn tokens_of(model: &Model, word: &str) -> Result<Vec<String>, Report> {
-    let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
-    if let Some(t) = toks.iter().find(|t| !model.alphabet.contains(t)) {
-        return Err(miette!(
-            help = format!("the model's alphabet is {{{}}}", model.alphabet.join(", ")),
-            "the token `{t}` is not in the model's alphabet"
-        ));
-    }
-    Ok(toks)
-}
-
 pub(crate) fn run_cmd(a: RunArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let text = read_input(&a.model, "model")?;
     if ltlattn::numeric::is_numeric(&text) {
@@ -378,10 +270,10 @@ pub(crate) fn run_cmd(a: RunArgs, limits: ParseLimits) -> Result<Exit, Report> {
         return super::numeric::run_cmd(&m, &a.word, a.trace, a.json);
     }
     let model = load_with(&a.model, &text, limits).map_err(Report::new)?;
-    let toks = tokens_of(&model, &a.word)?;
+    let toks = model_tokens(&model, &a.word)?;
     let t = execute(&model, &toks).map_err(|e| miette!("{e}"))?;
     if a.json {
-        outln!("{}", to_json("run", &run_report(&model, &t)));
+        outln!("{}", to_json("run", &RunReport::new(&model, &t)));
     } else {
         if a.trace {
             outln!("{}", trace_table(&model, &t).trim_end());
@@ -515,7 +407,7 @@ pub(crate) fn check_cmd(a: CheckArgs, limits: ParseLimits) -> Result<Exit, Repor
 pub(crate) fn realize_cmd(a: RealizeArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
     let root = formula_arg(&mut arena, &a.formula, "formula", limits)?;
-    let sigma = alphabet_for(&arena, &[root], &a.opts)?;
+    let sigma = a.opts.options().alphabet(&arena, &[root])?;
     if a.opts.props {
         return Err(miette!(
             "models read letters: realize works with letter alphabets, not --props"

@@ -5,13 +5,15 @@ use std::path::Path;
 
 use miette::{miette, Report};
 
+use super::io::print_budget;
 use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
 use ltlattn::logic::{Acceptance, Arena, NodeId, Syntax};
 use ltlattn::numeric::{
-    architecture, compile_numeric, formula_or_note_within, load_numeric, run_numeric,
-    NumericCompiled, NumericModel, NumericTrace,
+    architecture, compile_numeric, load_numeric, run_numeric, NumericCompiled, NumericModel,
+    NumericTrace,
 };
+use ltlattn::report::numeric::NumericRunReport;
 use ltlattn::report::{to_json, CheckReport, UndecidedReport};
 use ltlattn::verdict::{check_numeric_spec, Options};
 
@@ -71,69 +73,6 @@ fn beyond_range_help(m: &NumericModel) -> Option<String> {
     })
 }
 
-/// What `compile --json` prints for a numeric model (and `serve` answers), with the
-/// formula found (if any) and the exit code it implies.
-pub(crate) fn compile_json(
-    m: &NumericModel,
-    c: &NumericCompiled,
-    syntax: Syntax,
-    budget: &Budget,
-) -> (serde_json::Value, Option<String>, Exit) {
-    let (cert, formula_note) =
-        formula_or_note_within(c, &ltlattn::fragment::Limits::default(), budget);
-    let mut arena = Arena::new();
-    let accept: Option<NodeId> = cert
-        .as_ref()
-        .and_then(|f| ltlattn::logic::parse(&mut arena, &f.formula).ok());
-    let shown = accept.map(|a| show(&arena, a, syntax));
-    let heads: serde_json::Map<String, serde_json::Value> = c
-        .heads
-        .iter()
-        .map(|h| {
-            (
-                format!("layer.{}.head.{}", h.layer, h.head),
-                serde_json::json!({
-                    "layer": h.layer + 1,
-                    "made_by": match h.window { Some(k) => format!("local head, window {k}"), None => "global head".into() },
-                    "formula": null,
-                    "key_types": h.key_types,
-                    "score_classes": h.score_classes,
-                    "count_cap": h.count_cap,
-                }),
-            )
-        })
-        .collect();
-    let report = serde_json::json!({
-        "accept": accept.map(|a| show(&arena, a, Syntax::Ascii)),
-        "fragment": c.fragment.name(),
-        "architecture": c.fragment.architecture(),
-        "outside_theorems": c.inclusive,
-        "acceptance": "eos",
-        "alphabet": m.alphabet,
-        "features": heads,
-        "dfa_states": c.dfa.states(),
-        "empty": c.dfa.language_kind().empty,
-        "universal": c.dfa.language_kind().universal,
-        "explored_states": c.explored,
-        "stages": c.stages,
-        "congruent": c.congruent,
-        "forgotten": c.forgotten,
-        "types_per_layer": c.types,
-        "count_cap": c.count_cap,
-        "formula_construction": cert.as_ref().map(|f| f.construction.clone()),
-        "formula_note": formula_note,
-        // The exact answer when no formula is given: the minimal DFA itself.
-        "dfa": accept.is_none().then(|| c.dfa.to_json()),
-        "rounding": m.rounding,
-    });
-    let exit = if accept.is_some() {
-        Exit::Yes
-    } else {
-        Exit::Undecided
-    };
-    (report, shown, exit)
-}
-
 /// `compile --dot` on a numeric model: its minimal DFA as Graphviz DOT, the exact answer
 /// at every length (no formula is looked for).
 pub(crate) fn compile_dot(m: &NumericModel, budget: &Budget) -> Result<Exit, Report> {
@@ -154,12 +93,15 @@ pub(crate) fn compile_cmd(
     syntax: Syntax,
 ) -> Result<Exit, Report> {
     let c = compiled(m, budget)?;
-    let (report, shown, exit) = compile_json(m, &c, syntax, budget);
+    let answer = ltlattn::report::numeric::compile(m, &c, budget, print_budget());
+    let exit = answer.exit();
+    let report = &answer.report;
     if json {
-        outln!("{}", to_json("compile", &report));
+        outln!("{}", to_json("compile", report));
         return Ok(exit);
     }
-    let construction = report["formula_construction"].as_str().map(String::from);
+    let shown = answer.formula.as_ref().map(|(f, a)| show(f, *a, syntax));
+    let construction = report.formula_construction.clone();
     outln!("{}", header(m, path));
     let r = &m.rounding;
     outln!(
@@ -191,7 +133,7 @@ pub(crate) fn compile_cmd(
                 "  (exact at every length: {construction}; equivalent to the model's minimal DFA by the explicit engine)"
             );
         }
-        _ => match report["formula_note"].as_str() {
+        _ => match report.formula_note.as_deref() {
             Some(note) => outln!("accepts: {note}"),
             None => outln!("accepts: no formula found within the classifier's limits; the minimal DFA below is exact"),
         },
@@ -304,7 +246,7 @@ pub(crate) fn run_cmd(
         _ => Report::new(e),
     })?;
     if json {
-        outln!("{}", to_json("run", &run_json(&t)));
+        outln!("{}", to_json("run", &NumericRunReport::new(&t)));
     } else {
         if trace {
             for line in trace_lines(&t) {
@@ -314,18 +256,6 @@ pub(crate) fn run_cmd(
         outln!("{}", if t.accepted { "accepted" } else { "rejected" });
     }
     Ok(t.accepted.into())
-}
-
-/// What `run --json` prints for a numeric model (and `serve` answers).
-pub(crate) fn run_json(t: &NumericTrace) -> serde_json::Value {
-    serde_json::json!({
-            "holds": t.accepted,
-            "accepted": t.accepted,
-            "logit": t.logit.to_string(),
-            "positions": t.columns,
-            "vectors": t.vectors.iter().map(|l| l.iter().map(|v| v.iter().map(|x| x.to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            "alphas": t.alphas.iter().map(|l| l.iter().map(|h| h.iter().map(|row| row.iter().map(|(j, a)| serde_json::json!([j, a.to_string()])).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>()).collect::<Vec<_>>(),
-    })
 }
 
 /// `check` on a numeric model.

@@ -141,7 +141,7 @@ fn language_dfa(a: &SampleArgs, limits: ParseLimits) -> Result<Dfa, Report> {
     let op = operand(&loaded, &arena, a.opts.accept);
     let sigma = match op.alphabet() {
         Some(fixed) => {
-            if let Some(names) = super::given_alphabet(&a.opts)? {
+            if let Some(names) = a.opts.options().given_alphabet()? {
                 if names != fixed.atoms() {
                     return Err(miette!(
                         "--alphabet {} differs from the file's alphabet {{{}}}",
@@ -156,7 +156,7 @@ fn language_dfa(a: &SampleArgs, limits: ParseLimits) -> Result<Dfa, Report> {
             let ltlattn::verdict::Operand::Formula { root, .. } = op else {
                 unreachable!("only formulas leave the alphabet open")
             };
-            super::check::alphabet_for(&arena, &[root], &a.opts)?
+            a.opts.options().alphabet(&arena, &[root])?
         }
     };
     if let Alphabet::Tokens(t) = &sigma {

@@ -4,6 +4,7 @@
 //! window k to Y^{≤k}, hard rightmost global heads to strict since, hard heads with a
 //! window to bounded forms built from Y (docs/SEMANTICS.md §4).
 
+pub mod drop_in;
 mod realize;
 
 /// Re-exported from [`crate::fragment`], where it lives.

@@ -7,6 +7,7 @@
 //! word pairs, one in the language and one not, whose depth-n types agree for every n
 //! up to a stated bound — so no formula of that depth tells them apart.
 
+pub mod language;
 pub mod shortest;
 pub mod types;
 
@@ -1157,7 +1158,106 @@ pub fn definite_depth(dfa: &Dfa) -> Result<usize, (u32, u32, Vec<u32>)> {
     })
 }
 
+/// [`classify`], with the k-local and k-hybrid rows by bounded search
+/// ([`bounded_window`]) when a window k ≥ 2 is given (`classify --window K`).
+pub fn classify_windowed(
+    dfa: &Dfa,
+    limits: &Limits,
+    given: Option<(&Arena, NodeId)>,
+    window: Option<u32>,
+) -> Classification {
+    let mut c = classify(dfa, limits, given);
+    if let Some(k) = window {
+        let local = bounded_window(dfa, k, false, limits, given, c.local.member == Some(false));
+        let hybrid = bounded_window(dfa, k, true, limits, given, c.hybrid.member == Some(false));
+        c.windowed = Some((k, local, hybrid));
+    }
+    c
+}
+
+/// A class a language can be separated from (`separate --from`): the four rows of the
+/// classification table below regular.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// `LTL[P]`.
+    Global,
+    /// `LTL[Y]`.
+    Local,
+    /// `LTL[P, Y]`.
+    Hybrid,
+    /// `LTL[Y, S]`.
+    Hard,
+}
+
+impl Class {
+    /// Every class, in table order.
+    pub const ALL: [Class; 4] = [Class::Global, Class::Local, Class::Hybrid, Class::Hard];
+
+    /// Its name and the key of its row ([`Classification::rows`]).
+    pub fn key(self) -> &'static str {
+        match self {
+            Class::Global => "global",
+            Class::Local => "local",
+            Class::Hybrid => "hybrid",
+            Class::Hard => "hard",
+        }
+    }
+
+    /// The fragment it is.
+    pub fn fragment(self) -> Fragment {
+        match self {
+            Class::Global => Fragment::Global,
+            Class::Local => Fragment::Local(1),
+            Class::Hybrid => Fragment::Hybrid(1),
+            Class::Hard => Fragment::Hard,
+        }
+    }
+}
+
+/// A class name that is none of `global`, `local`, `hybrid`, `hard`.
+#[derive(Clone, Debug, thiserror::Error, miette::Diagnostic)]
+#[error("unknown class `{0}`")]
+#[diagnostic(help("use global, local, hybrid or hard"))]
+pub struct UnknownClass(pub String);
+
+impl std::str::FromStr for Class {
+    type Err = UnknownClass;
+    fn from_str(s: &str) -> Result<Self, UnknownClass> {
+        Class::ALL
+            .into_iter()
+            .find(|c| c.key() == s)
+            .ok_or_else(|| UnknownClass(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for Class {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Whether L(dfa) is in `class`, with its certificate (`separate`: the language is
+/// separated from the class when the answer is no).
+pub fn separate(
+    class: Class,
+    dfa: &Dfa,
+    limits: &Limits,
+    given: Option<(&Arena, NodeId)>,
+) -> Decision {
+    classify(dfa, limits, given).decision(class).clone()
+}
+
 impl Classification {
+    /// The decision of `class`.
+    pub fn decision(&self, class: Class) -> &Decision {
+        match class {
+            Class::Global => &self.global,
+            Class::Local => &self.local,
+            Class::Hybrid => &self.hybrid,
+            Class::Hard => &self.hard,
+        }
+    }
+
     /// The decisions in table order with their keys.
     pub fn rows(&self) -> Vec<(&'static str, Fragment, &Decision)> {
         vec![

@@ -17,10 +17,13 @@ use std::collections::BTreeSet;
 use super::formula::{Arena, Node, NodeId};
 
 /// Where a word is judged (docs/SEMANTICS.md §1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Acceptance {
     /// At the end marker ⊣ appended after the word (the papers' convention; default).
+    #[default]
     Eos,
     /// At the last position; the empty word is rejected (PPLTL tools).
     Last,

@@ -12,4 +12,4 @@ pub use eval::{accepting_column, evaluate, truth_table, Acceptance, TruthTable, 
 pub use formula::{position_modulus, Arena, AtomId, Node, NodeId, Op, OpSet};
 pub use lexer::is_plain_atom;
 pub use parser::{parse, parse_with, ParseError, ParseErrorKind, ParseLimits};
-pub use printer::{print, Syntax};
+pub use printer::{print, PrintBudget, Shower, Syntax};

@@ -289,3 +289,106 @@ pub fn print(arena: &Arena, root: NodeId, syntax: Syntax) -> String {
     }
     out
 }
+
+/// A budget of printed nodes shared by the formulas of one answer (the command line's
+/// `--max-formula-size`, the server's per request): a small DAG can unfold into an
+/// astronomically large tree, so every formula a report prints is charged its size as a
+/// tree, and one over what is left is replaced by a note. The front end asks [`cut`]
+/// at the end and turns a cut budget into an error.
+///
+/// It is a value passed to whatever prints (shared across threads: atomics), not state
+/// of the thread: the command line has one for the process, the server one per request.
+///
+/// ```
+/// use ltlattn::logic::{parse, Arena, PrintBudget, Syntax};
+/// let mut f = Arena::new();
+/// let phi = parse(&mut f, "P (a & Y b)").unwrap();
+/// let budget = PrintBudget::new(6);
+/// assert_eq!(budget.show(&f, phi, Syntax::Ascii), "P (a & Y b)");
+/// assert!(budget.show(&f, phi, Syntax::Ascii).starts_with("<not printed"));
+/// assert_eq!(budget.cut(), Some(6));
+/// ```
+///
+/// [`cut`]: PrintBudget::cut
+#[derive(Debug)]
+pub struct PrintBudget {
+    left: std::sync::atomic::AtomicU64,
+    limit: std::sync::atomic::AtomicU64,
+    cut: std::sync::atomic::AtomicBool,
+}
+
+impl PrintBudget {
+    /// A budget of `nodes` printed nodes (as trees) in all.
+    pub const fn new(nodes: u64) -> Self {
+        PrintBudget {
+            left: std::sync::atomic::AtomicU64::new(nodes),
+            limit: std::sync::atomic::AtomicU64::new(nodes),
+            cut: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Starts over with `nodes` nodes, nothing cut.
+    pub fn reset(&self, nodes: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.left.store(nodes, Relaxed);
+        self.limit.store(nodes, Relaxed);
+        self.cut.store(false, Relaxed);
+    }
+
+    /// The budget's size, when some formula was left unprinted since it began.
+    pub fn cut(&self) -> Option<u64> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.cut.load(Relaxed).then(|| self.limit.load(Relaxed))
+    }
+
+    /// One formula within the budget (work proportional to its DAG, not to the arena's).
+    pub fn show(&self, arena: &Arena, root: NodeId, syntax: Syntax) -> String {
+        self.within(arena, root, arena.tree_size(root), syntax)
+    }
+
+    /// A printer of many formulas of `arena` within the budget (the tree sizes of the
+    /// whole arena computed once).
+    pub fn shower<'a>(&'a self, arena: &'a Arena) -> Shower<'a> {
+        Shower {
+            arena,
+            sizes: arena.tree_sizes(),
+            budget: self,
+        }
+    }
+
+    fn within(&self, arena: &Arena, root: NodeId, size: u64, syntax: Syntax) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        let charged = self
+            .left
+            .fetch_update(Relaxed, Relaxed, |left| left.checked_sub(size));
+        if charged.is_ok() {
+            return print(arena, root, syntax);
+        }
+        self.cut.store(true, Relaxed);
+        format!(
+            "<not printed: {} nodes as a tree, over the print limit>",
+            if size == u64::MAX {
+                "2^64 or more".to_string()
+            } else {
+                size.to_string()
+            }
+        )
+    }
+}
+
+/// Prints formulas of one arena within a [`PrintBudget`] ([`PrintBudget::shower`]).
+#[derive(Debug)]
+pub struct Shower<'a> {
+    arena: &'a Arena,
+    /// Tree size of every node of the arena ([`Arena::tree_sizes`]).
+    sizes: Vec<u64>,
+    budget: &'a PrintBudget,
+}
+
+impl Shower<'_> {
+    /// The formula in `syntax`, or a note saying why it is not printed.
+    pub fn show(&self, root: NodeId, syntax: Syntax) -> String {
+        self.budget
+            .within(self.arena, root, self.sizes[root.index()], syntax)
+    }
+}

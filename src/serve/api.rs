@@ -2,6 +2,11 @@
 //! `--json` report out, with `exit` (the command line's exit code for the same answer)
 //! beside its keys. Inputs are texts in the request — formulas, model TOML, DFA files,
 //! weights in base64 — never paths. docs/SERVE.md documents every command and key.
+//!
+//! Each command reads its request's keys into the library's request values, calls the
+//! library function the command line calls, fills the report's fields only the page
+//! needs (pictures, DOT, truth tables, renderings) and serializes the report once, in
+//! the envelope ([`Envelope`]): nothing here decides.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
@@ -9,14 +14,24 @@ use std::time::Instant;
 use axum::http::StatusCode;
 use base64::Engine as _;
 use miette::{miette, NamedSource, Report};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::Config;
-use crate::cli::io::{begin_print_budget, print_cut};
-use crate::cli::{Exit, Shower, WordOpts};
-use ltlattn::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Budget, Dfa, Question};
-use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, Syntax, Word};
-use ltlattn::report::{CompareReport, EvalReport, FmtItem, FmtReport};
+use ltlattn::automata::{
+    formula_dfa, parse_dfa, Alphabet, Automaton, Budget, Dfa, Question, MAX_PROPS,
+};
+use ltlattn::compile::drop_in::{drop_in_budget, drop_in_checks};
+use ltlattn::fragment::language::{language as language_of, Language, LanguageSource};
+use ltlattn::fragment::{classify_windowed, separate, Class};
+use ltlattn::front::{model_tokens, Exit, WordOptions};
+use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, PrintBudget, Syntax, Word};
+use ltlattn::patterns::report::AttentionReport;
+use ltlattn::report::numeric::{NumericCompileReport, NumericRunReport};
+use ltlattn::report::{
+    CheckReport, ClassifyReport, CompareReport, CompileReport, DfaReport, EvalReport,
+    ExplainReport, FmtReport, RunReport, RunTrace, SeparateReport, Tables,
+};
 use ltlattn::verdict::{self, Options};
 
 /// Which pool of workers a command runs on: light commands never wait behind heavy ones.
@@ -50,29 +65,85 @@ pub(crate) fn kind(name: &str) -> Option<Kind> {
 }
 
 /// `GET /api`: the commands and their keys.
-pub(crate) fn index() -> Value {
-    json!({
-        "command": "api",
-        "commands": COMMANDS.iter().map(|(name, _, keys, what)| json!({
-            "command": name,
-            "method": "POST",
-            "path": format!("/api/{name}"),
-            "keys": keys,
-            "answers": what,
-        })).collect::<Vec<_>>(),
-        "also": {
-            "GET /api/examples": "every file of examples/ but the trained models of examples/trained, with its text (and weights, base64)",
-            "GET /api/status": "workers, queue, the free part of the body memory budget (KiB) and limits",
+#[derive(Serialize)]
+pub(crate) struct Index {
+    command: &'static str,
+    commands: Vec<IndexEntry>,
+    also: Also,
+    exit: i32,
+}
+
+/// One command of [`Index`].
+#[derive(Serialize)]
+struct IndexEntry {
+    command: &'static str,
+    method: &'static str,
+    path: String,
+    keys: &'static [&'static str],
+    answers: &'static str,
+}
+
+/// The other paths of [`Index`].
+#[derive(Serialize)]
+struct Also {
+    #[serde(rename = "GET /api/examples")]
+    examples: &'static str,
+    #[serde(rename = "GET /api/status")]
+    status: &'static str,
+}
+
+/// `GET /api`: the commands and their keys.
+pub(crate) fn index() -> Index {
+    Index {
+        command: "api",
+        commands: COMMANDS
+            .iter()
+            .map(|&(command, _, keys, answers)| IndexEntry {
+                command,
+                method: "POST",
+                path: format!("/api/{command}"),
+                keys,
+                answers,
+            })
+            .collect(),
+        also: Also {
+            examples: "every file of examples/ but the trained models of examples/trained, with its text (and weights, base64)",
+            status: "workers, queue, the free part of the body memory budget (KiB) and limits",
         },
-        "exit": 0,
-    })
+        exit: 0,
+    }
 }
 
 static EXAMPLES: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/examples");
 
 /// `GET /api/examples`: the files of `examples/` compiled into the binary.
-pub(crate) fn examples() -> Value {
+#[derive(Serialize)]
+pub(crate) struct Examples {
+    command: &'static str,
+    examples: Vec<Example>,
+    exit: i32,
+}
+
+/// One file of [`Examples`].
+#[derive(Serialize)]
+struct Example {
+    /// `examples/…`.
+    path: String,
+    /// `formula`, `model`, `numeric` or `dfa`.
+    kind: &'static str,
+    /// Its first comment line.
+    title: String,
+    /// The file.
+    text: &'static str,
+    /// A formula file's formula: its lines that are not comments.
+    formula: Option<String>,
+    /// A numeric model's weights, base64.
+    weights: Option<String>,
+}
+
+/// `GET /api/examples`: the files of `examples/` compiled into the binary.
+pub(crate) fn examples() -> Examples {
     let mut out = Vec::new();
     let mut stack = vec![&EXAMPLES];
     while let Some(dir) = stack.pop() {
@@ -106,7 +177,6 @@ pub(crate) fn examples() -> Value {
                 .lines()
                 .find_map(|l| l.trim().strip_prefix('#').map(|t| t.trim().to_string()))
                 .unwrap_or_default();
-            // A formula file's formula: its lines that are not comments.
             let formula = (kind == "formula").then(|| {
                 text.lines()
                     .filter(|l| !l.trim_start().starts_with('#'))
@@ -115,18 +185,22 @@ pub(crate) fn examples() -> Value {
                     .trim()
                     .to_string()
             });
-            out.push(json!({
-                "path": format!("examples/{path}"),
-                "kind": if numeric { "numeric" } else { kind },
-                "title": title,
-                "text": text,
-                "formula": formula,
-                "weights": weights,
-            }));
+            out.push(Example {
+                path: format!("examples/{path}"),
+                kind: if numeric { "numeric" } else { kind },
+                title,
+                text,
+                formula,
+                weights,
+            });
         }
     }
-    out.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
-    json!({"command": "examples", "examples": out, "exit": 0})
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Examples {
+        command: "examples",
+        examples: out,
+        exit: 0,
+    }
 }
 
 /// A finished request: the HTTP status and the JSON body.
@@ -135,20 +209,123 @@ pub(crate) struct Answer {
     pub(crate) body: Value,
 }
 
+/// The report of a command, whichever it is.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Reply {
+    Fmt(FmtReport),
+    Eval(EvalReport),
+    Explain(ExplainReport),
+    Dfa(DfaReport),
+    Compare(CompareReport),
+    Classify(Box<ClassifyReport>),
+    Separate(SeparateReport),
+    Compile(CompileReport),
+    NumericCompile(NumericCompileReport),
+    Run(RunReport),
+    NumericRun(NumericRunReport),
+    Check(CheckReport),
+    Attention(AttentionReport),
+}
+
+/// An answer's body: the command, the report's keys, and the command line's exit code
+/// for the same answer. Written as a `serde_json::Value`, whose keys print sorted (as
+/// every answer of the server always has).
+#[derive(Serialize)]
+struct Envelope<'a> {
+    command: &'a str,
+    #[serde(flatten)]
+    report: Reply,
+    exit: i32,
+}
+
+/// An error's body: the error, `holds: null` for a comparison without an answer (as the
+/// command line's `--json`), and exit 2.
+#[derive(Serialize)]
+struct Failure<'a> {
+    command: &'a str,
+    error: ErrorObject,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holds: Option<Option<bool>>,
+    exit: i32,
+}
+
+/// An input error or a limit: the message, the help, the spans (byte offsets into the
+/// request key named by `input`) and the report as the command line draws it.
+#[derive(Serialize)]
+struct ErrorObject {
+    message: String,
+    help: Option<String>,
+    labels: Vec<Label>,
+    input: Option<String>,
+    rendered: String,
+    /// For a comparison a budget stopped: every word up to this length was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checked_up_to_length: Option<usize>,
+}
+
+/// A span of [`ErrorObject`].
+#[derive(Serialize)]
+struct Label {
+    start: usize,
+    end: usize,
+    label: Option<String>,
+}
+
+/// An answer that is not a report (busy, too large, an internal error): the HTTP
+/// status's reason with its help, no spans.
+#[derive(Serialize)]
+pub(crate) struct Refusal<'a> {
+    command: &'a str,
+    error: Refused<'a>,
+    exit: i32,
+}
+
+/// The error of a [`Refusal`].
+#[derive(Serialize)]
+struct Refused<'a> {
+    message: String,
+    help: &'a str,
+    labels: [Label; 0],
+}
+
+impl<'a> Refusal<'a> {
+    /// The refusal of `command` with `message` and `help`.
+    pub(crate) fn new(command: &'a str, message: String, help: &'a str) -> Self {
+        Refusal {
+            command,
+            error: Refused {
+                message,
+                help,
+                labels: [],
+            },
+            exit: Exit::Error.code(),
+        }
+    }
+}
+
+/// A body as JSON (a `serde_json::Value`: keys sorted).
+pub(crate) fn to_value<T: Serialize>(body: &T) -> Value {
+    // Only a map key that is not a string can fail here; no body has one.
+    serde_json::to_value(body)
+        .unwrap_or_else(|e| Value::String(format!("internal error: cannot write the answer: {e}")))
+}
+
 /// Answers one request on the calling (worker) thread.
 pub(crate) fn answer(command: &str, request: &Value, config: &Config) -> Answer {
-    begin_print_budget(config.parse.max_size as u64);
+    // Every formula this answer prints shares one budget.
+    let print = PrintBudget::new(config.parse.max_size as u64);
     let result = catch_unwind(AssertUnwindSafe(|| {
         let req = Req {
             v: request,
             command,
         };
         req.only_known_keys()?;
-        dispatch(&req, config)
+        dispatch(&req, config, &print)
     }));
     match result {
-        Ok(Ok((mut body, exit))) => {
-            if let Some(limit) = print_cut() {
+        Ok(Ok((report, exit))) => {
+            if let Some(limit) = print.cut() {
                 return failure(
                     command,
                     &miette!(
@@ -157,21 +334,16 @@ pub(crate) fn answer(command: &str, request: &Value, config: &Config) -> Answer 
                     ),
                 );
             }
-            if let Value::Object(map) = &mut body {
-                // The command first, as `--json` writes it; `exit` beside the report.
-                let mut out = serde_json::Map::new();
-                out.insert("command".into(), Value::String(command.into()));
-                for (k, v) in std::mem::take(map) {
-                    if k != "command" {
-                        out.insert(k, v);
-                    }
-                }
-                out.insert("exit".into(), json!(exit.code()));
-                body = Value::Object(out);
-            }
-            Answer {
-                status: StatusCode::OK,
-                body,
+            match serde_json::to_value(Envelope {
+                command,
+                report,
+                exit: exit.code(),
+            }) {
+                Ok(body) => Answer {
+                    status: StatusCode::OK,
+                    body,
+                },
+                Err(e) => internal_error(command, &format!("cannot write the answer: {e}")),
             }
         }
         Ok(Err(report)) => failure(command, &report),
@@ -181,26 +353,34 @@ pub(crate) fn answer(command: &str, request: &Value, config: &Config) -> Answer 
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Answer {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                body: json!({
-                    "command": command,
-                    "error": {"message": format!("internal error: {what}"), "help": "please report the request that caused it", "labels": []},
-                    "exit": 2,
-                }),
-            }
+            internal_error(command, &what)
         }
+    }
+}
+
+fn internal_error(command: &str, what: &str) -> Answer {
+    Answer {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        body: to_value(&Refusal::new(
+            command,
+            format!("internal error: {what}"),
+            "please report the request that caused it",
+        )),
     }
 }
 
 /// An input error or a limit, as JSON: the message, the help, the spans (byte offsets
 /// into the request key named by `input`) and the report as the command line draws it.
 fn failure(command: &str, report: &Report) -> Answer {
-    let labels: Vec<Value> = report
+    let labels: Vec<Label> = report
         .labels()
         .into_iter()
         .flatten()
-        .map(|l| json!({"start": l.offset(), "end": l.offset() + l.len(), "label": l.label()}))
+        .map(|l| Label {
+            start: l.offset(),
+            end: l.offset() + l.len(),
+            label: l.label().map(str::to_string),
+        })
         .collect();
     let input = report.source_code().and_then(|src| {
         let first = report.labels()?.next()?;
@@ -211,42 +391,36 @@ fn failure(command: &str, report: &Report) -> Answer {
     let handler =
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
             .with_width(100);
-    let _ = handler.render_report(&mut rendered, &crate::cli::Plain(report));
-    let mut body = json!({
-        "command": command,
-        "error": {
-            "message": report.to_string(),
-            "help": report.help().map(|h| h.to_string()),
-            "labels": labels,
-            "input": input,
-            "rendered": rendered,
-        },
-        "exit": Exit::Error.code(),
-    });
+    let _ = handler.render_report(&mut rendered, &ltlattn::diag::Plain(report));
     // A comparison without an answer (a budget, engines that could not decide, a z3
-    // child process that failed) has `holds: null`, as the command line's --json.
-    let decide_error = report.downcast_ref::<verdict::DecideError>().or_else(|| {
-        match report.downcast_ref::<verdict::CheckError>() {
+    // child process that failed) has `holds: null`, as the command line's --json; one
+    // that a budget stopped says how far the search on the fly got.
+    let check = report.downcast_ref::<verdict::CheckError>();
+    let decide_error = report
+        .downcast_ref::<verdict::DecideError>()
+        .or(match check {
             Some(verdict::CheckError::Decide(e)) => Some(e),
             _ => None,
-        }
-    });
-    let undecided_check = report
-        .downcast_ref::<verdict::CheckError>()
-        .is_some_and(|e| e.checked_up_to_length().is_some());
-    if decide_error.is_some_and(verdict::DecideError::is_undecided) || undecided_check {
-        body["holds"] = Value::Null;
-    }
-    // A comparison that a budget stopped says how far the search on the fly got.
-    if let Some(n) = report
-        .downcast_ref::<verdict::CheckError>()
-        .and_then(verdict::CheckError::checked_up_to_length)
-    {
-        body["error"]["checked_up_to_length"] = json!(n);
-    }
+        });
+    let checked_up_to_length = check.and_then(verdict::CheckError::checked_up_to_length);
+    let undecided = decide_error.is_some_and(verdict::DecideError::is_undecided)
+        || checked_up_to_length.is_some();
+    let body = Failure {
+        command,
+        error: ErrorObject {
+            message: report.to_string(),
+            help: report.help().map(|h| h.to_string()),
+            labels,
+            input,
+            rendered,
+            checked_up_to_length,
+        },
+        holds: undecided.then_some(None),
+        exit: Exit::Error.code(),
+    };
     Answer {
         status: StatusCode::UNPROCESSABLE_ENTITY,
-        body,
+        body: to_value(&body),
     }
 }
 
@@ -313,7 +487,7 @@ impl<'a> Req<'a> {
         }
     }
 
-    fn word_opts(&self) -> Result<WordOpts, Report> {
+    fn word_opts(&self) -> Result<WordOptions, Report> {
         let accept = match self.str("accept")? {
             None | Some("eos") => Acceptance::Eos,
             Some("last") => Acceptance::Last,
@@ -339,10 +513,11 @@ impl<'a> Req<'a> {
             ),
             Some(_) => return Err(miette!("`alphabet` must be \"a,b,c\" or [\"a\", \"b\"]")),
         };
-        Ok(WordOpts {
+        Ok(WordOptions {
             accept,
             alphabet,
             props: self.bool("props")?.unwrap_or(false),
+            file_alphabet: None,
         })
     }
 
@@ -374,7 +549,7 @@ impl<'a> Req<'a> {
 
     fn word(
         &self,
-        opts: &WordOpts,
+        opts: &WordOptions,
         arena: &Arena,
         root: NodeId,
         config: &Config,
@@ -388,7 +563,7 @@ impl<'a> Req<'a> {
                 config.max_word_length
             ));
         }
-        super::super::read_word(text, opts, arena, root)
+        Ok(opts.read_word(text, arena, root)?)
     }
 
     /// The weights of a numeric model: base64 in `weights`.
@@ -424,9 +599,14 @@ fn model(req: &Req, config: &Config) -> Result<Model, Report> {
         .map_err(Report::new)
 }
 
-fn dispatch(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+fn dispatch(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Exit), Report> {
     match req.command {
-        "fmt" => fmt(req, config),
+        "fmt" => {
+            let mut arena = Arena::new();
+            let root = req.formula(&mut arena, "formula", config)?;
+            let r = FmtReport::of_formula("formula", &arena, root, print);
+            Ok((Reply::Fmt(r), Exit::Yes))
+        }
         "eval" | "explain" => {
             let mut arena = Arena::new();
             let root = req.formula(&mut arena, "formula", config)?;
@@ -434,45 +614,22 @@ fn dispatch(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
             let word = req.word(&opts, &arena, root, config)?;
             if req.command == "eval" {
                 let accepted = evaluate(&arena, root, &word, opts.accept);
-                return Ok((json!(EvalReport::new(accepted)), accepted.into()));
+                return Ok((Reply::Eval(EvalReport::new(accepted)), accepted.into()));
             }
-            let r = crate::cli::explain::explain_report(&arena, root, &word, opts.accept)?;
+            let r = ltlattn::report::explain(&arena, root, &word, opts.accept, print)?;
             let exit = r.holds.into();
-            Ok((json!(r), exit))
+            Ok((Reply::Explain(r), exit))
         }
-        "dfa" => dfa(req, config),
-        "equiv" => compare(req, config, Question::Equivalent),
-        "includes" => compare(req, config, Question::Included),
-        "classify" | "separate" => classify(req, config),
-        "compile" => compile(req, config),
+        "dfa" => dfa(req, config, print),
+        "equiv" => compare(req, config, Question::Equivalent, print),
+        "includes" => compare(req, config, Question::Included, print),
+        "classify" | "separate" => classify(req, config, print),
+        "compile" => compile(req, config, print),
         "run" => run(req, config),
-        "check" => check(req, config),
+        "check" => check(req, config, print),
         "attention" => attention(req, config),
         other => Err(miette!("unknown command `{other}`")),
     }
-}
-
-fn fmt(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
-    let mut arena = Arena::new();
-    let root = req.formula(&mut arena, "formula", config)?;
-    let sh = Shower::new(&arena);
-    let ascii = sh.show(root, Syntax::Ascii);
-    let report = FmtReport {
-        formulas: vec![FmtItem {
-            input: "formula".into(),
-            formula: Some(ascii.clone()),
-            error: None,
-        }],
-    };
-    let mut v = json!(report);
-    v["renderings"] = json!({
-        "ascii": ascii,
-        "unicode": sh.show(root, Syntax::Unicode),
-        "latex": sh.show(root, Syntax::Latex),
-    });
-    v["atoms"] = json!(arena.atom_names(root));
-    v["subformulas"] = json!(arena.size(root));
-    Ok((v, Exit::Yes))
 }
 
 /// Largest automaton drawn as a picture: layout time and legibility both end here.
@@ -484,10 +641,7 @@ fn svg_dfa(d: &Dfa) -> Option<String> {
     if d.states() > MAX_DRAWN_STATES {
         return None;
     }
-    svg(
-        &ltlattn::automata::Automaton::Dense(d.clone()).to_dot(),
-        d.states(),
-    )
+    svg(&Automaton::Dense(d.clone()).to_dot(), d.states())
 }
 
 fn svg(dot: &str, states: usize) -> Option<String> {
@@ -510,37 +664,20 @@ fn svg(dot: &str, states: usize) -> Option<String> {
     Some(out.finalize())
 }
 
-fn formula_alphabet(
-    arena: &Arena,
-    roots: &[NodeId],
-    opts: &WordOpts,
-    max_props: usize,
-) -> Result<Alphabet, Report> {
-    crate::cli::check::alphabet_within(arena, roots, opts, max_props)
-}
-
-fn dfa(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+fn dfa(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Exit), Report> {
     let mut arena = Arena::new();
     let root = req.formula(&mut arena, "formula", config)?;
     let opts = req.word_opts()?;
-    let sigma = formula_alphabet(&arena, &[root], &opts, usize::MAX)?;
+    let sigma = opts.alphabet_within(&arena, &[root], usize::MAX)?;
     let budget = req.budget(config)?;
     let minimal = req.bool("minimize")?.unwrap_or(true);
-    let d = ltlattn::automata::Automaton::of_formula(
-        &arena,
-        root,
-        &sigma,
-        opts.accept,
-        &budget,
-        minimal,
-    )
-    .map_err(Report::new)?;
-    let mut v =
-        crate::cli::check::dfa_json(&d, Shower::new(&arena).show(root, Syntax::Ascii), minimal);
+    let d = Automaton::of_formula(&arena, root, &sigma, opts.accept, &budget, minimal)
+        .map_err(Report::new)?;
+    let mut r = DfaReport::of_formula(&d, print.show(&arena, root, Syntax::Ascii), minimal);
     let dot = d.to_dot();
-    v["svg"] = json!(svg(&dot, d.states()));
-    v["dot"] = json!(dot);
-    Ok((v, Exit::Yes))
+    r.svg = Some(svg(&dot, d.states()));
+    r.dot = Some(dot);
+    Ok((Reply::Dfa(r), Exit::Yes))
 }
 
 /// The request's `engine`, by the library's names ([`verdict::Engine::name`]); `z3` is
@@ -568,38 +705,46 @@ fn options(req: &Req, config: &Config) -> Result<Options, Report> {
     })
 }
 
-fn compare(req: &Req, config: &Config, question: Question) -> Result<(Value, Exit), Report> {
+fn compare(
+    req: &Req,
+    config: &Config,
+    question: Question,
+    print: &PrintBudget,
+) -> Result<(Reply, Exit), Report> {
     let mut arena = Arena::new();
     let left = req.formula(&mut arena, "first", config)?;
     let right = req.formula(&mut arena, "second", config)?;
     let opts = req.word_opts()?;
-    let sigma = formula_alphabet(&arena, &[left, right], &opts, usize::MAX)?;
+    let sigma = opts.alphabet_within(&arena, &[left, right], usize::MAX)?;
     let options = options(req, config)?;
     let v = verdict::decide(&arena, left, right, &sigma, opts.accept, question, &options)?;
-    let sh = Shower::new(&arena);
-    let report = CompareReport::new(
+    let sh = print.shower(&arena);
+    let mut r = CompareReport::new(
         &v,
         sh.show(left, Syntax::Ascii),
         sh.show(right, Syntax::Ascii),
     );
-    let mut out = json!(report);
     // Both truth tables on the counterexample, for the page to highlight.
     if let Some(c) = &v.counterexample {
-        let table = |root| {
-            crate::cli::explain::explain_report(&arena, root, &c.word, opts.accept)
-                .ok()
-                .map(|r| json!(r))
-        };
-        out["tables"] = json!({"first": table(left), "second": table(right)});
+        r.tables = Some(Tables::on(
+            &arena,
+            (left, right),
+            &c.word,
+            opts.accept,
+            print,
+        ));
     }
-    Ok((out, v.holds().into()))
+    Ok((Reply::Compare(r), v.holds().into()))
 }
 
-/// A language's minimal DFA, its name, and its formula when it has one.
-type Language = (Dfa, String, Option<(Arena, NodeId)>);
-
-/// The language of a classify/separate request: a formula, a model or a DFA text.
-fn language(req: &Req, config: &Config, budget: &Budget) -> Result<Language, Report> {
+/// The language of a classify/separate request (a formula, a model or a DFA text), made
+/// ready by the library, and its name.
+fn language(
+    req: &Req,
+    config: &Config,
+    budget: &Budget,
+    print: &PrintBudget,
+) -> Result<(Language, String), Report> {
     let given: Vec<&str> = ["formula", "model", "dfa"]
         .into_iter()
         .filter(|k| req.get(k).is_some())
@@ -633,34 +778,36 @@ fn language(req: &Req, config: &Config, budget: &Budget) -> Result<Language, Rep
                 )
                 .with_source_code(NamedSource::new("dfa", text.to_string()))
             })?;
-            Ok((minimize(&d), "the DFA given".into(), None))
+            let l = language_of(LanguageSource::Dfa(&d), budget, print)?;
+            Ok((l, "the DFA given".into()))
         }
         "model" => match model(req, config)? {
             Model::Numeric(m) => {
-                let c = ltlattn::numeric::compile_numeric(&m, budget).map_err(Report::new)?;
-                Ok((c.dfa, "the numeric model given".into(), None))
+                let l = language_of(LanguageSource::Numeric(&m), budget, print)?;
+                Ok((l, "the numeric model given".into()))
             }
             Model::Boolean(m) => {
-                let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
-                let sigma = Alphabet::Tokens(m.alphabet.clone());
-                let d = formula_dfa(&c.arena, c.accept, &sigma, m.acceptance, budget)
-                    .map_err(Report::new)?;
+                let l = language_of(LanguageSource::Model(&m), budget, print)?;
                 let name = format!(
                     "the model given: {}",
-                    Shower::new(&c.arena).show(c.accept, Syntax::Ascii)
+                    l.shown.as_deref().unwrap_or_default()
                 );
-                let given = (m.acceptance == Acceptance::Eos).then_some((c.arena, c.accept));
-                Ok((d, name, given))
+                Ok((l, name))
             }
         },
         _ => {
             let mut arena = Arena::new();
             let root = req.formula(&mut arena, "formula", config)?;
-            let sigma = formula_alphabet(&arena, &[root], &opts, ltlattn::automata::MAX_PROPS)?;
-            let d = formula_dfa(&arena, root, &sigma, opts.accept, budget).map_err(Report::new)?;
-            let name = Shower::new(&arena).show(root, Syntax::Ascii);
-            let given = (opts.accept == Acceptance::Eos).then_some((arena, root));
-            Ok((d, name, given))
+            let alphabet = opts.alphabet_within(&arena, &[root], MAX_PROPS)?;
+            let source = LanguageSource::Formula {
+                arena,
+                root,
+                alphabet,
+                acceptance: opts.accept,
+            };
+            let l = language_of(source, budget, print)?;
+            let name = l.shown.clone().unwrap_or_default();
+            Ok((l, name))
         }
     }
 }
@@ -680,63 +827,55 @@ fn fragment_limits(
     })
 }
 
-fn classify(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+fn classify(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Exit), Report> {
     let budget = req.budget(config)?;
     let lim = fragment_limits(req, config, &budget)?;
-    let (d, name, given) = language(req, config, &budget)?;
-    let given = given.as_ref().map(|(a, r)| (a, *r));
+    let (l, name) = language(req, config, &budget, print)?;
     if req.command == "separate" {
-        let class = crate::cli::classify::class_of(req.need("from")?)?;
-        let r = crate::cli::classify::separate_report(class, &d, name, &lim, given)?;
+        let class: Class = req.need("from")?.parse()?;
+        let d = separate(class, &l.dfa, &lim, l.given());
+        let r = SeparateReport::new(class, name, &d);
         let exit = r.holds.into();
-        return Ok((json!(r), exit));
+        return Ok((Reply::Separate(r), exit));
     }
     let window = match req.uint("window")? {
         None => None,
         Some(k) if (2..=64).contains(&k) => Some(k as u32),
         Some(k) => return Err(miette!("`window` must be between 2 and 64, not {k}")),
     };
-    let c = crate::cli::classify::classification(&d, &lim, given, window);
-    let mut v = json!(ltlattn::report::ClassifyReport::new(name, &c));
-    v["svg"] = json!(svg_dfa(&d));
-    Ok((v, Exit::Yes))
+    let c = classify_windowed(&l.dfa, &lim, l.given(), window);
+    let mut r = ClassifyReport::new(name, &c);
+    r.svg = Some(svg_dfa(&l.dfa));
+    Ok((Reply::Classify(Box::new(r)), Exit::Yes))
 }
 
-fn compile(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+fn compile(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Exit), Report> {
     let budget = req.budget(config)?;
     match model(req, config)? {
         Model::Numeric(m) => {
             let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
-            let (mut v, _, exit) =
-                crate::cli::numeric::compile_json(&m, &c, Syntax::Ascii, &budget);
-            v["svg"] = json!(svg_dfa(&c.dfa));
-            Ok((v, exit))
+            let mut a = ltlattn::report::numeric::compile(&m, &c, &budget, print);
+            a.report.svg = Some(svg_dfa(&c.dfa));
+            let exit = a.exit();
+            Ok((Reply::NumericCompile(a.report), exit))
         }
         Model::Boolean(m) => {
             let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
             // The command line's budget for the drop-in checks, within the request's.
-            let (states, seconds) = crate::cli::model::DROP_IN_BUDGET;
-            let remaining = budget.deadline.map_or(seconds, |d| {
-                d.saturating_duration_since(Instant::now()).as_secs_f64()
-            });
-            let check = Budget::new(
-                states.min(budget.max_states),
-                Some(seconds.min(remaining).max(0.001)),
-            );
-            let drop_in = crate::cli::model::drop_in_checks(&m, &c, &check);
+            let drop_in = drop_in_checks(&m, &c, &drop_in_budget(Some(&budget)));
             let short = ltlattn::compile::short_formula(&m, &c, &budget);
-            let mut v = json!(crate::cli::model::compile_report(&m, &c, &drop_in, short));
+            let mut r = CompileReport::new(&m, &c, drop_in, short, print);
             let sigma = Alphabet::Tokens(m.alphabet.clone());
             // The picture is a courtesy: a DFA beyond the budget costs it, not the answer.
             if let Ok(d) = formula_dfa(&c.arena, c.accept, &sigma, m.acceptance, &budget) {
-                v["svg"] = json!(svg_dfa(&d));
+                r.svg = Some(svg_dfa(&d));
             }
-            Ok((v, Exit::Yes))
+            Ok((Reply::Compile(r), Exit::Yes))
         }
     }
 }
 
-fn run(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+fn run(req: &Req, config: &Config) -> Result<(Reply, Exit), Report> {
     let text = req.need("word")?;
     let tokens: Vec<String> = text.split_whitespace().map(str::to_string).collect();
     if tokens.len() > config.max_word_length {
@@ -750,26 +889,30 @@ fn run(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     match model(req, config)? {
         Model::Numeric(m) => {
             let t = ltlattn::numeric::run_numeric(&m, &tokens).map_err(Report::new)?;
-            let v = crate::cli::numeric::run_json(&t);
-            Ok((v, t.accepted.into()))
+            Ok((
+                Reply::NumericRun(NumericRunReport::new(&t)),
+                t.accepted.into(),
+            ))
         }
         Model::Boolean(m) => {
-            let tokens = crate::cli::model::tokens_of(&m, text)?;
+            let tokens = model_tokens(&m, text)?;
             let t = ltlattn::model::run(&m, &tokens).map_err(|e| miette!("{e}"))?;
-            let v = json!(crate::cli::model::run_report(&m, &t));
-            Ok((v, t.accepted.into()))
+            Ok((Reply::Run(RunReport::new(&m, &t)), t.accepted.into()))
         }
     }
 }
 
-fn check(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+fn check(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Exit), Report> {
     let mut arena = Arena::new();
     let spec = req.formula(&mut arena, "spec", config)?;
     let options = options(req, config)?;
     let (verdict, fragment, trace, acceptance) = match model(req, config)? {
         Model::Numeric(m) => {
             let r = verdict::check_numeric_spec(&m, &arena, spec, &options).map_err(Report::new)?;
-            let trace = r.trace.as_ref().map(crate::cli::numeric::run_json);
+            let trace = r
+                .trace
+                .as_ref()
+                .map(|t| RunTrace::Numeric(NumericRunReport::new(t)));
             let fragment = ltlattn::numeric::architecture(&m).name();
             (r.verdict, fragment, trace, Acceptance::Eos)
         }
@@ -778,20 +921,20 @@ fn check(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
             let trace = r
                 .trace
                 .as_ref()
-                .map(|t| json!(crate::cli::model::run_report(&m, t)));
+                .map(|t| RunTrace::Boolean(RunReport::new(&m, t)));
             (r.verdict, r.compiled.fragment.name(), trace, m.acceptance)
         }
     };
-    let mut v = json!(ltlattn::report::CheckReport::new(&verdict, fragment));
+    let mut r = CheckReport::new(&verdict, fragment);
     if let Some(c) = &verdict.counterexample {
-        v["trace"] = json!(trace);
-        v["spec_table"] =
-            json!(crate::cli::explain::explain_report(&arena, spec, &c.word, acceptance).ok());
+        r.trace = Some(trace);
+        r.spec_table =
+            Some(ltlattn::report::explain(&arena, spec, &c.word, acceptance, print).ok());
     }
-    Ok((v, verdict.holds().into()))
+    Ok((Reply::Check(r), verdict.holds().into()))
 }
 
-fn attention(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
+fn attention(req: &Req, config: &Config) -> Result<(Reply, Exit), Report> {
     let length = req.uint("length")?.unwrap_or(64);
     if length > 65_536 {
         return Err(miette!(
@@ -827,6 +970,6 @@ fn attention(req: &Req, config: &Config) -> Result<(Value, Exit), Report> {
     let mut r = ltlattn::patterns::report::attention(&request, Some(timeout))
         .map_err(|e| miette!("{e}"))?;
     r.seconds = Some(started.elapsed().as_secs_f64());
-    let v = serde_json::to_value(&r).map_err(|e| miette!("cannot write the report: {e}"))?;
-    Ok((v, r.holds.into()))
+    let exit = r.holds.into();
+    Ok((Reply::Attention(r), exit))
 }

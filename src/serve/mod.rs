@@ -1,14 +1,16 @@
 //! `ltlattn serve`: the web page for courses and its JSON API, in one process.
 //!
-//! The page (`assets/`, compiled into the binary) calls `POST /api/{command}` with a JSON
-//! body and renders the answer: the same report the command line prints with `--json`,
-//! built by the same functions ([`api`]). Every request runs under the server's limits
+//! The page (`web/` at the repository's root, compiled into the binary) calls
+//! `POST /api/{command}` with a JSON body and renders the answer: the same report the
+//! command line prints with `--json`, built by the same library functions ([`api`]).
+//! Like the command line (`src/cli/`), this front end depends on the library alone. Every request runs under the server's limits
 //! (states, seconds, formula size, body bytes), which a request may lower but never
 //! raise, on a bounded pool of worker threads; nothing a request says reaches the file
 //! system. The protocol is documented in docs/SERVE.md.
 
 mod api;
 
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -24,8 +26,9 @@ use clap::Args;
 use miette::{miette, Report};
 use tokio::sync::Semaphore;
 
-use super::Exit;
+use ltlattn::front::Exit;
 use ltlattn::logic::ParseLimits;
+use serde::Serialize;
 
 #[derive(Args, Debug)]
 pub(crate) struct ServeArgs {
@@ -93,9 +96,9 @@ struct Server {
 /// How many full-size bodies (`--max-body-bytes`) the server holds at most at once.
 const BODIES_IN_MEMORY: usize = 32;
 
-const INDEX_HTML: &str = include_str!("assets/index.html");
-const APP_JS: &str = include_str!("assets/app.js");
-const STYLE_CSS: &str = include_str!("assets/style.css");
+const INDEX_HTML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/index.html"));
+const APP_JS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/app.js"));
+const STYLE_CSS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/style.css"));
 
 pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report> {
     if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout < 1e6) {
@@ -162,7 +165,15 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
                 "warning: listening on {local}, which other machines can reach; every request runs under the limits, but anyone who can connect can use them (the default --bind 127.0.0.1 keeps the server to this machine)"
             );
         }
-        outln!("listening on http://{local}");
+        // The first line a client (and the tests) read: the address.
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "listening on http://{local}")
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            return Err(miette!("cannot write the listening address to stdout"));
+        }
+        drop(out);
         let app = router(server);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -176,19 +187,29 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
 
 fn router(server: Arc<Server>) -> Router {
     Router::new()
-        .route("/", get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }))
-        .route("/app.js", get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }))
-        .route("/style.css", get(|| async { page(STYLE_CSS, "text/css; charset=utf-8") }))
-        .route("/api", get(|| async { json_response(StatusCode::OK, api::index()) }))
-        .route("/api/examples", get(|| async { json_response(StatusCode::OK, api::examples()) }))
+        .route(
+            "/",
+            get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { page(STYLE_CSS, "text/css; charset=utf-8") }),
+        )
+        .route(
+            "/api",
+            get(|| async { json_response(StatusCode::OK, &api::index()) }),
+        )
+        .route(
+            "/api/examples",
+            get(|| async { json_response(StatusCode::OK, &api::examples()) }),
+        )
         .route("/api/status", get(status))
         .route("/api/{command}", post(command))
-        .fallback(|| async {
-            json_response(
-                StatusCode::NOT_FOUND,
-                serde_json::json!({"error": {"message": "no such page; the API is under /api (GET /api lists it)"}, "exit": 2}),
-            )
-        })
+        .fallback(|| async { json_response(StatusCode::NOT_FOUND, &NotFound::new()) })
         // The cap is applied by `command` itself, with a JSON answer.
         .layer(DefaultBodyLimit::disable())
         .with_state(server)
@@ -205,54 +226,103 @@ fn page(body: &'static str, kind: &'static str) -> Response {
         .into_response()
 }
 
-fn json_response(status: StatusCode, v: serde_json::Value) -> Response {
+/// A body as the answer's JSON: through a `serde_json::Value`, whose keys print sorted,
+/// as every answer of the server always has.
+fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    body_response(status, &api::to_value(body))
+}
+
+fn body_response(status: StatusCode, body: &serde_json::Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
+        body.to_string(),
     )
         .into_response()
 }
 
+/// The answer to a path that is not the page's or the API's.
+#[derive(Serialize)]
+struct NotFound {
+    error: NotFoundError,
+    exit: i32,
+}
+
+#[derive(Serialize)]
+struct NotFoundError {
+    message: &'static str,
+}
+
+impl NotFound {
+    fn new() -> Self {
+        NotFound {
+            error: NotFoundError {
+                message: "no such page; the API is under /api (GET /api lists it)",
+            },
+            exit: Exit::Error.code(),
+        }
+    }
+}
+
+/// `GET /api/status`: the pools, the body budget and the limits.
+#[derive(Serialize)]
+struct Status {
+    command: &'static str,
+    uptime_seconds: f64,
+    answered: usize,
+    light: PoolStatus,
+    heavy: PoolStatus,
+    body_budget_free_kib: usize,
+    limits: LimitsStatus,
+    exit: i32,
+}
+
+#[derive(Serialize)]
+struct PoolStatus {
+    free_workers: usize,
+    waiting: usize,
+}
+
+#[derive(Serialize)]
+struct LimitsStatus {
+    max_states: usize,
+    timeout_seconds: f64,
+    read_timeout_seconds: f64,
+    max_formula_size: usize,
+    max_nesting: usize,
+    max_word_length: usize,
+}
+
 async fn status(State(s): State<Arc<Server>>) -> Response {
-    let pool = |p: &Pool| {
-        serde_json::json!({
-            "free_workers": p.permits.available_permits(),
-            "waiting": p.waiting.load(Ordering::Relaxed),
-        })
+    let pool = |p: &Pool| PoolStatus {
+        free_workers: p.permits.available_permits(),
+        waiting: p.waiting.load(Ordering::Relaxed),
     };
     json_response(
         StatusCode::OK,
-        serde_json::json!({
-            "command": "status",
-            "uptime_seconds": s.started.elapsed().as_secs_f64(),
-            "answered": s.answered.load(Ordering::Relaxed),
-            "light": pool(&s.light),
-            "heavy": pool(&s.heavy),
-            "body_budget_free_kib": s.body_kib.available_permits(),
-            "limits": {
-                "max_states": s.config.max_states,
-                "timeout_seconds": s.config.timeout.as_secs_f64(),
-                "read_timeout_seconds": s.read_timeout.as_secs_f64(),
-                "max_formula_size": s.config.parse.max_size,
-                "max_nesting": s.config.parse.max_nesting,
-                "max_word_length": s.config.max_word_length,
+        &Status {
+            command: "status",
+            uptime_seconds: s.started.elapsed().as_secs_f64(),
+            answered: s.answered.load(Ordering::Relaxed),
+            light: pool(&s.light),
+            heavy: pool(&s.heavy),
+            body_budget_free_kib: s.body_kib.available_permits(),
+            limits: LimitsStatus {
+                max_states: s.config.max_states,
+                timeout_seconds: s.config.timeout.as_secs_f64(),
+                read_timeout_seconds: s.read_timeout.as_secs_f64(),
+                max_formula_size: s.config.parse.max_size,
+                max_nesting: s.config.parse.max_nesting,
+                max_word_length: s.config.max_word_length,
             },
-            "exit": 0,
-        }),
+            exit: 0,
+        },
     )
 }
 
 /// An answer that is not a report: the HTTP status and the error object.
 fn refusal(status: StatusCode, command: &str, message: String, help: &str) -> Response {
-    json_response(
-        status,
-        serde_json::json!({
-            "command": command,
-            "error": { "message": message, "help": help, "labels": [] },
-            "exit": 2,
-        }),
-    )
+    json_response(status, &api::Refusal::new(command, message, help))
 }
 
 async fn command(
@@ -385,7 +455,7 @@ async fn command(
     let answer = tokio::time::timeout(grace, work).await;
     s.answered.fetch_add(1, Ordering::Relaxed);
     match answer {
-        Ok(Ok(api::Answer { status, body })) => json_response(status, body),
+        Ok(Ok(api::Answer { status, body })) => body_response(status, &body),
         Ok(Err(join)) => refusal(
             StatusCode::INTERNAL_SERVER_ERROR,
             &name,
