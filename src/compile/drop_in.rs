@@ -2,12 +2,14 @@
 //! selection) is exact when the pattern covers every key, and then its compiled formula
 //! must be equivalent to the global head's with the same selection
 //! ([`CompiledFeature::global_equivalent`](super::CompiledFeature::global_equivalent)).
-//! `compile` checks it with the explicit engine within a small budget.
+//! `compile` checks it with the explicit engine within a small budget; a word on which
+//! the two differ is re-checked by the reference evaluator.
 
 use serde::Serialize;
 
 use super::Compiled;
 use crate::automata::{compare, formula_dfa, Alphabet, Budget, Question};
+use crate::logic::evaluate;
 use crate::model::{Model, Range};
 
 /// Largest block or row width for which a drop-in head is checked against the global
@@ -97,11 +99,26 @@ pub fn drop_in_checks(model: &Model, c: &Compiled, budget: &Budget) -> Vec<DropI
                         product_states: Some(a.states_explored),
                         ..record(f)
                     },
-                    Some(w) => DropInCheck {
-                        equivalent_to_global: Some(false),
-                        differs_on: Some(sigma.word(&w).show()),
-                        ..record(f)
-                    },
+                    Some(w) => {
+                        // Re-checked by the reference evaluator, which shares no code with
+                        // the automata: the two formulas must disagree on the word.
+                        let word = sigma.word(&w);
+                        let at = |x| evaluate(&c.arena, x, &word, model.acceptance);
+                        if at(f.formula) == at(g) {
+                            return DropInCheck {
+                                why: Some(format!(
+                                    "internal error: the equivalence checker's word `{}` is not a difference by the evaluator",
+                                    word.show()
+                                )),
+                                ..record(f)
+                            };
+                        }
+                        DropInCheck {
+                            equivalent_to_global: Some(false),
+                            differs_on: Some(word.show()),
+                            ..record(f)
+                        }
+                    }
                 },
                 Err(e) => DropInCheck {
                     why: Some(e.to_string()),
