@@ -1187,7 +1187,8 @@ pub fn check_model_bounded(
     bound: usize,
     timeout: Option<Duration>,
 ) -> Result<Bounded, CheckError> {
-    use crate::smt::bounded::{bounded_check, Bounded as Z3Bounded};
+    use crate::smt::bounded::Bounded as Z3Bounded;
+    use crate::smt::isolate::bounded_check;
     spec_atoms_are_tokens(&model.alphabet, arena, spec)?;
     Ok(match bounded_check(model, arena, spec, bound, timeout) {
         Z3Bounded::AgreeUpTo(n) => Bounded::AgreeUpTo(n),

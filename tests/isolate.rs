@@ -154,7 +154,7 @@ fn a_fault_in_the_partition_proof_is_an_unknown_obligation() {
         let out = text(&o.stdout);
         let report: Value = serde_json::from_str(&out).expect("JSON");
         assert!(
-            report["holds"].is_null() || report["holds"] == false,
+            report["holds"].is_null() && report.get("holds").is_some(),
             "{fault}: {out}"
         );
         assert!(out.contains(says), "{fault}: {out}");
@@ -169,6 +169,44 @@ fn a_fault_in_the_partition_proof_is_an_unknown_obligation() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("the z3 child process was stopped"));
     assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+/// `check --bound` (a model without an exact translation, unrolled for z3) runs in the
+/// child too: a fault is "could not decide", exit 2, and `holds: null` in `--json`.
+#[test]
+fn a_fault_in_the_bounded_check_is_an_undecided_answer() {
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/nonregular/combiner-logsparse-powers.toml"
+    );
+    let args = [
+        "check",
+        model,
+        "--spec",
+        "Y a | Y Y a | Y Y Y Y a",
+        "--bound",
+        "10",
+    ];
+    let o = ltlattn_with(None, &args);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("`a b b b b b b b` (length 8"));
+    for (fault, says) in [
+        ("exit114", "exited with status 114"),
+        ("abort", "SIGABRT"),
+        ("garbage", "without an answer"),
+    ] {
+        let o = ltlattn_with(Some(fault), &args);
+        let out = text(&o.stdout);
+        assert_eq!(o.status.code(), Some(2), "{fault}: {out}");
+        assert!(
+            out.contains("could not decide") && out.contains(says),
+            "{fault}: {out}"
+        );
+        let o = ltlattn_with(Some(fault), &[&args[..], &["--json"]].concat());
+        assert_eq!(o.status.code(), Some(2), "{fault}");
+        let report: Value = serde_json::from_str(&text(&o.stdout)).expect("JSON");
+        assert!(report["holds"].is_null() && report.get("holds").is_some());
+    }
 }
 
 /// Under `auto` a failing z3 child is one engine stopped among others: with budgets

@@ -861,7 +861,7 @@ impl Grid {
 /// One format's exp values, by argument: a dense table indexed by −x / smallest (every
 /// argument is a difference s − μ ≤ 0 of two values of the format, so a multiple of the
 /// smallest value, at most max − min away from 0) when that fits in a million entries —
-/// fixed 4.4: 513, e4m3: 458,753 — else a hash map.
+/// fixed 4.4: 512 entries, e4m3 (largest value 240): 245,761 — else a hash map.
 struct ExpTable {
     fmt: Fmt,
     smallest: f64,

@@ -19,7 +19,7 @@ pub use load::{
 use crate::logic::{Acceptance, Arena, NodeId};
 
 /// Which positions a head attends to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Range {
     /// Every earlier position (and the current one with inclusive masking).
     Global,
@@ -32,7 +32,7 @@ pub enum Range {
 }
 
 /// How a head turns the selected positions into a bit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
     /// Fixed-precision soft attention: some selected position carries the value.
     Soft,
@@ -43,7 +43,7 @@ pub enum Mode {
 }
 
 /// An attention head.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Head {
     /// Its name, which is also the name of the feature it makes.
     pub name: String,
@@ -65,7 +65,7 @@ pub struct Head {
 }
 
 /// Where a feature comes from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     /// The one-hot feature of a token.
     Token,
@@ -76,7 +76,7 @@ pub enum Origin {
 }
 
 /// A named feature.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Feature {
     /// The name expressions use.
     pub name: String,

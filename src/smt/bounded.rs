@@ -15,7 +15,7 @@ use crate::logic::{Acceptance, Arena, Node, NodeId};
 use crate::model::{Head, Mode, Model, Origin, Range};
 
 /// The answer of [`bounded_check`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Bounded {
     /// Model and formula agree on every word of length ≤ the bound.
     AgreeUpTo(usize),

@@ -7,8 +7,9 @@
 //! input as one JSON line, the [`SmtAnswer`] comes back on its standard output.
 //! [`prove_partition`] does the same for an attention pattern's partition proof
 //! ([`super::patterns::prove_partition`]; a failed child leaves every obligation
-//! unknown). The bounded check of models without an exact translation
-//! ([`super::bounded`], `check --bound`) still runs z3 in the calling process. A child
+//! unknown), and [`bounded_check`] for the bounded check of models without an exact
+//! translation ([`super::bounded`], `check --bound`; a failed child is "could not
+//! decide"). A child
 //! that aborts, crashes, exits with another status, is killed (out of memory) or answers
 //! garbage gives [`SmtVerdict::Unknown`] with what happened — "could not decide", never
 //! a verdict — and the caller (the command line, the server) lives on. The child is
@@ -53,9 +54,11 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::bounded::Bounded;
 use super::{compare_symbolic, SmtAnswer, SmtLimits, SmtVerdict};
 use crate::automata::{Alphabet, Question};
 use crate::logic::{Acceptance, Arena, Node, NodeId};
+use crate::model::Model;
 use crate::patterns::proof::{Obligation, Outcome, PartitionProof};
 use crate::patterns::Pattern;
 
@@ -124,7 +127,18 @@ pub fn prove_partition(pattern: &Pattern, bound: u64, timeout: Option<Duration>)
         timeout_seconds: timeout.map(|t| t.as_secs_f64()),
     };
     let start = Instant::now();
-    in_child(program, &job, timeout).unwrap_or_else(|why| PartitionProof {
+    // A proof that leaves out an obligation is no answer (the report asks for each).
+    let answered = in_child::<PartitionProof>(program, &job, timeout).and_then(|p| {
+        let whole = Obligation::ALL
+            .iter()
+            .all(|o| p.outcomes.iter().any(|(x, _)| x == o));
+        if whole {
+            Ok(p)
+        } else {
+            Err("the z3 child process answered without every obligation".into())
+        }
+    });
+    answered.unwrap_or_else(|why| PartitionProof {
         bound,
         outcomes: Obligation::ALL
             .iter()
@@ -175,6 +189,32 @@ fn unknown(why: String) -> SmtAnswer {
     }
 }
 
+/// [`super::bounded::bounded_check`] (a model without an exact translation against a
+/// spec, on every word up to a length) in a child process when a program is registered,
+/// else in this process. A child that does not answer gives [`Bounded::Unknown`] at
+/// length 0, saying why.
+pub fn bounded_check(
+    model: &Model,
+    spec_arena: &Arena,
+    spec: NodeId,
+    bound: usize,
+    timeout: Option<Duration>,
+) -> Bounded {
+    let Some(program) = helper() else {
+        return super::bounded::bounded_check(model, spec_arena, spec, bound, timeout);
+    };
+    let ids = spec_arena.subformulas(spec);
+    let (spec_nodes, at) = encode(spec_arena, &ids);
+    let job = Job::Bounded {
+        model: ModelWire::new(model),
+        spec_nodes,
+        spec: at[&spec],
+        bound,
+        timeout_seconds: timeout.map(|t| t.as_secs_f64()),
+    };
+    in_child(program, &job, timeout).unwrap_or_else(|why| Bounded::Unknown(0, why))
+}
+
 /// What a child is asked to do: one line of JSON on its standard input.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
@@ -185,6 +225,14 @@ enum Job {
     Partition {
         pattern: Pattern,
         bound: u64,
+        timeout_seconds: Option<f64>,
+    },
+    /// [`super::bounded::bounded_check`]; answered by a [`Bounded`].
+    Bounded {
+        model: ModelWire,
+        spec_nodes: Vec<Wire>,
+        spec: u32,
+        bound: usize,
         timeout_seconds: Option<f64>,
     },
 }
@@ -254,38 +302,8 @@ impl Request {
         ids.extend(arena.subformulas(right));
         ids.sort_unstable();
         ids.dedup();
-        let at: rustc_hash::FxHashMap<NodeId, u32> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, &n)| (n, i as u32))
-            .collect();
+        let (nodes, at) = encode(arena, &ids);
         let c = |n: NodeId| at[&n];
-        let nodes = ids
-            .iter()
-            .map(|&n| match arena.node(n) {
-                Node::True => Wire::True,
-                Node::False => Wire::False,
-                Node::Eos => Wire::Eos,
-                Node::Start => Wire::Start,
-                Node::PosMod(m, r) => Wire::PosMod(m, r),
-                Node::Atom(a) => Wire::Atom(arena.atom_name(a).to_string()),
-                Node::Not(x) => Wire::Not(c(x)),
-                Node::And(x, y) => Wire::And(c(x), c(y)),
-                Node::Or(x, y) => Wire::Or(c(x), c(y)),
-                Node::Implies(x, y) => Wire::Implies(c(x), c(y)),
-                Node::Iff(x, y) => Wire::Iff(c(x), c(y)),
-                Node::Yesterday(x) => Wire::Yesterday(c(x)),
-                Node::WeakYesterday(x) => Wire::WeakYesterday(c(x)),
-                Node::YesterdayWithin(k, x) => Wire::YesterdayWithin(k, c(x)),
-                Node::StrictOnce(x) => Wire::StrictOnce(c(x)),
-                Node::Once(x) => Wire::Once(c(x)),
-                Node::Historically(x) => Wire::Historically(c(x)),
-                Node::Since(x, y) => Wire::Since(c(x), c(y)),
-                Node::StrictSince(x, y) => Wire::StrictSince(c(x), c(y)),
-                Node::Release(x, y) => Wire::Release(c(x), c(y)),
-                Node::OnceAtLeast(m, x) => Wire::OnceAtLeast(m, c(x)),
-            })
-            .collect();
         Request {
             nodes,
             left: c(left),
@@ -302,44 +320,7 @@ impl Request {
 
     /// The formulas in a fresh arena, with their roots; `Err` for a malformed request.
     fn arena(&self) -> Result<(Arena, NodeId, NodeId), String> {
-        let mut arena = Arena::new();
-        let mut ids: Vec<NodeId> = Vec::with_capacity(self.nodes.len());
-        for (i, w) in self.nodes.iter().enumerate() {
-            let c = |x: u32| {
-                ids.get(x as usize)
-                    .copied()
-                    .filter(|_| (x as usize) < i)
-                    .ok_or_else(|| format!("node {i} refers to node {x}, not an earlier one"))
-            };
-            let node = match w {
-                Wire::True => Node::True,
-                Wire::False => Node::False,
-                Wire::Eos => Node::Eos,
-                Wire::Start => Node::Start,
-                Wire::PosMod(m, r) if *m > 0 && r < m => Node::PosMod(*m, *r),
-                Wire::PosMod(m, r) => return Err(format!("pos%{m}={r} is not an atom")),
-                Wire::Atom(name) => {
-                    ids.push(arena.atom(name));
-                    continue;
-                }
-                Wire::Not(x) => Node::Not(c(*x)?),
-                Wire::And(x, y) => Node::And(c(*x)?, c(*y)?),
-                Wire::Or(x, y) => Node::Or(c(*x)?, c(*y)?),
-                Wire::Implies(x, y) => Node::Implies(c(*x)?, c(*y)?),
-                Wire::Iff(x, y) => Node::Iff(c(*x)?, c(*y)?),
-                Wire::Yesterday(x) => Node::Yesterday(c(*x)?),
-                Wire::WeakYesterday(x) => Node::WeakYesterday(c(*x)?),
-                Wire::YesterdayWithin(k, x) => Node::YesterdayWithin(*k, c(*x)?),
-                Wire::StrictOnce(x) => Node::StrictOnce(c(*x)?),
-                Wire::Once(x) => Node::Once(c(*x)?),
-                Wire::Historically(x) => Node::Historically(c(*x)?),
-                Wire::Since(x, y) => Node::Since(c(*x)?, c(*y)?),
-                Wire::StrictSince(x, y) => Node::StrictSince(c(*x)?, c(*y)?),
-                Wire::Release(x, y) => Node::Release(c(*x)?, c(*y)?),
-                Wire::OnceAtLeast(m, x) => Node::OnceAtLeast(*m, c(*x)?),
-            };
-            ids.push(arena.add(node));
-        }
+        let (arena, ids) = decode(&self.nodes)?;
         let root = |r: u32| {
             ids.get(r as usize)
                 .copied()
@@ -347,6 +328,143 @@ impl Request {
         };
         let (l, r) = (root(self.left)?, root(self.right)?);
         Ok((arena, l, r))
+    }
+}
+
+/// The nodes `ids` (ascending, each node's children among them) on the wire, and each
+/// node's index there.
+fn encode(arena: &Arena, ids: &[NodeId]) -> (Vec<Wire>, rustc_hash::FxHashMap<NodeId, u32>) {
+    let at: rustc_hash::FxHashMap<NodeId, u32> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (n, i as u32))
+        .collect();
+    let c = |n: NodeId| at[&n];
+    let nodes = ids
+        .iter()
+        .map(|&n| match arena.node(n) {
+            Node::True => Wire::True,
+            Node::False => Wire::False,
+            Node::Eos => Wire::Eos,
+            Node::Start => Wire::Start,
+            Node::PosMod(m, r) => Wire::PosMod(m, r),
+            Node::Atom(a) => Wire::Atom(arena.atom_name(a).to_string()),
+            Node::Not(x) => Wire::Not(c(x)),
+            Node::And(x, y) => Wire::And(c(x), c(y)),
+            Node::Or(x, y) => Wire::Or(c(x), c(y)),
+            Node::Implies(x, y) => Wire::Implies(c(x), c(y)),
+            Node::Iff(x, y) => Wire::Iff(c(x), c(y)),
+            Node::Yesterday(x) => Wire::Yesterday(c(x)),
+            Node::WeakYesterday(x) => Wire::WeakYesterday(c(x)),
+            Node::YesterdayWithin(k, x) => Wire::YesterdayWithin(k, c(x)),
+            Node::StrictOnce(x) => Wire::StrictOnce(c(x)),
+            Node::Once(x) => Wire::Once(c(x)),
+            Node::Historically(x) => Wire::Historically(c(x)),
+            Node::Since(x, y) => Wire::Since(c(x), c(y)),
+            Node::StrictSince(x, y) => Wire::StrictSince(c(x), c(y)),
+            Node::Release(x, y) => Wire::Release(c(x), c(y)),
+            Node::OnceAtLeast(m, x) => Wire::OnceAtLeast(m, c(x)),
+        })
+        .collect();
+    (nodes, at)
+}
+
+/// The wire's nodes in a fresh arena, with the id of each; `Err` for a malformed list.
+fn decode(nodes: &[Wire]) -> Result<(Arena, Vec<NodeId>), String> {
+    let mut arena = Arena::new();
+    let mut ids: Vec<NodeId> = Vec::with_capacity(nodes.len());
+    for (i, w) in nodes.iter().enumerate() {
+        let c = |x: u32| {
+            ids.get(x as usize)
+                .copied()
+                .filter(|_| (x as usize) < i)
+                .ok_or_else(|| format!("node {i} refers to node {x}, not an earlier one"))
+        };
+        let node = match w {
+            Wire::True => Node::True,
+            Wire::False => Node::False,
+            Wire::Eos => Node::Eos,
+            Wire::Start => Node::Start,
+            Wire::PosMod(m, r) if *m > 0 && r < m => Node::PosMod(*m, *r),
+            Wire::PosMod(m, r) => return Err(format!("pos%{m}={r} is not an atom")),
+            Wire::Atom(name) => {
+                ids.push(arena.atom(name));
+                continue;
+            }
+            Wire::Not(x) => Node::Not(c(*x)?),
+            Wire::And(x, y) => Node::And(c(*x)?, c(*y)?),
+            Wire::Or(x, y) => Node::Or(c(*x)?, c(*y)?),
+            Wire::Implies(x, y) => Node::Implies(c(*x)?, c(*y)?),
+            Wire::Iff(x, y) => Node::Iff(c(*x)?, c(*y)?),
+            Wire::Yesterday(x) => Node::Yesterday(c(*x)?),
+            Wire::WeakYesterday(x) => Node::WeakYesterday(c(*x)?),
+            Wire::YesterdayWithin(k, x) => Node::YesterdayWithin(*k, c(*x)?),
+            Wire::StrictOnce(x) => Node::StrictOnce(c(*x)?),
+            Wire::Once(x) => Node::Once(c(*x)?),
+            Wire::Historically(x) => Node::Historically(c(*x)?),
+            Wire::Since(x, y) => Node::Since(c(*x)?, c(*y)?),
+            Wire::StrictSince(x, y) => Node::StrictSince(c(*x)?, c(*y)?),
+            Wire::Release(x, y) => Node::Release(c(*x)?, c(*y)?),
+            Wire::OnceAtLeast(m, x) => Node::OnceAtLeast(*m, c(*x)?),
+        };
+        ids.push(arena.add(node));
+    }
+    Ok((arena, ids))
+}
+
+/// A Boolean model on the wire: its expressions as every node of its arena, in order
+/// (so that the features' node ids stay valid), and the rest as it is.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct ModelWire {
+    name: Option<String>,
+    alphabet: Vec<String>,
+    acceptance: Acceptance,
+    features: Vec<crate::model::Feature>,
+    output: usize,
+    exprs: Vec<Wire>,
+    layers: usize,
+}
+
+impl ModelWire {
+    fn new(m: &Model) -> Self {
+        let all: Vec<NodeId> = (0..m.exprs.len() as u32).map(NodeId).collect();
+        ModelWire {
+            name: m.name.clone(),
+            alphabet: m.alphabet.clone(),
+            acceptance: m.acceptance,
+            features: m.features.clone(),
+            output: m.output,
+            exprs: encode(&m.exprs, &all).0,
+            layers: m.layers,
+        }
+    }
+
+    /// The model; `Err` when the arena does not come back node for node, or a feature
+    /// or the output is out of range.
+    fn model(self) -> Result<Model, String> {
+        let (exprs, ids) = decode(&self.exprs)?;
+        if ids.iter().enumerate().any(|(i, id)| id.index() != i) {
+            return Err("the model's expressions do not come back node for node".into());
+        }
+        if self.output >= self.features.len() {
+            return Err("the output feature is out of range".into());
+        }
+        let by_name = self
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect();
+        Ok(Model {
+            name: self.name,
+            alphabet: self.alphabet,
+            acceptance: self.acceptance,
+            features: self.features,
+            output: self.output,
+            exprs,
+            layers: self.layers,
+            by_name,
+        })
     }
 }
 
@@ -520,6 +638,13 @@ pub fn child_main() -> i32 {
             let proof = super::patterns::prove_partition(&pattern, bound, seconds(timeout_seconds));
             serde_json::to_string(&proof).map_err(|e| e.to_string())
         }
+        Job::Bounded {
+            model,
+            spec_nodes,
+            spec,
+            bound,
+            timeout_seconds,
+        } => answer_bounded(model, &spec_nodes, spec, bound, timeout_seconds),
     };
     let json = match answer {
         Ok(json) => json,
@@ -533,6 +658,25 @@ pub fn child_main() -> i32 {
         Ok(()) => 0,
         Err(_) => 2,
     }
+}
+
+/// The child's answer to a bounded check, as JSON (`Err`: a malformed request).
+fn answer_bounded(
+    model: ModelWire,
+    spec_nodes: &[Wire],
+    spec: u32,
+    bound: usize,
+    timeout_seconds: Option<f64>,
+) -> Result<String, String> {
+    let model = model.model()?;
+    let (arena, ids) = decode(spec_nodes)?;
+    let spec = *ids.get(spec as usize).ok_or("no spec root")?;
+    if let Ok(fault) = std::env::var(FAULT_ENV) {
+        inject(&fault);
+    }
+    let answer =
+        super::bounded::bounded_check(&model, &arena, spec, bound, seconds(timeout_seconds));
+    serde_json::to_string(&answer).map_err(|e| e.to_string())
 }
 
 /// The child's answer to a comparison, as JSON (`Err`: a malformed request).
@@ -614,6 +758,52 @@ fn inject(fault: &str) {
 mod tests {
     use super::*;
     use crate::logic::parse;
+
+    /// A Boolean model comes back from the wire node for node: every example model's
+    /// expressions, features and output, and the executor's answers on short words.
+    #[test]
+    fn models_come_back_from_the_wire() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/models");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "toml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let Ok(m) = crate::model::load_with("m", &text, crate::logic::ParseLimits::DEFAULT)
+            else {
+                continue;
+            };
+            let line = serde_json::to_string(&ModelWire::new(&m)).unwrap();
+            let back = serde_json::from_str::<ModelWire>(&line)
+                .unwrap()
+                .model()
+                .unwrap();
+            assert_eq!(back.exprs.len(), m.exprs.len(), "{path:?}");
+            for i in 0..m.exprs.len() as u32 {
+                let n = NodeId(i);
+                match (back.exprs.node(n), m.exprs.node(n)) {
+                    (Node::Atom(x), Node::Atom(y)) => {
+                        assert_eq!(back.exprs.atom_name(x), m.exprs.atom_name(y), "{path:?}")
+                    }
+                    (x, y) => assert_eq!(x, y, "{path:?}"),
+                }
+            }
+            assert_eq!(back.output, m.output);
+            assert_eq!(back.features.len(), m.features.len());
+            for (i, f) in m.features.iter().enumerate() {
+                assert_eq!(back.feature(&f.name), Some(i));
+            }
+            for w in [vec![], vec![m.alphabet[0].clone()], m.alphabet.clone()] {
+                let a = crate::model::run(&m, &w).map(|t| t.accepted).ok();
+                let b = crate::model::run(&back, &w).map(|t| t.accepted).ok();
+                assert_eq!(a, b, "{path:?} on {w:?}");
+            }
+            seen += 1;
+        }
+        assert!(seen >= 5, "only {seen} example models");
+    }
 
     /// The wire format keeps every operator and the sharing of the DAG.
     #[test]
