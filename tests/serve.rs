@@ -592,6 +592,20 @@ fn limits_end_in_clear_errors() {
     assert_eq!(status, 200);
 }
 
+/// `bound` as a number is checked like "2^k": 1 to 2^62.
+#[test]
+fn an_attention_bound_out_of_range_is_refused() {
+    let s = Server::start(&[]);
+    for bound in [json!(0), json!(u64::MAX), json!("2^63"), json!("0")] {
+        let (status, r) = s.post("attention", &json!({"pattern": "global", "bound": bound}));
+        assert_eq!(status, 422, "{bound}: {r}");
+        let msg = r["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("`bound`"), "{bound}: {msg}");
+    }
+    let (status, r) = s.post("attention", &json!({"pattern": "global", "bound": 1024}));
+    assert_eq!(status, 200, "{r}");
+}
+
 #[test]
 fn requests_never_reach_the_file_system() {
     let s = Server::start(&[]);

@@ -947,9 +947,14 @@ fn attention(req: &Req, config: &Config) -> Result<(Reply, Exit), Report> {
         Some(Value::String(s)) => {
             ltlattn::patterns::report::parse_bound(s).map_err(|e| miette!("`bound`: {e}"))?
         }
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| miette!("`bound` must be a number or \"2^k\""))?,
+        // A number passes the same range check as "2^k" (1 to 2^62).
+        Some(v) => {
+            let n = v
+                .as_u64()
+                .ok_or_else(|| miette!("`bound` must be a number or \"2^k\""))?;
+            ltlattn::patterns::report::parse_bound(&n.to_string())
+                .map_err(|e| miette!("`bound`: {e}"))?
+        }
     };
     let request = ltlattn::patterns::report::AttentionRequest {
         pattern: req.need("pattern")?.to_string(),
