@@ -154,7 +154,7 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         outln!("{}", dfa.to_dot().trim_end());
         return Ok(Exit::Yes);
     }
-    let drop_in = drop_in_checks(&model, &c, &drop_in_budget(None));
+    let drop_in = drop_in_checks(&model, &c, &drop_in_budget(None)).map_err(Report::new)?;
     let short = ltlattn::compile::short_formula(&model, &c, &a.budget.budget()?);
     if a.json {
         let report = CompileReport::new(&model, &c, drop_in, short, print_budget());

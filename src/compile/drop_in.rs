@@ -3,7 +3,7 @@
 //! must be equivalent to the global head's with the same selection
 //! ([`CompiledFeature::global_equivalent`](super::CompiledFeature::global_equivalent)).
 //! `compile` checks it with the explicit engine within a small budget; a word on which
-//! the two differ is re-checked by the reference evaluator.
+//! the two differ is re-checked by the reference evaluator (a disagreement is an error).
 
 use serde::Serialize;
 
@@ -60,9 +60,26 @@ pub struct DropInCheck {
     pub too_large: bool,
 }
 
+/// A word the equivalence checker gave as a difference between a drop-in head and its
+/// global head, on which the reference evaluator finds none: a bug in one of them, so an
+/// error (exit 2), never a record.
+#[derive(Clone, Debug, thiserror::Error, miette::Diagnostic)]
+#[error("internal error: the equivalence checker says the drop-in head `{feature}` and its global head differ on `{word}`, but the reference evaluator gives both the same answer there")]
+#[diagnostic(help("please report the model: this is a bug in ltlattn"))]
+pub struct DropInDisagreement {
+    /// The head's feature.
+    pub feature: String,
+    /// The word, as tokens.
+    pub word: String,
+}
+
 /// For every drop-in Combiner head of `model` (compiled into `c`): whether its compiled
 /// formula is equivalent to the global head's (explicit engine, within `budget`).
-pub fn drop_in_checks(model: &Model, c: &Compiled, budget: &Budget) -> Vec<DropInCheck> {
+pub fn drop_in_checks(
+    model: &Model,
+    c: &Compiled,
+    budget: &Budget,
+) -> Result<Vec<DropInCheck>, DropInDisagreement> {
     let sigma = Alphabet::Tokens(model.alphabet.clone());
     let record = |f: &super::CompiledFeature| DropInCheck {
         equivalent_to_global: None,
@@ -81,18 +98,18 @@ pub fn drop_in_checks(model: &Model, c: &Compiled, budget: &Budget) -> Vec<DropI
                     && matches!(h.range, Range::Combiner(p) if p.param().unwrap_or(0) > MAX_DROP_IN_CHECK)
             });
             if big {
-                return DropInCheck {
+                return Ok(DropInCheck {
                     why: Some("block or width too large for the check in compile".into()),
                     too_large: true,
                     ..record(f)
-                };
+                });
             }
             let dfa = |x| formula_dfa(&c.arena, x, &sigma, model.acceptance, budget);
             let answer = dfa(f.formula).and_then(|l| {
                 let r = dfa(g)?;
                 compare(&l, &r, Question::Equivalent, budget)
             });
-            match answer {
+            Ok(match answer {
                 Ok(a) => match a.counterexample {
                     None => DropInCheck {
                         equivalent_to_global: Some(true),
@@ -105,13 +122,10 @@ pub fn drop_in_checks(model: &Model, c: &Compiled, budget: &Budget) -> Vec<DropI
                         let word = sigma.word(&w);
                         let at = |x| evaluate(&c.arena, x, &word, model.acceptance);
                         if at(f.formula) == at(g) {
-                            return DropInCheck {
-                                why: Some(format!(
-                                    "internal error: the equivalence checker's word `{}` is not a difference by the evaluator",
-                                    word.show()
-                                )),
-                                ..record(f)
-                            };
+                            return Err(DropInDisagreement {
+                                feature: f.name.clone(),
+                                word: word.show(),
+                            });
                         }
                         DropInCheck {
                             equivalent_to_global: Some(false),
@@ -124,7 +138,7 @@ pub fn drop_in_checks(model: &Model, c: &Compiled, budget: &Budget) -> Vec<DropI
                     why: Some(e.to_string()),
                     ..record(f)
                 },
-            }
+            })
         })
         .collect()
 }
@@ -143,7 +157,7 @@ mod tests {
         .unwrap();
         let m = crate::model::load_with("m", &text, crate::logic::ParseLimits::DEFAULT).unwrap();
         let c = super::super::compile(&m).unwrap();
-        let checks = drop_in_checks(&m, &c, &drop_in_budget(None));
+        let checks = drop_in_checks(&m, &c, &drop_in_budget(None)).unwrap();
         assert!(!checks.is_empty());
         let mut all = checks.clone();
         all.push(DropInCheck {

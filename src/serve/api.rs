@@ -862,7 +862,8 @@ fn compile(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Ex
         Model::Boolean(m) => {
             let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
             // The command line's budget for the drop-in checks, within the request's.
-            let drop_in = drop_in_checks(&m, &c, &drop_in_budget(Some(&budget)));
+            let drop_in =
+                drop_in_checks(&m, &c, &drop_in_budget(Some(&budget))).map_err(Report::new)?;
             let short = ltlattn::compile::short_formula(&m, &c, &budget);
             let mut r = CompileReport::new(&m, &c, drop_in, short, print);
             let sigma = Alphabet::Tokens(m.alphabet.clone());
