@@ -65,8 +65,13 @@ pub fn parse_bound(s: &str) -> Result<u64, String> {
         Some(_) => return Err(format!("write the bound as a number or 2^k, not {s}")),
         None => s.trim().parse().map_err(|_| format!("not a number: {s}"))?,
     };
+    check_bound(v)
+}
+
+/// A proof's bound as a number: between 1 and 2^62 ([`MAX_BOUND`]).
+pub fn check_bound(v: u64) -> Result<u64, String> {
     if v == 0 || v > MAX_BOUND {
-        return Err(format!("the bound must be between 1 and 2^62, not {s}"));
+        return Err(format!("the bound must be between 1 and 2^62, not {v}"));
     }
     Ok(v)
 }

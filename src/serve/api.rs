@@ -953,8 +953,7 @@ fn attention(req: &Req, config: &Config) -> Result<(Reply, Exit), Report> {
             let n = v
                 .as_u64()
                 .ok_or_else(|| miette!("`bound` must be a number or \"2^k\""))?;
-            ltlattn::patterns::report::parse_bound(&n.to_string())
-                .map_err(|e| miette!("`bound`: {e}"))?
+            ltlattn::patterns::report::check_bound(n).map_err(|e| miette!("`bound`: {e}"))?
         }
     };
     let request = ltlattn::patterns::report::AttentionRequest {

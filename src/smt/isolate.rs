@@ -625,6 +625,10 @@ pub fn child_main() -> i32 {
             return 2;
         }
     };
+    // A test's fault strikes once the request is read, whichever job it is.
+    if let Ok(fault) = std::env::var(FAULT_ENV) {
+        inject(&fault);
+    }
     let answer = match job {
         Job::Compare(request) => answer_compare(&request),
         Job::Partition {
@@ -632,9 +636,6 @@ pub fn child_main() -> i32 {
             bound,
             timeout_seconds,
         } => {
-            if let Ok(fault) = std::env::var(FAULT_ENV) {
-                inject(&fault);
-            }
             let proof = super::patterns::prove_partition(&pattern, bound, seconds(timeout_seconds));
             serde_json::to_string(&proof).map_err(|e| e.to_string())
         }
@@ -671,9 +672,6 @@ fn answer_bounded(
     let model = model.model()?;
     let (arena, ids) = decode(spec_nodes)?;
     let spec = *ids.get(spec as usize).ok_or("no spec root")?;
-    if let Ok(fault) = std::env::var(FAULT_ENV) {
-        inject(&fault);
-    }
     let answer =
         super::bounded::bounded_check(&model, &arena, spec, bound, seconds(timeout_seconds));
     serde_json::to_string(&answer).map_err(|e| e.to_string())
@@ -682,9 +680,6 @@ fn answer_bounded(
 /// The child's answer to a comparison, as JSON (`Err`: a malformed request).
 fn answer_compare(request: &Request) -> Result<String, String> {
     let (arena, left, right) = request.arena()?;
-    if let Ok(fault) = std::env::var(FAULT_ENV) {
-        inject(&fault);
-    }
     let alphabet = if request.props {
         Alphabet::Props(request.atoms.clone())
     } else {
