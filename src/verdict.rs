@@ -541,6 +541,11 @@ pub const AUTO_EXPLICIT_FIRST: usize = 2_000;
 /// BDD engines once one of them has stopped without an answer, or after this long.
 pub const AUTO_Z3_DELAY: Duration = Duration::from_secs(1);
 
+/// The most engines `auto` runs at once: the explicit and BDD engines on their threads
+/// and z3 in its child process. A server admits an `auto` request as this many workers
+/// (docs/SERVE.md, "Admission").
+pub const AUTO_ENGINES: usize = 3;
+
 /// The engines of the `auto` portfolio.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Racer {

@@ -304,6 +304,15 @@ pub(crate) fn run(cli: Cli) -> Result<i32, Report> {
         l.max_formula_size as u64,
         l.output.is_some(),
     );
+    #[cfg(feature = "serve")]
+    if matches!(cli.command, Command::Serve(_)) && l.output.is_some() {
+        // The server prints its address as it starts and then answers over HTTP:
+        // there is no output to write whole at the end.
+        return Err(miette::miette!(
+            help = "drop --output: `serve` prints `listening on http://…` to stdout as it starts (redirect stdout to keep it)",
+            "--output does not apply to `serve`"
+        ));
+    }
     let exit = run_command(cli.command, limits)?;
     io::finish(cli.limits.output.as_deref(), exit.code())
 }

@@ -34,6 +34,24 @@ use ltlattn::report::{
 };
 use ltlattn::verdict::{self, Options};
 
+/// How many of its pool's workers a request is admitted as: an `auto` comparison (the
+/// default engine) runs up to [`verdict::AUTO_ENGINES`] engines at once, every other
+/// request one thread. The pool's size caps it, so that such a request can still run.
+pub(crate) fn workers_taken(command: &str, request: &serde_json::Value, pool: usize) -> usize {
+    let compares = COMMANDS
+        .iter()
+        .any(|(name, _, keys, _)| *name == command && keys.contains(&"engine"));
+    let auto = match request.get("engine") {
+        None | Some(serde_json::Value::Null) => true,
+        Some(e) => e.as_str() == Some(verdict::Engine::Auto.name()),
+    };
+    if compares && auto {
+        verdict::AUTO_ENGINES.min(pool).max(1)
+    } else {
+        1
+    }
+}
+
 /// Which pool of workers a command runs on: light commands never wait behind heavy ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -977,4 +995,27 @@ fn attention(req: &Req, config: &Config) -> Result<(Reply, Exit), Report> {
     r.seconds = Some(started.elapsed().as_secs_f64());
     let exit = r.holds.into();
     Ok((Reply::Attention(r), exit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workers_taken;
+    use serde_json::json;
+
+    #[test]
+    fn an_auto_comparison_is_admitted_as_its_engines() {
+        for command in ["equiv", "includes", "check"] {
+            assert_eq!(workers_taken(command, &json!({}), 8), 3, "{command}");
+            assert_eq!(workers_taken(command, &json!({"engine": null}), 8), 3);
+            assert_eq!(workers_taken(command, &json!({"engine": "auto"}), 8), 3);
+            // Never more than the pool has, or the request could never run.
+            assert_eq!(workers_taken(command, &json!({"engine": "auto"}), 2), 2);
+            for one in ["explicit", "bdd", "z3", "nonsense"] {
+                assert_eq!(workers_taken(command, &json!({"engine": one}), 8), 1);
+            }
+        }
+        for command in ["dfa", "classify", "compile", "run", "attention", "fmt"] {
+            assert_eq!(workers_taken(command, &json!({}), 8), 1, "{command}");
+        }
+    }
 }

@@ -76,6 +76,8 @@ pub(crate) struct Config {
 /// A bounded pool of workers with a bounded queue in front of it.
 struct Pool {
     permits: Arc<Semaphore>,
+    /// The pool's size: the most workers one request is admitted as.
+    workers: usize,
     waiting: AtomicUsize,
     max_queued: usize,
 }
@@ -125,6 +127,7 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
     }
     let pool = || Pool {
         permits: Arc::new(Semaphore::new(workers)),
+        workers,
         waiting: AtomicUsize::new(0),
         max_queued: a.max_queued,
     };
@@ -429,7 +432,15 @@ async fn command(
         );
     }
     let limit = s.config.timeout;
-    let permit = tokio::time::timeout(limit, pool.permits.clone().acquire_owned()).await;
+    // An `auto` comparison runs several engines at once and is admitted as that many.
+    let taken = api::workers_taken(&name, &request, pool.workers);
+    let permit = tokio::time::timeout(
+        limit,
+        pool.permits
+            .clone()
+            .acquire_many_owned(u32::try_from(taken).unwrap_or(1)),
+    )
+    .await;
     pool.waiting.fetch_sub(1, Ordering::AcqRel);
     let Ok(Ok(permit)) = permit else {
         return refusal(
