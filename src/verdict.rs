@@ -220,6 +220,10 @@ pub enum EngineReport {
         /// `checked_up_to_length + 1` (the shorter words are those the search ran)
         /// and the largest score present tracked.
         refined: bool,
+        /// Product states that only the bounds over the paths of the layers below
+        /// decided (their count vectors are those of paths, not each class free up to
+        /// its most); 0 when the per-class counts sufficed.
+        path_states: usize,
     },
     /// The BDD engine explored the product system symbolically, breadth first.
     Bdd {
@@ -289,6 +293,7 @@ impl EngineReport {
                 boxes,
                 checked_up_to_length,
                 refined: false,
+                ..
             } => format!(
                 "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes; {states_explored} product states, {boxes} boxes, every one giving the same answer (no counterexample of length ≤ {checked_up_to_length} either, searched on the fly)"
             ),
@@ -298,8 +303,14 @@ impl EngineReport {
                 boxes,
                 checked_up_to_length,
                 refined: true,
+                path_states,
             } => format!(
-                "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes, knowing the largest score present; {states_explored} product states, {boxes} boxes, every one giving the same answer on the words longer than {checked_up_to_length}, and every shorter word run by the search on the fly"
+                "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes, knowing the largest score present; {states_explored} product states{}, {boxes} boxes, every one giving the same answer on the words longer than {checked_up_to_length}, and every shorter word run by the search on the fly",
+                if *path_states > 0 {
+                    format!(" ({path_states} of them bounded over the paths of the layers below)")
+                } else {
+                    String::new()
+                }
             ),
             EngineReport::Z3 {
                 proof,
@@ -1548,6 +1559,7 @@ fn decide_numeric(
                         states_explored: p.product_states,
                         stage_states: p.stage_states,
                         refined: p.refined,
+                        path_states: p.path_states,
                         boxes: p.boxes,
                         checked_up_to_length: n,
                     };

@@ -42,6 +42,9 @@ pub struct BoundsProof {
     /// Whether the refined product (the length and the largest score present
     /// tracked, [`prove_by_bounds`]) was needed.
     pub refined: bool,
+    /// Product states that only the bounds over the stage graph's paths decided
+    /// (module `paths`; 0 when the per-class counts sufficed).
+    pub path_states: usize,
 }
 
 /// The outcome of [`prove_by_bounds`].
@@ -69,6 +72,11 @@ pub enum BoundsMutation {
     LengthOffByOne,
     /// Count every class one time fewer than it can occur.
     FewerCounts,
+    /// No bounds over paths (not wrong: for the tests that show the paths decide more).
+    NoPaths,
+    /// Inside a cycle of the stage graph, take every lane as bounded (wrong: a cycle
+    /// of positive weight can be repeated without end).
+    PathsIgnoreCycles,
 }
 
 /// For the tests that must fail under it: [`BoundsMutation::ForgetOverflow`] when `on`.
@@ -263,6 +271,9 @@ pub fn prove_by_bounds(
         values,
         alpha: HashMap::default(),
         memo: HashMap::default(),
+        graph: None,
+        path_tables: HashMap::default(),
+        dirs: HashMap::default(),
         boxes: 0,
     };
     let window = model.window(l) as usize;
@@ -309,6 +320,8 @@ pub fn prove_by_bounds(
         ids.insert(queue[0].clone(), 0);
         let mut next = 0usize;
         let mut failed: Option<String> = None;
+        // Product states decided only by the bounds over paths.
+        let mut path_states = 0usize;
         while next < queue.len() {
             budget
                 .check(queue.len(), letters, "product states of a proof by bounds")
@@ -371,10 +384,25 @@ pub fn prove_by_bounds(
                         tight_counts(&stage.trans, &letter_class, letters, &mut prover.seen)
                             .unwrap_or_else(|| seen_of.clone())
                     });
-                    let tight = prover.contexts.intern((tight[b as usize], mu));
+                    let tight = prover.contexts.intern((tight[b as usize], mu.clone()));
                     if tight == loose || !prover.always(t, tight, &win, nonempty, !bad)? {
-                        failed = Some(word_to(&parent, next - 1, model));
-                        break;
+                        // Last, the paths to b (μ known: the refined product only).
+                        let by_paths = refined && mutation() != BoundsMutation::NoPaths && {
+                            if prover.graph.is_none() {
+                                prover.graph = Some(super::paths::StageGraph::new(
+                                    &stage.trans,
+                                    &letter_class,
+                                    letters,
+                                ));
+                            }
+                            let ctx = prover.contexts.intern((PATH | b, mu));
+                            prover.always(t, ctx, &win, nonempty, !bad)?
+                        };
+                        if !by_paths {
+                            failed = Some(word_to(&parent, next - 1, model));
+                            break;
+                        }
+                        path_states += 1;
                     }
                 }
             }
@@ -411,6 +439,7 @@ pub fn prove_by_bounds(
                     product_states: queue.len(),
                     boxes: prover.boxes,
                     refined,
+                    path_states,
                 }))
             }
             Some(word) => {
@@ -620,6 +649,10 @@ fn div_pow2(x: &Num, k: i64) -> Num {
 struct BoxOf {
     iv: Vec<Iv>,
     coarse: bool,
+    /// Where the box came from the paths of the stage graph: per direction u of
+    /// [`Prover::directions`], the interval holding u·S for every path, S the exact
+    /// (unrounded) sum; a sub-box whose u·S range misses it holds no reachable output.
+    dir: std::rc::Rc<[(f64, f64)]>,
 }
 
 /// A head's boxes in a branch of the search: a range of a shared list, or one box of
@@ -652,6 +685,7 @@ impl Span {
             Span::Range(list, lo, _) => BoxOf {
                 iv: list[*lo].iv.clone(),
                 coarse: false,
+                dir: list[*lo].dir.clone(),
             },
             Span::One(b) => b.clone(),
         }
@@ -660,6 +694,25 @@ impl Span {
 
 /// In place of a set of seen classes: every key class.
 const ALL: u32 = u32::MAX;
+
+/// A context's count part with this bit set: the paths of the stage graph to the stage
+/// state in the other bits ([`Prover::path_boxes`]), not per-class counts.
+const PATH: u32 = 1 << 31;
+
+/// Per denominator (an index into the prover's list), `None` if no path to any stage
+/// state fits it, else per stage state and head component the bounds of the rounded
+/// output as indices into the format's values, lower then upper (`u16::MAX` first:
+/// no path to that state fits).
+struct PathTable {
+    per_d: Vec<Option<Vec<u16>>>,
+    width: usize,
+    /// Per denominator and stage state, per direction, the interval of u·S.
+    dir_per_d: Vec<Option<Vec<(f64, f64)>>>,
+    dirs: usize,
+    /// Per stage state: whether some path's Σ e may overflow the denominator (then the
+    /// zero vector is an output).
+    overflow: Vec<bool>,
+}
 
 /// One global head's possible outputs at a product state: boxes whose union holds them.
 type Pieces = Vec<BoxOf>;
@@ -689,6 +742,13 @@ struct Prover<'m> {
     /// (query type, local heads' outputs, whether a letter was read, the answer) →
     /// whether every point of the boxes gives that answer.
     memo: HashMap<(u32, u32, Vec<Num>, bool, bool), bool>,
+    /// The stage graph, for bounds over its paths ([`Prover::path_boxes`]).
+    graph: Option<super::paths::StageGraph>,
+    /// (head, query type, μ) → per denominator, the bounds over the paths to each
+    /// stage state.
+    path_tables: HashMap<(usize, u32, Num), std::rc::Rc<PathTable>>,
+    /// Per global head: the directions of [`Prover::directions`].
+    dirs: HashMap<usize, Vec<Vec<f64>>>,
     boxes: usize,
 }
 
@@ -786,6 +846,14 @@ impl Prover<'_> {
             }
             if *tried > BOXES_PER_STATE {
                 return Ok(false);
+            }
+            // A single box no path reaches holds no output: nothing to decide.
+            if mutation() != BoundsMutation::NoPaths
+                && p.iter()
+                    .enumerate()
+                    .any(|(hd, sp)| sp.len() == 1 && self.misses(hd, &sp.single()))
+            {
+                continue;
             }
             let hulls: Vec<Vec<Iv>> = p.iter().map(Span::hull).collect();
             // In f64 first (outward), exactly where that does not decide.
@@ -990,6 +1058,7 @@ impl Prover<'_> {
         let b = BoxOf {
             iv: hull(fine.as_slice()),
             coarse: true,
+            dir: std::rc::Rc::new([]),
         };
         self.coarse.insert((hd, t), b.clone());
         Ok(b)
@@ -1012,6 +1081,12 @@ impl Prover<'_> {
     ) -> Result<std::rc::Rc<Pieces>, NumericCompileError> {
         if let Some(p) = self.fine.get(&(hd, t, seen)) {
             return Ok(p.clone());
+        }
+        if seen != ALL && self.contexts.list[seen as usize].0 & PATH != 0 {
+            let (b, mu) = self.contexts.list[seen as usize].clone();
+            let out = std::rc::Rc::new(self.path_boxes(hd, t, (b & !PATH) as usize, &mu)?);
+            self.fine.insert((hd, t, seen), out.clone());
+            return Ok(out);
         }
         let model = self.c.model;
         let f = model.format;
@@ -1132,12 +1207,433 @@ impl Prover<'_> {
                     };
                     iv.push((f.round(&lower).map_err(nan)?, f.round(&upper).map_err(nan)?));
                 }
-                out.push(BoxOf { iv, coarse: false });
+                out.push(BoxOf {
+                    iv,
+                    coarse: false,
+                    dir: std::rc::Rc::new([]),
+                });
             }
         }
         let out = std::rc::Rc::new(out);
         self.fine.insert((hd, t, seen), out.clone());
         Ok(out)
+    }
+
+    /// Directions u along which head `hd`'s output moves the logit: the classifier
+    /// through the output map, and through the output map and the feed-forward block
+    /// with every ReLU active. (Any u is sound for [`Prover::misses`]; these make the
+    /// cuts useful.)
+    fn directions(&mut self, hd: usize) -> Vec<Vec<f64>> {
+        if let Some(d) = self.dirs.get(&hd) {
+            return d.clone();
+        }
+        let model = self.c.model;
+        let layer = &model.layers[self.l];
+        let off: usize = layer.heads[..hd].iter().map(|h| h.value.w.len()).sum();
+        let w = layer.heads[hd].value.w.len();
+        let cls: Vec<f64> = model.classifier.iter().map(Num::to_f64).collect();
+        let mut gs = vec![cls.clone()];
+        if let Some((up, down)) = &layer.ffn {
+            let hidden = up.w.len();
+            let t: Vec<f64> = (0..hidden)
+                .map(|j| {
+                    down.w
+                        .iter()
+                        .zip(&cls)
+                        .map(|(row, c)| c * row[j].to_f64())
+                        .sum()
+                })
+                .collect();
+            let g: Vec<f64> = (0..cls.len())
+                .map(|col| {
+                    cls[col]
+                        + up.w
+                            .iter()
+                            .zip(&t)
+                            .map(|(row, tj)| tj * row[col].to_f64())
+                            .sum::<f64>()
+                })
+                .collect();
+            gs.push(g);
+        }
+        let out = layer
+            .out
+            .as_ref()
+            .expect("checked: the last layer has an output map");
+        let dirs: Vec<Vec<f64>> = gs
+            .iter()
+            .map(|g| {
+                (0..w)
+                    .map(|i| {
+                        out.w
+                            .iter()
+                            .zip(g)
+                            .map(|(row, gr)| gr * row[off + i].to_f64())
+                            .sum()
+                    })
+                    .collect()
+            })
+            .collect();
+        self.dirs.insert(hd, dirs.clone());
+        dirs
+    }
+
+    /// Whether box `bx` of head `hd` holds no output a path reaches: along some
+    /// direction u, every S that rounds into the box has u·S outside the paths'
+    /// interval. A rounded value is within one gap between the format's values around
+    /// it of S; at the format's ends (saturation) nothing is cut.
+    fn misses(&self, hd: usize, bx: &BoxOf) -> bool {
+        if bx.dir.is_empty() {
+            return false;
+        }
+        let Some(us) = self.dirs.get(&hd) else {
+            return false;
+        };
+        let top = self.c.model.format.max_finite();
+        let gap = |x: &Num| -> f64 {
+            match self.values.binary_search(x) {
+                Ok(i) => {
+                    let up = self.values.get(i + 1).map(|v| v.to_f64() - x.to_f64());
+                    let down = i
+                        .checked_sub(1)
+                        .map(|j| x.to_f64() - self.values[j].to_f64());
+                    up.unwrap_or(0.0).max(down.unwrap_or(0.0))
+                }
+                Err(_) => f64::INFINITY,
+            }
+        };
+        for (u, &(dlo, dhi)) in us.iter().zip(bx.dir.iter()) {
+            let (mut lo, mut hi, mut mag) = (0.0f64, 0.0f64, 0.0f64);
+            let mut open = false;
+            for (ui, (a, b)) in u.iter().zip(&bx.iv) {
+                if *a <= top.neg() || *b >= top {
+                    open = true;
+                    break;
+                }
+                let g = gap(a).max(gap(b));
+                let (a, b) = (a.to_f64() - g, b.to_f64() + g);
+                let (x, y) = if *ui >= 0.0 {
+                    (ui * a, ui * b)
+                } else {
+                    (ui * b, ui * a)
+                };
+                lo += x;
+                hi += y;
+                mag += x.abs().max(y.abs());
+            }
+            if open || !lo.is_finite() || !hi.is_finite() {
+                continue;
+            }
+            let err = mag * 2f64.powi(-40) + 1e-300;
+            if hi + err < dlo || lo - err > dhi {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The boxes of global head `hd` at query type `t` over the paths of the stage
+    /// graph to stage state `b`, with the largest score present `mu[hd]` (known: the
+    /// refined product's context). One box per denominator some path fits, and the
+    /// zero vector.
+    fn path_boxes(
+        &mut self,
+        hd: usize,
+        t: u32,
+        b: usize,
+        mu: &[Option<Num>],
+    ) -> Result<Pieces, NumericCompileError> {
+        let d_head = self.c.model.layers[self.l].heads[hd].value.w.len();
+        let Some(Some(mu)) = mu.get(hd) else {
+            // μ unknown here: the per-class counts' boxes.
+            return Ok(self.fine_boxes(hd, t, ALL)?.as_ref().clone());
+        };
+        let table = self.path_table(hd, t, mu)?;
+        let mut out: Pieces = Vec::new();
+        // The zero vector of an overflowing denominator, where a path's Σ e can reach
+        // past the largest finite denominator.
+        if table.overflow[b] && mutation() != BoundsMutation::ForgetOverflow {
+            out.push(point(&vec![Num::zero(); d_head]));
+        }
+        let w = table.width;
+        let nd = table.dirs;
+        for (per, dir) in table.per_d.iter().zip(&table.dir_per_d) {
+            let (Some(per), Some(dir)) = (per, dir) else {
+                continue;
+            };
+            let at = &per[b * 2 * w..(b + 1) * 2 * w];
+            if at[0] == u16::MAX {
+                continue;
+            }
+            let cut: std::rc::Rc<[(f64, f64)]> = dir[b * nd..(b + 1) * nd].into();
+            let iv = (0..w)
+                .map(|i| {
+                    (
+                        self.values[at[2 * i] as usize].clone(),
+                        self.values[at[2 * i + 1] as usize].clone(),
+                    )
+                })
+                .collect();
+            out.push(BoxOf {
+                iv,
+                coarse: false,
+                dir: cut,
+            });
+        }
+        Ok(out)
+    }
+
+    /// [`Prover::path_boxes`]' bounds at every stage state at once (module
+    /// [`super::paths`]): per denominator d, the states some path fits (its Σ e within
+    /// [lo_d, hi_d], by the longest and shortest Σ e), and per component the least of
+    /// the Lagrangian bounds over a few multipliers λ.
+    fn path_table(
+        &mut self,
+        hd: usize,
+        t: u32,
+        mu: &Num,
+    ) -> Result<std::rc::Rc<PathTable>, NumericCompileError> {
+        if let Some(p) = self.path_tables.get(&(hd, t, mu.clone())) {
+            return Ok(p.clone());
+        }
+        // Tables are large (states × denominators × components): keep a few.
+        if self.path_tables.len() >= 8 {
+            self.path_tables.clear();
+        }
+        let model = self.c.model;
+        let f = model.format;
+        let l = self.l;
+        let w = model.layers[l].heads[hd].value.w.len();
+        let scores = self.c.scores(l, hd, t)?;
+        let nk = self.keys.len();
+        // Per key: present (score ≤ μ), e (exact and f64), the value vector.
+        let mut present = vec![false; nk];
+        let mut e_num: Vec<Num> = vec![Num::zero(); nk];
+        let mut e_f = vec![0.0f64; nk];
+        let mut v_f: Vec<Vec<f64>> = Vec::with_capacity(nk);
+        for (i, &k) in self.keys.iter().enumerate() {
+            let s = &scores[k as usize];
+            v_f.push(
+                self.c.classes[l].list[k as usize][hd]
+                    .1
+                    .iter()
+                    .map(Num::to_f64)
+                    .collect(),
+            );
+            if s > mu {
+                continue;
+            }
+            present[i] = true;
+            let e = f.exp(&s.sub(mu).map_err(nan)?).map_err(nan)?;
+            e_f[i] = e.to_f64();
+            e_num[i] = e;
+        }
+        let e_mu = f.exp(&Num::zero()).map_err(nan)?;
+        let dirs = self.directions(hd);
+        let g = self
+            .graph
+            .as_ref()
+            .expect("the stage graph is made before path contexts");
+        let n = g.states();
+        // (The test mutation takes every weight in a cycle as exactly 0.)
+        let zero: Vec<bool> = e_f
+            .iter()
+            .map(|&e| e == 0.0 || mutation() == BoundsMutation::PathsIgnoreCycles)
+            .collect();
+        // The least and the most Σ e over the paths to each state (lanes 0 and 1).
+        let mut wt = vec![0.0; nk * 2];
+        for i in 0..nk {
+            wt[2 * i] = -e_f[i];
+            wt[2 * i + 1] = e_f[i];
+        }
+        let tol: Vec<f64> = wt.iter().map(|x| x.abs() * 2f64.powi(-50)).collect();
+        let sums = g.longest(&wt, &tol, &zero, &present, 2);
+        let emax = e_f.iter().cloned().fold(0.0, f64::max);
+        // Paths have at most n edges outside cycles of weight ≤ 0: each f64 sum is off
+        // by far less than this.
+        let slack = |mag: f64| (n as f64 + 2.0).powi(2) * mag * 2f64.powi(-50) + 1e-300;
+        let sum_slack = slack(emax);
+        let mut per_d: Vec<Option<Vec<u16>>> = Vec::with_capacity(self.dens.len());
+        let dens = self.dens.clone();
+        let lanes_per = super::paths::LAMBDA_COUNT;
+        let nd = dirs.len();
+        // Lanes: per component, then per direction, both ways, each λ.
+        let rows = w + nd;
+        let lanes = rows * 2 * lanes_per;
+        let mut dir_per_d: Vec<Option<Vec<(f64, f64)>>> = Vec::with_capacity(self.dens.len());
+        for (d, (lo_d, hi_d)) in &dens {
+            self.out_of_time()?;
+            // D ≥ e_μ: a class with the largest score is present.
+            if hi_d < &e_mu {
+                per_d.push(None);
+                dir_per_d.push(None);
+                continue;
+            }
+            let (lo_x, hi_x) = (lo_d.to_f64(), hi_d.to_f64());
+            let fits: Vec<bool> = (0..n)
+                .map(|b| {
+                    let least = -sums[2 * b];
+                    let most = sums[2 * b + 1];
+                    most > f64::NEG_INFINITY
+                        && least <= hi_x + sum_slack
+                        && most >= lo_x - sum_slack
+                })
+                .collect();
+            if !fits.iter().any(|&x| x) {
+                per_d.push(None);
+                dir_per_d.push(None);
+                continue;
+            }
+            // r = α v per key and component.
+            let mut alpha = vec![0.0f64; nk];
+            for i in 0..nk {
+                if present[i] && !zero[i] {
+                    let key = (e_num[i].clone(), d.clone());
+                    alpha[i] = *self
+                        .alpha
+                        .entry(key)
+                        .or_insert_with(|| crate::numeric::exec::divide(&f, &e_num[i], d).to_f64());
+                }
+            }
+            // Lanes: component c, direction s (0: max, 1: min as max of −r), λ.
+            // r per key and row: α·v_c for a component, α·(u·v) for a direction.
+            let r_of = |i: usize, c: usize| -> f64 {
+                if c < w {
+                    alpha[i] * v_f[i][c]
+                } else {
+                    alpha[i]
+                        * dirs[c - w]
+                            .iter()
+                            .zip(&v_f[i])
+                            .map(|(u, v)| u * v)
+                            .sum::<f64>()
+                }
+            };
+            let mut lams = vec![0.0f64; lanes];
+            for c in 0..rows {
+                for s in 0..2 {
+                    let sign = if s == 0 { 1.0 } else { -1.0 };
+                    let mut ratios: Vec<f64> = (0..nk)
+                        .filter(|&i| present[i] && !zero[i])
+                        .map(|i| sign * r_of(i, c) / e_f[i])
+                        .collect();
+                    let ls = super::paths::lambdas(&mut ratios);
+                    let at = (c * 2 + s) * lanes_per;
+                    lams[at..at + lanes_per].copy_from_slice(&ls);
+                }
+            }
+            let mut weight = vec![0.0f64; nk * lanes];
+            let mut tolw = vec![0.0f64; nk * lanes];
+            let mut mag: f64 = 0.0;
+            for i in 0..nk {
+                if !present[i] {
+                    continue;
+                }
+                for c in 0..rows {
+                    let r = r_of(i, c);
+                    for s in 0..2 {
+                        let sign = if s == 0 { 1.0 } else { -1.0 };
+                        for j in 0..lanes_per {
+                            let lane = (c * 2 + s) * lanes_per + j;
+                            let a = sign * r;
+                            let b = lams[lane] * e_f[i];
+                            weight[i * lanes + lane] = a - b;
+                            tolw[i * lanes + lane] = (a.abs() + b.abs()) * 2f64.powi(-50);
+                            mag = mag.max(a.abs() + b.abs());
+                        }
+                    }
+                }
+            }
+            let dist = g.longest(&weight, &tolw, &zero, &present, lanes);
+            let path_slack = slack(mag);
+            let mut per = vec![u16::MAX; n * 2 * w];
+            // A rounded value is a value of the format; were it not, the neighbour
+            // outward keeps the bound sound.
+            let last = self.values.len() - 1;
+            let index = |x: &Num, hi: bool| -> u16 {
+                match self.values.binary_search(x) {
+                    Ok(i) => i as u16,
+                    Err(i) if hi => i.min(last) as u16,
+                    Err(i) => i.saturating_sub(1) as u16,
+                }
+            };
+            let top = f.max_finite();
+            // The least Lagrangian bound of row c, direction s (0: the most, 1: minus
+            // the least) at state b.
+            let best_of = |b: usize, c: usize, s: usize| -> f64 {
+                let mut best = f64::INFINITY;
+                for j in 0..lanes_per {
+                    let lane = (c * 2 + s) * lanes_per + j;
+                    let lam = lams[lane];
+                    let dv = dist[b * lanes + lane];
+                    let term = if lam >= 0.0 { lam * hi_x } else { lam * lo_x };
+                    let bound = dv + term + path_slack + term.abs() * 2f64.powi(-50);
+                    if bound < best {
+                        best = bound;
+                    }
+                }
+                best
+            };
+            let mut cuts = vec![(f64::NEG_INFINITY, f64::INFINITY); n * nd];
+            for b in 0..n {
+                if !fits[b] {
+                    continue;
+                }
+                for k in 0..nd {
+                    cuts[b * nd + k] = (-best_of(b, w + k, 1), best_of(b, w + k, 0));
+                }
+                for c in 0..w {
+                    let mut best = [f64::INFINITY; 2];
+                    for (s, bs) in best.iter_mut().enumerate() {
+                        for j in 0..lanes_per {
+                            let lane = (c * 2 + s) * lanes_per + j;
+                            let lam = lams[lane];
+                            let dv = dist[b * lanes + lane];
+                            let term = if lam >= 0.0 { lam * hi_x } else { lam * lo_x };
+                            let bound = dv + term + path_slack + term.abs() * 2f64.powi(-50);
+                            if bound < *bs {
+                                *bs = bound;
+                            }
+                        }
+                    }
+                    let (upper, lower) = (best[0], -best[1]);
+                    let round = |x: f64, hi: bool| -> Result<Num, NumericCompileError> {
+                        match Num::from_f64(x) {
+                            Some(v) if x.is_finite() => Ok(f.round(&v).map_err(nan)?),
+                            _ if hi => Ok(top.clone()),
+                            _ => Ok(top.neg()),
+                        }
+                    };
+                    let (lo_v, hi_v) = (round(lower, false)?, round(upper, true)?);
+                    // A fitting state whose bounds cross holds no path after all; keep
+                    // the box sound anyway (an empty box would be skipped).
+                    let (lo_v, hi_v) = if lo_v <= hi_v {
+                        (lo_v, hi_v)
+                    } else {
+                        (hi_v.clone(), hi_v)
+                    };
+                    per[(b * w + c) * 2] = index(&lo_v, false);
+                    per[(b * w + c) * 2 + 1] = index(&hi_v, true);
+                }
+            }
+            per_d.push(Some(per));
+            dir_per_d.push(Some(cuts));
+        }
+        // A Σ e at most the largest finite denominator rounds to a finite one (rounding
+        // is monotone); past it, it may overflow.
+        let past = dens.last().map_or(0.0, |(d, _)| d.to_f64());
+        let overflow = (0..n)
+            .map(|b| sums[2 * b + 1] + sum_slack >= past)
+            .collect();
+        let table = std::rc::Rc::new(PathTable {
+            per_d,
+            width: w,
+            dir_per_d,
+            dirs: nd,
+            overflow,
+        });
+        self.path_tables.insert((hd, t, mu.clone()), table.clone());
+        Ok(table)
     }
 }
 
@@ -1208,6 +1704,7 @@ fn point(v: &[Num]) -> BoxOf {
     BoxOf {
         iv: v.iter().map(|x| (x.clone(), x.clone())).collect(),
         coarse: false,
+        dir: std::rc::Rc::new([]),
     }
 }
 
