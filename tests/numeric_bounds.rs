@@ -29,14 +29,14 @@ fn flipped(dfa: &Dfa, q: usize) -> Dfa {
 /// Runs the bounds prover on random models with a global head in the last layer,
 /// against the compiled DFA and each one-state flip of it, under both questions and
 /// both sides. Returns (proofs that were right, proofs that were wrong, proofs that
-/// needed the refined product).
-fn proofs(seed: u64, models: usize) -> (usize, usize, usize) {
+/// needed the refined product, proofs where the bounds over paths decided some state).
+fn proofs(seed: u64, models: usize) -> (usize, usize, usize, usize) {
     let mut rng = Rng(seed);
     // The lengths a search would have checked: drawn apart, so the models stay those
     // of `rng` alone.
     let mut pick = Rng(seed ^ 0x5bd1_e995);
     let budget = Budget::new(200_000, Some(20.0));
-    let (mut right, mut wrong, mut refined) = (0, 0, 0);
+    let (mut right, mut wrong, mut refined, mut paths) = (0, 0, 0, 0);
     let mut tried = 0;
     for f in formats().iter().cycle() {
         if tried == models {
@@ -79,6 +79,7 @@ fn proofs(seed: u64, models: usize) -> (usize, usize, usize) {
                     let got = prove_by_bounds(&m, other, model_left, question, checked, &budget);
                     if let Ok(Bounds::Proved(p)) = &got {
                         refined += usize::from(p.refined);
+                        paths += usize::from(p.path_states > 0);
                     }
                     let Ok(Bounds::Proved(_)) = got else {
                         continue;
@@ -92,7 +93,7 @@ fn proofs(seed: u64, models: usize) -> (usize, usize, usize) {
             }
         }
     }
-    (right, wrong, refined)
+    (right, wrong, refined, paths)
 }
 
 /// Random models per run (each compiled, then proved against ~5 DFAs 4 ways): about
@@ -101,7 +102,8 @@ const MODELS: usize = 30;
 
 #[test]
 fn a_proof_by_bounds_is_never_wrong_and_wrong_bounds_are_caught() {
-    let (right, wrong, refined) = proofs(11, MODELS);
+    let (right, wrong, refined, paths) = proofs(11, MODELS);
+    eprintln!("{right} proofs, {refined} refined, {paths} by paths");
     assert_eq!(
         wrong, 0,
         "a proof by bounds contradicted the exact compilation"
@@ -123,9 +125,13 @@ fn a_proof_by_bounds_is_never_wrong_and_wrong_bounds_are_caught() {
             BoundsMutation::FewerCounts,
             "counts one fewer than a class can occur",
         ),
+        (
+            BoundsMutation::PathsIgnoreCycles,
+            "bounds over paths that take every cycle as weightless",
+        ),
     ] {
         set_bounds_mutation(m);
-        let (_, wrong, _) = proofs(11, MODELS);
+        let (_, wrong, _, _) = proofs(11, MODELS);
         set_bounds_mutation(BoundsMutation::None);
         assert!(wrong > 0, "{what} went unnoticed");
     }

@@ -1380,6 +1380,11 @@ impl Prover<'_> {
                 dir: cut,
             });
         }
+        // No box at all (a path the relaxation does not see): keep the list non-empty
+        // with the zero vector, a superset as every box list is.
+        if out.is_empty() {
+            out.push(point(&vec![Num::zero(); d_head]));
+        }
         Ok(out)
     }
 
