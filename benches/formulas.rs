@@ -16,7 +16,7 @@ use ltlattn::numeric::{
 
 #[path = "support/examples.rs"]
 mod examples;
-#[path = "../tests/support/random_numeric.rs"]
+#[path = "../tests/it/helpers/random_numeric.rs"]
 #[allow(dead_code)]
 mod random_numeric;
 use examples::numeric_examples;

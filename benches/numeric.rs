@@ -15,7 +15,7 @@ use ltlattn::numeric::{
 };
 use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};
 
-#[path = "../tests/support/random_numeric.rs"]
+#[path = "../tests/it/helpers/random_numeric.rs"]
 #[allow(dead_code)]
 mod random_numeric;
 use random_numeric::{random_model, Rng, Shape};

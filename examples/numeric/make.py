@@ -3,7 +3,7 @@
 each (docs/NUMERIC.md §3). No dependencies: the safetensors format is an 8-byte header
 length, a JSON header, then little-endian F32 data. Run from anywhere:
     python3 examples/numeric/make.py
-Every model's header says what it recognizes; tests/numeric_models.rs checks it.
+Every model's header says what it recognizes; tests/it/numeric_models.rs checks it.
 
 Coordinates: each model names its residual components (`dims`) and writes the weights
 as {component: value} maps, so the construction reads like the paper's argument."""

@@ -1,4 +1,4 @@
-//! The properties the fuzz targets check, shared with `tests/fuzz_regressions.rs`, which
+//! The properties the fuzz targets check, shared with `tests/it/fuzz_regressions.rs`, which
 //! re-runs them on every input the fuzzers ever found failing. Each takes arbitrary bytes;
 //! inputs that are not UTF-8 or do not parse are fine (the parser must only not panic),
 //! and every input that parses must satisfy the property, or the function panics.

@@ -979,10 +979,10 @@ fn spacer(sys: &System, time_left: Option<Duration>) -> SpacerResult {
     let mut p = params_with_timeout(time_left);
     p.set_symbol("engine", "spacer");
     // The slicing transformation of z3 4.8.12 drops state variables that the transition
-    // still reads (found by tests/smt.rs: a spurious "unsafe"); without it Spacer is sound here.
+    // still reads (found by tests/it/smt.rs: a spurious "unsafe"); without it Spacer is sound here.
     p.set_bool("xform.slice", false);
     // Its lemma simplification (frames::simplify_formulas) can fail an internal ENSURE
-    // and exit the whole process with status 114 (seen once in tests/smt.rs); keep it off.
+    // and exit the whole process with status 114 (seen once in tests/it/smt.rs); keep it off.
     p.set_bool("spacer.simplify_lemmas_pre", false);
     p.set_bool("spacer.simplify_lemmas_post", false);
     fp.set_params(&p);

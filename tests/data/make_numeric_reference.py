@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference for tests/numeric.rs: correctly rounded exp, division, 1/sqrt(n) and
+"""Independent reference for tests/it/numeric.rs: correctly rounded exp, division, 1/sqrt(n) and
 layer norm in small number formats, computed with mpmath at 200 digits and exact Fractions.
 
 The rounding here is written from docs/NUMERIC.md without looking at src/numeric: the

@@ -3,7 +3,7 @@
 alone (not from src/numeric), compared with `ltlattn run --json` on random small models.
 
 Python's standard library only (fractions, struct, json): CI runs it from `cargo test`
-(tests/numeric_oracle.rs) before it installs anything from PyPI. Every value is an exact
+(tests/it/numeric_oracle.rs) before it installs anything from PyPI. Every value is an exact
 Fraction or ±inf; every operation computes its exact result and rounds it once. exp and
 1/sqrt(d) are bracketed by exact rational bounds (Taylor series with its remainder after
 argument reduction, integer square roots), refined until both ends round alike.

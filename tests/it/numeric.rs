@@ -32,7 +32,7 @@ fn num(s: &str) -> Num {
 
 #[test]
 fn every_exp_division_and_rounding_matches_the_reference() {
-    let text = include_str!("data/numeric_reference.txt");
+    let text = include_str!("../data/numeric_reference.txt");
     let mut counts = std::collections::BTreeMap::new();
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let (lhs, want) = line.split_once(" -> ").expect("a result");

@@ -1,5 +1,6 @@
-//! Random small numeric models, shared by `tests/numeric_models.rs` (translation
-//! validation) and `benches/numeric.rs` (compile figures by size).
+//! Random small numeric models, shared by the tests (`numeric_models`: translation
+//! validation; `numeric_bounds`, `numeric_search`) and `benches/numeric.rs` and
+//! `benches/formulas.rs` (figures by size).
 
 use ltlattn::numeric::{
     Format, LayerNorm, Linear, NormPlace, Num, NumHead, NumLayer, NumRange, NumericModel, Overflow,

@@ -7,19 +7,18 @@
 //! give an answer where the test demands "undecided").
 #![cfg(feature = "z3")]
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-#[path = "support/server.rs"]
-mod support;
+use crate::helpers::run::command;
+use crate::helpers::server::Server;
 
 const FAULT: &str = "LTLATTN_Z3_CHILD_FAULT";
 
 fn ltlattn_with(fault: Option<&str>, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ltlattn"));
-    c.args(args);
+    let mut c = command(args);
     match fault {
         Some(f) => c.env(FAULT, f),
         None => c.env_remove(FAULT),
@@ -232,7 +231,7 @@ fn auto_reports_a_failed_child_among_the_engines_stops() {
 
 #[test]
 fn the_server_lives_on_after_a_child_fault() {
-    let server = support::Server::start_with_env(&[], &[(FAULT, "exit114")]);
+    let server = Server::start_with_env(&[], &[(FAULT, "exit114")]);
     let ask = |engine: &str| {
         server.post(
             "equiv",

@@ -1,38 +1,6 @@
 //! The binary, run the way users run it: exit codes, JSON, and errors on bad input.
 
-mod common;
-
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn ltlattn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ltlattn"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn with_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ltlattn"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input).unwrap();
-    drop(stdin);
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::helpers::run::{ltlattn, scratch_dir, stderr, stdout, with_stdin};
 
 #[test]
 fn eval_exit_codes_and_json() {
@@ -339,8 +307,7 @@ fn limits_end_with_exit_2_and_say_which_limit() {
 
 #[test]
 fn formulas_can_come_from_files_with_comments() {
-    let dir = std::env::temp_dir().join(format!("ltlattn-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("cli");
     let good = dir.join("good.ltl");
     std::fs::write(&good, "# contains the factor ba\nP (a & Y b)\n").unwrap();
     let o = ltlattn(&["eval", &format!("@{}", good.display()), "--word", "b a"]);
@@ -435,8 +402,7 @@ fn run_and_check_use_exit_codes_and_show_the_trace() {
 
 #[test]
 fn model_errors_show_the_file_and_the_place() {
-    let dir = std::env::temp_dir().join(format!("ltlattn-models-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("models");
     let bad = dir.join("bad.toml");
     std::fs::write(&bad, "alphabet = [\"a\"]\noutput = \"h\"\n[[layer]]\n[[layer.head]]\nname = \"h\"\nrange = \"local\"\nwindow = 0\nvalue = \"a\"\n").unwrap();
     let o = ltlattn(&["compile", bad.to_str().unwrap()]);
@@ -460,8 +426,7 @@ fn model_errors_show_the_file_and_the_place() {
 
 #[test]
 fn realize_writes_a_model_that_checks_and_never_overwrites_its_input() {
-    let dir = std::env::temp_dir().join(format!("ltlattn-realize-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("realize");
     let out = dir.join("m.toml");
     let phi = "P (a & Y b) | (c S< a)";
     let o = ltlattn(&[
@@ -533,8 +498,7 @@ fn classify_and_separate_on_the_command_line() {
             .code(),
         Some(2)
     );
-    let dir = std::env::temp_dir().join(format!("ltlattn-dfa-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("dfa");
     let bad = dir.join("bad.dfa");
     std::fs::write(&bad, "alphabet: a b\nstates: 2\n0 a 1\n0 c 0\n").unwrap();
     let o = ltlattn(&["classify", "--dfa", bad.to_str().unwrap()]);
@@ -742,8 +706,7 @@ fn json_reports_share_one_schema() {
 /// Input-handling defects found by differential testing (issue #19), one case each.
 #[test]
 fn input_handling_regressions() {
-    let dir = std::env::temp_dir().join(format!("ltlattn-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("cli");
     let path = |name: &str| dir.join(name).display().to_string();
 
     // 1. Tokens named like reserved words: bare is the reserved word, quoted the token;
@@ -879,8 +842,7 @@ fn empty_and_universal_languages_are_named() {
     assert_eq!(v["empty"], true);
     // compile says it of a Boolean model too: a feed-forward "a" read at ⊣ under EOS
     // acceptance is false on every word.
-    let dir = std::env::temp_dir().join(format!("ltlattn-empty-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("empty");
     let model = dir.join("m.toml").display().to_string();
     let write = |acceptance: &str| {
         std::fs::write(
@@ -904,8 +866,7 @@ fn empty_and_universal_languages_are_named() {
 /// Issue 29, item 5: `sample --positive -o FILE` writes the words to FILE, not stdout.
 #[test]
 fn sample_words_go_to_the_output_file() {
-    let dir = std::env::temp_dir().join(format!("ltlattn-sample-o-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("sample-o");
     let file = dir.join("words.txt").display().to_string();
     for (flag, lang) in [("--positive", "P a"), ("--negative", "P a")] {
         let o = ltlattn(&[
@@ -1117,7 +1078,7 @@ fn dfa_of_a_model_file_agrees_with_its_compiled_formula_and_its_executor() {
             Box::new(move |w| ltlattn::model::run(&m, w).unwrap().accepted)
         };
         let names: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        for w in common::all_words(&names, 5) {
+        for w in crate::helpers::words::all_words(&names, 5) {
             let ltlattn::logic::Word::Letters(w) = w else {
                 unreachable!()
             };

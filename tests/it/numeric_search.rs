@@ -13,10 +13,7 @@ use ltlattn::verdict::{
     check_numeric, check_numeric_spec, decide_operands, EngineReport, Operand, Options,
 };
 
-#[path = "support/random_numeric.rs"]
-#[allow(dead_code)]
-mod random_numeric;
-use random_numeric::{random_model, small_formats as formats, Rng, Shape};
+use crate::helpers::random_numeric::{random_model, small_formats as formats, Rng, Shape};
 
 /// Every word over {a, b} of length exactly `n`.
 fn words_of(n: usize) -> Vec<Vec<String>> {

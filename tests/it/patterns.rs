@@ -3,7 +3,7 @@
 // Without z3 the proof tests are left out; their helpers stay.
 #![cfg_attr(not(feature = "z3"), allow(unused))]
 
-use std::process::{Command, Output};
+use crate::helpers::run::ltlattn;
 
 use ltlattn::patterns::proof::{Obligation, Outcome};
 use ltlattn::patterns::{fit, Pattern, Seen};
@@ -223,13 +223,6 @@ fn growth_laws() {
         }),
         "L²"
     );
-}
-
-fn ltlattn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ltlattn"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
 
 #[test]

@@ -2,8 +2,6 @@
 //! against the exact executor on random models (every word up to a length past the count
 //! caps), and hostile inputs through the command line.
 
-use std::process::Command;
-
 use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{parse, Acceptance, Arena};
 use ltlattn::numeric::{
@@ -12,10 +10,8 @@ use ltlattn::numeric::{
 };
 use ltlattn::verdict::{check_numeric, Options};
 
-#[path = "support/random_numeric.rs"]
-#[allow(dead_code)]
-mod random_numeric;
-use random_numeric::{random_model, Rng, Shape};
+use crate::helpers::random_numeric::{random_model, Rng, Shape};
+use crate::helpers::run::{ltlattn, scratch_dir};
 
 fn examples() -> Vec<(String, String, Vec<u8>)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric");
@@ -531,13 +527,6 @@ fn compiled_dfas_agree_with_the_executor_on_random_models_with_layer_norm() {
     );
 }
 
-fn ltlattn(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ltlattn"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
 /// A tensor: name, shape, values.
 type Tensor = (&'static str, Vec<usize>, Vec<f32>);
 
@@ -569,8 +558,7 @@ fn safetensors(tensors: &[Tensor]) -> Vec<u8> {
 /// Bad numeric inputs end in exit 2 with a message that names the tensor or the key.
 #[test]
 fn hostile_numeric_models_are_refused_clearly() {
-    let dir = std::env::temp_dir().join(format!("ltlattn-numeric-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("numeric");
     let toml = |extra: &str, head: &str| {
         format!(
             "alphabet = [\"a\", \"b\"]\nweights = \"w.safetensors\"\n{extra}\n[number]\nformat = \"fixed\"\nint_bits = 5\nfrac_bits = 2\n\n[[layer]]\n[[layer.head]]\n{head}\n"
@@ -861,8 +849,7 @@ fn equiv_and_includes_take_model_files() {
 /// weight; a model whose infinite weight makes no NaN runs and compiles, and lists it.
 #[test]
 fn weights_beyond_the_range_are_reported_and_run_agrees_with_compile() {
-    let dir = std::env::temp_dir().join(format!("ltlattn-beyond-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("beyond");
     let toml = "alphabet = [\"a\", \"b\"]\nweights = \"w.safetensors\"\n[number]\nformat = \"float\"\nexp_bits = 3\nman_bits = 1\nsubnormals = false\noverflow = \"inf\"\n\n[[layer]]\n[[layer.head]]\nrange = \"global\"\nscale = 1.0\n";
     let tensors = |query: Vec<f32>| -> Vec<Tensor> {
         vec![

@@ -260,7 +260,7 @@ fn samples_with_4_states_and_with_3_letters() {
 }
 
 /// All 57,068 languages with 4-state minimal DFAs over 2 letters, at depth 2 (minutes in
-/// release: `cargo test --release --test fragments -- --ignored`).
+/// release: `cargo test --release --test it fragments:: -- --ignored`).
 #[test]
 #[ignore]
 fn all_languages_of_4_states_over_2_letters() {

@@ -1,8 +1,6 @@
 //! Property tests of the formula core: printers round-trip, evaluator laws hold.
 
-mod common;
-
-use common::{ModTree, RandWord, Tree, ATOMS};
+use crate::helpers::formulas::{ModTree, RandWord, Tree, ATOMS};
 use ltlattn::logic::{parse, print, truth_table, Acceptance, Arena, Node, NodeId, Syntax, Word};
 use quickcheck::{QuickCheck, TestResult};
 use std::collections::BTreeSet;

@@ -10,11 +10,13 @@
 
 use std::process::Command;
 
+use crate::helpers::run::BIN;
+
 fn oracle(seed: u64, models: usize) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/numeric_oracle.py");
     let out = Command::new("python3")
         .arg(script)
-        .arg(env!("CARGO_BIN_EXE_ltlattn"))
+        .arg(BIN)
         .args(["--seed", &seed.to_string(), "--models", &models.to_string()])
         .output()
         .expect("python3 runs (CI has it; the oracle needs only its standard library)");

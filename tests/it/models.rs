@@ -1,9 +1,8 @@
 //! Models: validation errors, the examples, translation validation (compiler vs the
 //! reference executor on all short words) and realize round trips.
 
-mod common;
-
-use common::{all_words, Tree};
+use crate::helpers::formulas::Tree;
+use crate::helpers::words::all_words;
 use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
 use ltlattn::compile::{compile, realize};
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Word};

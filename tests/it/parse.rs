@@ -5,7 +5,7 @@ use ltlattn::logic::{parse, print, Arena, ParseErrorKind, Syntax};
 
 #[test]
 fn reads_every_formula_of_the_ltlf2dfa_corpus_as_intended() {
-    let corpus = include_str!("data/ltlf2dfa_ppltl.txt");
+    let corpus = include_str!("../data/ltlf2dfa_ppltl.txt");
     let mut n = 0;
     for line in corpus
         .lines()

@@ -4,11 +4,10 @@
 //! the fastest engine does (issue #29: it used to spend 11 s in the explicit engine on a
 //! pair the BDD engine answers in half a second).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::ModTree;
+use crate::helpers::agree::{engines_agree, Pair, Same};
+use crate::helpers::formulas::{conj, dual, names, ModTree};
 use ltlattn::automata::{Alphabet, Question};
 use ltlattn::logic::{parse, Acceptance, Arena, NodeId};
 use ltlattn::verdict::{decide, Engine, EngineReport, Options, Verdict};
@@ -21,22 +20,6 @@ fn run(f: &Arena, l: NodeId, r: NodeId, sigma: &Alphabet, q: Question, engine: E
         ..Options::default()
     };
     decide(f, l, r, sigma, Acceptance::Eos, q, &opts).expect("small pairs are decided")
-}
-
-fn names(k: usize) -> Vec<String> {
-    (0..k).map(|i| format!("p{i}")).collect()
-}
-
-fn conj(k: usize) -> String {
-    (0..k)
-        .map(|i| format!("O p{i}"))
-        .collect::<Vec<_>>()
-        .join(" & ")
-}
-
-fn dual(k: usize) -> String {
-    let d: Vec<String> = (0..k).rev().map(|i| format!("H !p{i}")).collect();
-    format!("!({})", d.join(" | "))
 }
 
 /// 1,000 random pairs: auto's verdict and counterexample are the BDD engine's (the least
@@ -65,17 +48,18 @@ fn auto_reports_what_each_engine_reports() {
                 Alphabet::Props(props)
             }
         };
-        let auto = run(&f, l, r, &sigma, q, Engine::Auto);
-        let bdd = run(&f, l, r, &sigma, q, Engine::Bdd);
-        if auto.counterexample != bdd.counterexample {
-            return TestResult::error(format!(
-                "{a:?} vs {b:?} ({q:?}, {sigma:?}): auto reports {:?} ({}), the BDD engine {:?}",
-                auto.counterexample.map(|c| c.word.show()),
-                auto.engine.describe(),
-                bdd.counterexample.map(|c| c.word.show()),
-            ));
+        let pair = Pair {
+            f: &f,
+            l,
+            r,
+            sigma: &sigma,
+            acc: Acceptance::Eos,
+            q,
+        };
+        match engines_agree(&pair, &[Engine::Bdd, Engine::Auto], 200_000, Same::Word) {
+            Ok(_) => TestResult::passed(),
+            Err(e) => TestResult::error(format!("{a:?} vs {b:?} ({q:?}, {sigma:?}): {e}")),
         }
-        TestResult::passed()
     }
     QuickCheck::new()
         .tests(1000)

@@ -10,10 +10,7 @@ use ltlattn::numeric::bounds::{prove_by_bounds, set_bounds_mutation, Bounds, Bou
 use ltlattn::numeric::{compile_numeric, load_numeric, run_numeric, NumericModel};
 use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};
 
-#[path = "support/random_numeric.rs"]
-#[allow(dead_code)]
-mod random_numeric;
-use random_numeric::{random_model, small_formats as formats, Rng, Shape};
+use crate::helpers::random_numeric::{random_model, small_formats as formats, Rng, Shape};
 
 /// `dfa` with the acceptance of state `q` flipped.
 fn flipped(dfa: &Dfa, q: usize) -> Dfa {

@@ -1,11 +1,12 @@
 //! A `ltlattn serve` process on a free loopback port, stopped when dropped.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
+
+use super::run::command;
 
 pub struct Server {
     child: Child,
@@ -22,8 +23,7 @@ impl Server {
 
     /// [`Server::start`] with extra environment variables.
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ltlattn"))
-            .args(["serve", "--port", "0"])
+        let mut child = command(&["serve", "--port", "0"])
             .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

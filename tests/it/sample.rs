@@ -7,8 +7,8 @@
 //! and judge every label with the evaluator.
 
 use std::collections::{HashMap, HashSet};
-use std::process::Command;
 
+use crate::helpers::run::ltlattn;
 use ltlattn::automata::{formula_dfa, Alphabet, Budget};
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Word};
 use ltlattn::sample::{Rng, Sampler};
@@ -140,13 +140,6 @@ fn skipping_excluded_words_stays_uniform() {
     }
     let all: Vec<BigUint> = (0..4u32).map(BigUint::from).collect();
     assert_eq!(s.uniform_skipping(3, &all, &mut rng), None);
-}
-
-fn ltlattn(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ltlattn"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
 }
 
 fn read_split(dir: &std::path::Path) -> (Vec<String>, Vec<u8>, Vec<String>) {

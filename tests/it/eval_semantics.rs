@@ -2,9 +2,7 @@
 //! paired with a plain Rust predicate on the word, and the two must agree on every word
 //! over {a, b, c} of length at most 6, under both acceptance conventions.
 
-mod common;
-
-use common::all_words;
+use crate::helpers::words::all_words;
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Word};
 
 type Pred = fn(&[&str]) -> bool;

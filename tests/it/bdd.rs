@@ -5,15 +5,17 @@
 //! reference evaluator; proofs on pairs equivalent by the laws of docs/SEMANTICS.md §2;
 //! the families the explicit engine cannot enumerate; limits reported as such.
 
-mod common;
-
-use common::{ModTree, Tree};
+use crate::helpers::agree::{engines_agree, Pair, Same};
+use crate::helpers::formulas::{conj, dual, law_rewriting, letters, names, ModTree, Tree};
 use ltlattn::automata::{Alphabet, Question};
 use ltlattn::bdd::{compare_bdd, BddLimits, BddVerdict};
 use ltlattn::logic::{parse, Acceptance, Arena, NodeId};
-use ltlattn::verdict::{decide, Engine, EngineReport, Options};
+use ltlattn::verdict::{Engine, Options};
 use quickcheck::{QuickCheck, TestResult};
 
+/// The explicit and the BDD engine on one pair (state budget 200,000): the same verdict
+/// and the same least shortest counterexample, each re-checked by the evaluator; a BDD
+/// proof carries its re-checked invariant.
 fn agree(
     f: &Arena,
     l: NodeId,
@@ -22,55 +24,15 @@ fn agree(
     acc: Acceptance,
     q: Question,
 ) -> Result<bool, String> {
-    let with = |engine| Options {
-        engine,
-        max_states: 200_000,
-        ..Options::default()
+    let pair = Pair {
+        f,
+        l,
+        r,
+        sigma,
+        acc,
+        q,
     };
-    let explicit =
-        decide(f, l, r, sigma, acc, q, &with(Engine::Explicit)).map_err(|e| e.to_string())?;
-    let b = decide(f, l, r, sigma, acc, q, &with(Engine::Bdd)).map_err(|e| e.to_string())?;
-    match &b.engine {
-        EngineReport::Bdd {
-            invariant_checked, ..
-        } => {
-            if *invariant_checked != b.counterexample.is_none() {
-                return Err("a proof must carry the re-checked invariant".into());
-            }
-        }
-        other => return Err(format!("wrong engine: {other:?}")),
-    }
-    match (&explicit.counterexample, &b.counterexample) {
-        (None, None) => Ok(true),
-        (Some(cex), Some(found)) => {
-            if found.word.len() != cex.word.len() {
-                return Err(format!(
-                    "the BDD engine's counterexample {} has length {}, the shortest has {}",
-                    found.word.show(),
-                    found.word.len(),
-                    cex.word.len()
-                ));
-            }
-            // Every engine reports the least shortest word (shortlex), whichever finds
-            // it: what `auto` reports does not depend on which engine answered first.
-            if found.word != cex.word {
-                return Err(format!(
-                    "the BDD engine's counterexample {} is not the least shortest one, {}",
-                    found.word.show(),
-                    cex.word.show()
-                ));
-            }
-            for c in [cex, found] {
-                common::check_counterexample(f, (l, r), c, acc, q)?;
-            }
-            Ok(false)
-        }
-        (e, b) => Err(format!("explicit says {e:?}, BDD says {b:?}")),
-    }
-}
-
-fn letters(n: usize) -> Alphabet {
-    Alphabet::Tokens(common::ATOMS[..n].iter().map(|s| s.to_string()).collect())
+    engines_agree(&pair, &[Engine::Explicit, Engine::Bdd], 200_000, Same::Word)
 }
 
 #[test]
@@ -123,7 +85,7 @@ fn proofs_on_equivalent_rewritings() {
     fn prop(a: Tree, law: u8) -> TestResult {
         let mut f = Arena::new();
         let x = a.build(&mut f, &["a", "b", "c"]);
-        let (l, r) = common::law_rewriting(&mut f, x, law);
+        let (l, r) = law_rewriting(&mut f, x, law);
         let acc = if law & 8 == 0 {
             Acceptance::Eos
         } else {
@@ -142,30 +104,21 @@ fn proofs_on_equivalent_rewritings() {
         .quickcheck(prop as fn(Tree, u8) -> TestResult);
 }
 
-fn conj(k: usize) -> String {
-    (0..k)
-        .map(|i| format!("O p{i}"))
-        .collect::<Vec<_>>()
-        .join(" & ")
-}
-
-fn dual(k: usize) -> String {
-    let d: Vec<String> = (0..k).rev().map(|i| format!("H !p{i}")).collect();
-    format!("!({})", d.join(" | "))
-}
-
-fn names(k: usize) -> Vec<String> {
-    (0..k).map(|i| format!("p{i}")).collect()
-}
-
 /// The families of issue #17 that the explicit engine cannot enumerate: 40 letters
 /// (2^40 reachable states) and 64 propositions, each proved, and the broken variant's
 /// counterexample of length 39, which the evaluator confirms.
 #[test]
 fn families_beyond_the_explicit_engine() {
-    let opts = Options {
-        engine: Engine::Bdd,
-        ..Options::default()
+    // The BDD engine alone, at the default budgets: its counterexamples re-checked by the
+    // evaluator, its proofs carrying the re-checked invariant.
+    let bdd = |pair: &Pair| {
+        let a = pair
+            .decide(Engine::Bdd, Options::default().max_states)
+            .unwrap();
+        if let Some(c) = &a.counterexample {
+            pair.check_counterexample(c).unwrap();
+        }
+        a.counterexample
     };
     for k in [20usize, 40] {
         let mut f = Arena::new();
@@ -173,44 +126,26 @@ fn families_beyond_the_explicit_engine() {
         let r = parse(&mut f, &dual(k)).unwrap();
         let broken = parse(&mut f, &conj(k - 1)).unwrap();
         let sigma = Alphabet::Tokens(names(k));
-        let v = decide(
-            &f,
+        let pair = Pair {
+            f: &f,
             l,
             r,
-            &sigma,
-            Acceptance::Eos,
-            Question::Equivalent,
-            &opts,
-        )
-        .unwrap();
-        assert!(v.holds(), "{k} letters");
-        let v = decide(
-            &f,
-            broken,
-            r,
-            &sigma,
-            Acceptance::Eos,
-            Question::Equivalent,
-            &opts,
-        )
-        .unwrap();
-        let c = v.counterexample.expect("the broken pair differs");
+            sigma: &sigma,
+            acc: Acceptance::Eos,
+            q: Question::Equivalent,
+        };
+        assert_eq!(bdd(&pair), None, "{k} letters");
+        let c = bdd(&Pair { l: broken, ..pair }).expect("the broken pair differs");
         assert_eq!(c.word.len(), k - 1);
-        common::check_counterexample(&f, (broken, r), &c, Acceptance::Eos, Question::Equivalent)
-            .unwrap();
         // Under propositions the same pair (one set holds every atom).
         let sigma = Alphabet::Props(names(k));
-        let v = decide(
-            &f,
-            broken,
-            r,
-            &sigma,
-            Acceptance::Eos,
-            Question::Equivalent,
-            &opts,
-        )
-        .unwrap();
-        assert_eq!(v.counterexample.expect("differs").word.len(), 1);
+        let c = bdd(&Pair {
+            l: broken,
+            sigma: &sigma,
+            ..pair
+        })
+        .expect("differs");
+        assert_eq!(c.word.len(), 1);
     }
     // The since chain p63 S (… (p1 S p0)) against a rewriting with a dead disjunct.
     let mut f = Arena::new();
@@ -221,31 +156,19 @@ fn families_beyond_the_explicit_engine() {
         b = format!("p{i} S ({b} | p0 & !p0)");
     }
     let (l, r) = (parse(&mut f, &a).unwrap(), parse(&mut f, &b).unwrap());
-    let v = decide(
-        &f,
-        l,
-        r,
-        &Alphabet::Props(names(64)),
-        Acceptance::Last,
-        Question::Equivalent,
-        &opts,
-    )
-    .unwrap();
-    assert!(v.holds());
     // Dropping the innermost atom breaks it, at length 1.
     let c = parse(&mut f, &a.replacen("(p0)", "(p1)", 1)).unwrap();
-    let v = decide(
-        &f,
+    let sigma = Alphabet::Props(names(64));
+    let pair = Pair {
+        f: &f,
         l,
-        c,
-        &Alphabet::Props(names(64)),
-        Acceptance::Last,
-        Question::Equivalent,
-        &opts,
-    )
-    .unwrap();
-    let cex = v.counterexample.expect("differs");
-    common::check_counterexample(&f, (l, c), &cex, Acceptance::Last, Question::Equivalent).unwrap();
+        r,
+        sigma: &sigma,
+        acc: Acceptance::Last,
+        q: Question::Equivalent,
+    };
+    assert_eq!(bdd(&pair), None);
+    bdd(&Pair { r: c, ..pair }).expect("differs");
 }
 
 #[test]

@@ -5,14 +5,14 @@
 //! letter; the families that need guards (the since chain at 32 and 64 propositions,
 //! the O-conjunction); budgets.
 
-mod common;
-
-use common::ModTree;
+use crate::helpers::agree::{agree, engines_agree, Answer, Pair, Same};
+use crate::helpers::formulas::{names, since_chain, ModTree};
 use ltlattn::automata::{
     build_dfa, compare, compare_guarded, formula_dfa, formula_guarded, formula_guarded_in,
     guard_order, Alphabet, Budget, Dfa, GuardedDfa, Question,
 };
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, NodeId, Word};
+use ltlattn::verdict::Counterexample;
 use quickcheck::{QuickCheck, TestResult};
 use std::collections::BTreeSet;
 
@@ -172,50 +172,42 @@ fn products_agree_with_the_dense_product() {
         );
         let dense = compare(&dl, &dr, q, &bud).unwrap();
         let guarded = compare_guarded(&gl, &gr, q, &bud).unwrap();
-        let res = match (&dense.counterexample, &guarded.counterexample) {
-            (None, None) => Ok(()),
-            (Some(d), Some(g)) if d.len() != g.len() => Err(format!(
-                "counterexample lengths {} (dense) and {} (guarded)",
-                d.len(),
-                g.len()
-            )),
-            (Some(_), Some(g)) => {
-                let word = gl.word(g);
-                let (vl, vr) = (evaluate(&f, l, &word, acc), evaluate(&f, r, &word, acc));
-                let violates = match q {
-                    Question::Equivalent => vl != vr,
-                    Question::Included => vl && !vr,
-                };
-                if !violates {
-                    Err(format!("{} does not violate {q:?}", word.show()))
-                } else if (gl.accepts(g), gr.accepts(g)) != (vl, vr) {
-                    Err(format!("the automata misjudge {}", word.show()))
-                } else {
-                    Ok(())
-                }
-            }
-            (d, g) => Err(format!("dense {d:?}, guarded {g:?}")),
+        // Each product's word, judged by its own automata; the harness holds both to the
+        // evaluator and the lengths to each other.
+        let answers = [
+            Answer {
+                by: "the dense product".into(),
+                counterexample: dense.counterexample.as_ref().map(|d| Counterexample {
+                    word: sigma.word(d),
+                    first: dl.accepts(d),
+                    second: dr.accepts(d),
+                }),
+            },
+            Answer {
+                by: "the guarded product".into(),
+                counterexample: guarded.counterexample.as_ref().map(|g| Counterexample {
+                    word: gl.word(g),
+                    first: gl.accepts(g),
+                    second: gr.accepts(g),
+                }),
+            },
+        ];
+        let pair = Pair {
+            f: &f,
+            l,
+            r,
+            sigma: &sigma,
+            acc,
+            q,
         };
-        match res {
-            Ok(()) => TestResult::passed(),
+        match agree(&pair, &answers, Same::Length, None) {
+            Ok(_) => TestResult::passed(),
             Err(e) => TestResult::error(format!("{a:?} vs {b:?} ({acc:?}, {q:?}): {e}")),
         }
     }
     QuickCheck::new()
         .tests(2000)
         .quickcheck(prop as fn(ModTree, ModTree, u8) -> TestResult);
-}
-
-fn since_chain(k: usize) -> String {
-    let mut s = "p0".to_string();
-    for i in 1..k {
-        s = format!("p{i} S ({s})");
-    }
-    s
-}
-
-fn names(k: usize) -> Vec<String> {
-    (0..k).map(|i| format!("p{i}")).collect()
 }
 
 fn minimal(f: &Arena, x: NodeId, k: usize, acc: Acceptance) -> GuardedDfa {
@@ -421,7 +413,7 @@ fn json_keys_over_propositions() {
 /// with it) on random pairs, and every counterexample is re-judged by the evaluator.
 #[test]
 fn guarded_explicit_engine_agrees_with_the_symbolic_engines() {
-    use ltlattn::verdict::{decide, Engine, EngineReport, Options};
+    use ltlattn::verdict::Engine;
     fn prop(a: ModTree, b: ModTree, pick: u8) -> TestResult {
         let atoms = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
         let mut f = Arena::new();
@@ -434,48 +426,22 @@ fn guarded_explicit_engine_agrees_with_the_symbolic_engines() {
         } else {
             Question::Included
         };
-        let with = |engine| Options {
-            engine,
-            max_states: 200_000,
-            ..Options::default()
-        };
-        let run = |engine| decide(&f, l, r, &sigma, acc, q, &with(engine));
-        let explicit = match run(Engine::Explicit) {
-            Ok(v) => v,
-            Err(e) => return TestResult::error(format!("explicit: {e}")),
-        };
-        if !matches!(explicit.engine, EngineReport::Explicit { .. }) {
-            return TestResult::error("not the explicit engine");
-        }
-        let mut others = vec![Engine::Bdd];
+        let mut engines = vec![Engine::Explicit, Engine::Bdd];
         if cfg!(feature = "z3") && pick & 4 == 0 {
-            others.push(Engine::Z3);
+            engines.push(Engine::Z3);
         }
-        for engine in others {
-            let v = match run(engine) {
-                Ok(v) => v,
-                Err(e) => return TestResult::error(format!("{engine:?}: {e}")),
-            };
-            let len =
-                |v: &ltlattn::verdict::Verdict| v.counterexample.as_ref().map(|c| c.word.len());
-            if len(&v) != len(&explicit) {
-                return TestResult::error(format!(
-                    "{a:?} vs {b:?} ({acc:?}, {q:?}): explicit {:?}, {engine:?} {:?}",
-                    len(&explicit),
-                    len(&v)
-                ));
-            }
-            for c in v
-                .counterexample
-                .iter()
-                .chain(explicit.counterexample.iter())
-            {
-                if let Err(e) = common::check_counterexample(&f, (l, r), c, acc, q) {
-                    return TestResult::error(e);
-                }
-            }
+        let pair = Pair {
+            f: &f,
+            l,
+            r,
+            sigma: &sigma,
+            acc,
+            q,
+        };
+        match engines_agree(&pair, &engines, 200_000, Same::Length) {
+            Ok(_) => TestResult::passed(),
+            Err(e) => TestResult::error(format!("{a:?} vs {b:?} ({acc:?}, {q:?}): {e}")),
         }
-        TestResult::passed()
     }
     QuickCheck::new()
         .tests(400)

@@ -1,7 +1,7 @@
 //! Every input the fuzzers (`fuzz/`, see its README) ever found failing, re-checked with
 //! the same properties the fuzz targets check, plus the examples as a baseline.
 
-#[path = "../fuzz/fuzz_targets/props.rs"]
+#[path = "../../fuzz/fuzz_targets/props.rs"]
 mod props;
 
 use std::path::Path;

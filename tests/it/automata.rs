@@ -1,46 +1,19 @@
 //! The explicit engine against the reference evaluator and against brute force.
 
-mod common;
-
-use common::{all_words, ModTree, Tree};
+use crate::helpers::agree::{agree, Answer, Pair, Same};
+use crate::helpers::formulas::{ModTree, Tree};
+use crate::helpers::words::{all_prop_words, all_words};
 use ltlattn::automata::{
     build_dfa, coarsest_partition, compare, formula_dfa, minimize, Alphabet, Budget, Dfa, Limit,
     Question,
 };
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Node, NodeId, Word};
+use ltlattn::verdict::Counterexample;
 use quickcheck::{QuickCheck, TestResult};
 use std::collections::BTreeSet;
 
 fn tokens(xs: &[&str]) -> Alphabet {
     Alphabet::Tokens(xs.iter().map(|s| s.to_string()).collect())
-}
-
-fn all_prop_words(props: &[&str], max_len: usize) -> Vec<Word> {
-    let sets: Vec<BTreeSet<String>> = (0..1u32 << props.len())
-        .map(|m| {
-            props
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| m >> i & 1 == 1)
-                .map(|(_, p)| p.to_string())
-                .collect()
-        })
-        .collect();
-    let mut out = vec![vec![]];
-    let mut layer = vec![vec![]];
-    for _ in 0..max_len {
-        let mut next = Vec::new();
-        for w in &layer {
-            for s in &sets {
-                let mut v: Vec<BTreeSet<String>> = Vec::clone(w);
-                v.push(s.clone());
-                next.push(v);
-            }
-        }
-        out.extend(next.iter().cloned());
-        layer = next;
-    }
-    out.into_iter().map(Word::Props).collect()
 }
 
 /// The DFA (as built and minimized) accepts exactly what the evaluator accepts.
@@ -323,42 +296,27 @@ fn product_verdicts_agree_with_brute_force_and_counterexamples_are_shortest() {
                 formula_dfa(&f, y, &sigma, acc, &b).unwrap(),
             );
             let ans = compare(&dx, &dy, q, &b).unwrap();
-            let violates = |w: &Word| {
-                let (vx, vy) = (evaluate(&f, x, w, acc), evaluate(&f, y, w, acc));
-                if incl {
-                    vx && !vy
-                } else {
-                    vx != vy
-                }
+            // The product's word, judged by the automata themselves; the harness holds
+            // it to the evaluator and to brute force (the first violating word among all
+            // short words, shortest first).
+            let answer = Answer {
+                by: "the DFA product".into(),
+                counterexample: ans.counterexample.as_ref().map(|c| Counterexample {
+                    word: sigma.word(c),
+                    first: dx.accepts(c),
+                    second: dy.accepts(c),
+                }),
             };
-            // The first violating word among all short words, shortest first.
-            let brute = W.with(|ws| ws.iter().find(|w| violates(w)).cloned());
-            match (&ans.counterexample, brute) {
-                (None, Some(w)) => {
-                    return TestResult::error(format!("{acc:?}: holds, but {} violates", w.show()))
-                }
-                (Some(c), brute) => {
-                    let w = sigma.word(c);
-                    if !violates(&w) {
-                        return TestResult::error(format!(
-                            "{acc:?}: {} is no counterexample",
-                            w.show()
-                        ));
-                    }
-                    // Shortest: brute force finds nothing shorter.
-                    if let Some(bw) = brute {
-                        if bw.len() != w.len() {
-                            return TestResult::error(format!(
-                                "{acc:?}: {} but {} is shorter",
-                                w.show(),
-                                bw.show()
-                            ));
-                        }
-                    } else if w.len() <= 6 {
-                        return TestResult::error("brute force missed a short counterexample");
-                    }
-                }
-                (None, None) => {}
+            let pair = Pair {
+                f: &f,
+                l: x,
+                r: y,
+                sigma: &sigma,
+                acc,
+                q,
+            };
+            if let Err(e) = W.with(|ws| agree(&pair, &[answer], Same::Word, Some(ws))) {
+                return TestResult::error(format!("{acc:?}: {e}"));
             }
         }
         TestResult::passed()

@@ -4,19 +4,14 @@
 //! JSON error, never a hang or a crash.
 #![cfg(feature = "serve")]
 
-#[path = "support/server.rs"]
-mod server;
-
-use std::process::Command;
-
+use crate::helpers::run::command;
+use crate::helpers::server::Server;
 use base64::Engine as _;
 use serde_json::{json, Value};
-use server::Server;
 
 /// The command line's `--json` answer and its exit code.
 fn cli(args: &[&str]) -> (Value, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ltlattn"))
-        .args(args)
+    let out = command(args)
         .arg("--json")
         .output()
         .expect("the binary runs");

@@ -4,18 +4,17 @@
 //! of docs/SEMANTICS.md §2; unknown answers reported as such.
 #![cfg(feature = "z3")]
 
-mod common;
-
-use common::{ModTree, Tree};
+use crate::helpers::agree::{engines_agree, Pair, Same};
+use crate::helpers::formulas::{law_rewriting, letters, ModTree, Tree};
 use ltlattn::automata::{Alphabet, Question};
 use ltlattn::logic::{evaluate, Acceptance, Arena, NodeId};
 use ltlattn::smt::{compare_symbolic, SmtLimits, SmtVerdict};
-use ltlattn::verdict::{decide, Engine, EngineReport, Options};
+use ltlattn::verdict::Engine;
 use quickcheck::{QuickCheck, TestResult};
 
-/// Runs both engines on one pair (through the library's certified decision) and checks
-/// that they agree: the same verdict, counterexamples of the same (shortest) length, each
-/// re-checked here by the reference evaluator.
+/// The explicit engine and z3 on one pair (state budget 100,000), both through the
+/// library's certified decision: the same verdict and the same least shortest
+/// counterexample, each re-checked by the evaluator.
 fn agree(
     f: &Arena,
     l: NodeId,
@@ -24,53 +23,15 @@ fn agree(
     acc: Acceptance,
     q: Question,
 ) -> Result<bool, String> {
-    let with = |engine| Options {
-        engine,
-        max_states: 100_000,
-        ..Options::default()
+    let pair = Pair {
+        f,
+        l,
+        r,
+        sigma,
+        acc,
+        q,
     };
-    let explicit =
-        decide(f, l, r, sigma, acc, q, &with(Engine::Explicit)).map_err(|e| e.to_string())?;
-    let z = decide(f, l, r, sigma, acc, q, &with(Engine::Z3)).map_err(|e| e.to_string())?;
-    if !matches!(explicit.engine, EngineReport::Explicit { .. })
-        || !matches!(z.engine, EngineReport::Z3 { .. })
-    {
-        return Err(format!(
-            "wrong engines: {:?}, {:?}",
-            explicit.engine, z.engine
-        ));
-    }
-    match (&explicit.counterexample, &z.counterexample) {
-        (None, None) => Ok(true),
-        (Some(cex), Some(found)) => {
-            if found.word.len() != cex.word.len() {
-                return Err(format!(
-                    "z3's counterexample {} has length {}, the shortest has {}",
-                    found.word.show(),
-                    found.word.len(),
-                    cex.word.len()
-                ));
-            }
-            // Every engine reports the least shortest word (shortlex), whichever finds
-            // it: what `auto` reports does not depend on which engine answered first.
-            if found.word != cex.word {
-                return Err(format!(
-                    "z3's counterexample {} is not the least shortest one, {}",
-                    found.word.show(),
-                    cex.word.show()
-                ));
-            }
-            for c in [cex, found] {
-                common::check_counterexample(f, (l, r), c, acc, q)?;
-            }
-            Ok(false)
-        }
-        (e, z) => Err(format!("explicit says {e:?}, z3 says {z:?}")),
-    }
-}
-
-fn letters(n: usize) -> Alphabet {
-    Alphabet::Tokens(common::ATOMS[..n].iter().map(|s| s.to_string()).collect())
+    engines_agree(&pair, &[Engine::Explicit, Engine::Z3], 100_000, Same::Word)
 }
 
 #[test]
@@ -113,7 +74,7 @@ fn engines_agree_on_equivalent_rewritings() {
     fn prop(a: Tree, law: u8) -> TestResult {
         let mut f = Arena::new();
         let x = a.build(&mut f, &["a", "b", "c"]);
-        let (l, r) = common::law_rewriting(&mut f, x, law);
+        let (l, r) = law_rewriting(&mut f, x, law);
         let acc = if law & 8 == 0 {
             Acceptance::Eos
         } else {

@@ -10,15 +10,12 @@
 //! of the page (the picture in docs/book/guide/web-page.md).
 #![cfg(feature = "serve")]
 
-#[path = "support/server.rs"]
-mod server;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::helpers::server::Server;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
-use server::Server;
 
 fn find_program(env: &str, names: &[&str]) -> Option<String> {
     if let Ok(p) = std::env::var(env) {
