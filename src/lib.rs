@@ -40,6 +40,7 @@ pub mod bdd;
 pub mod cancel;
 pub mod compile;
 pub mod diag;
+pub mod engine;
 pub mod fragment;
 pub mod front;
 pub mod logic;

@@ -156,6 +156,31 @@ impl Bools {
     }
 }
 
+/// Guards are the values the layout's rules compute when the letter is left symbolic.
+impl crate::engine::layout::Logic for Bools {
+    type B = u32;
+    fn constant(&mut self, b: bool) -> u32 {
+        if b {
+            TRUE
+        } else {
+            FALSE
+        }
+    }
+    fn not(&mut self, a: &u32) -> u32 {
+        Bools::not(self, *a)
+    }
+    fn and(&mut self, a: &u32, b: &u32) -> u32 {
+        Bools::and(self, *a, *b)
+    }
+    fn or(&mut self, a: &u32, b: &u32) -> u32 {
+        Bools::or(self, *a, *b)
+    }
+    fn iff(&mut self, a: &u32, b: &u32) -> u32 {
+        let d = self.xor(*a, *b);
+        Bools::not(self, d)
+    }
+}
+
 /// A complete DFA over a proposition alphabet whose transitions are guards. State 0 is
 /// initial; `roots[q]` is the diagram of `q`'s transitions (leaves are states).
 #[derive(Clone, Debug)]
