@@ -26,9 +26,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::automata::{compare, compare_guarded, formula_dfa, formula_guarded_in, guard_order};
-use crate::automata::{Alphabet, Budget, LimitError, Question};
-use crate::automata::{DEFAULT_MAX_STATES, DENSE_PROPS, MAX_PROPS};
+use crate::automata::{Alphabet, Budget, LimitError};
+use crate::automata::{DEFAULT_MAX_STATES, MAX_PROPS};
+use crate::engine::explicit::DENSE_PROPS;
+use crate::engine::explicit::{
+    compare, compare_guarded, formula_dfa, formula_guarded_in, guard_order,
+};
+use crate::engine::layout::Question;
 use crate::logic::{evaluate, Acceptance, Arena, NodeId, Word};
 
 /// Which engine decides equivalence and inclusion.
@@ -562,7 +566,7 @@ impl Racer {
 /// `--engine auto`: first the explicit engine alone within [`AUTO_EXPLICIT_FIRST`]
 /// states (small instances get the same answer and report on every run); beyond, the
 /// explicit, BDD and z3 engines side by side, each on its own thread (z3 in its child process when the binary registered one,
-/// [`crate::smt::isolate`]); the first certified answer wins and the others are
+/// [`crate::engine::z3::isolate`]); the first certified answer wins and the others are
 /// cancelled ([`crate::cancel`]). On fewer than three cores
 /// ([`std::thread::available_parallelism`]) z3 joins when the explicit or BDD engine
 /// has stopped without an answer, or after [`AUTO_Z3_DELAY`].
@@ -773,7 +777,7 @@ fn decide_auto(
     }
 }
 
-/// The BDD engine ([`crate::bdd`]); the state budget bounds its BDDs' sizes.
+/// The BDD engine ([`crate::engine::bdd`]); the state budget bounds its BDDs' sizes.
 fn decide_bdd(
     arena: &Arena,
     sides: (NodeId, NodeId),
@@ -783,7 +787,7 @@ fn decide_bdd(
     opts: &Options,
     fallback: Option<String>,
 ) -> Result<Verdict, DecideError> {
-    use crate::bdd::{compare_bdd, BddLimits, BddVerdict};
+    use crate::engine::bdd::{compare_bdd, BddLimits, BddVerdict};
     let limits = BddLimits {
         max_nodes: opts.max_states,
         timeout: opts.timeout,
@@ -926,7 +930,7 @@ fn decide_z3(
     opts: &Options,
     fallback: Option<String>,
 ) -> Result<Verdict, DecideError> {
-    use crate::smt::{isolate, Proof, SmtLimits, SmtVerdict};
+    use crate::engine::z3::{isolate, Proof, SmtLimits, SmtVerdict};
     let limits = SmtLimits {
         max_depth: opts.max_depth,
         timeout: opts.timeout,
@@ -999,7 +1003,7 @@ fn decide_z3(
 pub enum CheckError {
     /// The model has no exact translation (`check_model_bounded`, with z3, analyses it up to a length).
     #[error(transparent)]
-    Compile(#[from] crate::compile::CompileError),
+    Compile(#[from] crate::model::boolean::compile::CompileError),
     /// The spec names an atom that is not a token of the model.
     #[error("the spec uses `{atom}`, which is not a token of the model")]
     NotAToken {
@@ -1021,7 +1025,7 @@ pub enum CheckError {
     },
     /// A numeric model did not compile (a budget, or a NaN).
     #[error(transparent)]
-    Numeric(#[from] crate::numeric::NumericCompileError),
+    Numeric(#[from] crate::model::numeric::NumericCompileError),
     /// A budget stopped the work with a numeric operand, after the search on the fly had
     /// checked every word up to a length.
     #[error("{reason}; no counterexample among all words of length ≤ {checked_up_to_length} (searched on the fly)")]
@@ -1081,13 +1085,13 @@ impl CheckError {
 #[derive(Clone, Debug)]
 pub struct ModelCheck {
     /// The compiled model; the spec is imported into its arena.
-    pub compiled: crate::compile::Compiled,
+    pub compiled: crate::model::boolean::compile::Compiled,
     /// The spec in `compiled.arena`.
     pub spec: NodeId,
     /// Equivalence of the model's language and the spec's.
     pub verdict: Verdict,
     /// The executor's run on the counterexample, if there is one.
-    pub trace: Option<crate::model::Trace>,
+    pub trace: Option<crate::model::boolean::Trace>,
 }
 
 /// The spec's atoms must be tokens of the model.
@@ -1113,13 +1117,13 @@ fn spec_atoms_are_tokens(
 /// by the tests), decides equivalence with the spec, and re-checks a counterexample with
 /// the reference executor, which runs the head semantics and not the formula.
 pub fn check_model(
-    model: &crate::model::Model,
+    model: &crate::model::boolean::Model,
     spec_arena: &Arena,
     spec: NodeId,
     opts: &Options,
 ) -> Result<ModelCheck, CheckError> {
     spec_atoms_are_tokens(&model.alphabet, spec_arena, spec)?;
-    let mut compiled = crate::compile::compile(model)?;
+    let mut compiled = crate::model::boolean::compile::compile(model)?;
     let spec = compiled.arena.import(spec_arena, spec);
     let sigma = Alphabet::Tokens(model.alphabet.clone());
     let verdict = decide(
@@ -1139,9 +1143,10 @@ pub fn check_model(
                     word: c.word.show(),
                 });
             };
-            let t = crate::model::run(model, tokens).map_err(|_| CheckError::Internal {
-                word: c.word.show(),
-            })?;
+            let t =
+                crate::model::boolean::run(model, tokens).map_err(|_| CheckError::Internal {
+                    word: c.word.show(),
+                })?;
             if t.accepted != c.first {
                 return Err(CheckError::Internal {
                     word: c.word.show(),
@@ -1181,21 +1186,21 @@ pub enum Bounded {
 /// z3 compares its executor semantics with the spec on every word of length ≤ `bound`.
 #[cfg(feature = "z3")]
 pub fn check_model_bounded(
-    model: &crate::model::Model,
+    model: &crate::model::boolean::Model,
     arena: &Arena,
     spec: NodeId,
     bound: usize,
     timeout: Option<Duration>,
 ) -> Result<Bounded, CheckError> {
-    use crate::smt::bounded::Bounded as Z3Bounded;
-    use crate::smt::isolate::bounded_check;
+    use crate::engine::z3::bounded::Bounded as Z3Bounded;
+    use crate::engine::z3::isolate::bounded_check;
     spec_atoms_are_tokens(&model.alphabet, arena, spec)?;
     Ok(match bounded_check(model, arena, spec, bound, timeout) {
         Z3Bounded::AgreeUpTo(n) => Bounded::AgreeUpTo(n),
         Z3Bounded::Unknown(n, r) => Bounded::Unknown(n, r),
         Z3Bounded::Differ(w, mine, theirs) => {
             let internal = || CheckError::Internal { word: w.join(" ") };
-            let t = crate::model::run(model, &w).map_err(|_| internal())?;
+            let t = crate::model::boolean::run(model, &w).map_err(|_| internal())?;
             let spec_says = evaluate(arena, spec, &Word::letters(w.clone()), model.acceptance);
             if t.accepted != mine || spec_says != theirs || mine == theirs {
                 return Err(internal());
@@ -1216,10 +1221,10 @@ pub struct NumericCheck {
     /// Equivalence of the model's language and the spec's.
     pub verdict: Verdict,
     /// The exact executor's run on the counterexample, if there is one.
-    pub trace: Option<crate::numeric::NumericTrace>,
+    pub trace: Option<crate::model::numeric::NumericTrace>,
     /// The compiled model, when the verdict needed the compilation (a proof the search
     /// on the fly could not finish).
-    pub compiled: Option<crate::numeric::NumericCompiled>,
+    pub compiled: Option<crate::model::numeric::NumericCompiled>,
 }
 
 /// Does the numeric `model` recognize exactly L(`spec`)? First the model's abstract
@@ -1231,7 +1236,7 @@ pub struct NumericCheck {
 /// budget stops the work, [`CheckError::Undecided`] says up to which length every word
 /// was checked.
 pub fn check_numeric_spec(
-    model: &crate::numeric::NumericModel,
+    model: &crate::model::numeric::NumericModel,
     arena: &Arena,
     spec: NodeId,
     opts: &Options,
@@ -1242,8 +1247,8 @@ pub fn check_numeric_spec(
 /// [`check_numeric_spec`] for a model already compiled: the compiled DFA is compared
 /// with the spec's (no search on the fly).
 pub fn check_numeric(
-    model: &crate::numeric::NumericModel,
-    compiled: &crate::numeric::NumericCompiled,
+    model: &crate::model::numeric::NumericModel,
+    compiled: &crate::model::numeric::NumericCompiled,
     arena: &Arena,
     spec: NodeId,
     opts: &Options,
@@ -1254,8 +1259,8 @@ pub fn check_numeric(
 /// The numeric model against the spec's language, with the exact executor's run on a
 /// counterexample.
 fn numeric_against_spec(
-    model: &crate::numeric::NumericModel,
-    compiled: Option<&crate::numeric::NumericCompiled>,
+    model: &crate::model::numeric::NumericModel,
+    compiled: Option<&crate::model::numeric::NumericCompiled>,
     arena: &Arena,
     spec: NodeId,
     opts: &Options,
@@ -1277,7 +1282,7 @@ fn numeric_against_spec(
             let Word::Letters(tokens) = &cex.word else {
                 return Err(internal());
             };
-            Some(crate::numeric::run_numeric(model, tokens).map_err(|_| internal())?)
+            Some(crate::model::numeric::run_numeric(model, tokens).map_err(|_| internal())?)
         }
     };
     Ok(NumericCheck {
@@ -1305,18 +1310,18 @@ pub enum Operand<'a> {
     /// A Boolean model and its compiled formula (judged under the model's acceptance).
     Model {
         /// The model.
-        model: &'a crate::model::Model,
+        model: &'a crate::model::boolean::Model,
         /// What `compile` made of it.
-        compiled: &'a crate::compile::Compiled,
+        compiled: &'a crate::model::boolean::compile::Compiled,
     },
     /// A numeric model (EOS acceptance), and its compiled minimal DFA if it is
     /// compiled already (else it is searched on the fly first and compiled only for a
     /// proof).
     Numeric {
         /// The model.
-        model: &'a crate::numeric::NumericModel,
+        model: &'a crate::model::numeric::NumericModel,
         /// What `compile_numeric` made of it, if it ran.
-        compiled: Option<&'a crate::numeric::NumericCompiled>,
+        compiled: Option<&'a crate::model::numeric::NumericCompiled>,
     },
     /// A DFA.
     Dfa(&'a crate::automata::Dfa),
@@ -1358,7 +1363,7 @@ impl Operand<'_> {
                 compiled: Some(c), ..
             } => Ok(c.dfa.clone()),
             Operand::Numeric { model, .. } => {
-                Ok(crate::numeric::compile_numeric(model, budget)?.dfa)
+                Ok(crate::model::numeric::compile_numeric(model, budget)?.dfa)
             }
             Operand::Dfa(d) => Ok(crate::automata::minimize(d)),
         }
@@ -1376,10 +1381,10 @@ impl Operand<'_> {
                 root,
                 acceptance,
             } => Some(evaluate(arena, root, word, acceptance)),
-            Operand::Model { model, .. } => {
-                crate::model::run(model, tokens?).ok().map(|t| t.accepted)
-            }
-            Operand::Numeric { model, .. } => crate::numeric::run_numeric(model, tokens?)
+            Operand::Model { model, .. } => crate::model::boolean::run(model, tokens?)
+                .ok()
+                .map(|t| t.accepted),
+            Operand::Numeric { model, .. } => crate::model::numeric::run_numeric(model, tokens?)
                 .ok()
                 .map(|t| t.accepted),
             Operand::Dfa(d) => {
@@ -1446,8 +1451,8 @@ fn decide_numeric(
     sigma: &Alphabet,
     question: Question,
     opts: &Options,
-) -> Result<(Verdict, [Option<crate::numeric::NumericCompiled>; 2]), CheckError> {
-    use crate::numeric::search::{search, SearchStop};
+) -> Result<(Verdict, [Option<crate::model::numeric::NumericCompiled>; 2]), CheckError> {
+    use crate::model::numeric::search::{search, SearchStop};
     for (side, other) in [(left, right), (right, left)] {
         if let (Operand::Formula { arena, root, .. }, Some(Alphabet::Tokens(tokens))) =
             (side, other.alphabet())
@@ -1509,7 +1514,7 @@ fn decide_numeric(
             // A step of a word's run is NaN: the executor raises it on that word.
             Err(SearchStop::Nan(e)) => {
                 return Err(CheckError::Numeric(
-                    crate::numeric::NumericCompileError::Nan(e),
+                    crate::model::numeric::NumericCompileError::Nan(e),
                 ))
             }
         }
@@ -1529,7 +1534,7 @@ fn decide_numeric(
             else {
                 continue;
             };
-            use crate::numeric::bounds::{prove_by_bounds, Bounds};
+            use crate::model::numeric::bounds::{prove_by_bounds, Bounds};
             match prove_by_bounds(
                 model,
                 other,
@@ -1557,7 +1562,7 @@ fn decide_numeric(
                 }
                 // The compilation decides, or says where it stopped.
                 Ok(Bounds::Inconclusive(why)) => bounds_note = Some(why),
-                Err(crate::numeric::NumericCompileError::Budget(e, ..)) => {
+                Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => {
                     bounds_note = Some(format!("stopped by the budget: {e}"))
                 }
                 Err(e) => return Err(CheckError::Numeric(e)),
@@ -1567,7 +1572,7 @@ fn decide_numeric(
     // A budget that stops the compilation after the search: say how far the search got.
     let wrap = |e: CheckError| {
         match (checked, &e) {
-        (Some(n), CheckError::Numeric(crate::numeric::NumericCompileError::Budget(..)))
+        (Some(n), CheckError::Numeric(crate::model::numeric::NumericCompileError::Budget(..)))
         | (Some(n), CheckError::Decide(DecideError::Limit(_))) => CheckError::Undecided {
             reason: match &bounds_note {
                 Some(why) => format!(
@@ -1580,18 +1585,21 @@ fn decide_numeric(
         _ => e,
     }
     };
-    let compile = |o: &Operand<'_>| -> Result<Option<crate::numeric::NumericCompiled>, CheckError> {
-        match o {
-            Operand::Numeric {
-                model,
-                compiled: None,
-            } => Ok(Some(crate::numeric::compile_numeric(model, &budget)?)),
-            _ => Ok(None),
-        }
-    };
+    let compile =
+        |o: &Operand<'_>| -> Result<Option<crate::model::numeric::NumericCompiled>, CheckError> {
+            match o {
+                Operand::Numeric {
+                    model,
+                    compiled: None,
+                } => Ok(Some(crate::model::numeric::compile_numeric(
+                    model, &budget,
+                )?)),
+                _ => Ok(None),
+            }
+        };
     let compiled = [compile(left).map_err(wrap)?, compile(right).map_err(wrap)?];
     let side = |o: &Operand<'_>,
-                c: &Option<crate::numeric::NumericCompiled>,
+                c: &Option<crate::model::numeric::NumericCompiled>,
                 d: Option<crate::automata::Dfa>|
      -> Result<crate::automata::Dfa, CheckError> {
         match (c, d) {
@@ -1636,8 +1644,8 @@ fn decide_numeric(
 fn machine<'a>(
     o: &Operand<'a>,
     d: &'a Option<crate::automata::Dfa>,
-) -> Box<dyn crate::numeric::search::Machine + 'a> {
-    use crate::numeric::search::{DfaMachine, NumericMachine};
+) -> Box<dyn crate::model::numeric::search::Machine + 'a> {
+    use crate::model::numeric::search::{DfaMachine, NumericMachine};
     match (o, d) {
         (_, Some(d)) => Box::new(DfaMachine(d)),
         (Operand::Numeric { model, .. }, None) => Box::new(NumericMachine::new(model)),

@@ -90,12 +90,12 @@ fn language(src: &Source, limits: ParseLimits) -> Result<(Language, String), Rep
     }
     if let Some(path) = &src.model {
         let text = super::read_input(path, "model")?;
-        if ltlattn::numeric::is_numeric(&text) {
+        if ltlattn::model::numeric::is_numeric(&text) {
             let m = super::numeric::load(path, &text)?;
             let l = language_of(LanguageSource::Numeric(&m), &budget, print)?;
             return Ok((l, format!("the numeric model {path}")));
         }
-        let model = ltlattn::model::load_with(path, &text, limits).map_err(Report::new)?;
+        let model = ltlattn::model::boolean::load_with(path, &text, limits).map_err(Report::new)?;
         let l = language_of(LanguageSource::Model(&model), &budget, print)?;
         let name = format!(
             "the model {path}: {}",

@@ -26,8 +26,8 @@
 //!   product, storing per side the previous values the rules read, [`Temporal::reads`]).
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
-//! use ltlattn::engine::layout::{Comparison, Plain};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::layout::{Comparison, Plain, Question};
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! let mut f = Arena::new();
 //! let l = parse(&mut f, "P (a & Y b)").unwrap();
@@ -46,8 +46,27 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::automata::{Alphabet, Question};
+use crate::automata::Alphabet;
 use crate::logic::{Acceptance, Arena, Node, NodeId};
+
+/// What a comparison asks: equivalence or inclusion of the two sides' languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// L(left) = L(right)?
+    Equivalent,
+    /// L(left) ⊆ L(right)?
+    Included,
+}
+
+impl Question {
+    /// Whether a pair of verdicts (left accepts, right accepts) violates the property.
+    pub fn violated(self, left: bool, right: bool) -> bool {
+        match self {
+            Question::Equivalent => left != right,
+            Question::Included => left && !right,
+        }
+    }
+}
 
 /// The Boolean operations the rules are written in. Each engine implements it over its
 /// own values; the rules call the operations in a fixed order, so an engine whose terms

@@ -14,9 +14,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::alphabet::Alphabet;
-use super::budget::{Budget, LimitError};
-use super::dfa::Dfa;
+use crate::automata::{Alphabet, Budget, Dfa, LimitError};
 use crate::engine::layout::{self, Plain, Temporal};
 use crate::logic::{Acceptance, Arena, Node, NodeId};
 

@@ -6,7 +6,7 @@
 //! as one DAG, the alphabet, the question and the limits) goes to the child's standard
 //! input as one JSON line, the [`SmtAnswer`] comes back on its standard output.
 //! [`prove_partition`] does the same for an attention pattern's partition proof
-//! ([`super::patterns::prove_partition`]; a failed child leaves every obligation
+//! ([`crate::patterns::z3::prove_partition`]; a failed child leaves every obligation
 //! unknown), and [`bounded_check`] for the bounded check of models without an exact
 //! translation ([`super::bounded`], `check --bound`; a failed child is "could not
 //! decide"). A child
@@ -33,7 +33,7 @@
 //! ```
 //! use ltlattn::automata::{Alphabet, Question};
 //! use ltlattn::logic::{parse, Acceptance, Arena};
-//! use ltlattn::smt::{isolate, SmtLimits, SmtVerdict};
+//! use ltlattn::engine::z3::{isolate, SmtLimits, SmtVerdict};
 //! let mut f = Arena::new();
 //! let l = parse(&mut f, "P a").unwrap();
 //! let r = parse(&mut f, "Y P a | Y a").unwrap();
@@ -56,9 +56,10 @@ use serde::{Deserialize, Serialize};
 
 use super::bounded::Bounded;
 use super::{compare_symbolic, SmtAnswer, SmtLimits, SmtVerdict};
-use crate::automata::{Alphabet, Question};
+use crate::automata::Alphabet;
+use crate::engine::layout::Question;
 use crate::logic::{Acceptance, Arena, Node, NodeId};
-use crate::model::Model;
+use crate::model::boolean::Model;
 use crate::patterns::proof::{Obligation, Outcome, PartitionProof};
 use crate::patterns::Pattern;
 
@@ -114,12 +115,12 @@ pub fn compare(
     }
 }
 
-/// [`super::patterns::prove_partition`] (the attention pattern's partition proof) in a
+/// [`crate::patterns::z3::prove_partition`] (the attention pattern's partition proof) in a
 /// child process when a program is registered, else in this process. A child that does
 /// not answer leaves every obligation unknown, saying why.
 pub fn prove_partition(pattern: &Pattern, bound: u64, timeout: Option<Duration>) -> PartitionProof {
     let Some(program) = helper() else {
-        return super::patterns::prove_partition(pattern, bound, timeout);
+        return crate::patterns::z3::prove_partition(pattern, bound, timeout);
     };
     let job = Job::Partition {
         pattern: *pattern,
@@ -221,7 +222,7 @@ pub fn bounded_check(
 enum Job {
     /// [`compare_symbolic`]; answered by an [`SmtAnswer`].
     Compare(Request),
-    /// [`super::patterns::prove_partition`]; answered by a [`PartitionProof`].
+    /// [`crate::patterns::z3::prove_partition`]; answered by a [`PartitionProof`].
     Partition {
         pattern: Pattern,
         bound: u64,
@@ -419,7 +420,7 @@ struct ModelWire {
     name: Option<String>,
     alphabet: Vec<String>,
     acceptance: Acceptance,
-    features: Vec<crate::model::Feature>,
+    features: Vec<crate::model::boolean::Feature>,
     output: usize,
     exprs: Vec<Wire>,
     layers: usize,
@@ -636,7 +637,8 @@ pub fn child_main() -> i32 {
             bound,
             timeout_seconds,
         } => {
-            let proof = super::patterns::prove_partition(&pattern, bound, seconds(timeout_seconds));
+            let proof =
+                crate::patterns::z3::prove_partition(&pattern, bound, seconds(timeout_seconds));
             serde_json::to_string(&proof).map_err(|e| e.to_string())
         }
         Job::Bounded {
@@ -766,7 +768,8 @@ mod tests {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            let Ok(m) = crate::model::load_with("m", &text, crate::logic::ParseLimits::DEFAULT)
+            let Ok(m) =
+                crate::model::boolean::load_with("m", &text, crate::logic::ParseLimits::DEFAULT)
             else {
                 continue;
             };
@@ -791,8 +794,10 @@ mod tests {
                 assert_eq!(back.feature(&f.name), Some(i));
             }
             for w in [vec![], vec![m.alphabet[0].clone()], m.alphabet.clone()] {
-                let a = crate::model::run(&m, &w).map(|t| t.accepted).ok();
-                let b = crate::model::run(&back, &w).map(|t| t.accepted).ok();
+                let a = crate::model::boolean::run(&m, &w).map(|t| t.accepted).ok();
+                let b = crate::model::boolean::run(&back, &w)
+                    .map(|t| t.accepted)
+                    .ok();
                 assert_eq!(a, b, "{path:?} on {w:?}");
             }
             seen += 1;

@@ -14,7 +14,7 @@
 //! ```
 //! use ltlattn::automata::{Alphabet, Question};
 //! use ltlattn::logic::{parse, Acceptance, Arena};
-//! use ltlattn::smt::{compare_symbolic, SmtLimits, SmtVerdict};
+//! use ltlattn::engine::z3::{compare_symbolic, SmtLimits, SmtVerdict};
 //! let mut f = Arena::new();
 //! let l = parse(&mut f, "P (a & Y b)").unwrap();
 //! let r = parse(&mut f, "Y P (a & Y b) | Y (a & Y b)").unwrap();
@@ -26,14 +26,14 @@
 
 pub mod bounded;
 pub mod isolate;
-pub mod patterns;
 
 use std::time::{Duration, Instant};
 
 use z3::ast::{Bool, Dynamic, BV};
 use z3::{FuncDecl, Params, SatResult, Solver, Sort};
 
-use crate::automata::{Alphabet, Question};
+use crate::automata::Alphabet;
+use crate::engine::layout::Question;
 use crate::engine::layout::{Comparison, Counter, Counting, Logic, Memory};
 use crate::logic::{Acceptance, Arena, Node, NodeId, Word};
 

@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use biodivine_lib_bdd::{op_function, Bdd, BddVariable, BddVariableSet};
 use rustc_hash::FxHashMap;
 
-use crate::automata::{Alphabet, Question};
+use crate::automata::Alphabet;
+use crate::engine::layout::Question;
 use crate::engine::layout::{Comparison, Counter, Counting, Logic, Memory};
 use crate::logic::{Acceptance, Arena, Node, NodeId, Word};
 

@@ -18,11 +18,9 @@ use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::alphabet::{Alphabet, MAX_PROPS};
-use super::budget::{Budget, Limit, LimitError, MAX_TRANSITIONS};
 use super::build::{Program, StateIndex};
-use super::dfa::Dfa;
-use super::product::Question;
+use crate::automata::{Alphabet, Budget, Dfa, Limit, LimitError, MAX_PROPS, MAX_TRANSITIONS};
+use crate::engine::layout::Question;
 use crate::logic::{Acceptance, Arena, NodeId, Word};
 
 /// Node ids with this bit set are leaves; the rest index the node store.
@@ -538,7 +536,7 @@ impl GuardedDfa {
             self.nodes(),
             shown.join(", ")
         );
-        for q in 0..n.min(super::dfa::TEXT_STATES) as u32 {
+        for q in 0..n.min(crate::automata::TEXT_STATES) as u32 {
             let mark = if self.accepting[q as usize] { "*" } else { " " };
             let guards = self.guards(q);
             let mut edges: Vec<String> = guards
@@ -558,10 +556,10 @@ impl GuardedDfa {
             }
             s.push_str(&format!("{mark}{q:>4}: {}\n", edges.join("; ")));
         }
-        if n > super::dfa::TEXT_STATES {
+        if n > crate::automata::TEXT_STATES {
             s.push_str(&format!(
                 "  … {} more states (--json or --dot print them all)\n",
-                n - super::dfa::TEXT_STATES
+                n - crate::automata::TEXT_STATES
             ));
         }
         s

@@ -184,7 +184,7 @@ pub enum NumericErrorKind {
 pub type NumericError = crate::diag::FileError<NumericErrorKind>;
 
 impl crate::diag::ErrorKind for NumericErrorKind {
-    const CODE: &'static str = "ltlattn::numeric";
+    const CODE: &'static str = "ltlattn::model::numeric";
 }
 
 #[derive(Deserialize)]
@@ -937,7 +937,7 @@ mod tests {
         struct Model {
             number: Spanned<RawNumber>,
         }
-        for f in crate::numeric::spelling::every_format() {
+        for f in crate::model::numeric::spelling::every_format() {
             let text = format!("[number]\n{}", f.number_table());
             let m: Model = toml::from_str(&text).unwrap();
             let c = Ctx {
