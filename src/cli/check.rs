@@ -365,7 +365,7 @@ pub(crate) fn load_operand(
         ));
     }
     if arg.ends_with(".dfa") {
-        let d = super::classify::read_dfa_file(arg)?;
+        let d = super::io::read_dfa_file(arg)?;
         return Ok((Loaded::Dfa(d), Some(arg.to_string())));
     }
     let text = super::read_input(arg, "model")?;

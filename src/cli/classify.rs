@@ -1,12 +1,11 @@
 //! `classify` and `separate`: which architectures can recognize a language, with proofs.
 
 use clap::Args;
-use miette::{miette, LabeledSpan, NamedSource, Report};
+use miette::{miette, Report};
 
 use super::check::BudgetOpts;
-use super::io::print_budget;
+use super::io::{print_budget, read_dfa_file};
 use super::{formula_arg, Exit, WordOpts};
-use ltlattn::automata::{parse_dfa, Dfa};
 use ltlattn::fragment::language::{language as language_of, Language, LanguageSource};
 use ltlattn::fragment::{classify_windowed, separate, Class, Decision, Limits};
 use ltlattn::logic::ParseLimits;
@@ -57,21 +56,6 @@ pub(crate) struct SeparateArgs {
     /// Print JSON: `{"command": "separate", "holds": separated, "decision": …}`.
     #[arg(long)]
     json: bool,
-}
-
-/// A DFA file (grammar/dfa.md), with a diagnostic pointing into it when it is malformed.
-pub(crate) fn read_dfa_file(path: &str) -> Result<Dfa, Report> {
-    let text = super::read_input(path, "DFA file")?;
-    parse_dfa(&text).map_err(|e| {
-        let (source, span) = ltlattn::diag::excerpt(&text, e.span.clone());
-        miette!(
-            labels = vec![LabeledSpan::at(span, "here")],
-            help = "see grammar/dfa.md for the format",
-            "{}",
-            e.message
-        )
-        .with_source_code(NamedSource::new(path, source))
-    })
 }
 
 /// The language of `src`, made ready for the classifier by the library, and its name.

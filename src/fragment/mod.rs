@@ -424,7 +424,7 @@ fn po_formula(dfa: &Dfa, arena: &mut Arena) -> NodeId {
             }
         }
     }
-    let mut b = crate::model::boolean::compile::Builder(arena);
+    let mut b = crate::logic::Builder(arena);
     let mut in_q: Vec<Option<NodeId>> = vec![None; n];
     for &q in &order {
         // Letters that leave q.
@@ -484,7 +484,7 @@ fn type_formula(
     n: usize,
     arena: &mut Arena,
 ) -> NodeId {
-    let mut b = crate::model::boolean::compile::Builder(arena);
+    let mut b = crate::logic::Builder(arena);
     let letters = dfa.letters() as u32;
     let mut chi: Vec<Vec<NodeId>> = Vec::new();
     for (m, level) in keys.iter().enumerate().take(n + 1) {

@@ -315,10 +315,10 @@ impl Program {
     pub(super) fn eval_guards(
         &self,
         state: &[u64],
-        g: &mut super::guarded::Bools,
+        g: &mut super::diagram::Bools,
         cur: &mut [u32],
     ) {
-        use super::guarded::{FALSE, TRUE};
+        use super::diagram::{FALSE, TRUE};
         let started = Self::bit(state, 0);
         let k = |b: bool| if b { TRUE } else { FALSE };
         for (i, ins) in self.instrs.iter().enumerate() {
@@ -382,7 +382,7 @@ impl Program {
 
     /// The successor state from a step key whose guards are all constants.
     pub(super) fn state_of_key(&self, key: &[u64], out: &mut [u64]) {
-        use super::guarded::TRUE;
+        use super::diagram::TRUE;
         for w in out[..self.bit_words].iter_mut() {
             *w = 0;
         }

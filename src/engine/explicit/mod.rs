@@ -16,6 +16,7 @@
 //! ```
 
 mod build;
+mod diagram;
 mod guarded;
 mod product;
 
