@@ -32,7 +32,7 @@ use crate::engine::explicit::DENSE_PROPS;
 use crate::engine::explicit::{
     compare, compare_guarded, formula_dfa, formula_guarded_in, guard_order,
 };
-use crate::engine::layout::Question;
+use crate::engine::layout::{Question, Sides};
 use crate::logic::{evaluate, Acceptance, Arena, NodeId, Word};
 
 /// Which engine decides equivalence and inclusion.
@@ -521,13 +521,19 @@ pub fn decide(
     question: Question,
     opts: &Options,
 ) -> Result<Verdict, DecideError> {
+    let s = Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    };
     match opts.engine {
-        Engine::Explicit => {
-            decide_explicit(arena, (left, right), sigma, acc, question, &opts.budget())
-        }
-        Engine::Bdd => decide_bdd(arena, (left, right), sigma, acc, question, opts, None),
-        Engine::Z3 => decide_z3(arena, (left, right), sigma, acc, question, opts, None),
-        Engine::Auto => decide_auto(arena, (left, right), sigma, acc, question, opts),
+        Engine::Explicit => decide_explicit(s, &opts.budget()),
+        Engine::Bdd => decide_bdd(s, opts, None),
+        Engine::Z3 => decide_z3(s, opts, None),
+        Engine::Auto => decide_auto(s, opts),
     }
 }
 
@@ -581,14 +587,16 @@ impl Racer {
 /// `--timeout` (without one: the explicit engine its states, the BDD engine
 /// [`AUTO_BDD_SECONDS`], z3 [`AUTO_Z3_SECONDS`]); when all stop, the error says why each
 /// did.
-fn decide_auto(
-    arena: &Arena,
-    sides: (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    opts: &Options,
-) -> Result<Verdict, DecideError> {
+fn decide_auto(s: Sides, opts: &Options) -> Result<Verdict, DecideError> {
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    } = s;
+    let sides = (left, right);
     use std::sync::mpsc;
     let begun = std::time::Instant::now();
     // Small instances first, by the explicit engine alone under a small state cap: its
@@ -602,7 +610,7 @@ fn decide_auto(
     // Over more than DENSE_PROPS propositions the explicit engine's counterexample is the
     // least in its guard order, not the least of all engines: that one is left to the race.
     let guarded = matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS);
-    match decide_explicit(arena, sides, sigma, acc, question, &first) {
+    match decide_explicit(s, &first) {
         Ok(v) if !(guarded && v.counterexample.is_some()) => return Ok(v),
         Err(e @ (DecideError::Internal { .. } | DecideError::ProofRecheck { .. })) => {
             return Err(e)
@@ -630,12 +638,18 @@ fn decide_auto(
             ..opts.clone()
         };
         std::thread::spawn(move || {
+            let s = Sides {
+                arena: &arena,
+                left: sides.0,
+                right: sides.1,
+                alphabet: &sigma,
+                acceptance: acc,
+                question,
+            };
             let answer = token.run(|| match racer {
-                Racer::Explicit => {
-                    decide_explicit(&arena, sides, &sigma, acc, question, &opts.budget())
-                }
-                Racer::Bdd => decide_bdd(&arena, sides, &sigma, acc, question, &opts, None),
-                Racer::Z3 => decide_z3(&arena, sides, &sigma, acc, question, &opts, None),
+                Racer::Explicit => decide_explicit(s, &opts.budget()),
+                Racer::Bdd => decide_bdd(s, &opts, None),
+                Racer::Z3 => decide_z3(s, &opts, None),
             });
             // The receiver may be gone (an answer came first): nothing to tell.
             let _ = tx.send((racer, answer));
@@ -778,23 +792,24 @@ fn decide_auto(
 }
 
 /// The BDD engine ([`crate::engine::bdd`]); the state budget bounds its BDDs' sizes.
-fn decide_bdd(
-    arena: &Arena,
-    sides: (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    opts: &Options,
-    fallback: Option<String>,
-) -> Result<Verdict, DecideError> {
-    use crate::engine::bdd::{compare_bdd, BddLimits, BddVerdict};
+fn decide_bdd(s: Sides, opts: &Options, fallback: Option<String>) -> Result<Verdict, DecideError> {
+    use crate::engine::bdd::{compare, BddLimits, BddVerdict};
+    let Sides {
+        arena,
+        left,
+        right,
+        acceptance: acc,
+        question,
+        ..
+    } = s;
+    let sides = (left, right);
     let limits = BddLimits {
         max_nodes: opts.max_states,
         timeout: opts.timeout,
         max_depth: opts.max_depth,
     };
     let started = std::time::Instant::now();
-    let a = compare_bdd(arena, sides.0, sides.1, sigma, acc, question, &limits);
+    let a = compare(s, &limits);
     let seconds = started.elapsed().as_secs_f64();
     let report = |checked| EngineReport::Bdd {
         depth: a.depth,
@@ -829,16 +844,17 @@ fn decide_bdd(
     }
 }
 
-fn decide_explicit(
-    arena: &Arena,
-    (left, right): (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    budget: &Budget,
-) -> Result<Verdict, DecideError> {
+fn decide_explicit(s: Sides, budget: &Budget) -> Result<Verdict, DecideError> {
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    } = s;
     if matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS) {
-        return decide_guarded(arena, (left, right), sigma, acc, question, budget);
+        return decide_guarded(s, budget);
     }
     let dl = formula_dfa(arena, left, sigma, acc, budget)?;
     let dr = formula_dfa(arena, right, sigma, acc, budget)?;
@@ -847,28 +863,26 @@ fn decide_explicit(
         .counterexample
         .as_ref()
         .map(|l| (sigma.word(l), dl.accepts(l), dr.accepts(l)));
-    explicit_verdict(
-        arena,
-        (left, right),
-        acc,
-        question,
-        cex,
-        answer.states_explored,
-        [dl.states, dr.states],
-    )
+    explicit_verdict(s, cex, answer.states_explored, [dl.states, dr.states])
 }
 
 /// The explicit engine's verdict: its counterexample (with both automata's judgements)
 /// re-checked by the evaluator, which must agree with the automata.
 fn explicit_verdict(
-    arena: &Arena,
-    sides: (NodeId, NodeId),
-    acc: Acceptance,
-    question: Question,
+    s: Sides,
     cex: Option<(Word, bool, bool)>,
     states_explored: usize,
     dfa_states: [usize; 2],
 ) -> Result<Verdict, DecideError> {
+    let Sides {
+        arena,
+        left,
+        right,
+        acceptance: acc,
+        question,
+        ..
+    } = s;
+    let sides = (left, right);
     let counterexample = match cex {
         None => None,
         Some((word, first, second)) => {
@@ -893,14 +907,15 @@ fn explicit_verdict(
 
 /// The explicit engine over more than [`DENSE_PROPS`] propositions: guard-labelled
 /// minimal DFAs and their product.
-fn decide_guarded(
-    arena: &Arena,
-    (left, right): (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    budget: &Budget,
-) -> Result<Verdict, DecideError> {
+fn decide_guarded(s: Sides, budget: &Budget) -> Result<Verdict, DecideError> {
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    } = s;
     let order = guard_order(arena, &[left, right], sigma);
     let gl = formula_guarded_in(arena, left, sigma, acc, budget, order.clone())?;
     let gr = formula_guarded_in(arena, right, sigma, acc, budget, order)?;
@@ -909,28 +924,21 @@ fn decide_guarded(
         .counterexample
         .as_ref()
         .map(|l| (gl.word(l), gl.accepts(l), gr.accepts(l)));
-    explicit_verdict(
-        arena,
-        (left, right),
-        acc,
-        question,
-        cex,
-        answer.states_explored,
-        [gl.states(), gr.states()],
-    )
+    explicit_verdict(s, cex, answer.states_explored, [gl.states(), gr.states()])
 }
 
 #[cfg(feature = "z3")]
-fn decide_z3(
-    arena: &Arena,
-    sides: (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    opts: &Options,
-    fallback: Option<String>,
-) -> Result<Verdict, DecideError> {
+fn decide_z3(s: Sides, opts: &Options, fallback: Option<String>) -> Result<Verdict, DecideError> {
     use crate::engine::z3::{isolate, Proof, SmtLimits, SmtVerdict};
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    } = s;
+    let sides = (left, right);
     let limits = SmtLimits {
         max_depth: opts.max_depth,
         timeout: opts.timeout,
@@ -938,7 +946,7 @@ fn decide_z3(
     };
     let started = std::time::Instant::now();
     // In a child process when the binary registered one: a z3 abort is "undecided".
-    let answer = isolate::compare(arena, sides.0, sides.1, sigma, acc, question, &limits);
+    let answer = isolate::compare(s, &limits);
     let seconds = started.elapsed().as_secs_f64();
     let report = |proof, method| EngineReport::Z3 {
         proof,
@@ -986,15 +994,7 @@ fn decide_z3(
 }
 
 #[cfg(not(feature = "z3"))]
-fn decide_z3(
-    _arena: &Arena,
-    _sides: (NodeId, NodeId),
-    _sigma: &Alphabet,
-    _acc: Acceptance,
-    _question: Question,
-    _opts: &Options,
-    fallback: Option<String>,
-) -> Result<Verdict, DecideError> {
+fn decide_z3(_s: Sides, _opts: &Options, fallback: Option<String>) -> Result<Verdict, DecideError> {
     Err(DecideError::NoZ3 { after: fallback })
 }
 

@@ -23,7 +23,7 @@ use rustc_hash::FxHashMap;
 
 use crate::automata::Alphabet;
 use crate::engine::layout::Question;
-use crate::engine::layout::{Comparison, Counter, Counting, Logic, Memory};
+use crate::engine::layout::{Comparison, Counter, Counting, Logic, Memory, Sides};
 use crate::logic::{Acceptance, Arena, Node, NodeId, Word};
 
 /// How much work the BDD engine may do.
@@ -164,14 +164,15 @@ fn bits_for(n: u64) -> usize {
 }
 
 impl<'a> System<'a> {
-    fn new(
-        arena: &'a Arena,
-        (left, right): (NodeId, NodeId),
-        alphabet: &Alphabet,
-        acceptance: Acceptance,
-        question: Question,
-    ) -> Result<Self, String> {
-        let layout = Comparison::new(arena, (left, right), alphabet, acceptance, question);
+    fn new(sides: Sides<'a>) -> Result<Self, String> {
+        let Sides {
+            arena,
+            left,
+            right,
+            acceptance,
+            ..
+        } = sides;
+        let layout = Comparison::new(sides);
         let (set, atoms, props) = (&layout.nodes, &layout.atoms, layout.props);
         // Variable order: atoms ranked by a depth-first walk from the roots (children
         // in order), and each state bit ranked by the first-walked of its atoms, so the
@@ -502,7 +503,7 @@ impl<'a> System<'a> {
 }
 
 /// Decides `question` for the two formulas over `alphabet` by breadth-first reachability
-/// on BDDs. A counterexample is shortest; "holds" comes with a re-checked invariant.
+/// on BDDs: [`compare`] with the sides spelled out.
 pub fn compare_bdd(
     arena: &Arena,
     left: NodeId,
@@ -512,6 +513,22 @@ pub fn compare_bdd(
     question: Question,
     limits: &BddLimits,
 ) -> BddAnswer {
+    compare(
+        Sides {
+            arena,
+            left,
+            right,
+            alphabet,
+            acceptance,
+            question,
+        },
+        limits,
+    )
+}
+
+/// Decides the question of `sides` by breadth-first reachability on BDDs. A
+/// counterexample is shortest; "holds" comes with a re-checked invariant.
+pub fn compare(sides: Sides, limits: &BddLimits) -> BddAnswer {
     let start = Instant::now();
     let mut answer = BddAnswer {
         verdict: BddVerdict::Holds,
@@ -520,7 +537,7 @@ pub fn compare_bdd(
         state_bits: 0,
         peak_nodes: 0,
     };
-    let sys = match System::new(arena, (left, right), alphabet, acceptance, question) {
+    let sys = match System::new(sides) {
         Ok(s) => s,
         Err(why) => {
             answer.verdict = BddVerdict::Unsupported(why);

@@ -27,13 +27,20 @@
 //!
 //! ```
 //! use ltlattn::automata::Alphabet;
-//! use ltlattn::engine::layout::{Comparison, Plain, Question};
+//! use ltlattn::engine::layout::{Comparison, Plain, Question, Sides};
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! let mut f = Arena::new();
 //! let l = parse(&mut f, "P (a & Y b)").unwrap();
 //! let r = parse(&mut f, "O (a & Y b)").unwrap();
 //! let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
-//! let c = Comparison::new(&f, (l, r), &sigma, Acceptance::Eos, Question::Equivalent);
+//! let c = Comparison::new(Sides {
+//!     arena: &f,
+//!     left: l,
+//!     right: r,
+//!     alphabet: &sigma,
+//!     acceptance: Acceptance::Eos,
+//!     question: Question::Equivalent,
+//! });
 //! assert_eq!(c.bits.len(), 3); // Y b, P (…), O (…)
 //! // At the first position, reading "a": the letter atoms are leaves the engine gives.
 //! let first: Vec<bool> = c.bits.iter().map(|&i| c.temporal(i).unwrap().initial()).collect();
@@ -349,6 +356,35 @@ impl Counter {
     }
 }
 
+/// What a comparison is about: two formulas of one arena, the alphabet they are read
+/// over, where a word is judged, and what is asked. The engines take it whole instead of
+/// six arguments.
+#[derive(Clone, Copy, Debug)]
+pub struct Sides<'a> {
+    /// The formulas' arena.
+    pub arena: &'a Arena,
+    /// The first formula.
+    pub left: NodeId,
+    /// The second formula.
+    pub right: NodeId,
+    /// The alphabet.
+    pub alphabet: &'a Alphabet,
+    /// Where a word is judged.
+    pub acceptance: Acceptance,
+    /// What is asked.
+    pub question: Question,
+}
+
+impl<'a> Sides<'a> {
+    /// The same question over another alphabet.
+    pub fn over<'b>(&self, alphabet: &'b Alphabet) -> Sides<'b>
+    where
+        'a: 'b,
+    {
+        Sides { alphabet, ..*self }
+    }
+}
+
 /// Where a node's memory lives in a [`Comparison`]'s state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Memory {
@@ -392,14 +428,16 @@ pub struct Comparison<'a> {
 }
 
 impl<'a> Comparison<'a> {
-    /// The layout of `left` against `right` (both in `arena`).
-    pub fn new(
-        arena: &'a Arena,
-        (left, right): (NodeId, NodeId),
-        alphabet: &Alphabet,
-        acceptance: Acceptance,
-        question: Question,
-    ) -> Self {
+    /// The layout of the two sides.
+    pub fn new(sides: Sides<'a>) -> Self {
+        let Sides {
+            arena,
+            left,
+            right,
+            alphabet,
+            acceptance,
+            question,
+        } = sides;
         let mut nodes: Vec<NodeId> = arena.subformulas(left);
         nodes.extend(arena.subformulas(right));
         nodes.sort_unstable();

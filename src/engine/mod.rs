@@ -18,4 +18,4 @@ pub mod layout;
 #[cfg(feature = "z3")]
 pub mod z3;
 
-pub use layout::{Comparison, Question};
+pub use layout::{Comparison, Question, Sides};

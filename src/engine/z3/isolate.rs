@@ -31,17 +31,25 @@
 //! answer).
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
-//! use ltlattn::logic::{parse, Acceptance, Arena};
+//! use ltlattn::automata::Alphabet;
 //! use ltlattn::engine::z3::{isolate, SmtLimits, SmtVerdict};
+//! use ltlattn::engine::{Question, Sides};
+//! use ltlattn::logic::{parse, Acceptance, Arena};
 //! let mut f = Arena::new();
 //! let l = parse(&mut f, "P a").unwrap();
 //! let r = parse(&mut f, "Y P a | Y a").unwrap();
 //! let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
 //! // No program registered here: z3 runs in this process.
 //! assert!(isolate::helper().is_none());
-//! let answer = isolate::compare(&f, l, r, &sigma, Acceptance::Eos, Question::Equivalent,
-//!                               &SmtLimits::default());
+//! let sides = Sides {
+//!     arena: &f,
+//!     left: l,
+//!     right: r,
+//!     alphabet: &sigma,
+//!     acceptance: Acceptance::Eos,
+//!     question: Question::Equivalent,
+//! };
+//! let answer = isolate::compare(sides, &SmtLimits::default());
 //! assert!(matches!(answer.verdict, SmtVerdict::Holds(_)));
 //! ```
 
@@ -55,9 +63,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::bounded::Bounded;
-use super::{compare_symbolic, SmtAnswer, SmtLimits, SmtVerdict};
+use super::{SmtAnswer, SmtLimits, SmtVerdict};
 use crate::automata::Alphabet;
-use crate::engine::layout::Question;
+use crate::engine::layout::{Question, Sides};
 use crate::logic::{Acceptance, Arena, Node, NodeId};
 use crate::model::boolean::Model;
 use crate::patterns::proof::{Obligation, Outcome, PartitionProof};
@@ -91,27 +99,17 @@ pub fn helper() -> Option<&'static Path> {
     HELPER.get().map(PathBuf::as_path)
 }
 
-/// [`compare_symbolic`] in a child process when a program is registered
+/// [`super::compare`] in a child process when a program is registered
 /// ([`run_in_children_of`]), else in this process. A child that does not answer gives
 /// [`SmtVerdict::Unknown`] saying why. Under a [`crate::cancel`] token a cancellation
 /// kills the child (or interrupts z3 in this process).
-pub fn compare(
-    arena: &Arena,
-    left: NodeId,
-    right: NodeId,
-    alphabet: &Alphabet,
-    acceptance: Acceptance,
-    question: Question,
-    limits: &SmtLimits,
-) -> SmtAnswer {
+pub fn compare(sides: Sides, limits: &SmtLimits) -> SmtAnswer {
     match helper() {
         Some(program) => {
-            let job = Job::Compare(Request::new(
-                arena, left, right, alphabet, acceptance, question, limits,
-            ));
+            let job = Job::Compare(Request::new(sides, limits));
             in_child(program, &job, limits.timeout).unwrap_or_else(unknown)
         }
-        None => in_process(arena, left, right, alphabet, acceptance, question, limits),
+        None => in_process(sides, limits),
     }
 }
 
@@ -157,15 +155,7 @@ pub fn prove_partition(pattern: &Pattern, bound: u64, timeout: Option<Duration>)
 }
 
 /// z3 in this thread; a cancellation interrupts the thread's z3 context.
-fn in_process(
-    arena: &Arena,
-    left: NodeId,
-    right: NodeId,
-    alphabet: &Alphabet,
-    acceptance: Acceptance,
-    question: Question,
-    limits: &SmtLimits,
-) -> SmtAnswer {
+fn in_process(sides: Sides, limits: &SmtLimits) -> SmtAnswer {
     let _interrupt = crate::cancel::current().map(|token| {
         // The thread's context outlives the guard (it lives until the thread ends), and
         // the guard's drop waits for a running hook: the pointer is live whenever the
@@ -178,7 +168,7 @@ fn in_process(
             }
         })
     });
-    compare_symbolic(arena, left, right, alphabet, acceptance, question, limits)
+    super::compare(sides, limits)
 }
 
 fn unknown(why: String) -> SmtAnswer {
@@ -220,7 +210,7 @@ pub fn bounded_check(
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
 enum Job {
-    /// [`compare_symbolic`]; answered by an [`SmtAnswer`].
+    /// [`super::compare`]; answered by an [`SmtAnswer`].
     Compare(Request),
     /// [`crate::patterns::z3::prove_partition`]; answered by a [`PartitionProof`].
     Partition {
@@ -272,7 +262,7 @@ enum Wire {
 }
 
 /// What the child is asked: the DAG of both formulas (children first), the roots, and
-/// the rest of [`compare_symbolic`]'s arguments.
+/// the rest of [`super::compare`]'s arguments.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Request {
     nodes: Vec<Wire>,
@@ -290,15 +280,15 @@ struct Request {
 }
 
 impl Request {
-    fn new(
-        arena: &Arena,
-        left: NodeId,
-        right: NodeId,
-        alphabet: &Alphabet,
-        acceptance: Acceptance,
-        question: Question,
-        limits: &SmtLimits,
-    ) -> Self {
+    fn new(sides: Sides, limits: &SmtLimits) -> Self {
+        let Sides {
+            arena,
+            left,
+            right,
+            alphabet,
+            acceptance,
+            question,
+        } = sides;
         let mut ids = arena.subformulas(left);
         ids.extend(arena.subformulas(right));
         ids.sort_unstable();
@@ -697,15 +687,15 @@ fn answer_compare(request: &Request) -> Result<String, String> {
         timeout: seconds(request.timeout_seconds),
         spacer_after: request.spacer_after,
     };
-    let answer = compare_symbolic(
-        &arena,
+    let sides = Sides {
+        arena: &arena,
         left,
         right,
-        &alphabet,
-        request.acceptance,
+        alphabet: &alphabet,
+        acceptance: request.acceptance,
         question,
-        &limits,
-    );
+    };
+    let answer = super::compare(sides, &limits);
     serde_json::to_string(&answer).map_err(|e| e.to_string())
 }
 
@@ -812,15 +802,15 @@ mod tests {
         let l = parse(&mut f, "a S< (Y<=3 b | Z !a) & H (a -> O b) & P>=2 pos%3=1").unwrap();
         let r = parse(&mut f, "(a P b) <-> (Y a S Y<=3 b) & start & !false").unwrap();
         let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
-        let req = Request::new(
-            &f,
-            l,
-            r,
-            &sigma,
-            Acceptance::Last,
-            Question::Included,
-            &SmtLimits::default(),
-        );
+        let sides = Sides {
+            arena: &f,
+            left: l,
+            right: r,
+            alphabet: &sigma,
+            acceptance: Acceptance::Last,
+            question: Question::Included,
+        };
+        let req = Request::new(sides, &SmtLimits::default());
         let json = serde_json::to_string(&req).unwrap();
         let back: Request = serde_json::from_str(&json).unwrap();
         let (g, l2, r2) = back.arena().unwrap();

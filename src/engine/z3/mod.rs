@@ -34,7 +34,7 @@ use z3::{FuncDecl, Params, SatResult, Solver, Sort};
 
 use crate::automata::Alphabet;
 use crate::engine::layout::Question;
-use crate::engine::layout::{Comparison, Counter, Counting, Logic, Memory};
+use crate::engine::layout::{Comparison, Counter, Counting, Logic, Memory, Sides};
 use crate::logic::{Acceptance, Arena, Node, NodeId, Word};
 
 /// How far the z3 engine may go.
@@ -249,16 +249,9 @@ enum Input {
 }
 
 impl<'a> System<'a> {
-    fn new(
-        arena: &'a Arena,
-        left: NodeId,
-        right: NodeId,
-        alphabet: &Alphabet,
-        acceptance: Acceptance,
-        question: Question,
-    ) -> Self {
+    fn new(sides: Sides<'a>) -> Self {
         System {
-            layout: Comparison::new(arena, (left, right), alphabet, acceptance, question),
+            layout: Comparison::new(sides),
         }
     }
 
@@ -509,6 +502,28 @@ pub fn compare_symbolic(
     question: Question,
     limits: &SmtLimits,
 ) -> SmtAnswer {
+    compare(
+        Sides {
+            arena,
+            left,
+            right,
+            alphabet,
+            acceptance,
+            question,
+        },
+        limits,
+    )
+}
+
+/// [`compare_symbolic`] on the [`Sides`] of a comparison.
+pub fn compare(sides: Sides, limits: &SmtLimits) -> SmtAnswer {
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet,
+        ..
+    } = sides;
     let start = Instant::now();
     if let Alphabet::Tokens(tokens) = alphabet {
         let mut atoms: Vec<String> = Vec::new();
@@ -525,7 +540,7 @@ pub fn compare_symbolic(
             ..limits.clone()
         };
         let sets = Alphabet::Props(atoms);
-        let a = compare_in(arena, left, right, &sets, acceptance, question, &relaxed);
+        let a = compare_in(sides.over(&sets), &relaxed);
         if matches!(a.verdict, SmtVerdict::Holds(_) | SmtVerdict::Internal(_)) {
             return SmtAnswer {
                 over_sets: true,
@@ -537,25 +552,17 @@ pub fn compare_symbolic(
         timeout: limits.timeout.map(|t| t.saturating_sub(start.elapsed())),
         ..limits.clone()
     };
-    compare_in(arena, left, right, alphabet, acceptance, question, &rest)
+    compare_in(sides, &rest)
 }
 
 /// [`compare_symbolic`] in the alphabet's own semantics.
-fn compare_in(
-    arena: &Arena,
-    left: NodeId,
-    right: NodeId,
-    alphabet: &Alphabet,
-    acceptance: Acceptance,
-    question: Question,
-    limits: &SmtLimits,
-) -> SmtAnswer {
+fn compare_in(sides: Sides, limits: &SmtLimits) -> SmtAnswer {
     let start = Instant::now();
     let left_time = || limits.timeout.map(|t| t.saturating_sub(start.elapsed()));
     // A cancelled run (the `auto` portfolio has its answer) stops as at its deadline.
     let out_of_time =
         || crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t);
-    let sys = System::new(arena, left, right, alphabet, acceptance, question);
+    let sys = System::new(sides);
     let state_vars = sys.state_vars();
     let unknown = |depth: usize, why: String| SmtAnswer {
         verdict: SmtVerdict::Unknown(why),
@@ -992,7 +999,14 @@ mod tests {
         let l = parse(&mut arena, "P a").unwrap();
         let r = parse(&mut arena, "Y P a | Y a").unwrap();
         let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
-        let sys = System::new(&arena, l, r, &sigma, Acceptance::Eos, Question::Equivalent);
+        let sys = System::new(Sides {
+            arena: &arena,
+            left: l,
+            right: r,
+            alphabet: &sigma,
+            acceptance: Acceptance::Eos,
+            question: Question::Equivalent,
+        });
         assert!(matches!(spacer(&sys, None), SpacerResult::Safe(_)));
         // `true` (no variable: the same in both orders) is inductive but lets Bad in.
         let top = Bool::from_bool(true);
