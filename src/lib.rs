@@ -16,7 +16,8 @@
 //! `docs/NUMERIC.md`; the syntaxes by `grammar/`.
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::Question;
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! use ltlattn::verdict::{decide, Options};
 //!

@@ -9,7 +9,8 @@
 //! written beside it.
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::Question;
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! use ltlattn::report::{to_json, CompareReport};
 //! use ltlattn::verdict::{decide, Options};

@@ -5,7 +5,8 @@
 //! the [`Verdict`] they return; none of them re-checks or re-decides on its own.
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::Question;
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! use ltlattn::verdict::{decide, Options};
 //! let mut f = Arena::new();

@@ -12,7 +12,8 @@
 //! plain words and strings.
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::Question;
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! use ltlattn::engine::z3::{compare_symbolic, SmtLimits, SmtVerdict};
 //! let mut f = Arena::new();
