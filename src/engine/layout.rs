@@ -123,21 +123,27 @@ pub struct Plain;
 
 impl Logic for Plain {
     type B = bool;
+    #[inline]
     fn constant(&mut self, b: bool) -> bool {
         b
     }
+    #[inline]
     fn not(&mut self, a: &bool) -> bool {
         !a
     }
+    #[inline]
     fn and(&mut self, a: &bool, b: &bool) -> bool {
         *a && *b
     }
+    #[inline]
     fn or(&mut self, a: &bool, b: &bool) -> bool {
         *a || *b
     }
+    #[inline]
     fn implies(&mut self, a: &bool, b: &bool) -> bool {
         !a || *b
     }
+    #[inline]
     fn iff(&mut self, a: &bool, b: &bool) -> bool {
         a == b
     }
@@ -145,15 +151,19 @@ impl Logic for Plain {
 
 impl Counting for Plain {
     type C = u64;
+    #[inline]
     fn constant_like(&mut self, _: &u64, v: u64) -> u64 {
         v
     }
+    #[inline]
     fn increment(&mut self, c: &u64) -> u64 {
         c + 1
     }
+    #[inline]
     fn reached(&mut self, c: &u64, cap: u64) -> bool {
         *c >= cap
     }
+    #[inline]
     fn select(&mut self, cond: &bool, yes: &u64, no: &u64) -> u64 {
         if *cond {
             *yes
@@ -219,6 +229,7 @@ impl<T: Copy> Temporal<T> {
 
     /// The bit before the first position: the recurrences' base cases (`Z`, `H` and past
     /// release are true there).
+    #[inline]
     pub fn initial(self) -> bool {
         matches!(
             self,
@@ -228,6 +239,7 @@ impl<T: Copy> Temporal<T> {
 
     /// The node's value at a position, from its bit and (`at`) its operands' values at
     /// the same position.
+    #[inline]
     pub fn now<L: Logic>(self, l: &mut L, bit: &L::B, at: impl Fn(T) -> L::B) -> L::B {
         match self {
             Temporal::Yesterday(_)
@@ -249,6 +261,7 @@ impl<T: Copy> Temporal<T> {
 
     /// The bit for the next position, from this position's bit, the node's own value
     /// here (`own`, from [`Temporal::now`]) and its operands' values here (`at`).
+    #[inline]
     pub fn next<L: Logic>(self, l: &mut L, bit: &L::B, own: &L::B, at: impl Fn(T) -> L::B) -> L::B {
         match self {
             Temporal::Yesterday(x) | Temporal::WeakYesterday(x) => at(x),
@@ -326,6 +339,7 @@ impl Counter {
     }
 
     /// Whether the node holds with counter value `c` (plain values).
+    #[inline]
     pub fn holds(self, c: u64) -> bool {
         match self {
             Counter::Within(k) => c <= u64::from(k),
@@ -335,6 +349,7 @@ impl Counter {
 
     /// The counter at the next position, from its value `c` here and whether the operand
     /// holds here.
+    #[inline]
     pub fn next<C: Counting>(self, l: &mut C, c: &C::C, operand: &C::B) -> C::C {
         let cap = self.cap();
         match self {
