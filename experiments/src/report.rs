@@ -125,7 +125,7 @@ Every model: two layers of two heads (global, local-k or one of each), width 8, 
 whose forward pass computes exactly what `ltlattn`'s executor computes in the format (docs/NUMERIC.md §2; straight-through gradients). \
 Formats: {}; {} seed(s).\n\n\
 Columns, each per test-length bucket ({} test examples of lengths 0–{}): *float*: the float network; *rounded*: the float network's weights rounded into the format afterwards (the old pipeline); \
-*QAT*: the quantization-aware network's own answers; *exact*: the saved model run by `ltlattn::model::numeric::run_numeric` (test words up to length {} only — the executor is exact, not fast). \
+*QAT*: the quantization-aware network's own answers; *exact*: the saved model run by `ltlattn::numeric::run_numeric` (test words up to length {} only — the executor is exact, not fast). \
 *verdict*: the library compares the saved model's language with the target at every length: proved equal, or the shortest counterexample (re-run by the exact executor), or the budget that stopped it.\n\n",
         manifest_path.display(),
         if m.quick { "run --quick" } else { "run" },

@@ -184,7 +184,7 @@ pub enum NumericErrorKind {
 pub type NumericError = crate::diag::FileError<NumericErrorKind>;
 
 impl crate::diag::ErrorKind for NumericErrorKind {
-    const CODE: &'static str = "ltlattn::model::numeric";
+    const CODE: &'static str = "ltlattn::numeric";
 }
 
 #[derive(Deserialize)]
