@@ -8,7 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use ltlattn::automata::{Alphabet, Question};
+use ltlattn::automata::Alphabet;
+use ltlattn::engine::layout::Question;
 use ltlattn::logic::{parse, Acceptance, Arena};
 use ltlattn::verdict::{decide, Engine, Options};
 
@@ -86,7 +87,7 @@ fn run(
 fn main() {
     // z3 runs in a child process of the binary, as under `ltlattn` itself.
     #[cfg(feature = "z3")]
-    ltlattn::smt::isolate::run_in_children_of(env!("CARGO_BIN_EXE_ltlattn").into());
+    ltlattn::engine::z3::isolate::run_in_children_of(env!("CARGO_BIN_EXE_ltlattn").into());
     let quick = std::env::args().any(|a| a == "--quick");
     let limit = Duration::from_secs(if quick { 10 } else { 60 });
     let mut cases: Vec<(String, String, String, Alphabet)> = Vec::new();

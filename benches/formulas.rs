@@ -9,7 +9,7 @@ use ltlattn::automata::Budget;
 use ltlattn::fragment::shortest::{shortest_formula, Ops, SearchLimits};
 use ltlattn::fragment::{formula_certificate, Limits};
 use ltlattn::logic::Arena;
-use ltlattn::numeric::{
+use ltlattn::model::numeric::{
     compile_numeric, count_formula, formula_of, formula_or_note, load_numeric, Format, Overflow,
     Rounding,
 };
@@ -24,7 +24,7 @@ use random_numeric::{random_model, Rng, Shape};
 
 /// The formula `compile` showed before the search: the constructions' and the count
 /// formula's, the shorter (character counts).
-fn before(c: &ltlattn::numeric::NumericCompiled) -> Option<usize> {
+fn before(c: &ltlattn::model::numeric::NumericCompiled) -> Option<usize> {
     let limits = Limits::default();
     let built = formula_of(c, &limits).0.map(|f| f.formula.len());
     let counted = c.counts.as_ref().and_then(|t| {
@@ -45,12 +45,12 @@ struct Tally {
     small_within_300: usize,
 }
 
-fn numeric_row(name: &str, m: &ltlattn::numeric::NumericModel, tally: &mut Tally) {
+fn numeric_row(name: &str, m: &ltlattn::model::numeric::NumericModel, tally: &mut Tally) {
     let c = match compile_numeric(m, &Budget::new(200_000, Some(60.0))) {
         Ok(c) => c,
         Err(e) => return println!("| {name} | — | — | — | — | {e} |"),
     };
-    let old = if c.dfa.states() <= ltlattn::numeric::FORMULA_DFA_STATES {
+    let old = if c.dfa.states() <= ltlattn::model::numeric::FORMULA_DFA_STATES {
         before(&c)
     } else {
         None
@@ -121,11 +121,11 @@ fn main() {
     println!("|---|---|---|---|---|");
     for p in &paths {
         let text = std::fs::read_to_string(p).unwrap();
-        let m = ltlattn::model::load(&p.display().to_string(), &text).unwrap();
-        let c = ltlattn::compile::compile(&m).unwrap();
+        let m = ltlattn::model::boolean::load(&p.display().to_string(), &text).unwrap();
+        let c = ltlattn::model::boolean::compile::compile(&m).unwrap();
         let compiled = ltlattn::logic::print(&c.arena, c.accept, ltlattn::logic::Syntax::Ascii);
         let sigma = ltlattn::automata::Alphabet::Tokens(m.alphabet.clone());
-        let dfa = ltlattn::automata::formula_dfa(
+        let dfa = ltlattn::engine::explicit::formula_dfa(
             &c.arena,
             c.accept,
             &sigma,

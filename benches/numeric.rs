@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ltlattn::automata::Budget;
 use ltlattn::logic::{parse, Arena};
-use ltlattn::numeric::{
+use ltlattn::model::numeric::{
     compile_numeric, formula_or_note, load_numeric, Format, NumericModel, Rounding,
 };
 use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};

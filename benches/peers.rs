@@ -10,9 +10,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ltlattn::automata::{
-    build_dfa, build_guarded, minimize, minimize_guarded, Alphabet, Budget, DENSE_PROPS,
-};
+use ltlattn::automata::{minimize, Alphabet, Budget};
+use ltlattn::engine::explicit::{build_dfa, build_guarded, minimize_guarded, DENSE_PROPS};
 use ltlattn::logic::{parse, print, Acceptance, Arena, Syntax};
 
 fn ensure_peers() -> bool {

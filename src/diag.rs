@@ -88,7 +88,7 @@ impl Located {
 
 /// The kind of a [`FileError`]: it names the diagnostic code.
 pub trait ErrorKind: std::fmt::Debug {
-    /// The miette code of errors of this kind (`ltlattn::model`, `ltlattn::numeric`).
+    /// The miette code of errors of this kind (`ltlattn::model`, `ltlattn::model::numeric`).
     const CODE: &'static str;
 }
 

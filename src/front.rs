@@ -323,7 +323,7 @@ pub fn refuse_reserved_clash(
         if let Some(word) = arena.reserved_clash(r, tokens) {
             return Err(InputError::ReservedClash {
                 word,
-                help: format!("bare `{word}` is always the reserved word ({}); write '{word}' (quoted) for the token, or rename the token", crate::model::reserved_meaning(word)),
+                help: format!("bare `{word}` is always the reserved word ({}); write '{word}' (quoted) for the token, or rename the token", crate::model::boolean::reserved_meaning(word)),
             });
         }
     }
@@ -332,7 +332,10 @@ pub fn refuse_reserved_clash(
 
 /// The tokens of a word for a Boolean model (separated by spaces), each in the model's
 /// alphabet.
-pub fn model_tokens(model: &crate::model::Model, word: &str) -> Result<Vec<String>, InputError> {
+pub fn model_tokens(
+    model: &crate::model::boolean::Model,
+    word: &str,
+) -> Result<Vec<String>, InputError> {
     let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
     if let Some(t) = toks.iter().find(|t| !model.alphabet.contains(t)) {
         return Err(InputError::TokenNotInModel {

@@ -5,10 +5,10 @@
 //! (docs/DESIGN.md draws it in full):
 //!
 //! ```text
-//! formula ─[logic]─▶ DAG ─[automata]─▶ minimal DFA ─[algebra, fragment]─▶ Classification
-//!                      └─[smt: z3]─▶ symbolic system
-//! model.toml ─[model]─▶ Model ─[compile]─▶ formula per feature   (and back: realize)
-//! attention pattern ─[patterns, smt::patterns]─▶ supports, partition proof, costs
+//! formula ─[logic]─▶ DAG ─[engine::explicit]─▶ minimal DFA ─[algebra, fragment]─▶ Classification
+//!                      └─[engine::layout]─▶ product system ─[engine::bdd, engine::z3]─▶ verdict
+//! model.toml ─[model::boolean]─▶ Model ─[compile]─▶ formula per feature   (and back: realize)
+//! attention pattern ─[patterns, patterns::z3]─▶ supports, partition proof, costs
 //! engines ─[verdict]─▶ Verdict (counterexample re-checked, or proof) ─[report]─▶ JSON
 //! ```
 //!
@@ -16,7 +16,8 @@
 //! `docs/NUMERIC.md`; the syntaxes by `grammar/`.
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::Question;
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! use ltlattn::verdict::{decide, Options};
 //!
@@ -36,21 +37,33 @@
 
 pub mod algebra;
 pub mod automata;
-pub mod bdd;
 pub mod cancel;
-pub mod compile;
 pub mod diag;
+pub mod engine;
 pub mod fragment;
 pub mod front;
 pub mod logic;
 pub mod model;
-pub mod numeric;
 pub mod patterns;
 pub mod report;
 pub mod sample;
-#[cfg(feature = "z3")]
-pub mod smt;
 pub mod verdict;
+
+// Old paths, kept for existing users (docs/DESIGN.md has the module map).
+#[doc(hidden)]
+pub use engine::bdd;
+#[doc(hidden)]
+pub use model::boolean::compile;
+#[doc(hidden)]
+pub use model::numeric;
+/// Old path, kept for existing users: the z3 engine is [`engine::z3`], the attention
+/// proofs [`patterns::z3`].
+#[cfg(feature = "z3")]
+#[doc(hidden)]
+pub mod smt {
+    pub use crate::engine::z3::*;
+    pub use crate::patterns::z3 as patterns;
+}
 
 /// The README's code blocks, checked by `cargo test` (the tour is shell and text only).
 #[cfg(doctest)]

@@ -13,7 +13,7 @@ fn main() {
     // a solver abort or crash ends in "could not decide" and not in this process's end.
     #[cfg(feature = "z3")]
     {
-        use ltlattn::smt::isolate;
+        use ltlattn::engine::z3::isolate;
         if std::env::args_os().nth(1).as_deref() == Some(std::ffi::OsStr::new(isolate::CHILD_ARG)) {
             std::process::exit(isolate::child_main());
         }

@@ -9,7 +9,8 @@
 //! written beside it.
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::Question;
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! use ltlattn::report::{to_json, CompareReport};
 //! use ltlattn::verdict::{decide, Options};
@@ -26,7 +27,8 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::automata::{Automaton, Question};
+use crate::engine::explicit::Automaton;
+use crate::engine::layout::Question;
 use crate::fragment::{Class, Decision, FormulaCert, NonMemberCert};
 use crate::logic::{
     accepting_column, truth_table, Acceptance, Arena, NodeId, PrintBudget, Syntax, Word,
@@ -634,7 +636,7 @@ pub struct RunReport {
 
 impl RunReport {
     /// The report of `model`'s run `trace`.
-    pub fn new(model: &crate::model::Model, trace: &crate::model::Trace) -> Self {
+    pub fn new(model: &crate::model::boolean::Model, trace: &crate::model::boolean::Trace) -> Self {
         RunReport {
             holds: trace.accepted,
             accepted: trace.accepted,
@@ -676,7 +678,7 @@ pub struct CompileReport {
     /// Every feature by name.
     pub features: BTreeMap<String, FeatureReport>,
     /// The drop-in checks of Combiner heads.
-    pub drop_in: Vec<crate::compile::drop_in::DropInCheck>,
+    pub drop_in: Vec<crate::model::boolean::compile::drop_in::DropInCheck>,
     /// A shorter formula of the same language found by search in the fragment (small
     /// minimal DFAs), re-checked equivalent; `accept` and the features stay the
     /// provenance. `null` when none is found or none is shorter.
@@ -691,9 +693,9 @@ impl CompileReport {
     /// The report of `model` compiled into `c`, with its drop-in checks and shorter
     /// formula; formulas printed (ASCII) within `print`.
     pub fn new(
-        model: &crate::model::Model,
-        c: &crate::compile::Compiled,
-        drop_in: Vec<crate::compile::drop_in::DropInCheck>,
+        model: &crate::model::boolean::Model,
+        c: &crate::model::boolean::compile::Compiled,
+        drop_in: Vec<crate::model::boolean::compile::drop_in::DropInCheck>,
         short_formula: Option<FormulaCert>,
         print: &PrintBudget,
     ) -> Self {

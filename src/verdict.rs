@@ -5,7 +5,8 @@
 //! the [`Verdict`] they return; none of them re-checks or re-decides on its own.
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::Question;
 //! use ltlattn::logic::{parse, Acceptance, Arena};
 //! use ltlattn::verdict::{decide, Options};
 //! let mut f = Arena::new();
@@ -26,9 +27,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::automata::{compare, compare_guarded, formula_dfa, formula_guarded_in, guard_order};
-use crate::automata::{Alphabet, Budget, LimitError, Question};
-use crate::automata::{DEFAULT_MAX_STATES, DENSE_PROPS, MAX_PROPS};
+use crate::automata::{Alphabet, Budget, LimitError};
+use crate::automata::{DEFAULT_MAX_STATES, MAX_PROPS};
+use crate::engine::explicit::DENSE_PROPS;
+use crate::engine::explicit::{
+    compare, compare_guarded, formula_dfa, formula_guarded_in, guard_order,
+};
+use crate::engine::layout::{Question, Sides};
 use crate::logic::{evaluate, Acceptance, Arena, NodeId, Word};
 
 /// Which engine decides equivalence and inclusion.
@@ -528,13 +533,19 @@ pub fn decide(
     question: Question,
     opts: &Options,
 ) -> Result<Verdict, DecideError> {
+    let s = Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    };
     match opts.engine {
-        Engine::Explicit => {
-            decide_explicit(arena, (left, right), sigma, acc, question, &opts.budget())
-        }
-        Engine::Bdd => decide_bdd(arena, (left, right), sigma, acc, question, opts, None),
-        Engine::Z3 => decide_z3(arena, (left, right), sigma, acc, question, opts, None),
-        Engine::Auto => decide_auto(arena, (left, right), sigma, acc, question, opts),
+        Engine::Explicit => decide_explicit(s, &opts.budget()),
+        Engine::Bdd => decide_bdd(s, opts, None),
+        Engine::Z3 => decide_z3(s, opts, None),
+        Engine::Auto => decide_auto(s, opts),
     }
 }
 
@@ -578,7 +589,7 @@ impl Racer {
 /// `--engine auto`: first the explicit engine alone within [`AUTO_EXPLICIT_FIRST`]
 /// states (small instances get the same answer and report on every run); beyond, the
 /// explicit, BDD and z3 engines side by side, each on its own thread (z3 in its child process when the binary registered one,
-/// [`crate::smt::isolate`]); the first certified answer wins and the others are
+/// [`crate::engine::z3::isolate`]); the first certified answer wins and the others are
 /// cancelled ([`crate::cancel`]). On fewer than three cores
 /// ([`std::thread::available_parallelism`]) z3 joins when the explicit or BDD engine
 /// has stopped without an answer, or after [`AUTO_Z3_DELAY`].
@@ -593,14 +604,16 @@ impl Racer {
 /// `--timeout` (without one: the explicit engine its states, the BDD engine
 /// [`AUTO_BDD_SECONDS`], z3 [`AUTO_Z3_SECONDS`]); when all stop, the error says why each
 /// did.
-fn decide_auto(
-    arena: &Arena,
-    sides: (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    opts: &Options,
-) -> Result<Verdict, DecideError> {
+fn decide_auto(s: Sides, opts: &Options) -> Result<Verdict, DecideError> {
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    } = s;
+    let sides = (left, right);
     use std::sync::mpsc;
     let begun = std::time::Instant::now();
     // Small instances first, by the explicit engine alone under a small state cap: its
@@ -614,7 +627,7 @@ fn decide_auto(
     // Over more than DENSE_PROPS propositions the explicit engine's counterexample is the
     // least in its guard order, not the least of all engines: that one is left to the race.
     let guarded = matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS);
-    match decide_explicit(arena, sides, sigma, acc, question, &first) {
+    match decide_explicit(s, &first) {
         Ok(v) if !(guarded && v.counterexample.is_some()) => return Ok(v),
         Err(e @ (DecideError::Internal { .. } | DecideError::ProofRecheck { .. })) => {
             return Err(e)
@@ -642,12 +655,18 @@ fn decide_auto(
             ..opts.clone()
         };
         std::thread::spawn(move || {
+            let s = Sides {
+                arena: &arena,
+                left: sides.0,
+                right: sides.1,
+                alphabet: &sigma,
+                acceptance: acc,
+                question,
+            };
             let answer = token.run(|| match racer {
-                Racer::Explicit => {
-                    decide_explicit(&arena, sides, &sigma, acc, question, &opts.budget())
-                }
-                Racer::Bdd => decide_bdd(&arena, sides, &sigma, acc, question, &opts, None),
-                Racer::Z3 => decide_z3(&arena, sides, &sigma, acc, question, &opts, None),
+                Racer::Explicit => decide_explicit(s, &opts.budget()),
+                Racer::Bdd => decide_bdd(s, &opts, None),
+                Racer::Z3 => decide_z3(s, &opts, None),
             });
             // The receiver may be gone (an answer came first): nothing to tell.
             let _ = tx.send((racer, answer));
@@ -789,24 +808,25 @@ fn decide_auto(
     }
 }
 
-/// The BDD engine ([`crate::bdd`]); the state budget bounds its BDDs' sizes.
-fn decide_bdd(
-    arena: &Arena,
-    sides: (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    opts: &Options,
-    fallback: Option<String>,
-) -> Result<Verdict, DecideError> {
-    use crate::bdd::{compare_bdd, BddLimits, BddVerdict};
+/// The BDD engine ([`crate::engine::bdd`]); the state budget bounds its BDDs' sizes.
+fn decide_bdd(s: Sides, opts: &Options, fallback: Option<String>) -> Result<Verdict, DecideError> {
+    use crate::engine::bdd::{compare, BddLimits, BddVerdict};
+    let Sides {
+        arena,
+        left,
+        right,
+        acceptance: acc,
+        question,
+        ..
+    } = s;
+    let sides = (left, right);
     let limits = BddLimits {
         max_nodes: opts.max_states,
         timeout: opts.timeout,
         max_depth: opts.max_depth,
     };
     let started = std::time::Instant::now();
-    let a = compare_bdd(arena, sides.0, sides.1, sigma, acc, question, &limits);
+    let a = compare(s, &limits);
     let seconds = started.elapsed().as_secs_f64();
     let report = |checked| EngineReport::Bdd {
         depth: a.depth,
@@ -841,16 +861,17 @@ fn decide_bdd(
     }
 }
 
-fn decide_explicit(
-    arena: &Arena,
-    (left, right): (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    budget: &Budget,
-) -> Result<Verdict, DecideError> {
+fn decide_explicit(s: Sides, budget: &Budget) -> Result<Verdict, DecideError> {
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    } = s;
     if matches!(sigma, Alphabet::Props(p) if p.len() > DENSE_PROPS) {
-        return decide_guarded(arena, (left, right), sigma, acc, question, budget);
+        return decide_guarded(s, budget);
     }
     let dl = formula_dfa(arena, left, sigma, acc, budget)?;
     let dr = formula_dfa(arena, right, sigma, acc, budget)?;
@@ -859,28 +880,26 @@ fn decide_explicit(
         .counterexample
         .as_ref()
         .map(|l| (sigma.word(l), dl.accepts(l), dr.accepts(l)));
-    explicit_verdict(
-        arena,
-        (left, right),
-        acc,
-        question,
-        cex,
-        answer.states_explored,
-        [dl.states, dr.states],
-    )
+    explicit_verdict(s, cex, answer.states_explored, [dl.states, dr.states])
 }
 
 /// The explicit engine's verdict: its counterexample (with both automata's judgements)
 /// re-checked by the evaluator, which must agree with the automata.
 fn explicit_verdict(
-    arena: &Arena,
-    sides: (NodeId, NodeId),
-    acc: Acceptance,
-    question: Question,
+    s: Sides,
     cex: Option<(Word, bool, bool)>,
     states_explored: usize,
     dfa_states: [usize; 2],
 ) -> Result<Verdict, DecideError> {
+    let Sides {
+        arena,
+        left,
+        right,
+        acceptance: acc,
+        question,
+        ..
+    } = s;
+    let sides = (left, right);
     let counterexample = match cex {
         None => None,
         Some((word, first, second)) => {
@@ -905,14 +924,15 @@ fn explicit_verdict(
 
 /// The explicit engine over more than [`DENSE_PROPS`] propositions: guard-labelled
 /// minimal DFAs and their product.
-fn decide_guarded(
-    arena: &Arena,
-    (left, right): (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    budget: &Budget,
-) -> Result<Verdict, DecideError> {
+fn decide_guarded(s: Sides, budget: &Budget) -> Result<Verdict, DecideError> {
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    } = s;
     let order = guard_order(arena, &[left, right], sigma);
     let gl = formula_guarded_in(arena, left, sigma, acc, budget, order.clone())?;
     let gr = formula_guarded_in(arena, right, sigma, acc, budget, order)?;
@@ -921,28 +941,21 @@ fn decide_guarded(
         .counterexample
         .as_ref()
         .map(|l| (gl.word(l), gl.accepts(l), gr.accepts(l)));
-    explicit_verdict(
-        arena,
-        (left, right),
-        acc,
-        question,
-        cex,
-        answer.states_explored,
-        [gl.states(), gr.states()],
-    )
+    explicit_verdict(s, cex, answer.states_explored, [gl.states(), gr.states()])
 }
 
 #[cfg(feature = "z3")]
-fn decide_z3(
-    arena: &Arena,
-    sides: (NodeId, NodeId),
-    sigma: &Alphabet,
-    acc: Acceptance,
-    question: Question,
-    opts: &Options,
-    fallback: Option<String>,
-) -> Result<Verdict, DecideError> {
-    use crate::smt::{isolate, Proof, SmtLimits, SmtVerdict};
+fn decide_z3(s: Sides, opts: &Options, fallback: Option<String>) -> Result<Verdict, DecideError> {
+    use crate::engine::z3::{isolate, Proof, SmtLimits, SmtVerdict};
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet: sigma,
+        acceptance: acc,
+        question,
+    } = s;
+    let sides = (left, right);
     let limits = SmtLimits {
         max_depth: opts.max_depth,
         timeout: opts.timeout,
@@ -950,7 +963,7 @@ fn decide_z3(
     };
     let started = std::time::Instant::now();
     // In a child process when the binary registered one: a z3 abort is "undecided".
-    let answer = isolate::compare(arena, sides.0, sides.1, sigma, acc, question, &limits);
+    let answer = isolate::compare(s, &limits);
     let seconds = started.elapsed().as_secs_f64();
     let report = |proof, method| EngineReport::Z3 {
         proof,
@@ -998,15 +1011,7 @@ fn decide_z3(
 }
 
 #[cfg(not(feature = "z3"))]
-fn decide_z3(
-    _arena: &Arena,
-    _sides: (NodeId, NodeId),
-    _sigma: &Alphabet,
-    _acc: Acceptance,
-    _question: Question,
-    _opts: &Options,
-    fallback: Option<String>,
-) -> Result<Verdict, DecideError> {
+fn decide_z3(_s: Sides, _opts: &Options, fallback: Option<String>) -> Result<Verdict, DecideError> {
     Err(DecideError::NoZ3 { after: fallback })
 }
 
@@ -1015,7 +1020,7 @@ fn decide_z3(
 pub enum CheckError {
     /// The model has no exact translation (`check_model_bounded`, with z3, analyses it up to a length).
     #[error(transparent)]
-    Compile(#[from] crate::compile::CompileError),
+    Compile(#[from] crate::model::boolean::compile::CompileError),
     /// The spec names an atom that is not a token of the model.
     #[error("the spec uses `{atom}`, which is not a token of the model")]
     NotAToken {
@@ -1037,7 +1042,7 @@ pub enum CheckError {
     },
     /// A numeric model did not compile (a budget, or a NaN).
     #[error(transparent)]
-    Numeric(#[from] crate::numeric::NumericCompileError),
+    Numeric(#[from] crate::model::numeric::NumericCompileError),
     /// A budget stopped the work with a numeric operand, after the search on the fly had
     /// checked every word up to a length.
     #[error("{reason}; no counterexample among all words of length ≤ {checked_up_to_length} (searched on the fly)")]
@@ -1097,13 +1102,13 @@ impl CheckError {
 #[derive(Clone, Debug)]
 pub struct ModelCheck {
     /// The compiled model; the spec is imported into its arena.
-    pub compiled: crate::compile::Compiled,
+    pub compiled: crate::model::boolean::compile::Compiled,
     /// The spec in `compiled.arena`.
     pub spec: NodeId,
     /// Equivalence of the model's language and the spec's.
     pub verdict: Verdict,
     /// The executor's run on the counterexample, if there is one.
-    pub trace: Option<crate::model::Trace>,
+    pub trace: Option<crate::model::boolean::Trace>,
 }
 
 /// The spec's atoms must be tokens of the model.
@@ -1129,13 +1134,13 @@ fn spec_atoms_are_tokens(
 /// by the tests), decides equivalence with the spec, and re-checks a counterexample with
 /// the reference executor, which runs the head semantics and not the formula.
 pub fn check_model(
-    model: &crate::model::Model,
+    model: &crate::model::boolean::Model,
     spec_arena: &Arena,
     spec: NodeId,
     opts: &Options,
 ) -> Result<ModelCheck, CheckError> {
     spec_atoms_are_tokens(&model.alphabet, spec_arena, spec)?;
-    let mut compiled = crate::compile::compile(model)?;
+    let mut compiled = crate::model::boolean::compile::compile(model)?;
     let spec = compiled.arena.import(spec_arena, spec);
     let sigma = Alphabet::Tokens(model.alphabet.clone());
     let verdict = decide(
@@ -1155,9 +1160,10 @@ pub fn check_model(
                     word: c.word.show(),
                 });
             };
-            let t = crate::model::run(model, tokens).map_err(|_| CheckError::Internal {
-                word: c.word.show(),
-            })?;
+            let t =
+                crate::model::boolean::run(model, tokens).map_err(|_| CheckError::Internal {
+                    word: c.word.show(),
+                })?;
             if t.accepted != c.first {
                 return Err(CheckError::Internal {
                     word: c.word.show(),
@@ -1197,21 +1203,21 @@ pub enum Bounded {
 /// z3 compares its executor semantics with the spec on every word of length ≤ `bound`.
 #[cfg(feature = "z3")]
 pub fn check_model_bounded(
-    model: &crate::model::Model,
+    model: &crate::model::boolean::Model,
     arena: &Arena,
     spec: NodeId,
     bound: usize,
     timeout: Option<Duration>,
 ) -> Result<Bounded, CheckError> {
-    use crate::smt::bounded::Bounded as Z3Bounded;
-    use crate::smt::isolate::bounded_check;
+    use crate::engine::z3::bounded::Bounded as Z3Bounded;
+    use crate::engine::z3::isolate::bounded_check;
     spec_atoms_are_tokens(&model.alphabet, arena, spec)?;
     Ok(match bounded_check(model, arena, spec, bound, timeout) {
         Z3Bounded::AgreeUpTo(n) => Bounded::AgreeUpTo(n),
         Z3Bounded::Unknown(n, r) => Bounded::Unknown(n, r),
         Z3Bounded::Differ(w, mine, theirs) => {
             let internal = || CheckError::Internal { word: w.join(" ") };
-            let t = crate::model::run(model, &w).map_err(|_| internal())?;
+            let t = crate::model::boolean::run(model, &w).map_err(|_| internal())?;
             let spec_says = evaluate(arena, spec, &Word::letters(w.clone()), model.acceptance);
             if t.accepted != mine || spec_says != theirs || mine == theirs {
                 return Err(internal());
@@ -1232,10 +1238,10 @@ pub struct NumericCheck {
     /// Equivalence of the model's language and the spec's.
     pub verdict: Verdict,
     /// The exact executor's run on the counterexample, if there is one.
-    pub trace: Option<crate::numeric::NumericTrace>,
+    pub trace: Option<crate::model::numeric::NumericTrace>,
     /// The compiled model, when the verdict needed the compilation (a proof the search
     /// on the fly could not finish).
-    pub compiled: Option<crate::numeric::NumericCompiled>,
+    pub compiled: Option<crate::model::numeric::NumericCompiled>,
 }
 
 /// Does the numeric `model` recognize exactly L(`spec`)? First the model's abstract
@@ -1247,7 +1253,7 @@ pub struct NumericCheck {
 /// budget stops the work, [`CheckError::Undecided`] says up to which length every word
 /// was checked.
 pub fn check_numeric_spec(
-    model: &crate::numeric::NumericModel,
+    model: &crate::model::numeric::NumericModel,
     arena: &Arena,
     spec: NodeId,
     opts: &Options,
@@ -1258,8 +1264,8 @@ pub fn check_numeric_spec(
 /// [`check_numeric_spec`] for a model already compiled: the compiled DFA is compared
 /// with the spec's (no search on the fly).
 pub fn check_numeric(
-    model: &crate::numeric::NumericModel,
-    compiled: &crate::numeric::NumericCompiled,
+    model: &crate::model::numeric::NumericModel,
+    compiled: &crate::model::numeric::NumericCompiled,
     arena: &Arena,
     spec: NodeId,
     opts: &Options,
@@ -1270,8 +1276,8 @@ pub fn check_numeric(
 /// The numeric model against the spec's language, with the exact executor's run on a
 /// counterexample.
 fn numeric_against_spec(
-    model: &crate::numeric::NumericModel,
-    compiled: Option<&crate::numeric::NumericCompiled>,
+    model: &crate::model::numeric::NumericModel,
+    compiled: Option<&crate::model::numeric::NumericCompiled>,
     arena: &Arena,
     spec: NodeId,
     opts: &Options,
@@ -1293,7 +1299,7 @@ fn numeric_against_spec(
             let Word::Letters(tokens) = &cex.word else {
                 return Err(internal());
             };
-            Some(crate::numeric::run_numeric(model, tokens).map_err(|_| internal())?)
+            Some(crate::model::numeric::run_numeric(model, tokens).map_err(|_| internal())?)
         }
     };
     Ok(NumericCheck {
@@ -1321,18 +1327,18 @@ pub enum Operand<'a> {
     /// A Boolean model and its compiled formula (judged under the model's acceptance).
     Model {
         /// The model.
-        model: &'a crate::model::Model,
+        model: &'a crate::model::boolean::Model,
         /// What `compile` made of it.
-        compiled: &'a crate::compile::Compiled,
+        compiled: &'a crate::model::boolean::compile::Compiled,
     },
     /// A numeric model (EOS acceptance), and its compiled minimal DFA if it is
     /// compiled already (else it is searched on the fly first and compiled only for a
     /// proof).
     Numeric {
         /// The model.
-        model: &'a crate::numeric::NumericModel,
+        model: &'a crate::model::numeric::NumericModel,
         /// What `compile_numeric` made of it, if it ran.
-        compiled: Option<&'a crate::numeric::NumericCompiled>,
+        compiled: Option<&'a crate::model::numeric::NumericCompiled>,
     },
     /// A DFA.
     Dfa(&'a crate::automata::Dfa),
@@ -1374,7 +1380,7 @@ impl Operand<'_> {
                 compiled: Some(c), ..
             } => Ok(c.dfa.clone()),
             Operand::Numeric { model, .. } => {
-                Ok(crate::numeric::compile_numeric(model, budget)?.dfa)
+                Ok(crate::model::numeric::compile_numeric(model, budget)?.dfa)
             }
             Operand::Dfa(d) => Ok(crate::automata::minimize(d)),
         }
@@ -1392,10 +1398,10 @@ impl Operand<'_> {
                 root,
                 acceptance,
             } => Some(evaluate(arena, root, word, acceptance)),
-            Operand::Model { model, .. } => {
-                crate::model::run(model, tokens?).ok().map(|t| t.accepted)
-            }
-            Operand::Numeric { model, .. } => crate::numeric::run_numeric(model, tokens?)
+            Operand::Model { model, .. } => crate::model::boolean::run(model, tokens?)
+                .ok()
+                .map(|t| t.accepted),
+            Operand::Numeric { model, .. } => crate::model::numeric::run_numeric(model, tokens?)
                 .ok()
                 .map(|t| t.accepted),
             Operand::Dfa(d) => {
@@ -1462,8 +1468,8 @@ fn decide_numeric(
     sigma: &Alphabet,
     question: Question,
     opts: &Options,
-) -> Result<(Verdict, [Option<crate::numeric::NumericCompiled>; 2]), CheckError> {
-    use crate::numeric::search::{search, SearchStop};
+) -> Result<(Verdict, [Option<crate::model::numeric::NumericCompiled>; 2]), CheckError> {
+    use crate::model::numeric::search::{search, SearchStop};
     for (side, other) in [(left, right), (right, left)] {
         if let (Operand::Formula { arena, root, .. }, Some(Alphabet::Tokens(tokens))) =
             (side, other.alphabet())
@@ -1525,7 +1531,7 @@ fn decide_numeric(
             // A step of a word's run is NaN: the executor raises it on that word.
             Err(SearchStop::Nan(e)) => {
                 return Err(CheckError::Numeric(
-                    crate::numeric::NumericCompileError::Nan(e),
+                    crate::model::numeric::NumericCompileError::Nan(e),
                 ))
             }
         }
@@ -1545,7 +1551,7 @@ fn decide_numeric(
             else {
                 continue;
             };
-            use crate::numeric::bounds::{prove_by_bounds, Bounds};
+            use crate::model::numeric::bounds::{prove_by_bounds, Bounds};
             match prove_by_bounds(
                 model,
                 other,
@@ -1574,7 +1580,7 @@ fn decide_numeric(
                 }
                 // The compilation decides, or says where it stopped.
                 Ok(Bounds::Inconclusive(why)) => bounds_note = Some(why),
-                Err(crate::numeric::NumericCompileError::Budget(e, ..)) => {
+                Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => {
                     bounds_note = Some(format!("stopped by the budget: {e}"))
                 }
                 Err(e) => return Err(CheckError::Numeric(e)),
@@ -1584,7 +1590,7 @@ fn decide_numeric(
     // A budget that stops the compilation after the search: say how far the search got.
     let wrap = |e: CheckError| {
         match (checked, &e) {
-        (Some(n), CheckError::Numeric(crate::numeric::NumericCompileError::Budget(..)))
+        (Some(n), CheckError::Numeric(crate::model::numeric::NumericCompileError::Budget(..)))
         | (Some(n), CheckError::Decide(DecideError::Limit(_))) => CheckError::Undecided {
             reason: match &bounds_note {
                 Some(why) => format!(
@@ -1597,18 +1603,21 @@ fn decide_numeric(
         _ => e,
     }
     };
-    let compile = |o: &Operand<'_>| -> Result<Option<crate::numeric::NumericCompiled>, CheckError> {
-        match o {
-            Operand::Numeric {
-                model,
-                compiled: None,
-            } => Ok(Some(crate::numeric::compile_numeric(model, &budget)?)),
-            _ => Ok(None),
-        }
-    };
+    let compile =
+        |o: &Operand<'_>| -> Result<Option<crate::model::numeric::NumericCompiled>, CheckError> {
+            match o {
+                Operand::Numeric {
+                    model,
+                    compiled: None,
+                } => Ok(Some(crate::model::numeric::compile_numeric(
+                    model, &budget,
+                )?)),
+                _ => Ok(None),
+            }
+        };
     let compiled = [compile(left).map_err(wrap)?, compile(right).map_err(wrap)?];
     let side = |o: &Operand<'_>,
-                c: &Option<crate::numeric::NumericCompiled>,
+                c: &Option<crate::model::numeric::NumericCompiled>,
                 d: Option<crate::automata::Dfa>|
      -> Result<crate::automata::Dfa, CheckError> {
         match (c, d) {
@@ -1653,8 +1662,8 @@ fn decide_numeric(
 fn machine<'a>(
     o: &Operand<'a>,
     d: &'a Option<crate::automata::Dfa>,
-) -> Box<dyn crate::numeric::search::Machine + 'a> {
-    use crate::numeric::search::{DfaMachine, NumericMachine};
+) -> Box<dyn crate::model::numeric::search::Machine + 'a> {
+    use crate::model::numeric::search::{DfaMachine, NumericMachine};
     match (o, d) {
         (_, Some(d)) => Box::new(DfaMachine(d)),
         (Operand::Numeric { model, .. }, None) => Box::new(NumericMachine::new(model)),

@@ -4,10 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use ltlattn::automata::{Alphabet, Question};
+use ltlattn::automata::Alphabet;
+use ltlattn::engine::layout::Question;
 use ltlattn::fragment::Fragment;
 use ltlattn::logic::{parse, Acceptance, Arena, Word};
-use ltlattn::numeric::{architecture, load_numeric, NumericModel};
+use ltlattn::model::numeric::{architecture, load_numeric, NumericModel};
 use ltlattn::verdict::{decide_operands, Operand, Options};
 use serde::{Deserialize, Serialize};
 

@@ -3,9 +3,9 @@
 //! the run stops if a language is not in the class it was chosen for or if two rows are
 //! the same language.
 
-use ltlattn::automata::{
-    compare, formula_dfa, minimize, parse_dfa, Alphabet, Budget, Dfa, Question,
-};
+use ltlattn::automata::{minimize, parse_dfa, Alphabet, Budget, Dfa};
+use ltlattn::engine::explicit::{compare, formula_dfa};
+use ltlattn::engine::layout::Question;
 use ltlattn::fragment::{classify, Classification, Decision, Limits};
 use ltlattn::logic::{parse, Acceptance, Arena};
 

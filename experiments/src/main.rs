@@ -28,7 +28,7 @@ use judge::Verdict;
 use langs::{label_all, Labelled, LANGUAGES};
 use ltlattn::automata::Dfa;
 use ltlattn::fragment::Fragment;
-use ltlattn::numeric::run_numeric;
+use ltlattn::model::numeric::run_numeric;
 use ltlattn::sample::{draw_split, Rng, Sampler, SplitSpec};
 use net::{Arch, Fmt, Mode, Net, Range};
 
@@ -197,7 +197,7 @@ pub struct Record {
     pub float_rounded_acc: Vec<Option<f64>>,
     /// Per bucket: the quantization-aware network's own accuracy.
     pub qat_acc: Vec<Option<f64>>,
-    /// Per bucket: the saved model's accuracy by `ltlattn::numeric::run_numeric`, on the
+    /// Per bucket: the saved model's accuracy by `ltlattn::model::numeric::run_numeric`, on the
     /// test words up to `exact_max`.
     pub exact_acc: Vec<Option<f64>>,
     /// Test words run by the exact executor.

@@ -27,7 +27,7 @@ use candle_core::{
     CpuStorage, CustomOp1, CustomOp2, DType, Device, Layout, Result, Shape, Tensor, D,
 };
 use candle_nn::{linear, Linear, Module, VarBuilder};
-use ltlattn::numeric::{Format, FormatNameError, Kind, Num, Overflow, Rounding};
+use ltlattn::model::numeric::{Format, FormatNameError, Kind, Num, Overflow, Rounding};
 
 /// Which forward pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1101,7 +1101,7 @@ fn round(f: Fmt, x: &Tensor) -> Result<Tensor> {
 mod tests {
     use super::*;
     use candle_nn::VarMap;
-    use ltlattn::numeric::{load_numeric, run_numeric};
+    use ltlattn::model::numeric::{load_numeric, run_numeric};
 
     const FORMATS: [Fmt; 2] = [
         Fmt::Fixed {

@@ -3,11 +3,12 @@
 //! inputs that are not UTF-8 or do not parse are fine (the parser must only not panic),
 //! and every input that parses must satisfy the property, or the function panics.
 
-use ltlattn::automata::{formula_dfa, minimize, parse_dfa, Alphabet, Budget};
-use ltlattn::compile::compile;
+use ltlattn::automata::{minimize, parse_dfa, Alphabet, Budget};
+use ltlattn::engine::explicit::formula_dfa;
 use ltlattn::logic::{evaluate, parse, print, truth_table, Acceptance, Arena, Syntax, Word};
-use ltlattn::model::{load, run};
-use ltlattn::numeric::{
+use ltlattn::model::boolean::compile::compile;
+use ltlattn::model::boolean::{load, run};
+use ltlattn::model::numeric::{
     attention_input, compile_numeric, layer_step, load_numeric, logit, project, run_numeric,
     ExecError, Num, NumRange, NumericCompileError, NumericModel, Projected, RunError,
 };

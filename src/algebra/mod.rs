@@ -7,7 +7,8 @@
 //!
 //! ```
 //! use ltlattn::logic::{parse, Arena, Acceptance};
-//! use ltlattn::automata::{formula_dfa, Alphabet, Budget};
+//! use ltlattn::automata::{Alphabet, Budget};
+//! use ltlattn::engine::explicit::formula_dfa;
 //! use ltlattn::algebra::Monoid;
 //! let mut f = Arena::new();
 //! let phi = parse(&mut f, "P a").unwrap();

@@ -202,7 +202,7 @@ pub fn coarsest_partition(
 
 /// The same (already minimal) DFA with its states numbered breadth-first from the
 /// initial state, letters in order: the canonical numbering of [`minimize`].
-pub(super) fn renumber(dfa: &Dfa) -> Dfa {
+pub(crate) fn renumber(dfa: &Dfa) -> Dfa {
     let k = dfa.letters();
     let mut order = vec![u32::MAX; dfa.states];
     let mut queue = vec![0u32];

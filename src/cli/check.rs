@@ -4,7 +4,9 @@ use clap::Args;
 use miette::{miette, Report};
 
 use super::{formula_arg, show, Exit, WordOpts};
-use ltlattn::automata::{Automaton, Budget, Dfa, Question, DEFAULT_MAX_STATES};
+use ltlattn::automata::{Budget, Dfa, DEFAULT_MAX_STATES};
+use ltlattn::engine::explicit::Automaton;
+use ltlattn::engine::layout::Question;
 use ltlattn::logic::{Acceptance, Arena, NodeId, ParseLimits, Syntax};
 use ltlattn::report::{to_json, CompareReport, DfaReport};
 use ltlattn::verdict::{self, decide, Options};
@@ -339,9 +341,12 @@ pub(crate) fn is_file_operand(arg: &str) -> bool {
 /// What an operand was read as, kept alive for the comparison.
 pub(crate) enum Loaded {
     Formula(NodeId),
-    Model(Box<ltlattn::model::Model>, Box<ltlattn::compile::Compiled>),
+    Model(
+        Box<ltlattn::model::boolean::Model>,
+        Box<ltlattn::model::boolean::compile::Compiled>,
+    ),
     /// Compiled only if the comparison needs it (the search on the fly comes first).
-    Numeric(Box<ltlattn::numeric::NumericModel>),
+    Numeric(Box<ltlattn::model::numeric::NumericModel>),
     Dfa(Dfa),
 }
 
@@ -360,16 +365,16 @@ pub(crate) fn load_operand(
         ));
     }
     if arg.ends_with(".dfa") {
-        let d = super::classify::read_dfa_file(arg)?;
+        let d = super::io::read_dfa_file(arg)?;
         return Ok((Loaded::Dfa(d), Some(arg.to_string())));
     }
     let text = super::read_input(arg, "model")?;
-    if ltlattn::numeric::is_numeric(&text) {
+    if ltlattn::model::numeric::is_numeric(&text) {
         let m = super::numeric::load(arg, &text)?;
         return Ok((Loaded::Numeric(Box::new(m)), Some(arg.to_string())));
     }
-    let m = ltlattn::model::load_with(arg, &text, limits).map_err(Report::new)?;
-    let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
+    let m = ltlattn::model::boolean::load_with(arg, &text, limits).map_err(Report::new)?;
+    let c = ltlattn::model::boolean::compile::compile(&m).map_err(Report::new)?;
     Ok((
         Loaded::Model(Box::new(m), Box::new(c)),
         Some(arg.to_string()),
@@ -451,7 +456,7 @@ fn compare_files_cmd(
                 let fragment = [&l, &r]
                     .into_iter()
                     .find_map(|x| match x {
-                        Loaded::Numeric(m) => Some(ltlattn::numeric::architecture(m).name()),
+                        Loaded::Numeric(m) => Some(ltlattn::model::numeric::architecture(m).name()),
                         _ => None,
                     })
                     .unwrap_or_default();

@@ -1,12 +1,11 @@
 //! `classify` and `separate`: which architectures can recognize a language, with proofs.
 
 use clap::Args;
-use miette::{miette, LabeledSpan, NamedSource, Report};
+use miette::{miette, Report};
 
 use super::check::BudgetOpts;
-use super::io::print_budget;
+use super::io::{print_budget, read_dfa_file};
 use super::{formula_arg, Exit, WordOpts};
-use ltlattn::automata::{parse_dfa, Dfa};
 use ltlattn::fragment::language::{language as language_of, Language, LanguageSource};
 use ltlattn::fragment::{classify_windowed, separate, Class, Decision, Limits};
 use ltlattn::logic::ParseLimits;
@@ -59,21 +58,6 @@ pub(crate) struct SeparateArgs {
     json: bool,
 }
 
-/// A DFA file (grammar/dfa.md), with a diagnostic pointing into it when it is malformed.
-pub(crate) fn read_dfa_file(path: &str) -> Result<Dfa, Report> {
-    let text = super::read_input(path, "DFA file")?;
-    parse_dfa(&text).map_err(|e| {
-        let (source, span) = ltlattn::diag::excerpt(&text, e.span.clone());
-        miette!(
-            labels = vec![LabeledSpan::at(span, "here")],
-            help = "see grammar/dfa.md for the format",
-            "{}",
-            e.message
-        )
-        .with_source_code(NamedSource::new(path, source))
-    })
-}
-
 /// The language of `src`, made ready for the classifier by the library, and its name.
 fn language(src: &Source, limits: ParseLimits) -> Result<(Language, String), Report> {
     let budget = src.budget.budget()?;
@@ -90,12 +74,12 @@ fn language(src: &Source, limits: ParseLimits) -> Result<(Language, String), Rep
     }
     if let Some(path) = &src.model {
         let text = super::read_input(path, "model")?;
-        if ltlattn::numeric::is_numeric(&text) {
+        if ltlattn::model::numeric::is_numeric(&text) {
             let m = super::numeric::load(path, &text)?;
             let l = language_of(LanguageSource::Numeric(&m), &budget, print)?;
             return Ok((l, format!("the numeric model {path}")));
         }
-        let model = ltlattn::model::load_with(path, &text, limits).map_err(Report::new)?;
+        let model = ltlattn::model::boolean::load_with(path, &text, limits).map_err(Report::new)?;
         let l = language_of(LanguageSource::Model(&model), &budget, print)?;
         let name = format!(
             "the model {path}: {}",

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
-use miette::{miette, Report};
+use miette::{miette, LabeledSpan, NamedSource, Report};
 
+use ltlattn::automata::{parse_dfa, Dfa};
 use ltlattn::logic::{Arena, NodeId, PrintBudget, Shower, Syntax};
 
 /// The default cap on one input file (or stdin): 64 MiB.
@@ -94,6 +95,21 @@ pub(crate) fn read_input(path: &str, what: &str) -> Result<String, Report> {
             "the {what} `{path}` is not valid UTF-8 (byte {})",
             e.utf8_error().valid_up_to()
         )
+    })
+}
+
+/// A DFA file (grammar/dfa.md), with a diagnostic pointing into it when it is malformed.
+pub(crate) fn read_dfa_file(path: &str) -> Result<Dfa, Report> {
+    let text = read_input(path, "DFA file")?;
+    parse_dfa(&text).map_err(|e| {
+        let (source, span) = ltlattn::diag::excerpt(&text, e.span.clone());
+        miette!(
+            labels = vec![LabeledSpan::at(span, "here")],
+            help = "see grammar/dfa.md for the format",
+            "{}",
+            e.message
+        )
+        .with_source_code(NamedSource::new(path, source))
     })
 }
 

@@ -318,7 +318,7 @@ pub(crate) fn run(cli: Cli) -> Result<i32, Report> {
 }
 
 fn run_command(command: Command, limits: ParseLimits) -> Result<Exit, Report> {
-    use ltlattn::automata::Question;
+    use ltlattn::engine::layout::Question;
     match command {
         Command::Fmt(a) => fmt(a, limits),
         Command::Dfa(a) => check::dfa(a, limits),

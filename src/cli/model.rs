@@ -6,11 +6,13 @@ use miette::{miette, Report};
 use super::check::{options, BudgetOpts, EngineOpts};
 use super::io::print_budget;
 use super::{formula_arg, read_input, show, shower, Exit, WordOpts};
-use ltlattn::compile::drop_in::{drop_in_budget, drop_in_checks, DropInCheck, MAX_DROP_IN_CHECK};
-use ltlattn::compile::{compile, realize};
 use ltlattn::front::model_tokens;
 use ltlattn::logic::{Acceptance, Arena, ParseLimits, Syntax};
-use ltlattn::model::{load_with, run as execute, Model, Trace};
+use ltlattn::model::boolean::compile::drop_in::{
+    drop_in_budget, drop_in_checks, DropInCheck, MAX_DROP_IN_CHECK,
+};
+use ltlattn::model::boolean::compile::{compile, realize};
+use ltlattn::model::boolean::{load_with, run as execute, Model, Trace};
 use ltlattn::report::{to_json, CheckReport, CompileReport, RunReport};
 use ltlattn::verdict::{check_model, CheckError};
 
@@ -129,7 +131,7 @@ const NOTE_BUDGET: (usize, f64) = (100_000, 2.0);
 pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let text = read_input(&a.model, "model")?;
     let syntax = super::syntax_of(a.unicode, a.latex);
-    if ltlattn::numeric::is_numeric(&text) {
+    if ltlattn::model::numeric::is_numeric(&text) {
         let m = super::numeric::load(&a.model, &text)?;
         let budget = a.budget.budget()?;
         if a.dot {
@@ -142,7 +144,7 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
     if a.dot {
         // A Boolean model's language is its compiled formula's: that formula's minimal DFA.
         let sigma = ltlattn::automata::Alphabet::Tokens(model.alphabet.clone());
-        let dfa = ltlattn::automata::Automaton::of_formula(
+        let dfa = ltlattn::engine::explicit::Automaton::of_formula(
             &c.arena,
             c.accept,
             &sigma,
@@ -155,7 +157,7 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         return Ok(Exit::Yes);
     }
     let drop_in = drop_in_checks(&model, &c, &drop_in_budget(None)).map_err(Report::new)?;
-    let short = ltlattn::compile::short_formula(&model, &c, &a.budget.budget()?);
+    let short = ltlattn::model::boolean::compile::short_formula(&model, &c, &a.budget.budget()?);
     if a.json {
         let report = CompileReport::new(&model, &c, drop_in, short, print_budget());
         outln!("{}", to_json("compile", &report));
@@ -198,7 +200,7 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
     // so when the formula's minimal DFA is cheap to build (else nothing is said).
     let sigma = ltlattn::automata::Alphabet::Tokens(model.alphabet.clone());
     let budget = ltlattn::automata::Budget::new(NOTE_BUDGET.0, Some(NOTE_BUDGET.1));
-    if let Ok(dfa) = ltlattn::automata::Automaton::of_formula(
+    if let Ok(dfa) = ltlattn::engine::explicit::Automaton::of_formula(
         &c.arena,
         c.accept,
         &sigma,
@@ -265,7 +267,7 @@ fn trace_table(model: &Model, t: &Trace) -> String {
 
 pub(crate) fn run_cmd(a: RunArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let text = read_input(&a.model, "model")?;
-    if ltlattn::numeric::is_numeric(&text) {
+    if ltlattn::model::numeric::is_numeric(&text) {
         let m = super::numeric::load(&a.model, &text)?;
         return super::numeric::run_cmd(&m, &a.word, a.trace, a.json);
     }
@@ -344,7 +346,7 @@ pub(crate) fn check_cmd(a: CheckArgs, limits: ParseLimits) -> Result<Exit, Repor
     let mut arena = Arena::new();
     let spec = formula_arg(&mut arena, &a.spec, "spec", limits)?;
     let opts = options(&a.budget, &a.engine)?;
-    if ltlattn::numeric::is_numeric(&text) {
+    if ltlattn::model::numeric::is_numeric(&text) {
         let m = super::numeric::load(&a.model, &text)?;
         return super::numeric::check_cmd(&m, &arena, spec, &opts, a.json);
     }

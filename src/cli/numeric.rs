@@ -9,7 +9,7 @@ use super::io::print_budget;
 use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
 use ltlattn::logic::{Acceptance, Arena, NodeId, Syntax};
-use ltlattn::numeric::{
+use ltlattn::model::numeric::{
     architecture, compile_numeric, load_numeric, run_numeric, NumericCompiled, NumericModel,
     NumericTrace,
 };
@@ -49,7 +49,9 @@ fn header(m: &NumericModel, path: &str) -> String {
 
 fn compiled(m: &NumericModel, budget: &Budget) -> Result<NumericCompiled, Report> {
     compile_numeric(m, budget).map_err(|e| match (&e, beyond_range_help(m)) {
-        (ltlattn::numeric::NumericCompileError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
+        (ltlattn::model::numeric::NumericCompileError::Nan(_), Some(help)) => {
+            miette!(help = help, "{e}")
+        }
         _ => Report::new(e),
     })
 }
@@ -242,7 +244,7 @@ pub(crate) fn run_cmd(
 ) -> Result<Exit, Report> {
     let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
     let t = run_numeric(m, &toks).map_err(|e| match (&e, beyond_range_help(m)) {
-        (ltlattn::numeric::RunError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
+        (ltlattn::model::numeric::RunError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
         _ => Report::new(e),
     })?;
     if json {

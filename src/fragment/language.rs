@@ -3,11 +3,12 @@
 //! define it when there is one (the classifier's certificate where its operators fit a
 //! fragment).
 
-use crate::automata::{formula_dfa, minimize, Alphabet, Budget, Dfa, LimitError};
-use crate::compile::{compile, CompileError};
+use crate::automata::{minimize, Alphabet, Budget, Dfa, LimitError};
+use crate::engine::explicit::formula_dfa;
 use crate::logic::{Acceptance, Arena, NodeId, PrintBudget, Syntax};
-use crate::model::Model;
-use crate::numeric::{compile_numeric, NumericCompileError, NumericModel};
+use crate::model::boolean::compile::{compile, CompileError};
+use crate::model::boolean::Model;
+use crate::model::numeric::{compile_numeric, NumericCompileError, NumericModel};
 
 /// Where the language comes from.
 #[derive(Debug)]

@@ -12,7 +12,9 @@ pub mod shortest;
 pub mod types;
 
 use crate::algebra::Monoid;
-use crate::automata::{compare, formula_dfa, Budget, Dfa, Question};
+use crate::automata::{Budget, Dfa};
+use crate::engine::explicit::{compare, formula_dfa};
+use crate::engine::layout::Question;
 use crate::logic::{print, Acceptance, Arena, Node, NodeId, Syntax};
 use types::{expressible, Expressible, TypeKey, TypeOps, Types};
 
@@ -422,7 +424,7 @@ fn po_formula(dfa: &Dfa, arena: &mut Arena) -> NodeId {
             }
         }
     }
-    let mut b = crate::compile::Builder(arena);
+    let mut b = crate::logic::Builder(arena);
     let mut in_q: Vec<Option<NodeId>> = vec![None; n];
     for &q in &order {
         // Letters that leave q.
@@ -482,7 +484,7 @@ fn type_formula(
     n: usize,
     arena: &mut Arena,
 ) -> NodeId {
-    let mut b = crate::compile::Builder(arena);
+    let mut b = crate::logic::Builder(arena);
     let letters = dfa.letters() as u32;
     let mut chi: Vec<Vec<NodeId>> = Vec::new();
     for (m, level) in keys.iter().enumerate().take(n + 1) {

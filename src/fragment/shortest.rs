@@ -29,7 +29,9 @@ use std::time::{Duration, Instant};
 use rustc_hash::FxHashMap;
 
 use super::{cert_text, FormulaCert, Fragment};
-use crate::automata::{compare, formula_dfa, Alphabet, Budget, Dfa, Question};
+use crate::automata::{Alphabet, Budget, Dfa};
+use crate::engine::explicit::{compare, formula_dfa};
+use crate::engine::layout::Question;
 use crate::logic::{Acceptance, Arena, Node, NodeId};
 
 /// The temporal operators a search may use (the Boolean connectives, letter atoms,

@@ -13,7 +13,7 @@ use nom::{
 };
 use std::ops::Range;
 
-use super::parser::{ParseError, ParseErrorKind};
+use super::error::{ParseError, ParseErrorKind};
 
 /// A lexical token.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -26,6 +26,8 @@
 
 pub mod proof;
 pub mod report;
+#[cfg(feature = "z3")]
+pub mod z3;
 
 use std::fmt;
 

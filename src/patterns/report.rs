@@ -353,7 +353,7 @@ fn fit_lengths(len: u64) -> Vec<u64> {
 /// The z3 proof of the partition obligations.
 #[cfg(feature = "z3")]
 fn prove(p: &Pattern, bound: u64, timeout: Option<Duration>) -> PartitionProof {
-    crate::smt::isolate::prove_partition(p, bound, timeout)
+    crate::engine::z3::isolate::prove_partition(p, bound, timeout)
 }
 
 /// Without z3 every obligation is "unknown" (and the answer undecided, exit 2); the

@@ -13,7 +13,7 @@ use super::Sorted;
 use crate::automata::Budget;
 use crate::front::Exit;
 use crate::logic::{Acceptance, Arena, NodeId, PrintBudget, Syntax};
-use crate::numeric::{
+use crate::model::numeric::{
     formula_or_note_within, NumericCompiled, NumericModel, NumericTrace, RoundingReport,
     StageReport,
 };
@@ -235,7 +235,7 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/numeric/");
         let text = std::fs::read_to_string(format!("{dir}{name}.toml")).unwrap();
         let weights = std::fs::read(format!("{dir}{name}.safetensors")).unwrap();
-        crate::numeric::load_numeric(name, &text, &weights).unwrap()
+        crate::model::numeric::load_numeric(name, &text, &weights).unwrap()
     }
 
     /// The reports print their keys in the order the `serde_json::Value`s they replace
@@ -246,7 +246,7 @@ mod tests {
         for name in ["contains-a", "first-equals-last", "naive-contains-a"] {
             let m = example(name);
             let budget = Budget::new(200_000, Some(60.0));
-            let c = crate::numeric::compile_numeric(&m, &budget).unwrap();
+            let c = crate::model::numeric::compile_numeric(&m, &budget).unwrap();
             let print = PrintBudget::new(1_000_000);
             let mut r = compile(&m, &c, &budget, &print).report;
             let direct = serde_json::to_string(&r).unwrap();
@@ -255,7 +255,7 @@ mod tests {
             let direct = serde_json::to_string(&r).unwrap();
             assert_eq!(direct, serde_json::to_value(&r).unwrap().to_string());
             let word: Vec<String> = ["a", "b", "a"].map(String::from).into();
-            if let Ok(t) = crate::numeric::run_numeric(&m, &word) {
+            if let Ok(t) = crate::model::numeric::run_numeric(&m, &word) {
                 let r = NumericRunReport::new(&t);
                 let direct = serde_json::to_string(&r).unwrap();
                 assert_eq!(direct, serde_json::to_value(&r).unwrap().to_string());

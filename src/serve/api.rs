@@ -18,14 +18,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Config;
-use ltlattn::automata::{
-    formula_dfa, parse_dfa, Alphabet, Automaton, Budget, Dfa, Question, MAX_PROPS,
-};
-use ltlattn::compile::drop_in::{drop_in_budget, drop_in_checks};
+use ltlattn::automata::{parse_dfa, Alphabet, Budget, Dfa, MAX_PROPS};
+use ltlattn::engine::explicit::{formula_dfa, Automaton};
+use ltlattn::engine::layout::Question;
 use ltlattn::fragment::language::{language as language_of, Language, LanguageSource};
 use ltlattn::fragment::{classify_windowed, separate, Class};
 use ltlattn::front::{model_tokens, Exit, WordOptions};
 use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, PrintBudget, Syntax, Word};
+use ltlattn::model::boolean::compile::drop_in::{drop_in_budget, drop_in_checks};
 use ltlattn::patterns::report::AttentionReport;
 use ltlattn::report::numeric::{NumericCompileReport, NumericRunReport};
 use ltlattn::report::{
@@ -182,7 +182,7 @@ pub(crate) fn examples() -> Examples {
             let Some(text) = f.contents_utf8() else {
                 continue;
             };
-            let numeric = kind == "model" && ltlattn::numeric::is_numeric(text);
+            let numeric = kind == "model" && ltlattn::model::numeric::is_numeric(text);
             let weights = numeric
                 .then(|| {
                     let name = path.replace(".toml", ".safetensors");
@@ -600,19 +600,19 @@ impl<'a> Req<'a> {
 
 /// A model from the request: Boolean, or numeric with its weights.
 enum Model {
-    Boolean(ltlattn::model::Model),
-    Numeric(ltlattn::numeric::NumericModel),
+    Boolean(ltlattn::model::boolean::Model),
+    Numeric(ltlattn::model::numeric::NumericModel),
 }
 
 fn model(req: &Req, config: &Config) -> Result<Model, Report> {
     let text = req.need("model")?;
-    if ltlattn::numeric::is_numeric(text) {
+    if ltlattn::model::numeric::is_numeric(text) {
         let bytes = req.weights()?;
-        return ltlattn::numeric::load_numeric("model", text, &bytes)
+        return ltlattn::model::numeric::load_numeric("model", text, &bytes)
             .map(Model::Numeric)
             .map_err(Report::new);
     }
-    ltlattn::model::load_with("model", text, config.parse)
+    ltlattn::model::boolean::load_with("model", text, config.parse)
         .map(Model::Boolean)
         .map_err(Report::new)
 }
@@ -871,18 +871,18 @@ fn compile(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Ex
     let budget = req.budget(config)?;
     match model(req, config)? {
         Model::Numeric(m) => {
-            let c = ltlattn::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
+            let c = ltlattn::model::numeric::compile_numeric(&m, &budget).map_err(Report::new)?;
             let mut a = ltlattn::report::numeric::compile(&m, &c, &budget, print);
             a.report.svg = Some(svg_dfa(&c.dfa));
             let exit = a.exit();
             Ok((Reply::NumericCompile(a.report), exit))
         }
         Model::Boolean(m) => {
-            let c = ltlattn::compile::compile(&m).map_err(Report::new)?;
+            let c = ltlattn::model::boolean::compile::compile(&m).map_err(Report::new)?;
             // The command line's budget for the drop-in checks, within the request's.
             let drop_in =
                 drop_in_checks(&m, &c, &drop_in_budget(Some(&budget))).map_err(Report::new)?;
-            let short = ltlattn::compile::short_formula(&m, &c, &budget);
+            let short = ltlattn::model::boolean::compile::short_formula(&m, &c, &budget);
             let mut r = CompileReport::new(&m, &c, drop_in, short, print);
             let sigma = Alphabet::Tokens(m.alphabet.clone());
             // The picture is a courtesy: a DFA beyond the budget costs it, not the answer.
@@ -907,7 +907,7 @@ fn run(req: &Req, config: &Config) -> Result<(Reply, Exit), Report> {
     }
     match model(req, config)? {
         Model::Numeric(m) => {
-            let t = ltlattn::numeric::run_numeric(&m, &tokens).map_err(Report::new)?;
+            let t = ltlattn::model::numeric::run_numeric(&m, &tokens).map_err(Report::new)?;
             Ok((
                 Reply::NumericRun(NumericRunReport::new(&t)),
                 t.accepted.into(),
@@ -915,7 +915,7 @@ fn run(req: &Req, config: &Config) -> Result<(Reply, Exit), Report> {
         }
         Model::Boolean(m) => {
             let tokens = model_tokens(&m, text)?;
-            let t = ltlattn::model::run(&m, &tokens).map_err(|e| miette!("{e}"))?;
+            let t = ltlattn::model::boolean::run(&m, &tokens).map_err(|e| miette!("{e}"))?;
             Ok((Reply::Run(RunReport::new(&m, &t)), t.accepted.into()))
         }
     }
@@ -932,7 +932,7 @@ fn check(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Exit
                 .trace
                 .as_ref()
                 .map(|t| RunTrace::Numeric(NumericRunReport::new(t)));
-            let fragment = ltlattn::numeric::architecture(&m).name();
+            let fragment = ltlattn::model::numeric::architecture(&m).name();
             (r.verdict, fragment, trace, Acceptance::Eos)
         }
         Model::Boolean(m) => {

@@ -14,7 +14,7 @@ pub use crate::logic::Builder;
 pub use realize::{realize, RealizeError, MAX_REALIZED_COUNT};
 
 use crate::logic::{Arena, Node, NodeId};
-use crate::model::{Head, Mode, Model, Origin, Range};
+use crate::model::boolean::{Head, Mode, Model, Origin, Range};
 
 /// One compiled feature.
 #[derive(Clone, Debug)]
@@ -39,7 +39,7 @@ pub enum CompileError {
     /// A Combiner-Logsparse head whose summary selection differs from its own selection:
     /// its language is not regular in general.
     #[error("head `{head}`: a Combiner-Logsparse head whose summary selection differs from its own has no past-LTL translation: which keys it reads directly (distances 0 and 2^k) and which through summaries depends on distances being powers of two, so its language is not regular in general; `run` executes it exactly and `check --bound N` compares it with a formula on all words up to length N")]
-    #[diagnostic(code(ltlattn::compile::not_regular))]
+    #[diagnostic(code(ltlattn::model::boolean::compile::not_regular))]
     NotRegular {
         /// The head's name.
         head: String,
@@ -534,7 +534,7 @@ pub fn short_formula(
     use crate::fragment::shortest::{shortest_formula, Ops, SearchLimits};
     let ops = Ops::of(compiled.fragment)?;
     let sigma = crate::automata::Alphabet::Tokens(model.alphabet.clone());
-    let dfa = crate::automata::formula_dfa(
+    let dfa = crate::engine::explicit::formula_dfa(
         &compiled.arena,
         compiled.accept,
         &sigma,

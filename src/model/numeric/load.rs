@@ -937,7 +937,7 @@ mod tests {
         struct Model {
             number: Spanned<RawNumber>,
         }
-        for f in crate::numeric::spelling::every_format() {
+        for f in crate::model::numeric::spelling::every_format() {
             let text = format!("[number]\n{}", f.number_table());
             let m: Model = toml::from_str(&text).unwrap();
             let c = Ctx {

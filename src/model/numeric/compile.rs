@@ -38,6 +38,7 @@ use congruence::Congruence;
 
 use super::counting::CountTable;
 use super::exec::{layer_rest, layer_step, logit, project, ExecError, Projected, Vector};
+use super::intern::Interner;
 use super::load::{NumRange, NumericModel};
 use super::number::{Format, Num};
 use crate::automata::{coarsest_partition, minimize_within, Alphabet, Budget, Dfa, LimitError};
@@ -281,35 +282,6 @@ impl Rows {
         data.extend_from_slice(row);
         ends.push(data.len());
         index.insert_unique(h, id, |&id| Self::hash(at(data, ends, id)));
-        id
-    }
-}
-
-/// Values numbered in order of first appearance, each stored once in `list` and once as
-/// a key of the index (parts of states, vectors, key classes, diagram nodes).
-pub(super) struct Interner<T> {
-    pub(super) list: Vec<T>,
-    index: HashMap<T, u32>,
-}
-
-impl<T> Default for Interner<T> {
-    fn default() -> Self {
-        Interner {
-            list: Vec::new(),
-            index: HashMap::default(),
-        }
-    }
-}
-
-impl<T: Clone + Eq + std::hash::Hash> Interner<T> {
-    /// The number of `v`, given it if it is new.
-    pub(super) fn intern(&mut self, v: T) -> u32 {
-        if let Some(&id) = self.index.get(&v) {
-            return id;
-        }
-        let id = self.list.len() as u32;
-        self.list.push(v.clone());
-        self.index.insert(v, id);
         id
     }
 }

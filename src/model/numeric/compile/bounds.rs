@@ -25,8 +25,8 @@
 //! sign is not decided, down to single points.
 
 use super::*;
-use crate::automata::Question;
-use crate::numeric::number::{fraction_of, Overflow};
+use crate::engine::layout::Question;
+use crate::model::numeric::number::{fraction_of, Overflow};
 
 /// What a proof by bounds established.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -609,7 +609,7 @@ fn denominators(f: &Format, values: &[Num]) -> Option<Vec<(Num, Iv)>> {
     if f.round_denominator(&beyond).ok()? != Num::PosInf {
         return None;
     }
-    let nearest = f.rounding == crate::numeric::number::Rounding::NearestEven;
+    let nearest = f.rounding == crate::model::numeric::number::Rounding::NearestEven;
     let mut out = Vec::with_capacity(pos.len());
     for (i, d) in pos.iter().enumerate() {
         let prev = if i == 0 {
@@ -640,7 +640,7 @@ fn div_pow2(x: &Num, k: i64) -> Num {
     // d is a power of two: x / 2^k = n / (d · 2^k), a dyadic.
     let den = d << k as usize;
     let shift = den.bits() as i64 - 1;
-    Num::Fin(crate::numeric::number::Dyadic::new(n, -shift))
+    Num::Fin(crate::model::numeric::number::Dyadic::new(n, -shift))
 }
 
 /// A box: per component an interval; `coarse` marks the one box for every μ and d,
@@ -957,29 +957,30 @@ impl Prover<'_> {
         let f = model.format;
         let layer = &model.layers[self.l];
         let round = |x: f64| -> Option<f64> { Some(f.round(&Num::from_f64(x)?).ok()?.to_f64()) };
-        let linear =
-            |lin: &crate::numeric::load::Linear, x: &[(f64, f64)]| -> Option<Vec<(f64, f64)>> {
-                let mut out = Vec::with_capacity(lin.w.len());
-                for (row, b) in lin.w.iter().zip(&lin.b) {
-                    let b = b.to_f64();
-                    let (mut lo, mut hi, mut mag) = (b, b, b.abs());
-                    for (w, &(xl, xh)) in row.iter().zip(x) {
-                        let w = w.to_f64();
-                        let (a, z) = if w >= 0.0 {
-                            (w * xl, w * xh)
-                        } else {
-                            (w * xh, w * xl)
-                        };
-                        lo += a;
-                        hi += z;
-                        mag += a.abs().max(z.abs());
-                    }
-                    // n + 1 roundings, each within 2^-53 of `mag`.
-                    let err = mag * (row.len() as f64 + 2.0) * 2f64.powi(-50) + f64::MIN_POSITIVE;
-                    out.push((round(lo - err)?, round(hi + err)?));
+        let linear = |lin: &crate::model::numeric::load::Linear,
+                      x: &[(f64, f64)]|
+         -> Option<Vec<(f64, f64)>> {
+            let mut out = Vec::with_capacity(lin.w.len());
+            for (row, b) in lin.w.iter().zip(&lin.b) {
+                let b = b.to_f64();
+                let (mut lo, mut hi, mut mag) = (b, b, b.abs());
+                for (w, &(xl, xh)) in row.iter().zip(x) {
+                    let w = w.to_f64();
+                    let (a, z) = if w >= 0.0 {
+                        (w * xl, w * xh)
+                    } else {
+                        (w * xh, w * xl)
+                    };
+                    lo += a;
+                    hi += z;
+                    mag += a.abs().max(z.abs());
                 }
-                Some(out)
-            };
+                // n + 1 roundings, each within 2^-53 of `mag`.
+                let err = mag * (row.len() as f64 + 2.0) * 2f64.powi(-50) + f64::MIN_POSITIVE;
+                out.push((round(lo - err)?, round(hi + err)?));
+            }
+            Some(out)
+        };
         let add = |x: &[(f64, f64)], y: &[(f64, f64)]| -> Option<Vec<(f64, f64)>> {
             x.iter()
                 .zip(y)
@@ -1008,7 +1009,7 @@ impl Prover<'_> {
             let dn = linear(down, &u)?;
             x = add(&x, &dn)?;
         }
-        let lin = crate::numeric::load::Linear {
+        let lin = crate::model::numeric::load::Linear {
             w: vec![model.classifier.clone()],
             b: vec![model.classifier_bias.clone()],
         };
@@ -1040,7 +1041,7 @@ impl Prover<'_> {
             let dn = linear(&f, down, &u)?;
             x = add(&f, &x, &dn)?;
         }
-        let lin = crate::numeric::load::Linear {
+        let lin = crate::model::numeric::load::Linear {
             w: vec![model.classifier.clone()],
             b: vec![model.classifier_bias.clone()],
         };
@@ -1183,10 +1184,9 @@ impl Prover<'_> {
                 let ratios: Vec<f64> = live
                     .iter()
                     .map(|(e, ef, _)| {
-                        let a = self
-                            .alpha
-                            .entry((e.clone(), d.clone()))
-                            .or_insert_with(|| crate::numeric::exec::divide(&f, e, d).to_f64());
+                        let a = self.alpha.entry((e.clone(), d.clone())).or_insert_with(|| {
+                            crate::model::numeric::exec::divide(&f, e, d).to_f64()
+                        });
                         *a / ef
                     })
                     .collect();
@@ -1697,7 +1697,7 @@ fn extreme(items: &mut [(f64, f64, f64)], lo: f64, hi: f64, max: bool) -> f64 {
     sign * (value + widen)
 }
 
-fn nan(e: crate::numeric::number::NanError) -> ExecError {
+fn nan(e: crate::model::numeric::number::NanError) -> ExecError {
     ExecError {
         what: "a proof by bounds".into(),
         nan: e,
@@ -1730,7 +1730,11 @@ fn hull(ps: &[BoxOf]) -> Vec<Iv> {
 }
 
 /// round(W x + b) over a box: each row's exact extremes, rounded (rounding is monotone).
-fn linear(f: &Format, lin: &crate::numeric::load::Linear, x: &[Iv]) -> Result<Vec<Iv>, ExecError> {
+fn linear(
+    f: &Format,
+    lin: &crate::model::numeric::load::Linear,
+    x: &[Iv],
+) -> Result<Vec<Iv>, ExecError> {
     let mut out = Vec::with_capacity(lin.w.len());
     for (row, b) in lin.w.iter().zip(&lin.b) {
         let mut lo = vec![b.clone()];

@@ -29,7 +29,7 @@ pub enum RealizeError {
     WindowTooLarge {
         /// The window asked for.
         window: u32,
-        /// The loader's maximum ([`crate::model::MAX_WINDOW`]).
+        /// The loader's maximum ([`crate::model::boolean::MAX_WINDOW`]).
         max: i64,
     },
     /// A `P>=m` whose count needs more layers than realize builds.
@@ -216,10 +216,10 @@ fn temporal_head(
             (soft("global", None, "inclusive", nx), neg(sk, feat))
         }
         Node::Yesterday(x) => (soft("local", Some(1), "strict", s(x)), feat),
-        Node::YesterdayWithin(k, _) if i64::from(k) > crate::model::MAX_WINDOW => {
+        Node::YesterdayWithin(k, _) if i64::from(k) > crate::model::boolean::MAX_WINDOW => {
             return Err(RealizeError::WindowTooLarge {
                 window: k,
-                max: crate::model::MAX_WINDOW,
+                max: crate::model::boolean::MAX_WINDOW,
             })
         }
         Node::YesterdayWithin(k, x) => (soft("local", Some(k), "strict", s(x)), feat),

@@ -6,7 +6,7 @@
 //! as one DAG, the alphabet, the question and the limits) goes to the child's standard
 //! input as one JSON line, the [`SmtAnswer`] comes back on its standard output.
 //! [`prove_partition`] does the same for an attention pattern's partition proof
-//! ([`super::patterns::prove_partition`]; a failed child leaves every obligation
+//! ([`crate::patterns::z3::prove_partition`]; a failed child leaves every obligation
 //! unknown), and [`bounded_check`] for the bounded check of models without an exact
 //! translation ([`super::bounded`], `check --bound`; a failed child is "could not
 //! decide"). A child
@@ -31,17 +31,25 @@
 //! answer).
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::z3::{isolate, SmtLimits, SmtVerdict};
+//! use ltlattn::engine::{Question, Sides};
 //! use ltlattn::logic::{parse, Acceptance, Arena};
-//! use ltlattn::smt::{isolate, SmtLimits, SmtVerdict};
 //! let mut f = Arena::new();
 //! let l = parse(&mut f, "P a").unwrap();
 //! let r = parse(&mut f, "Y P a | Y a").unwrap();
 //! let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
 //! // No program registered here: z3 runs in this process.
 //! assert!(isolate::helper().is_none());
-//! let answer = isolate::compare(&f, l, r, &sigma, Acceptance::Eos, Question::Equivalent,
-//!                               &SmtLimits::default());
+//! let sides = Sides {
+//!     arena: &f,
+//!     left: l,
+//!     right: r,
+//!     alphabet: &sigma,
+//!     acceptance: Acceptance::Eos,
+//!     question: Question::Equivalent,
+//! };
+//! let answer = isolate::compare(sides, &SmtLimits::default());
 //! assert!(matches!(answer.verdict, SmtVerdict::Holds(_)));
 //! ```
 
@@ -55,10 +63,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::bounded::Bounded;
-use super::{compare_symbolic, SmtAnswer, SmtLimits, SmtVerdict};
-use crate::automata::{Alphabet, Question};
+use super::{SmtAnswer, SmtLimits, SmtVerdict};
+use crate::automata::Alphabet;
+use crate::engine::layout::{Question, Sides};
 use crate::logic::{Acceptance, Arena, Node, NodeId};
-use crate::model::Model;
+use crate::model::boolean::Model;
 use crate::patterns::proof::{Obligation, Outcome, PartitionProof};
 use crate::patterns::Pattern;
 
@@ -90,36 +99,26 @@ pub fn helper() -> Option<&'static Path> {
     HELPER.get().map(PathBuf::as_path)
 }
 
-/// [`compare_symbolic`] in a child process when a program is registered
+/// [`super::compare`] in a child process when a program is registered
 /// ([`run_in_children_of`]), else in this process. A child that does not answer gives
 /// [`SmtVerdict::Unknown`] saying why. Under a [`crate::cancel`] token a cancellation
 /// kills the child (or interrupts z3 in this process).
-pub fn compare(
-    arena: &Arena,
-    left: NodeId,
-    right: NodeId,
-    alphabet: &Alphabet,
-    acceptance: Acceptance,
-    question: Question,
-    limits: &SmtLimits,
-) -> SmtAnswer {
+pub fn compare(sides: Sides, limits: &SmtLimits) -> SmtAnswer {
     match helper() {
         Some(program) => {
-            let job = Job::Compare(Request::new(
-                arena, left, right, alphabet, acceptance, question, limits,
-            ));
+            let job = Job::Compare(Request::new(sides, limits));
             in_child(program, &job, limits.timeout).unwrap_or_else(unknown)
         }
-        None => in_process(arena, left, right, alphabet, acceptance, question, limits),
+        None => in_process(sides, limits),
     }
 }
 
-/// [`super::patterns::prove_partition`] (the attention pattern's partition proof) in a
+/// [`crate::patterns::z3::prove_partition`] (the attention pattern's partition proof) in a
 /// child process when a program is registered, else in this process. A child that does
 /// not answer leaves every obligation unknown, saying why.
 pub fn prove_partition(pattern: &Pattern, bound: u64, timeout: Option<Duration>) -> PartitionProof {
     let Some(program) = helper() else {
-        return super::patterns::prove_partition(pattern, bound, timeout);
+        return crate::patterns::z3::prove_partition(pattern, bound, timeout);
     };
     let job = Job::Partition {
         pattern: *pattern,
@@ -156,15 +155,7 @@ pub fn prove_partition(pattern: &Pattern, bound: u64, timeout: Option<Duration>)
 }
 
 /// z3 in this thread; a cancellation interrupts the thread's z3 context.
-fn in_process(
-    arena: &Arena,
-    left: NodeId,
-    right: NodeId,
-    alphabet: &Alphabet,
-    acceptance: Acceptance,
-    question: Question,
-    limits: &SmtLimits,
-) -> SmtAnswer {
+fn in_process(sides: Sides, limits: &SmtLimits) -> SmtAnswer {
     let _interrupt = crate::cancel::current().map(|token| {
         // The thread's context outlives the guard (it lives until the thread ends), and
         // the guard's drop waits for a running hook: the pointer is live whenever the
@@ -177,7 +168,7 @@ fn in_process(
             }
         })
     });
-    compare_symbolic(arena, left, right, alphabet, acceptance, question, limits)
+    super::compare(sides, limits)
 }
 
 fn unknown(why: String) -> SmtAnswer {
@@ -219,9 +210,9 @@ pub fn bounded_check(
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
 enum Job {
-    /// [`compare_symbolic`]; answered by an [`SmtAnswer`].
+    /// [`super::compare`]; answered by an [`SmtAnswer`].
     Compare(Request),
-    /// [`super::patterns::prove_partition`]; answered by a [`PartitionProof`].
+    /// [`crate::patterns::z3::prove_partition`]; answered by a [`PartitionProof`].
     Partition {
         pattern: Pattern,
         bound: u64,
@@ -271,7 +262,7 @@ enum Wire {
 }
 
 /// What the child is asked: the DAG of both formulas (children first), the roots, and
-/// the rest of [`compare_symbolic`]'s arguments.
+/// the rest of [`super::compare`]'s arguments.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Request {
     nodes: Vec<Wire>,
@@ -289,15 +280,15 @@ struct Request {
 }
 
 impl Request {
-    fn new(
-        arena: &Arena,
-        left: NodeId,
-        right: NodeId,
-        alphabet: &Alphabet,
-        acceptance: Acceptance,
-        question: Question,
-        limits: &SmtLimits,
-    ) -> Self {
+    fn new(sides: Sides, limits: &SmtLimits) -> Self {
+        let Sides {
+            arena,
+            left,
+            right,
+            alphabet,
+            acceptance,
+            question,
+        } = sides;
         let mut ids = arena.subformulas(left);
         ids.extend(arena.subformulas(right));
         ids.sort_unstable();
@@ -419,7 +410,7 @@ struct ModelWire {
     name: Option<String>,
     alphabet: Vec<String>,
     acceptance: Acceptance,
-    features: Vec<crate::model::Feature>,
+    features: Vec<crate::model::boolean::Feature>,
     output: usize,
     exprs: Vec<Wire>,
     layers: usize,
@@ -636,7 +627,8 @@ pub fn child_main() -> i32 {
             bound,
             timeout_seconds,
         } => {
-            let proof = super::patterns::prove_partition(&pattern, bound, seconds(timeout_seconds));
+            let proof =
+                crate::patterns::z3::prove_partition(&pattern, bound, seconds(timeout_seconds));
             serde_json::to_string(&proof).map_err(|e| e.to_string())
         }
         Job::Bounded {
@@ -695,15 +687,15 @@ fn answer_compare(request: &Request) -> Result<String, String> {
         timeout: seconds(request.timeout_seconds),
         spacer_after: request.spacer_after,
     };
-    let answer = compare_symbolic(
-        &arena,
+    let sides = Sides {
+        arena: &arena,
         left,
         right,
-        &alphabet,
-        request.acceptance,
+        alphabet: &alphabet,
+        acceptance: request.acceptance,
         question,
-        &limits,
-    );
+    };
+    let answer = super::compare(sides, &limits);
     serde_json::to_string(&answer).map_err(|e| e.to_string())
 }
 
@@ -766,7 +758,8 @@ mod tests {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
-            let Ok(m) = crate::model::load_with("m", &text, crate::logic::ParseLimits::DEFAULT)
+            let Ok(m) =
+                crate::model::boolean::load_with("m", &text, crate::logic::ParseLimits::DEFAULT)
             else {
                 continue;
             };
@@ -791,8 +784,10 @@ mod tests {
                 assert_eq!(back.feature(&f.name), Some(i));
             }
             for w in [vec![], vec![m.alphabet[0].clone()], m.alphabet.clone()] {
-                let a = crate::model::run(&m, &w).map(|t| t.accepted).ok();
-                let b = crate::model::run(&back, &w).map(|t| t.accepted).ok();
+                let a = crate::model::boolean::run(&m, &w).map(|t| t.accepted).ok();
+                let b = crate::model::boolean::run(&back, &w)
+                    .map(|t| t.accepted)
+                    .ok();
                 assert_eq!(a, b, "{path:?} on {w:?}");
             }
             seen += 1;
@@ -807,15 +802,15 @@ mod tests {
         let l = parse(&mut f, "a S< (Y<=3 b | Z !a) & H (a -> O b) & P>=2 pos%3=1").unwrap();
         let r = parse(&mut f, "(a P b) <-> (Y a S Y<=3 b) & start & !false").unwrap();
         let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
-        let req = Request::new(
-            &f,
-            l,
-            r,
-            &sigma,
-            Acceptance::Last,
-            Question::Included,
-            &SmtLimits::default(),
-        );
+        let sides = Sides {
+            arena: &f,
+            left: l,
+            right: r,
+            alphabet: &sigma,
+            acceptance: Acceptance::Last,
+            question: Question::Included,
+        };
+        let req = Request::new(sides, &SmtLimits::default());
         let json = serde_json::to_string(&req).unwrap();
         let back: Request = serde_json::from_str(&json).unwrap();
         let (g, l2, r2) = back.arena().unwrap();

@@ -12,7 +12,7 @@ use z3::ast::{Bool, BV};
 use z3::{Params, SatResult, Solver};
 
 use crate::logic::{Acceptance, Arena, Node, NodeId};
-use crate::model::{Head, Mode, Model, Origin, Range};
+use crate::model::boolean::{Head, Mode, Model, Origin, Range};
 
 /// The answer of [`bounded_check`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -13,7 +13,7 @@
 //! product is explored: the two languages agree at every length.
 
 use super::*;
-use crate::automata::Question;
+use crate::engine::layout::Question;
 
 /// A deterministic machine over letters 0..k with acceptance per state: one side of a
 /// product search.

@@ -5,6 +5,7 @@
 mod compile;
 mod counting;
 mod exec;
+mod intern;
 mod load;
 mod number;
 mod spelling;

@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use ltlattn::patterns::Pattern;
-//! use ltlattn::smt::patterns::{prove_partition, Obligation};
+//! use ltlattn::patterns::z3::{prove_partition, Obligation};
 //! let proof = prove_partition(&Pattern::CombinerFixed { block: 8, columns: 1 }, 1 << 20, None);
 //! assert!(proof.covers() && proof.partitions());
 //! let window = prove_partition(&Pattern::Window { k: 3 }, 1 << 20, None);

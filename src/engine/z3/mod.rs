@@ -12,9 +12,10 @@
 //! plain words and strings.
 //!
 //! ```
-//! use ltlattn::automata::{Alphabet, Question};
+//! use ltlattn::automata::Alphabet;
+//! use ltlattn::engine::Question;
 //! use ltlattn::logic::{parse, Acceptance, Arena};
-//! use ltlattn::smt::{compare_symbolic, SmtLimits, SmtVerdict};
+//! use ltlattn::engine::z3::{compare_symbolic, SmtLimits, SmtVerdict};
 //! let mut f = Arena::new();
 //! let l = parse(&mut f, "P (a & Y b)").unwrap();
 //! let r = parse(&mut f, "Y P (a & Y b) | Y (a & Y b)").unwrap();
@@ -26,15 +27,15 @@
 
 pub mod bounded;
 pub mod isolate;
-pub mod patterns;
 
 use std::time::{Duration, Instant};
 
-use rustc_hash::FxHashMap;
 use z3::ast::{Bool, Dynamic, BV};
 use z3::{FuncDecl, Params, SatResult, Solver, Sort};
 
-use crate::automata::{Alphabet, Question};
+use crate::automata::Alphabet;
+use crate::engine::layout::Question;
+use crate::engine::layout::{Comparison, Counter, Counting, Logic, Memory, Sides};
 use crate::logic::{Acceptance, Arena, Node, NodeId, Word};
 
 /// How far the z3 engine may go.
@@ -141,25 +142,16 @@ pub struct SmtAnswer {
     pub over_sets: bool,
 }
 
-/// Where a temporal node's memory lives in a [`State`].
-#[derive(Clone, Copy, Debug)]
-enum Memory {
-    /// `State::mems[j]`: the value its recurrence reads from the previous position.
-    Bool(usize),
-    /// `State::counters[j]`: the distance counter of a `Y<=k` or the count of a `P>=m`.
-    Counter(usize),
-}
-
 /// One symbolic state of the product system: its solver variables, kept by kind.
 #[derive(Clone, Debug)]
 struct State {
     /// Whether no letter has been read yet.
     first: Bool,
-    /// The Boolean memories, in [`System::mem_nodes`] order.
+    /// The Boolean memories, in [`Comparison::bits`] order.
     mems: Vec<Bool>,
-    /// The `Y<=k` distance counters and `P>=m` counts, in [`System::counter_nodes`] order.
+    /// The `Y<=k` distance counters and `P>=m` counts, in [`Comparison::counters`] order.
     counters: Vec<BV>,
-    /// Letters read, modulo [`System::modulus`] (0: not reduced), when `pos%m=r` atoms occur.
+    /// Letters read, modulo [`Comparison::modulus`] (0: not reduced), when `pos%m=r` atoms occur.
     position: Option<BV>,
     /// The roots' values at the last position read (last-position acceptance).
     roots: Option<[Bool; 2]>,
@@ -198,24 +190,51 @@ impl State {
     }
 }
 
-/// The symbolic system of the product of two formulas.
+/// The symbolic system of the product of two formulas: the [`Comparison`] over solver
+/// variables.
 struct System<'a> {
-    arena: &'a Arena,
-    nodes: Vec<NodeId>,
-    index: FxHashMap<NodeId, usize>,
-    /// For each node (by index in `nodes`), where its memory lives, if it has one.
-    memory: Vec<Option<Memory>>,
-    /// The node index of each Boolean memory.
-    mem_nodes: Vec<usize>,
-    /// The node index and k of each `Y<=k` counter.
-    counter_nodes: Vec<(usize, u32)>,
-    /// The position counter's modulus, when `pos%m=r` atoms occur.
-    modulus: Option<u64>,
-    roots: [usize; 2],
-    atoms: Vec<String>,
-    props: bool,
-    acceptance: Acceptance,
-    question: Question,
+    layout: Comparison<'a>,
+}
+
+/// z3 terms for the layout's rules; a counter is a bit-vector.
+struct Terms;
+
+impl Logic for Terms {
+    type B = Bool;
+    fn constant(&mut self, b: bool) -> Bool {
+        Bool::from_bool(b)
+    }
+    fn not(&mut self, a: &Bool) -> Bool {
+        a.not()
+    }
+    fn and(&mut self, a: &Bool, b: &Bool) -> Bool {
+        Bool::and(&[a.clone(), b.clone()])
+    }
+    fn or(&mut self, a: &Bool, b: &Bool) -> Bool {
+        Bool::or(&[a.clone(), b.clone()])
+    }
+    fn implies(&mut self, a: &Bool, b: &Bool) -> Bool {
+        a.implies(b)
+    }
+    fn iff(&mut self, a: &Bool, b: &Bool) -> Bool {
+        a.eq(b)
+    }
+}
+
+impl Counting for Terms {
+    type C = BV;
+    fn constant_like(&mut self, like: &BV, v: u64) -> BV {
+        BV::from_u64(v, like.get_size())
+    }
+    fn increment(&mut self, c: &BV) -> BV {
+        c.bvadd(BV::from_u64(1, c.get_size()))
+    }
+    fn reached(&mut self, c: &BV, cap: u64) -> Bool {
+        c.bvuge(BV::from_u64(cap, c.get_size()))
+    }
+    fn select(&mut self, cond: &Bool, yes: &BV, no: &BV) -> BV {
+        cond.ite(yes, no)
+    }
 }
 
 fn bits_for(n: u64) -> u32 {
@@ -231,67 +250,9 @@ enum Input {
 }
 
 impl<'a> System<'a> {
-    fn new(
-        arena: &'a Arena,
-        left: NodeId,
-        right: NodeId,
-        alphabet: &Alphabet,
-        acceptance: Acceptance,
-        question: Question,
-    ) -> Self {
-        let mut set: Vec<NodeId> = arena.subformulas(left);
-        set.extend(arena.subformulas(right));
-        set.sort_unstable();
-        set.dedup();
-        let index: FxHashMap<NodeId, usize> =
-            set.iter().enumerate().map(|(i, &n)| (n, i)).collect();
-        let (mut mem_nodes, mut counter_nodes) = (Vec::new(), Vec::new());
-        let memory = set
-            .iter()
-            .enumerate()
-            .map(|(i, &n)| match arena.node(n) {
-                Node::Yesterday(_)
-                | Node::WeakYesterday(_)
-                | Node::StrictOnce(_)
-                | Node::Once(_)
-                | Node::Historically(_)
-                | Node::Since(..)
-                | Node::StrictSince(..)
-                | Node::Release(..) => {
-                    mem_nodes.push(i);
-                    Some(Memory::Bool(mem_nodes.len() - 1))
-                }
-                Node::YesterdayWithin(k, _) | Node::OnceAtLeast(k, _) => {
-                    counter_nodes.push((i, k));
-                    Some(Memory::Counter(counter_nodes.len() - 1))
-                }
-                _ => None,
-            })
-            .collect();
-        let moduli = set.iter().filter_map(|&n| match arena.node(n) {
-            Node::PosMod(m, _) => Some(m),
-            _ => None,
-        });
-        let modulus = crate::logic::position_modulus(moduli);
-        let roots = [index[&left], index[&right]];
-        let (atoms, props) = match alphabet {
-            Alphabet::Tokens(t) => (t.clone(), false),
-            Alphabet::Props(p) => (p.clone(), true),
-        };
-        // Wide enough to hold the letter count itself (the bound of the range constraint).
+    fn new(sides: Sides<'a>) -> Self {
         System {
-            arena,
-            nodes: set,
-            index,
-            memory,
-            mem_nodes,
-            counter_nodes,
-            modulus,
-            roots,
-            atoms,
-            props,
-            acceptance,
-            question,
+            layout: Comparison::new(sides),
         }
     }
 
@@ -310,10 +271,11 @@ impl<'a> System<'a> {
 
     /// How many variables a state has.
     fn state_vars(&self) -> usize {
-        1 + self.mem_nodes.len()
-            + self.counter_nodes.len()
-            + usize::from(self.modulus.is_some())
-            + if self.acceptance == Acceptance::Last {
+        let layout = &self.layout;
+        1 + layout.bits.len()
+            + layout.counters.len()
+            + usize::from(layout.modulus.is_some())
+            + if layout.acceptance == Acceptance::Last {
                 2
             } else {
                 0
@@ -322,17 +284,20 @@ impl<'a> System<'a> {
 
     /// The sorts of a state's variables, in [`State::vars`] order.
     fn sorts(&self) -> Vec<Sort> {
-        let mut out = vec![Sort::bool(); 1 + self.mem_nodes.len()];
+        let layout = &self.layout;
+        let mut out = vec![Sort::bool(); 1 + layout.bits.len()];
         out.extend(
-            self.counter_nodes
+            layout
+                .counters
                 .iter()
-                .map(|&(_, k)| Sort::bitvector(Self::counter_bits(k))),
+                .map(|&(_, rule)| Sort::bitvector(Self::counter_bits(rule.bound()))),
         );
         out.extend(
-            self.modulus
+            layout
+                .modulus
                 .map(|m| Sort::bitvector(Self::position_bits(m))),
         );
-        if self.acceptance == Acceptance::Last {
+        if layout.acceptance == Acceptance::Last {
             out.extend([Sort::bool(), Sort::bool()]);
         }
         out
@@ -342,19 +307,23 @@ impl<'a> System<'a> {
     fn state(&self, tag: &str) -> State {
         State {
             first: Bool::new_const(format!("{tag}_first")),
-            mems: (0..self.mem_nodes.len())
+            mems: (0..self.layout.bits.len())
                 .map(|j| Bool::new_const(format!("{tag}_m{j}")))
                 .collect(),
             counters: self
-                .counter_nodes
+                .layout
+                .counters
                 .iter()
                 .enumerate()
-                .map(|(j, &(_, k))| BV::new_const(format!("{tag}_c{j}"), Self::counter_bits(k)))
+                .map(|(j, &(_, rule))| {
+                    BV::new_const(format!("{tag}_c{j}"), Self::counter_bits(rule.bound()))
+                })
                 .collect(),
             position: self
+                .layout
                 .modulus
                 .map(|m| BV::new_const(format!("{tag}_pos"), Self::position_bits(m))),
-            roots: (self.acceptance == Acceptance::Last).then(|| {
+            roots: (self.layout.acceptance == Acceptance::Last).then(|| {
                 [
                     Bool::new_const(format!("{tag}_r0")),
                     Bool::new_const(format!("{tag}_r1")),
@@ -366,23 +335,22 @@ impl<'a> System<'a> {
     /// The initial state as a constraint.
     fn init(&self, s: &State) -> Bool {
         let mut parts = vec![s.first.clone()];
-        for (&i, b) in self.mem_nodes.iter().zip(&s.mems) {
+        for (j, b) in s.mems.iter().enumerate() {
             // Values "before the first position": the recurrences' base cases.
-            let truthy = matches!(
-                self.arena.node(self.nodes[i]),
-                Node::WeakYesterday(_) | Node::Historically(_) | Node::Release(..)
-            );
-            parts.push(if truthy { b.clone() } else { b.not() });
+            parts.push(if self.layout.initial_bit(j) {
+                b.clone()
+            } else {
+                b.not()
+            });
         }
-        for (&(i, k), c) in self.counter_nodes.iter().zip(&s.counters) {
+        for (&(_, rule), c) in self.layout.counters.iter().zip(&s.counters) {
             // Y<=k: the operand is farther back than k; P>=m: it held 0 times.
-            let start = match self.arena.node(self.nodes[i]) {
-                Node::OnceAtLeast(..) => 0,
-                _ => u64::from(k) + 1,
-            };
-            parts.push(c.eq(BV::from_u64(start, Self::counter_bits(k))));
+            parts.push(c.eq(BV::from_u64(
+                rule.initial(),
+                Self::counter_bits(rule.bound()),
+            )));
         }
-        if let (Some(m), Some(c)) = (self.modulus, &s.position) {
+        if let (Some(m), Some(c)) = (self.layout.modulus, &s.position) {
             parts.push(c.eq(BV::from_u64(0, Self::position_bits(m))));
         }
         for r in s.roots.iter().flatten() {
@@ -393,15 +361,15 @@ impl<'a> System<'a> {
 
     /// Fresh input variables for a letter step, with their well-formedness constraint.
     fn input(&self, tag: &str) -> (Input, Bool) {
-        if self.props {
-            let ps = (0..self.atoms.len())
+        if self.layout.props {
+            let ps = (0..self.layout.atoms.len())
                 .map(|i| Bool::new_const(format!("{tag}_p{i}")))
                 .collect();
             (Input::Props(ps), Bool::from_bool(true))
         } else {
             // One Boolean per letter, exactly one of them true: z3 (Spacer above all)
             // reasons about these far better than about a bit-vector letter index.
-            let ls: Vec<Bool> = (0..self.atoms.len())
+            let ls: Vec<Bool> = (0..self.layout.atoms.len())
                 .map(|i| Bool::new_const(format!("{tag}_l{i}")))
                 .collect();
             let mut ok = vec![Bool::or(&ls)];
@@ -416,19 +384,14 @@ impl<'a> System<'a> {
 
     /// The values of every node at the current position.
     fn values(&self, s: &State, input: &Input) -> Vec<Bool> {
-        let mem = |i: usize| match self.memory[i] {
-            Some(Memory::Bool(j)) => s.mems[j].clone(),
-            _ => unreachable!("the system gives every Y, P, O, H, S, S< and release node a memory"),
-        };
-        let mut v: Vec<Bool> = Vec::with_capacity(self.nodes.len());
-        for (i, &n) in self.nodes.iter().enumerate() {
-            let at = |x: NodeId| v[self.index[&x]].clone();
-            let b = match self.arena.node(n) {
-                Node::True => Bool::from_bool(true),
-                Node::False => Bool::from_bool(false),
+        let layout = &self.layout;
+        layout.values(
+            &mut Terms,
+            |j| s.mems[j].clone(),
+            |_, i, node| match node {
                 Node::Eos => Bool::from_bool(matches!(input, Input::Eos)),
                 Node::Start => s.first.clone(),
-                Node::PosMod(m, r) => match (self.modulus, &s.position) {
+                Node::PosMod(m, r) => match (layout.modulus, &s.position) {
                     (Some(modulus), Some(c)) => {
                         let w = Self::position_bits(modulus);
                         c.bvadd(BV::from_u64(1, w))
@@ -438,83 +401,37 @@ impl<'a> System<'a> {
                     _ => unreachable!("a system with pos%m=r atoms has a position counter"),
                 },
                 Node::Atom(a) => {
-                    let name = self.arena.atom_name(a);
-                    match (input, self.atoms.iter().position(|x| x == name)) {
+                    let name = layout.arena.atom_name(a);
+                    match (input, layout.atoms.iter().position(|x| x == name)) {
                         (Input::Eos, _) | (_, None) => Bool::from_bool(false),
                         (Input::Letter(ls), Some(p)) => ls[p].clone(),
                         (Input::Props(ps), Some(p)) => ps[p].clone(),
                     }
                 }
-                Node::Not(x) => at(x).not(),
-                Node::And(x, y) => Bool::and(&[at(x), at(y)]),
-                Node::Or(x, y) => Bool::or(&[at(x), at(y)]),
-                Node::Implies(x, y) => at(x).implies(at(y)),
-                Node::Iff(x, y) => at(x).eq(at(y)),
-                Node::Yesterday(_)
-                | Node::WeakYesterday(_)
-                | Node::StrictOnce(_)
-                | Node::StrictSince(..) => mem(i),
-                Node::YesterdayWithin(k, _) => match self.memory[i] {
-                    Some(Memory::Counter(j)) => {
+                _ => match (Counter::of(node), layout.memory[i]) {
+                    (Some((Counter::Within(k), _)), Some(Memory::Counter(j))) => {
                         s.counters[j].bvule(BV::from_u64(u64::from(k), Self::counter_bits(k)))
                     }
-                    _ => unreachable!("the system gives every Y<=k node a counter"),
-                },
-                Node::OnceAtLeast(m, _) => match self.memory[i] {
-                    Some(Memory::Counter(j)) => {
+                    (Some((Counter::AtLeast(m), _)), Some(Memory::Counter(j))) => {
                         s.counters[j].bvuge(BV::from_u64(u64::from(m), Self::counter_bits(m)))
                     }
-                    _ => unreachable!("the system gives every P>=m node a counter"),
+                    _ => unreachable!("the layout gives every other node a bit or a counter"),
                 },
-                Node::Once(x) => Bool::or(&[mem(i), at(x)]),
-                Node::Historically(x) => Bool::and(&[mem(i), at(x)]),
-                Node::Since(x, y) => Bool::or(&[at(y), Bool::and(&[at(x), mem(i)])]),
-                Node::Release(x, y) => Bool::and(&[at(y), Bool::or(&[at(x), mem(i)])]),
-            };
-            v.push(b);
-        }
-        v
+            },
+        )
     }
 
     /// The state after a letter step, given the values at this position.
     fn next(&self, s: &State, v: &[Bool]) -> State {
-        let at = |x: NodeId| v[self.index[&x]].clone();
-        let mems = self
-            .mem_nodes
+        let layout = &self.layout;
+        let mems = layout.next_bits(&mut Terms, v, |j| s.mems[j].clone());
+        let counters = s
+            .counters
             .iter()
-            .zip(&s.mems)
-            .map(|(&i, m)| match self.arena.node(self.nodes[i]) {
-                Node::Yesterday(x) | Node::WeakYesterday(x) => at(x),
-                Node::StrictOnce(x) => Bool::or(&[m.clone(), at(x)]),
-                Node::StrictSince(x, y) => Bool::or(&[at(y), Bool::and(&[at(x), m.clone()])]),
-                // O, H, S, past release: the node's own value now.
-                _ => v[i].clone(),
-            })
+            .enumerate()
+            .map(|(j, c)| layout.next_counter(&mut Terms, j, c, v))
             .collect();
-        let counters = self
-            .counter_nodes
-            .iter()
-            .zip(&s.counters)
-            .map(|(&(i, k), c)| {
-                let w = Self::counter_bits(k);
-                let far = BV::from_u64(u64::from(k) + 1, w);
-                let one_more = c.bvadd(BV::from_u64(1, w));
-                match self.arena.node(self.nodes[i]) {
-                    Node::YesterdayWithin(_, x) => {
-                        let grown = c.bvuge(&far).ite(&far, &one_more);
-                        at(x).ite(&BV::from_u64(1, w), &grown)
-                    }
-                    // How often the operand held, saturated at m.
-                    Node::OnceAtLeast(m, x) => {
-                        let full = c.bvuge(BV::from_u64(u64::from(m), w));
-                        let grown = full.ite(c, &one_more);
-                        at(x).ite(&grown, c)
-                    }
-                    _ => unreachable!("counters belong to Y<=k and P>=m nodes"),
-                }
-            })
-            .collect();
-        let position = self.modulus.zip(s.position.as_ref()).map(|(m, c)| {
+        let position = layout.modulus.zip(s.position.as_ref()).map(|(m, c)| {
             let w = Self::position_bits(m);
             let p = c.bvadd(BV::from_u64(1, w));
             if m == 0 {
@@ -531,7 +448,7 @@ impl<'a> System<'a> {
             roots: s
                 .roots
                 .as_ref()
-                .map(|_| [v[self.roots[0]].clone(), v[self.roots[1]].clone()]),
+                .map(|_| [v[layout.roots[0]].clone(), v[layout.roots[1]].clone()]),
         }
     }
 
@@ -541,19 +458,14 @@ impl<'a> System<'a> {
         let (l, r) = match &s.roots {
             None => {
                 let v = self.values(s, &Input::Eos);
-                (v[self.roots[0]].clone(), v[self.roots[1]].clone())
+                (
+                    v[self.layout.roots[0]].clone(),
+                    v[self.layout.roots[1]].clone(),
+                )
             }
             Some([l, r]) => (l.clone(), r.clone()),
         };
-        let differ = match self.question {
-            Question::Equivalent => l.eq(&r).not(),
-            Question::Included => Bool::and(&[l, r.not()]),
-        };
-        match self.acceptance {
-            // The empty word has no last position: it is never a violation.
-            Acceptance::Last => Bool::and(&[s.first.not(), differ]),
-            Acceptance::Eos => differ,
-        }
+        self.layout.bad(&mut Terms, &l, &r, &s.first)
     }
 }
 
@@ -591,6 +503,28 @@ pub fn compare_symbolic(
     question: Question,
     limits: &SmtLimits,
 ) -> SmtAnswer {
+    compare(
+        Sides {
+            arena,
+            left,
+            right,
+            alphabet,
+            acceptance,
+            question,
+        },
+        limits,
+    )
+}
+
+/// [`compare_symbolic`] on the [`Sides`] of a comparison.
+pub fn compare(sides: Sides, limits: &SmtLimits) -> SmtAnswer {
+    let Sides {
+        arena,
+        left,
+        right,
+        alphabet,
+        ..
+    } = sides;
     let start = Instant::now();
     if let Alphabet::Tokens(tokens) = alphabet {
         let mut atoms: Vec<String> = Vec::new();
@@ -607,7 +541,7 @@ pub fn compare_symbolic(
             ..limits.clone()
         };
         let sets = Alphabet::Props(atoms);
-        let a = compare_in(arena, left, right, &sets, acceptance, question, &relaxed);
+        let a = compare_in(sides.over(&sets), &relaxed);
         if matches!(a.verdict, SmtVerdict::Holds(_) | SmtVerdict::Internal(_)) {
             return SmtAnswer {
                 over_sets: true,
@@ -619,25 +553,17 @@ pub fn compare_symbolic(
         timeout: limits.timeout.map(|t| t.saturating_sub(start.elapsed())),
         ..limits.clone()
     };
-    compare_in(arena, left, right, alphabet, acceptance, question, &rest)
+    compare_in(sides, &rest)
 }
 
 /// [`compare_symbolic`] in the alphabet's own semantics.
-fn compare_in(
-    arena: &Arena,
-    left: NodeId,
-    right: NodeId,
-    alphabet: &Alphabet,
-    acceptance: Acceptance,
-    question: Question,
-    limits: &SmtLimits,
-) -> SmtAnswer {
+fn compare_in(sides: Sides, limits: &SmtLimits) -> SmtAnswer {
     let start = Instant::now();
     let left_time = || limits.timeout.map(|t| t.saturating_sub(start.elapsed()));
     // A cancelled run (the `auto` portfolio has its answer) stops as at its deadline.
     let out_of_time =
         || crate::cancel::cancelled() || limits.timeout.is_some_and(|t| start.elapsed() >= t);
-    let sys = System::new(arena, left, right, alphabet, acceptance, question);
+    let sys = System::new(sides);
     let state_vars = sys.state_vars();
     let unknown = |depth: usize, why: String| SmtAnswer {
         verdict: SmtVerdict::Unknown(why),
@@ -667,7 +593,7 @@ fn compare_in(
         match bmc.check() {
             SatResult::Sat => {
                 let model = bmc.get_model().expect("a model after sat");
-                let word = least_word(&bmc, model, &inputs, sys.props);
+                let word = least_word(&bmc, model, &inputs, sys.layout.props);
                 return SmtAnswer {
                     verdict: SmtVerdict::Fails(word),
                     depth,
@@ -1074,7 +1000,14 @@ mod tests {
         let l = parse(&mut arena, "P a").unwrap();
         let r = parse(&mut arena, "Y P a | Y a").unwrap();
         let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
-        let sys = System::new(&arena, l, r, &sigma, Acceptance::Eos, Question::Equivalent);
+        let sys = System::new(Sides {
+            arena: &arena,
+            left: l,
+            right: r,
+            alphabet: &sigma,
+            acceptance: Acceptance::Eos,
+            question: Question::Equivalent,
+        });
         assert!(matches!(spacer(&sys, None), SpacerResult::Safe(_)));
         // `true` (no variable: the same in both orders) is inductive but lets Bad in.
         let top = Bool::from_bool(true);

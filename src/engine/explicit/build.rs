@@ -14,9 +14,8 @@
 
 use rustc_hash::FxHashMap;
 
-use super::alphabet::Alphabet;
-use super::budget::{Budget, LimitError};
-use super::dfa::Dfa;
+use crate::automata::{Alphabet, Budget, Dfa, LimitError};
+use crate::engine::layout::{self, Plain, Temporal};
 use crate::logic::{Acceptance, Arena, Node, NodeId};
 
 /// One subformula, with operands as indices into the program.
@@ -35,32 +34,28 @@ enum Instr {
     Or(u32, u32),
     Implies(u32, u32),
     Iff(u32, u32),
-    Yesterday(u32),
-    WeakYesterday(u32),
+    /// A node that keeps a bit ([`Temporal`]), its operands as instruction indices.
+    Temporal(Temporal<u32>),
     /// Reads its `Y<=k` window counter (index into the counters).
     Within(u32),
     /// `P>=m`: whether its count (index into the counters, shared by every `P>=…` of the
     /// same operand and saturated at the largest of their m) reached m.
     AtLeast(u32, u32),
-    StrictOnce(u32),
-    Once(u32),
-    Historically(u32),
-    Since(u32, u32),
-    StrictSince(u32, u32),
-    Release(u32, u32),
 }
 
 impl Instr {
     /// The instructions whose values at the same position this one reads.
     fn operands(self) -> [Option<u32>; 2] {
         match self {
-            Instr::Not(x) | Instr::Once(x) | Instr::Historically(x) => [Some(x), None],
+            Instr::Not(x)
+            | Instr::Temporal(Temporal::Once(x))
+            | Instr::Temporal(Temporal::Historically(x)) => [Some(x), None],
             Instr::And(x, y)
             | Instr::Or(x, y)
             | Instr::Implies(x, y)
             | Instr::Iff(x, y)
-            | Instr::Since(x, y)
-            | Instr::Release(x, y) => [Some(x), Some(y)],
+            | Instr::Temporal(Temporal::Since(x, y))
+            | Instr::Temporal(Temporal::Release(x, y)) => [Some(x), Some(y)],
             _ => [None, None],
         }
     }
@@ -90,50 +85,14 @@ pub struct Program {
 }
 
 const NO_SLOT: u32 = u32::MAX;
-/// Counter value for "the operand did not hold within the window".
-const FAR: u64 = u64::MAX;
 
-/// The counter of a `Y<=k` node (the distance back to the operand's last truth, `FAR`
-/// beyond k) or of a `P>=m` node (how often the operand held before, saturated at m).
+/// A counter of the state: a `Y<=k` node's or the shared count of the `P>=…` nodes of
+/// one operand, with its rule ([`layout::Counter`]).
 #[derive(Clone, Copy, Debug)]
 struct Counter {
     /// The operand's instruction.
     operand: u32,
-    /// k or m.
-    bound: u32,
-    /// `P>=m` rather than `Y<=k`.
-    counts: bool,
-}
-
-impl Counter {
-    /// The value at the empty prefix.
-    fn initial(&self) -> u64 {
-        if self.counts {
-            0
-        } else {
-            FAR
-        }
-    }
-
-    /// The value after a position where the operand fails.
-    fn on_fail(&self, old: u64) -> u64 {
-        if self.counts {
-            old
-        } else if old != FAR && old + 1 < u64::from(self.bound) {
-            old + 1
-        } else {
-            FAR
-        }
-    }
-
-    /// The value after a position where the operand holds, from [`Counter::on_fail`]'s.
-    fn on_hold(&self, failed: u64) -> u64 {
-        if self.counts {
-            (failed + 1).min(u64::from(self.bound))
-        } else {
-            0
-        }
-    }
+    rule: layout::Counter,
 }
 
 impl Program {
@@ -167,15 +126,16 @@ impl Program {
                 let w = *count_of.entry(l(x)).or_insert_with(|| {
                     counters.push(Counter {
                         operand: l(x),
-                        bound: 0,
-                        counts: true,
+                        rule: layout::Counter::AtLeast(0),
                     });
                     counters.len() as u32 - 1
                 });
                 let c = &mut counters[w as usize];
-                c.bound = c.bound.max(m);
+                c.rule = layout::Counter::AtLeast(c.rule.bound().max(m));
             }
         }
+        // A state stores the previous values the recurrences read (`Temporal::reads`),
+        // not their bits: `Y x` and `Z x` share x's, and no bit is stored that no rule reads.
         let mut remember = vec![false; subs.len()];
         let instrs: Vec<Instr> = subs
             .iter()
@@ -192,19 +152,10 @@ impl Program {
                 Node::Or(x, y) => Instr::Or(l(x), l(y)),
                 Node::Implies(x, y) => Instr::Implies(l(x), l(y)),
                 Node::Iff(x, y) => Instr::Iff(l(x), l(y)),
-                Node::Yesterday(x) => {
-                    remember[l(x) as usize] = true;
-                    Instr::Yesterday(l(x))
-                }
-                Node::WeakYesterday(x) => {
-                    remember[l(x) as usize] = true;
-                    Instr::WeakYesterday(l(x))
-                }
                 Node::YesterdayWithin(k, x) => {
                     counters.push(Counter {
                         operand: l(x),
-                        bound: k,
-                        counts: false,
+                        rule: layout::Counter::Within(k),
                     });
                     Instr::Within(counters.len() as u32 - 1)
                 }
@@ -214,33 +165,18 @@ impl Program {
                 Node::StrictOnce(x) if count_of.contains_key(&l(x)) => {
                     Instr::AtLeast(count_of[&l(x)], 1)
                 }
-                Node::StrictOnce(x) => {
-                    remember[l(x) as usize] = true;
-                    remember[i] = true;
-                    Instr::StrictOnce(l(x))
-                }
-                Node::Once(x) => {
-                    remember[i] = true;
-                    Instr::Once(l(x))
-                }
-                Node::Historically(x) => {
-                    remember[i] = true;
-                    Instr::Historically(l(x))
-                }
-                Node::Since(x, y) => {
-                    remember[i] = true;
-                    Instr::Since(l(x), l(y))
-                }
-                Node::StrictSince(x, y) => {
-                    remember[i] = true;
-                    remember[l(x) as usize] = true;
-                    remember[l(y) as usize] = true;
-                    Instr::StrictSince(l(x), l(y))
-                }
-                Node::Release(x, y) => {
-                    remember[i] = true;
-                    Instr::Release(l(x), l(y))
-                }
+                node => match Temporal::of(node) {
+                    Some(t) => {
+                        let t = t.map(l);
+                        let (own, operands) = t.reads();
+                        remember[i] |= own;
+                        for x in operands.into_iter().flatten() {
+                            remember[x as usize] = true;
+                        }
+                        Instr::Temporal(t)
+                    }
+                    None => unreachable!("every other node keeps a bit or a counter"),
+                },
             })
             .collect();
         let root = instrs.len() as u32 - 1;
@@ -303,7 +239,7 @@ impl Program {
     pub fn initial(&self) -> Vec<u64> {
         let mut s = vec![0u64; self.width];
         for (w, c) in s[self.bit_words..].iter_mut().zip(&self.counters) {
-            *w = c.initial();
+            *w = c.rule.initial();
         }
         s
     }
@@ -324,7 +260,6 @@ impl Program {
     #[inline]
     fn value(&self, i: usize, state: &[u64], letter: Option<u32>, cur: &[bool]) -> bool {
         let started = Self::bit(state, 0);
-        let prev = |i: u32| Self::bit(state, self.slot[i as usize]);
         let c = |j: u32| cur[j as usize];
         match self.instrs[i] {
             Instr::Const(b) => b,
@@ -346,17 +281,33 @@ impl Program {
             Instr::Or(x, y) => c(x) || c(y),
             Instr::Implies(x, y) => !c(x) || c(y),
             Instr::Iff(x, y) => c(x) == c(y),
-            Instr::Yesterday(x) => started && prev(x),
-            Instr::WeakYesterday(x) => !started || prev(x),
-            Instr::Within(w) => state[self.bit_words + w as usize] != FAR,
+            Instr::Within(w) => self.counter_holds(state, w),
             Instr::AtLeast(w, m) => state[self.bit_words + w as usize] >= u64::from(m),
-            Instr::StrictOnce(x) => started && (prev(x) || prev(i as u32)),
-            Instr::Once(x) => c(x) || (started && prev(i as u32)),
-            Instr::Historically(x) => c(x) && (!started || prev(i as u32)),
-            Instr::Since(x, y) => c(y) || (c(x) && started && prev(i as u32)),
-            Instr::StrictSince(x, y) => started && (prev(y) || (prev(x) && prev(i as u32))),
-            Instr::Release(x, y) => c(y) && (c(x) || !started || prev(i as u32)),
+            Instr::Temporal(t) => t.now(&mut Plain, &self.bit_of(state, i, t), c),
         }
+    }
+
+    /// The bit of the recurrence `t` (instruction `i`) at the next position: the rule's
+    /// next bit from the previous values the state stores, or its initial value before
+    /// the first position.
+    #[inline]
+    fn bit_of(&self, state: &[u64], i: usize, t: Temporal<u32>) -> bool {
+        if !Self::bit(state, 0) {
+            return t.initial();
+        }
+        // The operands `next` reads have slots (`Temporal::reads`); the node's own value
+        // has one where `next` reads it.
+        let prev = |j: u32| Self::bit(state, self.slot[j as usize]);
+        let own = self.slot[i] != NO_SLOT && prev(i as u32);
+        t.next(&mut Plain, &own, &own, prev)
+    }
+
+    /// Whether the `Y<=k` node of window counter `w` holds.
+    #[inline]
+    fn counter_holds(&self, state: &[u64], w: u32) -> bool {
+        self.counters[w as usize]
+            .rule
+            .holds(state[self.bit_words + w as usize])
     }
 
     /// [`Program::value`] with the letter left symbolic (proposition alphabets): every
@@ -364,12 +315,11 @@ impl Program {
     pub(super) fn eval_guards(
         &self,
         state: &[u64],
-        g: &mut super::guarded::Bools,
+        g: &mut super::diagram::Bools,
         cur: &mut [u32],
     ) {
-        use super::guarded::{FALSE, TRUE};
+        use super::diagram::{FALSE, TRUE};
         let started = Self::bit(state, 0);
-        let prev = |i: u32| Self::bit(state, self.slot[i as usize]);
         let k = |b: bool| if b { TRUE } else { FALSE };
         for (i, ins) in self.instrs.iter().enumerate() {
             let c = |j: u32| cur[j as usize];
@@ -391,21 +341,11 @@ impl Program {
                     let d = g.xor(c(x), c(y));
                     g.not(d)
                 }
-                Instr::Yesterday(x) => k(started && prev(x)),
-                Instr::WeakYesterday(x) => k(!started || prev(x)),
-                Instr::Within(w) => k(state[self.bit_words + w as usize] != FAR),
+                Instr::Within(w) => k(self.counter_holds(state, w)),
                 Instr::AtLeast(w, m) => k(state[self.bit_words + w as usize] >= u64::from(m)),
-                Instr::StrictOnce(x) => k(started && (prev(x) || prev(i as u32))),
-                Instr::Once(x) => g.or(c(x), k(started && prev(i as u32))),
-                Instr::Historically(x) => g.and(c(x), k(!started || prev(i as u32))),
-                Instr::Since(x, y) => {
-                    let keep = g.and(c(x), k(started && prev(i as u32)));
-                    g.or(c(y), keep)
-                }
-                Instr::StrictSince(x, y) => k(started && (prev(y) || (prev(x) && prev(i as u32)))),
-                Instr::Release(x, y) => {
-                    let keep = g.or(c(x), k(!started || prev(i as u32)));
-                    g.and(c(y), keep)
+                Instr::Temporal(t) => {
+                    let bit = k(self.bit_of(state, i, t));
+                    t.now(g, &bit, c)
                 }
             };
             cur[i] = v;
@@ -427,7 +367,7 @@ impl Program {
             key.push(u64::from(cur[c.operand as usize]));
         }
         for (w, c) in self.counters.iter().enumerate() {
-            key.push(c.on_fail(state[self.bit_words + w]));
+            key.push(c.rule.next(&mut Plain, &state[self.bit_words + w], &false));
         }
         if let Some(m) = self.position {
             let p = state[self.width - 1] + 1;
@@ -442,7 +382,7 @@ impl Program {
 
     /// The successor state from a step key whose guards are all constants.
     pub(super) fn state_of_key(&self, key: &[u64], out: &mut [u64]) {
-        use super::guarded::TRUE;
+        use super::diagram::TRUE;
         for w in out[..self.bit_words].iter_mut() {
             *w = 0;
         }
@@ -459,8 +399,11 @@ impl Program {
         let nw = self.counters.len();
         for (w, c) in self.counters.iter().enumerate() {
             let failed = key[j + nw + w];
+            // A window's value after its operand held does not depend on the old one,
+            // and a count's value after it failed is the old one: the rule applied to
+            // the failed value gives the value after a hold for both.
             out[self.bit_words + w] = if key[j + w] == u64::from(TRUE) {
-                c.on_hold(failed)
+                c.rule.next(&mut Plain, &failed, &true)
             } else {
                 failed
             };
@@ -488,12 +431,11 @@ impl Program {
             }
         }
         for (w, c) in self.counters.iter().enumerate() {
-            let failed = c.on_fail(state[self.bit_words + w]);
-            out[self.bit_words + w] = if cur[c.operand as usize] {
-                c.on_hold(failed)
-            } else {
-                failed
-            };
+            out[self.bit_words + w] = c.rule.next(
+                &mut Plain,
+                &state[self.bit_words + w],
+                &cur[c.operand as usize],
+            );
         }
         if let Some(m) = self.position {
             let p = state[self.width - 1] + 1;

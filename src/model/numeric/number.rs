@@ -8,7 +8,7 @@
 //! (exp of a non-zero rational is irrational, so it never lies on a rounding boundary).
 //!
 //! ```
-//! use ltlattn::numeric::{Format, Num, Rounding, Overflow};
+//! use ltlattn::model::numeric::{Format, Num, Rounding, Overflow};
 //! let f = Format::fixed(5, 2, Rounding::NearestEven);       // k/4 in [-32, 31.75]
 //! let eighth = Num::ratio(1, 8);
 //! assert_eq!(f.round(&eighth).unwrap(), Num::ratio(0, 1)); // a tie: to the even 0

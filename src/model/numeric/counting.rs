@@ -15,7 +15,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::compile::Interner;
+use super::intern::Interner;
 use crate::logic::{Arena, Builder, Node, NodeId};
 
 /// The acceptance of every explored state as a function of the counts of its key

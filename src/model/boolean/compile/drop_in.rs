@@ -8,9 +8,11 @@
 use serde::Serialize;
 
 use super::Compiled;
-use crate::automata::{compare, formula_dfa, Alphabet, Budget, Question};
+use crate::automata::{Alphabet, Budget};
+use crate::engine::explicit::{compare, formula_dfa};
+use crate::engine::layout::Question;
 use crate::logic::evaluate;
-use crate::model::{Model, Range};
+use crate::model::boolean::{Model, Range};
 
 /// Largest block or row width for which a drop-in head is checked against the global
 /// head (the automata grow with the block).
@@ -155,7 +157,8 @@ mod tests {
             "/examples/models/combiner-drop-in.toml"
         ))
         .unwrap();
-        let m = crate::model::load_with("m", &text, crate::logic::ParseLimits::DEFAULT).unwrap();
+        let m = crate::model::boolean::load_with("m", &text, crate::logic::ParseLimits::DEFAULT)
+            .unwrap();
         let c = super::super::compile(&m).unwrap();
         let checks = drop_in_checks(&m, &c, &drop_in_budget(None)).unwrap();
         assert!(!checks.is_empty());

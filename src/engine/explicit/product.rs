@@ -3,27 +3,8 @@
 
 use rustc_hash::FxHashMap;
 
-use super::budget::{Budget, LimitError};
-use super::dfa::Dfa;
-
-/// What is asked of the product.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Question {
-    /// L(left) = L(right)?
-    Equivalent,
-    /// L(left) ⊆ L(right)?
-    Included,
-}
-
-impl Question {
-    /// Whether a pair of verdicts (left accepts, right accepts) violates the property.
-    pub fn violated(self, left: bool, right: bool) -> bool {
-        match self {
-            Question::Equivalent => left != right,
-            Question::Included => left && !right,
-        }
-    }
-}
+use crate::automata::{Budget, Dfa, LimitError};
+use crate::engine::layout::Question;
 
 /// The answer, before re-checking by the evaluator.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use biodivine_lib_bdd::{op_function, Bdd, BddVariable, BddVariableSet};
 use rustc_hash::FxHashMap;
 
-use crate::automata::{Alphabet, Question};
+use crate::automata::Alphabet;
+use crate::engine::layout::Question;
+use crate::engine::layout::{Comparison, Counter, Counting, Logic, Memory, Sides};
 use crate::logic::{Acceptance, Arena, Node, NodeId, Word};
 
 /// How much work the BDD engine may do.
@@ -66,28 +68,15 @@ pub struct BddAnswer {
     pub peak_nodes: usize,
 }
 
-#[derive(Clone, Copy)]
-enum Memory {
-    Bit(usize),
-    Counter(usize),
-}
-
-/// The product system over BDD variables.
+/// The product system ([`Comparison`]) over BDD variables.
 struct System<'a> {
-    arena: &'a Arena,
-    nodes: Vec<NodeId>,
-    index: FxHashMap<NodeId, usize>,
-    memory: Vec<Option<Memory>>,
-    /// Nodes with a memory bit (indices into `nodes`), in variable order.
-    bit_nodes: Vec<usize>,
-    /// `Y<=k` nodes with their k and counter width.
-    counter_nodes: Vec<(usize, u32, usize)>,
-    modulus: Option<u64>,
-    roots: [usize; 2],
-    atoms: Vec<String>,
-    props: bool,
-    acceptance: Acceptance,
-    question: Question,
+    layout: Comparison<'a>,
+    /// The layout's bits in variable order (indices into `layout.bits`).
+    bit_order: Vec<usize>,
+    /// Where each layout bit sits in that order.
+    bit_slot: Vec<usize>,
+    /// Each counter's width in bits (MSB first).
+    counter_widths: Vec<usize>,
     vars: BddVariableSet,
     /// Input variables (a binary letter code, or one per proposition).
     input: Vec<BddVariable>,
@@ -103,28 +92,88 @@ struct System<'a> {
     at_roots: usize,
 }
 
+/// BDD operations for the layout's rules; a counter is its bits, MSB first.
+struct Ops<'s> {
+    vars: &'s BddVariableSet,
+}
+
+impl Logic for Ops<'_> {
+    type B = Bdd;
+    fn constant(&mut self, b: bool) -> Bdd {
+        if b {
+            self.vars.mk_true()
+        } else {
+            self.vars.mk_false()
+        }
+    }
+    fn not(&mut self, a: &Bdd) -> Bdd {
+        a.not()
+    }
+    fn and(&mut self, a: &Bdd, b: &Bdd) -> Bdd {
+        a.and(b)
+    }
+    fn or(&mut self, a: &Bdd, b: &Bdd) -> Bdd {
+        a.or(b)
+    }
+    fn implies(&mut self, a: &Bdd, b: &Bdd) -> Bdd {
+        a.imp(b)
+    }
+    fn iff(&mut self, a: &Bdd, b: &Bdd) -> Bdd {
+        a.iff(b)
+    }
+}
+
+impl Counting for Ops<'_> {
+    type C = Vec<Bdd>;
+    fn constant_like(&mut self, like: &Vec<Bdd>, v: u64) -> Vec<Bdd> {
+        let w = like.len();
+        (0..w)
+            .map(|b| self.constant((v >> (w - 1 - b)) & 1 == 1))
+            .collect()
+    }
+    /// `bits + 1` (wrapping).
+    fn increment(&mut self, bits: &Vec<Bdd>) -> Vec<Bdd> {
+        let mut out = bits.clone();
+        let mut carry = self.vars.mk_true();
+        for b in (0..bits.len()).rev() {
+            out[b] = bits[b].xor(&carry);
+            carry = bits[b].and(&carry);
+        }
+        out
+    }
+    /// The bits equal `cap`.
+    fn reached(&mut self, c: &Vec<Bdd>, cap: u64) -> Bdd {
+        let w = c.len();
+        let mut out = self.vars.mk_true();
+        for (b, x) in c.iter().enumerate() {
+            let bit = (cap >> (w - 1 - b)) & 1 == 1;
+            out = out.and(&if bit { x.clone() } else { x.not() });
+        }
+        out
+    }
+    fn select(&mut self, cond: &Bdd, yes: &Vec<Bdd>, no: &Vec<Bdd>) -> Vec<Bdd> {
+        yes.iter()
+            .zip(no)
+            .map(|(y, n)| Bdd::if_then_else(cond, y, n))
+            .collect()
+    }
+}
+
 fn bits_for(n: u64) -> usize {
     (64 - n.leading_zeros()).max(1) as usize
 }
 
 impl<'a> System<'a> {
-    fn new(
-        arena: &'a Arena,
-        (left, right): (NodeId, NodeId),
-        alphabet: &Alphabet,
-        acceptance: Acceptance,
-        question: Question,
-    ) -> Result<Self, String> {
-        let mut set: Vec<NodeId> = arena.subformulas(left);
-        set.extend(arena.subformulas(right));
-        set.sort_unstable();
-        set.dedup();
-        let index: FxHashMap<NodeId, usize> =
-            set.iter().enumerate().map(|(i, &n)| (n, i)).collect();
-        let (atoms, props) = match alphabet {
-            Alphabet::Tokens(t) => (t.clone(), false),
-            Alphabet::Props(p) => (p.clone(), true),
-        };
+    fn new(sides: Sides<'a>) -> Result<Self, String> {
+        let Sides {
+            arena,
+            left,
+            right,
+            acceptance,
+            ..
+        } = sides;
+        let layout = Comparison::new(sides);
+        let (set, atoms, props) = (&layout.nodes, &layout.atoms, layout.props);
         // Variable order: atoms ranked by a depth-first walk from the roots (children
         // in order), and each state bit ranked by the first-walked of its atoms, so the
         // bits of subformulas about the same atom sit together (O p beside H !p keeps
@@ -156,41 +205,21 @@ impl<'a> System<'a> {
                 .min()
                 .unwrap_or(usize::MAX)
         };
-        let mut bit_nodes: Vec<usize> = Vec::new();
-        let mut counter_nodes: Vec<(usize, u32, usize)> = Vec::new();
-        let mut moduli = Vec::new();
-        for (i, &n) in set.iter().enumerate() {
-            match arena.node(n) {
-                Node::Yesterday(_)
-                | Node::WeakYesterday(_)
-                | Node::StrictOnce(_)
-                | Node::Once(_)
-                | Node::Historically(_)
-                | Node::Since(..)
-                | Node::StrictSince(..)
-                | Node::Release(..) => bit_nodes.push(i),
-                Node::YesterdayWithin(k, _) => {
-                    counter_nodes.push((i, k, bits_for(u64::from(k) + 1)));
-                }
-                // How often the operand held before, saturated at m.
-                Node::OnceAtLeast(m, _) => {
-                    counter_nodes.push((i, m, bits_for(u64::from(m))));
-                }
-                Node::PosMod(m, _) => moduli.push(m),
-                _ => {}
-            }
+        let mut bit_order: Vec<usize> = (0..layout.bits.len()).collect();
+        bit_order.sort_by_key(|&j| (atom_rank(set[layout.bits[j]]), layout.bits[j]));
+        let mut bit_slot = vec![0; bit_order.len()];
+        for (slot, &j) in bit_order.iter().enumerate() {
+            bit_slot[j] = slot;
         }
-        bit_nodes.sort_by_key(|&i| (atom_rank(set[i]), i));
-        let modulus = crate::logic::position_modulus(moduli);
+        // Room for k + 1 ("farther"), or for m.
+        let counter_widths: Vec<usize> = layout
+            .counters
+            .iter()
+            .map(|&(_, rule)| bits_for(rule.cap()))
+            .collect();
+        let modulus = layout.modulus;
         if modulus == Some(0) {
             return Err("the position moduli's least common multiple is beyond 2^62".into());
-        }
-        let mut memory = vec![None; set.len()];
-        for (j, &i) in bit_nodes.iter().enumerate() {
-            memory[i] = Some(Memory::Bit(j));
-        }
-        for (j, &(i, _, _)) in counter_nodes.iter().enumerate() {
-            memory[i] = Some(Memory::Counter(j));
         }
         let position_width = modulus.map_or(0, |m| bits_for(m.saturating_sub(1)));
         let input_count = if props {
@@ -199,8 +228,8 @@ impl<'a> System<'a> {
             bits_for(atoms.len().saturating_sub(1) as u64)
         };
         let state_count = 1
-            + bit_nodes.len()
-            + counter_nodes.iter().map(|c| c.2).sum::<usize>()
+            + bit_order.len()
+            + counter_widths.iter().sum::<usize>()
             + position_width
             + if acceptance == Acceptance::Last { 2 } else { 0 };
         if input_count + 2 * state_count > usize::from(u16::MAX) {
@@ -214,8 +243,8 @@ impl<'a> System<'a> {
         // linear); a letter code's bits stay together at the top. The first-position
         // bit leads, the roots (which depend on everything) end.
         let mut rank_of_state: Vec<usize> = vec![0];
-        rank_of_state.extend(bit_nodes.iter().map(|&i| atom_rank(set[i])));
-        for &(i, _, w) in &counter_nodes {
+        rank_of_state.extend(bit_order.iter().map(|&j| atom_rank(set[layout.bits[j]])));
+        for (&(i, _), &w) in layout.counters.iter().zip(&counter_widths) {
             rank_of_state.extend(std::iter::repeat_n(atom_rank(set[i]), w));
         }
         rank_of_state.extend(std::iter::repeat_n(usize::MAX, position_width));
@@ -254,30 +283,22 @@ impl<'a> System<'a> {
         let cur = (0..state_count).map(|j| var(format!("s{j}"))).collect();
         let nxt = (0..state_count).map(|j| var(format!("t{j}"))).collect();
         let at_bits = 1;
-        let mut at = at_bits + bit_nodes.len();
-        let at_counters = counter_nodes
+        let mut at = at_bits + bit_order.len();
+        let at_counters = counter_widths
             .iter()
-            .map(|c| {
+            .map(|&w| {
                 let here = at;
-                at += c.2;
+                at += w;
                 here
             })
             .collect();
         let at_position = at;
         let at_roots = at + position_width;
         Ok(System {
-            arena,
-            roots: [index[&left], index[&right]],
-            nodes: set,
-            index,
-            memory,
-            bit_nodes,
-            counter_nodes,
-            modulus,
-            atoms,
-            props,
-            acceptance,
-            question,
+            layout,
+            bit_order,
+            bit_slot,
+            counter_widths,
             vars,
             input,
             cur,
@@ -288,6 +309,10 @@ impl<'a> System<'a> {
             position_width,
             at_roots,
         })
+    }
+
+    fn ops(&self) -> Ops<'_> {
+        Ops { vars: &self.vars }
     }
 
     fn lit(&self, v: BddVariable) -> Bdd {
@@ -332,44 +357,13 @@ impl<'a> System<'a> {
         out
     }
 
-    /// The constant `value` as `w` BDD bits (MSB first).
-    fn constant(&self, w: usize, value: u64) -> Vec<Bdd> {
-        (0..w)
-            .map(|b| {
-                if (value >> (w - 1 - b)) & 1 == 1 {
-                    self.t()
-                } else {
-                    self.f()
-                }
-            })
-            .collect()
-    }
-
-    /// `bits + 1` (MSB first, wrapping).
-    fn increment(&self, bits: &[Bdd]) -> Vec<Bdd> {
-        let mut out = bits.to_vec();
-        let mut carry = self.t();
-        for b in (0..bits.len()).rev() {
-            out[b] = bits[b].xor(&carry);
-            carry = bits[b].and(&carry);
-        }
-        out
-    }
-
-    fn select(&self, cond: &Bdd, yes: &[Bdd], no: &[Bdd]) -> Vec<Bdd> {
-        yes.iter()
-            .zip(no)
-            .map(|(y, n)| Bdd::if_then_else(cond, y, n))
-            .collect()
-    }
-
     fn cur_bits(&self, at: usize, w: usize) -> Vec<Bdd> {
         (0..w).map(|b| self.lit(self.cur[at + b])).collect()
     }
 
     /// Atom `p` of the alphabet at a letter position.
     fn atom(&self, p: usize) -> Bdd {
-        if self.props {
+        if self.layout.props {
             self.lit(self.input[p])
         } else {
             self.equals(&self.input, 0, self.input.len(), p as u64)
@@ -378,43 +372,37 @@ impl<'a> System<'a> {
 
     /// Letter codes that name a letter.
     fn valid_input(&self) -> Bdd {
-        if self.props {
+        if self.layout.props {
             self.t()
         } else {
             self.at_most(
                 &self.input,
                 0,
                 self.input.len(),
-                self.atoms.len().saturating_sub(1) as u64,
+                self.layout.atoms.len().saturating_sub(1) as u64,
             )
         }
+    }
+
+    /// Layout bit `j` of the current state.
+    fn bit(&self, j: usize) -> Bdd {
+        self.lit(self.cur[self.at_bits + self.bit_slot[j]])
     }
 
     /// Every node's value at the current position, over the current state and the
     /// input (`eos`: at the end marker, where letter atoms are false).
     fn values(&self, eos: bool) -> Vec<Bdd> {
-        let mut v: Vec<Bdd> = Vec::with_capacity(self.nodes.len());
-        for (i, &n) in self.nodes.iter().enumerate() {
-            let at = |x: NodeId, v: &Vec<Bdd>| v[self.index[&x]].clone();
-            let mem = || match self.memory[i] {
-                Some(Memory::Bit(j)) => self.lit(self.cur[self.at_bits + j]),
-                _ => unreachable!("temporal nodes have a memory bit"),
-            };
-            let b = match self.arena.node(n) {
-                Node::True => self.t(),
-                Node::False => self.f(),
-                Node::Eos => {
-                    if eos {
-                        self.t()
-                    } else {
-                        self.f()
-                    }
-                }
+        let layout = &self.layout;
+        layout.values(
+            &mut self.ops(),
+            |j| self.bit(j),
+            |ops, i, node| match node {
+                Node::Eos => ops.constant(eos),
                 Node::Start => self.lit(self.cur[0]),
                 Node::PosMod(m, r) => {
                     // The position counter holds (position − 1) mod M before this step;
                     // this position is counter + 1, so pos % m = r iff counter ≡ r − 1.
-                    let big = self.modulus.unwrap_or(1);
+                    let big = layout.modulus.unwrap_or(1);
                     let w = self.position_width;
                     let mut any = self.f();
                     let (m, r) = (u64::from(m), u64::from(r));
@@ -426,109 +414,68 @@ impl<'a> System<'a> {
                     any
                 }
                 Node::Atom(a) => {
-                    let name = self.arena.atom_name(a);
-                    match self.atoms.iter().position(|x| x == name) {
+                    let name = layout.arena.atom_name(a);
+                    match layout.atoms.iter().position(|x| x == name) {
                         Some(p) if !eos => self.atom(p),
                         _ => self.f(),
                     }
                 }
-                Node::Not(x) => at(x, &v).not(),
-                Node::And(x, y) => at(x, &v).and(&at(y, &v)),
-                Node::Or(x, y) => at(x, &v).or(&at(y, &v)),
-                Node::Implies(x, y) => at(x, &v).imp(&at(y, &v)),
-                Node::Iff(x, y) => at(x, &v).iff(&at(y, &v)),
-                Node::Yesterday(_)
-                | Node::WeakYesterday(_)
-                | Node::StrictOnce(_)
-                | Node::StrictSince(..) => mem(),
-                Node::YesterdayWithin(k, _) => match self.memory[i] {
-                    Some(Memory::Counter(j)) => {
-                        let w = self.counter_nodes[j].2;
-                        self.at_most(&self.cur, self.at_counters[j], w, u64::from(k))
+                _ => match (Counter::of(node), layout.memory[i]) {
+                    (Some((rule, _)), Some(Memory::Counter(j))) => {
+                        let (at, w) = (self.at_counters[j], self.counter_widths[j]);
+                        match rule {
+                            Counter::Within(k) => self.at_most(&self.cur, at, w, u64::from(k)),
+                            Counter::AtLeast(m) => {
+                                self.at_most(&self.cur, at, w, u64::from(m) - 1).not()
+                            }
+                        }
                     }
-                    _ => unreachable!("Y<=k nodes have a counter"),
+                    _ => unreachable!("the layout gives every other node a bit or a counter"),
                 },
-                Node::OnceAtLeast(m, _) => match self.memory[i] {
-                    Some(Memory::Counter(j)) => {
-                        let w = self.counter_nodes[j].2;
-                        self.at_most(&self.cur, self.at_counters[j], w, u64::from(m) - 1)
-                            .not()
-                    }
-                    _ => unreachable!("P>=m nodes have a counter"),
-                },
-                Node::Once(x) => mem().or(&at(x, &v)),
-                Node::Historically(x) => mem().and(&at(x, &v)),
-                Node::Since(x, y) => at(y, &v).or(&at(x, &v).and(&mem())),
-                Node::Release(x, y) => at(y, &v).and(&at(x, &v).or(&mem())),
-            };
-            v.push(b);
-        }
-        v
+            },
+        )
     }
 
-    /// The next state's bits as functions of the current state and the input.
+    /// The next state's bits as functions of the current state and the input, in the
+    /// order of `cur`.
     fn next(&self, v: &[Bdd]) -> Vec<Bdd> {
-        let at = |x: NodeId| v[self.index[&x]].clone();
+        let mut ops = self.ops();
+        let bits = self.layout.next_bits(&mut ops, v, |j| self.bit(j));
         let mut out = vec![self.f()];
-        for (j, &i) in self.bit_nodes.iter().enumerate() {
-            let m = self.lit(self.cur[self.at_bits + j]);
-            out.push(match self.arena.node(self.nodes[i]) {
-                Node::Yesterday(x) | Node::WeakYesterday(x) => at(x),
-                Node::StrictOnce(x) => m.or(&at(x)),
-                Node::StrictSince(x, y) => at(y).or(&at(x).and(&m)),
-                _ => v[i].clone(),
-            });
+        out.extend(self.bit_order.iter().map(|&j| bits[j].clone()));
+        for j in 0..self.layout.counters.len() {
+            let c = self.cur_bits(self.at_counters[j], self.counter_widths[j]);
+            out.extend(self.layout.next_counter(&mut ops, j, &c, v));
         }
-        for (j, &(i, k, w)) in self.counter_nodes.iter().enumerate() {
-            let c = self.cur_bits(self.at_counters[j], w);
-            let x = match self.arena.node(self.nodes[i]) {
-                Node::YesterdayWithin(_, x) => at(x),
-                Node::OnceAtLeast(m, x) => {
-                    let full = self.equals(&self.cur, self.at_counters[j], w, u64::from(m));
-                    let grown = self.select(&full, &c, &self.increment(&c));
-                    out.extend(self.select(&at(x), &grown, &c));
-                    continue;
-                }
-                _ => unreachable!("counters belong to Y<=k and P>=m nodes"),
-            };
-            let far = u64::from(k) + 1;
-            let at_far = self.equals(&self.cur, self.at_counters[j], w, far);
-            let grown = self.select(&at_far, &self.constant(w, far), &self.increment(&c));
-            out.extend(self.select(&x, &self.constant(w, 1), &grown));
-        }
-        if let Some(m) = self.modulus {
+        if let Some(m) = self.layout.modulus {
             let w = self.position_width;
             let c = self.cur_bits(self.at_position, w);
             let last = self.equals(&self.cur, self.at_position, w, m - 1);
-            out.extend(self.select(&last, &self.constant(w, 0), &self.increment(&c)));
+            let zero = ops.constant_like(&c, 0);
+            let one_more = ops.increment(&c);
+            out.extend(ops.select(&last, &zero, &one_more));
         }
-        if self.acceptance == Acceptance::Last {
-            out.push(v[self.roots[0]].clone());
-            out.push(v[self.roots[1]].clone());
+        if self.layout.acceptance == Acceptance::Last {
+            out.push(v[self.layout.roots[0]].clone());
+            out.push(v[self.layout.roots[1]].clone());
         }
         out
     }
 
     fn init(&self) -> Bdd {
         let mut out = self.lit(self.cur[0]);
-        for (j, &i) in self.bit_nodes.iter().enumerate() {
-            let truthy = matches!(
-                self.arena.node(self.nodes[i]),
-                Node::WeakYesterday(_) | Node::Historically(_) | Node::Release(..)
-            );
-            out = out.and(&self.vars.mk_literal(self.cur[self.at_bits + j], truthy));
+        for (slot, &j) in self.bit_order.iter().enumerate() {
+            let start = self.layout.initial_bit(j);
+            out = out.and(&self.vars.mk_literal(self.cur[self.at_bits + slot], start));
         }
-        for (j, &(i, k, w)) in self.counter_nodes.iter().enumerate() {
-            let start = match self.arena.node(self.nodes[i]) {
-                Node::OnceAtLeast(..) => 0,
-                _ => u64::from(k) + 1,
-            };
-            out = out.and(&self.equals(&self.cur, self.at_counters[j], w, start));
+        for (j, &(_, rule)) in self.layout.counters.iter().enumerate() {
+            let w = self.counter_widths[j];
+            out = out.and(&self.equals(&self.cur, self.at_counters[j], w, rule.initial()));
         }
-        if self.modulus.is_some() {
+        if self.layout.modulus.is_some() {
             out = out.and(&self.equals(&self.cur, self.at_position, self.position_width, 0));
         }
-        if self.acceptance == Acceptance::Last {
+        if self.layout.acceptance == Acceptance::Last {
             for r in 0..2 {
                 out = out.and(&self.vars.mk_literal(self.cur[self.at_roots + r], false));
             }
@@ -537,30 +484,26 @@ impl<'a> System<'a> {
     }
 
     fn bad(&self) -> Bdd {
-        let (l, r) = match self.acceptance {
+        let (l, r) = match self.layout.acceptance {
             Acceptance::Eos => {
                 let v = self.values(true);
-                (v[self.roots[0]].clone(), v[self.roots[1]].clone())
+                (
+                    v[self.layout.roots[0]].clone(),
+                    v[self.layout.roots[1]].clone(),
+                )
             }
             Acceptance::Last => (
                 self.lit(self.cur[self.at_roots]),
                 self.lit(self.cur[self.at_roots + 1]),
             ),
         };
-        let differ = match self.question {
-            Question::Equivalent => l.xor(&r),
-            Question::Included => l.and_not(&r),
-        };
-        match self.acceptance {
-            // The empty word has no last position: never a violation.
-            Acceptance::Last => differ.and_not(&self.lit(self.cur[0])),
-            Acceptance::Eos => differ,
-        }
+        let first = self.lit(self.cur[0]);
+        self.layout.bad(&mut self.ops(), &l, &r, &first)
     }
 }
 
 /// Decides `question` for the two formulas over `alphabet` by breadth-first reachability
-/// on BDDs. A counterexample is shortest; "holds" comes with a re-checked invariant.
+/// on BDDs: [`compare`] with the sides spelled out.
 pub fn compare_bdd(
     arena: &Arena,
     left: NodeId,
@@ -570,6 +513,22 @@ pub fn compare_bdd(
     question: Question,
     limits: &BddLimits,
 ) -> BddAnswer {
+    compare(
+        Sides {
+            arena,
+            left,
+            right,
+            alphabet,
+            acceptance,
+            question,
+        },
+        limits,
+    )
+}
+
+/// Decides the question of `sides` by breadth-first reachability on BDDs. A
+/// counterexample is shortest; "holds" comes with a re-checked invariant.
+pub fn compare(sides: Sides, limits: &BddLimits) -> BddAnswer {
     let start = Instant::now();
     let mut answer = BddAnswer {
         verdict: BddVerdict::Holds,
@@ -578,7 +537,7 @@ pub fn compare_bdd(
         state_bits: 0,
         peak_nodes: 0,
     };
-    let sys = match System::new(arena, (left, right), alphabet, acceptance, question) {
+    let sys = match System::new(sides) {
         Ok(s) => s,
         Err(why) => {
             answer.verdict = BddVerdict::Unsupported(why);
@@ -723,7 +682,7 @@ fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Word, 
         sys.cur.iter().map(|&v| w.value(v)).collect()
     };
     // Input bits from the most significant: the code's first bit; the last proposition.
-    let order: Vec<usize> = if sys.props {
+    let order: Vec<usize> = if sys.layout.props {
         (0..sys.input.len()).rev().collect()
     } else {
         (0..sys.input.len()).collect()
@@ -752,11 +711,12 @@ fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Word, 
         state = sys.nxt.iter().map(|&v| w.value(v)).collect();
         word.push(bits);
     }
-    if sys.props {
+    if sys.layout.props {
         return Ok(Word::Props(
             word.iter()
                 .map(|bits| {
-                    sys.atoms
+                    sys.layout
+                        .atoms
                         .iter()
                         .zip(bits)
                         .filter(|(_, &b)| b)
@@ -769,6 +729,6 @@ fn path_back(sys: &System, tr: &Bdd, layers: &[Bdd], hit: &Bdd) -> Result<Word, 
     // Letter codes, MSB first.
     Ok(Word::letters(word.iter().map(|bits| {
         let code = bits.iter().fold(0usize, |acc, &b| acc * 2 + usize::from(b));
-        sys.atoms[code].as_str()
+        sys.layout.atoms[code].as_str()
     })))
 }

@@ -18,21 +18,11 @@ use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::alphabet::{Alphabet, MAX_PROPS};
-use super::budget::{Budget, Limit, LimitError, MAX_TRANSITIONS};
 use super::build::{Program, StateIndex};
-use super::dfa::Dfa;
-use super::product::Question;
+use super::diagram::{Bools, Store, FALSE, LEAF, NO_VAR, TRUE};
+use crate::automata::{Alphabet, Budget, Dfa, Limit, LimitError, MAX_PROPS, MAX_TRANSITIONS};
+use crate::engine::layout::Question;
 use crate::logic::{Acceptance, Arena, NodeId, Word};
-
-/// Node ids with this bit set are leaves; the rest index the node store.
-const LEAF: u32 = 1 << 31;
-/// The Boolean leaves.
-pub(super) const FALSE: u32 = LEAF;
-/// See [`FALSE`].
-pub(super) const TRUE: u32 = LEAF | 1;
-/// The variable of a leaf: after every proposition.
-const NO_VAR: u32 = u32::MAX;
 
 /// Guard-labelled automata over more propositions are refused ([`Limit::Propositions`]):
 /// the diagrams are walked recursively, one level per proposition, and each memo key
@@ -48,113 +38,6 @@ pub const DENSE_PROPS: usize = 8;
 const TEXT_EDGES: usize = 12;
 /// See [`TEXT_EDGES`].
 const TEXT_CUBES: usize = 6;
-
-/// A hash-consed store of decision nodes `(level, low, high)`; levels are tested in
-/// increasing order from the root, level i being proposition `order[i]` of the automaton.
-#[derive(Clone, Debug, Default)]
-struct Store {
-    nodes: Vec<(u32, u32, u32)>,
-    unique: FxHashMap<(u32, u32, u32), u32>,
-}
-
-impl Store {
-    fn var(&self, n: u32) -> u32 {
-        if n & LEAF != 0 {
-            NO_VAR
-        } else {
-            self.nodes[n as usize].0
-        }
-    }
-
-    /// The children of `n` for variable `v` (`n` twice when `n` does not test `v`).
-    fn split(&self, n: u32, v: u32) -> (u32, u32) {
-        if n & LEAF == 0 && self.nodes[n as usize].0 == v {
-            let (_, lo, hi) = self.nodes[n as usize];
-            (lo, hi)
-        } else {
-            (n, n)
-        }
-    }
-
-    fn mk(&mut self, v: u32, lo: u32, hi: u32) -> u32 {
-        if lo == hi {
-            return lo;
-        }
-        let next = self.nodes.len() as u32;
-        *self.unique.entry((v, lo, hi)).or_insert_with(|| {
-            self.nodes.push((v, lo, hi));
-            next
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.nodes.len()
-    }
-}
-
-/// Boolean guards over the propositions (the construction's scratch BDDs).
-#[derive(Debug, Default)]
-pub(crate) struct Bools {
-    store: Store,
-    cache: FxHashMap<(u8, u32, u32), u32>,
-    /// The level of each proposition.
-    level: Vec<u32>,
-}
-
-impl Bools {
-    /// The guard "proposition `i` holds".
-    pub(super) fn var(&mut self, i: u32) -> u32 {
-        let l = self.level[i as usize];
-        self.store.mk(l, FALSE, TRUE)
-    }
-
-    pub(super) fn not(&mut self, a: u32) -> u32 {
-        self.xor(a, TRUE)
-    }
-
-    pub(super) fn and(&mut self, a: u32, b: u32) -> u32 {
-        self.apply(0, a, b)
-    }
-
-    pub(super) fn or(&mut self, a: u32, b: u32) -> u32 {
-        self.apply(1, a, b)
-    }
-
-    pub(super) fn xor(&mut self, a: u32, b: u32) -> u32 {
-        self.apply(2, a, b)
-    }
-
-    fn apply(&mut self, op: u8, a: u32, b: u32) -> u32 {
-        if a & LEAF != 0 && b & LEAF != 0 {
-            let (x, y) = (a == TRUE, b == TRUE);
-            let r = match op {
-                0 => x && y,
-                1 => x || y,
-                _ => x != y,
-            };
-            return if r { TRUE } else { FALSE };
-        }
-        match (op, a, b) {
-            (0, FALSE, _) | (0, _, FALSE) => return FALSE,
-            (0, TRUE, x) | (0, x, TRUE) => return x,
-            (1, TRUE, _) | (1, _, TRUE) => return TRUE,
-            (1, FALSE, x) | (1, x, FALSE) | (2, FALSE, x) | (2, x, FALSE) => return x,
-            _ => {}
-        }
-        let key = (op, a.min(b), a.max(b));
-        if let Some(&r) = self.cache.get(&key) {
-            return r;
-        }
-        let v = self.store.var(a).min(self.store.var(b));
-        let (a0, a1) = self.store.split(a, v);
-        let (b0, b1) = self.store.split(b, v);
-        let lo = self.apply(op, a0, b0);
-        let hi = self.apply(op, a1, b1);
-        let r = self.store.mk(v, lo, hi);
-        self.cache.insert(key, r);
-        r
-    }
-}
 
 /// A complete DFA over a proposition alphabet whose transitions are guards. State 0 is
 /// initial; `roots[q]` is the diagram of `q`'s transitions (leaves are states).
@@ -513,7 +396,7 @@ impl GuardedDfa {
             self.nodes(),
             shown.join(", ")
         );
-        for q in 0..n.min(super::dfa::TEXT_STATES) as u32 {
+        for q in 0..n.min(crate::automata::TEXT_STATES) as u32 {
             let mark = if self.accepting[q as usize] { "*" } else { " " };
             let guards = self.guards(q);
             let mut edges: Vec<String> = guards
@@ -533,10 +416,10 @@ impl GuardedDfa {
             }
             s.push_str(&format!("{mark}{q:>4}: {}\n", edges.join("; ")));
         }
-        if n > super::dfa::TEXT_STATES {
+        if n > crate::automata::TEXT_STATES {
             s.push_str(&format!(
                 "  … {} more states (--json or --dot print them all)\n",
-                n - super::dfa::TEXT_STATES
+                n - crate::automata::TEXT_STATES
             ));
         }
         s
