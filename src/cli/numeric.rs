@@ -31,7 +31,7 @@ pub(crate) fn load(path: &str, text: &str) -> Result<NumericModel, Report> {
 
 fn header(m: &NumericModel, path: &str) -> String {
     format!(
-        // The format's phrase, `fixed 5.2, nearest-even, saturate` (src/numeric/spelling.rs).
+        // The format's phrase, `fixed 5.2, nearest-even, saturate` (src/model/numeric/spelling.rs).
         "model: {} (alphabet {{{}}}, {:#}, {} layer{}, width {}, EOS acceptance{})",
         m.name.clone().unwrap_or_else(|| path.to_string()),
         m.alphabet.join(", "),

@@ -7,7 +7,7 @@
 use ltlattn::numeric::{Format, Num, Overflow, Rounding};
 use num_bigint::BigInt;
 
-/// The reference's formats, by the names the library reads (src/numeric/spelling.rs).
+/// The reference's formats, by the names the library reads (src/model/numeric/spelling.rs).
 fn format(name: &str) -> Format {
     name.parse().unwrap_or_else(|e| panic!("{e}"))
 }

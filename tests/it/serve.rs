@@ -828,3 +828,15 @@ fn bounded_load_every_request_answered() {
         assert!(kb < 1 << 20, "peak resident set {kb} kB");
     }
 }
+
+/// `--output` has nothing to write for a server: it is refused (exit 2) with a help,
+/// not silently ignored.
+#[test]
+fn serve_refuses_output() {
+    let out = command(&["--output", "/nonexistent-dir/x", "serve", "--port", "0"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--output does not apply to `serve`"), "{err}");
+}

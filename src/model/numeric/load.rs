@@ -347,7 +347,7 @@ fn bits(
 fn format_of(c: &Ctx<'_>, n: &Spanned<RawNumber>) -> Result<Format, NumericError> {
     let raw = n.get_ref();
     let at = raw.format.span();
-    // The words are `Rounding`'s and `Overflow`'s spelling (src/numeric/spelling.rs).
+    // The words are `Rounding`'s and `Overflow`'s spelling (src/model/numeric/spelling.rs).
     let unknown = |field, s, e: UnknownSetting| {
         c.err(
             NumericErrorKind::Value { field },
