@@ -1202,7 +1202,12 @@ impl Prover<'_> {
                     let lower = extreme(&mut items, lo_x, hi_x, false);
                     let (Some(lower), Some(upper)) = (Num::from_f64(lower), Num::from_f64(upper))
                     else {
-                        iv.push((f.max_finite().neg(), f.max_finite()));
+                        // Every value of the format (a fixed format reaches −2^int,
+                        // one step below −max_finite).
+                        iv.push((
+                            self.values[0].clone(),
+                            self.values[self.values.len() - 1].clone(),
+                        ));
                         continue;
                     };
                     iv.push((f.round(&lower).map_err(nan)?, f.round(&upper).map_err(nan)?));
@@ -1380,8 +1385,9 @@ impl Prover<'_> {
                 dir: cut,
             });
         }
-        // No box at all (a path the relaxation does not see): keep the list non-empty
-        // with the zero vector, a superset as every box list is.
+        // No box at all: not expected (μ known means a letter was read, and some d or
+        // the overflow holds every Σ e); the list must not be empty, and the zero
+        // vector keeps the prover going without claiming anything new.
         if out.is_empty() {
             out.push(point(&vec![Num::zero(); d_head]));
         }
@@ -1494,10 +1500,9 @@ impl Prover<'_> {
             for i in 0..nk {
                 if present[i] && !zero[i] {
                     let key = (e_num[i].clone(), d.clone());
-                    alpha[i] = *self
-                        .alpha
-                        .entry(key)
-                        .or_insert_with(|| crate::numeric::exec::divide(&f, &e_num[i], d).to_f64());
+                    alpha[i] = *self.alpha.entry(key).or_insert_with(|| {
+                        crate::model::numeric::exec::divide(&f, &e_num[i], d).to_f64()
+                    });
                 }
             }
             // Lanes: component c, direction s (0: max, 1: min as max of −r), λ.
@@ -1536,6 +1541,20 @@ impl Prover<'_> {
                 }
                 for c in 0..rows {
                     let r = r_of(i, c);
+                    // A direction's r is a dot product: its own f64 error, which the
+                    // computed |r| does not cover when u·v cancels.
+                    let dot_err = if c < w {
+                        0.0
+                    } else {
+                        alpha[i]
+                            * (w as f64 + 2.0)
+                            * 2f64.powi(-52)
+                            * dirs[c - w]
+                                .iter()
+                                .zip(&v_f[i])
+                                .map(|(u, v)| (u * v).abs())
+                                .sum::<f64>()
+                    };
                     for s in 0..2 {
                         let sign = if s == 0 { 1.0 } else { -1.0 };
                         for j in 0..lanes_per {
@@ -1543,8 +1562,9 @@ impl Prover<'_> {
                             let a = sign * r;
                             let b = lams[lane] * e_f[i];
                             weight[i * lanes + lane] = a - b;
-                            tolw[i * lanes + lane] = (a.abs() + b.abs()) * 2f64.powi(-50);
-                            mag = mag.max(a.abs() + b.abs());
+                            tolw[i * lanes + lane] =
+                                (a.abs() + b.abs()) * 2f64.powi(-50) + 2.0 * dot_err;
+                            mag = mag.max(a.abs() + b.abs() + 2.0 * dot_err);
                         }
                     }
                 }
@@ -1562,7 +1582,6 @@ impl Prover<'_> {
                     Err(i) => i.saturating_sub(1) as u16,
                 }
             };
-            let top = f.max_finite();
             // The least Lagrangian bound of row c, direction s (0: the most, 1: minus
             // the least) at state b.
             let best_of = |b: usize, c: usize, s: usize| -> f64 {
@@ -1605,8 +1624,10 @@ impl Prover<'_> {
                     let round = |x: f64, hi: bool| -> Result<Num, NumericCompileError> {
                         match Num::from_f64(x) {
                             Some(v) if x.is_finite() => Ok(f.round(&v).map_err(nan)?),
-                            _ if hi => Ok(top.clone()),
-                            _ => Ok(top.neg()),
+                            // Unbounded: the format's extreme values (a fixed format
+                            // reaches −2^int, one step below −max_finite).
+                            _ if hi => Ok(self.values[self.values.len() - 1].clone()),
+                            _ => Ok(self.values[0].clone()),
                         }
                     };
                     let (lo_v, hi_v) = (round(lower, false)?, round(upper, true)?);

@@ -218,7 +218,10 @@ pub(super) fn lambdas(ratios: &mut Vec<f64>) -> Vec<f64> {
     let mut out = vec![0.0];
     if let (Some(&lo), Some(&hi)) = (ratios.first(), ratios.last()) {
         out.push(lo);
-        out.push(hi);
+        // Just above the largest ratio: every weight r − λe with e > 0 is then strictly
+        // negative, so no cycle makes the lane unbounded (at λ = the ratio itself, that
+        // key's weight would be 0 and taken as possibly positive).
+        out.push(hi + hi.abs() * 2f64.powi(-30) + 2f64.powi(-60));
         let inner = LAMBDA_COUNT.saturating_sub(3);
         for q in 1..=inner {
             out.push(ratios[q * (ratios.len() - 1) / (inner + 1)]);
@@ -333,8 +336,10 @@ mod tests {
         let mut r = vec![3.0, -1.0, 2.0, 2.0, 0.5];
         let l = lambdas(&mut r);
         assert_eq!(l.len(), LAMBDA_COUNT);
-        for x in [0.0, -1.0, 3.0] {
+        for x in [0.0, -1.0] {
             assert!(l.contains(&x));
         }
+        // Just above the largest ratio, not at it.
+        assert!(l.iter().any(|&x| x > 3.0 && x < 3.0 + 1e-6));
     }
 }
