@@ -1000,22 +1000,29 @@ fn attention(req: &Req, config: &Config) -> Result<(Reply, Exit), Report> {
 #[cfg(test)]
 mod tests {
     use super::workers_taken;
-    use serde_json::json;
+
+    /// A request body, as the server receives it.
+    fn body(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).expect("a JSON object")
+    }
 
     #[test]
     fn an_auto_comparison_is_admitted_as_its_engines() {
         for command in ["equiv", "includes", "check"] {
-            assert_eq!(workers_taken(command, &json!({}), 8), 3, "{command}");
-            assert_eq!(workers_taken(command, &json!({"engine": null}), 8), 3);
-            assert_eq!(workers_taken(command, &json!({"engine": "auto"}), 8), 3);
+            assert_eq!(workers_taken(command, &body("{}"), 8), 3, "{command}");
+            assert_eq!(workers_taken(command, &body(r#"{"engine": null}"#), 8), 3);
+            assert_eq!(workers_taken(command, &body(r#"{"engine": "auto"}"#), 8), 3);
             // Never more than the pool has, or the request could never run.
-            assert_eq!(workers_taken(command, &json!({"engine": "auto"}), 2), 2);
+            assert_eq!(workers_taken(command, &body(r#"{"engine": "auto"}"#), 2), 2);
             for one in ["explicit", "bdd", "z3", "nonsense"] {
-                assert_eq!(workers_taken(command, &json!({"engine": one}), 8), 1);
+                assert_eq!(
+                    workers_taken(command, &body(&format!(r#"{{"engine": "{one}"}}"#)), 8),
+                    1
+                );
             }
         }
         for command in ["dfa", "classify", "compile", "run", "attention", "fmt"] {
-            assert_eq!(workers_taken(command, &json!({}), 8), 1, "{command}");
+            assert_eq!(workers_taken(command, &body("{}"), 8), 1, "{command}");
         }
     }
 }

@@ -849,9 +849,16 @@ impl Prover<'_> {
             }
             // A single box no path reaches holds no output: nothing to decide.
             if mutation() != BoundsMutation::NoPaths
-                && p.iter()
-                    .enumerate()
-                    .any(|(hd, sp)| sp.len() == 1 && self.misses(hd, &sp.single()))
+                && p.iter().enumerate().any(|(hd, sp)| {
+                    let (iv, dir) = match sp {
+                        Span::Range(list, lo, hi) if hi - lo == 1 => {
+                            (&list[*lo].iv, &list[*lo].dir)
+                        }
+                        Span::One(b) => (&b.iv, &b.dir),
+                        Span::Range(..) => return false,
+                    };
+                    self.misses(hd, iv, dir)
+                })
             {
                 continue;
             }
@@ -1283,12 +1290,12 @@ impl Prover<'_> {
         dirs
     }
 
-    /// Whether box `bx` of head `hd` holds no output a path reaches: along some
+    /// Whether the box `iv` (with its paths' intervals `dir`) of head `hd` holds no output a path reaches: along some
     /// direction u, every S that rounds into the box has u·S outside the paths'
     /// interval. A rounded value is within one gap between the format's values around
     /// it of S; at the format's ends (saturation) nothing is cut.
-    fn misses(&self, hd: usize, bx: &BoxOf) -> bool {
-        if bx.dir.is_empty() {
+    fn misses(&self, hd: usize, iv: &[Iv], dir: &[(f64, f64)]) -> bool {
+        if dir.is_empty() {
             return false;
         }
         let Some(us) = self.dirs.get(&hd) else {
@@ -1307,10 +1314,10 @@ impl Prover<'_> {
                 Err(_) => f64::INFINITY,
             }
         };
-        for (u, &(dlo, dhi)) in us.iter().zip(bx.dir.iter()) {
+        for (u, &(dlo, dhi)) in us.iter().zip(dir) {
             let (mut lo, mut hi, mut mag) = (0.0f64, 0.0f64, 0.0f64);
             let mut open = false;
-            for (ui, (a, b)) in u.iter().zip(&bx.iv) {
+            for (ui, (a, b)) in u.iter().zip(iv) {
                 if *a <= top.neg() || *b >= top {
                     open = true;
                     break;
@@ -1607,20 +1614,7 @@ impl Prover<'_> {
                     cuts[b * nd + k] = (-best_of(b, w + k, 1), best_of(b, w + k, 0));
                 }
                 for c in 0..w {
-                    let mut best = [f64::INFINITY; 2];
-                    for (s, bs) in best.iter_mut().enumerate() {
-                        for j in 0..lanes_per {
-                            let lane = (c * 2 + s) * lanes_per + j;
-                            let lam = lams[lane];
-                            let dv = dist[b * lanes + lane];
-                            let term = if lam >= 0.0 { lam * hi_x } else { lam * lo_x };
-                            let bound = dv + term + path_slack + term.abs() * 2f64.powi(-50);
-                            if bound < *bs {
-                                *bs = bound;
-                            }
-                        }
-                    }
-                    let (upper, lower) = (best[0], -best[1]);
+                    let (upper, lower) = (best_of(b, c, 0), -best_of(b, c, 1));
                     let round = |x: f64, hi: bool| -> Result<Num, NumericCompileError> {
                         match Num::from_f64(x) {
                             Some(v) if x.is_finite() => Ok(f.round(&v).map_err(nan)?),
