@@ -142,6 +142,18 @@ pub enum InputError {
         #[source_code]
         src: std::sync::Arc<NamedSource<String>>,
     },
+    /// `--alphabet` (or `--props`) beside a model or DFA file, whose alphabet is fixed,
+    /// naming other tokens or another order.
+    #[error("--alphabet {given} differs from the file's alphabet {{{file}}}")]
+    #[diagnostic(help(
+        "models and DFA files fix the alphabet; drop --alphabet/--props or give the same tokens in the same order"
+    ))]
+    AlphabetDiffers {
+        /// The tokens given, comma-separated.
+        given: String,
+        /// The file's tokens, comma-separated.
+        file: String,
+    },
     /// A token of a model's word outside the model's alphabet.
     #[error("the token `{token}` is not in the model's alphabet")]
     TokenNotInModel {
@@ -232,6 +244,21 @@ impl WordOptions {
                 return Err(InputError::NoAlphabet);
             }
             Ok(Alphabet::Tokens(names))
+        }
+    }
+
+    /// The alphabet of a question with a model or DFA file among its operands: the file's
+    /// (`fixed`). An alphabet given beside it must be the same tokens in the same order,
+    /// with letter semantics.
+    pub fn alphabet_of_file(&self, fixed: Alphabet) -> Result<Alphabet, InputError> {
+        match self.given_alphabet()? {
+            Some(names) if self.props || names != fixed.atoms() => {
+                Err(InputError::AlphabetDiffers {
+                    given: names.join(","),
+                    file: fixed.atoms().join(", "),
+                })
+            }
+            _ => Ok(fixed),
         }
     }
 

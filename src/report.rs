@@ -207,7 +207,7 @@ impl Tables {
 #[derive(Clone, Debug)]
 pub struct DfaReport {
     /// The automaton's JSON.
-    pub automaton: serde_json::Value,
+    pub automaton: crate::automata::AutomatonJson,
     /// The formula, ASCII syntax (a Boolean model's compiled formula; absent for a
     /// numeric model or a DFA file).
     pub formula: Option<String>,
@@ -262,7 +262,7 @@ impl Serialize for DfaReport {
         #[derive(Serialize)]
         struct Keys<'a> {
             #[serde(flatten)]
-            automaton: &'a serde_json::Value,
+            automaton: &'a crate::automata::AutomatonJson,
             #[serde(skip_serializing_if = "Option::is_none")]
             dot: Option<&'a String>,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -725,6 +725,23 @@ impl CompileReport {
             svg: None,
         }
     }
+
+    /// `compile` on a Boolean `model` compiled into `c`: the drop-in checks within
+    /// `drop_in` (see [`drop_in_budget`](crate::model::boolean::compile::drop_in::drop_in_budget))
+    /// and the shorter formula within `budget`; an error when a drop-in head's check
+    /// disagrees with its own evaluator.
+    pub fn of_model(
+        model: &crate::model::boolean::Model,
+        c: &crate::model::boolean::compile::Compiled,
+        budget: &crate::automata::Budget,
+        drop_in: &crate::automata::Budget,
+        print: &PrintBudget,
+    ) -> Result<Self, crate::model::boolean::compile::drop_in::DropInDisagreement> {
+        use crate::model::boolean::compile::{drop_in::drop_in_checks, short_formula};
+        let checks = drop_in_checks(model, c, drop_in)?;
+        let short = short_formula(model, c, budget);
+        Ok(CompileReport::new(model, c, checks, short, print))
+    }
 }
 
 /// A certificate: a formula for "yes", a refutation for "no".
@@ -909,7 +926,7 @@ mod tests {
             }
             // The keys the command line used to patch into the automaton's JSON.
             let v = serde_json::to_value(&reports[0]).unwrap();
-            let mut old = d.to_json();
+            let mut old = serde_json::to_value(d.to_json()).unwrap();
             old["formula"] = text.into();
             old["minimal"] = true.into();
             old["empty"] = d.language_kind().empty.into();

@@ -201,21 +201,89 @@ impl Dfa {
         s
     }
 
-    /// A JSON value for scripts.
-    pub fn to_json(&self) -> serde_json::Value {
+    /// The automaton's JSON keys for scripts (`states`, `initial`, `accepting`,
+    /// `alphabet`, `acceptance`, `transitions`).
+    pub fn to_json(&self) -> AutomatonJson {
         let letters: Vec<String> = (0..self.letters() as u32)
             .map(|l| self.alphabet.show(l))
             .collect();
         let table: Vec<Vec<u32>> = (0..self.states)
             .map(|q| self.trans[q * self.letters()..(q + 1) * self.letters()].to_vec())
             .collect();
-        serde_json::json!({
-            "states": self.states,
-            "initial": 0,
-            "accepting": (0..self.states).filter(|&q| self.accepting[q]).collect::<Vec<_>>(),
-            "alphabet": letters,
-            "acceptance": self.acceptance,
-            "transitions": table,
-        })
+        AutomatonJson {
+            acceptance: self.acceptance,
+            accepting: (0..self.states).filter(|&q| self.accepting[q]).collect(),
+            alphabet: Some(letters),
+            initial: 0,
+            states: self.states,
+            transitions: Some(table),
+            ..AutomatonJson::default()
+        }
     }
+}
+
+/// An automaton as JSON for scripts (`dfa --json`, `compile --json`): a dense table
+/// (`alphabet`, `transitions`: per state, the successor on each letter) where there is
+/// one, and over propositions the guards (`propositions`, `guards`, `diagram`). The
+/// fields are in alphabetical order, the order of the keys in the output.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct AutomatonJson {
+    /// `eos` or `last`: what an accepting state means.
+    pub acceptance: Acceptance,
+    /// The accepting states.
+    pub accepting: Vec<usize>,
+    /// The letters of the dense table, in column order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alphabet: Option<Vec<String>>,
+    /// Every guard at once, as shared decision nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagram: Option<GuardDiagram>,
+    /// Per state, its transitions as `{"to", "guard"}`; `null` beyond the listing limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guards: Option<Option<Vec<Vec<GuardEdge>>>>,
+    /// The initial state (always 0).
+    pub initial: usize,
+    /// The propositions, over which guards are written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub propositions: Option<Vec<String>>,
+    /// Number of states.
+    pub states: usize,
+    /// The dense table: `transitions[q][l]` is the successor of `q` on letter `l`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transitions: Option<Vec<Vec<u32>>>,
+}
+
+impl AutomatonJson {
+    /// These keys with the guard keys (`propositions`, `guards`, `diagram`) of `g`.
+    pub fn with_guards(self, g: AutomatonJson) -> AutomatonJson {
+        AutomatonJson {
+            propositions: g.propositions,
+            guards: g.guards,
+            diagram: g.diagram,
+            ..self
+        }
+    }
+}
+
+/// One transition of a guarded automaton: its target and guard (`None` when the guard
+/// has too many cubes to list).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct GuardEdge {
+    /// The guard, a disjunction of cubes.
+    pub guard: Option<String>,
+    /// The target state.
+    pub to: u32,
+}
+
+/// Every guard as shared decision nodes: `order` (the proposition tested at each level),
+/// `nodes` (`[level, low, high]`; a child is a node index, or −1 − q for state q),
+/// `roots` (per state, the same encoding).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct GuardDiagram {
+    /// `[level, low, high]` per node.
+    pub nodes: Vec<[i64; 3]>,
+    /// The proposition tested at each level.
+    pub order: Vec<String>,
+    /// Per state, its root.
+    pub roots: Vec<i64>,
 }

@@ -21,7 +21,7 @@ mod text;
 
 pub use alphabet::{Alphabet, MAX_PROPS};
 pub use budget::{Budget, Limit, LimitError, DEFAULT_MAX_STATES, MAX_TRANSITIONS};
-pub use dfa::{Dfa, TEXT_STATES};
+pub use dfa::{AutomatonJson, Dfa, GuardDiagram, GuardEdge, TEXT_STATES};
 pub(crate) use minimize::renumber;
 pub use minimize::{coarsest_partition, minimize, minimize_within};
 pub use text::{parse_dfa, DfaTextError, MAX_TEXT_STATES};

@@ -157,17 +157,10 @@ fn dfa_of_file(a: DfaArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let mut arena = Arena::new();
     let (loaded, source) = load_operand(&mut arena, &a.formula, "formula", limits)?;
     let side = operand(&loaded, &arena, a.opts.accept);
-    let fixed = side.alphabet().expect("a file operand fixes its alphabet");
-    if let Some(names) = a.opts.options().given_alphabet()? {
-        if a.opts.props || names != fixed.atoms() {
-            return Err(miette!(
-                help = "models and DFA files fix the alphabet; drop --alphabet/--props or give the same tokens in the same order",
-                "--alphabet {} differs from the file's alphabet {{{}}}",
-                names.join(","),
-                fixed.atoms().join(", ")
-            ));
-        }
-    }
+    let fixed = a
+        .opts
+        .options()
+        .alphabet_of_file(side.alphabet().expect("a file operand fixes its alphabet"))?;
     let dfa = side.minimal_dfa(&fixed, &budget).map_err(Report::new)?;
     let formula = match &loaded {
         Loaded::Model(_, c) => Some(show(&c.arena, c.accept, Syntax::Ascii)),
@@ -433,17 +426,7 @@ fn compare_files_cmd(
         .alphabet()
         .or_else(|| ro.alphabet())
         .expect("a file operand");
-    let sigma = match a.opts.options().given_alphabet()? {
-        Some(names) if a.opts.props || names != fixed.atoms() => {
-            return Err(miette!(
-                help = "models and DFA files fix the alphabet; drop --alphabet/--props or give the same tokens in the same order",
-                "--alphabet {} differs from the file's alphabet {{{}}}",
-                names.join(","),
-                fixed.atoms().join(", ")
-            ))
-        }
-        _ => fixed,
-    };
+    let sigma = a.opts.options().alphabet_of_file(fixed)?;
     let opts = options(&a.budget, &a.engine)?;
     let command = match question {
         Question::Equivalent => "equiv",

@@ -8,9 +8,7 @@ use super::io::print_budget;
 use super::{formula_arg, read_input, show, shower, Exit, WordOpts};
 use ltlattn::front::model_tokens;
 use ltlattn::logic::{Acceptance, Arena, ParseLimits, Syntax};
-use ltlattn::model::boolean::compile::drop_in::{
-    drop_in_budget, drop_in_checks, DropInCheck, MAX_DROP_IN_CHECK,
-};
+use ltlattn::model::boolean::compile::drop_in::{drop_in_budget, DropInCheck, MAX_DROP_IN_CHECK};
 use ltlattn::model::boolean::compile::{compile, realize};
 use ltlattn::model::boolean::{load_with, run as execute, Model, Trace};
 use ltlattn::report::{to_json, CheckReport, CompileReport, RunReport};
@@ -124,10 +122,6 @@ fn header(model: &Model, path: &str) -> String {
     )
 }
 
-/// The budget (states, seconds) of the DFA `compile` builds to say whether a Boolean
-/// model accepts nothing or everything.
-const NOTE_BUDGET: (usize, f64) = (100_000, 2.0);
-
 pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, Report> {
     let text = read_input(&a.model, "model")?;
     let syntax = super::syntax_of(a.unicode, a.latex);
@@ -156,10 +150,15 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         outln!("{}", dfa.to_dot().trim_end());
         return Ok(Exit::Yes);
     }
-    let drop_in = drop_in_checks(&model, &c, &drop_in_budget(None)).map_err(Report::new)?;
-    let short = ltlattn::model::boolean::compile::short_formula(&model, &c, &a.budget.budget()?);
+    let report = CompileReport::of_model(
+        &model,
+        &c,
+        &a.budget.budget()?,
+        &drop_in_budget(None),
+        print_budget(),
+    )
+    .map_err(Report::new)?;
     if a.json {
-        let report = CompileReport::new(&model, &c, drop_in, short, print_budget());
         outln!("{}", to_json("compile", &report));
         return Ok(Exit::Yes);
     }
@@ -196,26 +195,10 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         c.fragment.architecture()
     );
     outln!("accepts: {}", sh.show(c.accept, syntax));
-    // An empty or universal language is almost never what the model's author meant: say
-    // so when the formula's minimal DFA is cheap to build (else nothing is said).
-    let sigma = ltlattn::automata::Alphabet::Tokens(model.alphabet.clone());
-    let budget = ltlattn::automata::Budget::new(NOTE_BUDGET.0, Some(NOTE_BUDGET.1));
-    if let Ok(dfa) = ltlattn::engine::explicit::Automaton::of_formula(
-        &c.arena,
-        c.accept,
-        &sigma,
-        model.acceptance,
-        &budget,
-        true,
-    ) {
-        if let Some(note) = dfa
-            .language_kind()
-            .note("the model", model.acceptance, false)
-        {
-            outln!("{note}");
-        }
+    if let Some(note) = ltlattn::model::boolean::compile::language_note(&model, &c) {
+        outln!("{note}");
     }
-    if let Some(f) = &short {
+    if let Some(f) = &report.short_formula {
         outln!("shorter: {} ({})", f.formula, f.construction);
     }
     outln!("");
@@ -234,7 +217,7 @@ pub(crate) fn compile_cmd(a: CompileArgs, limits: ParseLimits) -> Result<Exit, R
         ]);
     }
     outln!("{}", table(&rows).trim_end());
-    for check in &drop_in {
+    for check in &report.drop_in {
         outln!("{}", drop_in_line(check));
     }
     Ok(Exit::Yes)

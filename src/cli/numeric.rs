@@ -48,30 +48,11 @@ fn header(m: &NumericModel, path: &str) -> String {
 }
 
 fn compiled(m: &NumericModel, budget: &Budget) -> Result<NumericCompiled, Report> {
-    compile_numeric(m, budget).map_err(|e| match (&e, beyond_range_help(m)) {
+    compile_numeric(m, budget).map_err(|e| match (&e, m.rounding.beyond_range_note()) {
         (ltlattn::model::numeric::NumericCompileError::Nan(_), Some(help)) => {
             miette!(help = help, "{e}")
         }
         _ => Report::new(e),
-    })
-}
-
-/// For a NaN error: an infinity often comes from weights beyond the format's range when
-/// loaded (they became ±∞), so they are named.
-fn beyond_range_help(m: &NumericModel) -> Option<String> {
-    let r = &m.rounding;
-    let more = r.beyond_range - r.beyond_range_at.len();
-    (r.beyond_range > 0).then(|| {
-        format!(
-            "{} weights were beyond the format's range when loaded: {}{}",
-            r.beyond_range,
-            r.beyond_range_at.join("; "),
-            if more > 0 {
-                format!("; and {more} more")
-            } else {
-                String::new()
-            }
-        )
     })
 }
 
@@ -115,7 +96,7 @@ pub(crate) fn compile_cmd(
             .map(|at| format!(" (largest change {} at {at})", r.largest_change))
             .unwrap_or_default()
     );
-    if let Some(beyond) = beyond_range_help(m) {
+    if let Some(beyond) = m.rounding.beyond_range_note() {
         outln!("{beyond}");
     }
     outln!(
@@ -243,7 +224,7 @@ pub(crate) fn run_cmd(
     json: bool,
 ) -> Result<Exit, Report> {
     let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
-    let t = run_numeric(m, &toks).map_err(|e| match (&e, beyond_range_help(m)) {
+    let t = run_numeric(m, &toks).map_err(|e| match (&e, m.rounding.beyond_range_note()) {
         (ltlattn::model::numeric::RunError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
         _ => Report::new(e),
     })?;

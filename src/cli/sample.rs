@@ -1,41 +1,20 @@
-//! `sample`: exactly uniform words of a language, and FLaRe-layout datasets
-//! (the library's `sample` module does the drawing; this writes files).
+//! `sample`: exactly uniform words of a language, and FLaRe-layout datasets (the
+//! library's `sample` module draws and writes; this reads the options and shows
+//! progress).
 
-use std::collections::HashSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use miette::{miette, IntoDiagnostic, Report};
+use miette::Report;
 
 use super::check::{load_operand, operand, BudgetOpts};
 use super::{Exit, WordOpts};
-use ltlattn::automata::{Alphabet, Dfa};
+use ltlattn::automata::Dfa;
 use ltlattn::logic::{Arena, ParseLimits};
 use ltlattn::sample::{
-    draw_split, flare_splits, DatasetFormat, Example, ExampleLine, Rng, SampleManifest, Sampler,
-    SplitManifest, SplitSpec,
+    check_writable, words, write_dataset, DatasetFormat, DatasetProgress, DatasetShape, Rng,
+    SampleError, MAX_LENGTH,
 };
-
-/// Longest length `sample` counts words to (the counts take length × states big integers).
-const MAX_LENGTH: usize = 100_000;
-/// Largest count table `sample` builds (see `Sampler::estimated_bytes`).
-const MAX_TABLE_BYTES: u128 = 4 << 30;
-
-/// Refuses a count table that would not fit, before building it.
-fn check_table(dfa: &Dfa, max_len: usize) -> Result<(), Report> {
-    let bytes = Sampler::estimated_bytes(dfa.states(), dfa.letters(), max_len);
-    if bytes > MAX_TABLE_BYTES {
-        return Err(miette!(
-            help = "shorter lengths, or a language with a smaller minimal DFA",
-            "counting the words up to length {max_len} for a {}-state DFA takes about {} MiB, more than the {} MiB sample allows",
-            dfa.states(),
-            bytes >> 20,
-            MAX_TABLE_BYTES >> 20
-        ));
-    }
-    Ok(())
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -130,28 +109,14 @@ fn parse_range(s: &str) -> Result<(usize, usize), String> {
 /// The language's minimal DFA over a letter alphabet.
 fn language_dfa(a: &SampleArgs, limits: ParseLimits) -> Result<Dfa, Report> {
     if a.opts.props {
-        return Err(miette!(
-            help = "give the letters with --alphabet a,b,…",
-            "sample writes token strings: it works with letter alphabets, not --props"
-        ));
+        return Err(SampleError::Props.into());
     }
     let budget = a.budget.budget()?;
     let mut arena = Arena::new();
     let (loaded, _) = load_operand(&mut arena, &a.language, "language", limits)?;
     let op = operand(&loaded, &arena, a.opts.accept);
     let sigma = match op.alphabet() {
-        Some(fixed) => {
-            if let Some(names) = a.opts.options().given_alphabet()? {
-                if names != fixed.atoms() {
-                    return Err(miette!(
-                        "--alphabet {} differs from the file's alphabet {{{}}}",
-                        names.join(","),
-                        fixed.atoms().join(", ")
-                    ));
-                }
-            }
-            fixed
-        }
+        Some(fixed) => a.opts.options().alphabet_of_file(fixed)?,
         None => {
             let ltlattn::verdict::Operand::Formula { root, .. } = op else {
                 unreachable!("only formulas leave the alphabet open")
@@ -159,16 +124,7 @@ fn language_dfa(a: &SampleArgs, limits: ParseLimits) -> Result<Dfa, Report> {
             a.opts.options().alphabet(&arena, &[root])?
         }
     };
-    if let Alphabet::Tokens(t) = &sigma {
-        if let Some(bad) = t
-            .iter()
-            .find(|t| t.chars().any(char::is_whitespace) || t.is_empty())
-        {
-            return Err(miette!(
-                "the token `{bad}` cannot be written to a space-separated file"
-            ));
-        }
-    }
+    check_writable(&sigma)?;
     op.minimal_dfa(&sigma, &budget).map_err(Report::new)
 }
 
@@ -181,7 +137,6 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
             .unwrap_or(0);
         now ^ (std::process::id() as u64).rotate_left(32)
     });
-    let mut rng = Rng::new(seed);
     let names: Vec<String> = dfa.alphabet().atoms().to_vec();
     let show = |w: &[u32]| {
         w.iter()
@@ -191,26 +146,12 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
     };
     if a.positive || a.negative {
         let (n, m) = (a.length.unwrap_or(0), a.count.unwrap_or(0));
-        if n > MAX_LENGTH {
-            return Err(miette!("--length goes up to {MAX_LENGTH}"));
-        }
-        check_table(&dfa, n)?;
-        let s = if a.positive {
-            Sampler::new(&dfa, n)
-        } else {
-            Sampler::complement(&dfa, n)
-        };
-        if s.count(n) == &num_bigint::BigUint::default() {
-            return Err(miette!(
-                "the {} has no word of length {n}",
-                if a.positive { "language" } else { "complement" }
-            ));
-        }
+        let mut rng = Rng::new(seed);
+        let drawn = words(&dfa, n, m, a.positive, &mut rng)?;
         // Through `outln!`, so that `-o FILE` gets the words (it collects the output and
         // writes it whole); in chunks of lines, so that stdout is not flushed per word.
         let mut chunk: Vec<String> = Vec::new();
-        for i in 0..m {
-            let w = s.uniform(n, &mut rng).expect("a word");
+        for (i, w) in drawn.enumerate() {
             chunk.push(show(&w));
             if (i + 1) % 4096 == 0 || i + 1 == m {
                 outln!("{}", chunk.join("\n"));
@@ -223,98 +164,51 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
         return Ok(Exit::Yes);
     }
     let out_dir = a.out.clone().expect("clap requires --out");
-    let mut specs = flare_splits();
-    let sizes = [
-        a.train,
-        a.validation_short,
-        a.validation_long,
-        a.test,
-        a.held_out,
-    ];
-    let ranges = [
-        a.short_lengths,
-        a.short_lengths,
-        a.long_lengths,
-        a.test_lengths,
-        a.short_lengths,
-    ];
-    for ((s, n), r) in specs.iter_mut().zip(sizes).zip(ranges) {
-        s.count = n;
-        s.lengths = r;
-        s.record_up_to = s.record_up_to.map(|_| a.short_lengths.1);
-    }
-    let max_len = specs.iter().map(|s| s.lengths.1).max().unwrap_or(0);
-    check_table(&dfa, max_len)?;
-    let pos = Sampler::new(&dfa, max_len);
-    let neg = Sampler::complement(&dfa, max_len);
-    let total: usize = specs.iter().map(|s| s.count).sum();
+    let shape = DatasetShape {
+        train: a.train,
+        validation_short: a.validation_short,
+        validation_long: a.validation_long,
+        test: a.test,
+        held_out: a.held_out,
+        short_lengths: a.short_lengths,
+        long_lengths: a.long_lengths,
+        test_lengths: a.test_lengths,
+    };
+    let format = match a.format {
+        Format::Flare => DatasetFormat::Flare,
+        Format::Jsonl => DatasetFormat::Jsonl,
+    };
     let bar = if a.quiet {
         indicatif::ProgressBar::hidden()
     } else {
-        let b = indicatif::ProgressBar::new(total as u64);
+        let b = indicatif::ProgressBar::new(0);
         b.set_style(
             indicatif::ProgressStyle::with_template("{msg:28} {wide_bar} {pos}/{len} ({eta})")
                 .expect("a valid template"),
         );
         b
     };
-    let mut excluded: HashSet<Vec<u32>> = HashSet::new();
-    let mut done = 0usize;
-    let mut manifest_splits = Vec::new();
-    let mut failed_training = false;
-    for spec in &specs {
-        let name = split_name(spec);
-        bar.set_message(name.clone());
-        let drawn = draw_split(&pos, &neg, spec, &excluded, &mut rng, |i| {
-            bar.set_position((done + i) as u64)
-        });
-        done += spec.count;
-        bar.set_position(done as u64);
-        let dir = out_dir.join(&spec.dir);
-        match drawn {
-            Ok(examples) => {
-                if let Some(max) = spec.record_up_to {
-                    excluded.extend(
-                        examples
-                            .iter()
-                            .filter(|e| e.word.len() <= max)
-                            .map(|e| e.word.clone()),
-                    );
-                }
-                write_split(&dir, &examples, &show, a.format)?;
-                manifest_splits.push(SplitManifest::new(spec, &name, Some(&examples), None));
-            }
-            Err(e) => {
-                bar.suspend(|| eprintln!("warning: split {name} not written: {e}"));
-                if spec.dir.is_empty() {
-                    failed_training = true;
-                }
-                manifest_splits.push(SplitManifest::new(spec, &name, None, Some(e.to_string())));
-            }
-        }
-    }
-    bar.finish_and_clear();
-    let format = match a.format {
-        Format::Flare => DatasetFormat::Flare,
-        Format::Jsonl => DatasetFormat::Jsonl,
-    };
-    let manifest = SampleManifest::new(
-        a.language.clone(),
-        names.clone(),
-        dfa.states(),
+    let written = write_dataset(
+        &dfa,
+        &a.language,
+        &shape,
         seed,
         format,
-        manifest_splits,
+        &out_dir,
+        &mut |p| match p {
+            DatasetProgress::Total(n) => bar.set_length(n as u64),
+            DatasetProgress::Split(name) => bar.set_message(name.to_string()),
+            DatasetProgress::Drawn(n) => bar.set_position(n as u64),
+            DatasetProgress::Failed(name, e) => {
+                bar.suspend(|| eprintln!("warning: split {name} not written: {e}"))
+            }
+        },
     );
-    std::fs::create_dir_all(&out_dir).into_diagnostic()?;
-    std::fs::write(
-        out_dir.join("ltlattn-sample.json"),
-        serde_json::to_string_pretty(&manifest).into_diagnostic()? + "\n",
-    )
-    .into_diagnostic()?;
+    bar.finish_and_clear();
+    let written = written?;
     eprintln!(
         "wrote {} examples to {} (seed {seed}{})",
-        done,
+        written.examples,
         out_dir.display(),
         if a.seed.is_none() {
             format!("; repeat with --seed {seed}")
@@ -322,66 +216,9 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
             String::new()
         }
     );
-    Ok(if failed_training {
+    Ok(if written.training_failed {
         Exit::Error
     } else {
         Exit::Yes
     })
-}
-
-fn split_name(spec: &SplitSpec) -> String {
-    if spec.dir.is_empty() {
-        "training".into()
-    } else {
-        spec.dir.trim_start_matches("datasets/").to_string()
-    }
-}
-
-fn write_split(
-    dir: &Path,
-    examples: &[Example],
-    show: &dyn Fn(&[u32]) -> String,
-    format: Format,
-) -> Result<(), Report> {
-    std::fs::create_dir_all(dir).into_diagnostic()?;
-    let file = |name: &str| -> Result<std::io::BufWriter<std::fs::File>, Report> {
-        Ok(std::io::BufWriter::new(
-            std::fs::File::create(dir.join(name)).into_diagnostic()?,
-        ))
-    };
-    match format {
-        Format::Flare => {
-            let (mut tok, mut labels, mut edits) = (
-                file("main.tok")?,
-                file("labels.txt")?,
-                file("num-edits.txt")?,
-            );
-            for e in examples {
-                writeln!(tok, "{}", show(&e.word)).into_diagnostic()?;
-                writeln!(labels, "{}", u8::from(e.label)).into_diagnostic()?;
-                // FLaRe: one line per negative, empty when it was not a perturbation.
-                if !e.label {
-                    match e.num_edits {
-                        Some(n) => writeln!(edits, "{n}"),
-                        None => writeln!(edits),
-                    }
-                    .into_diagnostic()?;
-                }
-            }
-            for mut f in [tok, labels, edits] {
-                f.flush().into_diagnostic()?;
-            }
-        }
-        Format::Jsonl => {
-            let mut f = file("main.jsonl")?;
-            for e in examples {
-                let tokens = show(&e.word);
-                let line =
-                    serde_json::to_string(&ExampleLine::new(e, &tokens)).into_diagnostic()?;
-                writeln!(f, "{line}").into_diagnostic()?;
-            }
-            f.flush().into_diagnostic()?;
-        }
-    }
-    Ok(())
 }

@@ -36,7 +36,7 @@ pub struct NumericCompileReport {
     pub count_cap: Option<u64>,
     /// The minimal DFA itself, the exact answer when no formula is given (`null` when
     /// one is).
-    pub dfa: Option<serde_json::Value>,
+    pub dfa: Option<crate::automata::AutomatonJson>,
     /// States of the minimal DFA.
     pub dfa_states: usize,
     /// Whether the model accepts no word.

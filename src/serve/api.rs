@@ -25,7 +25,7 @@ use ltlattn::fragment::language::{language as language_of, Language, LanguageSou
 use ltlattn::fragment::{classify_windowed, separate, Class};
 use ltlattn::front::{model_tokens, Exit, WordOptions};
 use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, PrintBudget, Syntax, Word};
-use ltlattn::model::boolean::compile::drop_in::{drop_in_budget, drop_in_checks};
+use ltlattn::model::boolean::compile::drop_in::drop_in_budget;
 use ltlattn::patterns::report::AttentionReport;
 use ltlattn::report::numeric::{NumericCompileReport, NumericRunReport};
 use ltlattn::report::{
@@ -880,10 +880,9 @@ fn compile(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Ex
         Model::Boolean(m) => {
             let c = ltlattn::model::boolean::compile::compile(&m).map_err(Report::new)?;
             // The command line's budget for the drop-in checks, within the request's.
-            let drop_in =
-                drop_in_checks(&m, &c, &drop_in_budget(Some(&budget))).map_err(Report::new)?;
-            let short = ltlattn::model::boolean::compile::short_formula(&m, &c, &budget);
-            let mut r = CompileReport::new(&m, &c, drop_in, short, print);
+            let drop_in = drop_in_budget(Some(&budget));
+            let mut r =
+                CompileReport::of_model(&m, &c, &budget, &drop_in, print).map_err(Report::new)?;
             let sigma = Alphabet::Tokens(m.alphabet.clone());
             // The picture is a courtesy: a DFA beyond the budget costs it, not the answer.
             if let Ok(d) = formula_dfa(&c.arena, c.accept, &sigma, m.acceptance, &budget) {

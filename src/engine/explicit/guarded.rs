@@ -20,7 +20,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::build::{Program, StateIndex};
 use super::diagram::{Bools, Store, FALSE, LEAF, NO_VAR, TRUE};
-use crate::automata::{Alphabet, Budget, Dfa, Limit, LimitError, MAX_PROPS, MAX_TRANSITIONS};
+use crate::automata::{
+    Alphabet, AutomatonJson, Budget, Dfa, GuardDiagram, GuardEdge, Limit, LimitError, MAX_PROPS,
+    MAX_TRANSITIONS,
+};
 use crate::engine::layout::Question;
 use crate::logic::{Acceptance, Arena, NodeId, Word};
 
@@ -431,24 +434,20 @@ impl GuardedDfa {
     /// nodes: `order` (the proposition tested at each level), `nodes` (`[level, low,
     /// high]`; a child is a node index, or −1 − q for state q), `roots` (per state, the
     /// same encoding).
-    pub fn guards_json(&self) -> serde_json::Value {
-        let guards = match self.listing() {
-            Some(all) => serde_json::json!(all
-                .into_iter()
+    pub fn guards_json(&self) -> AutomatonJson {
+        let guards = self.listing().map(|all| {
+            all.into_iter()
                 .map(|edges| {
                     edges
                         .into_iter()
-                        .map(|(t, c)| {
-                            serde_json::json!({
-                                "to": t,
-                                "guard": c.map(|c| self.show_guard(&c)),
-                            })
+                        .map(|(t, c)| GuardEdge {
+                            to: t,
+                            guard: c.map(|c| self.show_guard(&c)),
                         })
-                        .collect::<Vec<_>>()
+                        .collect()
                 })
-                .collect::<Vec<_>>()),
-            None => serde_json::Value::Null,
-        };
+                .collect()
+        });
         // A child is a node index, or −1 − q for state q.
         let child = |n: u32| -> i64 {
             if n & LEAF != 0 {
@@ -458,38 +457,45 @@ impl GuardedDfa {
             }
         };
         let names = self.alphabet.atoms();
-        serde_json::json!({
-            "propositions": names,
-            "guards": guards,
-            "diagram": {
-                "order": self.order.iter().map(|&p| names[p as usize].clone()).collect::<Vec<_>>(),
-                "nodes": self.store.nodes.iter().map(|&(v, lo, hi)| [i64::from(v), child(lo), child(hi)]).collect::<Vec<_>>(),
-                "roots": self.roots.iter().map(|&r| child(r)).collect::<Vec<_>>(),
-            },
-        })
+        AutomatonJson {
+            propositions: Some(names.to_vec()),
+            guards: Some(guards),
+            diagram: Some(GuardDiagram {
+                order: self
+                    .order
+                    .iter()
+                    .map(|&p| names[p as usize].clone())
+                    .collect(),
+                nodes: self
+                    .store
+                    .nodes
+                    .iter()
+                    .map(|&(v, lo, hi)| [i64::from(v), child(lo), child(hi)])
+                    .collect(),
+                roots: self.roots.iter().map(|&r| child(r)).collect(),
+            }),
+            ..AutomatonJson::default()
+        }
     }
 
     /// The whole automaton as JSON: `states`, `initial`, `accepting`, `acceptance`,
     /// `propositions`, `guards`, `diagram`, and, when the dense table has at most
     /// [`JSON_DENSE_TRANSITIONS`] entries, the dense `alphabet` and `transitions` of
     /// [`Dfa::to_json`].
-    pub fn to_json(&self) -> serde_json::Value {
+    pub fn to_json(&self) -> AutomatonJson {
         let small = self.props() <= MAX_PROPS
             && self.states().saturating_mul(1 << self.props()) <= JSON_DENSE_TRANSITIONS;
-        let mut v = match if small { self.to_dense() } else { None } {
+        let v = match if small { self.to_dense() } else { None } {
             Some(d) => d.to_json(),
-            None => serde_json::json!({
-                "states": self.states(),
-                "initial": 0,
-                "accepting": (0..self.states()).filter(|&q| self.accepting[q]).collect::<Vec<_>>(),
-                "acceptance": self.acceptance,
-            }),
+            None => AutomatonJson {
+                states: self.states(),
+                initial: 0,
+                accepting: (0..self.states()).filter(|&q| self.accepting[q]).collect(),
+                acceptance: self.acceptance,
+                ..AutomatonJson::default()
+            },
         };
-        let mut g = self.guards_json();
-        for key in ["propositions", "guards", "diagram"] {
-            v[key] = g[key].take();
-        }
-        v
+        v.with_guards(self.guards_json())
     }
 }
 

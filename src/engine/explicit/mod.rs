@@ -149,17 +149,10 @@ impl Automaton {
 
     /// JSON: [`Dfa::to_json`]'s keys where a dense table exists, and over propositions
     /// `propositions` and `guards` ([`GuardedDfa::to_json`]).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub fn to_json(&self) -> crate::automata::AutomatonJson {
         match self {
             Automaton::Dense(d) => match GuardedDfa::from_dense(d) {
-                Some(g) => {
-                    let mut v = d.to_json();
-                    let mut extra = g.guards_json();
-                    for key in ["propositions", "guards", "diagram"] {
-                        v[key] = extra[key].take();
-                    }
-                    v
-                }
+                Some(g) => d.to_json().with_guards(g.guards_json()),
                 None => d.to_json(),
             },
             Automaton::Guarded(g) => g.to_json(),

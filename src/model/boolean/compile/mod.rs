@@ -519,6 +519,28 @@ fn combiner(
     }
 }
 
+/// The budget (states, seconds) of the DFA [`language_note`] builds.
+pub const NOTE_BUDGET: (usize, f64) = (100_000, 2.0);
+
+/// A note when the model accepts no word or every word, which is almost never what its
+/// author meant; `None` otherwise, and when the compiled formula's minimal DFA is beyond
+/// [`NOTE_BUDGET`] (then nothing is said).
+pub fn language_note(model: &Model, compiled: &Compiled) -> Option<String> {
+    let sigma = crate::automata::Alphabet::Tokens(model.alphabet.clone());
+    let budget = crate::automata::Budget::new(NOTE_BUDGET.0, Some(NOTE_BUDGET.1));
+    let dfa = crate::engine::explicit::Automaton::of_formula(
+        &compiled.arena,
+        compiled.accept,
+        &sigma,
+        model.acceptance,
+        &budget,
+        true,
+    )
+    .ok()?;
+    dfa.language_kind()
+        .note("the model", model.acceptance, false)
+}
+
 /// A shorter formula for a compiled model's language, to show beside the per-feature
 /// formulas (which stay the provenance): the short-formula search of
 /// [`crate::fragment::shortest`] in the model's fragment, on the minimal DFA of the

@@ -24,6 +24,12 @@ use rand_core::{RngCore, SeedableRng};
 
 use crate::automata::Dfa;
 
+mod dataset;
+pub use dataset::{
+    check_table, check_writable, split_name, words, write_dataset, DatasetProgress, DatasetReport,
+    DatasetShape, SampleError, Words, MAX_LENGTH, MAX_TABLE_BYTES,
+};
+
 /// The random source of every sampling function: ChaCha20 from a seed.
 pub struct Rng(ChaCha20Rng);
 
