@@ -326,6 +326,9 @@ struct Compiler<'m> {
     score_memo: HashMap<(usize, usize, u32), Vec<Num>>,
     /// The same scores sorted and distinct, with the memo length they were taken at.
     sorted_scores: HashMap<(usize, usize, u32), (usize, Vec<Num>)>,
+    /// (layer, head, query type) → the query vector (the scores of classes that appear
+    /// later need it again).
+    query_memo: HashMap<(usize, usize, u32), super::exec::Vector>,
     types: Types,
     /// Per layer: every key class's projections (one per head), interned.
     classes: Vec<ClassTable>,
@@ -416,6 +419,7 @@ impl<'m> Compiler<'m> {
             cap_memo: HashMap::default(),
             score_memo: HashMap::default(),
             sorted_scores: HashMap::default(),
+            query_memo: HashMap::default(),
             classes: (0..layers).map(|_| Interner::default()).collect(),
             class_of: HashMap::default(),
             exp_memo: HashMap::default(),
@@ -571,11 +575,15 @@ impl Compiler<'_> {
         let have = self.score_memo.get(&(l, hd, t)).map_or(0, Vec::len);
         if have < known {
             let w = format!("layer {l}, head {hd}, score");
-            let x = super::exec::attention_input(model, l, self.types.get(l, t))?;
-            let q = super::exec::apply(f, &head.query, &x, &w)?;
+            if !self.query_memo.contains_key(&(l, hd, t)) {
+                let x = super::exec::attention_input(model, l, self.types.get(l, t))?;
+                let q = super::exec::apply(f, &head.query, &x, &w)?;
+                self.query_memo.insert((l, hd, t), q);
+            }
+            let q = &self.query_memo[&(l, hd, t)];
             let mut fresh = Vec::new();
             for proj in &self.classes[l].list[have..] {
-                fresh.push(super::exec::score(f, head, &q, &proj[hd].0).map_err(|nan| {
+                fresh.push(super::exec::score(f, head, q, &proj[hd].0).map_err(|nan| {
                     ExecError {
                         what: w.clone(),
                         nan,
