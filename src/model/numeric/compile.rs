@@ -324,8 +324,9 @@ struct Compiler<'m> {
     /// (layer, head, query type) → the rounded scores against every known class, in
     /// class order (extended as classes appear).
     score_memo: HashMap<(usize, usize, u32), Vec<Num>>,
-    /// The same scores sorted and distinct, with the memo length they were taken at.
-    sorted_scores: HashMap<(usize, usize, u32), (usize, Vec<Num>)>,
+    /// The same scores sorted and distinct, with the memo length they were taken at
+    /// and the smallest positive weight found for each.
+    sorted_scores: HashMap<(usize, usize, u32), SortedScores>,
     /// (layer, head, query type) → the query vector (the scores of classes that appear
     /// later need it again).
     query_memo: HashMap<(usize, usize, u32), super::exec::Vector>,
@@ -389,6 +390,18 @@ enum Mode {
     /// The format's cap for every class, nothing merged: exact counts for the
     /// on-the-fly search ([`search`]).
     Exact,
+}
+
+/// The distinct scores a query type gives a head's key classes, sorted, and the smallest
+/// positive weight each score gets ([`Compiler::smallest_weight`]).
+#[derive(Default)]
+struct SortedScores {
+    /// The length of the score memo they were taken at.
+    known: usize,
+    /// The distinct scores, ascending.
+    sorted: Vec<Num>,
+    /// Per distinct score, its smallest positive weight once computed.
+    smallest: Vec<Option<Option<Num>>>,
 }
 
 impl<'m> Compiler<'m> {
@@ -513,21 +526,31 @@ impl Compiler<'_> {
         let key = (l, hd, t);
         let all = &self.score_memo[&key];
         let (len, mine) = (all.len(), all[c as usize].clone());
-        let (known, mut sorted) = self.sorted_scores.remove(&key).unwrap_or_default();
+        let mut memo = self.sorted_scores.remove(&key).unwrap_or_default();
         // Scores of classes found since: inserted in place (types keep gaining classes
-        // as the exploration goes, so re-sorting every time was quadratic).
-        for x in &all[known..] {
-            let at = sorted.partition_point(|y| y < x);
-            if sorted.get(at) != Some(x) {
-                sorted.insert(at, x.clone());
+        // as the exploration goes, so re-sorting every time was quadratic). A new
+        // distinct score may be a larger μ for any score below it: the answers go.
+        for x in &all[memo.known..] {
+            let at = memo.sorted.partition_point(|y| y < x);
+            if memo.sorted.get(at) != Some(x) {
+                memo.sorted.insert(at, x.clone());
+                memo.smallest.clear();
             }
         }
-        let from = sorted.partition_point(|x| *x < mine);
+        memo.known = len;
+        memo.smallest.resize(memo.sorted.len(), None);
+        let from = memo.sorted.partition_point(|x| *x < mine);
+        if let Some(known) = &memo.smallest[from] {
+            let result = known.clone();
+            self.sorted_scores.insert(key, memo);
+            return Ok(result);
+        }
+        let sorted = &memo.sorted;
         let nan = |nan| ExecError {
             what: format!("layer {l}, head {hd}, s − max"),
             nan,
         };
-        let weight = |this: &mut Self, mu: &Num| -> Result<Num, ExecError> {
+        let weight = |this: &Self, mu: &Num| -> Result<Num, ExecError> {
             this.exp(&mine.sub(mu).map_err(nan)?)
         };
         // Invariant: the weight at sorted[lo] is positive (at μ = s it is round(1) > 0);
@@ -547,7 +570,8 @@ impl Compiler<'_> {
         } else {
             None
         };
-        self.sorted_scores.insert(key, (len, sorted));
+        memo.smallest[from] = Some(result.clone());
+        self.sorted_scores.insert(key, memo);
         Ok(result)
     }
 
