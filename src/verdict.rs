@@ -1536,57 +1536,98 @@ fn decide_numeric(
             }
         }
     }
-    // Before compiling: a proof by bounds of the last layer's global heads, for a numeric
-    // side against a DFA, within two thirds of the time left.
-    let mut bounds_note: Option<String> = None;
-    if let Some(n) = checked {
-        for (model_left, m, o) in [(true, left, &built[1]), (false, right, &built[0])] {
-            let (
+    // A proof by bounds of the last layer's global heads, for a numeric side against a
+    // DFA once the search has checked the short words: beside the compilation on a
+    // second core (each with all the time left; the first to decide stops the other),
+    // else before it within two thirds of the time left.
+    let job = checked.and_then(|n| {
+        [(true, left, &built[1]), (false, right, &built[0])]
+            .into_iter()
+            .find_map(|(model_left, m, o)| match (m, o) {
+                (
+                    Operand::Numeric {
+                        model,
+                        compiled: None,
+                    },
+                    Some(other),
+                ) => Some(BoundsJob {
+                    model,
+                    other,
+                    model_left,
+                    question,
+                    checked: n,
+                }),
+                _ => None,
+            })
+    });
+    let compile =
+        |o: &Operand<'_>| -> Result<Option<crate::model::numeric::NumericCompiled>, CheckError> {
+            match o {
                 Operand::Numeric {
                     model,
                     compiled: None,
-                },
-                Some(other),
-            ) = (m, o)
-            else {
-                continue;
+                } => Ok(Some(crate::model::numeric::compile_numeric(
+                    model, &budget,
+                )?)),
+                _ => Ok(None),
+            }
+        };
+    let compile_both =
+        || -> Result<[Option<crate::model::numeric::NumericCompiled>; 2], CheckError> {
+            Ok([compile(left)?, compile(right)?])
+        };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (bounds, compiled) = match &job {
+        None => (None, compile_both()),
+        Some(job) if cores < 2 => {
+            let bounds = job.run(&bounds_budget(&budget))?;
+            if let BoundsOutcome::Proved(v) = bounds {
+                return Ok((v, [None, None]));
+            }
+            (Some(bounds), compile_both())
+        }
+        Some(job) => {
+            let token = crate::cancel::Cancel::new();
+            // The caller's cancellation (Ctrl-C, a portfolio) reaches both.
+            let _link = crate::cancel::current().map(|caller| {
+                let token = token.clone();
+                caller.on_cancel(move || token.cancel())
+            });
+            let half = Budget {
+                max_states: (budget.max_states / 2).max(1),
+                ..budget
             };
-            use crate::model::numeric::bounds::{prove_by_bounds, Bounds};
-            match prove_by_bounds(
-                model,
-                other,
-                model_left,
-                question,
-                Some(n),
-                &bounds_budget(&budget),
-            ) {
-                Ok(Bounds::Proved(p)) => {
-                    let engine = EngineReport::Bounds {
-                        states_explored: p.product_states,
-                        stage_states: p.stage_states,
-                        refined: p.refined,
-                        path_states: p.path_states,
-                        boxes: p.boxes,
-                        checked_up_to_length: n,
-                    };
-                    return Ok((
-                        Verdict {
-                            question,
-                            counterexample: None,
-                            engine,
-                        },
-                        [None, None],
-                    ));
+            let (bounds, compiled) = std::thread::scope(|scope| {
+                let proving = scope.spawn(|| {
+                    let got = token.run(|| job.run(&half));
+                    // An answer (or an error that is not the budget's) stops the compilation.
+                    if !matches!(got, Ok(BoundsOutcome::Undecided(_))) {
+                        token.cancel();
+                    }
+                    got
+                });
+                let compiled = token.run(compile_both);
+                if compiled.is_ok() {
+                    // Compiled: the comparison decides; the proof is not needed.
+                    token.cancel();
                 }
-                // The compilation decides, or says where it stopped.
-                Ok(Bounds::Inconclusive(why)) => bounds_note = Some(why),
-                Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => {
-                    bounds_note = Some(format!("stopped by the budget: {e}"))
-                }
-                Err(e) => return Err(CheckError::Numeric(e)),
+                let bounds = proving
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p));
+                (bounds, compiled)
+            });
+            match (bounds, compiled) {
+                (_, Ok(c)) => (None, Ok(c)),
+                (Ok(BoundsOutcome::Proved(v)), Err(_)) => return Ok((v, [None, None])),
+                (Ok(b), Err(e)) => (Some(b), Err(e)),
+                (Err(e), Err(_)) => return Err(e),
             }
         }
-    }
+    };
+    let bounds_note = match bounds {
+        Some(BoundsOutcome::Undecided(why)) => Some(why),
+        _ => None,
+    };
     // A budget that stops the compilation after the search: say how far the search got.
     let wrap = |e: CheckError| {
         match (checked, &e) {
@@ -1603,19 +1644,8 @@ fn decide_numeric(
         _ => e,
     }
     };
-    let compile =
-        |o: &Operand<'_>| -> Result<Option<crate::model::numeric::NumericCompiled>, CheckError> {
-            match o {
-                Operand::Numeric {
-                    model,
-                    compiled: None,
-                } => Ok(Some(crate::model::numeric::compile_numeric(
-                    model, &budget,
-                )?)),
-                _ => Ok(None),
-            }
-        };
-    let compiled = [compile(left).map_err(wrap)?, compile(right).map_err(wrap)?];
+    let compiled = compiled.map_err(wrap)?;
+
     let side = |o: &Operand<'_>,
                 c: &Option<crate::model::numeric::NumericCompiled>,
                 d: Option<crate::automata::Dfa>|
@@ -1656,6 +1686,56 @@ fn decide_numeric(
         },
         compiled,
     ))
+}
+
+/// A proof by bounds to try: a numeric model against the other side's DFA, with every
+/// word of length ≤ `checked` known to agree.
+struct BoundsJob<'a> {
+    model: &'a crate::model::numeric::NumericModel,
+    other: &'a crate::automata::Dfa,
+    model_left: bool,
+    question: Question,
+    checked: usize,
+}
+
+/// What a proof by bounds gave.
+enum BoundsOutcome {
+    /// Proved: the verdict.
+    Proved(Verdict),
+    /// Not decided: why (the budget, or the bounds too wide).
+    Undecided(String),
+}
+
+impl BoundsJob<'_> {
+    fn run(&self, budget: &Budget) -> Result<BoundsOutcome, CheckError> {
+        use crate::model::numeric::bounds::{prove_by_bounds, Bounds};
+        match prove_by_bounds(
+            self.model,
+            self.other,
+            self.model_left,
+            self.question,
+            Some(self.checked),
+            budget,
+        ) {
+            Ok(Bounds::Proved(p)) => Ok(BoundsOutcome::Proved(Verdict {
+                question: self.question,
+                counterexample: None,
+                engine: EngineReport::Bounds {
+                    states_explored: p.product_states,
+                    stage_states: p.stage_states,
+                    refined: p.refined,
+                    path_states: p.path_states,
+                    boxes: p.boxes,
+                    checked_up_to_length: self.checked,
+                },
+            })),
+            Ok(Bounds::Inconclusive(why)) => Ok(BoundsOutcome::Undecided(why)),
+            Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => Ok(
+                BoundsOutcome::Undecided(format!("stopped by the budget: {e}")),
+            ),
+            Err(e) => Err(CheckError::Numeric(e)),
+        }
+    }
 }
 
 /// One side of the search on the fly: a numeric model's machine, or the side's DFA.
