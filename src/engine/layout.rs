@@ -259,6 +259,34 @@ impl<T: Copy> Temporal<T> {
         }
     }
 
+    /// The node's value on plain values, straight from what the explicit engine's states
+    /// store ([`Temporal::reads`]): whether a position came before (`started`), the
+    /// node's own previous value (`own`) and its operands' previous values (`prev`),
+    /// with its operands' values here (`at`). Each stored value is read only where the
+    /// others leave the answer open (each read is a lookup in the state: the engine's
+    /// inner loop). Equal to [`Temporal::now`] of the bit that [`Temporal::next`] makes
+    /// of them ([`Temporal::initial`] before the first position); a test checks every
+    /// case.
+    #[inline]
+    pub fn now_from_stored(
+        self,
+        started: bool,
+        own: impl Fn() -> bool,
+        prev: impl Fn(T) -> bool,
+        at: impl Fn(T) -> bool,
+    ) -> bool {
+        match self {
+            Temporal::Yesterday(x) => started && prev(x),
+            Temporal::WeakYesterday(x) => !started || prev(x),
+            Temporal::StrictOnce(x) => started && (own() || prev(x)),
+            Temporal::StrictSince(x, y) => started && (prev(y) || (prev(x) && own())),
+            Temporal::Once(x) => at(x) || (started && own()),
+            Temporal::Historically(x) => at(x) && (!started || own()),
+            Temporal::Since(x, y) => at(y) || (at(x) && started && own()),
+            Temporal::Release(x, y) => at(y) && (at(x) || !started || own()),
+        }
+    }
+
     /// The bit for the next position, from this position's bit, the node's own value
     /// here (`own`, from [`Temporal::now`]) and its operands' values here (`at`).
     #[inline]
@@ -596,6 +624,45 @@ impl<'a> Comparison<'a> {
                 l.and(&nf, &differ)
             }
             Acceptance::Eos => differ,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The explicit engine's evaluation from stored values is the rules': every
+    /// recurrence, before and after the first position, every stored and current value.
+    #[test]
+    fn now_from_stored_is_now_of_next() {
+        let all = [
+            Temporal::Yesterday(0u8),
+            Temporal::WeakYesterday(0),
+            Temporal::StrictOnce(0),
+            Temporal::StrictSince(0, 1),
+            Temporal::Once(0),
+            Temporal::Historically(0),
+            Temporal::Since(0, 1),
+            Temporal::Release(0, 1),
+        ];
+        for t in all {
+            for bits in 0..64u8 {
+                let started = bits & 1 == 1;
+                let own = bits >> 1 & 1 == 1;
+                let prev = |j: u8| bits >> (2 + j) & 1 == 1;
+                let at = |j: u8| bits >> (4 + j) & 1 == 1;
+                let bit = if started {
+                    t.next(&mut Plain, &own, &own, prev)
+                } else {
+                    t.initial()
+                };
+                assert_eq!(
+                    t.now_from_stored(started, || own, prev, at),
+                    t.now(&mut Plain, &bit, at),
+                    "{t:?} with stored/current values {bits:06b}"
+                );
+            }
         }
     }
 }

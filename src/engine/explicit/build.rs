@@ -283,7 +283,13 @@ impl Program {
             Instr::Iff(x, y) => c(x) == c(y),
             Instr::Within(w) => self.counter_holds(state, w),
             Instr::AtLeast(w, m) => state[self.bit_words + w as usize] >= u64::from(m),
-            Instr::Temporal(t) => t.now(&mut Plain, &self.bit_of(state, i, t), c),
+            Instr::Temporal(t) => {
+                // The operands `next` reads have slots (`Temporal::reads`); the node's
+                // own value has one where `next` reads it.
+                let prev = |j: u32| Self::bit(state, self.slot[j as usize]);
+                let own = || self.slot[i] != NO_SLOT && prev(i as u32);
+                t.now_from_stored(started, own, prev, c)
+            }
         }
     }
 
