@@ -7,7 +7,7 @@ import os
 import threading
 import time
 import _thread
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -105,8 +105,11 @@ def test_comparison_options_are_the_cli_flags() -> None:
     assert without_seconds(v.to_dict()) == without_seconds(want)
 
 
-MODELS = sorted(glob.glob("examples/models/*.toml", root_dir=os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))) + [
+# Every Boolean example but dyck-depth-2 (12 s per compile in the dev profile; the
+# others cover its code paths), and numeric ones.
+MODELS = sorted(p for p in glob.glob("examples/models/*.toml", root_dir=os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    if "dyck" not in p) + [
     "examples/numeric/contains-a.toml", "examples/numeric/naive-contains-a.toml",
     "examples/numeric/first-equals-last.toml"]
 
@@ -138,11 +141,12 @@ def test_classify_is_the_cli(text: str) -> None:
     assert c.classes["global"] == want["global"]["member"]
 
 
-@pytest.mark.parametrize("path", ["examples/models/contains-ba.toml",
-                                  "examples/numeric/contains-a.toml"])
-def test_classify_a_model_is_the_cli(path: str) -> None:
-    c = ltlattn.classify(ltlattn.load(path), window=2)
-    want, _ = cli("classify", "--model", path, "--window", "2", "--json")
+@pytest.mark.parametrize("path,window", [("examples/models/contains-ba.toml", None),
+                                         ("examples/numeric/contains-a.toml", 2)])
+def test_classify_a_model_is_the_cli(path: str, window: Optional[int]) -> None:
+    c = ltlattn.classify(ltlattn.load(path), window=window)
+    flags = ["--window", str(window)] if window else []
+    want, _ = cli("classify", "--model", path, *flags, "--json")
     assert c.to_dict() == want
 
 
