@@ -71,6 +71,10 @@ create_exception!(
     "The work stopped at `max_states` or `timeout` without an answer. `checked_up_to_length` says up to which length every word was checked when the engine knows (else None); `report` is the JSON the command line prints with --json (a dict with `holds: None`), or None."
 );
 
+// The keyword default `max_states = 4_000_000` is written as a literal so that `help()`
+// shows it; it is the library's default.
+const _: () = assert!(DEFAULT_MAX_STATES == 4_000_000);
+
 /// The print budget of one call: the command line's default formula size.
 fn print_budget() -> PrintBudget {
     PrintBudget::new(ParseLimits::DEFAULT.max_size as u64)
@@ -529,7 +533,7 @@ fn numeric_nan(m: &NumericModel, e: impl Into<Report> + std::fmt::Display, nan: 
 
 /// `check`: does the model recognize exactly L(spec)?
 #[pyfunction]
-#[pyo3(signature = (model, spec, *, engine = "auto", max_states = DEFAULT_MAX_STATES, timeout = None, max_depth = 200))]
+#[pyo3(signature = (model, spec, *, engine = "auto", max_states = 4_000_000, timeout = None, max_depth = 200))]
 fn check(
     py: Python<'_>,
     model: &Model,
@@ -753,7 +757,7 @@ fn compare(
 
 /// `equiv`: do the two languages agree on every word?
 #[pyfunction]
-#[pyo3(signature = (first, second, *, engine = "auto", max_states = DEFAULT_MAX_STATES, timeout = None, max_depth = 200, accept = "eos", alphabet = None, props = false))]
+#[pyo3(signature = (first, second, *, engine = "auto", max_states = 4_000_000, timeout = None, max_depth = 200, accept = "eos", alphabet = None, props = false))]
 #[allow(clippy::too_many_arguments)]
 fn equiv(
     py: Python<'_>,
@@ -784,7 +788,7 @@ fn equiv(
 
 /// `includes`: is L(first) ⊆ L(second)?
 #[pyfunction]
-#[pyo3(signature = (first, second, *, engine = "auto", max_states = DEFAULT_MAX_STATES, timeout = None, max_depth = 200, accept = "eos", alphabet = None, props = false))]
+#[pyo3(signature = (first, second, *, engine = "auto", max_states = 4_000_000, timeout = None, max_depth = 200, accept = "eos", alphabet = None, props = false))]
 #[allow(clippy::too_many_arguments)]
 fn includes(
     py: Python<'_>,
@@ -816,7 +820,7 @@ fn includes(
 /// `compile`: the formula each feature computes (Boolean) or the minimal DFA and a
 /// formula (numeric). Returns the JSON and the command line's exit code.
 #[pyfunction]
-#[pyo3(signature = (model, *, max_states = DEFAULT_MAX_STATES, timeout = None))]
+#[pyo3(signature = (model, *, max_states = 4_000_000, timeout = None))]
 fn compile(
     py: Python<'_>,
     model: &Model,
@@ -920,7 +924,7 @@ fn language(
 
 /// `classify`: which architectures can recognize the language, with certificates.
 #[pyfunction]
-#[pyo3(signature = (language, *, depth = 3, window = None, max_states = DEFAULT_MAX_STATES, timeout = None, accept = "eos", alphabet = None, props = false))]
+#[pyo3(signature = (language, *, depth = 3, window = None, max_states = 4_000_000, timeout = None, accept = "eos", alphabet = None, props = false))]
 #[allow(clippy::too_many_arguments)]
 fn classify(
     py: Python<'_>,
@@ -970,7 +974,7 @@ fn classify(
 /// `sample --positive/--negative`: `count` words of length `length`, exactly uniform
 /// and independent, from the language (or its complement); the seed used is returned.
 #[pyfunction]
-#[pyo3(signature = (language, *, length, count, seed = None, negative = false, max_table_bytes = 4u64 << 30, max_states = DEFAULT_MAX_STATES, timeout = None, accept = "eos", alphabet = None))]
+#[pyo3(signature = (language, *, length, count, seed = None, negative = false, max_table_bytes = 4u64 << 30, max_states = 4_000_000, timeout = None, accept = "eos", alphabet = None))]
 #[allow(clippy::too_many_arguments)]
 fn sample(
     py: Python<'_>,
