@@ -636,6 +636,12 @@ fn decide_auto(s: Sides, opts: &Options) -> Result<Verdict, DecideError> {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let token = crate::cancel::Cancel::new();
+    // Work that is itself cancellable (a front end's Ctrl-C, src/cancel.rs) stops the
+    // racers too: they run under this token, not the caller's.
+    let _outer = crate::cancel::current().map(|outer| {
+        let racers = token.clone();
+        outer.on_cancel(move || racers.cancel())
+    });
     let (tx, rx) = mpsc::channel::<(Racer, Result<Verdict, DecideError>)>();
     // The losers finish on their own threads after the answer (they stop at their next
     // clock check): they own their inputs.

@@ -1,8 +1,6 @@
 //! `compile`, `run`, `check` and `classify --model` on numeric models (real weights in
 //! safetensors, docs/NUMERIC.md): loading, rendering, exit codes.
 
-use std::path::Path;
-
 use miette::{miette, Report};
 
 use super::io::print_budget;
@@ -10,8 +8,8 @@ use super::{read_bytes, show, Exit};
 use ltlattn::automata::Budget;
 use ltlattn::logic::{Acceptance, Arena, NodeId, Syntax};
 use ltlattn::model::numeric::{
-    architecture, compile_numeric, load_numeric, run_numeric, NumericCompiled, NumericModel,
-    NumericTrace,
+    architecture, beyond_range_help, compile_numeric, load_numeric, run_numeric, weights_path,
+    NumericCompiled, NumericModel, NumericTrace,
 };
 use ltlattn::report::numeric::NumericRunReport;
 use ltlattn::report::{to_json, CheckReport, UndecidedReport};
@@ -19,12 +17,8 @@ use ltlattn::verdict::{check_numeric_spec, Options};
 
 /// Loads a numeric model whose TOML text is `text`; the weights file is relative to it.
 pub(crate) fn load(path: &str, text: &str) -> Result<NumericModel, Report> {
-    let weights = toml::from_str::<toml::Table>(text)
-        .ok()
-        .and_then(|t| t.get("weights").and_then(|w| w.as_str()).map(String::from))
+    let file = weights_path(path, text)
         .ok_or_else(|| miette!("the numeric model `{path}` names no weights file"))?;
-    let dir = Path::new(path).parent().unwrap_or(Path::new("."));
-    let file = dir.join(&weights);
     let bytes = read_bytes(&file.display().to_string(), "weights file")?;
     load_numeric(path, text, &bytes).map_err(Report::new)
 }

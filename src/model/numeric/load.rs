@@ -321,6 +321,44 @@ pub fn is_numeric(text: &str) -> bool {
     toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("weights"))
 }
 
+/// The weights file a numeric model at `model_path` (a `model.toml` text `text`) names:
+/// its `weights` key, relative to the model file's folder. `None` when it names none.
+///
+/// ```
+/// use ltlattn::model::numeric::weights_path;
+/// let at = weights_path("examples/numeric/contains-a.toml", "weights = \"contains-a.safetensors\"");
+/// assert_eq!(at, Some("examples/numeric/contains-a.safetensors".into()));
+/// ```
+pub fn weights_path(model_path: &str, text: &str) -> Option<std::path::PathBuf> {
+    let weights = toml::from_str::<toml::Table>(text)
+        .ok()
+        .and_then(|t| t.get("weights").and_then(|w| w.as_str()).map(String::from))?;
+    let dir = std::path::Path::new(model_path)
+        .parent()
+        .unwrap_or(std::path::Path::new("."));
+    Some(dir.join(weights))
+}
+
+/// The help for a NaN met while running or compiling `m`: an infinity often comes from
+/// weights beyond the format's range when loaded (they became ±∞), so they are named.
+/// `None` when every weight was within range.
+pub fn beyond_range_help(m: &NumericModel) -> Option<String> {
+    let r = &m.rounding;
+    let more = r.beyond_range - r.beyond_range_at.len();
+    (r.beyond_range > 0).then(|| {
+        format!(
+            "{} weights were beyond the format's range when loaded: {}{}",
+            r.beyond_range,
+            r.beyond_range_at.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    })
+}
+
 struct Ctx<'a> {
     name: &'a str,
     text: &'a str,

@@ -24,9 +24,9 @@ pub use exec::{
     NumericTrace, Projected, RunError, Vector,
 };
 pub use load::{
-    is_numeric, load_numeric, LayerNorm, Linear, NormPlace, NumHead, NumLayer, NumRange,
-    NumericError, NumericErrorKind, NumericModel, RoundingReport, MAX_WIDTH,
-    MAX_WINDOW as MAX_NUMERIC_WINDOW,
+    beyond_range_help, is_numeric, load_numeric, weights_path, LayerNorm, Linear, NormPlace,
+    NumHead, NumLayer, NumRange, NumericError, NumericErrorKind, NumericModel, RoundingReport,
+    MAX_WIDTH, MAX_WINDOW as MAX_NUMERIC_WINDOW,
 };
 pub use number::{Dyadic, Format, Kind, NanError, Num, Overflow, Rounding};
 pub use spelling::{FormatNameError, FormatNameProblem, UnknownSetting};

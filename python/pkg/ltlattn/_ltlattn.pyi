@@ -1,0 +1,83 @@
+"""Typed stubs of the extension module ``ltlattn._ltlattn`` (python/src/lib.rs).
+
+Each command returns the command line's ``--json`` text; the package (``ltlattn``)
+wraps it in typed results.
+"""
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
+
+__all__ = [
+    "BudgetExceeded", "DEFAULT_MAX_STATES", "Formula", "InputError", "LtlattnError", "Model",
+    "ModelError", "ParseError", "check", "classify", "compile", "equiv", "formula", "includes",
+    "load", "load_text", "run", "sample", "version",
+]
+
+DEFAULT_MAX_STATES: int
+
+class LtlattnError(Exception):
+    message: str
+    help: Optional[str]
+    span: Optional[Tuple[int, int]]
+    source: Optional[str]
+    rendered: str
+    checked_up_to_length: Optional[int]
+    report: Optional[Dict[str, Any]]
+
+class ParseError(LtlattnError): ...
+class ModelError(LtlattnError): ...
+class InputError(LtlattnError): ...
+class BudgetExceeded(LtlattnError): ...
+
+@final
+class Model:
+    """A model, Boolean or numeric, as ``ltlattn.load`` read it."""
+    @property
+    def source(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def weights(self) -> Optional[bytes]: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def alphabet(self) -> List[str]: ...
+    @property
+    def name(self) -> Optional[str]: ...
+
+@final
+class Formula:
+    """A parsed formula."""
+    @property
+    def text(self) -> str: ...
+    @property
+    def ascii(self) -> str: ...
+    @property
+    def atoms(self) -> List[str]: ...
+    def show(self, syntax: str = "ascii") -> str: ...
+
+_Language = Union[str, Formula, Model]
+
+def load(path: str) -> Model: ...
+def load_text(name: str, text: str, weights: Optional[bytes] = None) -> Model: ...
+def formula(text: str) -> Formula: ...
+def check(model: Model, spec: Union[str, Formula], *, engine: str = "auto",
+          max_states: int = ..., timeout: Optional[float] = None,
+          max_depth: int = 200) -> str: ...
+def equiv(first: _Language, second: _Language, *, engine: str = "auto",
+          max_states: int = ..., timeout: Optional[float] = None, max_depth: int = 200,
+          accept: str = "eos", alphabet: Optional[Sequence[str]] = None,
+          props: bool = False) -> str: ...
+def includes(first: _Language, second: _Language, *, engine: str = "auto",
+             max_states: int = ..., timeout: Optional[float] = None, max_depth: int = 200,
+             accept: str = "eos", alphabet: Optional[Sequence[str]] = None,
+             props: bool = False) -> str: ...
+def compile(model: Model, *, max_states: int = ...,
+            timeout: Optional[float] = None) -> Tuple[str, int]: ...
+def run(model: Model, word: str) -> str: ...
+def classify(language: _Language, *, depth: int = 3, window: Optional[int] = None,
+             max_states: int = ..., timeout: Optional[float] = None, accept: str = "eos",
+             alphabet: Optional[Sequence[str]] = None, props: bool = False) -> str: ...
+def sample(language: _Language, *, length: int, count: int, seed: Optional[int] = None,
+           negative: bool = False, max_table_bytes: int = ..., max_states: int = ...,
+           timeout: Optional[float] = None, accept: str = "eos",
+           alphabet: Optional[Sequence[str]] = None) -> Tuple[List[List[str]], int]: ...
+def version() -> str: ...
