@@ -42,7 +42,7 @@ fn header(m: &NumericModel, path: &str) -> String {
 }
 
 fn compiled(m: &NumericModel, budget: &Budget) -> Result<NumericCompiled, Report> {
-    compile_numeric(m, budget).map_err(|e| match (&e, m.rounding.beyond_range_note()) {
+    compile_numeric(m, budget).map_err(|e| match (&e, beyond_range_help(m)) {
         (ltlattn::model::numeric::NumericCompileError::Nan(_), Some(help)) => {
             miette!(help = help, "{e}")
         }
@@ -90,7 +90,7 @@ pub(crate) fn compile_cmd(
             .map(|at| format!(" (largest change {} at {at})", r.largest_change))
             .unwrap_or_default()
     );
-    if let Some(beyond) = m.rounding.beyond_range_note() {
+    if let Some(beyond) = beyond_range_help(m) {
         outln!("{beyond}");
     }
     outln!(
@@ -218,7 +218,7 @@ pub(crate) fn run_cmd(
     json: bool,
 ) -> Result<Exit, Report> {
     let toks: Vec<String> = word.split_whitespace().map(String::from).collect();
-    let t = run_numeric(m, &toks).map_err(|e| match (&e, m.rounding.beyond_range_note()) {
+    let t = run_numeric(m, &toks).map_err(|e| match (&e, beyond_range_help(m)) {
         (ltlattn::model::numeric::RunError::Nan(_), Some(help)) => miette!(help = help, "{e}"),
         _ => Report::new(e),
     })?;

@@ -111,26 +111,6 @@ pub struct RoundingReport {
     pub beyond_range_at: Vec<String>,
 }
 
-impl RoundingReport {
-    /// The weights beyond the format's range, in a sentence (`None` when there are
-    /// none): an infinity in the executor (a NaN error) often comes from them.
-    pub fn beyond_range_note(&self) -> Option<String> {
-        let more = self.beyond_range - self.beyond_range_at.len();
-        (self.beyond_range > 0).then(|| {
-            format!(
-                "{} weights were beyond the format's range when loaded: {}{}",
-                self.beyond_range,
-                self.beyond_range_at.join("; "),
-                if more > 0 {
-                    format!("; and {more} more")
-                } else {
-                    String::new()
-                }
-            )
-        })
-    }
-}
-
 /// How many weights beyond the format's range the report lists by name.
 pub const BEYOND_RANGE_LISTED: usize = 20;
 
