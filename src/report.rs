@@ -219,8 +219,9 @@ pub struct DfaReport {
     pub universal: Option<bool>,
     /// The model or DFA file it was read from.
     pub source: Option<String>,
-    /// The server's: the automaton as Graphviz DOT.
-    pub dot: Option<String>,
+    /// The server's: the automaton as Graphviz DOT (`null` when it is too large to draw:
+    /// the command line's `dfa --dot` writes any size).
+    pub dot: Option<Option<String>>,
     /// The server's: the picture as SVG (`null` when it is too large to draw).
     pub svg: Option<Option<String>>,
 }
@@ -264,7 +265,7 @@ impl Serialize for DfaReport {
             #[serde(flatten)]
             automaton: &'a crate::automata::AutomatonJson,
             #[serde(skip_serializing_if = "Option::is_none")]
-            dot: Option<&'a String>,
+            dot: Option<&'a Option<String>>,
             #[serde(skip_serializing_if = "Option::is_none")]
             empty: Option<bool>,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -917,7 +918,7 @@ mod tests {
                 DfaReport::of_file(&d, None, "x.dfa".into()),
             ];
             let mut drawn = DfaReport::of_formula(&d, text.into(), false);
-            drawn.dot = Some(d.to_dot());
+            drawn.dot = Some(Some(d.to_dot()));
             drawn.svg = Some(None);
             reports.push(drawn);
             for r in &reports {
