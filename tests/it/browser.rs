@@ -445,7 +445,8 @@ async fn the_course_page_second_edition() {
     let Some(b) = browser("second").await else {
         return;
     };
-    let server = Server::start(&[]);
+    // A short time limit, for an undecided comparison.
+    let server = Server::start(&["--timeout", "3"]);
     let c = b.client.clone();
     let url = server.url.clone();
     b.run(async move { second_edition(c, url).await }).await;
@@ -639,6 +640,28 @@ async fn second_edition(client: Client, url: String) {
     click(c, "#compare-verdict .counterexample").await;
     let loaded = wait_for(c, "the counterexample in the Formula tab", "return !document.getElementById('tab-formula').hidden && document.getElementById('word').value === 'b c a' && document.getElementById('formula').value === 'P (a & Y b)' || null").await;
     assert_eq!(loaded, json!(true));
+
+    // A comparison that runs out of time is undecided, not an error.
+    click(c, "button[data-tab=compare]").await;
+    set(c, "first", "P>=200 a").await;
+    set(c, "second", "P>=200 (a & true)").await;
+    c.execute("document.getElementById('engine').value = 'z3'", vec![])
+        .await
+        .unwrap();
+    click(c, "#compare-go").await;
+    let v = wait_for(c, "the undecided verdict", "const v = document.getElementById('compare-verdict'); return v.classList.contains('unknown') ? { text: v.textContent, error: !document.getElementById('compare-error').hidden } : null").await;
+    assert_eq!(v["error"], json!(false), "{v}");
+    assert!(
+        v["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("undecided within the limits"),
+        "{v}"
+    );
+    assert!(
+        !v["text"].as_str().unwrap().contains("--"),
+        "help texts name the page's fields, not flags: {v}"
+    );
 
     // The attention mask, cell by cell, is the pattern's support (Combiner-Fixed, L = 16).
     click(c, "button[data-tab=attention]").await;
