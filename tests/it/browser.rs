@@ -832,6 +832,9 @@ async fn second_edition(client: Client, url: String) {
         .unwrap();
     assert_eq!(tables, json!(2));
 
+    // Accessibility: axe-core finds no serious or critical violation on any tab.
+    accessibility(c).await;
+
     // Narrow screens: the main column keeps its width.
     c.set_window_size(390, 900).await.unwrap();
     let width = wait_for(c, "the narrow layout", "return window.innerWidth <= 420 ? document.querySelector('main').getBoundingClientRect().width : null").await;
@@ -839,4 +842,49 @@ async fn second_edition(client: Client, url: String) {
         width.as_f64().unwrap() >= 300.0,
         "main is {width} px wide at 390 px"
     );
+}
+
+/// axe-core (`LTLATTN_AXE`: the path of its `axe.min.js`; `.ci/run` installs it with
+/// npm) on every tab of the page as the session left it: no serious or critical
+/// violation of WCAG 2 A/AA (contrast included). Without the file the check is skipped,
+/// unless `LTLATTN_BROWSER_TESTS=require`.
+async fn accessibility(c: &Client) {
+    let required = std::env::var("LTLATTN_BROWSER_TESTS").as_deref() == Ok("require");
+    let Some(axe) = std::env::var("LTLATTN_AXE")
+        .ok()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    else {
+        assert!(
+            !required,
+            "LTLATTN_BROWSER_TESTS=require, but LTLATTN_AXE names no axe.min.js"
+        );
+        eprintln!("skipped: the accessibility check needs axe-core (LTLATTN_AXE=.../axe.min.js)");
+        return;
+    };
+    c.execute(
+        "const s = document.createElement('script'); s.textContent = arguments[0]; document.head.append(s); return typeof axe",
+        vec![json!(axe)],
+    )
+    .await
+    .unwrap();
+    for tab in [
+        "formula",
+        "compare",
+        "classify",
+        "model",
+        "attention",
+        "exercise",
+    ] {
+        click(c, &format!("button[data-tab={tab}]")).await;
+        let v = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then(r => done({ passes: r.passes.length, all: r.violations.map(v => v.id + ':' + v.impact), serious: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`) }), e => done({ passes: 0, serious: [`axe failed: ${e}`] }))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        eprintln!("axe on the {tab} tab: {v}");
+        assert!(v["passes"].as_u64() > Some(10), "axe did not run: {v}");
+        assert_eq!(v["serious"], json!([]), "the {tab} tab");
+    }
 }
