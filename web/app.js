@@ -561,8 +561,10 @@ function classifySummary(r) {
   return "some rows are undecided within the limits";
 }
 
+let classifyRun = 0; // classify and separate share the output: the newest request wins
 async function classify() {
   writeState();
+  const run = ++classifyRun;
   const body = languageBody();
   const k = $("window").value;
   if (k) body.window = Number(k);
@@ -571,6 +573,7 @@ async function classify() {
   hideError($("classify-error"));
   $("classify-picture").replaceChildren();
   const r = await api("classify", body);
+  if (run !== classifyRun) return;
   if (r.error) {
     showError($("classify-error"), r.error, { formula: body.formula, dfa: body.dfa, model: body.model, "--alphabet": body.alphabet });
     return;
@@ -604,12 +607,14 @@ async function classify() {
 
 async function separate() {
   writeState();
+  const run = ++classifyRun;
   const body = languageBody();
   body.from = $("separate-from").value;
   const out = $("classify-out");
   out.replaceChildren();
   hideError($("classify-error"));
   const r = await api("separate", body);
+  if (run !== classifyRun) return;
   if (r.error) {
     showError($("classify-error"), r.error, { formula: body.formula, dfa: body.dfa, model: body.model });
     return;
@@ -1072,9 +1077,11 @@ async function main() {
     showTab("classify");
     classify();
   });
-  $("latex-table").addEventListener("click", () => {
-    const x = formulaAnswers && formulaAnswers.explain;
-    if (x) download("truth-table.tex", "application/x-tex", latexTable(x));
+  $("latex-table").addEventListener("click", async () => {
+    const body = { formula: $("formula").value, word: $("word").value, alphabet: $("alphabet").value, accept: $("accept").value, latex: true };
+    const x = await api("explain", body);
+    if (x.error) showError($("formula-error"), x.error, { formula: body.formula, "--word": body.word, "--alphabet": body.alphabet });
+    else download("truth-table.tex", "application/x-tex", x.latex);
   });
   $("copy-link").addEventListener("click", async () => {
     writeState();
@@ -1116,14 +1123,4 @@ async function main() {
   if (tab === "attention" && p.has("pat")) attention();
 }
 
-// The truth table as a LaTeX tabular (the page's counterpart of `explain --latex`).
-function latexTable(x) {
-  const esc = (s) => s.replace(/[\\{}&%$#_^~]/g, (c) => `\\${c === "\\" ? "textbackslash{}" : c}`);
-  const cols = x.positions.length;
-  const lines = [`\\begin{tabular}{l|${"c".repeat(cols)}}`,
-    ` & ${x.positions.map((p) => (p === "⊣" ? "$\\dashv$" : `\\texttt{${esc(p)}}`)).join(" & ")} \\\\ \\hline`];
-  for (const row of x.rows) lines.push(`\\texttt{${esc(row.formula)}} & ${row.values.map((v) => (v ? "1" : "0")).join(" & ")} \\\\`);
-  lines.push("\\end{tabular}");
-  return lines.join("\n") + "\n";
-}
 main();

@@ -69,7 +69,7 @@ pub(crate) enum Kind {
 const COMMANDS: &[(&str, Kind, &[&str], &str)] = &[
     ("fmt", Kind::Light, &["formula"], "the formula in ASCII, Unicode and LaTeX (FmtReport, plus `renderings` and `atoms`)"),
     ("eval", Kind::Light, &["formula", "word", "accept", "alphabet", "props"], "is the word in the language (EvalReport)"),
-    ("explain", Kind::Light, &["formula", "word", "accept", "alphabet", "props"], "every subformula's truth at every position (ExplainReport)"),
+    ("explain", Kind::Light, &["formula", "word", "accept", "alphabet", "props", "latex"], "every subformula's truth at every position (ExplainReport, plus `latex` when asked: the table as `explain --latex` prints it)"),
     ("dfa", Kind::Automaton, &["formula", "accept", "alphabet", "props", "minimize", "max_states", "timeout"], "the minimal DFA (the `dfa --json` report, plus `dot` and `svg`)"),
     ("equiv", Kind::Heavy, &["first", "second", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language equivalence with the shortest counterexample (CompareReport, plus `tables`: both truth tables on the counterexample)"),
     ("includes", Kind::Heavy, &["first", "second", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language inclusion, likewise"),
@@ -638,7 +638,16 @@ fn dispatch(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, E
                 let accepted = evaluate(&arena, root, &word, opts.accept);
                 return Ok((Reply::Eval(EvalReport::new(accepted)), accepted.into()));
             }
-            let r = ltlattn::report::explain(&arena, root, &word, opts.accept, print)?;
+            let mut r = ltlattn::report::explain(&arena, root, &word, opts.accept, print)?;
+            if req.command == "explain" && req.bool("latex")?.unwrap_or(false) {
+                r.latex = Some(ltlattn::report::explain_latex(
+                    &arena,
+                    root,
+                    &word,
+                    opts.accept,
+                    print,
+                )?);
+            }
             let exit = r.holds.into();
             Ok((Reply::Explain(r), exit))
         }

@@ -625,6 +625,15 @@ async fn second_edition(client: Client, url: String) {
     );
     assert_eq!(dot.matches('{').count(), dot.matches('}').count());
 
+    // The truth table as LaTeX.
+    click(c, "#latex-table").await;
+    let saved = downloads(c).await;
+    let tex = saved[0]["text"].as_str().unwrap();
+    assert!(
+        tex.starts_with("\\begin{tabular}{l|cccc}") && tex.trim_end().ends_with("\\end{tabular}"),
+        "{tex}"
+    );
+
     // A counterexample on the Compare tab loads into the Formula tab when clicked.
     click(c, "button[data-tab=compare]").await;
     set(c, "first", "P (a & Y b)").await;

@@ -993,3 +993,33 @@ fn assets_compressed_cacheable_and_methods_answered_in_json() {
         "{v}"
     );
 }
+
+/// `explain` with `latex: true` adds the table as `explain --latex` prints it, byte for
+/// byte (the page's LaTeX export).
+#[test]
+fn explain_gives_the_latex_of_the_command_line() {
+    let s = Server::start(&[]);
+    let (status, r) = s.post(
+        "explain",
+        &json!({"formula": "P (a & Y b)", "word": "b a_1 c", "alphabet": "a_1,b,c", "latex": true}),
+    );
+    assert_eq!(status, 200, "{r}");
+    let out = command(&[
+        "explain",
+        "P (a & Y b)",
+        "--word",
+        "b a_1 c",
+        "--alphabet",
+        "a_1,b,c",
+        "--latex",
+    ])
+    .output()
+    .expect("the binary runs");
+    assert_eq!(
+        r["latex"].as_str().unwrap(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Not asked, not sent.
+    let (_, r) = s.post("explain", &json!({"formula": "P a", "word": "a"}));
+    assert!(r.get("latex").is_none());
+}
