@@ -2,7 +2,12 @@
 //! a student types a formula, sees the parse error at its span, the truth table and the
 //! DFA picture; clicks an example; decides an equivalence and sees the counterexample
 //! highlighted in both tables; opens the page's URL again and gets the same answer; loads
-//! a numeric model; draws an attention mask.
+//! a numeric model; draws an attention mask. A second session holds the page's second
+//! edition (docs/SERVE.md, "The page"): the mask cell by cell against the pattern's
+//! support, answers that belong to the formula on screen (a superseded slow one dropped,
+//! stale ones cleared by a parse error), the step-through at every position, undecided
+//! comparisons, certificates in words, exports (SVG, DOT, LaTeX), exercises, the 390 px
+//! layout and axe-core on every tab (`LTLATTN_AXE`: the path of `axe.min.js`).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without
 //! them the test says it is skipped — unless `LTLATTN_BROWSER_TESTS=require`, as in CI,
