@@ -115,6 +115,10 @@ pub struct ExplainReport {
     pub positions: Vec<String>,
     /// Subformulas, children before parents; the last row is the formula.
     pub rows: Vec<TruthRow>,
+    /// The server's, when the request asks for it: the table as a LaTeX `tabular`
+    /// ([`explain_latex`], what `explain --latex` prints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latex: Option<String>,
 }
 
 /// Rows beyond this make a truth table no reader can use; the limit also bounds the
@@ -170,7 +174,59 @@ pub fn explain(
                 values: v.clone(),
             })
             .collect(),
+        latex: None,
     })
+}
+
+/// The truth table of `explain` as a LaTeX `tabular`, one line per row (what `explain
+/// --latex` prints): the tokens in `\texttt`, the end marker as `$\dashv$`, each
+/// subformula in the LaTeX syntax.
+pub fn explain_latex(
+    arena: &Arena,
+    root: NodeId,
+    word: &Word,
+    acceptance: Acceptance,
+    print: &PrintBudget,
+) -> Result<String, TableTooLarge> {
+    explain_fits(arena, root)?;
+    let sh = print.shower(arena);
+    let table = truth_table(arena, root, word, acceptance);
+    let mut headers: Vec<String> = (0..word.len())
+        .map(|i| latex_token(&word.show_position(i)))
+        .collect();
+    if table.has_eos {
+        headers.push("$\\dashv$".into());
+    }
+    let mut out = format!("\\begin{{tabular}}{{l|{}}}\n", "c".repeat(table.columns));
+    out.push_str(&format!("  & {} \\\\ \\hline\n", headers.join(" & ")));
+    for (&id, v) in table.rows.iter().zip(&table.values) {
+        let cells: Vec<&str> = v.iter().map(|&b| if b { "1" } else { "0" }).collect();
+        out.push_str(&format!(
+            "  ${}$ & {} \\\\\n",
+            sh.show(id, Syntax::Latex),
+            cells.join(" & ")
+        ));
+    }
+    out.push_str("\\end{tabular}\n");
+    Ok(out)
+}
+
+/// A token in LaTeX: `\texttt`, with TeX's special characters escaped.
+fn latex_token(t: &str) -> String {
+    let mut s = String::new();
+    for c in t.chars() {
+        match c {
+            '\\' => s.push_str("\\textbackslash{}"),
+            '^' => s.push_str("\\textasciicircum{}"),
+            '~' => s.push_str("\\textasciitilde{}"),
+            '{' | '}' | '_' | '%' | '&' | '#' | '$' => {
+                s.push('\\');
+                s.push(c);
+            }
+            c => s.push(c),
+        }
+    }
+    format!("\\texttt{{{s}}}")
 }
 
 /// Both sides' truth tables on a counterexample ([`CompareReport::tables`]); a side
@@ -219,8 +275,9 @@ pub struct DfaReport {
     pub universal: Option<bool>,
     /// The model or DFA file it was read from.
     pub source: Option<String>,
-    /// The server's: the automaton as Graphviz DOT.
-    pub dot: Option<String>,
+    /// The server's: the automaton as Graphviz DOT (`null` when it is too large to draw:
+    /// the command line's `dfa --dot` writes any size).
+    pub dot: Option<Option<String>>,
     /// The server's: the picture as SVG (`null` when it is too large to draw).
     pub svg: Option<Option<String>>,
 }
@@ -264,7 +321,7 @@ impl Serialize for DfaReport {
             #[serde(flatten)]
             automaton: &'a crate::automata::AutomatonJson,
             #[serde(skip_serializing_if = "Option::is_none")]
-            dot: Option<&'a String>,
+            dot: Option<&'a Option<String>>,
             #[serde(skip_serializing_if = "Option::is_none")]
             empty: Option<bool>,
             #[serde(skip_serializing_if = "Option::is_none")]
@@ -917,7 +974,7 @@ mod tests {
                 DfaReport::of_file(&d, None, "x.dfa".into()),
             ];
             let mut drawn = DfaReport::of_formula(&d, text.into(), false);
-            drawn.dot = Some(d.to_dot());
+            drawn.dot = Some(Some(d.to_dot()));
             drawn.svg = Some(None);
             reports.push(drawn);
             for r in &reports {

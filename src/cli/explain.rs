@@ -13,23 +13,6 @@ pub(crate) enum Style {
     Json,
 }
 
-fn latex_token(t: &str) -> String {
-    let mut s = String::new();
-    for c in t.chars() {
-        match c {
-            '\\' => s.push_str("\\textbackslash{}"),
-            '^' => s.push_str("\\textasciicircum{}"),
-            '~' => s.push_str("\\textasciitilde{}"),
-            '{' | '}' | '_' | '%' | '&' | '#' | '$' => {
-                s.push('\\');
-                s.push(c);
-            }
-            c => s.push(c),
-        }
-    }
-    format!("\\texttt{{{s}}}")
-}
-
 pub(crate) fn explain(
     arena: &Arena,
     root: NodeId,
@@ -56,28 +39,10 @@ pub(crate) fn explain(
             );
         }
         Style::Latex => {
-            if table.has_eos {
-                headers.push("$\\dashv$".into());
-                let n = headers.len() - 1;
-                for h in &mut headers[..n] {
-                    *h = latex_token(h);
-                }
-            } else {
-                for h in &mut headers {
-                    *h = latex_token(h);
-                }
+            let latex = ltlattn::report::explain_latex(arena, root, word, acc, print_budget())?;
+            for line in latex.lines() {
+                outln!("{line}");
             }
-            outln!("\\begin{{tabular}}{{l|{}}}", "c".repeat(table.columns));
-            outln!("  & {} \\\\ \\hline", headers.join(" & "));
-            for (&id, v) in table.rows.iter().zip(&table.values) {
-                let cells: Vec<&str> = v.iter().map(|&b| if b { "1" } else { "0" }).collect();
-                outln!(
-                    "  ${}$ & {} \\\\",
-                    sh.show(id, Syntax::Latex),
-                    cells.join(" & ")
-                );
-            }
-            outln!("\\end{{tabular}}");
         }
         Style::Text(syntax) => {
             if table.has_eos {

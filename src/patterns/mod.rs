@@ -661,26 +661,62 @@ pub fn ceil_sqrt(n: u64) -> u64 {
     r.max(1)
 }
 
-/// The mask of the first `len` queries as text: one row per query i, one column per key
-/// j: `#` direct, a letter per region (`a` for the query's first region, `b` for the
-/// next, …), `.` not attended, blank for j > i.
-pub fn picture(p: &Pattern, len: u64) -> Vec<String> {
+/// A cell of [`mask`]: key j is not attended by query i.
+pub const MASK_NOT_ATTENDED: u8 = 0;
+/// A cell of [`mask`]: key j is attended directly (Ω⁰(i)).
+pub const MASK_DIRECT: u8 = 1;
+/// A cell of [`mask`]: key j is summarized in the query's first region (Ω¹(i)); the
+/// query's n-th region (from 0) is `MASK_FIRST_REGION + n`.
+pub const MASK_FIRST_REGION: u8 = 2;
+
+/// The mask of the first `len` queries as data: row i holds one cell per key j ≤ i
+/// ([`MASK_NOT_ATTENDED`], [`MASK_DIRECT`], or [`MASK_FIRST_REGION`] + n for the query's
+/// n-th region, counted from 0 and capped at 253).
+///
+/// ```
+/// use ltlattn::patterns::{mask, Pattern};
+/// let m = mask(&Pattern::Window { k: 2 }, 4);
+/// assert_eq!(m[3], vec![0, 1, 1, 1]);
+/// ```
+pub fn mask(p: &Pattern, len: u64) -> Vec<Vec<u8>> {
     (0..len)
         .map(|i| {
             let s = p.support(i);
-            let mut row: Vec<char> = (0..len).map(|j| if j <= i { '.' } else { ' ' }).collect();
+            let mut row = vec![MASK_NOT_ATTENDED; i as usize + 1];
             for r in &s.direct {
                 for j in r.iter() {
-                    row[j as usize] = '#';
+                    row[j as usize] = MASK_DIRECT;
                 }
             }
             for (n, r) in s.regions.iter().enumerate() {
-                let label = char::from(b'a' + (n % 26) as u8);
+                let cell = MASK_FIRST_REGION.saturating_add(n.min(253) as u8);
                 for j in r.run.iter() {
-                    row[j as usize] = label;
+                    row[j as usize] = cell;
                 }
             }
-            format!("{i:>4} {}", row.into_iter().collect::<String>().trim_end())
+            row
+        })
+        .collect()
+}
+
+/// The mask of the first `len` queries as text ([`mask`] drawn for a terminal): one row
+/// per query i, labelled with i, one column per key j: `#` direct, a letter per region
+/// (`a` for the query's first region, `b` for the next, …), `.` not attended; the keys
+/// j > i are left out.
+pub fn picture(p: &Pattern, len: u64) -> Vec<String> {
+    mask(p, len)
+        .into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let cells: String = row
+                .into_iter()
+                .map(|c| match c {
+                    MASK_NOT_ATTENDED => '.',
+                    MASK_DIRECT => '#',
+                    region => char::from(b'a' + ((region - MASK_FIRST_REGION) as usize % 26) as u8),
+                })
+                .collect();
+            format!("{i:>4} {cells}")
         })
         .collect()
 }

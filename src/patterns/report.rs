@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 
 use super::proof::{recheck, Obligation, Outcome, PartitionProof, MAX_BOUND};
-use super::{ceil_sqrt, fit, picture, Fit, Pattern};
+use super::{ceil_sqrt, fit, mask, picture, Fit, Pattern};
 
 /// Largest length whose cost is counted.
 pub const MAX_LENGTH: u64 = 1 << 24;
@@ -91,6 +91,10 @@ pub struct AttentionReport {
     pub holds: Option<bool>,
     /// How queries and keys are numbered.
     pub indices: &'static str,
+    /// The picture's mask as data, one row per query i, one cell per key j ≤ i
+    /// ([`mask`]: 0 not attended, 1 direct, 2 + n the query's n-th region); `null`
+    /// when there is no picture.
+    pub mask: Option<Vec<Vec<u8>>>,
     /// The pattern's parameter (block, window, stride or width), `null` if it has none.
     pub parameter: Option<u64>,
     /// How the parameter was chosen when it was not given (`null` when it was given).
@@ -273,6 +277,7 @@ pub fn attention(
         },
         holds,
         indices: "0-based: query i, key j ≤ i; position p of a word is index p − 1",
+        mask: pic.map(|n| mask(&p, n)),
         parameter: p.param(),
         parameter_defaulted: width_defaulted.then_some("width = ceil(sqrt(length))"),
         pattern: p.name(),

@@ -57,7 +57,11 @@ pub(crate) fn workers_taken(command: &str, request: &serde_json::Value, pool: us
 pub(crate) enum Kind {
     /// Parsing and evaluating: bounded by the formula and word size.
     Light,
-    /// Automata, classification, models, attention proofs.
+    /// A formula's automaton (`dfa`): bounded by the state budget, asked on every edit
+    /// of the page's Formula tab, so it never queues behind a long proof.
+    Automaton,
+    /// Comparisons, classification, models, attention proofs: the work that may run to
+    /// the time limit (z3 among it).
     Heavy,
 }
 
@@ -65,8 +69,8 @@ pub(crate) enum Kind {
 const COMMANDS: &[(&str, Kind, &[&str], &str)] = &[
     ("fmt", Kind::Light, &["formula"], "the formula in ASCII, Unicode and LaTeX (FmtReport, plus `renderings` and `atoms`)"),
     ("eval", Kind::Light, &["formula", "word", "accept", "alphabet", "props"], "is the word in the language (EvalReport)"),
-    ("explain", Kind::Light, &["formula", "word", "accept", "alphabet", "props"], "every subformula's truth at every position (ExplainReport)"),
-    ("dfa", Kind::Heavy, &["formula", "accept", "alphabet", "props", "minimize", "max_states", "timeout"], "the minimal DFA (the `dfa --json` report, plus `dot` and `svg`)"),
+    ("explain", Kind::Light, &["formula", "word", "accept", "alphabet", "props", "latex"], "every subformula's truth at every position (ExplainReport, plus `latex` when asked: the table as `explain --latex` prints it)"),
+    ("dfa", Kind::Automaton, &["formula", "accept", "alphabet", "props", "minimize", "max_states", "timeout"], "the minimal DFA (the `dfa --json` report, plus `dot` and `svg`)"),
     ("equiv", Kind::Heavy, &["first", "second", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language equivalence with the shortest counterexample (CompareReport, plus `tables`: both truth tables on the counterexample)"),
     ("includes", Kind::Heavy, &["first", "second", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language inclusion, likewise"),
     ("classify", Kind::Heavy, &["formula", "model", "weights", "dfa", "accept", "alphabet", "window", "depth", "max_states", "timeout"], "which architectures recognize the language, with certificates (ClassifyReport)"),
@@ -634,7 +638,16 @@ fn dispatch(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, E
                 let accepted = evaluate(&arena, root, &word, opts.accept);
                 return Ok((Reply::Eval(EvalReport::new(accepted)), accepted.into()));
             }
-            let r = ltlattn::report::explain(&arena, root, &word, opts.accept, print)?;
+            let mut r = ltlattn::report::explain(&arena, root, &word, opts.accept, print)?;
+            if req.command == "explain" && req.bool("latex")?.unwrap_or(false) {
+                r.latex = Some(ltlattn::report::explain_latex(
+                    &arena,
+                    root,
+                    &word,
+                    opts.accept,
+                    print,
+                )?);
+            }
             let exit = r.holds.into();
             Ok((Reply::Explain(r), exit))
         }
@@ -692,8 +705,10 @@ fn dfa(req: &Req, config: &Config, print: &PrintBudget) -> Result<(Reply, Exit),
     let d = Automaton::of_formula(&arena, root, &sigma, opts.accept, &budget, minimal)
         .map_err(Report::new)?;
     let mut r = DfaReport::of_formula(&d, print.show(&arena, root, Syntax::Ascii), minimal);
-    let dot = d.to_dot();
-    r.svg = Some(svg(&dot, d.states()));
+    // DOT and the picture only within the drawing limit: the DOT of a large automaton
+    // runs to megabytes that no page can use (`dfa --dot` on the command line writes it).
+    let dot = (d.states() <= MAX_DRAWN_STATES).then(|| d.to_dot());
+    r.svg = Some(dot.as_deref().and_then(|dot| svg(dot, d.states())));
     r.dot = Some(dot);
     Ok((Reply::Dfa(r), Exit::Yes))
 }

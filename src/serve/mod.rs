@@ -9,6 +9,7 @@
 //! system. The protocol is documented in docs/SERVE.md.
 
 mod api;
+mod assets;
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -26,6 +27,7 @@ use clap::Args;
 use miette::{miette, Report};
 use tokio::sync::Semaphore;
 
+use assets::Asset;
 use ltlattn::front::Exit;
 use ltlattn::logic::ParseLimits;
 use serde::Serialize;
@@ -52,8 +54,8 @@ pub(crate) struct ServeArgs {
     /// longer body than it sends holds part of the body budget until then.
     #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
     read_timeout: f64,
-    /// Requests worked on at once, per pool (light: fmt, eval, explain; heavy: the rest).
-    /// Default: the number of cores.
+    /// Requests worked on at once, per pool (light: fmt, eval, explain; automata: dfa;
+    /// heavy: the rest). Default: the number of cores.
     #[arg(long, value_name = "N")]
     max_concurrent: Option<usize>,
     /// Requests waiting for a worker, per pool, before the server answers 503 at once.
@@ -85,6 +87,7 @@ struct Pool {
 struct Server {
     config: Config,
     light: Pool,
+    automata: Pool,
     heavy: Pool,
     started: Instant,
     answered: AtomicUsize,
@@ -98,9 +101,22 @@ struct Server {
 /// How many full-size bodies (`--max-body-bytes`) the server holds at most at once.
 const BODIES_IN_MEMORY: usize = 32;
 
-const INDEX_HTML: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/index.html"));
-const APP_JS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/app.js"));
-const STYLE_CSS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/style.css"));
+static INDEX_HTML: Asset = Asset::new(
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/index.html")),
+    "text/html; charset=utf-8",
+);
+static APP_JS: Asset = Asset::new(
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/app.js")),
+    "text/javascript; charset=utf-8",
+);
+static STYLE_CSS: Asset = Asset::new(
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/style.css")),
+    "text/css; charset=utf-8",
+);
+static FAVICON: Asset = Asset::new(
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/favicon.svg")),
+    "image/svg+xml",
+);
 
 pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report> {
     if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout < 1e6) {
@@ -139,6 +155,7 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
             max_word_length: a.max_word_length,
         },
         light: pool(),
+        automata: pool(),
         heavy: pool(),
         started: Instant::now(),
         answered: AtomicUsize::new(0),
@@ -150,8 +167,8 @@ pub(crate) fn serve_cmd(a: ServeArgs, parse: ParseLimits) -> Result<Exit, Report
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cores.clamp(1, 4))
-        // Two pools of workers; work that outlived its answer keeps its permit.
-        .max_blocking_threads(2 * workers + 2)
+        // Three pools of workers; work that outlived its answer keeps its permit.
+        .max_blocking_threads(3 * workers + 2)
         .enable_all()
         .build()
         .map_err(|e| miette!("cannot start the server's runtime: {e}"))?;
@@ -192,15 +209,24 @@ fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route(
             "/",
-            get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }),
+            get(|h: HeaderMap| async move { INDEX_HTML.answer(&h) }),
         )
         .route(
             "/app.js",
-            get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }),
+            get(|h: HeaderMap| async move { APP_JS.answer(&h) }),
         )
         .route(
             "/style.css",
-            get(|| async { page(STYLE_CSS, "text/css; charset=utf-8") }),
+            get(|h: HeaderMap| async move { STYLE_CSS.answer(&h) }),
+        )
+        // Browsers ask for /favicon.ico whatever the page links.
+        .route(
+            "/favicon.svg",
+            get(|h: HeaderMap| async move { FAVICON.answer(&h) }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|h: HeaderMap| async move { FAVICON.answer(&h) }),
         )
         .route(
             "/api",
@@ -211,22 +237,24 @@ fn router(server: Arc<Server>) -> Router {
             get(|| async { json_response(StatusCode::OK, &api::examples()) }),
         )
         .route("/api/status", get(status))
-        .route("/api/{command}", post(command))
+        .route("/api/{command}", post(command).get(post_only))
         .fallback(|| async { json_response(StatusCode::NOT_FOUND, &NotFound::new()) })
         // The cap is applied by `command` itself, with a JSON answer.
         .layer(DefaultBodyLimit::disable())
         .with_state(server)
 }
 
-fn page(body: &'static str, kind: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
+/// A GET of a command: the commands are POSTed, with a JSON body.
+async fn post_only(Path(name): Path<String>) -> Response {
+    let mut r = refusal(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &name,
+        format!("`{name}` is asked with POST, not GET"),
+        "POST a JSON object to /api/{command}; GET /api lists the commands and their keys",
+    );
+    r.headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+    r
 }
 
 /// A body as the answer's JSON: through a `serde_json::Value`, whose keys print sorted,
@@ -274,6 +302,7 @@ struct Status {
     uptime_seconds: f64,
     answered: usize,
     light: PoolStatus,
+    automata: PoolStatus,
     heavy: PoolStatus,
     body_budget_free_kib: usize,
     limits: LimitsStatus,
@@ -308,6 +337,7 @@ async fn status(State(s): State<Arc<Server>>) -> Response {
             uptime_seconds: s.started.elapsed().as_secs_f64(),
             answered: s.answered.load(Ordering::Relaxed),
             light: pool(&s.light),
+            automata: pool(&s.automata),
             heavy: pool(&s.heavy),
             body_budget_free_kib: s.body_kib.available_permits(),
             limits: LimitsStatus {
@@ -419,6 +449,7 @@ async fn command(
     };
     let pool = match kind {
         api::Kind::Light => &s.light,
+        api::Kind::Automaton => &s.automata,
         api::Kind::Heavy => &s.heavy,
     };
     // A bounded queue: beyond it the answer is immediate, never an unbounded wait.

@@ -2,7 +2,12 @@
 //! a student types a formula, sees the parse error at its span, the truth table and the
 //! DFA picture; clicks an example; decides an equivalence and sees the counterexample
 //! highlighted in both tables; opens the page's URL again and gets the same answer; loads
-//! a numeric model; draws an attention mask.
+//! a numeric model; draws an attention mask. A second session holds the page's second
+//! edition (docs/SERVE.md, "The page"): the mask cell by cell against the pattern's
+//! support, answers that belong to the formula on screen (a superseded slow one dropped,
+//! stale ones cleared by a parse error), the step-through at every position, undecided
+//! comparisons, certificates in words, exports (SVG, DOT, LaTeX), exercises, the 390 px
+//! layout and axe-core on every tab (`LTLATTN_AXE`: the path of `axe.min.js`).
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without
 //! them the test says it is skipped — unless `LTLATTN_BROWSER_TESTS=require`, as in CI,
@@ -51,7 +56,7 @@ fn free_port() -> u16 {
 }
 
 /// Evaluates `js` (a function body that returns a value) until it returns something
-/// other than `null`/`false`, for at most 20 s.
+/// other than `null`/`false`, for at most 60 s (generous: CI machines are loaded).
 async fn wait_for(c: &Client, what: &str, js: &str) -> Value {
     let start = Instant::now();
     loop {
@@ -59,7 +64,7 @@ async fn wait_for(c: &Client, what: &str, js: &str) -> Value {
         if !(v.is_null() || v == json!(false)) {
             return v;
         }
-        if start.elapsed() > Duration::from_secs(20) {
+        if start.elapsed() > Duration::from_secs(60) {
             let body = c
                 .execute("return document.body.innerText", vec![])
                 .await
@@ -85,8 +90,16 @@ async fn set(c: &Client, id: &str, text: &str) {
     e.send_keys(text).await.expect("type");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_student_session_in_chromium() {
+/// A headless Chromium driven over WebDriver, closed by [`Browser::close`].
+struct Browser {
+    client: Client,
+    _driver: Driver,
+    profile: std::path::PathBuf,
+}
+
+/// Starts chromedriver and a browser session, or says why the test is skipped (`None`);
+/// with `LTLATTN_BROWSER_TESTS=require` a missing browser is a failure.
+async fn browser(name: &str) -> Option<Browser> {
     let required = std::env::var("LTLATTN_BROWSER_TESTS").as_deref() == Ok("require");
     let driver = find_program("LTLATTN_CHROMEDRIVER", &["chromedriver"]);
     let browser = find_program("LTLATTN_CHROMIUM", &["chromium", "chromium-browser"]);
@@ -96,11 +109,10 @@ async fn a_student_session_in_chromium() {
             "LTLATTN_BROWSER_TESTS=require, but chromium or chromedriver is missing"
         );
         eprintln!("skipped: the browser test needs chromium and chromedriver (apt-get install chromium chromium-driver)");
-        return;
+        return None;
     };
-    let server = Server::start(&[]);
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(&driver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -108,7 +120,8 @@ async fn a_student_session_in_chromium() {
             .spawn()
             .expect("chromedriver starts"),
     );
-    let profile = std::env::temp_dir().join(format!("ltlattn-chromium-{}", std::process::id()));
+    let profile =
+        std::env::temp_dir().join(format!("ltlattn-chromium-{name}-{}", std::process::id()));
     let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
         "goog:chromeOptions": {
             "binary": browser,
@@ -125,7 +138,7 @@ async fn a_student_session_in_chromium() {
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let webdriver = format!("http://127.0.0.1:{port}");
     let start = Instant::now();
-    let c = loop {
+    let client = loop {
         match ClientBuilder::new(connector.clone())
             .capabilities(caps.clone())
             .connect(&webdriver)
@@ -139,13 +152,37 @@ async fn a_student_session_in_chromium() {
             Err(e) => panic!("cannot start a WebDriver session: {e}"),
         }
     };
-    // The session runs as its own task, so that a failed assertion still closes the browser.
-    let result = tokio::spawn(session(c.clone(), server.url.clone())).await;
-    let _ = c.close().await;
-    let _ = std::fs::remove_dir_all(&profile);
-    if let Err(e) = result {
-        std::panic::resume_unwind(e.into_panic());
+    Some(Browser {
+        client,
+        _driver: driver,
+        profile,
+    })
+}
+
+impl Browser {
+    /// Runs `session` as its own task, so that a failed assertion still closes the
+    /// browser, then closes it and passes the failure on.
+    async fn run<F>(self, session: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let result = tokio::spawn(session).await;
+        let _ = self.client.close().await;
+        let _ = std::fs::remove_dir_all(&self.profile);
+        if let Err(e) = result {
+            std::panic::resume_unwind(e.into_panic());
+        }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_session_in_chromium() {
+    let Some(b) = browser("student").await else {
+        return;
+    };
+    let server = Server::start(&[]);
+    let c = b.client.clone();
+    b.run(session(c, server.url.clone())).await;
 }
 
 async fn session(client: Client, url: String) {
@@ -374,4 +411,494 @@ async fn session(client: Client, url: String) {
         .await
         .unwrap();
     assert!(verdict.starts_with("full attention"), "{verdict}");
+}
+
+/// The answers of the Formula tab now: the ASCII rendering, the DFA line and the truth
+/// table's last row (its formula).
+const FORMULA_ANSWERS: &str = "return { ascii: document.getElementById('render-ascii').textContent, dfa: document.getElementById('dfa-info').textContent, root: (document.querySelector('#truth-table tbody tr:last-child th') || {}).textContent || '', picture: document.querySelectorAll('#dfa-picture img').length }";
+
+/// Sets a field's value as if typed, in one event.
+async fn type_in(c: &Client, id: &str, text: &str) {
+    c.execute(
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('input'));",
+        vec![json!(id), json!(text)],
+    )
+    .await
+    .unwrap();
+}
+
+/// What the page saves, caught at the link it clicks: `[{name, text}]`.
+async fn downloads(c: &Client) -> Vec<Value> {
+    let v = wait_for(
+        c,
+        "the downloads",
+        "return window.__saved && window.__saved.every(d => d.text !== null) && window.__saved.length ? window.__saved : null",
+    )
+    .await;
+    c.execute("window.__saved = [];", vec![]).await.unwrap();
+    v.as_array().unwrap().clone()
+}
+
+const CATCH_DOWNLOADS: &str = "window.__saved = []; HTMLAnchorElement.prototype.click = function () { if (!this.download) return; const d = { name: this.download, text: null }; window.__saved.push(d); fetch(this.href).then(r => r.text()).then(t => { d.text = t; }); };";
+
+/// The defects and features of the page's second edition (docs/SERVE.md, "The page"),
+/// one session: masks drawn from the pattern's cells, answers that belong to the
+/// formula on screen, the step-through, certificates in words, exports, exercises, the
+/// narrow layout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_course_page_second_edition() {
+    let Some(b) = browser("second").await else {
+        return;
+    };
+    // A short time limit, for an undecided comparison.
+    let server = Server::start(&["--timeout", "3"]);
+    let c = b.client.clone();
+    let url = server.url.clone();
+    b.run(async move { second_edition(c, url).await }).await;
+    drop(server);
+}
+
+async fn second_edition(client: Client, url: String) {
+    use ltlattn::patterns::Pattern;
+    let c = &client;
+    c.goto(&url).await.expect("the page loads");
+    wait_for(
+        c,
+        "the examples",
+        "return document.querySelectorAll('a.example').length > 10",
+    )
+    .await;
+
+    // An unknown tab opens the Formula tab, not a blank page.
+    c.goto("about:blank").await.unwrap();
+    c.goto(&format!("{url}/#tab=nonsense&f=P%20a"))
+        .await
+        .unwrap();
+    let shown = wait_for(c, "the Formula tab", "const t = document.getElementById('tab-formula'); return !t.hidden && document.getElementById('render-ascii').textContent === 'P a' ? true : null").await;
+    assert_eq!(shown, json!(true));
+    // The syntax help keeps the URL's state.
+    click(c, ".syntax-help").await;
+    let url_now = c.current_url().await.unwrap();
+    assert!(
+        url_now.fragment().unwrap_or("").contains("f=P+a"),
+        "{url_now}"
+    );
+    assert_eq!(
+        c.execute(
+            "return document.getElementById('syntax-box').hidden",
+            vec![]
+        )
+        .await
+        .unwrap(),
+        json!(false)
+    );
+
+    // A slow formula, then a fast one: only the fast one's answers are shown, also after
+    // the slow one's work has ended.
+    set(c, "alphabet", "a0,a1,a2,a3").await;
+    set(c, "word", "a1 a0").await;
+    // (194,481 states: most of a second.)
+    let slow = "P>=20 a0 & P>=20 a1 & P>=20 a2 & P>=20 a3";
+    c.execute(
+        "window.__sent = []; const f = window.fetch; window.fetch = (u, o) => { window.__sent.push([u, o && o.body]); return f(u, o); };",
+        vec![],
+    )
+    .await
+    .unwrap();
+    type_in(c, "formula", slow).await;
+    wait_for(
+        c,
+        "the slow request",
+        "return window.__sent.some(([u, b]) => u === '/api/dfa' && b.includes('P>=20 a3')) || null",
+    )
+    .await;
+    type_in(c, "formula", "P a0").await;
+    let fast = wait_for(c, "the fast answers", &format!("const a = (() => {{ {FORMULA_ANSWERS} }})(); return a.ascii === 'P a0' && a.dfa.startsWith('2 states') && a.root === 'P a0' ? a : null")).await;
+    assert_eq!(fast["picture"], json!(1));
+    // The server has finished the slow automaton when its pool is idle again.
+    let status_url = format!("{url}/api/status");
+    let start = Instant::now();
+    loop {
+        let s: Value = ureq::get(&status_url).call().unwrap().into_json().unwrap();
+        if s["automata"]["waiting"] == json!(0)
+            && s["automata"]["free_workers"] == s["light"]["free_workers"]
+        {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the slow DFA never ended: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = c.execute(FORMULA_ANSWERS, vec![]).await.unwrap();
+    assert_eq!(after, fast, "a superseded answer replaced the shown one");
+
+    // A parse error clears the old answers.
+    type_in(c, "formula", "P (a0").await;
+    let cleared = wait_for(c, "the parse error", &format!("const e = document.getElementById('formula-error'); if (e.hidden) return null; const a = (() => {{ {FORMULA_ANSWERS} }})(); return {{ ...a, verdict: document.getElementById('explain-verdict').textContent, rows: document.querySelectorAll('#truth-table tr').length }}")).await;
+    assert_eq!(
+        cleared,
+        json!({"ascii": "", "dfa": "", "root": "", "picture": 0, "verdict": "", "rows": 0})
+    );
+
+    // A word error is marked in the word.
+    set(c, "alphabet", "a,b").await;
+    type_in(c, "formula", "P (a & Y b)").await;
+    type_in(c, "word", "b x").await;
+    let marked = wait_for(c, "the word error", "const e = document.getElementById('formula-error'); const m = e.querySelector('mark'); return !e.hidden && m && e.textContent.includes('`x` is not in the alphabet') ? m.textContent : null").await;
+    assert_eq!(marked, json!("x"));
+
+    // Step-through: the lit state and column follow the run at every position.
+    set(c, "alphabet", "a,b,c").await;
+    type_in(c, "word", "b a c").await;
+    wait_for(c, "the stepper", "return !document.getElementById('stepper').hidden && document.querySelectorAll('#dfa-picture circle.state').length === 3 && document.querySelectorAll('#truth-table tbody tr').length === 5 || null").await;
+    let (_, d) = {
+        let r = ureq::post(&format!("{url}/api/dfa"))
+            .send_string(&json!({"formula": "P (a & Y b)", "alphabet": "a,b,c"}).to_string());
+        let v: Value = r.unwrap().into_json().unwrap();
+        ((), v)
+    };
+    let letters: Vec<&str> = d["alphabet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    let mut states = vec![d["initial"].as_u64().unwrap()];
+    for t in ["b", "a", "c"] {
+        let k = letters.iter().position(|l| *l == t).unwrap();
+        states.push(
+            d["transitions"][*states.last().unwrap() as usize][k]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+    let here = "const s = document.getElementById('stepper'); const lit = [...document.querySelectorAll('#dfa-picture circle.lit')].map(x => x.dataset.state); const cols = [...new Set([...document.querySelectorAll('#truth-table td.lit')].map(x => Number(x.dataset.col)))]; return { step: Number(s.dataset.step), state: Number(s.dataset.state), lit, cols, info: document.getElementById('step-info').textContent }";
+    for step in 0..=4usize {
+        if step > 0 {
+            if step == 2 {
+                // The keyboard steps too.
+                c.execute("document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight' }))", vec![]).await.unwrap();
+            } else {
+                click(c, "#step-forward").await;
+            }
+        }
+        let v = c.execute(here, vec![]).await.unwrap();
+        let state = states[step.min(3)];
+        assert_eq!(v["step"], json!(step), "{v}");
+        assert_eq!(v["state"], json!(state), "step {step}: {v}");
+        assert_eq!(v["lit"], json!([state.to_string()]), "step {step}: {v}");
+        let cols: Vec<usize> = if step == 0 { vec![] } else { vec![step - 1] };
+        assert_eq!(v["cols"], json!(cols), "step {step}: {v}");
+        if step == 3 {
+            assert!(
+                v["info"].as_str().unwrap().contains("the end of the word"),
+                "{v}"
+            );
+        }
+        if step == 4 {
+            assert!(v["info"].as_str().unwrap().starts_with("⊣"), "{v}");
+        }
+    }
+
+    // Exports: the DFA as SVG and DOT, well-formed.
+    c.execute(CATCH_DOWNLOADS, vec![]).await.unwrap();
+    click(c, "#dfa-export button[data-export=svg]").await;
+    click(c, "#dfa-export button[data-export=dot]").await;
+    let saved = downloads(c).await;
+    let svg = saved
+        .iter()
+        .find(|d| d["name"] == "dfa.svg")
+        .expect("dfa.svg");
+    let ok = c.execute("const d = new DOMParser().parseFromString(arguments[0], 'image/svg+xml'); return !d.querySelector('parsererror') && d.documentElement.nodeName === 'svg' && d.querySelectorAll('ellipse').length", vec![svg["text"].clone()]).await.unwrap();
+    assert_eq!(
+        ok,
+        json!(4),
+        "three states, one of them accepting (two circles)"
+    );
+    let dot = saved
+        .iter()
+        .find(|d| d["name"] == "dfa.dot")
+        .expect("dfa.dot")["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        dot.starts_with("digraph") && dot.trim_end().ends_with('}'),
+        "{dot}"
+    );
+    assert_eq!(dot.matches('{').count(), dot.matches('}').count());
+
+    // The truth table as LaTeX.
+    click(c, "#latex-table").await;
+    let saved = downloads(c).await;
+    let tex = saved[0]["text"].as_str().unwrap();
+    assert!(
+        tex.starts_with("\\begin{tabular}{l|cccc}") && tex.trim_end().ends_with("\\end{tabular}"),
+        "{tex}"
+    );
+
+    // A counterexample on the Compare tab loads into the Formula tab when clicked.
+    click(c, "button[data-tab=compare]").await;
+    set(c, "first", "P (a & Y b)").await;
+    set(c, "second", "P (a & P b)").await;
+    set(c, "compare-alphabet", "a,b,c").await;
+    click(c, "#compare-go").await;
+    wait_for(
+        c,
+        "the counterexample",
+        "return document.querySelector('#compare-verdict .counterexample') || null",
+    )
+    .await;
+    click(c, "#compare-verdict .counterexample").await;
+    let loaded = wait_for(c, "the counterexample in the Formula tab", "return !document.getElementById('tab-formula').hidden && document.getElementById('word').value === 'b c a' && document.getElementById('formula').value === 'P (a & Y b)' || null").await;
+    assert_eq!(loaded, json!(true));
+
+    // A comparison that runs out of time is undecided, not an error.
+    click(c, "button[data-tab=compare]").await;
+    set(c, "first", "P>=200 a").await;
+    set(c, "second", "P>=200 (a & true)").await;
+    c.execute("document.getElementById('engine').value = 'z3'", vec![])
+        .await
+        .unwrap();
+    click(c, "#compare-go").await;
+    let v = wait_for(c, "the undecided verdict", "const v = document.getElementById('compare-verdict'); return v.classList.contains('unknown') ? { text: v.textContent, error: !document.getElementById('compare-error').hidden } : null").await;
+    assert_eq!(v["error"], json!(false), "{v}");
+    assert!(
+        v["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("undecided within the limits"),
+        "{v}"
+    );
+    assert!(
+        !v["text"].as_str().unwrap().contains("--"),
+        "help texts name the page's fields, not flags: {v}"
+    );
+
+    // The attention mask, cell by cell, is the pattern's support (Combiner-Fixed, L = 16).
+    click(c, "button[data-tab=attention]").await;
+    c.execute(
+        "document.getElementById('pattern').value = 'combiner-fixed'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    set(c, "pattern-param", "4").await;
+    set(c, "pattern-length", "16").await;
+    click(c, "#attention-go").await;
+    let drawn = wait_for(c, "the mask", "const r = [...document.querySelectorAll('svg.mask rect[data-cell]')]; return r.length === 256 ? r.map(x => [Number(x.dataset.i), Number(x.dataset.j), x.dataset.cell]) : null").await;
+    let p = Pattern::CombinerFixed {
+        block: 4,
+        columns: 1,
+    };
+    let mut expected = Vec::new();
+    for i in 0..16u64 {
+        let s = p.support(i);
+        for j in 0..16u64 {
+            let cell = if j > i {
+                "future".to_string()
+            } else if s.direct.iter().any(|r| r.iter().any(|k| k == j)) {
+                "1".to_string()
+            } else if let Some(n) = s.regions.iter().position(|r| r.run.iter().any(|k| k == j)) {
+                (2 + n).to_string()
+            } else {
+                "0".to_string()
+            };
+            expected.push(json!([i, j, cell]));
+        }
+    }
+    assert_eq!(drawn, json!(expected));
+    // The mask exports as SVG.
+    c.execute(CATCH_DOWNLOADS, vec![]).await.unwrap();
+    click(c, "#mask-picture button[data-export=svg]").await;
+    let saved = downloads(c).await;
+    let ok = c.execute("const d = new DOMParser().parseFromString(arguments[0], 'image/svg+xml'); return !d.querySelector('parsererror') && d.querySelectorAll('rect').length", vec![saved[0]["text"].clone()]).await.unwrap();
+    assert_eq!(ok, json!(256));
+    // A refuted obligation in words, marked on the mask.
+    c.execute("document.getElementById('pattern').value = 'fixed'", vec![])
+        .await
+        .unwrap();
+    click(c, "#attention-go").await;
+    let covers = wait_for(c, "the refutation", "const o = document.querySelector('#attention-out li[data-obligation=covers]'); return o && document.querySelector('svg.mask rect.missed') ? o.textContent : null").await;
+    let covers = covers.as_str().unwrap();
+    assert!(
+        covers.contains("does not attend key") && !covers.contains("{"),
+        "{covers}"
+    );
+
+    // Classify: witnesses, the smallest window, the summary; no footnote no row uses.
+    click(c, "button[data-tab=classify]").await;
+    set(c, "classify-formula", "P (a & Y b)").await;
+    set(c, "classify-alphabet", "a,b").await;
+    click(c, "#classify-go").await;
+    let v = wait_for(c, "the classification", "const t = document.querySelector('table.classify'); return t ? { local: t.querySelector('tr[data-key=local]').textContent, summary: document.querySelector('#classify-out .summary').textContent, footnote: !!document.querySelector('#classify-out .footnote') } : null").await;
+    assert!(
+        v["local"].as_str().unwrap().contains("on s = b, e = a"),
+        "{v}"
+    );
+    assert_eq!(v["footnote"], json!(false));
+    assert!(
+        v["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("global attention recognizes it"),
+        "{v}"
+    );
+    set(c, "classify-formula", "Y a | Y Y a").await;
+    click(c, "#classify-go").await;
+    let w = wait_for(c, "the smallest window", "const w = document.querySelector('tr[data-key=local] .window'); return w ? w.textContent : null").await;
+    assert_eq!(w, json!("smallest window: 1, Y-nesting depth 2"));
+
+    // The α heat map: a key attended with α = 0 is not drawn as a key not attended.
+    click(
+        c,
+        "a.example[data-path='examples/numeric/naive-contains-a.toml']",
+    )
+    .await;
+    wait_for(
+        c,
+        "the compiled model",
+        "return document.getElementById('model-accept') || null",
+    )
+    .await;
+    set(c, "model-word", "b a").await;
+    click(c, "#run-go").await;
+    let kinds = wait_for(c, "the heat map", "const r = [...document.querySelectorAll('svg.alpha rect')]; return r.length ? r.map(x => x.dataset.kind) : null").await;
+    let kinds: Vec<&str> = kinds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"zero") && kinds.contains(&"attended") && kinds.contains(&"unattended"),
+        "{kinds:?}"
+    );
+    // Layers are counted from 0 on the Model tab, as in the trace.
+    let layers = c
+        .execute(
+            "return [...document.querySelectorAll('#model-out h3')].map(h => h.textContent)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(layers, json!(["embedding", "after layer 0"]));
+
+    // An exercise: the link hides its target; a wrong answer gets its shortest
+    // counterexample.
+    click(c, "button[data-tab=exercise]").await;
+    set(c, "exercise-target", "P (b & Y a)").await;
+    set(c, "exercise-alphabet", "a,b").await;
+    set(c, "exercise-task", "A b right after an a").await;
+    click(c, "#exercise-link").await;
+    let link = wait_for(
+        c,
+        "the link",
+        "const a = document.getElementById('exercise-url'); return a.textContent || null",
+    )
+    .await;
+    let link = link.as_str().unwrap().to_string();
+    for readable in ["P (b", "P+(b", "P%20(b", "Y a", "Y+a", "Y%20a"] {
+        assert!(!link.contains(readable), "{link}");
+    }
+    c.goto("about:blank").await.unwrap();
+    c.goto(&link).await.unwrap();
+    wait_for(
+        c,
+        "the exercise",
+        "return !document.getElementById('exercise-solve').hidden || null",
+    )
+    .await;
+    let text = c.execute("return document.documentElement.outerHTML + [...document.querySelectorAll('input')].map(i => i.value).join(' ')", vec![]).await.unwrap();
+    assert!(
+        !text.as_str().unwrap().contains("P (b &amp; Y a)")
+            && !text.as_str().unwrap().contains("P (b & Y a)")
+    );
+    set(c, "exercise-answer", "P b").await;
+    click(c, "#exercise-check").await;
+    let cx = wait_for(c, "the grade", "const e = document.querySelector('#exercise-verdict .counterexample'); return e ? e.textContent : null").await;
+    let (_, expected) = {
+        let r = ureq::post(&format!("{url}/api/equiv")).send_string(
+            &json!({"first": "P b", "second": "P (b & Y a)", "alphabet": "a,b"}).to_string(),
+        );
+        let v: Value = match r {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r.into_json().unwrap(),
+            Err(e) => panic!("{e}"),
+        };
+        ((), v)
+    };
+    let word = expected["counterexample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(cx, json!(word));
+    let tables = c
+        .execute(
+            "return document.querySelectorAll('#exercise-tables table').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(tables, json!(2));
+
+    // Accessibility: axe-core finds no serious or critical violation on any tab.
+    accessibility(c).await;
+
+    // Narrow screens: the main column keeps its width.
+    c.set_window_size(390, 900).await.unwrap();
+    let width = wait_for(c, "the narrow layout", "return window.innerWidth <= 420 ? document.querySelector('main').getBoundingClientRect().width : null").await;
+    assert!(
+        width.as_f64().unwrap() >= 300.0,
+        "main is {width} px wide at 390 px"
+    );
+}
+
+/// axe-core (`LTLATTN_AXE`: the path of its `axe.min.js`; `.ci/run` installs it with
+/// npm) on every tab of the page as the session left it: no serious or critical
+/// violation of WCAG 2 A/AA (contrast included). Without the file the check is skipped,
+/// unless `LTLATTN_BROWSER_TESTS=require`.
+async fn accessibility(c: &Client) {
+    let required = std::env::var("LTLATTN_BROWSER_TESTS").as_deref() == Ok("require");
+    let Some(axe) = std::env::var("LTLATTN_AXE")
+        .ok()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    else {
+        assert!(
+            !required,
+            "LTLATTN_BROWSER_TESTS=require, but LTLATTN_AXE names no axe.min.js"
+        );
+        eprintln!("skipped: the accessibility check needs axe-core (LTLATTN_AXE=.../axe.min.js)");
+        return;
+    };
+    c.execute(
+        "const s = document.createElement('script'); s.textContent = arguments[0]; document.head.append(s); return typeof axe",
+        vec![json!(axe)],
+    )
+    .await
+    .unwrap();
+    for tab in [
+        "formula",
+        "compare",
+        "classify",
+        "model",
+        "attention",
+        "exercise",
+    ] {
+        click(c, &format!("button[data-tab={tab}]")).await;
+        let v = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then(r => done({ passes: r.passes.length, all: r.violations.map(v => v.id + ':' + v.impact), serious: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`) }), e => done({ passes: 0, serious: [`axe failed: ${e}`] }))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        eprintln!("axe on the {tab} tab: {v}");
+        assert!(v["passes"].as_u64() > Some(10), "axe did not run: {v}");
+        assert_eq!(v["serious"], json!([]), "the {tab} tab");
+    }
 }

@@ -840,3 +840,186 @@ fn serve_refuses_output() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--output does not apply to `serve`"), "{err}");
 }
+
+/// DOT travels with the picture only: past the drawing limit (60 states) `dot` is
+/// `null`, as `svg` is, instead of megabytes no page can draw.
+#[test]
+fn no_dot_past_the_drawing_limit() {
+    let s = Server::start(&[]);
+    let (status, r) = s.post("dfa", &json!({"formula": "P (a & Y b)"}));
+    assert_eq!(status, 200);
+    assert!(r["dot"].as_str().unwrap().starts_with("digraph"), "{r}");
+    let (status, r) = s.post(
+        "dfa",
+        &json!({"formula": "Y Y Y Y Y Y a", "alphabet": "a,b"}),
+    );
+    assert_eq!(status, 200);
+    assert!(r["states"].as_u64().unwrap() > 60);
+    assert!(r.get("dot").is_some() && r["dot"].is_null(), "{}", r["dot"]);
+    assert!(r.get("svg").is_some() && r["svg"].is_null());
+}
+
+/// Two z3 comparisons that run to the time limit: the equivalence of `P>=200 a` and
+/// `P>=200 (a & true)`, which k-induction needs 200 steps for.
+const LONG_PROOF: &str = r#"{"first": "P>=200 a", "second": "P>=200 (a & true)", "engine": "z3"}"#;
+
+/// A small `dfa` (the Formula tab asks one on every edit) never queues behind long
+/// proofs: with every worker of the heavy pool on a z3 comparison that runs to the
+/// time limit, it answers within 200 ms.
+#[test]
+#[cfg(feature = "z3")]
+fn a_small_dfa_does_not_wait_for_long_proofs() {
+    let s = Server::start(&["--max-concurrent", "1", "--timeout", "6"]);
+    let url = s.url.clone();
+    let proofs: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let _ = ureq::post(&format!("{url}/api/equiv")).send_string(LONG_PROOF);
+            })
+        })
+        .collect();
+    // Wait until the heavy pool is full and proofs are queued.
+    let start = std::time::Instant::now();
+    loop {
+        let (_, _, body) = s.get("/api/status");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        if v["heavy"]["free_workers"] == 0 && v["heavy"]["waiting"].as_u64() >= Some(1) {
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the proofs never filled the pool: {v}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // The fastest of three (a loaded machine may stall one request); each well under
+    // the seconds a queued request would wait.
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let (status, r) = s.post("dfa", &json!({"formula": "P (a & Y b)"}));
+        times.push(t.elapsed());
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["states"], 3);
+    }
+    let (_, _, body) = s.get("/api/status");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["heavy"]["free_workers"], 0, "the proofs still ran: {v}");
+    let fastest = times.iter().min().unwrap();
+    assert!(
+        fastest.as_millis() < 200,
+        "a small dfa took {times:?} while the heavy pool was busy"
+    );
+    assert!(times.iter().all(|t| t.as_secs() < 2), "{times:?}");
+    drop(s);
+    for p in proofs {
+        let _ = p.join();
+    }
+}
+
+/// A comparison that reaches the time limit is an undecided answer — `holds: null`,
+/// exit 2 (as the command line's), the limit named, how to go further in `help` — which
+/// the page draws as "undecided within the limits", not as an input error.
+#[test]
+#[cfg(feature = "z3")]
+fn a_timeout_is_an_undecided_answer() {
+    let s = Server::start(&[]);
+    let mut body: Value = serde_json::from_str(LONG_PROOF).unwrap();
+    body["timeout"] = json!(1);
+    let (status, r) = s.post("equiv", &body);
+    assert_eq!(status, 422, "{r}");
+    assert!(r.get("holds").is_some() && r["holds"].is_null(), "{r}");
+    assert_eq!(r["exit"], 2);
+    let message = r["error"]["message"].as_str().unwrap();
+    assert!(message.contains("time limit"), "{message}");
+    assert!(r["error"]["labels"].as_array().unwrap().is_empty());
+    // An input error has no `holds`: the page tells the two apart by it.
+    let (status, r) = s.post("equiv", &json!({"first": "P (a", "second": "a"}));
+    assert_eq!(status, 422);
+    assert!(r.get("holds").is_none(), "{r}");
+}
+
+/// The page's files are gzip-compressed for browsers that accept it, and cacheable: a
+/// browser that holds the file (its ETag) gets 304. A command asked with GET is a JSON
+/// 405; the favicon exists.
+#[test]
+fn assets_compressed_cacheable_and_methods_answered_in_json() {
+    use std::io::{Read, Write};
+    let s = Server::start(&[]);
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let raw = |request: String| {
+        let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+        tcp.write_all(request.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        tcp.read_to_end(&mut answer).unwrap();
+        answer
+    };
+    let answer = raw(format!("GET /app.js HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip, br\r\nConnection: close\r\n\r\n"));
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&answer[..split]).to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let body = &answer[split + 4..];
+    assert_eq!(&body[..2], &[0x1f, 0x8b], "a gzip stream");
+    let js = std::fs::read("web/app.js").unwrap();
+    assert!(body.len() * 2 < js.len(), "{} of {}", body.len(), js.len());
+    let etag = head
+        .lines()
+        .find_map(|l| l.strip_prefix("etag: "))
+        .expect("an ETag")
+        .trim()
+        .to_string();
+    let answer = raw(format!("GET /app.js HTTP/1.1\r\nHost: {addr}\r\nIf-None-Match: {etag}\r\nConnection: close\r\n\r\n"));
+    assert!(
+        answer.starts_with(b"HTTP/1.1 304"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    // Without Accept-Encoding, the file as it is.
+    let (_, _, plain) = s.get("/app.js");
+    assert_eq!(plain.as_bytes(), &js[..]);
+    let (status, kind, icon) = s.get("/favicon.ico");
+    assert_eq!(status, 200);
+    assert_eq!(kind, "image/svg+xml");
+    assert!(icon.starts_with("<svg"));
+    let (status, kind, body) = s.get("/api/dfa");
+    assert_eq!(status, 405);
+    assert_eq!(kind, "application/json");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["exit"], 2);
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("POST"),
+        "{v}"
+    );
+}
+
+/// `explain` with `latex: true` adds the table as `explain --latex` prints it, byte for
+/// byte (the page's LaTeX export).
+#[test]
+fn explain_gives_the_latex_of_the_command_line() {
+    let s = Server::start(&[]);
+    let (status, r) = s.post(
+        "explain",
+        &json!({"formula": "P (a & Y b)", "word": "b a_1 c", "alphabet": "a_1,b,c", "latex": true}),
+    );
+    assert_eq!(status, 200, "{r}");
+    let out = command(&[
+        "explain",
+        "P (a & Y b)",
+        "--word",
+        "b a_1 c",
+        "--alphabet",
+        "a_1,b,c",
+        "--latex",
+    ])
+    .output()
+    .expect("the binary runs");
+    assert_eq!(
+        r["latex"].as_str().unwrap(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Not asked, not sent.
+    let (_, r) = s.post("explain", &json!({"formula": "P a", "word": "a"}));
+    assert!(r.get("latex").is_none());
+}
