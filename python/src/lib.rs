@@ -697,17 +697,8 @@ fn compare(
             .alphabet()
             .or_else(|| ro.alphabet())
             .expect("a model side fixes the alphabet");
-        let sigma = match word.given_alphabet()? {
-            Some(names) if props || names != fixed.atoms() => {
-                return Err(Fail::from(miette!(
-                    help = "models fix the alphabet; drop alphabet/props or give the same tokens in the same order",
-                    "alphabet {} differs from the model's alphabet {{{}}}",
-                    names.join(","),
-                    fixed.atoms().join(", ")
-                )))
-            }
-            _ => fixed,
-        };
+        // The library's rule for a file operand's alphabet, as the command line applies it.
+        let sigma = word.alphabet_of_file(fixed)?;
         let v = verdict::decide_operands(&lo, &ro, &sigma, question, &opts).map_err(|e| {
             let json = e.checked_up_to_length().map(|n| {
                 let fragment = [&l, &r]
