@@ -213,20 +213,7 @@ pub fn explain_latex(
 
 /// A token in LaTeX: `\texttt`, with TeX's special characters escaped.
 fn latex_token(t: &str) -> String {
-    let mut s = String::new();
-    for c in t.chars() {
-        match c {
-            '\\' => s.push_str("\\textbackslash{}"),
-            '^' => s.push_str("\\textasciicircum{}"),
-            '~' => s.push_str("\\textasciitilde{}"),
-            '{' | '}' | '_' | '%' | '&' | '#' | '$' => {
-                s.push('\\');
-                s.push(c);
-            }
-            c => s.push(c),
-        }
-    }
-    format!("\\texttt{{{s}}}")
+    format!("\\texttt{{{}}}", crate::logic::latex_escape(t))
 }
 
 /// Both sides' truth tables on a counterexample ([`CompareReport::tables`]); a side

@@ -7,6 +7,7 @@ mod formula;
 mod lexer;
 mod parser;
 mod printer;
+pub(crate) use printer::latex_escape;
 
 pub use builder::Builder;
 pub use error::{ParseError, ParseErrorKind};

@@ -145,19 +145,7 @@ fn atom_text(name: &str, syntax: Syntax) -> String {
             if is_plain_atom(name) && name.len() == 1 {
                 name.to_string()
             } else {
-                let mut s = String::new();
-                for c in name.chars() {
-                    match c {
-                        '\\' => s.push_str("\\textbackslash{}"),
-                        '^' => s.push_str("\\textasciicircum{}"),
-                        '~' => s.push_str("\\textasciitilde{}"),
-                        '{' | '}' | '_' | '%' | '&' | '#' | '$' => {
-                            s.push('\\');
-                            s.push(c);
-                        }
-                        c => s.push(c),
-                    }
-                }
+                let s = latex_escape(name);
                 let cmd = if is_plain_atom(name) {
                     "\\mathit"
                 } else {
@@ -167,6 +155,24 @@ fn atom_text(name: &str, syntax: Syntax) -> String {
             }
         }
     }
+}
+
+/// Text with TeX's special characters escaped, for text mode (`\texttt{…}`).
+pub(crate) fn latex_escape(text: &str) -> String {
+    let mut s = String::new();
+    for c in text.chars() {
+        match c {
+            '\\' => s.push_str("\\textbackslash{}"),
+            '^' => s.push_str("\\textasciicircum{}"),
+            '~' => s.push_str("\\textasciitilde{}"),
+            '{' | '}' | '_' | '%' | '&' | '#' | '$' => {
+                s.push('\\');
+                s.push(c);
+            }
+            c => s.push(c),
+        }
+    }
+    s
 }
 
 enum Item {
