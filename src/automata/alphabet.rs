@@ -38,6 +38,15 @@ impl Alphabet {
         }
     }
 
+    /// A word (letter indices) as its letters separated by spaces (the token-file form
+    /// `sample` writes).
+    pub fn show_word(&self, word: &[u32]) -> String {
+        word.iter()
+            .map(|&l| self.show(l))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Letter `l` written for people: the token, or `{p,q}`.
     pub fn show(&self, l: u32) -> String {
         match self {

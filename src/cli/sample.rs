@@ -137,13 +137,7 @@ pub(crate) fn sample_cmd(a: SampleArgs, limits: ParseLimits) -> Result<Exit, Rep
             .unwrap_or(0);
         now ^ (std::process::id() as u64).rotate_left(32)
     });
-    let names: Vec<String> = dfa.alphabet().atoms().to_vec();
-    let show = |w: &[u32]| {
-        w.iter()
-            .map(|&l| names[l as usize].as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let show = |w: &[u32]| dfa.alphabet().show_word(w);
     if a.positive || a.negative {
         let (n, m) = (a.length.unwrap_or(0), a.count.unwrap_or(0));
         let mut rng = Rng::new(seed);

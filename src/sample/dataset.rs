@@ -262,12 +262,7 @@ pub fn write_dataset(
     let pos = Sampler::new(dfa, max_len);
     let neg = Sampler::complement(dfa, max_len);
     let names: Vec<String> = dfa.alphabet().atoms().to_vec();
-    let show = |w: &[u32]| {
-        w.iter()
-            .map(|&l| names[l as usize].as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let show = |w: &[u32]| dfa.alphabet().show_word(w);
     let mut rng = Rng::new(seed);
     let total: usize = specs.iter().map(|s| s.count).sum();
     progress(DatasetProgress::Total(total));
