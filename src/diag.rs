@@ -217,3 +217,65 @@ mod tests {
         assert_eq!(excerpt(short, 4..5), (short.to_string(), 4..5));
     }
 }
+
+/// What a front end shows of an error (the server's `error` object, the Python package's
+/// exception attributes), read once from its report: the message, the help, the
+/// labelled spans, the name of the input the first span points into, and the report
+/// drawn as the command line draws it ([`Plain`], no colour, 100 columns).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ErrorParts {
+    /// The message.
+    pub message: String,
+    /// What to do.
+    pub help: Option<String>,
+    /// The labelled spans, byte offsets into `input`.
+    pub labels: Vec<ErrorLabel>,
+    /// The name of the input the first span points into (`--word`, `formula`, a file).
+    pub input: Option<String>,
+    /// The report as the command line prints it.
+    pub rendered: String,
+}
+
+/// A labelled span of an [`ErrorParts`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ErrorLabel {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// What the label says.
+    pub label: Option<String>,
+}
+
+impl ErrorParts {
+    /// The parts of `report`.
+    pub fn of(report: &miette::Report) -> Self {
+        let labels = report
+            .labels()
+            .into_iter()
+            .flatten()
+            .map(|l| ErrorLabel {
+                start: l.offset(),
+                end: l.offset() + l.len(),
+                label: l.label().map(str::to_string),
+            })
+            .collect();
+        let input = report.source_code().and_then(|src| {
+            let first = report.labels()?.next()?;
+            let contents = src.read_span(first.inner(), 0, 0).ok()?;
+            contents.name().map(str::to_string)
+        });
+        let mut rendered = String::new();
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+                .with_width(100);
+        let _ = handler.render_report(&mut rendered, &Plain(report));
+        ErrorParts {
+            message: report.to_string(),
+            help: report.help().map(|h| h.to_string()),
+            labels,
+            input,
+            rendered,
+        }
+    }
+}

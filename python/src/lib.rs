@@ -169,20 +169,10 @@ fn to_py(py: Python<'_>, fail: Fail) -> PyErr {
     } else {
         class_of(py, r)
     };
-    let first = r.labels().and_then(|mut l| l.next());
-    let span = first.as_ref().map(|l| (l.offset(), l.offset() + l.len()));
-    let source = r.source_code().and_then(|src| {
-        let l = first.as_ref()?;
-        let contents = src.read_span(l.inner(), 0, 0).ok()?;
-        contents.name().map(str::to_string)
-    });
-    let mut rendered = String::new();
-    let handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            .with_width(100);
-    let _ = handler.render_report(&mut rendered, &ltlattn::diag::Plain(r));
-    let message = r.to_string();
-    let help = r.help().map(|h| h.to_string());
+    let parts = ltlattn::diag::ErrorParts::of(r);
+    let span = parts.labels.first().map(|l| (l.start, l.end));
+    let (message, help, source, rendered) =
+        (parts.message, parts.help, parts.input, parts.rendered);
     let set = || -> PyResult<PyErr> {
         let value = class.call1((message.clone(),))?;
         value.setattr("message", &message)?;

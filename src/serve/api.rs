@@ -278,20 +278,12 @@ struct Failure<'a> {
 struct ErrorObject {
     message: String,
     help: Option<String>,
-    labels: Vec<Label>,
+    labels: Vec<ltlattn::diag::ErrorLabel>,
     input: Option<String>,
     rendered: String,
     /// For a comparison a budget stopped: every word up to this length was checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     checked_up_to_length: Option<usize>,
-}
-
-/// A span of [`ErrorObject`].
-#[derive(Serialize)]
-struct Label {
-    start: usize,
-    end: usize,
-    label: Option<String>,
 }
 
 /// An answer that is not a report (busy, too large, an internal error): the HTTP
@@ -308,7 +300,7 @@ pub(crate) struct Refusal<'a> {
 struct Refused<'a> {
     message: String,
     help: &'a str,
-    labels: [Label; 0],
+    labels: [ltlattn::diag::ErrorLabel; 0],
 }
 
 impl<'a> Refusal<'a> {
@@ -394,26 +386,7 @@ fn internal_error(command: &str, what: &str) -> Answer {
 /// An input error or a limit, as JSON: the message, the help, the spans (byte offsets
 /// into the request key named by `input`) and the report as the command line draws it.
 fn failure(command: &str, report: &Report) -> Answer {
-    let labels: Vec<Label> = report
-        .labels()
-        .into_iter()
-        .flatten()
-        .map(|l| Label {
-            start: l.offset(),
-            end: l.offset() + l.len(),
-            label: l.label().map(str::to_string),
-        })
-        .collect();
-    let input = report.source_code().and_then(|src| {
-        let first = report.labels()?.next()?;
-        let contents = src.read_span(first.inner(), 0, 0).ok()?;
-        contents.name().map(str::to_string)
-    });
-    let mut rendered = String::new();
-    let handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            .with_width(100);
-    let _ = handler.render_report(&mut rendered, &ltlattn::diag::Plain(report));
+    let parts = ltlattn::diag::ErrorParts::of(report);
     // A comparison without an answer (a budget, engines that could not decide, a z3
     // child process that failed) has `holds: null`, as the command line's --json; one
     // that a budget stopped says how far the search on the fly got.
@@ -430,11 +403,11 @@ fn failure(command: &str, report: &Report) -> Answer {
     let body = Failure {
         command,
         error: ErrorObject {
-            message: report.to_string(),
-            help: report.help().map(|h| h.to_string()),
-            labels,
-            input,
-            rendered,
+            message: parts.message,
+            help: parts.help,
+            labels: parts.labels,
+            input: parts.input,
+            rendered: parts.rendered,
             checked_up_to_length,
         },
         holds: undecided.then_some(None),
