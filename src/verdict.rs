@@ -1585,7 +1585,7 @@ fn decide_numeric(
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (bounds, compiled) = match &job {
         None => (None, compile_both()),
-        Some(job) if cores < 2 => {
+        Some(job) if cores < NUMERIC_WORKERS => {
             let bounds = job.run(&bounds_budget(&budget))?;
             if let BoundsOutcome::Proved(v) = bounds {
                 return Ok((v, [None, None]));
@@ -1693,6 +1693,10 @@ fn decide_numeric(
         compiled,
     ))
 }
+
+/// The threads a numeric side's comparison uses after the search on the fly: the proof
+/// by bounds beside the compilation (on fewer cores they run one after the other).
+pub const NUMERIC_WORKERS: usize = 2;
 
 /// A proof by bounds to try: a numeric model against the other side's DFA, with every
 /// word of length ≤ `checked` known to agree.

@@ -35,8 +35,10 @@ use ltlattn::report::{
 use ltlattn::verdict::{self, Options};
 
 /// How many of its pool's workers a request is admitted as: an `auto` comparison (the
-/// default engine) runs up to [`verdict::AUTO_ENGINES`] engines at once, every other
-/// request one thread. The pool's size caps it, so that such a request can still run.
+/// default engine) runs up to [`verdict::AUTO_ENGINES`] engines at once, a `check` at
+/// least [`verdict::NUMERIC_WORKERS`] threads (a numeric model's proof by bounds beside
+/// its compilation), every other request one thread. The pool's size caps it, so that
+/// such a request can still run.
 pub(crate) fn workers_taken(command: &str, request: &serde_json::Value, pool: usize) -> usize {
     let compares = COMMANDS
         .iter()
@@ -45,11 +47,18 @@ pub(crate) fn workers_taken(command: &str, request: &serde_json::Value, pool: us
         None | Some(serde_json::Value::Null) => true,
         Some(e) => e.as_str() == Some(verdict::Engine::Auto.name()),
     };
-    if compares && auto {
-        verdict::AUTO_ENGINES.min(pool).max(1)
+    let engines = if compares && auto {
+        verdict::AUTO_ENGINES
     } else {
         1
-    }
+    };
+    // A numeric model's check proves by bounds beside its compilation, whatever the engine.
+    let numeric = if command == "check" {
+        verdict::NUMERIC_WORKERS
+    } else {
+        1
+    };
+    engines.max(numeric).min(pool).max(1)
 }
 
 /// Which pool of workers a command runs on: light commands never wait behind heavy ones.
@@ -1001,10 +1010,12 @@ mod tests {
             assert_eq!(workers_taken(command, &body(r#"{"engine": "auto"}"#), 8), 3);
             // Never more than the pool has, or the request could never run.
             assert_eq!(workers_taken(command, &body(r#"{"engine": "auto"}"#), 2), 2);
+            // A numeric model's check takes two threads whatever the engine.
+            let single = if command == "check" { 2 } else { 1 };
             for one in ["explicit", "bdd", "z3", "nonsense"] {
                 assert_eq!(
                     workers_taken(command, &body(&format!(r#"{{"engine": "{one}"}}"#)), 8),
-                    1
+                    single
                 );
             }
         }
