@@ -1599,20 +1599,37 @@ fn decide_numeric(
                 let token = token.clone();
                 caller.on_cancel(move || token.cancel())
             });
+            // Half of the states, and without a deadline the proof's 20 s default (the
+            // compilation alone is bounded by its states).
             let half = Budget {
                 max_states: (budget.max_states / 2).max(1),
-                ..budget
+                ..if budget.deadline.is_some() {
+                    budget
+                } else {
+                    bounds_budget(&budget)
+                }
             };
             let (bounds, compiled) = std::thread::scope(|scope| {
                 let proving = scope.spawn(|| {
                     let got = token.run(|| job.run(&half));
-                    // An answer (or an error that is not the budget's) stops the compilation.
+                    // A proof (or an internal error) stops the compilation.
                     if !matches!(got, Ok(BoundsOutcome::Undecided(_))) {
                         token.cancel();
                     }
                     got
                 });
+                // A panic in the compilation must stop the proof too (the scope joins it).
+                struct StopOnUnwind<'t>(&'t crate::cancel::Cancel);
+                impl Drop for StopOnUnwind<'_> {
+                    fn drop(&mut self) {
+                        if std::thread::panicking() {
+                            self.0.cancel();
+                        }
+                    }
+                }
+                let guard = StopOnUnwind(&token);
                 let compiled = token.run(compile_both);
+                drop(guard);
                 if compiled.is_ok() {
                     // Compiled: the comparison decides; the proof is not needed.
                     token.cancel();
@@ -1742,6 +1759,11 @@ impl BoundsJob<'_> {
             Ok(Bounds::Inconclusive(why)) => Ok(BoundsOutcome::Undecided(why)),
             Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => Ok(
                 BoundsOutcome::Undecided(format!("stopped by the budget: {e}")),
+            ),
+            // The proof's interval arithmetic met a NaN that no word need give: the
+            // compilation decides (it runs every reachable type exactly).
+            Err(crate::model::numeric::NumericCompileError::Nan(e)) => Ok(
+                BoundsOutcome::Undecided(format!("a NaN in the bounds: {e}")),
             ),
             Err(e) => Err(CheckError::Numeric(e)),
         }
