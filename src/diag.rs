@@ -279,3 +279,13 @@ impl ErrorParts {
         }
     }
 }
+
+/// The message of a caught panic (`std::panic::catch_unwind`'s payload), empty when it is
+/// not text: what a front end reports as an internal error.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}

@@ -229,11 +229,7 @@ where
         Ok(Ok(json)) => Ok(json),
         Ok(Err(fail)) => Err(to_py(py, fail)),
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = ltlattn::diag::panic_message(&*panic);
             Err(LtlattnError::new_err(format!(
                 "internal error: {what}; please report the call that caused it"
             )))

@@ -371,11 +371,7 @@ pub(crate) fn answer(command: &str, request: &Value, config: &Config) -> Answer 
         }
         Ok(Err(report)) => failure(command, &report),
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let what = ltlattn::diag::panic_message(&*panic);
             internal_error(command, &what)
         }
     }
