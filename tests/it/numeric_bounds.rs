@@ -1,13 +1,19 @@
 //! Proofs by bounds (grammar/numeric.md, "Proofs by bounds"): where one says "holds",
 //! the exact compilation agrees, on random models against their own language and
-//! against languages one state away from it; wrong bounds are caught; and a model whose
+//! against languages one state away from it; wrong bounds are caught; the affine bounds
+//! hold the executor's logit at every point of their boxes; and a model whose
 //! last global head is too weak to matter is decided by bounds, which the executor
 //! confirms on every short word.
 
 use ltlattn::automata::{compare, Budget, Dfa, Question};
 use ltlattn::logic::{parse, Acceptance};
-use ltlattn::numeric::bounds::{prove_by_bounds, set_bounds_mutation, Bounds, BoundsMutation};
-use ltlattn::numeric::{compile_numeric, load_numeric, run_numeric, NumericModel};
+use ltlattn::numeric::bounds::{
+    prove_by_bounds, set_bounds_mutation, Bounds, BoundsMutation, RestF64,
+};
+use ltlattn::numeric::{
+    compile_numeric, layer_rest, load_numeric, logit, run_numeric, Format, Num, NumericModel,
+    Overflow, Rounding,
+};
 use ltlattn::verdict::{check_numeric_spec, EngineReport, Options};
 
 use crate::helpers::random_numeric::{random_model, small_formats as formats, Rng, Shape};
@@ -249,5 +255,113 @@ fn a_format_whose_bounds_would_underflow_in_f64_is_refused() {
     assert!(
         matches!(&got, Ok(Bounds::Inconclusive(why)) if why.contains("too wide")),
         "{got:?}"
+    );
+}
+
+/// Misses of `RestF64::affine` (and of the plain f64 intervals) over random last layers and boxes: points of a box (its
+/// corners and random values of the format inside it) whose logit, computed by the
+/// executor's own `layer_rest` and `logit`, falls outside the bound for the box.
+fn affine_misses(seed: u64) -> (usize, usize) {
+    let mut rng = Rng(seed);
+    let (mut points, mut misses) = (0, 0);
+    let mut fs = formats().to_vec();
+    fs.push(Format::fixed(4, 4, Rounding::NearestEven));
+    fs.push(Format::float(
+        4,
+        3,
+        true,
+        Rounding::NearestEven,
+        Overflow::Saturate,
+    ));
+    for round in 0..240 {
+        let f = fs[round % fs.len()];
+        let shape = Shape {
+            width: 2 + rng.below(3) as usize,
+            layers: 1,
+            heads: if rng.below(2) == 0 { Some(2) } else { None },
+            norm: false,
+        };
+        let m: NumericModel = random_model(&mut rng, f, &shape);
+        let values: Vec<Num> = f.values().expect("a small format");
+        let vf: Vec<f64> = values.iter().map(Num::to_f64).collect();
+        let rest = RestF64::new(&m, 0).expect("no norm, few values");
+        // Values within ±4, where the random weights keep sums inside the range now and
+        // then and outside it at other times.
+        let near: Vec<usize> = (0..values.len()).filter(|&i| vf[i].abs() <= 4.0).collect();
+        let pick = |rng: &mut Rng| near[rng.below(near.len() as u64) as usize];
+        let h: Vec<Num> = (0..m.width)
+            .map(|_| values[pick(&mut rng)].clone())
+            .collect();
+        let boxes: Vec<Vec<(usize, usize)>> = m.layers[0]
+            .heads
+            .iter()
+            .map(|head| {
+                (0..head.value.w.len())
+                    .map(|_| {
+                        let (a, b) = (pick(&mut rng), pick(&mut rng));
+                        match rng.below(4) {
+                            0 => (a, a),
+                            _ => (a.min(b), a.max(b)),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let heads: Vec<Vec<(Num, Num)>> = boxes
+            .iter()
+            .map(|b| {
+                b.iter()
+                    .map(|&(lo, hi)| (values[lo].clone(), values[hi].clone()))
+                    .collect()
+            })
+            .collect();
+        let (Some((lo, hi)), Some((plo, phi))) =
+            (rest.affine(&h, &heads), rest.interval(&h, &heads))
+        else {
+            continue;
+        };
+        for sample in 0..40 {
+            let concat: Vec<Num> = boxes
+                .iter()
+                .flatten()
+                .map(|&(a, b)| {
+                    let i = match sample {
+                        0 => a,
+                        1 => b,
+                        _ => a + rng.below((b - a + 1) as u64) as usize,
+                    };
+                    values[i].clone()
+                })
+                .collect();
+            let Ok(v) = layer_rest(&m, 0, &h, &concat) else {
+                continue;
+            };
+            let Ok(z) = logit(&m, &v) else {
+                continue;
+            };
+            points += 1;
+            let z = z.to_f64();
+            if z < lo || z > hi || z < plo || z > phi {
+                misses += 1;
+            }
+        }
+    }
+    (points, misses)
+}
+
+#[test]
+fn the_affine_bounds_hold_the_executors_logit_and_forgotten_roundings_are_caught() {
+    let (points, misses) = affine_misses(5);
+    assert!(points >= 4000, "only {points} points checked");
+    assert_eq!(
+        misses, 0,
+        "{misses} of {points} logits fell outside their affine bound"
+    );
+    set_bounds_mutation(BoundsMutation::AffineNoRounding);
+    let (_, misses) = affine_misses(5);
+    set_bounds_mutation(BoundsMutation::None);
+    assert!(
+        misses > 0,
+        "affine bounds without the roundings went unnoticed"
     );
 }

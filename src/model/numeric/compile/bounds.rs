@@ -26,7 +26,7 @@
 
 use super::*;
 use crate::engine::layout::Question;
-use crate::model::numeric::number::{fraction_of, Overflow};
+use crate::model::numeric::number::{fraction_of, Overflow, Rounding};
 
 /// What a proof by bounds established.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +77,8 @@ pub enum BoundsMutation {
     /// Inside a cycle of the stage graph, take every lane as bounded (wrong: a cycle
     /// of positive weight can be repeated without end).
     PathsIgnoreCycles,
+    /// Affine forms that forget the roundings of the rest of the layer.
+    AffineNoRounding,
 }
 
 /// For the tests that must fail under it: [`BoundsMutation::ForgetOverflow`] when `on`.
@@ -258,6 +260,9 @@ pub fn prove_by_bounds(
         .collect();
     let seen_of: Vec<u32> = bits_of.iter().map(|&i| loose_of[i as usize]).collect();
     let mut tight_of: Option<Vec<u32>> = None;
+    let Some(rest) = RestF64::new(model, l) else {
+        return inconclusive("the last layer's rest cannot be bounded in f64");
+    };
     let mut prover = Prover {
         c,
         budget: *budget,
@@ -268,6 +273,7 @@ pub fn prove_by_bounds(
         dens,
         coarse: HashMap::default(),
         fine: HashMap::default(),
+        rest,
         values,
         alpha: HashMap::default(),
         memo: HashMap::default(),
@@ -737,6 +743,8 @@ struct Prover<'m> {
     fine: HashMap<(usize, u32, u32), std::rc::Rc<Pieces>>,
     /// Every value of the format, ascending (for bisection).
     values: Vec<Num>,
+    /// The rest of the layer with f64 weights, for the f64 bounds.
+    rest: RestF64,
     /// (e, d) → round(e/d) as an f64 (exact: a value of the format).
     alpha: HashMap<(Num, Num), f64>,
     /// (query type, local heads' outputs, whether a letter was read, the answer) →
@@ -863,13 +871,30 @@ impl Prover<'_> {
                 continue;
             }
             let hulls: Vec<Vec<Iv>> = p.iter().map(Span::hull).collect();
-            // In f64 first (outward), exactly where that does not decide.
-            let (yes, no) = match self.logit_interval_f64(h, &hulls) {
-                Some((lo, hi)) if lo > 0.0 || hi <= 0.0 => (lo > 0.0, hi <= 0.0),
-                _ => {
-                    let (lo, hi) = self.logit_interval(h, &hulls)?;
-                    (lo.signum() > 0, hi.signum() <= 0)
-                }
+            // In f64 first (outward), then as affine forms (which keep how the heads'
+            // components enter several features at once), exactly where neither decides.
+            // Both hold the logit, so their intersection does too.
+            let decides = |(lo, hi): (f64, f64)| lo > 0.0 || hi <= 0.0;
+            let plain = self.logit_interval_f64(h, &hulls);
+            let both = match plain.filter(|&iv| !decides(iv)) {
+                Some((lo, hi)) => self
+                    .rest
+                    .affine(h, &hulls)
+                    .map_or((lo, hi), |(a, b)| (lo.max(a), hi.min(b))),
+                None => plain.unwrap_or((f64::NEG_INFINITY, f64::INFINITY)),
+            };
+            // The exact intervals are the f64 ones but for the outward widening, which
+            // moves a bound by about a step of the format: they are computed only where a
+            // bound lies within two steps of 0 (elsewhere they would seldom decide, and
+            // an undecided box is split, never taken as decided).
+            let near = |x: f64| x.abs() <= 2.0 * self.rest.step_at(x.abs());
+            let (yes, no) = if decides(both) {
+                (both.0 > 0.0, both.1 <= 0.0)
+            } else if plain.is_none_or(|(lo, hi)| near(lo) || near(hi)) {
+                let (lo, hi) = self.logit_interval(h, &hulls)?;
+                (lo.signum() > 0, hi.signum() <= 0)
+            } else {
+                (false, false)
             };
             if (answer && yes) || (!answer && no) {
                 continue;
@@ -952,78 +977,10 @@ impl Prover<'_> {
         Ok(Some((a, b)))
     }
 
-    /// [`Prover::logit_interval`] in f64, each bound widened outward before it is rounded
-    /// into the format (rounding is monotone, so the result holds the exact interval):
-    /// every operand is a value of the format (whose range [`prove_by_bounds`] keeps far
-    /// inside f64's normal numbers), exact in f64, and each sum of n products is off by at
-    /// most (n + 1)·2^-53 of the sum of their magnitudes, below the (n + 2)·2^-50 of it
-    /// added. Wider than the exact interval only where a bound sits on a rounding
-    /// boundary: the caller then computes the exact one. `None` if a bound is not finite.
+    /// [`Prover::logit_interval`] in f64 ([`RestF64::interval`]): wider than the exact
+    /// interval only by its outward widening; `None` if a bound is not finite.
     fn logit_interval_f64(&self, h: &[Num], heads: &[Vec<Iv>]) -> Option<(f64, f64)> {
-        let model = self.c.model;
-        let f = model.format;
-        let layer = &model.layers[self.l];
-        let round = |x: f64| -> Option<f64> { Some(f.round(&Num::from_f64(x)?).ok()?.to_f64()) };
-        let linear = |lin: &crate::model::numeric::load::Linear,
-                      x: &[(f64, f64)]|
-         -> Option<Vec<(f64, f64)>> {
-            let mut out = Vec::with_capacity(lin.w.len());
-            for (row, b) in lin.w.iter().zip(&lin.b) {
-                let b = b.to_f64();
-                let (mut lo, mut hi, mut mag) = (b, b, b.abs());
-                for (w, &(xl, xh)) in row.iter().zip(x) {
-                    let w = w.to_f64();
-                    let (a, z) = if w >= 0.0 {
-                        (w * xl, w * xh)
-                    } else {
-                        (w * xh, w * xl)
-                    };
-                    lo += a;
-                    hi += z;
-                    mag += a.abs().max(z.abs());
-                }
-                // n + 1 roundings, each within 2^-53 of `mag`.
-                let err = mag * (row.len() as f64 + 2.0) * 2f64.powi(-50) + f64::MIN_POSITIVE;
-                out.push((round(lo - err)?, round(hi + err)?));
-            }
-            Some(out)
-        };
-        let add = |x: &[(f64, f64)], y: &[(f64, f64)]| -> Option<Vec<(f64, f64)>> {
-            x.iter()
-                .zip(y)
-                .map(|(&(a, b), &(c, d))| {
-                    let err =
-                        |u: f64, v: f64| (u.abs() + v.abs()) * 2f64.powi(-40) + f64::MIN_POSITIVE;
-                    Some((round(a + c - err(a, c))?, round(b + d + err(b, d))?))
-                })
-                .collect()
-        };
-        let concat: Vec<(f64, f64)> = heads
-            .iter()
-            .flatten()
-            .map(|(a, b)| (a.to_f64(), b.to_f64()))
-            .collect();
-        let mut x: Vec<(f64, f64)> = h.iter().map(|v| (v.to_f64(), v.to_f64())).collect();
-        if let Some(out) = &layer.out {
-            let a = linear(out, &concat)?;
-            x = add(&x, &a)?;
-        }
-        if let Some((up, down)) = &layer.ffn {
-            let u: Vec<(f64, f64)> = linear(up, &x)?
-                .into_iter()
-                .map(|(a, b)| (a.max(0.0), b.max(0.0)))
-                .collect();
-            let dn = linear(down, &u)?;
-            x = add(&x, &dn)?;
-        }
-        let lin = crate::model::numeric::load::Linear {
-            w: vec![model.classifier.clone()],
-            b: vec![model.classifier_bias.clone()],
-        };
-        let out = linear(&lin, &x)?;
-        out.into_iter()
-            .next()
-            .filter(|(a, b)| a.is_finite() && b.is_finite())
+        self.rest.interval(h, heads)
     }
 
     /// The interval of the classifier's logit when the heads' outputs range over
@@ -1168,6 +1125,40 @@ impl Prover<'_> {
                     live.push((e, ef, g));
                 }
             }
+            // Every count free (no bounds known): per distinct weight, the largest and
+            // the smallest value of each component, for [`extreme`]'s first case without
+            // a pass over every class per denominator.
+            let free = live
+                .iter()
+                .all(|(_, _, g)| g.iter().all(|&(_, a, b)| a == 0.0 && b == f64::INFINITY));
+            let mut es: Vec<(Num, f64)> = Vec::new();
+            let free: Option<Vec<(Vec<f64>, Vec<f64>)>> = free.then(|| {
+                let mut spans: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+                for (e, ef, g) in &live {
+                    let j = match es.iter().position(|(x, _)| x == e) {
+                        Some(j) => j,
+                        None => {
+                            es.push((e.clone(), *ef));
+                            spans.push((
+                                vec![f64::NEG_INFINITY; d_head],
+                                vec![f64::INFINITY; d_head],
+                            ));
+                            es.len() - 1
+                        }
+                    };
+                    let (top, bottom) = &mut spans[j];
+                    for (v, _, _) in g.iter() {
+                        for ((t, b), &x) in top.iter_mut().zip(bottom.iter_mut()).zip(v) {
+                            *t = t.max(x);
+                            *b = b.min(x);
+                        }
+                    }
+                }
+                spans
+            });
+            if free.is_none() {
+                es = live.iter().map(|(e, ef, _)| (e.clone(), *ef)).collect();
+            }
             // e_μ = round(exp(0)), whether or not a class of score μ is among the groups.
             let e_mu = f.exp(&Num::zero()).map_err(nan)?;
             // The most Σ y_k can be (exact in f64 for any count a budget allows, and
@@ -1188,9 +1179,9 @@ impl Prover<'_> {
                 if room * (1.0 + 1e-9) < lo_x {
                     continue;
                 }
-                let ratios: Vec<f64> = live
+                let ratios: Vec<f64> = es
                     .iter()
-                    .map(|(e, ef, _)| {
+                    .map(|(e, ef)| {
                         let a = self.alpha.entry((e.clone(), d.clone())).or_insert_with(|| {
                             crate::model::numeric::exec::divide(&f, e, d).to_f64()
                         });
@@ -1199,14 +1190,30 @@ impl Prover<'_> {
                     .collect();
                 let mut iv = Vec::with_capacity(d_head);
                 for i in 0..d_head {
-                    items.clear();
-                    for ((_, ef, g), ra) in live.iter().zip(&ratios) {
-                        for (v, a, b) in g.iter() {
-                            items.push((ra * v[i], ef * a, ef * b));
+                    let (upper, lower) = if let Some(spans) = &free {
+                        // Every count free: the extremes of α/e·v over the classes are
+                        // those over the weights' spans ([`extreme`]'s first case).
+                        let (mut top, mut bottom) = (f64::NEG_INFINITY, f64::INFINITY);
+                        for (ra, (vmax, vmin)) in ratios.iter().zip(spans) {
+                            top = top.max(ra * vmax[i]);
+                            bottom = bottom.min(ra * vmin[i]);
                         }
-                    }
-                    let upper = extreme(&mut items, lo_x, hi_x, true);
-                    let lower = extreme(&mut items, lo_x, hi_x, false);
+                        (
+                            unbounded_extreme(top, lo_x, hi_x, true),
+                            unbounded_extreme(bottom, lo_x, hi_x, false),
+                        )
+                    } else {
+                        items.clear();
+                        for ((_, ef, g), ra) in live.iter().zip(&ratios) {
+                            for (v, a, b) in g.iter() {
+                                items.push((ra * v[i], ef * a, ef * b));
+                            }
+                        }
+                        (
+                            extreme(&mut items, lo_x, hi_x, true),
+                            extreme(&mut items, lo_x, hi_x, false),
+                        )
+                    };
                     let (Some(lower), Some(upper)) = (Num::from_f64(lower), Num::from_f64(upper))
                     else {
                         // Every value of the format (a fixed format reaches −2^int,
@@ -1663,23 +1670,377 @@ impl Prover<'_> {
 /// maximum) while they add to the objective, up to hi, and further ones only as far as
 /// lo requires. (The caller has checked that Σ a_k ≤ hi and Σ b_k ≥ lo, up to
 /// rounding.)
+/// One linear map with its weights as f64 (exact: values of the format).
+struct LinF64 {
+    w: Vec<Vec<f64>>,
+    b: Vec<f64>,
+}
+
+impl LinF64 {
+    fn of(lin: &crate::model::numeric::load::Linear) -> LinF64 {
+        LinF64 {
+            w: lin
+                .w
+                .iter()
+                .map(|r| r.iter().map(Num::to_f64).collect())
+                .collect(),
+            b: lin.b.iter().map(Num::to_f64).collect(),
+        }
+    }
+}
+
+/// The rest of a model's last layer (output map, residual, feed-forward block) and the
+/// classifier, with the weights and the format's values as f64, made once per proof:
+/// the f64 bounds of a box ([`RestF64::interval`], [`RestF64::affine`]) then convert
+/// nothing but the box.
+#[doc(hidden)]
+pub struct RestF64 {
+    out: Option<LinF64>,
+    ffn: Option<(LinF64, LinF64)>,
+    classifier: LinF64,
+    format: Format,
+    /// Every value of the format, ascending.
+    values: Vec<f64>,
+    min_positive: f64,
+}
+
+impl RestF64 {
+    /// For layer `l` of `model`; `None` when it has a norm or the format's values are
+    /// too many to list.
+    pub fn new(model: &NumericModel, l: usize) -> Option<RestF64> {
+        let layer = model.layers.get(l)?;
+        let f = model.format;
+        let values: Vec<f64> = f
+            .values()
+            .filter(|v| (2..=1 << 12).contains(&v.len()))?
+            .iter()
+            .map(Num::to_f64)
+            .collect();
+        if layer.norm.is_some() {
+            return None;
+        }
+        Some(RestF64 {
+            out: layer.out.as_ref().map(LinF64::of),
+            ffn: layer
+                .ffn
+                .as_ref()
+                .map(|(u, d)| (LinF64::of(u), LinF64::of(d))),
+            classifier: LinF64 {
+                w: vec![model.classifier.iter().map(Num::to_f64).collect()],
+                b: vec![model.classifier_bias.to_f64()],
+            },
+            format: f,
+            values,
+            min_positive: f.min_positive().to_f64(),
+        })
+    }
+
+    /// A value of the format at most (`up`: at least) what the format's rounding makes
+    /// of every real beyond `x` (≥ `x` for the lower bound, ≤ for the upper): rounding
+    /// goes to one of the two values around `x` and is monotone, so the nearer one is
+    /// taken where the mode is nearest and no tie or flush to 0 can choose the other,
+    /// the outer one otherwise; beyond the range, the end the format saturates to.
+    fn round_out(&self, x: f64, up: bool) -> Option<f64> {
+        if x.is_nan() {
+            return None;
+        }
+        let v = &self.values;
+        let i = v.partition_point(|&y| y <= x);
+        if i == 0 {
+            return Some(v[0]);
+        }
+        if i == v.len() {
+            return Some(v[v.len() - 1]);
+        }
+        let (a, b) = (v[i - 1], v[i]);
+        if a == x {
+            return Some(a);
+        }
+        let nearest = self.format.rounding == Rounding::NearestEven && a != 0.0 && b != 0.0;
+        Some(match (nearest, up) {
+            (true, false) if b - x < x - a => b,
+            (true, true) if x - a < b - x => a,
+            (_, false) => a,
+            (_, true) => b,
+        })
+    }
+
+    /// The gap between the two values of the format around `m` ≥ 0 (the last gap past
+    /// the largest value), and at least the smallest positive value.
+    fn step_at(&self, m: f64) -> f64 {
+        let v = &self.values;
+        let i = v.partition_point(|&x| x <= m).clamp(1, v.len() - 1);
+        (v[i] - v[i - 1]).max(self.min_positive)
+    }
+
+    /// The interval of the classifier's logit when the heads' outputs range over
+    /// `heads` and the layer input is `h`, in interval arithmetic in f64, each bound
+    /// widened outward before it is rounded into the format (rounding is monotone, so
+    /// the result holds the exact interval): every operand is a value of the format
+    /// (whose range [`prove_by_bounds`] keeps far inside f64's normal numbers), exact in
+    /// f64, and each sum of n products is off by at most (n + 1)·2^-53 of the sum of
+    /// their magnitudes, below the (n + 2)·2^-50 of it added. `None` if a bound is not
+    /// finite.
+    pub fn interval(&self, h: &[Num], heads: &[Vec<(Num, Num)>]) -> Option<(f64, f64)> {
+        let round = |x: f64, up: bool| self.round_out(x, up);
+        let linear = |lin: &LinF64, x: &[(f64, f64)]| -> Option<Vec<(f64, f64)>> {
+            let mut out = Vec::with_capacity(lin.w.len());
+            for (row, &b) in lin.w.iter().zip(&lin.b) {
+                let (mut lo, mut hi, mut mag) = (b, b, b.abs());
+                for (&w, &(xl, xh)) in row.iter().zip(x) {
+                    let (a, z) = if w >= 0.0 {
+                        (w * xl, w * xh)
+                    } else {
+                        (w * xh, w * xl)
+                    };
+                    lo += a;
+                    hi += z;
+                    mag += a.abs().max(z.abs());
+                }
+                // n + 1 roundings, each within 2^-53 of `mag`.
+                let err = mag * (row.len() as f64 + 2.0) * 2f64.powi(-50) + f64::MIN_POSITIVE;
+                out.push((round(lo - err, false)?, round(hi + err, true)?));
+            }
+            Some(out)
+        };
+        let add = |x: &[(f64, f64)], y: &[(f64, f64)]| -> Option<Vec<(f64, f64)>> {
+            x.iter()
+                .zip(y)
+                .map(|(&(a, b), &(c, d))| {
+                    let err =
+                        |u: f64, v: f64| (u.abs() + v.abs()) * 2f64.powi(-40) + f64::MIN_POSITIVE;
+                    Some((
+                        round(a + c - err(a, c), false)?,
+                        round(b + d + err(b, d), true)?,
+                    ))
+                })
+                .collect()
+        };
+        let concat: Vec<(f64, f64)> = heads
+            .iter()
+            .flatten()
+            .map(|(a, b)| (a.to_f64(), b.to_f64()))
+            .collect();
+        let mut x: Vec<(f64, f64)> = h.iter().map(|v| (v.to_f64(), v.to_f64())).collect();
+        if let Some(out) = &self.out {
+            let a = linear(out, &concat)?;
+            x = add(&x, &a)?;
+        }
+        if let Some((up, down)) = &self.ffn {
+            let u: Vec<(f64, f64)> = linear(up, &x)?
+                .into_iter()
+                .map(|(a, b)| (a.max(0.0), b.max(0.0)))
+                .collect();
+            let dn = linear(down, &u)?;
+            x = add(&x, &dn)?;
+        }
+        let out = linear(&self.classifier, &x)?;
+        out.into_iter()
+            .next()
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
+    }
+
+    /// The classifier's logit over the boxes `heads` (each head's output, per component)
+    /// when the layer input is `h`, as an affine form in them
+    /// (grammar/numeric.md, "Proofs by bounds"): every quantity of the rest of the layer
+    /// is `c + Σ a_i ε_i ± err` with each ε_i in [−1, 1], one per head component (the
+    /// box's half-width) and one per ReLU that the box may cut (its parallelogram
+    /// bound: for x in [lo, hi], relu(x) lies in λx + μ ± μ with λ = hi/(hi − lo),
+    /// μ = −λ·lo/2). A rounding adds at most the gap between the two values of the format
+    /// around the value (and at most the smallest positive value near 0, where a format
+    /// without subnormals flushes); where a value may leave the finite range, the rounded
+    /// interval (rounding is monotone) becomes a fresh ε. Each f64 sum adds 2^-40 of its
+    /// magnitude. Plain intervals forget that one head component enters every feature
+    /// of the feed-forward block at once: on trained models whose logit is −16 at every
+    /// sampled point of a box, the intervals give [−16, 15.9]. `None` if a bound is
+    /// not finite. Public for the tests that check it against the executor.
+    pub fn affine(&self, h: &[Num], heads: &[Vec<(Num, Num)>]) -> Option<(f64, f64)> {
+        #[derive(Clone)]
+        struct Aff {
+            c: f64,
+            a: Vec<f64>,
+            err: f64,
+        }
+        impl Aff {
+            fn range(&self) -> (f64, f64) {
+                let r = self.a.iter().map(|x| x.abs()).sum::<f64>() + self.err;
+                let slack = (self.c.abs() + r) * 2f64.powi(-40);
+                (self.c - r - slack, self.c + r + slack)
+            }
+        }
+        let f = self.format;
+        let (&first, &last) = (self.values.first()?, self.values.last()?);
+        let concat: Vec<(f64, f64)> = heads
+            .iter()
+            .flatten()
+            .map(|(a, b)| (a.to_f64(), b.to_f64()))
+            .collect();
+        // Symbols: the head components, then one per ReLU cut and per value that may
+        // leave the range (at most one per feature computed, so a bound of them all).
+        let mut symbols = concat.len();
+        let grow = |x: &mut Aff, n: usize| x.a.resize(n, 0.0);
+        let round_rows = |v: Vec<Aff>, symbols: &mut usize| -> Option<Vec<Aff>> {
+            let mut out = Vec::with_capacity(v.len());
+            for mut x in v {
+                let (lo, hi) = x.range();
+                if !lo.is_finite() || !hi.is_finite() {
+                    return None;
+                }
+                if lo > first && hi < last {
+                    // The gap around the larger magnitude is the widest below it (the
+                    // grid's gaps grow with the magnitude), but near 0.
+                    if mutation() != BoundsMutation::AffineNoRounding {
+                        x.err += self.step_at(lo.abs().max(hi.abs()));
+                    }
+                } else {
+                    let r = |y: f64| Some(f.round(&Num::from_f64(y)?).ok()?.to_f64());
+                    let (rl, rh) = (r(lo)?, r(hi)?);
+                    x = Aff {
+                        c: (rl + rh) / 2.0,
+                        a: vec![0.0; *symbols + 1],
+                        err: 0.0,
+                    };
+                    x.a[*symbols] = (rh - rl) / 2.0;
+                    *symbols += 1;
+                }
+                out.push(x);
+            }
+            Some(out)
+        };
+        let linear = |lin: &LinF64, x: &[Aff], symbols: usize| -> Vec<Aff> {
+            lin.w
+                .iter()
+                .zip(&lin.b)
+                .map(|(row, b)| {
+                    let mut y = Aff {
+                        c: *b,
+                        a: vec![0.0; symbols],
+                        err: 0.0,
+                    };
+                    let mut mag = y.c.abs();
+                    for (&w, xi) in row.iter().zip(x) {
+                        y.c += w * xi.c;
+                        mag += (w * xi.c).abs();
+                        for (ya, xa) in y.a.iter_mut().zip(&xi.a) {
+                            *ya += w * xa;
+                            mag += (w * xa).abs();
+                        }
+                        y.err += w.abs() * xi.err;
+                    }
+                    y.err += mag * 2f64.powi(-40);
+                    y
+                })
+                .collect()
+        };
+        let add = |x: &[Aff], y: &[Aff], symbols: usize| -> Vec<Aff> {
+            x.iter()
+                .zip(y)
+                .map(|(p, q)| {
+                    let mut s = p.clone();
+                    grow(&mut s, symbols);
+                    s.c += q.c;
+                    let mut mag = p.c.abs() + q.c.abs();
+                    for (sa, qa) in s.a.iter_mut().zip(&q.a) {
+                        mag += sa.abs() + qa.abs();
+                        *sa += qa;
+                    }
+                    s.err += q.err + mag * 2f64.powi(-40);
+                    s
+                })
+                .collect()
+        };
+        let inputs: Vec<Aff> = concat
+            .iter()
+            .enumerate()
+            .map(|(i, &(lo, hi))| {
+                let mut a = vec![0.0; concat.len()];
+                a[i] = (hi - lo) / 2.0;
+                Aff {
+                    c: (lo + hi) / 2.0,
+                    a,
+                    err: 0.0,
+                }
+            })
+            .collect();
+        let mut x: Vec<Aff> = h
+            .iter()
+            .map(|v| Aff {
+                c: v.to_f64(),
+                a: vec![0.0; symbols],
+                err: 0.0,
+            })
+            .collect();
+        if let Some(out) = &self.out {
+            let a = round_rows(linear(out, &inputs, symbols), &mut symbols)?;
+            let s = add(&x, &a, symbols);
+            x = round_rows(s, &mut symbols)?;
+        }
+        if let Some((up, down)) = &self.ffn {
+            x.iter_mut().for_each(|v| grow(v, symbols));
+            let u = round_rows(linear(up, &x, symbols), &mut symbols)?;
+            let mut cut = Vec::with_capacity(u.len());
+            for mut v in u {
+                let (lo, hi) = v.range();
+                if lo >= 0.0 {
+                } else if hi <= 0.0 {
+                    v = Aff {
+                        c: 0.0,
+                        a: Vec::new(),
+                        err: 0.0,
+                    };
+                } else {
+                    let lambda = hi / (hi - lo);
+                    let mu = -lambda * lo / 2.0;
+                    v.c = lambda * v.c + mu;
+                    v.a.iter_mut().for_each(|a| *a *= lambda);
+                    v.err *= lambda;
+                    grow(&mut v, symbols + 1);
+                    v.a[symbols] = mu;
+                    symbols += 1;
+                }
+                cut.push(v);
+            }
+            cut.iter_mut().for_each(|v| grow(v, symbols));
+            let dn = round_rows(linear(down, &cut, symbols), &mut symbols)?;
+            let s = add(&x, &dn, symbols);
+            x = round_rows(s, &mut symbols)?;
+        }
+        x.iter_mut().for_each(|v| grow(v, symbols));
+        let z = round_rows(linear(&self.classifier, &x, symbols), &mut symbols)?;
+        let (lo, hi) = z.first()?.range();
+        Some((self.round_out(lo, false)?, self.round_out(hi, true)?))
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
+    }
+}
+
+/// [`extreme`] when every item is free and unbounded: all of Σ y on the best ratio `r`
+/// (the largest for `max`, else the smallest; ±∞ for no item), `hi` of it if that adds,
+/// else `lo`.
+fn unbounded_extreme(r: f64, lo: f64, hi: f64, max: bool) -> f64 {
+    let sign = if max { 1.0 } else { -1.0 };
+    let best = sign * r;
+    if best == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    let value = best * if best > 0.0 { hi } else { lo };
+    sign * (value + value.abs() * 2f64.powi(-48) + 1e-30)
+}
+
 fn extreme(items: &mut [(f64, f64, f64)], lo: f64, hi: f64, max: bool) -> f64 {
     let sign = if max { 1.0 } else { -1.0 };
-    // Every item free and unbounded (no counts known): all of Σ y on the best r_k,
-    // hi of it if that adds, else lo.
+    // Every item free and unbounded (no counts known).
     if items
         .iter()
         .all(|&(_, a, b)| a == 0.0 && b == f64::INFINITY)
     {
-        let best = items
-            .iter()
-            .map(|&(r, _, _)| sign * r)
-            .fold(f64::NEG_INFINITY, f64::max);
-        if best == f64::NEG_INFINITY {
-            return 0.0;
-        }
-        let value = best * if best > 0.0 { hi } else { lo };
-        return sign * (value + value.abs() * 2f64.powi(-48) + 1e-30);
+        let fold = if max { f64::max } else { f64::min };
+        let start = if max {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
+        let r = items.iter().map(|&(r, _, _)| r).fold(start, fold);
+        return unbounded_extreme(r, lo, hi, max);
     }
     items.sort_unstable_by(|a, b| (sign * b.0).total_cmp(&(sign * a.0)));
     let (mut total, mut value, mut mag, mut rmax) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
