@@ -267,3 +267,52 @@ fn a_correct_model_gives_the_hunt_nothing() {
     eprintln!("{held} verdicts held");
     assert!(held >= 10, "{held} held");
 }
+
+/// A trained (ab)* model that is wrong only on words longer than the search reaches in
+/// 20 s (examples/trained/manifest.json recorded it as a budget stop at length 17):
+/// `check --json` answers "does not hold" (exit 1) with a counterexample that the exact
+/// executor and the evaluator confirm; found past the search, it says it is not known to
+/// be shortest and up to which length every word agrees. About 20 s.
+#[test]
+fn a_trained_model_is_refuted_past_the_search() {
+    use crate::helpers::run::{ltlattn, stdout};
+    let dir = "examples/trained/ab-star/hybrid-2-e4m3-s2";
+    let spec = "(start | Y b) & !P (a & Y a) & !P (b & Y b) & !P (b & start)";
+    let model = format!("{dir}/model.toml");
+    let o = ltlattn(&["check", &model, "--spec", spec, "--timeout", "20", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r["holds"], false);
+    let word: Vec<String> = r["counterexample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    match r["engine"].as_str().unwrap() {
+        "hunt" => {
+            assert_eq!(r["shortest"], false);
+            let n = r["checked_up_to_length"].as_u64().unwrap() as usize;
+            assert!(n >= 10 && n < word.len(), "{r}");
+            assert_eq!(r["counterexample_length"], word.len());
+            assert!(r["words_tried"].as_u64().unwrap() > 0);
+            assert!(r["states_explored"].as_u64().unwrap() > 0);
+        }
+        "on-the-fly" => assert!(r.get("shortest").is_none(), "{r}"),
+        other => panic!("engine {other}: {r}"),
+    }
+    let text = std::fs::read_to_string(&model).unwrap();
+    let bytes = std::fs::read(format!("{dir}/model.safetensors")).unwrap();
+    let m = ltlattn::numeric::load_numeric(&model, &text, &bytes).unwrap();
+    let mut arena = Arena::new();
+    let root = parse(&mut arena, spec).unwrap();
+    let by_spec = ltlattn::logic::evaluate(
+        &arena,
+        root,
+        &ltlattn::logic::Word::Letters(word.clone()),
+        Acceptance::Eos,
+    );
+    assert_eq!(r["spec_accepts"], by_spec);
+    assert_eq!(r["model_accepts"], run_numeric(&m, &word).unwrap().accepted);
+    assert_ne!(by_spec, run_numeric(&m, &word).unwrap().accepted);
+}

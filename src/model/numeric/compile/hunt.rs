@@ -41,6 +41,7 @@ use super::search::Machine;
 use super::*;
 use crate::engine::layout::Question;
 use crate::sample::Rng;
+use std::time::{Duration, Instant};
 
 /// The seed of every hunt's candidates.
 pub const SEED: u64 = 0x6875_6e74;
@@ -238,13 +239,12 @@ pub fn hunt(
 ) -> Result<Hunted, ExecError> {
     let mut run = Runner::new(a, b, question)?;
     let mut tried = 0usize;
-    let nothing = |run: &Runner, tried| Hunted {
-        counterexample: None,
-        words_tried: tried,
-        states: run.grown(),
-    };
     if letters == 0 {
-        return Ok(nothing(&run, tried));
+        return Ok(Hunted {
+            counterexample: None,
+            words_tried: 0,
+            states: 0,
+        });
     }
     let lo = checked + 1;
     let (short, long) = (4 * lo, 8 * lo);
@@ -254,7 +254,10 @@ pub fn hunt(
     let mut pair = 0usize;
     let mut rng = Rng::new(SEED);
     let mut candidates: Vec<Vec<u32>> = Vec::new();
-    let found = 'hunt: loop {
+    // The shortest word found so far, shrunk, and how many were found.
+    let (mut best, mut finds): (Option<Vec<u32>>, usize) = (None, 0);
+    let mut found: Vec<Vec<u32>> = Vec::new();
+    'hunt: loop {
         // One round: a uniform word, a walk and its three mutations, a power family.
         candidates.clear();
         let len = lo + rng.below((short - lo + 1) as u64) as usize;
@@ -284,11 +287,11 @@ pub fn hunt(
                 .check(run.grown(), 1, "abstract states made by the hunt")
                 .is_err()
             {
-                break 'hunt None;
+                break 'hunt;
             }
             tried += 1;
             if let Some(m) = run.first_difference(word, checked)? {
-                break 'hunt Some(word[..m].to_vec());
+                found.push(word[..m].to_vec());
             }
         }
         // u^k v for k = 1, 2, … up to the longest length, one family per round.
@@ -298,7 +301,10 @@ pub fn hunt(
             let (mut at, mut done) = (run.start, 0usize);
             while done + u.len() + v.len() <= long {
                 match run.read(at, done, u, checked)? {
-                    Err(m) => break 'hunt Some(u.repeat(m.div_ceil(u.len()))[..m].to_vec()),
+                    Err(m) => {
+                        found.push(u.repeat(m.div_ceil(u.len()))[..m].to_vec());
+                        break;
+                    }
                     Ok(next) => at = next,
                 }
                 done += u.len();
@@ -307,39 +313,58 @@ pub fn hunt(
                     if let Err(m) = run.read(at, done, v, checked)? {
                         let mut w = u.repeat(done / u.len());
                         w.extend_from_slice(&v[..m - done]);
-                        break 'hunt Some(w);
+                        found.push(w);
+                        break;
                     }
                 }
             }
         }
-    };
-    let Some(word) = found else {
-        return Ok(nothing(&run, tried));
-    };
-    let word = shrink(&mut run, word, checked, budget, &mut tried)?;
+        // Each word found is shrunk; the shortest (then least) is kept. The first gets as
+        // long again as the hunt's share to shrink; the others what is left of it.
+        for word in found.drain(..) {
+            let within = if finds == 0 {
+                let share = budget.timeout.unwrap_or(Duration::from_secs(1));
+                Budget {
+                    deadline: Some(Instant::now() + share),
+                    timeout: Some(share),
+                    max_states: budget.max_states.saturating_mul(2),
+                }
+            } else {
+                budget.clone()
+            };
+            finds += 1;
+            let word = shrink(&mut run, word, checked, &within, &mut tried)?;
+            if best
+                .as_ref()
+                .is_none_or(|b| (word.len(), &word) < (b.len(), b))
+            {
+                best = Some(word);
+            }
+        }
+        // No word can be shorter than checked + 1, and a few finds suffice.
+        if finds >= MOST_FINDS || best.as_ref().is_some_and(|b| b.len() == lo) {
+            break;
+        }
+    }
     Ok(Hunted {
-        counterexample: Some(word),
+        counterexample: best,
         words_tried: tried,
         states: run.grown(),
     })
 }
 
+/// How many words a hunt finds (each shrunk) before it keeps the shortest.
+const MOST_FINDS: usize = 16;
+
 /// Deletes blocks of `word` (halving their size down to single letters) while the sides
-/// still disagree on a prefix of the rest, keeping that prefix; within as long again as
-/// the hunt's share of time, and its states.
+/// still disagree on a prefix of the rest, keeping that prefix, within `within`.
 fn shrink(
     run: &mut Runner,
     mut word: Vec<u32>,
     checked: usize,
-    budget: &Budget,
+    within: &Budget,
     tried: &mut usize,
 ) -> Result<Vec<u32>, ExecError> {
-    let share = budget.timeout.unwrap_or(std::time::Duration::from_secs(1));
-    let within = Budget {
-        deadline: Some(std::time::Instant::now() + share),
-        timeout: Some(share),
-        max_states: budget.max_states.saturating_mul(2),
-    };
     let mut size = (word.len() / 2).max(1);
     loop {
         let mut progress = false;
