@@ -330,7 +330,7 @@ pub fn hunt(
                     max_states: budget.max_states.saturating_mul(2),
                 }
             } else {
-                budget.clone()
+                *budget
             };
             finds += 1;
             let word = shrink(&mut run, word, checked, &within, &mut tried)?;
