@@ -183,7 +183,7 @@ pub fn search(
     search_to(a, b, letters, question, budget, None)
 }
 
-/// [`search`] up to words of length `max_depth`: with a cap it stops with
+/// [`search()`] up to words of length `max_depth`: with a cap it stops with
 /// [`SearchStop::Depth`] once every product state of that depth has been judged without
 /// a disagreement, so a counterexample it returns is never longer than the cap (and is
 /// the same shortest word the search without a cap returns).
