@@ -16,7 +16,8 @@
 //!   changed;
 //! - powers u^k v of short words (|u| ≤ 3, |v| ≤ 2) up to length 8(n+1).
 //!
-//! A word found is not known to be shortest: only a breadth-first search tells.
+//! Of up to [`MOST_FINDS`] words found, each shrunk, the shortest is kept. It is not
+//! known to be shortest: only a breadth-first search tells.
 //!
 //! ```
 //! use ltlattn::automata::{formula_dfa, Alphabet, Budget, Question};
@@ -225,9 +226,11 @@ fn short_words(
 /// Hunts for a word longer than `checked` on which `a` and `b` (over `letters`
 /// letters) disagree for `question`, every word of length ≤ `checked` being known to
 /// agree; `spec` is the DFA of the side that is not a numeric model, whose accepted words
-/// are candidates. Stops at `budget`'s deadline (the word found is then shrunk within as
-/// long again) or once the machines have made `budget.max_states` more states. A NaN a
-/// step of the model meets is returned: the executor raises it on that word too.
+/// are candidates. Each word found is shrunk (the first within as long again as the
+/// budget's time, the others within what is left of it), and the shortest (then least)
+/// kept; the hunt stops after [`MOST_FINDS`] finds, at a word of length `checked` + 1, at
+/// `budget`'s deadline or once the machines have made `budget.max_states` more states. A
+/// NaN a step of the model meets is returned: the executor raises it on that word too.
 pub fn hunt(
     a: &mut dyn Machine,
     b: &mut dyn Machine,
@@ -354,7 +357,7 @@ pub fn hunt(
 }
 
 /// How many words a hunt finds (each shrunk) before it keeps the shortest.
-const MOST_FINDS: usize = 16;
+pub const MOST_FINDS: usize = 16;
 
 /// Deletes blocks of `word` (halving their size down to single letters) while the sides
 /// still disagree on a prefix of the rest, keeping that prefix, within `within`.
