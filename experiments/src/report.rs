@@ -43,7 +43,7 @@ pub fn verdict_text(v: &Option<Verdict>) -> String {
             };
             let length = match (shortest, checked_up_to_length) {
                 (Some(false), Some(n)) => {
-                    format!("{length} (shortest between {} and {length})", n + 1)
+                    format!("{length}, shortest between {} and {length}", n + 1)
                 }
                 (Some(false), None) => format!("{length}, not known to be shortest"),
                 _ => length.to_string(),
