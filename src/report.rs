@@ -435,6 +435,10 @@ pub struct CompareReport {
     pub included: Option<bool>,
     /// The shortest word that tells them apart, as tokens (`{p,q}` for proposition sets).
     pub counterexample: Option<Vec<String>>,
+    /// `false` when the counterexample is not known to be shortest (engine `hunt`);
+    /// absent otherwise (every other engine's counterexample is the least shortest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortest: Option<bool>,
     /// The first formula and its judgement of the counterexample.
     pub first: SideReport,
     /// The second formula and its judgement.
@@ -447,6 +451,12 @@ pub struct CompareReport {
     pub tables: Option<Tables>,
 }
 
+/// `Some(false)` for a counterexample not known to be shortest, else `None` (the key is
+/// left out, as it always was).
+fn not_shortest(verdict: &Verdict) -> Option<bool> {
+    verdict.shortest().filter(|s| !s)
+}
+
 impl CompareReport {
     /// The report of `verdict`, with the two formulas as printed.
     pub fn new(verdict: &Verdict, first: String, second: String) -> Self {
@@ -457,6 +467,7 @@ impl CompareReport {
             equivalent: (verdict.question == Question::Equivalent).then_some(holds),
             included: (verdict.question == Question::Included).then_some(holds),
             counterexample: c.map(|c| c.tokens()),
+            shortest: not_shortest(verdict),
             first: SideReport {
                 formula: Some(first),
                 source: None,
@@ -480,6 +491,10 @@ pub struct CheckReport {
     pub holds: bool,
     /// The shortest word where model and spec differ.
     pub counterexample: Option<Vec<String>>,
+    /// `false` when the counterexample is not known to be shortest (engine `hunt`);
+    /// absent otherwise (every other engine's counterexample is the least shortest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shortest: Option<bool>,
     /// The model's judgement of it (reference executor).
     pub model_accepts: Option<bool>,
     /// The spec's judgement of it (reference evaluator).
@@ -584,6 +599,7 @@ impl CheckReport {
         CheckReport {
             holds: verdict.holds(),
             counterexample: c.map(|c| c.tokens()),
+            shortest: not_shortest(verdict),
             model_accepts: c.map(|c| c.first),
             spec_accepts: c.map(|c| c.second),
             fragment,

@@ -207,6 +207,24 @@ pub enum EngineReport {
         /// Abstract states each side made (a DFA side: its states).
         side_states: [usize; 2],
     },
+    /// A numeric model's abstract states were searched breadth first until a budget
+    /// stopped the search at `checked_up_to_length`; then candidate words past that
+    /// length were run through the model's abstract machine and the other side's DFA
+    /// (grammar/numeric.md, "Checking on the fly"), and one on which they disagree was
+    /// shrunk; a second breadth-first search, capped at its length, did not reach it. The
+    /// counterexample is **not known to be shortest**: a shortest one has a length
+    /// between `checked_up_to_length + 1` and its own. Only for "does not hold".
+    Hunt {
+        /// Every word of length ≤ this agrees (the deeper of the two breadth-first
+        /// searches).
+        checked_up_to_length: usize,
+        /// The counterexample's length m: a shortest one is no longer.
+        counterexample_length: usize,
+        /// Product states explored by the two breadth-first searches together.
+        states_explored: usize,
+        /// Candidate words run through the two sides (shrinking's included).
+        words_tried: usize,
+    },
     /// A numeric model's last layer was checked by bounds (grammar/numeric.md, "Proofs
     /// by bounds"): the layers below compiled exactly, the last layer's global heads
     /// replaced by boxes holding every value they can take, and the product with the
@@ -275,6 +293,13 @@ pub enum ProofReport {
 }
 
 impl EngineReport {
+    /// Whether a counterexample this engine reports is known to be shortest: every
+    /// engine's is (the least shortest word), except a word found by testing words past
+    /// a breadth-first search ([`EngineReport::Hunt`]).
+    pub fn counterexample_is_shortest(&self) -> bool {
+        !matches!(self, EngineReport::Hunt { .. })
+    }
+
     /// One line for people: which engine answered and with what effort.
     pub fn describe(&self) -> String {
         match self {
@@ -291,6 +316,15 @@ impl EngineReport {
             } => format!(
                 "on-the-fly search: {states_explored} product states explored breadth first (abstract states {} and {}), no compilation",
                 side_states[0], side_states[1]
+            ),
+            EngineReport::Hunt {
+                checked_up_to_length,
+                counterexample_length,
+                states_explored,
+                words_tried,
+            } => format!(
+                "found by testing words past the breadth-first search ({words_tried} words tried, {states_explored} product states explored breadth first); every word of length ≤ {checked_up_to_length} agrees, so a shortest counterexample has length {} .. {counterexample_length}",
+                checked_up_to_length + 1
             ),
             EngineReport::Bounds {
                 states_explored,
@@ -377,7 +411,9 @@ impl EngineReport {
 pub struct Verdict {
     /// What was asked.
     pub question: Question,
-    /// `None`: the property holds; otherwise a shortest word that violates it.
+    /// `None`: the property holds; otherwise a word that violates it: the least shortest
+    /// one, except when the engine is [`EngineReport::Hunt`], whose word is not known to
+    /// be shortest ([`Verdict::shortest`]).
     pub counterexample: Option<Counterexample>,
     /// Which engine answered, with its proof or effort.
     pub engine: EngineReport,
@@ -387,6 +423,14 @@ impl Verdict {
     /// Whether the property holds.
     pub fn holds(&self) -> bool {
         self.counterexample.is_none()
+    }
+
+    /// With a counterexample: whether it is known to be shortest
+    /// ([`EngineReport::counterexample_is_shortest`]); `None` when the property holds.
+    pub fn shortest(&self) -> Option<bool> {
+        self.counterexample
+            .as_ref()
+            .map(|_| self.engine.counterexample_is_shortest())
     }
 }
 
@@ -1510,6 +1554,37 @@ fn decide_numeric(
         built = [dfa_of(left)?, dfa_of(right)?];
         let (mut ma, mut mb) = (machine(left, &built[0]), machine(right, &built[1]));
         let found = search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick);
+        if let Err(SearchStop::Budget {
+            checked_up_to_length,
+            limit,
+        }) = &found
+        {
+            // Against a DFA, words past the search before the proof and the compilation.
+            if let Some(other) = built.iter().flatten().next() {
+                let hunted = hunt_past(
+                    ma.as_mut(),
+                    mb.as_mut(),
+                    other,
+                    sigma,
+                    question,
+                    (*checked_up_to_length, limit.reached),
+                    &budget,
+                )?;
+                if let Some((letters, engine)) = hunted {
+                    drop((ma, mb));
+                    let counterexample =
+                        Some(confirm(left, right, sigma, question, &letters, None)?);
+                    return Ok((
+                        Verdict {
+                            question,
+                            counterexample,
+                            engine,
+                        },
+                        [None, None],
+                    ));
+                }
+            }
+        }
         drop((ma, mb));
         match found {
             Ok(found) => {
@@ -1535,11 +1610,8 @@ fn decide_numeric(
                 ..
             }) => checked = Some(checked_up_to_length),
             // A step of a word's run is NaN: the executor raises it on that word.
-            Err(SearchStop::Nan(e)) => {
-                return Err(CheckError::Numeric(
-                    crate::model::numeric::NumericCompileError::Nan(e),
-                ))
-            }
+            Err(SearchStop::Nan(e)) => return Err(nan(e)),
+            Err(SearchStop::Depth { .. }) => unreachable!("the search has no depth cap"),
         }
     }
     // A proof by bounds of the last layer's global heads, for a numeric side against a
@@ -1709,6 +1781,92 @@ fn decide_numeric(
         },
         compiled,
     ))
+}
+
+/// A NaN a step of the model meets: the executor raises it on that word.
+fn nan(e: crate::model::numeric::ExecError) -> CheckError {
+    CheckError::Numeric(crate::model::numeric::NumericCompileError::Nan(e))
+}
+
+/// At most 5 s and a tenth of the time left (of the 20 s the search gets when no timeout
+/// is given), and a quarter of the states, for the hunt past the search.
+fn hunt_budget(budget: &Budget) -> Budget {
+    let now = std::time::Instant::now();
+    let left = match (budget.deadline, budget.timeout) {
+        (Some(d), Some(_)) => d.saturating_duration_since(now),
+        _ => std::time::Duration::from_secs(20),
+    };
+    let share = (left / 10).min(std::time::Duration::from_secs(5));
+    Budget {
+        max_states: (budget.max_states / 4).max(1),
+        deadline: Some(now + share),
+        timeout: Some(share),
+    }
+}
+
+/// After a search on the fly stopped by its budget at length `checked` with `explored`
+/// product states (`searched`): hunt for a longer
+/// counterexample ([`crate::model::numeric::hunt`]), then search breadth first again
+/// with the rest of `budget`, up to its length, for a shortest one. The word found (the
+/// search's, engine `on-the-fly`, or the hunt's, engine `hunt`), or `None` if the hunt
+/// found none.
+fn hunt_past(
+    a: &mut dyn crate::model::numeric::search::Machine,
+    b: &mut dyn crate::model::numeric::search::Machine,
+    other: &crate::automata::Dfa,
+    sigma: &Alphabet,
+    question: Question,
+    (checked, explored): (usize, usize),
+    budget: &Budget,
+) -> Result<Option<(Vec<u32>, EngineReport)>, CheckError> {
+    use crate::model::numeric::hunt::hunt;
+    use crate::model::numeric::search::{search_to, SearchStop};
+    let letters = sigma.len();
+    let hunted = hunt(
+        a,
+        b,
+        other,
+        letters,
+        question,
+        checked,
+        &hunt_budget(budget),
+    )
+    .map_err(nan)?;
+    let Some(word) = hunted.counterexample else {
+        return Ok(None);
+    };
+    let internal = || CheckError::Internal {
+        word: sigma.word(&word).show(),
+    };
+    match search_to(a, b, letters, question, budget, Some(word.len())) {
+        Ok(found) => match found.counterexample {
+            Some(shortest) => Ok(Some((
+                shortest,
+                EngineReport::OnTheFly {
+                    states_explored: found.states,
+                    side_states: found.side_states,
+                },
+            ))),
+            // The whole product explored with no disagreement, yet the machines disagree
+            // on `word`.
+            None => Err(internal()),
+        },
+        Err(SearchStop::Budget {
+            checked_up_to_length,
+            limit,
+        }) => Ok(Some((
+            word.clone(),
+            EngineReport::Hunt {
+                checked_up_to_length: checked.max(checked_up_to_length),
+                counterexample_length: word.len(),
+                states_explored: explored + limit.reached,
+                words_tried: hunted.words_tried,
+            },
+        ))),
+        // Every word up to its length agrees, yet the machines disagree on it.
+        Err(SearchStop::Depth { .. }) => Err(internal()),
+        Err(SearchStop::Nan(e)) => Err(nan(e)),
+    }
 }
 
 /// The threads a numeric side's comparison uses after the search on the fly: the proof

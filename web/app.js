@@ -473,9 +473,9 @@ async function compare() {
   }
   v.className = "verdict no";
   v.append(
-    `${question === "equiv" ? "not equivalent" : "not included"}: shortest counterexample `,
+    `${question === "equiv" ? "not equivalent" : "not included"}: ${r.shortest === false ? "" : "shortest "}counterexample `,
     wordButton(r.counterexample, body.first, { alphabet: body.alphabet, accept: body.accept }),
-    ` (length ${r.counterexample.length}): the first ${r.first.accepts ? "accepts" : "rejects"} it, the second ${r.second.accepts ? "accepts" : "rejects"} it — re-checked by the reference evaluator (${r.engine})`,
+    ` (length ${r.counterexample.length}${r.shortest === false ? `; not known to be shortest: a shortest one is longer than ${r.checked_up_to_length}` : ""}): the first ${r.first.accepts ? "accepts" : "rejects"} it, the second ${r.second.accepts ? "accepts" : "rejects"} it — re-checked by the reference evaluator (${r.engine})`,
   );
   for (const side of ["first", "second"]) {
     const t = r.tables && r.tables[side];
@@ -738,8 +738,8 @@ async function checkModel() {
   const cx = el("button", { type: "button", class: "counterexample", title: "run the model on it", text: word || "ε (the empty word)" });
   cx.addEventListener("click", () => { $("model-word").value = word; runModel(); });
   out.append(el("p", { class: "verdict no" },
-    "does not hold: shortest counterexample ", cx,
-    ` (length ${r.counterexample.length}): the model ${r.model_accepts ? "accepts" : "rejects"} it, the spec ${r.spec_accepts ? "accepts" : "rejects"} it`));
+    `does not hold: ${r.shortest === false ? "" : "shortest "}counterexample `, cx,
+    ` (length ${r.counterexample.length}${r.shortest === false ? `; not known to be shortest: a shortest one is longer than ${r.checked_up_to_length}` : ""}): the model ${r.model_accepts ? "accepts" : "rejects"} it, the spec ${r.spec_accepts ? "accepts" : "rejects"} it`));
   if (r.spec_table) {
     out.append(el("h3", {}, "the spec on ", wordButton(r.counterexample, body.spec)),
       el("div", { class: "table-wrap" }, truthTable(r.spec_table, { column: acceptingColumn(r.spec_table, "eos"), counterexample: true })));

@@ -9,7 +9,7 @@ use ltlattn::engine::layout::Question;
 use ltlattn::fragment::Fragment;
 use ltlattn::logic::{parse, Acceptance, Arena, Word};
 use ltlattn::model::numeric::{architecture, load_numeric, NumericModel};
-use ltlattn::verdict::{decide_operands, Operand, Options};
+use ltlattn::verdict::{decide_operands, EngineReport, Operand, Options};
 use serde::{Deserialize, Serialize};
 
 /// Most automaton states the compiler and the comparison may build per model.
@@ -21,7 +21,8 @@ const MAX_STATES: usize = 2_000_000;
 pub enum Verdict {
     /// The model's language equals the spec's at every length.
     Proved,
-    /// The shortest word on which they differ, re-run by the exact executor.
+    /// A word on which they differ, re-run by the exact executor: the shortest, unless
+    /// `shortest` is `false`.
     Counterexample {
         /// Its letters.
         word: Vec<String>,
@@ -31,6 +32,14 @@ pub enum Verdict {
         model_says: bool,
         /// The spec's answer.
         spec_says: bool,
+        /// `false` when the word was found by testing words past the breadth-first
+        /// search and is not known to be shortest (absent: it is the shortest).
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        shortest: Option<bool>,
+        /// With `shortest: false`: every word up to this length agrees, so a shortest
+        /// counterexample has a length between this + 1 and `length`.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        checked_up_to_length: Option<usize>,
     },
     /// The budget ran out first.
     Budget {
@@ -54,8 +63,9 @@ pub fn load(model_path: &Path) -> Result<NumericModel, String> {
 /// Decides the model at `model_path` against `spec` (a formula, or `dfa:` and a DFA's
 /// text) within `timeout`, as `ltlattn check` does: the model's abstract states are
 /// searched on the fly in product with the spec's minimal DFA for a shortest
-/// counterexample, and compiled to its minimal DFA only for a proof the search cannot
-/// finish. A counterexample is re-judged by the exact executor and the spec's own judge;
+/// counterexample (past a search the budget stopped, words are tested for a longer one,
+/// not known to be shortest), and compiled to its minimal DFA only for a proof the search
+/// cannot finish. A counterexample is re-judged by the exact executor and the spec's own judge;
 /// a budget stop says up to which length every word was checked.
 pub fn verdict(model_path: &Path, spec: &str, timeout: Duration) -> Verdict {
     let budget_stop = |message: String, checked_up_to_length| Verdict::Budget {
@@ -99,6 +109,14 @@ pub fn verdict(model_path: &Path, spec: &str, timeout: Duration) -> Verdict {
         Ok(a) => match a.counterexample {
             None => Verdict::Proved,
             Some(c) => Verdict::Counterexample {
+                shortest: (!a.engine.counterexample_is_shortest()).then_some(false),
+                checked_up_to_length: match a.engine {
+                    EngineReport::Hunt {
+                        checked_up_to_length,
+                        ..
+                    } => Some(checked_up_to_length),
+                    _ => None,
+                },
                 length: c.word.len(),
                 word: match &c.word {
                     Word::Letters(t) => t.clone(),

@@ -1013,6 +1013,38 @@ mod tests {
     /// examples/trained/manifest.json names its formats `fixed4.4` and `e4m3`: read as
     /// formats and written again, it is the same, byte for byte; and every model.toml
     /// there names its format and writes its `[number]` table as the library does now.
+    /// A counterexample found past the search keeps `shortest: false` and
+    /// `checked_up_to_length` through the manifest, and RESULTS.md says where a shortest
+    /// one lies; a shortest one is written as before, without the two keys.
+    #[test]
+    fn a_counterexample_not_known_shortest_says_so() {
+        use crate::judge::Verdict;
+        let past = Verdict::Counterexample {
+            word: vec!["a".into(); 3],
+            length: 3,
+            model_says: true,
+            spec_says: false,
+            shortest: Some(false),
+            checked_up_to_length: Some(1),
+        };
+        let text = serde_json::to_string(&past).unwrap();
+        assert!(
+            text.contains(r#""shortest":false"#) && text.contains(r#""checked_up_to_length":1"#)
+        );
+        assert_eq!(serde_json::from_str::<Verdict>(&text).unwrap(), past);
+        assert_eq!(
+            crate::report::verdict_text(&Some(past)),
+            "counterexample `aaa` (length 3, shortest between 2 and 3; the model accepts)"
+        );
+        let shortest = r#"{"kind":"counterexample","word":["a"],"length":1,"model_says":true,"spec_says":false}"#;
+        let v: Verdict = serde_json::from_str(shortest).unwrap();
+        assert_eq!(serde_json::to_string(&v).unwrap(), shortest);
+        assert_eq!(
+            crate::report::verdict_text(&Some(v)),
+            "counterexample `a` (length 1; the model accepts)"
+        );
+    }
+
     #[test]
     fn the_trained_models_keep_their_format_names() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/trained");

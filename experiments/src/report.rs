@@ -27,6 +27,8 @@ pub fn verdict_text(v: &Option<Verdict>) -> String {
             word,
             length,
             model_says,
+            shortest,
+            checked_up_to_length,
             ..
         }) => {
             let w: String = if word.is_empty() {
@@ -38,6 +40,13 @@ pub fn verdict_text(v: &Option<Verdict>) -> String {
                 format!("{}…", w.chars().take(24).collect::<String>())
             } else {
                 w
+            };
+            let length = match (shortest, checked_up_to_length) {
+                (Some(false), Some(n)) => {
+                    format!("{length}, shortest between {} and {length}", n + 1)
+                }
+                (Some(false), None) => format!("{length}, not known to be shortest"),
+                _ => length.to_string(),
             };
             format!(
                 "counterexample `{w}` (length {length}; the model {})",
@@ -275,13 +284,30 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
     let mut lengths: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for a in &archs {
         let rs: Vec<&Record> = m.models.iter().filter(|r| r.architecture == *a).collect();
+        // Only shortest counterexamples: the others are listed below the table.
         let mut ls: Vec<usize> = rs
             .iter()
             .filter_map(|r| match &r.verdict {
-                Some(Verdict::Counterexample { length, .. }) => Some(*length),
+                Some(Verdict::Counterexample {
+                    length,
+                    shortest: None | Some(true),
+                    ..
+                }) => Some(*length),
                 _ => None,
             })
             .collect();
+        let found_past = rs
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.verdict,
+                    Some(Verdict::Counterexample {
+                        shortest: Some(false),
+                        ..
+                    })
+                )
+            })
+            .count();
         ls.sort();
         let bins = [
             (0, 1),
@@ -306,7 +332,7 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
             rs.iter()
                 .filter(|r| r.verdict == Some(Verdict::Proved))
                 .count(),
-            ls.len(),
+            ls.len() + found_past,
             rs.iter()
                 .filter(|r| matches!(r.verdict, Some(Verdict::Budget { .. })))
                 .count(),
@@ -315,6 +341,35 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
             ls.last().map_or("—".into(), |x| x.to_string()),
         ));
         lengths.insert(a, ls);
+    }
+    // Counterexamples found past the search, not known to be shortest: apart from the
+    // lengths above (and from the plot).
+    let past: Vec<String> = m
+        .models
+        .iter()
+        .filter_map(|r| match &r.verdict {
+            Some(Verdict::Counterexample {
+                length,
+                shortest: Some(false),
+                checked_up_to_length,
+                ..
+            }) => Some(format!(
+                "{} ({}): length {length}{}",
+                r.model.trim_end_matches("/model.toml"),
+                r.architecture,
+                checked_up_to_length
+                    .map(|n| format!(" (shortest between {} and {length})", n + 1))
+                    .unwrap_or_default()
+            )),
+            _ => None,
+        })
+        .collect();
+    if !past.is_empty() {
+        md.push_str(&format!(
+            "\nThe counterexamples column also counts {} found by testing words past the breadth-first search, not known to be shortest and left out of the lengths: {}.\n",
+            past.len(),
+            past.join("; ")
+        ));
     }
     md.push_str("\n![accuracy by length bucket](plots/accuracy.svg)\n\n![shortest counterexample lengths](plots/counterexamples.svg)\n\n");
     // The seed's claim.

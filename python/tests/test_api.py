@@ -50,6 +50,22 @@ def test_check_is_the_cli(path: str, spec: str) -> None:
         assert (c.first, c.second) == (want["model_accepts"], want["spec_accepts"])
     assert v.engine == want["engine"]
     assert "engine" not in v.certificate and "holds" not in v.certificate
+    assert v.shortest == (None if v.holds else want.get("shortest", True))
+    assert "shortest" not in v.certificate
+
+
+def test_a_counterexample_found_past_the_search_is_not_known_shortest() -> None:
+    # A trained (ab)* model wrong only on words longer than the search reaches in 20 s.
+    m = ltlattn.load("examples/trained/ab-star/hybrid-2-e4m3-s2/model.toml")
+    spec = "(start | Y b) & !P (a & Y a) & !P (b & Y b) & !P (b & start)"
+    v = ltlattn.check(m, spec, timeout=20)
+    assert not v.holds and v.counterexample is not None
+    if v.engine == "hunt":
+        n = v.certificate["checked_up_to_length"]
+        assert v.shortest is False and n < len(v.counterexample.word)
+        assert v.certificate["counterexample_length"] == len(v.counterexample.word)
+    else:
+        assert v.engine == "on-the-fly" and v.shortest is True
 
 
 def test_check_takes_a_formula_object_and_keywords() -> None:

@@ -309,13 +309,23 @@ fn print_comparison(
         ),
         Some(c) => {
             outln!(
-                "{}: shortest counterexample `{}` (length {})",
+                "{}: {}counterexample `{}` (length {}{})",
                 match question {
                     Question::Equivalent => "not equivalent",
                     Question::Included => "not included",
                 },
+                if v.shortest() == Some(false) {
+                    ""
+                } else {
+                    "shortest "
+                },
                 c.word.show(),
-                c.word.len()
+                c.word.len(),
+                if v.shortest() == Some(false) {
+                    "; not known to be shortest"
+                } else {
+                    ""
+                }
             );
             outln!("  first:  {first} — {}", say(c.first));
             outln!("  second: {second} — {}", say(c.second));

@@ -265,11 +265,20 @@ pub(crate) fn check_cmd(
     match (&v.counterexample, &r.trace) {
         (Some(cex), Some(t)) => {
             let say = |b: bool| if b { "accepts" } else { "rejects" };
-            outln!(
-                "does not hold: shortest counterexample `{}` (length {})",
-                cex.word.show(),
-                cex.word.len()
-            );
+            if v.shortest() == Some(false) {
+                outln!(
+                    "does not hold: counterexample `{}` (length {}; not known to be shortest)",
+                    cex.word.show(),
+                    cex.word.len()
+                );
+                outln!("  ({})", v.engine.describe());
+            } else {
+                outln!(
+                    "does not hold: shortest counterexample `{}` (length {})",
+                    cex.word.show(),
+                    cex.word.len()
+                );
+            }
             outln!(
                 "  model {} it (logit {}); spec {spec_text} {} it",
                 say(t.accepted),

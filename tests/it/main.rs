@@ -22,6 +22,7 @@ mod isolate;
 mod models;
 mod numeric;
 mod numeric_bounds;
+mod numeric_hunt;
 mod numeric_models;
 mod numeric_oracle;
 mod numeric_search;

@@ -69,8 +69,8 @@ class Result:
 
 @dataclass(frozen=True)
 class Counterexample:
-    """A shortest word on which the two sides differ, and each side's answer on it
-    (for ``check``: the model's, then the spec's)."""
+    """A word on which the two sides differ (shortest unless ``Verdict.shortest`` is
+    False), and each side's answer on it (for ``check``: the model's, then the spec's)."""
 
     word: List[str]
     first: Optional[bool]
@@ -84,6 +84,7 @@ class Counterexample:
 _VERDICT_KEYS = {
     "command", "holds", "equivalent", "included", "counterexample", "first", "second",
     "tables", "model_accepts", "spec_accepts", "fragment", "trace", "spec_table",
+    "shortest",
 }
 
 
@@ -99,7 +100,8 @@ class Verdict(Result):
 
     @property
     def counterexample(self) -> Optional[Counterexample]:
-        """A shortest word on which the sides differ, or None when the property holds."""
+        """A word on which the sides differ, or None when the property holds: shortest
+        unless ``shortest`` is False."""
         word = self._data.get("counterexample")
         if word is None:
             return None
@@ -110,8 +112,18 @@ class Verdict(Result):
                               self._data["second"].get("accepts"))
 
     @property
+    def shortest(self) -> Optional[bool]:
+        """Whether the counterexample is known to be shortest (None when the property
+        holds): always, except for engine ``hunt`` (a word found by testing words past
+        the breadth-first search; its ``checked_up_to_length`` bounds a shortest one's
+        length from below)."""
+        if self._data.get("counterexample") is None:
+            return None
+        return bool(self._data.get("shortest", True))
+
+    @property
     def engine(self) -> str:
-        """The engine that answered: explicit, bdd, z3, on-the-fly or bounds."""
+        """The engine that answered: explicit, bdd, z3, on-the-fly, hunt or bounds."""
         return str(self._data["engine"])
 
     @property

@@ -28,6 +28,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 pub mod bounds;
 mod congruence;
+pub mod hunt;
 mod paths;
 pub mod search;
 

@@ -17,7 +17,7 @@ pub use compile::{
     formula_or_note_within, HeadReport, NumericCompileError, NumericCompiled, StageReport,
     FORMULA_DFA_STATES, SHORT_SEARCH_STATES,
 };
-pub use compile::{bounds, search};
+pub use compile::{bounds, hunt, search};
 pub use counting::{count_formula, CountTable};
 pub use exec::{
     apply, attend, attention_input, layer_rest, layer_step, logit, project, run_numeric, AlphaRow,

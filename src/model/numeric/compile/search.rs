@@ -10,7 +10,10 @@
 //! the state; so the first disagreement found is a shortest counterexample, and when the
 //! budget stops the search after every state of depth ≤ n was judged, no word of length
 //! ≤ n is a counterexample (`checked_up_to_length`). When no new state appears the whole
-//! product is explored: the two languages agree at every length.
+//! product is explored: the two languages agree at every length. A search may be given a
+//! depth cap ([`search_to`]): it then stops once every state of that depth is judged,
+//! which is how a counterexample of known length m found by testing words ([`super::hunt`])
+//! is replaced by a shortest one.
 
 use super::*;
 use crate::engine::layout::Question;
@@ -153,6 +156,13 @@ pub enum SearchStop {
     },
     /// A step of the model would be NaN.
     Nan(ExecError),
+    /// The depth cap of [`search_to`] was reached: no word of length ≤
+    /// `checked_up_to_length` (the cap) separates the sides, and longer words were not
+    /// looked at.
+    Depth {
+        /// The cap.
+        checked_up_to_length: usize,
+    },
 }
 
 impl From<ExecError> for SearchStop {
@@ -169,6 +179,21 @@ pub fn search(
     letters: usize,
     question: Question,
     budget: &Budget,
+) -> Result<Search, SearchStop> {
+    search_to(a, b, letters, question, budget, None)
+}
+
+/// [`search()`] up to words of length `max_depth`: with a cap it stops with
+/// [`SearchStop::Depth`] once every product state of that depth has been judged without
+/// a disagreement, so a counterexample it returns is never longer than the cap (and is
+/// the same shortest word the search without a cap returns).
+pub fn search_to(
+    a: &mut dyn Machine,
+    b: &mut dyn Machine,
+    letters: usize,
+    question: Question,
+    budget: &Budget,
+    max_depth: Option<usize>,
 ) -> Result<Search, SearchStop> {
     let differ = |x: bool, y: bool| match question {
         Question::Equivalent => x != y,
@@ -206,6 +231,11 @@ pub fn search(
         let level_end = pairs.len();
         if level_start == level_end {
             return Ok(report(&pairs, a, b, None));
+        }
+        if max_depth.is_some_and(|cap| depth >= cap) {
+            return Err(SearchStop::Depth {
+                checked_up_to_length: depth,
+            });
         }
         for s in level_start..level_end {
             let (x, y) = pairs[s];
