@@ -9,28 +9,10 @@ use ltlattn::automata::{formula_dfa, Alphabet, Budget, Dfa, Question};
 use ltlattn::logic::{parse, Acceptance, Arena};
 use ltlattn::numeric::hunt::hunt;
 use ltlattn::numeric::search::{search, search_to, DfaMachine, NumericMachine, SearchStop};
-use ltlattn::numeric::{compile_numeric, run_numeric, NumericModel};
+use ltlattn::numeric::{compile_numeric, run_numeric};
 use ltlattn::verdict::{decide_operands, EngineReport, Operand, Options};
 
-use crate::helpers::random_numeric::{random_model, small_formats as formats, Rng, Shape};
-
-fn random_models(seed: u64, n: usize) -> Vec<NumericModel> {
-    let mut rng = Rng(seed);
-    formats()
-        .iter()
-        .cycle()
-        .take(n)
-        .map(|f| {
-            let shape = Shape {
-                width: 2 + rng.below(2) as usize,
-                layers: 1 + rng.below(2) as usize,
-                heads: None,
-                norm: false,
-            };
-            random_model(&mut rng, *f, &shape)
-        })
-        .collect()
-}
+use crate::helpers::random_numeric::{random_models, Rng};
 
 /// Every word over {a, b} of length exactly `n`, in shortlex order.
 fn words_of(n: usize) -> impl Iterator<Item = Vec<String>> {

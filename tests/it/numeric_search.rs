@@ -13,7 +13,9 @@ use ltlattn::verdict::{
     check_numeric, check_numeric_spec, decide_operands, EngineReport, Operand, Options,
 };
 
-use crate::helpers::random_numeric::{random_model, small_formats as formats, Rng, Shape};
+use crate::helpers::random_numeric::{
+    random_model, random_models, small_formats as formats, Rng, Shape,
+};
 
 /// Every word over {a, b} of length exactly `n`.
 fn words_of(n: usize) -> Vec<Vec<String>> {
@@ -41,24 +43,6 @@ fn letters(w: &[String]) -> Vec<u32> {
 fn separates(m: &NumericModel, arena: &Arena, spec: ltlattn::logic::NodeId, w: &[String]) -> bool {
     let model = run_numeric(m, w).expect("no NaN").accepted;
     model != evaluate(arena, spec, &Word::Letters(w.to_vec()), Acceptance::Eos)
-}
-
-fn random_models(seed: u64, n: usize) -> Vec<NumericModel> {
-    let mut rng = Rng(seed);
-    formats()
-        .iter()
-        .cycle()
-        .take(n)
-        .map(|f| {
-            let shape = Shape {
-                width: 2 + rng.below(2) as usize,
-                layers: 1 + rng.below(2) as usize,
-                heads: None,
-                norm: false,
-            };
-            random_model(&mut rng, *f, &shape)
-        })
-        .collect()
 }
 
 /// On random models against several specs, `check` answers on the fly (no compilation)

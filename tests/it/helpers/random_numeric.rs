@@ -131,3 +131,23 @@ pub fn small_formats() -> [Format; 4] {
         Format::fixed(3, 2, Rounding::NearestEven),
     ]
 }
+
+/// `n` random models over {a, b} (width 2–3, one or two layers of random heads, no
+/// norm), cycling through [`small_formats`].
+pub fn random_models(seed: u64, n: usize) -> Vec<NumericModel> {
+    let mut rng = Rng(seed);
+    small_formats()
+        .iter()
+        .cycle()
+        .take(n)
+        .map(|f| {
+            let shape = Shape {
+                width: 2 + rng.below(2) as usize,
+                layers: 1 + rng.below(2) as usize,
+                heads: None,
+                norm: false,
+            };
+            random_model(&mut rng, *f, &shape)
+        })
+        .collect()
+}
