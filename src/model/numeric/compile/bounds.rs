@@ -1739,18 +1739,17 @@ impl RestF64 {
     /// of every real beyond `x` (≥ `x` for the lower bound, ≤ for the upper): rounding
     /// goes to one of the two values around `x` and is monotone, so the nearer one is
     /// taken where the mode is nearest and no tie or flush to 0 can choose the other,
-    /// the outer one otherwise; beyond the range, the end the format saturates to.
+    /// the outer one otherwise; beyond the range, the format's own rounding.
     fn round_out(&self, x: f64, up: bool) -> Option<f64> {
         if x.is_nan() {
             return None;
         }
         let v = &self.values;
         let i = v.partition_point(|&y| y <= x);
-        if i == 0 {
-            return Some(v[0]);
-        }
-        if i == v.len() {
-            return Some(v[v.len() - 1]);
+        if i == 0 || i == v.len() {
+            // Beyond the range: the format's own rounding (which end it saturates to,
+            // −2^int or −max_finite for a fixed format, is its rule, not this one's).
+            return Some(self.format.round(&Num::from_f64(x)?).ok()?.to_f64());
         }
         let (a, b) = (v[i - 1], v[i]);
         if a == x {
