@@ -931,7 +931,13 @@ async fn color_scheme(c: &Client, webdriver: &str, scheme: &str) {
     let url = format!("{webdriver}/session/{id}/goog/cdp/execute");
     let body = json!({"cmd": "Emulation.setEmulatedMedia",
                       "params": {"features": [{"name": "prefers-color-scheme", "value": scheme}]}});
-    tokio::task::spawn_blocking(move || ureq::post(&url).send_json(body))
+    let answer = tokio::task::spawn_blocking(move || {
+        ureq::post(&url)
+            .send_json(body)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    answer
         .await
         .expect("the request runs")
         .unwrap_or_else(|e| panic!("the emulation of prefers-color-scheme: {scheme}: {e}"));
