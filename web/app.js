@@ -519,6 +519,17 @@ function sideBody(body, side) {
 // The acceptance a model's text declares (`acceptance = "last"`), else the end marker.
 const modelAcceptance = (text) => ((text || "").match(/^\s*acceptance\s*=\s*"(\w+)"/m) || [])[1] || "eos";
 
+// The tokens a model or DFA file declares (`alphabet = ["a", "b"]`, `alphabet: a b`), as
+// the Alphabet field takes them, for the step-through of a word over that alphabet.
+function fileAlphabet(text, kind) {
+  if (kind === "dfa") {
+    const m = (text || "").match(/^\s*alphabet:\s*(.+)$/m);
+    return m ? m[1].trim().split(/\s+/).join(",") : "";
+  }
+  const m = (text || "").match(/^\s*alphabet\s*=\s*\[([^\]]*)\]/m);
+  return m ? [...m[1].matchAll(/"([^"]*)"/g)].map((x) => x[1]).join(",") : "";
+}
+
 // What a side of an answer is, in words, and a formula the step-through can run for it
 // (a formula side's, a Boolean model's compiled formula) with its acceptance.
 function sideShown(r, body, side) {
@@ -563,7 +574,9 @@ async function compare() {
   const sides = { first: sideShown(r, body, "first"), second: sideShown(r, body, "second") };
   // The step-through runs a formula: the first side's that has one.
   const runnable = [sides.first, sides.second].find((x) => x.formula);
-  const alphabet = runnable && runnable.file ? "" : body.alphabet;
+  // Over the alphabet a file fixes, else the one given.
+  const fixed = ["first", "second"].map((x) => body[`${x}_kind`] && fileAlphabet(body[x], body[`${x}_kind`])).find((x) => x);
+  const alphabet = fixed || body.alphabet;
   const word = runnable
     ? wordButton(r.counterexample, runnable.formula, { alphabet, accept: runnable.accept })
     : el("code", { class: "word", text: r.counterexample.join(" ") || "ε (the empty word)" });
@@ -1048,7 +1061,7 @@ async function checkExercise() {
   v.className = "verdict no";
   const wrongly = r.first.accepts ? "accepts" : "rejects";
   v.append("not yet: the shortest word your formula gets wrong is ",
-    wordButton(r.counterexample, answer, { alphabet: exercise.kind && exercise.kind !== "formula" ? "" : exercise.alphabet }),
+    wordButton(r.counterexample, answer, { alphabet: exercise.kind && exercise.kind !== "formula" ? fileAlphabet(exercise.target, exercise.kind) : exercise.alphabet }),
     ` (length ${r.counterexample.length}): your formula ${wrongly} it, the target ${r.second.accepts ? "accepts" : "rejects"} it`);
   if (r.tables && r.tables.first) {
     tables.append(el("div", { class: "side" }, el("h3", { text: "your formula" }),

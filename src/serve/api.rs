@@ -1150,6 +1150,11 @@ mod tests {
                 );
             }
         }
+        // A model side may prove by bounds beside its compilation: two threads.
+        let model = body(r#"{"engine": "explicit", "second_kind": "model"}"#);
+        assert_eq!(workers_taken("equiv", &model, 8), 2);
+        let dfa = body(r#"{"engine": "explicit", "first_kind": "dfa"}"#);
+        assert_eq!(workers_taken("includes", &dfa, 8), 1);
         for command in ["dfa", "classify", "compile", "run", "attention", "fmt"] {
             assert_eq!(workers_taken(command, &body("{}"), 8), 1, "{command}");
         }

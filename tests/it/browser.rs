@@ -1095,7 +1095,7 @@ async fn files_session(client: Client, url: String, webdriver: String) {
     assert_eq!(again, v);
     // The counterexample loads into the Formula tab with the model's compiled formula.
     click(c, "#compare-verdict .counterexample").await;
-    wait_for(c, "the step-through", "return !document.getElementById('tab-formula').hidden && document.getElementById('formula').value === 'P a' && document.getElementById('word').value === 'a' && !document.getElementById('stepper').hidden || null").await;
+    wait_for(c, "the step-through", "return !document.getElementById('tab-formula').hidden && document.getElementById('formula').value === 'P a' && document.getElementById('word').value === 'a' && document.getElementById('alphabet').value === 'a,b,c' && !document.getElementById('stepper').hidden || null").await;
 
     // A numeric model from the examples (its weights with it): the a⁸ story.
     click(c, "button[data-tab=compare]").await;
@@ -1154,6 +1154,10 @@ async fn files_session(client: Client, url: String, webdriver: String) {
     };
     assert_eq!(v["word"], json!(shown), "{v} / {api}");
     assert!(v["sides"][1].as_str().unwrap().contains("the DFA"), "{v}");
+    // It steps through with the formula side, over the DFA's alphabet, at the last position.
+    click(c, "#compare-verdict .counterexample").await;
+    wait_for(c, "the step-through", "return !document.getElementById('tab-formula').hidden && document.getElementById('formula').value === 'P a | a' && document.getElementById('alphabet').value === 'a,b' && document.getElementById('accept').value === 'last' && !document.getElementById('stepper').hidden || null").await;
+    click(c, "button[data-tab=compare]").await;
 
     // A model that does not parse: the error marked in its text.
     select(c, "first-kind", "model").await;
