@@ -44,6 +44,7 @@ pub mod fragment;
 pub mod front;
 pub mod logic;
 pub mod model;
+pub mod operand;
 pub mod patterns;
 pub mod report;
 pub mod sample;

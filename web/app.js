@@ -55,24 +55,37 @@ const undecided = (r) => r.error && "holds" in r && r.holds === null;
 // The fields of each tab: a link carries only the active tab's.
 const TABS = {
   formula: { f: "formula", w: "word", al: "alphabet", acc: "accept" },
-  compare: { a: "first", b: "second", q: "question", eng: "engine", cal: "compare-alphabet", cacc: "compare-accept" },
+  compare: { a: "first", b: "second", q: "question", eng: "engine", cal: "compare-alphabet", cacc: "compare-accept", ak: "first-kind", bk: "second-kind", at: "first-text", bt: "second-text" },
   classify: { cf: "classify-formula", cd: "classify-dfa", cla: "classify-alphabet", win: "window", sep: "separate-from" },
   model: { m: "model-text", mw: "model-word", ms: "model-spec" },
   attention: { pat: "pattern", pp: "pattern-param", sc: "summary-columns", pl: "pattern-length" },
   exercise: {},
 };
 let currentTab = "formula";
-let exercise = null; // the exercise a link opened: { target, alphabet, task }
+let exercise = null; // the exercise a link opened: { target, alphabet, task, kind, ex, weights }
+// A comparison's side (or an exercise's target) that is a model or a DFA file: its
+// weights (base64) and the example it holds unchanged, which a link names.
+const sideWeights = { first: null, second: null, exercise: null };
+const sideExample = { first: null, second: null, exercise: null };
+const URL_EXAMPLE = { first: ["at", "ax"], second: ["bt", "bx"] };
 
 function writeState() {
   const p = new URLSearchParams();
   p.set("tab", currentTab);
   for (const [k, id] of Object.entries(TABS[currentTab])) {
     if (k === "m" && modelExample) continue; // an unchanged example is named, not copied
+    const side = Object.keys(URL_EXAMPLE).find((x) => URL_EXAMPLE[x][0] === k);
+    if (side && (sideExample[side] || $(`${side}-kind`).value === "formula")) continue;
+    if ((k === "a" || k === "b") && $(`${k === "a" ? "first" : "second"}-kind`).value !== "formula") continue;
     const v = $(id).value;
     if (v) p.set(k, v);
   }
   if (currentTab === "model" && modelExample) p.set("ex", modelExample);
+  if (currentTab === "compare") {
+    for (const [side, [, named]] of Object.entries(URL_EXAMPLE)) {
+      if (sideExample[side] && $(`${side}-kind`).value !== "formula") p.set(named, sideExample[side]);
+    }
+  }
   if (currentTab === "classify") {
     const kind = document.querySelector("input[name=lang-kind]:checked").value;
     if (kind !== "formula") p.set("ck", kind);
@@ -106,6 +119,7 @@ function showTab(name, focus = false) {
   }
   for (const s of document.querySelectorAll(".tab")) s.hidden = s.id !== `tab-${name}`;
   syncLanguageKind();
+  syncSideKinds();
   writeState();
 }
 
@@ -440,14 +454,99 @@ function showStep() {
 }
 
 // ---- Compare tab ---------------------------------------------------------------------
+// A side is a formula, or a model (Boolean, or numeric with its weights) or DFA file:
+// typed, uploaded or chosen from the examples, sent as text with `first_kind` (docs/SERVE.md).
+const textId = (side) => (side === "exercise" ? "exercise-target-text" : `${side}-text`);
+
+function syncSideKinds() {
+  for (const side of ["first", "second"]) {
+    const formula = $(`${side}-kind`).value === "formula";
+    $(side).closest("label").hidden = !formula;
+    $(`${side}-file-box`).hidden = formula;
+  }
+  const formula = $("exercise-kind").value === "formula";
+  $("exercise-target-label").hidden = !formula;
+  $("exercise-alphabet-label").hidden = !formula;
+  $("exercise-file-box").hidden = formula;
+}
+
+function weightsInfo(side, text) {
+  if ($(`${side}-weights-info`)) $(`${side}-weights-info`).textContent = text;
+}
+
+// An example into a side: its text, its weights, its kind.
+function pickExample(side, path) {
+  const ex = examples.find((e) => e.path === path);
+  if (!ex) return;
+  $(textId(side)).value = ex.text;
+  $(`${side}-example`).value = ex.path;
+  $(`${side}-kind`).value = ex.kind === "dfa" ? "dfa" : "model";
+  sideWeights[side] = ex.weights || null;
+  sideExample[side] = ex.path;
+  weightsInfo(side, ex.weights ? `weights of ${ex.path}` : "");
+  syncSideKinds();
+  writeState();
+}
+
+async function uploadSide(side, file) {
+  $(textId(side)).value = await file.text();
+  $(`${side}-kind`).value = file.name.endsWith(".dfa") ? "dfa" : "model";
+  $(`${side}-example`).value = "";
+  sideExample[side] = null;
+  syncSideKinds();
+  writeState();
+}
+
+async function base64Of(file) {
+  const buf = new Uint8Array(await file.arrayBuffer());
+  let s = "";
+  for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+  return { data: btoa(s), bytes: buf.length };
+}
+
+// The request's keys for a side: a formula, or a file's text with its kind and weights.
+function sideBody(body, side) {
+  const kind = $(`${side}-kind`).value;
+  if (kind === "formula") {
+    body[side] = $(side).value;
+    return;
+  }
+  body[side] = $(textId(side)).value;
+  body[`${side}_kind`] = kind;
+  if (kind === "model" && sideWeights[side]) body[`${side}_weights`] = sideWeights[side];
+}
+
+// The acceptance a model's text declares (`acceptance = "last"`), else the end marker.
+const modelAcceptance = (text) => ((text || "").match(/^\s*acceptance\s*=\s*"(\w+)"/m) || [])[1] || "eos";
+
+// The tokens a model or DFA file declares (`alphabet = ["a", "b"]`, `alphabet: a b`), as
+// the Alphabet field takes them, for the step-through of a word over that alphabet.
+function fileAlphabet(text, kind) {
+  if (kind === "dfa") {
+    const m = (text || "").match(/^\s*alphabet:\s*(.+)$/m);
+    return m ? m[1].trim().split(/\s+/).join(",") : "";
+  }
+  const m = (text || "").match(/^\s*alphabet\s*=\s*\[([^\]]*)\]/m);
+  return m ? [...m[1].matchAll(/"([^"]*)"/g)].map((x) => x[1]).join(",") : "";
+}
+
+// What a side of an answer is, in words, and a formula the step-through can run for it
+// (a formula side's, a Boolean model's compiled formula) with its acceptance.
+function sideShown(r, body, side) {
+  const src = r[side].source;
+  if (!src) return { name: r[side].formula, formula: body[side], accept: body.accept };
+  const what = { model: "the model", "numeric model": "the numeric model", dfa: "the DFA" }[src] || src;
+  const formula = r[side].formula;
+  return { name: formula ? `${what}, compiled: ${formula}` : what, formula, accept: modelAcceptance(body[side]), file: true };
+}
+
 let compareRun = 0;
 async function compare() {
   writeState();
   const run = ++compareRun;
-  const body = {
-    first: $("first").value, second: $("second").value,
-    alphabet: $("compare-alphabet").value, engine: $("engine").value, accept: $("compare-accept").value,
-  };
+  const body = { alphabet: $("compare-alphabet").value, engine: $("engine").value, accept: $("compare-accept").value };
+  sideBody(body, "first");
+  sideBody(body, "second");
   const question = $("question").value;
   const v = $("compare-verdict"), tables = $("compare-tables");
   v.replaceChildren();
@@ -472,15 +571,26 @@ async function compare() {
     return;
   }
   v.className = "verdict no";
+  const sides = { first: sideShown(r, body, "first"), second: sideShown(r, body, "second") };
+  // The step-through runs a formula: the first side's that has one.
+  const runnable = [sides.first, sides.second].find((x) => x.formula);
+  // Over the alphabet a file fixes, else the one given.
+  const fixed = ["first", "second"].map((x) => body[`${x}_kind`] && fileAlphabet(body[x], body[`${x}_kind`])).find((x) => x);
+  const alphabet = fixed || body.alphabet;
+  const word = runnable
+    ? wordButton(r.counterexample, runnable.formula, { alphabet, accept: runnable.accept })
+    : el("code", { class: "word", text: r.counterexample.join(" ") || "ε (the empty word)" });
+  const judges = sides.first.file || sides.second.file ? "each side's evaluator or executor" : "the reference evaluator";
   v.append(
     `${question === "equiv" ? "not equivalent" : "not included"}: ${r.shortest === false ? "" : "shortest "}counterexample `,
-    wordButton(r.counterexample, body.first, { alphabet: body.alphabet, accept: body.accept }),
-    ` (length ${r.counterexample.length}${r.shortest === false ? `; not known to be shortest: a shortest one is longer than ${r.checked_up_to_length}` : ""}): the first ${r.first.accepts ? "accepts" : "rejects"} it, the second ${r.second.accepts ? "accepts" : "rejects"} it — re-checked by the reference evaluator (${r.engine})`,
+    word,
+    ` (length ${r.counterexample.length}${r.shortest === false ? `; not known to be shortest: a shortest one is longer than ${r.checked_up_to_length}` : ""}): the first ${r.first.accepts ? "accepts" : "rejects"} it, the second ${r.second.accepts ? "accepts" : "rejects"} it — re-checked by ${judges} (${r.engine})`,
   );
   for (const side of ["first", "second"]) {
     const t = r.tables && r.tables[side];
-    const col = el("div", { class: "side" }, el("h3", {}, `${side}: `, shortened("span", r[side].formula)));
+    const col = el("div", { class: "side", "data-side": side }, el("h3", {}, `${side}: `, shortened("span", sides[side].name || "")));
     if (t) col.append(truthTable(t, { column: acceptingColumn(t, body.accept), counterexample: true }));
+    else if (sides[side].file) col.append(el("p", { class: `verdict ${r[side].accepts ? "yes" : "no"}`, text: `${r[side].accepts ? "accepts" : "rejects"} ${r.counterexample.join(" ") || "ε"}` }));
     else col.append(el("p", { class: "note", text: "too many subformulas for a table" }));
     tables.append(col);
   }
@@ -783,11 +893,9 @@ function showTrace(out, r) {
 }
 
 async function loadWeights(file) {
-  const buf = new Uint8Array(await file.arrayBuffer());
-  let s = "";
-  for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
-  weights = btoa(s);
-  $("weights-info").textContent = `${file.name}: ${buf.length} bytes`;
+  const { data, bytes } = await base64Of(file);
+  weights = data;
+  $("weights-info").textContent = `${file.name}: ${bytes} bytes`;
 }
 
 // ---- Attention tab -------------------------------------------------------------------
@@ -881,17 +989,25 @@ function unseal(text) {
     const s = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
     const bytes = Uint8Array.from(s, (c, i) => c.charCodeAt(0) ^ SEAL.charCodeAt(i % SEAL.length));
     const v = JSON.parse(new TextDecoder().decode(bytes));
-    return typeof v.target === "string" ? v : null;
+    return typeof v.target === "string" && [undefined, "formula", "model", "dfa"].includes(v.kind) ? v : null;
   } catch {
     return null;
   }
 }
 
+// The target is a formula (with its alphabet), or a model or DFA file's text (with a
+// numeric model's weights: the example's path, or the uploaded file in the seal).
 function makeExercise() {
-  const ex = { target: $("exercise-target").value, alphabet: $("exercise-alphabet").value, task: $("exercise-task").value };
+  const kind = $("exercise-kind").value;
+  const ex = kind === "formula"
+    ? { target: $("exercise-target").value, alphabet: $("exercise-alphabet").value, task: $("exercise-task").value }
+    : { target: $("exercise-target-text").value, alphabet: "", task: $("exercise-task").value, kind };
+  if (kind === "model" && sideExample.exercise) ex.ex = sideExample.exercise;
+  else if (kind === "model" && sideWeights.exercise) ex.weights = sideWeights.exercise;
   const url = `${location.origin}${location.pathname}#tab=exercise&x=${seal(ex)}`;
   $("exercise-url").href = url;
   $("exercise-url").textContent = url;
+  $("exercise-url").hidden = false;
 }
 
 function openExercise(sealed) {
@@ -904,6 +1020,23 @@ function openExercise(sealed) {
   return true;
 }
 
+// The request's keys for the exercise's target, as the second side of `equiv` or as the
+// language of `classify` (`side` null).
+function targetBody(body, side) {
+  const kind = exercise.kind || "formula";
+  const weights = exercise.weights || (exercise.ex && (examples.find((e) => e.path === exercise.ex) || {}).weights);
+  if (side) {
+    body[side] = exercise.target;
+    if (kind !== "formula") body[`${side}_kind`] = kind;
+    if (kind === "model" && weights) body[`${side}_weights`] = weights;
+  } else {
+    body[kind] = exercise.target;
+    if (kind === "model" && weights) body.weights = weights;
+  }
+  if (kind === "formula") body.alphabet = exercise.alphabet;
+  return body;
+}
+
 async function checkExercise() {
   if (!exercise) return;
   const answer = $("exercise-answer").value;
@@ -912,12 +1045,12 @@ async function checkExercise() {
   v.className = "verdict";
   tables.replaceChildren();
   hideError($("exercise-error"));
-  const r = await api("equiv", { first: answer, second: exercise.target, alphabet: exercise.alphabet });
+  const r = await api("equiv", targetBody({ first: answer }, "second"));
   if (undecided(r)) return showUndecided(v, r);
   if (r.error) {
     // An error in the target would show it: only the answer's errors are shown in full.
     if (r.error.input === "first") showError($("exercise-error"), r.error, { first: answer });
-    else showError($("exercise-error"), { message: "the answer and the target cannot be compared (another alphabet?)", labels: [] });
+    else showError($("exercise-error"), { message: "the answer and the target cannot be compared (a token outside the target's alphabet?)", labels: [] });
     return;
   }
   if (r.holds) {
@@ -928,13 +1061,17 @@ async function checkExercise() {
   v.className = "verdict no";
   const wrongly = r.first.accepts ? "accepts" : "rejects";
   v.append("not yet: the shortest word your formula gets wrong is ",
-    wordButton(r.counterexample, answer, { alphabet: exercise.alphabet }),
+    wordButton(r.counterexample, answer, { alphabet: exercise.kind && exercise.kind !== "formula" ? fileAlphabet(exercise.target, exercise.kind) : exercise.alphabet }),
     ` (length ${r.counterexample.length}): your formula ${wrongly} it, the target ${r.second.accepts ? "accepts" : "rejects"} it`);
   if (r.tables && r.tables.first) {
     tables.append(el("div", { class: "side" }, el("h3", { text: "your formula" }),
       truthTable(r.tables.first, { column: acceptingColumn(r.tables.first, "eos"), counterexample: true })));
   }
-  if (r.tables && r.tables.second) {
+  if (exercise.kind && exercise.kind !== "formula") {
+    // A model or DFA target: its verdict on the word, nothing of how it reaches it.
+    tables.append(el("div", { class: "side" }, el("h3", { text: "the target" }),
+      el("p", { class: `verdict ${r.second.accepts ? "yes" : "no"}`, text: `${r.second.accepts ? "accepts" : "rejects"} ${r.counterexample.join(" ") || "ε"}` })));
+  } else if (r.tables && r.tables.second) {
     // The target's table without its subformulas: only its verdict at every position.
     tables.append(el("div", { class: "side" }, el("h3", { text: "the target" }),
       truthTable(r.tables.second, { column: acceptingColumn(r.tables.second, "eos"), counterexample: true, rootOnly: true, rootName: "target" })));
@@ -947,7 +1084,7 @@ async function checkExerciseClass() {
   v.replaceChildren();
   $("exercise-tables").replaceChildren();
   hideError($("exercise-error"));
-  const r = await api("classify", { formula: exercise.target, alphabet: exercise.alphabet });
+  const r = await api("classify", targetBody({}, null));
   if (r.error) return showError($("exercise-error"), { message: "the target cannot be classified within the limits", labels: [] });
   const chosen = $("exercise-class").value;
   const order = ["global", "local", "hybrid", "hard"];
@@ -1016,6 +1153,13 @@ async function loadExamples() {
     }
     box.append(el("h3", { text: title }), ul);
   }
+  // The model and DFA files, for a side of a comparison or an exercise's target.
+  for (const side of ["first", "second", "exercise"]) {
+    const select = $(`${side}-example`);
+    for (const ex of examples.filter((e) => e.kind !== "formula")) {
+      select.append(el("option", { value: ex.path, text: ex.path.replace(/^examples\//, "") }));
+    }
+  }
 }
 
 // ---- wiring --------------------------------------------------------------------------
@@ -1052,6 +1196,23 @@ async function main() {
   $("check-go").addEventListener("click", checkModel);
   $("attention-go").addEventListener("click", attention);
   for (const id of ["first", "second", "compare-alphabet"]) onEnter(id, compare);
+  for (const side of ["first", "second", "exercise"]) {
+    $(`${side}-kind`).addEventListener("change", () => { syncSideKinds(); writeState(); });
+    $(`${side}-example`).addEventListener("change", (e) => pickExample(side, e.target.value));
+    $(`${side === "exercise" ? "exercise" : side}-file`).addEventListener("change", (e) => e.target.files[0] && uploadSide(side, e.target.files[0]));
+    $(`${side}-weights`).addEventListener("change", async (e) => {
+      const file = e.target.files[0];
+      if (!file) return;
+      const { data, bytes } = await base64Of(file);
+      sideWeights[side] = data;
+      weightsInfo(side, `${file.name}: ${bytes} bytes`);
+    });
+    $(textId(side)).addEventListener("input", () => {
+      sideExample[side] = null;
+      $(`${side}-example`).value = "";
+      writeState();
+    });
+  }
   for (const id of ["classify-formula", "classify-alphabet", "window"]) onEnter(id, classify);
   onEnter("model-word", runModel);
   onEnter("model-spec", checkModel);
@@ -1110,6 +1271,8 @@ async function main() {
       modelExample = ex.path;
     }
   }
+  for (const [side, [, named]] of Object.entries(URL_EXAMPLE)) if (p.has(named)) pickExample(side, p.get(named));
+  syncSideKinds();
   if (p.has("x") && openExercise(p.get("x"))) $("exercise-answer").focus();
   if (!$("formula").value) $("formula").value = "P (a & Y b)";
   if (!$("word").value) $("word").value = "b a";
@@ -1117,7 +1280,8 @@ async function main() {
   showTab(tab);
   updateFormula();
   // A shared link shows its answer: run the tab's action once.
-  if (tab === "compare" && $("first").value && $("second").value) compare();
+  const sideGiven = (side) => ($(`${side}-kind`).value === "formula" ? $(side).value : $(textId(side)).value);
+  if (tab === "compare" && sideGiven("first") && sideGiven("second")) compare();
   if (tab === "classify") classify();
   if (tab === "model" && $("model-text").value) ($("model-spec").value ? checkModel : $("model-word").value ? runModel : compileModel)();
   if (tab === "attention" && p.has("pat")) attention();

@@ -4,10 +4,10 @@ use clap::Args;
 use miette::{miette, Report};
 
 use super::{formula_arg, show, Exit, WordOpts};
-use ltlattn::automata::{Budget, Dfa, DEFAULT_MAX_STATES};
+use ltlattn::automata::{Budget, DEFAULT_MAX_STATES};
 use ltlattn::engine::explicit::Automaton;
 use ltlattn::engine::layout::Question;
-use ltlattn::logic::{Acceptance, Arena, NodeId, ParseLimits, Syntax};
+use ltlattn::logic::{Acceptance, Arena, ParseLimits, Syntax};
 use ltlattn::report::{to_json, CompareReport, DfaReport};
 use ltlattn::verdict::{self, decide, Options};
 
@@ -341,17 +341,8 @@ pub(crate) fn is_file_operand(arg: &str) -> bool {
     (arg.ends_with(".toml") || arg.ends_with(".dfa")) && std::path::Path::new(arg).is_file()
 }
 
-/// What an operand was read as, kept alive for the comparison.
-pub(crate) enum Loaded {
-    Formula(NodeId),
-    Model(
-        Box<ltlattn::model::boolean::Model>,
-        Box<ltlattn::model::boolean::compile::Compiled>,
-    ),
-    /// Compiled only if the comparison needs it (the search on the fly comes first).
-    Numeric(Box<ltlattn::model::numeric::NumericModel>),
-    Dfa(Dfa),
-}
+/// What an operand was read as, kept alive for the comparison (the library's type).
+pub(crate) use ltlattn::operand::Loaded;
 
 /// Reads a language operand: a model or DFA file when [`is_file_operand`] says so (with
 /// its path), else a formula (or @FILE) into `arena`.
@@ -377,11 +368,8 @@ pub(crate) fn load_operand(
         return Ok((Loaded::Numeric(Box::new(m)), Some(arg.to_string())));
     }
     let m = ltlattn::model::boolean::load_with(arg, &text, limits).map_err(Report::new)?;
-    let c = ltlattn::model::boolean::compile::compile(&m).map_err(Report::new)?;
-    Ok((
-        Loaded::Model(Box::new(m), Box::new(c)),
-        Some(arg.to_string()),
-    ))
+    let loaded = Loaded::model(m).map_err(Report::new)?;
+    Ok((loaded, Some(arg.to_string())))
 }
 
 /// A loaded operand as the library sees it.
@@ -390,22 +378,7 @@ pub(crate) fn operand<'a>(
     arena: &'a Arena,
     acceptance: Acceptance,
 ) -> verdict::Operand<'a> {
-    match x {
-        Loaded::Formula(root) => verdict::Operand::Formula {
-            arena,
-            root: *root,
-            acceptance,
-        },
-        Loaded::Model(m, c) => verdict::Operand::Model {
-            model: m,
-            compiled: c,
-        },
-        Loaded::Numeric(m) => verdict::Operand::Numeric {
-            model: m,
-            compiled: None,
-        },
-        Loaded::Dfa(d) => verdict::Operand::Dfa(d),
-    }
+    x.operand(arena, acceptance)
 }
 
 /// `equiv`/`includes` with a model or DFA file on at least one side: both sides become
@@ -416,64 +389,40 @@ fn compare_files_cmd(
     question: Question,
     limits: ParseLimits,
 ) -> Result<Exit, Report> {
-    if a.engine.engine == verdict::Engine::Z3 {
-        return Err(miette!(
-            help = "leave --engine at auto or explicit; `compile --json` gives a Boolean model's formula for z3",
-            "model and DFA operands are compared by the explicit engine"
-        ));
-    }
+    ltlattn::operand::check_engine(a.engine.engine).map_err(Report::new)?;
     // Validated here; the comparison takes its budget from the options below.
     a.budget.budget()?;
     let mut arena = Arena::new();
     let mut load = |arg: &str, what: &str| load_operand(&mut arena, arg, what, limits);
     let (l, l_source) = load(&a.left, "first formula")?;
     let (r, r_source) = load(&a.right, "second formula")?;
-    let (lo, ro) = (
-        operand(&l, &arena, a.opts.accept),
-        operand(&r, &arena, a.opts.accept),
-    );
-    let fixed = lo
-        .alphabet()
-        .or_else(|| ro.alphabet())
-        .expect("a file operand");
-    let sigma = a.opts.options().alphabet_of_file(fixed)?;
     let opts = options(&a.budget, &a.engine)?;
     let command = match question {
         Question::Equivalent => "equiv",
         Question::Included => "includes",
     };
-    let v = match verdict::decide_operands(&lo, &ro, &sigma, question, &opts) {
+    let v = match ltlattn::operand::decide(&arena, [&l, &r], &a.opts.options(), question, &opts) {
         Ok(v) => v,
-        Err(e) => {
+        Err(ltlattn::operand::OperandError::Check(e)) => {
             if let (true, Some(n)) = (a.json, e.checked_up_to_length()) {
                 let fragment = [&l, &r]
                     .into_iter()
-                    .find_map(|x| match x {
-                        Loaded::Numeric(m) => Some(ltlattn::model::numeric::architecture(m).name()),
-                        _ => None,
-                    })
+                    .find_map(Loaded::numeric_fragment)
                     .unwrap_or_default();
                 let report = ltlattn::report::UndecidedReport::new(&e, n, fragment);
                 outln!("{}", to_json(command, &report));
             }
             return Err(Report::new(e));
         }
+        Err(e) => return Err(Report::new(e)),
     };
-    let describe = |x: &Loaded| match x {
-        Loaded::Formula(root) => Some(show(&arena, *root, Syntax::Ascii)),
-        Loaded::Model(_, c) => Some(show(&c.arena, c.accept, Syntax::Ascii)),
-        Loaded::Numeric(..) | Loaded::Dfa(_) => None,
-    };
-    let (first, second) = (describe(&l), describe(&r));
+    let print = super::io::print_budget();
     if a.json {
-        let mut report = CompareReport::new(&v, String::new(), String::new());
-        report.first.formula = first;
-        report.first.source = l_source;
-        report.second.formula = second;
-        report.second.source = r_source;
+        let report = ltlattn::operand::report(&v, &arena, [(&l, l_source), (&r, r_source)], print);
         outln!("{}", to_json(command, &report));
         return Ok(v.holds().into());
     }
+    let (first, second) = (l.shown(&arena, print), r.shown(&arena, print));
     let name = |x: &Loaded, f: Option<String>, path: Option<String>| {
         let path = path.unwrap_or_default();
         match x {

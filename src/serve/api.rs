@@ -26,6 +26,7 @@ use ltlattn::fragment::{classify_windowed, separate, Class};
 use ltlattn::front::{model_tokens, Exit, WordOptions};
 use ltlattn::logic::{evaluate, parse_with, Acceptance, Arena, NodeId, PrintBudget, Syntax, Word};
 use ltlattn::model::boolean::compile::drop_in::drop_in_budget;
+use ltlattn::operand::Loaded;
 use ltlattn::patterns::report::AttentionReport;
 use ltlattn::report::numeric::{NumericCompileReport, NumericRunReport};
 use ltlattn::report::{
@@ -52,8 +53,13 @@ pub(crate) fn workers_taken(command: &str, request: &serde_json::Value, pool: us
     } else {
         1
     };
-    // A numeric model's check proves by bounds beside its compilation, whatever the engine.
-    let numeric = if command == "check" {
+    // A numeric model's check proves by bounds beside its compilation, whatever the
+    // engine; so may a comparison with a model side.
+    let model_side = compares
+        && ["first_kind", "second_kind"]
+            .iter()
+            .any(|k| request.get(k).and_then(|v| v.as_str()) == Some("model"));
+    let numeric = if command == "check" || model_side {
         verdict::NUMERIC_WORKERS
     } else {
         1
@@ -80,8 +86,8 @@ const COMMANDS: &[(&str, Kind, &[&str], &str)] = &[
     ("eval", Kind::Light, &["formula", "word", "accept", "alphabet", "props"], "is the word in the language (EvalReport)"),
     ("explain", Kind::Light, &["formula", "word", "accept", "alphabet", "props", "latex"], "every subformula's truth at every position (ExplainReport, plus `latex` when asked: the table as `explain --latex` prints it)"),
     ("dfa", Kind::Automaton, &["formula", "accept", "alphabet", "props", "minimize", "max_states", "timeout"], "the minimal DFA (the `dfa --json` report, plus `dot` and `svg`)"),
-    ("equiv", Kind::Heavy, &["first", "second", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language equivalence with the shortest counterexample (CompareReport, plus `tables`: both truth tables on the counterexample)"),
-    ("includes", Kind::Heavy, &["first", "second", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language inclusion, likewise"),
+    ("equiv", Kind::Heavy, &["first", "second", "first_kind", "second_kind", "first_weights", "second_weights", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language equivalence with the shortest counterexample (CompareReport, plus `tables`: both truth tables on the counterexample); a side may be a model (`first_kind`: model, with `first_weights` for a numeric model) or a DFA (`first_kind`: dfa)"),
+    ("includes", Kind::Heavy, &["first", "second", "first_kind", "second_kind", "first_weights", "second_weights", "accept", "alphabet", "props", "engine", "max_states", "timeout", "max_depth"], "language inclusion, likewise"),
     ("classify", Kind::Heavy, &["formula", "model", "weights", "dfa", "accept", "alphabet", "window", "depth", "max_states", "timeout"], "which architectures recognize the language, with certificates (ClassifyReport)"),
     ("separate", Kind::Heavy, &["formula", "model", "weights", "dfa", "accept", "alphabet", "from", "depth", "max_states", "timeout"], "a proof that the language is outside a class, or its formula inside (SeparateReport)"),
     ("compile", Kind::Heavy, &["model", "weights", "max_states", "timeout"], "a Boolean or numeric model's formula, fragment and features (the `compile --json` report)"),
@@ -566,17 +572,31 @@ impl<'a> Req<'a> {
         Ok(opts.read_word(text, arena, root)?)
     }
 
-    /// The weights of a numeric model: base64 in `weights`.
-    fn weights(&self) -> Result<Vec<u8>, Report> {
-        let text = self.str("weights")?.ok_or_else(|| {
+    /// The weights of a numeric model: base64 in `key` (`weights`, `first_weights`, …).
+    fn weights(&self, key: &str) -> Result<Vec<u8>, Report> {
+        let text = self.str(key)?.ok_or_else(|| {
             miette!(
-                help = "send the .safetensors file base64-encoded under `weights` (the page's upload button does this)",
+                help = format!("send the .safetensors file base64-encoded under `{key}` (the page's upload button does this)"),
                 "a numeric model needs its weights"
             )
         })?;
         base64::engine::general_purpose::STANDARD
             .decode(text.trim())
-            .map_err(|e| miette!("`weights` is not base64: {e}"))
+            .map_err(|e| miette!("`{key}` is not base64: {e}"))
+    }
+
+    /// A DFA file's text under `key`, parsed; an error is marked in that text.
+    fn dfa(&self, key: &str) -> Result<Dfa, Report> {
+        let text = self.need(key)?;
+        parse_dfa(text).map_err(|e| {
+            miette!(
+                labels = vec![miette::LabeledSpan::at(e.span.clone(), "here")],
+                help = "see grammar/dfa.md for the format",
+                "{}",
+                e.message
+            )
+            .with_source_code(NamedSource::new(key, text.to_string()))
+        })
     }
 }
 
@@ -587,14 +607,20 @@ enum Model {
 }
 
 fn model(req: &Req, config: &Config) -> Result<Model, Report> {
-    let text = req.need("model")?;
+    model_at(req, "model", "weights", config)
+}
+
+/// The model whose TOML text is under `key` (its spans point into that key), with a
+/// numeric model's weights under `weights`.
+fn model_at(req: &Req, key: &str, weights: &str, config: &Config) -> Result<Model, Report> {
+    let text = req.need(key)?;
     if ltlattn::model::numeric::is_numeric(text) {
-        let bytes = req.weights()?;
-        return ltlattn::model::numeric::load_numeric("model", text, &bytes)
+        let bytes = req.weights(weights)?;
+        return ltlattn::model::numeric::load_numeric(key, text, &bytes)
             .map(Model::Numeric)
             .map_err(Report::new);
     }
-    ltlattn::model::boolean::load_with("model", text, config.parse)
+    ltlattn::model::boolean::load_with(key, text, config.parse)
         .map(Model::Boolean)
         .map_err(Report::new)
 }
@@ -722,6 +748,18 @@ fn compare(
     question: Question,
     print: &PrintBudget,
 ) -> Result<(Reply, Exit), Report> {
+    let kinds = [req.side_kind("first_kind")?, req.side_kind("second_kind")?];
+    if kinds != [SideKind::Formula; 2] {
+        return compare_operands(req, config, question, kinds, print);
+    }
+    for key in ["first_weights", "second_weights"] {
+        if req.get(key).is_some() {
+            return Err(miette!(
+                help = "set `first_kind` or `second_kind` to model for a numeric model",
+                "`{key}` goes with a numeric model, and both sides are formulas"
+            ));
+        }
+    }
     let mut arena = Arena::new();
     let left = req.formula(&mut arena, "first", config)?;
     let right = req.formula(&mut arena, "second", config)?;
@@ -744,6 +782,112 @@ fn compare(
             opts.accept,
             print,
         ));
+    }
+    Ok((Reply::Compare(r), v.holds().into()))
+}
+
+/// What a side of a comparison is (`first_kind`, `second_kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SideKind {
+    /// A formula (the default).
+    Formula,
+    /// A Boolean or numeric model's TOML (a numeric model's weights beside it).
+    Model,
+    /// A DFA file's text.
+    Dfa,
+}
+
+impl Req<'_> {
+    fn side_kind(&self, key: &str) -> Result<SideKind, Report> {
+        match self.str(key)? {
+            None | Some("formula") => Ok(SideKind::Formula),
+            Some("model") => Ok(SideKind::Model),
+            Some("dfa") => Ok(SideKind::Dfa),
+            Some(other) => Err(miette!(
+                help = "formula (the default), model (a model.toml, numeric with its weights) or dfa (a DFA file)",
+                "unknown `{key}` `{other}`"
+            )),
+        }
+    }
+
+    /// The side under `key` (`first`, `second`), read as `kind`; formulas go into `arena`.
+    fn side(
+        &self,
+        arena: &mut Arena,
+        key: &str,
+        kind: SideKind,
+        config: &Config,
+    ) -> Result<Loaded, Report> {
+        let weights = format!("{key}_weights");
+        if kind != SideKind::Model && self.get(&weights).is_some() {
+            return Err(miette!(
+                help = format!("set `{key}_kind` to model for a numeric model"),
+                "`{weights}` goes with a numeric model, and `{key}` is not one"
+            ));
+        }
+        match kind {
+            SideKind::Formula => Ok(Loaded::Formula(self.formula(arena, key, config)?)),
+            SideKind::Dfa => Ok(Loaded::Dfa(self.dfa(key)?)),
+            SideKind::Model => match model_at(self, key, &weights, config)? {
+                Model::Numeric(m) => Ok(Loaded::Numeric(Box::new(m))),
+                Model::Boolean(m) => Loaded::model(m).map_err(Report::new),
+            },
+        }
+    }
+}
+
+/// `equiv`/`includes` with a model or a DFA on a side: the library's comparison of
+/// operands ([`ltlattn::operand::decide`]), as the command line's `equiv A.toml B`.
+/// `source` says what each side was read as; `tables` has the truth table of each side
+/// that is a formula.
+fn compare_operands(
+    req: &Req,
+    config: &Config,
+    question: Question,
+    [first_kind, second_kind]: [SideKind; 2],
+    print: &PrintBudget,
+) -> Result<(Reply, Exit), Report> {
+    let options = options(req, config)?;
+    ltlattn::operand::check_engine(options.engine).map_err(Report::new)?;
+    let opts = req.word_opts()?;
+    let mut arena = Arena::new();
+    let first = req.side(&mut arena, "first", first_kind, config)?;
+    let second = req.side(&mut arena, "second", second_kind, config)?;
+    let v = ltlattn::operand::decide(&arena, [&first, &second], &opts, question, &options)
+        .map_err(|e| match e {
+            // As a CheckError, so that an undecided answer is drawn as one.
+            ltlattn::operand::OperandError::Check(e) => Report::new(e),
+            e => Report::new(e),
+        })?;
+    let source = |l: &Loaded| {
+        Some(
+            match l {
+                // A formula is its own source, as on the command line.
+                Loaded::Formula(_) => return None,
+                Loaded::Model(..) => "model",
+                Loaded::Numeric(_) => "numeric model",
+                Loaded::Dfa(_) => "dfa",
+            }
+            .to_string(),
+        )
+    };
+    let mut r = ltlattn::operand::report(
+        &v,
+        &arena,
+        [(&first, source(&first)), (&second, source(&second))],
+        print,
+    );
+    if let Some(c) = &v.counterexample {
+        let table = |l: &Loaded| match l {
+            Loaded::Formula(root) => {
+                ltlattn::report::explain(&arena, *root, &c.word, opts.accept, print).ok()
+            }
+            _ => None,
+        };
+        r.tables = Some(Tables {
+            first: table(&first),
+            second: table(&second),
+        });
     }
     Ok((Reply::Compare(r), v.holds().into()))
 }
@@ -779,16 +923,7 @@ fn language(
     }
     match given[0] {
         "dfa" => {
-            let text = req.need("dfa")?;
-            let d = parse_dfa(text).map_err(|e| {
-                miette!(
-                    labels = vec![miette::LabeledSpan::at(e.span.clone(), "here")],
-                    help = "see grammar/dfa.md for the format",
-                    "{}",
-                    e.message
-                )
-                .with_source_code(NamedSource::new("dfa", text.to_string()))
-            })?;
+            let d = req.dfa("dfa")?;
             let l = language_of(LanguageSource::Dfa(&d), budget, print)?;
             Ok((l, "the DFA given".into()))
         }
@@ -1015,6 +1150,11 @@ mod tests {
                 );
             }
         }
+        // A model side may prove by bounds beside its compilation: two threads.
+        let model = body(r#"{"engine": "explicit", "second_kind": "model"}"#);
+        assert_eq!(workers_taken("equiv", &model, 8), 2);
+        let dfa = body(r#"{"engine": "explicit", "first_kind": "dfa"}"#);
+        assert_eq!(workers_taken("includes", &dfa, 8), 1);
         for command in ["dfa", "classify", "compile", "run", "attention", "fmt"] {
             assert_eq!(workers_taken(command, &body("{}"), 8), 1, "{command}");
         }

@@ -93,6 +93,8 @@ async fn set(c: &Client, id: &str, text: &str) {
 /// A headless Chromium driven over WebDriver, closed by [`Browser::close`].
 struct Browser {
     client: Client,
+    /// The chromedriver's address (for Chrome DevTools commands, [`color_scheme`]).
+    webdriver: String,
     _driver: Driver,
     profile: std::path::PathBuf,
 }
@@ -154,6 +156,7 @@ async fn browser(name: &str) -> Option<Browser> {
     };
     Some(Browser {
         client,
+        webdriver,
         _driver: driver,
         profile,
     })
@@ -454,11 +457,13 @@ async fn the_course_page_second_edition() {
     let server = Server::start(&["--timeout", "3"]);
     let c = b.client.clone();
     let url = server.url.clone();
-    b.run(async move { second_edition(c, url).await }).await;
+    let webdriver = b.webdriver.clone();
+    b.run(async move { second_edition(c, url, webdriver).await })
+        .await;
     drop(server);
 }
 
-async fn second_edition(client: Client, url: String) {
+async fn second_edition(client: Client, url: String, webdriver: String) {
     use ltlattn::patterns::Pattern;
     let c = &client;
     c.goto(&url).await.expect("the page loads");
@@ -847,7 +852,9 @@ async fn second_edition(client: Client, url: String) {
     assert_eq!(tables, json!(2));
 
     // Accessibility: axe-core finds no serious or critical violation on any tab.
-    accessibility(c).await;
+    accessibility(c, "light").await;
+    // Dark mode: other colours, and no contrast violation on any tab either.
+    dark_mode(c, &webdriver).await;
 
     // Narrow screens: the main column keeps its width.
     c.set_window_size(390, 900).await.unwrap();
@@ -862,7 +869,7 @@ async fn second_edition(client: Client, url: String) {
 /// npm) on every tab of the page as the session left it: no serious or critical
 /// violation of WCAG 2 A/AA (contrast included). Without the file the check is skipped,
 /// unless `LTLATTN_BROWSER_TESTS=require`.
-async fn accessibility(c: &Client) {
+async fn accessibility(c: &Client, scheme: &str) {
     let required = std::env::var("LTLATTN_BROWSER_TESTS").as_deref() == Ok("require");
     let Some(axe) = std::env::var("LTLATTN_AXE")
         .ok()
@@ -876,7 +883,7 @@ async fn accessibility(c: &Client) {
         return;
     };
     c.execute(
-        "const s = document.createElement('script'); s.textContent = arguments[0]; document.head.append(s); return typeof axe",
+        "if (typeof axe === 'undefined') { const s = document.createElement('script'); s.textContent = arguments[0]; document.head.append(s); } return typeof axe",
         vec![json!(axe)],
     )
     .await
@@ -892,13 +899,393 @@ async fn accessibility(c: &Client) {
         click(c, &format!("button[data-tab={tab}]")).await;
         let v = c
             .execute_async(
-                "const done = arguments[arguments.length - 1]; axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then(r => done({ passes: r.passes.length, all: r.violations.map(v => v.id + ':' + v.impact), serious: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`) }), e => done({ passes: 0, serious: [`axe failed: ${e}`] }))",
+                "const done = arguments[arguments.length - 1]; axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }).then(r => done({ passes: r.passes.length, contrast: r.passes.concat(r.violations, r.incomplete).some(x => x.id === 'color-contrast'), all: r.violations.map(v => v.id + ':' + v.impact), serious: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`) }), e => done({ passes: 0, serious: [`axe failed: ${e}`] }))",
                 vec![],
             )
             .await
             .unwrap();
-        eprintln!("axe on the {tab} tab: {v}");
+        eprintln!("axe on the {tab} tab ({scheme}): {v}");
         assert!(v["passes"].as_u64() > Some(10), "axe did not run: {v}");
-        assert_eq!(v["serious"], json!([]), "the {tab} tab");
+        assert_eq!(v["contrast"], json!(true), "axe checked no contrast: {v}");
+        assert_eq!(v["serious"], json!([]), "the {tab} tab ({scheme})");
+        let contrast = v["all"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x.as_str().unwrap().starts_with("color-contrast"));
+        assert!(
+            !contrast,
+            "a contrast violation on the {tab} tab ({scheme}): {v}"
+        );
     }
+}
+
+/// Chrome DevTools' media emulation, through chromedriver's `goog/cdp/execute`: the page
+/// as a system in dark (`"dark"`) or light mode shows it.
+async fn color_scheme(c: &Client, webdriver: &str, scheme: &str) {
+    let id = c
+        .session_id()
+        .await
+        .expect("the session")
+        .expect("a session id");
+    let url = format!("{webdriver}/session/{id}/goog/cdp/execute");
+    let body = json!({"cmd": "Emulation.setEmulatedMedia",
+                      "params": {"features": [{"name": "prefers-color-scheme", "value": scheme}]}});
+    let answer = tokio::task::spawn_blocking(move || {
+        ureq::post(&url)
+            .send_json(body)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    answer
+        .await
+        .expect("the request runs")
+        .unwrap_or_else(|e| panic!("the emulation of prefers-color-scheme: {scheme}: {e}"));
+}
+
+/// The relative luminance (WCAG) of a computed CSS colour `rgb(r, g, b)`.
+fn luminance(css: &Value) -> f64 {
+    let text = css.as_str().unwrap_or_default();
+    let parts: Vec<f64> = text
+        .trim_start_matches("rgba(")
+        .trim_start_matches("rgb(")
+        .trim_end_matches(')')
+        .split(',')
+        .take(3)
+        .map(|x| x.trim().parse::<f64>().unwrap_or_else(|_| panic!("{text}")) / 255.0)
+        .collect();
+    let lin = |c: f64| {
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(parts[0]) + 0.7152 * lin(parts[1]) + 0.0722 * lin(parts[2])
+}
+
+/// Dark mode (`prefers-color-scheme: dark`, emulated): the page's background and text
+/// colours change to light text on a dark ground, and axe-core finds no contrast
+/// violation on any tab; then back to light mode.
+async fn dark_mode(c: &Client, webdriver: &str) {
+    const COLORS: &str = "const b = getComputedStyle(document.body), h = getComputedStyle(document.querySelector('header')), i = getComputedStyle(document.getElementById('first')); return { dark: matchMedia('(prefers-color-scheme: dark)').matches, bg: b.backgroundColor, fg: b.color, panel: h.backgroundColor, field: i.backgroundColor, field_fg: i.color }";
+    color_scheme(c, webdriver, "light").await;
+    let light = wait_for(
+        c,
+        "light mode",
+        &format!("const v = (() => {{ {COLORS} }})(); return v.dark ? null : v"),
+    )
+    .await;
+    color_scheme(c, webdriver, "dark").await;
+    let dark = wait_for(
+        c,
+        "dark mode",
+        &format!("const v = (() => {{ {COLORS} }})(); return v.dark ? v : null"),
+    )
+    .await;
+    for key in ["bg", "fg", "panel", "field", "field_fg"] {
+        assert_ne!(light[key], dark[key], "{key}: {light} / {dark}");
+    }
+    for (ground, ink) in [("bg", "fg"), ("panel", "fg"), ("field", "field_fg")] {
+        assert!(
+            luminance(&light[ground]) > luminance(&light[ink]),
+            "light mode: dark text on a light ground ({ground}): {light}"
+        );
+        assert!(
+            luminance(&dark[ground]) < luminance(&dark[ink]),
+            "dark mode: light text on a dark ground ({ground}): {dark}"
+        );
+        // WCAG contrast ratio of the text on its ground.
+        let (g, t) = (luminance(&dark[ground]), luminance(&dark[ink]));
+        assert!((t + 0.05) / (g + 0.05) >= 4.5, "{ground}: {dark}");
+    }
+    accessibility(c, "dark").await;
+    color_scheme(c, webdriver, "light").await;
+}
+
+/// Compare with a model or DFA on a side, and exercises whose target is a model or a
+/// DFA (docs/SERVE.md, "The page"): the answer has both sides' verdicts and loads into
+/// the step-through; a link names an unchanged example; an exercise link hides a
+/// model target and grades counterexample-first by the same `equiv`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_exercises_take_models_and_dfas() {
+    let Some(b) = browser("files").await else {
+        return;
+    };
+    let server = Server::start(&[]);
+    let c = b.client.clone();
+    let url = server.url.clone();
+    let webdriver = b.webdriver.clone();
+    b.run(async move { files_session(c, url, webdriver).await })
+        .await;
+    drop(server);
+}
+
+/// `command`'s answer from the API.
+fn post(url: &str, command: &str, body: &Value) -> Value {
+    match ureq::post(&format!("{url}/api/{command}")).send_string(&body.to_string()) {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r.into_json().unwrap(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+async fn select(c: &Client, id: &str, value: &str) {
+    c.execute(
+        "const s = document.getElementById(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change')); return s.value",
+        vec![json!(id), json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+const COMPARE_ANSWER: &str = "const v = document.getElementById('compare-verdict'); const b = v.querySelector('.counterexample'); return v.textContent ? { text: v.textContent, word: b ? b.textContent : null, sides: [...document.querySelectorAll('#compare-tables .side')].map(s => s.textContent), tables: document.querySelectorAll('#compare-tables table').length, error: document.getElementById('compare-error').hidden ? null : document.getElementById('compare-error').textContent } : null";
+
+async fn files_session(client: Client, url: String, webdriver: String) {
+    let c = &client;
+    c.goto(&url).await.expect("the page loads");
+    wait_for(
+        c,
+        "the examples",
+        "return document.querySelectorAll('#first-example option').length > 10",
+    )
+    .await;
+
+    // A Boolean model from the examples against a formula.
+    click(c, "button[data-tab=compare]").await;
+    select(c, "first-example", "examples/models/contains-a.toml").await;
+    set(c, "second", "P b").await;
+    click(c, "#compare-go").await;
+    let v = wait_for(c, "the comparison", COMPARE_ANSWER).await;
+    let api = post(
+        &url,
+        "equiv",
+        &json!({"first": std::fs::read_to_string("examples/models/contains-a.toml").unwrap(), "first_kind": "model", "second": "P b"}),
+    );
+    assert_eq!(api["counterexample"], json!(["a"]), "{api}");
+    assert_eq!(v["word"], json!("a"), "{v}");
+    let text = v["text"].as_str().unwrap();
+    assert!(
+        text.contains("the first accepts it, the second rejects it"),
+        "{v}"
+    );
+    assert!(text.contains("each side's evaluator or executor"), "{v}");
+    // The model's side: its compiled formula and its verdict; the formula's: its table.
+    assert!(
+        v["sides"][0]
+            .as_str()
+            .unwrap()
+            .contains("the model, compiled: P a"),
+        "{v}"
+    );
+    assert!(v["sides"][0].as_str().unwrap().contains("accepts a"), "{v}");
+    assert_eq!(v["tables"], json!(1), "{v}");
+    // The link names the example, and reopens the same answer.
+    let link = c.current_url().await.unwrap().to_string();
+    assert!(
+        link.contains("ax=examples%2Fmodels%2Fcontains-a.toml") && link.contains("ak=model"),
+        "{link}"
+    );
+    assert!(
+        !link.contains("at="),
+        "an unchanged example is named, not copied: {link}"
+    );
+    c.goto("about:blank").await.unwrap();
+    c.goto(&link).await.unwrap();
+    let again = wait_for(c, "the comparison again", COMPARE_ANSWER).await;
+    assert_eq!(again, v);
+    // The counterexample loads into the Formula tab with the model's compiled formula.
+    click(c, "#compare-verdict .counterexample").await;
+    wait_for(c, "the step-through", "return !document.getElementById('tab-formula').hidden && document.getElementById('formula').value === 'P a' && document.getElementById('word').value === 'a' && document.getElementById('alphabet').value === 'a,b,c' && !document.getElementById('stepper').hidden || null").await;
+
+    // A numeric model from the examples (its weights with it): the a⁸ story.
+    click(c, "button[data-tab=compare]").await;
+    select(c, "first-kind", "formula").await;
+    set(c, "first", "P a").await;
+    select(
+        c,
+        "second-example",
+        "examples/numeric/naive-contains-a.toml",
+    )
+    .await;
+    click(c, "#compare-go").await;
+    let v = wait_for(c, "the numeric comparison", "const v = (() => { const x = document.getElementById('compare-verdict'); return x.textContent.includes('a a a a a a a a') ? x.textContent : null })(); return v").await;
+    assert!(
+        v.as_str()
+            .unwrap()
+            .contains("the first accepts it, the second rejects it"),
+        "{v}"
+    );
+
+    // A DFA file, uploaded; acceptance at the last position for the formula side.
+    let dfa = std::fs::canonicalize("examples/dfa/parity.dfa").unwrap();
+    select(c, "second-kind", "dfa").await;
+    c.find(Locator::Id("second-file"))
+        .await
+        .unwrap()
+        .send_keys(&dfa.display().to_string())
+        .await
+        .unwrap();
+    wait_for(
+        c,
+        "the uploaded DFA",
+        "return document.getElementById('second-text').value.includes('alphabet: a b') || null",
+    )
+    .await;
+    select(c, "compare-accept", "last").await;
+    set(c, "first", "P a | a").await;
+    click(c, "#compare-go").await;
+    let v = wait_for(c, "the DFA comparison", COMPARE_ANSWER).await;
+    let api = post(
+        &url,
+        "equiv",
+        &json!({"first": "P a | a", "second": std::fs::read_to_string(&dfa).unwrap(), "second_kind": "dfa", "accept": "last"}),
+    );
+    let word = api["counterexample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let shown = if word.is_empty() {
+        "ε (the empty word)".to_string()
+    } else {
+        word
+    };
+    assert_eq!(v["word"], json!(shown), "{v} / {api}");
+    assert!(v["sides"][1].as_str().unwrap().contains("the DFA"), "{v}");
+    // It steps through with the formula side, over the DFA's alphabet, at the last position.
+    click(c, "#compare-verdict .counterexample").await;
+    wait_for(c, "the step-through", "return !document.getElementById('tab-formula').hidden && document.getElementById('formula').value === 'P a | a' && document.getElementById('alphabet').value === 'a,b' && document.getElementById('accept').value === 'last' && !document.getElementById('stepper').hidden || null").await;
+    click(c, "button[data-tab=compare]").await;
+
+    // A model that does not parse: the error marked in its text.
+    select(c, "first-kind", "model").await;
+    set(c, "first-text", "alphabet = [\"a\"\nlayers = 1\n").await;
+    click(c, "#compare-go").await;
+    let marked = wait_for(c, "the model error", "const e = document.getElementById('compare-error'); return !e.hidden && e.querySelector('mark') ? e.textContent : null").await;
+    assert!(marked.as_str().unwrap().contains("alphabet"), "{marked}");
+    // The sides' file controls are accessible, in light and in dark mode.
+    accessibility(c, "light").await;
+    dark_mode(c, &webdriver).await;
+    click(c, "button[data-tab=compare]").await;
+
+    // An exercise whose target is a model: the link and the page do not show it.
+    click(c, "button[data-tab=exercise]").await;
+    select(c, "exercise-example", "examples/models/contains-ba.toml").await;
+    set(c, "exercise-task", "A b right before an a").await;
+    click(c, "#exercise-link").await;
+    let link = wait_for(
+        c,
+        "the link",
+        "const a = document.getElementById('exercise-url'); return a.textContent || null",
+    )
+    .await;
+    let link = link.as_str().unwrap().to_string();
+    for readable in ["contains", "alphabet", "layer", "toml", "examples"] {
+        assert!(!link.contains(readable), "{link}");
+    }
+    c.goto("about:blank").await.unwrap();
+    c.goto(&link).await.unwrap();
+    wait_for(
+        c,
+        "the exercise",
+        "return !document.getElementById('exercise-solve').hidden || null",
+    )
+    .await;
+    let page = c.execute("return document.documentElement.outerHTML + [...document.querySelectorAll('input, textarea')].map(i => i.value).join(' ')", vec![]).await.unwrap();
+    let model = std::fs::read_to_string("examples/models/contains-ba.toml").unwrap();
+    // (The examples' names are listed on the page; their texts are not.)
+    let page = page.as_str().unwrap();
+    for line in ["contains the factor ba", "seen_ba", "output ="] {
+        assert!(model.contains(line), "{line}");
+        assert!(!page.contains(line), "{line}: the target is on the page");
+    }
+    // A wrong answer: its shortest counterexample, by the API's `equiv` with the model.
+    set(c, "exercise-answer", "P b").await;
+    click(c, "#exercise-check").await;
+    let cx = wait_for(c, "the grade", "const e = document.querySelector('#exercise-verdict .counterexample'); return e ? { word: e.textContent, text: document.getElementById('exercise-verdict').textContent, target: document.getElementById('exercise-tables').textContent } : null").await;
+    let api = post(
+        &url,
+        "equiv",
+        &json!({"first": "P b", "second": model, "second_kind": "model"}),
+    );
+    assert_eq!(api["counterexample"], json!(["b"]), "{api}");
+    assert_eq!(cx["word"], json!("b"), "{cx}");
+    assert!(
+        cx["text"]
+            .as_str()
+            .unwrap()
+            .contains("your formula accepts it, the target rejects it"),
+        "{cx}"
+    );
+    assert!(cx["target"].as_str().unwrap().contains("rejects b"), "{cx}");
+    // The right answer.
+    set(c, "exercise-answer", "P (a & Y b)").await;
+    click(c, "#exercise-check").await;
+    let ok = wait_for(c, "the right answer", "const v = document.getElementById('exercise-verdict'); return v.classList.contains('yes') ? v.textContent : null").await;
+    assert!(ok.as_str().unwrap().starts_with("correct"), "{ok}");
+    // Which attention: the model's language needs global and local attention.
+    select(c, "exercise-class", "hybrid").await;
+    click(c, "#exercise-class-check").await;
+    let ok = wait_for(c, "the class", "const v = document.getElementById('exercise-verdict'); return v.textContent.includes('global + local') ? v.className : null").await;
+    assert_eq!(ok, json!("verdict yes"));
+
+    // An exercise whose target is a DFA, typed: parity is beyond every fragment.
+    c.goto(&format!("{url}/#tab=exercise")).await.unwrap();
+    c.refresh().await.unwrap();
+    wait_for(
+        c,
+        "the exercise maker",
+        "return !document.getElementById('exercise-make').hidden && document.querySelectorAll('#exercise-example option').length > 10 || null",
+    )
+    .await;
+    select(c, "exercise-kind", "dfa").await;
+    let parity = std::fs::read_to_string("examples/dfa/parity.dfa").unwrap();
+    c.execute(
+        "const t = document.getElementById('exercise-target-text'); t.value = arguments[0]; t.dispatchEvent(new Event('input'));",
+        vec![json!(parity)],
+    )
+    .await
+    .unwrap();
+    click(c, "#exercise-link").await;
+    let link = wait_for(
+        c,
+        "the link",
+        "const a = document.getElementById('exercise-url'); return a.textContent || null",
+    )
+    .await;
+    let link = link.as_str().unwrap().to_string();
+    assert!(
+        !link.contains("states") && !link.contains("alphabet"),
+        "{link}"
+    );
+    c.goto("about:blank").await.unwrap();
+    c.goto(&link).await.unwrap();
+    wait_for(
+        c,
+        "the exercise",
+        "return !document.getElementById('exercise-solve').hidden || null",
+    )
+    .await;
+    set(c, "exercise-answer", "!P a").await;
+    click(c, "#exercise-check").await;
+    let cx = wait_for(c, "the grade", "const e = document.querySelector('#exercise-verdict .counterexample'); return e ? e.textContent : null").await;
+    let api = post(
+        &url,
+        "equiv",
+        &json!({"first": "!P a", "second": parity, "second_kind": "dfa"}),
+    );
+    let word = api["counterexample"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(cx, json!(word), "{api}");
+    select(c, "exercise-class", "regular").await;
+    click(c, "#exercise-class-check").await;
+    let ok = wait_for(c, "the class", "const v = document.getElementById('exercise-verdict'); return v.textContent.startsWith('correct') ? v.className : null").await;
+    assert_eq!(ok, json!("verdict yes"));
 }

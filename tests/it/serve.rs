@@ -1023,3 +1023,251 @@ fn explain_gives_the_latex_of_the_command_line() {
     let (_, r) = s.post("explain", &json!({"formula": "P a", "word": "a"}));
     assert!(r.get("latex").is_none());
 }
+
+/// `equiv`/`includes` with a model or a DFA on a side (`first_kind`, `second_kind`):
+/// the command line's `equiv FILE …` report, with `source` saying what the side was
+/// read as (the command line's file path), and the truth table of each formula side;
+/// every counterexample holds up under each side's own judge.
+#[test]
+fn compare_takes_models_and_dfas_as_the_command_line() {
+    let s = Server::start(&[]);
+    let ab_star = text("examples/formulas/ab-star.ltl")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<String>();
+    let cases: Vec<(&str, Value, Vec<String>)> = vec![
+        (
+            "equiv",
+            json!({"first": text("examples/models/contains-a.toml"), "first_kind": "model", "second": "P b"}),
+            vec![
+                "equiv".into(),
+                "examples/models/contains-a.toml".into(),
+                "P b".into(),
+            ],
+        ),
+        (
+            "equiv",
+            json!({"first": text("examples/numeric/naive-contains-a.toml"), "first_kind": "model",
+                   "first_weights": weights("examples/numeric/naive-contains-a.safetensors"), "second": "P a"}),
+            vec![
+                "equiv".into(),
+                "examples/numeric/naive-contains-a.toml".into(),
+                "P a".into(),
+            ],
+        ),
+        (
+            "equiv",
+            json!({"first": text("examples/dfa/ab-star.dfa"), "first_kind": "dfa", "second": ab_star.clone()}),
+            vec![
+                "equiv".into(),
+                "examples/dfa/ab-star.dfa".into(),
+                ab_star.clone(),
+            ],
+        ),
+        (
+            "equiv",
+            json!({"first": text("examples/dfa/ab-star.dfa"), "first_kind": "dfa",
+                   "second": text("examples/models/ab-star.toml"), "second_kind": "model", "engine": "explicit"}),
+            vec![
+                "equiv".into(),
+                "examples/dfa/ab-star.dfa".into(),
+                "examples/models/ab-star.toml".into(),
+                "--engine".into(),
+                "explicit".into(),
+            ],
+        ),
+        (
+            "includes",
+            json!({"first": "P (a & Y b)", "second": text("examples/models/contains-a.toml"), "second_kind": "model",
+                   "accept": "last", "alphabet": "a,b,c"}),
+            vec![
+                "includes".into(),
+                "P (a & Y b)".into(),
+                "examples/models/contains-a.toml".into(),
+                "--accept".into(),
+                "last".into(),
+                "--alphabet".into(),
+                "a,b,c".into(),
+            ],
+        ),
+        (
+            "equiv",
+            json!({"first": "P a & !P b", "second": text("examples/dfa/parity.dfa"), "second_kind": "dfa", "accept": "last"}),
+            vec![
+                "equiv".into(),
+                "P a & !P b".into(),
+                "examples/dfa/parity.dfa".into(),
+                "--accept".into(),
+                "last".into(),
+            ],
+        ),
+    ];
+    for (command, body, args) in cases {
+        let (status, r) = s.post(command, &body);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (want, code) = cli(&args);
+        assert_eq!(status, 200, "{args:?}: {r}");
+        assert_eq!(r["exit"], json!(code.unwrap()), "{args:?}");
+        // `source` is the file's path on the command line, what the text was read as here.
+        let without_source = |v: &Value| {
+            let mut v = stable(v);
+            for side in ["first", "second"] {
+                if let Some(m) = v[side].as_object_mut() {
+                    m.remove("source");
+                }
+            }
+            v
+        };
+        assert_eq!(without_source(&r), without_source(&want), "{args:?}");
+        for (side, kind) in [("first", "first_kind"), ("second", "second_kind")] {
+            let expected = match (body[kind].as_str(), &body[side]) {
+                (Some("model"), _) if body[format!("{side}_weights")].is_string() => {
+                    json!("numeric model")
+                }
+                (Some("model"), _) => json!("model"),
+                (Some("dfa"), _) => json!("dfa"),
+                _ => Value::Null,
+            };
+            assert_eq!(r[side]["source"], expected, "{args:?}: {r}");
+        }
+        let Some(word) = r["counterexample"].as_array() else {
+            assert!(r.get("tables").is_none(), "{r}");
+            continue;
+        };
+        let word: Vec<&str> = word.iter().map(|t| t.as_str().unwrap()).collect();
+        assert_ne!(r["first"]["accepts"], r["second"]["accepts"], "{r}");
+        // A formula side has its truth table on the counterexample, ending in its
+        // verdict; a model or DFA side has none (its verdict is `accepts`).
+        for side in ["first", "second"] {
+            let t = &r["tables"][side];
+            if body[format!("{side}_kind")].is_string() {
+                assert!(t.is_null(), "{side}: {r}");
+                continue;
+            }
+            assert_eq!(t["accepted"], r[side]["accepts"], "{side}: {r}");
+            // (A formula's value on a word does not depend on the alphabet around it.)
+            let (_, e) = s.post(
+                "eval",
+                &json!({"formula": body[side], "word": word.join(" "), "accept": body["accept"], "alphabet": "a,b,c"}),
+            );
+            assert_eq!(e["accepted"], r[side]["accepts"], "{side}: {e}");
+        }
+    }
+}
+
+/// Bad model, DFA and weights texts on a side of a comparison are 4xx JSON errors, with
+/// the span in the key's text where there is one: never a 500, never a hang.
+#[test]
+fn bad_model_and_dfa_operands_are_clear_errors() {
+    let s = Server::start(&[]);
+    let numeric = text("examples/numeric/contains-a.toml");
+    let w = weights("examples/numeric/contains-a.safetensors");
+    // (body, the key the error points into, a part of its message)
+    let cases: Vec<(Value, Option<&str>, &str)> = vec![
+        (
+            json!({"first": "P a", "second": "alphabet = [\"a\"]\nbogus = 1\n", "second_kind": "model"}),
+            Some("second"),
+            "",
+        ),
+        (
+            json!({"first": "alphabet = [\"a\", \"b\"\n", "first_kind": "model", "second": "P a"}),
+            Some("first"),
+            "",
+        ),
+        (
+            json!({"first": "alphabet: a b\nstates: 2\ninitial: 7\n", "first_kind": "dfa", "second": "P a"}),
+            Some("first"),
+            "",
+        ),
+        (
+            json!({"first": "P a", "second": "", "second_kind": "dfa"}),
+            None,
+            "",
+        ),
+        (
+            json!({"first": numeric, "first_kind": "model", "second": "P a"}),
+            None,
+            "needs its weights",
+        ),
+        (
+            json!({"first": numeric, "first_kind": "model", "first_weights": "%%%", "second": "P a"}),
+            None,
+            "is not base64",
+        ),
+        (
+            json!({"first": numeric, "first_kind": "model", "first_weights": "AAAA", "second": "P a"}),
+            None,
+            "",
+        ),
+        (
+            json!({"first": "P a", "second": "P b", "first_kind": "table"}),
+            None,
+            "unknown `first_kind`",
+        ),
+        (
+            json!({"first": "P a", "second": "P b", "second_kind": 3}),
+            None,
+            "must be a string",
+        ),
+        (
+            json!({"first": "P a", "second": "P b", "first_weights": w}),
+            None,
+            "goes with a numeric model",
+        ),
+        (
+            json!({"first": numeric, "first_kind": "dfa", "first_weights": w, "second": "P a"}),
+            None,
+            "goes with a numeric model",
+        ),
+        (
+            json!({"first": text("examples/models/contains-a.toml"), "first_kind": "model", "second": "P a", "engine": "z3"}),
+            None,
+            "compared by the explicit engine",
+        ),
+        (
+            json!({"first": text("examples/models/contains-a.toml"), "first_kind": "model", "second": "P a", "alphabet": "b,a"}),
+            None,
+            "",
+        ),
+        (
+            json!({"first": text("examples/models/contains-a.toml"), "first_kind": "model", "second": "P z"}),
+            None,
+            "not a token of the model",
+        ),
+        (
+            json!({"first": text("examples/dfa/parity.dfa"), "first_kind": "dfa", "second": "alphabet = [\"x\"]\n[[layer]]\n", "second_kind": "model"}),
+            Some("second"),
+            "",
+        ),
+        (
+            json!({"first": text("examples/dfa/parity.dfa"), "first_kind": "dfa", "second": text("examples/models/contains-ba.toml"), "second_kind": "model", "alphabet": "a,b,c"}),
+            None,
+            "",
+        ),
+        (
+            json!({"first": "P (a", "first_kind": "formula", "second": text("examples/dfa/parity.dfa"), "second_kind": "dfa"}),
+            Some("first"),
+            "never closed",
+        ),
+    ];
+    for (body, input, message) in cases {
+        let (status, r) = s.post("equiv", &body);
+        assert!((400..500).contains(&status), "{status}: {body}: {r}");
+        assert_eq!(r["exit"], 2, "{r}");
+        assert!(
+            r.get("holds").is_none(),
+            "an input error is not undecided: {r}"
+        );
+        let m = r["error"]["message"].as_str().expect("a message");
+        assert!(m.contains(message), "{m}");
+        if let Some(key) = input {
+            assert_eq!(r["error"]["input"], key, "{body}: {r}");
+            let labels = r["error"]["labels"].as_array().expect("labels");
+            assert!(!labels.is_empty(), "{body}: {r}");
+            let len = body[key].as_str().unwrap().len() as u64;
+            for l in labels {
+                assert!(l["start"].as_u64().unwrap() <= len, "{r}");
+            }
+        }
+    }
+}
