@@ -1541,6 +1541,22 @@ fn decide_numeric(
     let mut checked: Option<usize> = None;
     // The non-numeric sides' minimal DFAs, built once for the search and the comparison.
     let mut built: [Option<crate::automata::Dfa>; 2] = [None, None];
+    // A verdict found before any compilation (the search, or the hunt past it): the
+    // counterexample, if any, re-run by each side's judge.
+    let on_the_fly = |letters: Option<Vec<u32>>, engine: EngineReport| {
+        let counterexample = match letters {
+            None => None,
+            Some(letters) => Some(confirm(left, right, sigma, question, &letters, None)?),
+        };
+        Ok((
+            Verdict {
+                question,
+                counterexample,
+                engine,
+            },
+            [None, None],
+        ))
+    };
     if fresh(left) || fresh(right) {
         let quick = search_budget(&budget);
         // The other sides as minimal DFAs (a numeric side compiled already is one too).
@@ -1572,16 +1588,7 @@ fn decide_numeric(
                 )?;
                 if let Some((letters, engine)) = hunted {
                     drop((ma, mb));
-                    let counterexample =
-                        Some(confirm(left, right, sigma, question, &letters, None)?);
-                    return Ok((
-                        Verdict {
-                            question,
-                            counterexample,
-                            engine,
-                        },
-                        [None, None],
-                    ));
+                    return on_the_fly(Some(letters), engine);
                 }
             }
         }
@@ -1592,18 +1599,7 @@ fn decide_numeric(
                     states_explored: found.states,
                     side_states: found.side_states,
                 };
-                let counterexample = match found.counterexample {
-                    None => None,
-                    Some(letters) => Some(confirm(left, right, sigma, question, &letters, None)?),
-                };
-                return Ok((
-                    Verdict {
-                        question,
-                        counterexample,
-                        engine,
-                    },
-                    [None, None],
-                ));
+                return on_the_fly(found.counterexample, engine);
             }
             Err(SearchStop::Budget {
                 checked_up_to_length,

@@ -875,7 +875,7 @@ impl Prover<'_> {
             // components enter several features at once), exactly where neither decides.
             // Both hold the logit, so their intersection does too.
             let decides = |(lo, hi): (f64, f64)| lo > 0.0 || hi <= 0.0;
-            let plain = self.logit_interval_f64(h, &hulls);
+            let plain = self.rest.interval(h, &hulls);
             let both = match plain.filter(|&iv| !decides(iv)) {
                 Some((lo, hi)) => self
                     .rest
@@ -975,12 +975,6 @@ impl Prover<'_> {
             y.iv[i] = (m2, hi);
         }
         Ok(Some((a, b)))
-    }
-
-    /// [`Prover::logit_interval`] in f64 ([`RestF64::interval`]): wider than the exact
-    /// interval only by its outward widening; `None` if a bound is not finite.
-    fn logit_interval_f64(&self, h: &[Num], heads: &[Vec<Iv>]) -> Option<(f64, f64)> {
-        self.rest.interval(h, heads)
     }
 
     /// The interval of the classifier's logit when the heads' outputs range over
