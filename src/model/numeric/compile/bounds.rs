@@ -1466,7 +1466,11 @@ impl Prover<'_> {
             wt[2 * i + 1] = e_f[i];
         }
         let tol: Vec<f64> = wt.iter().map(|x| x.abs() * 2f64.powi(-50)).collect();
-        let sums = g.longest(&wt, &tol, &zero, &present, 2);
+        let mut sums = Vec::new();
+        g.longest(&wt, &tol, &zero, &present, 2, None, &mut sums);
+        // One buffer for every denominator's pass (states × lanes f64s: hundreds of MB on
+        // the largest stages).
+        let mut dist = Vec::new();
         let emax = e_f.iter().cloned().fold(0.0, f64::max);
         // Paths have at most n edges outside cycles of weight ≤ 0: each f64 sum is off
         // by far less than this.
@@ -1577,7 +1581,19 @@ impl Prover<'_> {
                     }
                 }
             }
-            let dist = g.longest(&weight, &tolw, &zero, &present, lanes);
+            // Σ e only grows along a path (every e ≥ 0), so a path whose sum ends within
+            // [lo_d, hi_d] passes only states some path reaches with Σ e ≤ hi_d: the
+            // others are left out of the pass (fewer states, and tighter bounds).
+            let active: Vec<bool> = (0..n).map(|b| -sums[2 * b] <= hi_x + sum_slack).collect();
+            g.longest(
+                &weight,
+                &tolw,
+                &zero,
+                &present,
+                lanes,
+                Some(&active),
+                &mut dist,
+            );
             let path_slack = slack(mag);
             let mut per = vec![u16::MAX; n * 2 * w];
             // A rounded value is a value of the format; were it not, the neighbour

@@ -96,10 +96,14 @@ impl StageGraph {
 
     /// For each of `lanes` weightings (`weight[key · lanes + lane]`; a key with
     /// `present[key]` false is no edge), the largest total weight of a path from state 0
-    /// to each state, `dist[state · lanes + lane]`: −∞ where no path goes, +∞ where a
-    /// cycle that may have positive weight lies on the way. `tol[key · lanes + lane]`:
-    /// how far below 0 a weight must be to count as negative inside a cycle (its f64
-    /// error); a weight of exactly 0 with `zero[key]` is exactly 0.
+    /// to each state, `dist[state · lanes + lane]` (written into `dist`, whose old
+    /// contents are dropped: one buffer serves many calls): −∞ where no path goes, +∞
+    /// where a cycle that may have positive weight lies on the way.
+    /// `tol[key · lanes + lane]`: how far below 0 a weight must be to count as negative
+    /// inside a cycle (its f64 error); a weight of exactly 0 with `zero[key]` is exactly
+    /// 0. With `active`, only paths through active states count (an inactive state is
+    /// −∞ and passes nothing on).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn longest(
         &self,
         weight: &[f64],
@@ -107,11 +111,15 @@ impl StageGraph {
         zero: &[bool],
         present: &[bool],
         lanes: usize,
-    ) -> Vec<f64> {
+        active: Option<&[bool]>,
+        dist: &mut Vec<f64>,
+    ) {
         let n = self.states();
-        let mut dist = vec![f64::NEG_INFINITY; n * lanes];
-        if n == 0 {
-            return dist;
+        dist.clear();
+        dist.resize(n * lanes, f64::NEG_INFINITY);
+        let on = |v: usize| active.is_none_or(|a| a[v]);
+        if n == 0 || !on(0) {
+            return;
         }
         for x in &mut dist[..lanes] {
             *x = 0.0;
@@ -122,13 +130,16 @@ impl StageGraph {
             // Edges from earlier components (and, in an acyclic component, all of them).
             for &v in members {
                 let v = v as usize;
+                if !on(v) {
+                    continue;
+                }
                 for &(u, e) in &self.preds[v] {
                     let u = u as usize;
                     let k = self.key[e as usize];
-                    if !present[k] || (cyclic && self.comp_of[u] == comp) {
+                    if !present[k] || !on(u) || (cyclic && self.comp_of[u] == comp) {
                         continue;
                     }
-                    relax(&mut dist, u, v, &weight[k * lanes..(k + 1) * lanes], lanes);
+                    relax(dist, u, v, &weight[k * lanes..(k + 1) * lanes], lanes);
                 }
             }
             if !cyclic {
@@ -138,6 +149,7 @@ impl StageGraph {
             // past it; the others (every cycle ≤ 0) settle within |component| rounds.
             let internal: Vec<(usize, usize, usize)> = members
                 .iter()
+                .filter(|&&v| on(v as usize))
                 .flat_map(|&v| {
                     let v = v as usize;
                     self.preds[v]
@@ -145,7 +157,7 @@ impl StageGraph {
                         .filter(move |&&(u, _)| self.comp_of[u as usize] == comp)
                         .map(move |&(u, e)| (u as usize, v, self.key[e as usize]))
                 })
-                .filter(|&(_, _, k)| present[k])
+                .filter(|&(u, _, k)| present[k] && on(u))
                 .collect();
             let work = members.len() * internal.len() * lanes;
             for lane in 0..lanes {
@@ -161,7 +173,9 @@ impl StageGraph {
                     });
                 if positive {
                     for &v in members {
-                        dist[v as usize * lanes + lane] = f64::INFINITY;
+                        if on(v as usize) {
+                            dist[v as usize * lanes + lane] = f64::INFINITY;
+                        }
                     }
                     continue;
                 }
@@ -180,7 +194,6 @@ impl StageGraph {
                 }
             }
         }
-        dist
     }
 
     /// Edges leaving state `b` (for the tests).
@@ -237,28 +250,33 @@ pub(super) fn lambdas(ratios: &mut Vec<f64>) -> Vec<f64> {
 mod tests {
     use super::*;
 
-    /// The heaviest walk from state 0 to each state with at most `n` edges, per lane,
-    /// by the plain recurrence over lengths (no components, no cycle test).
+    /// The heaviest walk from state 0 to each state with at most `n` edges through
+    /// active states, per lane, by the plain recurrence over lengths (no components, no
+    /// cycle test).
     fn heaviest_walks(
         g: &StageGraph,
         weight: &[f64],
         present: &[bool],
+        active: Option<&[bool]>,
         lanes: usize,
         n: usize,
     ) -> Vec<f64> {
         let states = g.states();
+        let on = |v: usize| active.is_none_or(|a| a[v]);
         let mut now = vec![f64::NEG_INFINITY; states * lanes];
-        now[..lanes].fill(0.0);
+        if on(0) {
+            now[..lanes].fill(0.0);
+        }
         let mut best = now.clone();
         for _ in 0..n {
             let mut next = vec![f64::NEG_INFINITY; states * lanes];
             for b in 0..states {
                 for r in 0..g.letters {
                     let k = g.key[b * g.letters + r];
-                    if !present[k] {
+                    let to = g.next(b, r);
+                    if !present[k] || !on(b) || !on(to) {
                         continue;
                     }
-                    let to = g.next(b, r);
                     for l in 0..lanes {
                         let c = now[b * lanes + l] + weight[k * lanes + l];
                         if c > next[to * lanes + l] {
@@ -287,6 +305,7 @@ mod tests {
             seed ^= seed << 17;
             seed % m
         };
+        let mut dist = Vec::new();
         for _ in 0..300 {
             let n = 1 + rnd(7) as usize;
             let letters = 1 + rnd(2) as usize;
@@ -313,19 +332,25 @@ mod tests {
                 .collect();
             let tol = vec![0.0; keys * lanes];
             let g = StageGraph::new(&trans, &key, letters);
-            let dist = g.longest(&weight, &tol, &zero, &present, lanes);
-            // 40 edges: several times around any cycle of these ≤ 7 states.
-            let walks = heaviest_walks(&g, &weight, &present, lanes, 40);
-            for (i, (&w, &d)) in walks.iter().zip(&dist).enumerate() {
-                assert!(
-                    w <= d,
-                    "state {}, lane {}: a walk of weight {w} above the bound {d}",
-                    i / lanes,
-                    i % lanes
-                );
-                // No cycle of positive weight on the way: a simple path is the longest.
-                if d.is_finite() || d == f64::NEG_INFINITY {
-                    assert_eq!(w, d, "state {}, lane {}", i / lanes, i % lanes);
+            // Every state active, then (one time in two) a random set of them: walks
+            // through active states only. The buffer is the last graph's, as in the prover.
+            let mask: Vec<bool> = (0..n).map(|_| rnd(4) != 0).collect();
+            for active in [None, Some(&mask[..]).filter(|_| rnd(2) == 0)] {
+                g.longest(&weight, &tol, &zero, &present, lanes, active, &mut dist);
+                // 40 edges: several times around any cycle of these ≤ 7 states.
+                let walks = heaviest_walks(&g, &weight, &present, active, lanes, 40);
+                assert_eq!(dist.len(), walks.len());
+                for (i, (&w, &d)) in walks.iter().zip(&dist).enumerate() {
+                    assert!(
+                        w <= d,
+                        "state {}, lane {}: a walk of weight {w} above the bound {d}",
+                        i / lanes,
+                        i % lanes
+                    );
+                    // No cycle of positive weight on the way: a simple path is the longest.
+                    if d.is_finite() || d == f64::NEG_INFINITY {
+                        assert_eq!(w, d, "state {}, lane {}", i / lanes, i % lanes);
+                    }
                 }
             }
         }
