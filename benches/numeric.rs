@@ -62,6 +62,10 @@ fn check_row(name: &str, m: &NumericModel, spec: &str) {
     let (verdict, effort) = match &r {
         Ok(r) => {
             let verdict = match &r.verdict.counterexample {
+                Some(c) if !r.verdict.engine.counterexample_is_shortest() => format!(
+                    "counterexample, length {} (not known to be shortest)",
+                    c.word.len()
+                ),
                 Some(c) => format!("counterexample, length {}", c.word.len()),
                 None => "proved equal at every length".to_string(),
             };
@@ -157,6 +161,31 @@ fn verdicts() {
         };
         let m = random_model(&mut rng, Format::fixed(4, 4, Rounding::NearestEven), &shape);
         check_row(&format!("random trained-size fixed 4.4 #{s}"), &m, "P a");
+    }
+    trained_rows();
+}
+
+/// The trained hybrid-1 models of the experiment (`examples/trained/`, one global and one
+/// local-1 head per layer) against their targets: the models whose verdicts took the
+/// bounds and the hunt. Each as `ltlattn check MODEL --spec SPEC --timeout 60` runs it,
+/// alone on the machine.
+fn trained_rows() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/trained");
+    let text = std::fs::read_to_string(root.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for r in manifest["models"].as_array().unwrap() {
+        if r["architecture"] != "hybrid-1" || r["spec"].as_str().unwrap().starts_with("dfa:") {
+            continue;
+        }
+        let path = root.join(r["model"].as_str().unwrap());
+        let toml = std::fs::read_to_string(&path).unwrap();
+        let weights = std::fs::read(path.with_file_name("model.safetensors")).unwrap();
+        let m = load_numeric(&path.display().to_string(), &toml, &weights).unwrap();
+        let name = format!(
+            "trained {}",
+            r["model"].as_str().unwrap().trim_end_matches("/model.toml")
+        );
+        check_row(&name, &m, r["spec"].as_str().unwrap());
     }
 }
 

@@ -96,6 +96,7 @@ pub fn write(
     out: &Path,
     decide_secs: f64,
     timeout: f64,
+    alone: crate::Rerun,
 ) -> Result<(), String> {
     let plots = out.parent().unwrap_or(Path::new(".")).join("plots");
     std::fs::create_dir_all(&plots).map_err(|e| e.to_string())?;
@@ -128,7 +129,7 @@ pub fn write(
         md.push_str("> **This is a `--quick` run** (fewer examples, epochs and seeds, shorter test words), checked in because the full run did not finish in the time available. The full run is `cargo run --release -p ltlattn-experiments -- run`.\n\n");
     }
     md.push_str(&format!(
-        "Generated from `{}` by `cargo run --release -p ltlattn-experiments -- {}` (verdicts: `decide`, {:.0} s for {} models, at most {timeout:.0} s each; training took {:.0} s). \
+        "Generated from `{}` by `cargo run --release -p ltlattn-experiments -- {}` (verdicts: `decide`, {:.0} s for {} models, at most {timeout:.0} s each{}; training took {:.0} s). \
 Every model: two layers of two heads (global, local-k or one of each), width 8, head width 4, a ReLU feed-forward block of width 8, NoPE, strict masking, classifier at ⊣; \
 {} training examples of lengths 0–40 (FLaRe's sampling, `ltlattn::sample`), {} epochs of float AdamW (the **float** baseline), then {} epochs of **quantization-aware training (QAT)** from the float weights, \
 whose forward pass computes exactly what `ltlattn`'s executor computes in the format (docs/NUMERIC.md §2; straight-through gradients). \
@@ -140,6 +141,14 @@ Columns, each per test-length bucket ({} test examples of lengths 0–{}): *floa
         if m.quick { "run --quick" } else { "run" },
         decide_secs,
         m.models.len(),
+        if alone.tried == 0 {
+            String::new()
+        } else {
+            format!(
+                "; the {} that the budget stopped while two jobs shared the cores were re-run one at a time with the same budget, and {} of them decided",
+                alone.tried, alone.decided
+            )
+        },
         m.train_wall_secs,
         m.plan.train,
         m.plan.epochs,
