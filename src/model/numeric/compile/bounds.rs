@@ -279,6 +279,7 @@ pub fn prove_by_bounds(
         memo: HashMap::default(),
         graph: None,
         path_tables: HashMap::default(),
+        path_scope: None,
         dirs: HashMap::default(),
         boxes: 0,
     };
@@ -328,6 +329,10 @@ pub fn prove_by_bounds(
         let mut failed: Option<String> = None;
         // Product states decided only by the bounds over paths.
         let mut path_states = 0usize;
+        // The product states left to the bounds over paths, per (query type, μ), in the
+        // order first met.
+        let mut groups: Vec<((u32, Vec<Option<Num>>), Vec<PathQuery>)> = Vec::new();
+        let mut group_of: HashMap<(u32, Vec<Option<Num>>), usize> = HashMap::default();
         while next < queue.len() {
             budget
                 .check(queue.len(), letters, "product states of a proof by bounds")
@@ -392,23 +397,30 @@ pub fn prove_by_bounds(
                     });
                     let tight = prover.contexts.intern((tight[b as usize], mu.clone()));
                     if tight == loose || !prover.always(t, tight, &win, nonempty, !bad)? {
-                        // Last, the paths to b (μ known: the refined product only).
-                        let by_paths = refined && mutation() != BoundsMutation::NoPaths && {
-                            if prover.graph.is_none() {
-                                prover.graph = Some(super::paths::StageGraph::new(
-                                    &stage.trans,
-                                    &letter_class,
-                                    letters,
-                                ));
-                            }
-                            let ctx = prover.contexts.intern((PATH | b, mu));
-                            prover.always(t, ctx, &win, nonempty, !bad)?
-                        };
-                        if !by_paths {
+                        // Last, the paths to b (μ known: the refined product only), once
+                        // the product is explored: the states asking the same query
+                        // type and μ share one table, made once over the stage states
+                        // they need.
+                        if !refined || mutation() == BoundsMutation::NoPaths {
                             failed = Some(word_to(&parent, next - 1, model));
                             break;
                         }
-                        path_states += 1;
+                        let key = (t, mu);
+                        let g = match group_of.get(&key) {
+                            Some(&g) => g,
+                            None => {
+                                group_of.insert(key.clone(), groups.len());
+                                groups.push((key, Vec::new()));
+                                groups.len() - 1
+                            }
+                        };
+                        groups[g].1.push(PathQuery {
+                            at: (next - 1) as u32,
+                            b,
+                            win: win.clone(),
+                            nonempty,
+                            answer: !bad,
+                        });
                     }
                 }
             }
@@ -437,6 +449,31 @@ pub fn prove_by_bounds(
                     parent.push(((next - 1) as u32, r as u32));
                 }
             }
+        }
+        if failed.is_none() && !groups.is_empty() {
+            let graph = prover.graph.get_or_insert_with(|| {
+                super::paths::StageGraph::new(&stage.trans, &letter_class, letters)
+            });
+            let mut scopes = Vec::with_capacity(groups.len());
+            for (_, queries) in &groups {
+                let targets: Vec<usize> = queries.iter().map(|q| q.b as usize).collect();
+                scopes.push(std::rc::Rc::new(graph.ancestors(&targets)));
+            }
+            'groups: for (((t, mu), queries), scope) in groups.drain(..).zip(scopes) {
+                // Tables made for another group's states do not cover these.
+                prover.path_tables.clear();
+                prover.path_scope = Some(scope);
+                for q in queries {
+                    let ctx = prover.contexts.intern((PATH | q.b, mu.clone()));
+                    if !prover.always(t, ctx, &q.win, q.nonempty, q.answer)? {
+                        failed = Some(word_to(&parent, q.at as usize, model));
+                        break 'groups;
+                    }
+                    path_states += 1;
+                }
+            }
+            prover.path_scope = None;
+            prover.path_tables.clear();
         }
         match failed {
             None => {
@@ -705,6 +742,17 @@ const ALL: u32 = u32::MAX;
 /// state in the other bits ([`Prover::path_boxes`]), not per-class counts.
 const PATH: u32 = 1 << 31;
 
+/// A product state left to the bounds over paths: its index in the product, its stage
+/// state, the local heads' window, whether a letter was read, and the answer every box
+/// must give.
+struct PathQuery {
+    at: u32,
+    b: u32,
+    win: Vec<u32>,
+    nonempty: bool,
+    answer: bool,
+}
+
 /// Per denominator (an index into the prover's list), `None` if no path to any stage
 /// state fits it, else per stage state and head component the bounds of the rounded
 /// output as indices into the format's values, lower then upper (`u16::MAX` first:
@@ -718,6 +766,8 @@ struct PathTable {
     /// Per stage state: whether some path's Σ e may overflow the denominator (then the
     /// zero vector is an output).
     overflow: Vec<bool>,
+    /// The stage states the table was made for (`None`: all); elsewhere it says nothing.
+    scope: Option<std::rc::Rc<Vec<bool>>>,
 }
 
 /// One global head's possible outputs at a product state: boxes whose union holds them.
@@ -755,6 +805,9 @@ struct Prover<'m> {
     /// (head, query type, μ) → per denominator, the bounds over the paths to each
     /// stage state.
     path_tables: HashMap<(usize, u32, Num), std::rc::Rc<PathTable>>,
+    /// The stage states the next path tables must cover (`None`: all of them): the
+    /// queried states and every state on a path to them.
+    path_scope: Option<std::rc::Rc<Vec<bool>>>,
     /// Per global head: the directions of [`Prover::directions`].
     dirs: HashMap<usize, Vec<Vec<f64>>>,
     boxes: usize,
@@ -1361,7 +1414,16 @@ impl Prover<'_> {
             // μ unknown here: the per-class counts' boxes.
             return Ok(self.fine_boxes(hd, t, ALL)?.as_ref().clone());
         };
-        let table = self.path_table(hd, t, mu)?;
+        let mut table = self.path_table(hd, t, mu)?;
+        if table.scope.as_ref().is_some_and(|s| !s[b]) {
+            // Made for other states: made again for all (never met when the queries
+            // come by group).
+            self.path_tables.clear();
+            let scope = self.path_scope.take();
+            let fresh = self.path_table(hd, t, mu);
+            self.path_scope = scope;
+            table = fresh?;
+        }
         let mut out: Pieces = Vec::new();
         // The zero vector of an overflowing denominator, where a path's Σ e can reach
         // past the largest finite denominator.
@@ -1449,6 +1511,7 @@ impl Prover<'_> {
         }
         let e_mu = f.exp(&Num::zero()).map_err(nan)?;
         let dirs = self.directions(hd);
+        let scope = self.path_scope.clone();
         let g = self
             .graph
             .as_ref()
@@ -1497,7 +1560,8 @@ impl Prover<'_> {
                 .map(|b| {
                     let least = -sums[2 * b];
                     let most = sums[2 * b + 1];
-                    most > f64::NEG_INFINITY
+                    scope.as_ref().is_none_or(|s| s[b])
+                        && most > f64::NEG_INFINITY
                         && least <= hi_x + sum_slack
                         && most >= lo_x - sum_slack
                 })
@@ -1584,7 +1648,10 @@ impl Prover<'_> {
             // Σ e only grows along a path (every e ≥ 0), so a path whose sum ends within
             // [lo_d, hi_d] passes only states some path reaches with Σ e ≤ hi_d: the
             // others are left out of the pass (fewer states, and tighter bounds).
-            let active: Vec<bool> = (0..n).map(|b| -sums[2 * b] <= hi_x + sum_slack).collect();
+            // And outside the scope: states on no path to a state asked about.
+            let active: Vec<bool> = (0..n)
+                .map(|b| -sums[2 * b] <= hi_x + sum_slack && scope.as_ref().is_none_or(|s| s[b]))
+                .collect();
             g.longest(
                 &weight,
                 &tolw,
@@ -1668,6 +1735,7 @@ impl Prover<'_> {
             dir_per_d,
             dirs: nd,
             overflow,
+            scope,
         });
         self.path_tables.insert((hd, t, mu.clone()), table.clone());
         Ok(table)

@@ -196,6 +196,27 @@ impl StageGraph {
         }
     }
 
+    /// The states with a path to one of `targets` (the targets among them).
+    pub(super) fn ancestors(&self, targets: &[usize]) -> Vec<bool> {
+        let mut on = vec![false; self.states()];
+        let mut work: Vec<usize> = Vec::with_capacity(targets.len());
+        for &b in targets {
+            if !on[b] {
+                on[b] = true;
+                work.push(b);
+            }
+        }
+        while let Some(v) = work.pop() {
+            for &(u, _) in &self.preds[v] {
+                if !on[u as usize] {
+                    on[u as usize] = true;
+                    work.push(u as usize);
+                }
+            }
+        }
+        on
+    }
+
     /// Edges leaving state `b` (for the tests).
     #[cfg(test)]
     fn next(&self, b: usize, r: usize) -> usize {
@@ -335,6 +356,25 @@ mod tests {
             // Every state active, then (one time in two) a random set of them: walks
             // through active states only. The buffer is the last graph's, as in the prover.
             let mask: Vec<bool> = (0..n).map(|_| rnd(4) != 0).collect();
+            // The ancestors of a random set of targets: the states from which a walk
+            // (by the plain forward closure) reaches one.
+            let targets: Vec<usize> = (0..n).filter(|_| rnd(3) == 0).collect();
+            let up = g.ancestors(&targets);
+            for (v, &is) in up.iter().enumerate() {
+                let mut seen = vec![false; n];
+                let mut work = vec![v];
+                seen[v] = true;
+                while let Some(x) = work.pop() {
+                    for r in 0..letters {
+                        let y = g.next(x, r);
+                        if !seen[y] {
+                            seen[y] = true;
+                            work.push(y);
+                        }
+                    }
+                }
+                assert_eq!(is, targets.iter().any(|&t| seen[t]), "state {v}");
+            }
             for active in [None, Some(&mask[..]).filter(|_| rnd(2) == 0)] {
                 g.longest(&weight, &tol, &zero, &present, lanes, active, &mut dist);
                 // 40 edges: several times around any cycle of these ≤ 7 states.
