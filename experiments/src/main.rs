@@ -104,7 +104,8 @@ enum Cmd {
         /// Seconds each model's verdict may take.
         #[arg(long, default_value_t = 60.0)]
         timeout: f64,
-        /// Parallel jobs.
+        /// Parallel jobs (a model the budget stops is then re-run alone, with the same
+        /// budget).
         #[arg(long, default_value_t = 2)]
         jobs: usize,
     },
