@@ -451,18 +451,24 @@ pub fn prove_by_bounds(
             }
         }
         if failed.is_none() && !groups.is_empty() {
-            let graph = prover.graph.get_or_insert_with(|| {
-                super::paths::StageGraph::new(&stage.trans, &letter_class, letters)
-            });
-            let mut scopes = Vec::with_capacity(groups.len());
-            for (_, queries) in &groups {
-                let targets: Vec<usize> = queries.iter().map(|q| q.b as usize).collect();
-                scopes.push(std::rc::Rc::new(graph.ancestors(&targets)));
+            if prover.graph.is_none() {
+                prover.graph = Some(super::paths::StageGraph::new(
+                    &stage.trans,
+                    &letter_class,
+                    letters,
+                ));
             }
-            'groups: for (((t, mu), queries), scope) in groups.drain(..).zip(scopes) {
-                // Tables made for another group's states do not cover these.
+            'groups: for ((t, mu), queries) in groups.drain(..) {
+                // Tables made for another group's states do not cover these (one scope
+                // at a time: each is a flag per stage state).
+                let targets: Vec<usize> = queries.iter().map(|q| q.b as usize).collect();
+                let scope = prover
+                    .graph
+                    .as_ref()
+                    .expect("made above")
+                    .ancestors(&targets);
                 prover.path_tables.clear();
-                prover.path_scope = Some(scope);
+                prover.path_scope = Some(std::rc::Rc::new(scope));
                 for q in queries {
                     let ctx = prover.contexts.intern((PATH | q.b, mu.clone()));
                     if !prover.always(t, ctx, &q.win, q.nonempty, q.answer)? {
@@ -1680,7 +1686,13 @@ impl Prover<'_> {
                 for j in 0..lanes_per {
                     let lane = (c * 2 + s) * lanes_per + j;
                     let lam = lams[lane];
-                    let dv = dist[b * lanes + lane];
+                    // A state some path fits is reached through active states, so no
+                    // lane is −∞ there; were one, it is taken as unbounded, never as
+                    // "no path" (which would drop the box).
+                    let dv = match dist[b * lanes + lane] {
+                        f64::NEG_INFINITY => f64::INFINITY,
+                        dv => dv,
+                    };
                     let term = if lam >= 0.0 { lam * hi_x } else { lam * lo_x };
                     let bound = dv + term + path_slack + term.abs() * 2f64.powi(-50);
                     if bound < best {
