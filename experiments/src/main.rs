@@ -785,6 +785,8 @@ pub struct Rerun {
     pub tried: usize,
     /// Of those, decided alone.
     pub decided: usize,
+    /// The parallel pass's jobs.
+    pub jobs: usize,
 }
 
 /// Re-decides every model of the manifest, rewrites its verdicts, checks the theory, and
@@ -821,10 +823,13 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
     for (r, v) in m.models.iter_mut().zip(verdicts) {
         r.verdict = Some(v);
     }
-    // A model the budget stopped while another job shared the cores is re-run alone, with
-    // the same budget: a verdict's time limit is the limit on a 2-core machine, and a
-    // proof uses both cores (the search, then the compilation beside the bounds).
-    let mut alone = Rerun::default();
+    // A model left undecided while other jobs shared the cores is re-run alone, with the
+    // same budget: a verdict's time limit is the limit on a 2-core machine, and a proof
+    // uses both cores (the compilation beside the bounds).
+    let mut alone = Rerun {
+        jobs,
+        ..Rerun::default()
+    };
     if jobs > 1 {
         for r in m.models.iter_mut() {
             if !matches!(r.verdict, Some(Verdict::Budget { .. })) {

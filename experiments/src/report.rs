@@ -145,8 +145,8 @@ Columns, each per test-length bucket ({} test examples of lengths 0–{}): *floa
             String::new()
         } else {
             format!(
-                "; the {} that the budget stopped while two jobs shared the cores were re-run one at a time with the same budget, and {} of them decided",
-                alone.tried, alone.decided
+                "; the {} left undecided by the parallel pass ({} jobs) were re-run one at a time with the same budget, and {} of them decided",
+                alone.tried, alone.jobs, alone.decided
             )
         },
         m.train_wall_secs,
