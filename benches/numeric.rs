@@ -94,6 +94,8 @@ fn check_row(name: &str, m: &NumericModel, spec: &str) {
             None => ("error".into(), e.to_string().chars().take(160).collect()),
         },
     };
+    // (A `|` in a formula would end the table cell.)
+    let spec = spec.replace('|', "\\|");
     println!("| {name} | `{spec}` | {verdict} | {secs:.2} | {effort} |");
 }
 
