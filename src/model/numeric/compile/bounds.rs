@@ -331,8 +331,8 @@ pub fn prove_by_bounds(
         let mut path_states = 0usize;
         // The product states left to the bounds over paths, per (query type, μ), in the
         // order first met.
-        let mut groups: Vec<((u32, Vec<Option<Num>>), Vec<PathQuery>)> = Vec::new();
-        let mut group_of: HashMap<(u32, Vec<Option<Num>>), usize> = HashMap::default();
+        let mut groups: Vec<(PathGroup, Vec<PathQuery>)> = Vec::new();
+        let mut group_of: HashMap<PathGroup, usize> = HashMap::default();
         while next < queue.len() {
             budget
                 .check(queue.len(), letters, "product states of a proof by bounds")
@@ -747,6 +747,9 @@ const ALL: u32 = u32::MAX;
 /// A context's count part with this bit set: the paths of the stage graph to the stage
 /// state in the other bits ([`Prover::path_boxes`]), not per-class counts.
 const PATH: u32 = 1 << 31;
+
+/// The product states whose paths share tables: (query type at ⊣, μ per head).
+type PathGroup = (u32, Vec<Option<Num>>);
 
 /// A product state left to the bounds over paths: its index in the product, its stage
 /// state, the local heads' window, whether a letter was read, and the answer every box
