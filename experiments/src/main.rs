@@ -800,17 +800,17 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
     let root = manifest_path.parent().unwrap_or(Path::new("."));
     let n = m.models.len();
     let done = AtomicUsize::new(0);
-    let verdicts = parallel(n, jobs, |i| {
-        let r = &m.models[i];
+    // One model's verdict, with a progress line tagged `tag` (made once it is known).
+    let judge_one = |r: &Record, tag: &dyn Fn() -> String| {
         let t = Instant::now();
         let v = judge::verdict(
             &root.join(&r.model),
             &r.spec,
             Duration::from_secs_f64(timeout),
         );
-        let k = done.fetch_add(1, Ordering::SeqCst) + 1;
         eprintln!(
-            "[{k}/{n}] {} {} {} s{}: {} ({:.1} s)",
+            "[{}] {} {} {} s{}: {} ({:.1} s)",
+            tag(),
             r.language,
             r.architecture,
             r.format,
@@ -819,6 +819,11 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
             t.elapsed().as_secs_f64()
         );
         v
+    };
+    let verdicts = parallel(n, jobs, |i| {
+        judge_one(&m.models[i], &|| {
+            format!("{}/{n}", done.fetch_add(1, Ordering::SeqCst) + 1)
+        })
     });
     for (r, v) in m.models.iter_mut().zip(verdicts) {
         r.verdict = Some(v);
@@ -836,21 +841,7 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
                 continue;
             }
             alone.tried += 1;
-            let t = Instant::now();
-            let v = judge::verdict(
-                &root.join(&r.model),
-                &r.spec,
-                Duration::from_secs_f64(timeout),
-            );
-            eprintln!(
-                "[alone] {} {} {} s{}: {} ({:.1} s)",
-                r.language,
-                r.architecture,
-                r.format,
-                r.seed,
-                report::verdict_text(&Some(v.clone())),
-                t.elapsed().as_secs_f64()
-            );
+            let v = judge_one(r, &|| "alone".to_string());
             if !matches!(v, Verdict::Budget { .. }) {
                 alone.decided += 1;
             }
@@ -860,7 +851,7 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
     write_manifest(manifest_path, &m)?;
     let decide_secs = started.elapsed().as_secs_f64();
     eprintln!(
-        "decided {n} models in {decide_secs:.0} s ({} re-run alone after a budget stop, {} of them decided)",
+        "decided {n} models in {decide_secs:.0} s ({} left undecided by the parallel pass re-run alone, {} of them decided)",
         alone.tried, alone.decided
     );
     // The theory as a test: a proof that a model equals a language outside its

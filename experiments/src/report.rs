@@ -145,7 +145,7 @@ Columns, each per test-length bucket ({} test examples of lengths 0–{}): *floa
             String::new()
         } else {
             format!(
-                "; the {} left undecided by the parallel pass ({} jobs) were re-run one at a time with the same budget, and {} of them decided",
+                "; {} model(s) left undecided by the parallel pass ({} jobs) were re-run one at a time with the same budget, and {} of them decided",
                 alone.tried, alone.jobs, alone.decided
             )
         },
