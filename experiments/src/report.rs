@@ -233,6 +233,8 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
     md.push_str(&"---|".repeat(archs.len()));
     md.push('\n');
     let (mut targets, mut met) = (0, 0);
+    // The target cells without a proof: how their models fail.
+    let mut unproved: Vec<String> = Vec::new();
     for l in &m.languages {
         md.push_str(&format!("| {} | {} |", cell(&l.name), l.class));
         for a in &archs {
@@ -250,6 +252,9 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
                 targets += 1;
                 met += usize::from(p > 0);
                 md.push_str(&format!(" **{cell}** |"));
+                if p == 0 {
+                    unproved.push(format!("- {}, {a}: {}", l.name, failures(&rs)));
+                }
             } else {
                 md.push_str(&format!(" {cell} |"));
             }
@@ -259,6 +264,13 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
     md.push_str(&format!(
         "\nTarget cells with at least one proof: **{met} of {targets}**.\n\n"
     ));
+    if !unproved.is_empty() {
+        md.push_str("Where training found no model the tool proves, the verdicts say how the models fail (counterexample lengths, `*`: found past the search, not known to be shortest; the shortest word, and the model's answer on it):
+
+");
+        md.push_str(&unproved.join("\n"));
+        md.push_str("\n\n");
+    }
     md.push_str("Proofs by format: ");
     let by_format: Vec<String> = formats
         .iter()
@@ -483,6 +495,47 @@ On the languages outside LTL[P] and LTL[Y] (where the theory says only hybrids c
 /// A table cell: `|` escaped, so a language like Σ*b(b|c)* stays in its column.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|")
+}
+
+/// How the models of one cell fail: their counterexamples' lengths (ascending, `*` when
+/// not known to be shortest), the shortest word with the model's answer, and the budget
+/// stops.
+fn failures(rs: &[&Record]) -> String {
+    let mut found: Vec<(usize, bool, &Verdict)> = rs
+        .iter()
+        .filter_map(|r| match &r.verdict {
+            Some(
+                v @ Verdict::Counterexample {
+                    length, shortest, ..
+                },
+            ) => Some((*length, *shortest != Some(false), v)),
+            _ => None,
+        })
+        .collect();
+    found.sort_by_key(|&(n, sure, _)| (n, !sure));
+    let budget = rs
+        .iter()
+        .filter(|r| matches!(r.verdict, Some(Verdict::Budget { .. })))
+        .count();
+    let mut parts = Vec::new();
+    if let Some(&(_, _, first)) = found.first() {
+        let lengths: Vec<String> = found
+            .iter()
+            .map(|&(n, sure, _)| if sure { n.to_string() } else { format!("{n}*") })
+            .collect();
+        parts.push(format!(
+            "counterexamples of length {}; the first: {}",
+            lengths.join(", "),
+            verdict_text(&Some(first.clone())).trim_start_matches("counterexample ")
+        ));
+    }
+    if budget > 0 {
+        parts.push(format!("{budget} without a verdict (budget)"));
+    }
+    if rs.is_empty() {
+        parts.push("no model trained".to_string());
+    }
+    parts.join("; ")
 }
 
 fn accuracy_plot(
