@@ -748,6 +748,16 @@ const ALL: u32 = u32::MAX;
 /// state in the other bits ([`Prover::path_boxes`]), not per-class counts.
 const PATH: u32 = 1 << 31;
 
+/// w·x for every x in [lo, hi], as its f64 ends (each product rounded once: the callers
+/// widen by their own error bound).
+fn times(w: f64, lo: f64, hi: f64) -> (f64, f64) {
+    if w >= 0.0 {
+        (w * lo, w * hi)
+    } else {
+        (w * hi, w * lo)
+    }
+}
+
 /// The product states whose paths share tables: (query type at ⊣, μ per head).
 type PathGroup = (u32, Vec<Option<Num>>);
 
@@ -1387,11 +1397,7 @@ impl Prover<'_> {
                 }
                 let g = gap(a).max(gap(b));
                 let (a, b) = (a.to_f64() - g, b.to_f64() + g);
-                let (x, y) = if *ui >= 0.0 {
-                    (ui * a, ui * b)
-                } else {
-                    (ui * b, ui * a)
-                };
+                let (x, y) = times(*ui, a, b);
                 lo += x;
                 hi += y;
                 mag += x.abs().max(y.abs());
@@ -1880,11 +1886,7 @@ impl RestF64 {
             for (row, &b) in lin.w.iter().zip(&lin.b) {
                 let (mut lo, mut hi, mut mag) = (b, b, b.abs());
                 for (&w, &(xl, xh)) in row.iter().zip(x) {
-                    let (a, z) = if w >= 0.0 {
-                        (w * xl, w * xh)
-                    } else {
-                        (w * xh, w * xl)
-                    };
+                    let (a, z) = times(w, xl, xh);
                     lo += a;
                     hi += z;
                     mag += a.abs().max(z.abs());
