@@ -1569,7 +1569,99 @@ fn decide_numeric(
         };
         built = [dfa_of(left)?, dfa_of(right)?];
         let (mut ma, mut mb) = (machine(left, &built[0]), machine(right, &built[1]));
-        let found = search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick);
+        // On two cores, a proof by bounds runs beside the search from the start (a
+        // correct model's proof often takes far less than the search's share): the first
+        // to decide stops the other, and the proof stops when the search does.
+        let early = [(true, left, &built[1]), (false, right, &built[0])]
+            .into_iter()
+            .find_map(|(model_left, m, o)| match (m, o) {
+                (
+                    Operand::Numeric {
+                        model,
+                        compiled: None,
+                    },
+                    Some(other),
+                ) => Some(BoundsJob {
+                    model,
+                    other,
+                    model_left,
+                    question,
+                    checked: None,
+                }),
+                _ => None,
+            })
+            .filter(|_| {
+                std::thread::available_parallelism().map_or(1, |n| n.get()) >= NUMERIC_WORKERS
+            });
+        let (found, proved) = match &early {
+            None => (
+                search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick),
+                None,
+            ),
+            Some(job) => {
+                let token = crate::cancel::Cancel::new();
+                let _link = crate::cancel::current().map(|caller| {
+                    let token = token.clone();
+                    caller.on_cancel(move || token.cancel())
+                });
+                std::thread::scope(|scope| {
+                    let proving = scope.spawn(|| {
+                        let got = token.run(|| job.run(&quick));
+                        if matches!(got, Ok(BoundsOutcome::Proved(_))) {
+                            token.cancel();
+                        }
+                        got
+                    });
+                    // A panic in the search must stop the proof too (the scope joins it).
+                    let guard = StopOnUnwind(&token);
+                    let found = token
+                        .run(|| search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick));
+                    drop(guard);
+                    token.cancel();
+                    let proved = match proving.join() {
+                        Ok(Ok(BoundsOutcome::Proved(v))) => Some(v),
+                        // Undecided, or an error the flow below meets again if it is real.
+                        Ok(_) => None,
+                        Err(p) => std::panic::resume_unwind(p),
+                    };
+                    (found, proved)
+                })
+            }
+        };
+        if let Some(mut v) = proved {
+            match &found {
+                // Proved beside a search its budget or the proof stopped: every word up
+                // to the search's length was checked too.
+                Err(SearchStop::Budget {
+                    checked_up_to_length: n,
+                    ..
+                }) => {
+                    if let EngineReport::Bounds {
+                        checked_up_to_length,
+                        ..
+                    } = &mut v.engine
+                    {
+                        *checked_up_to_length = *n;
+                    }
+                    drop((ma, mb));
+                    return Ok((v, [None, None]));
+                }
+                // Both finished: a proof and a counterexample contradict each other.
+                Ok(f) => {
+                    if let Some(letters) = &f.counterexample {
+                        let atoms = sigma.atoms();
+                        let word: Vec<String> = letters
+                            .iter()
+                            .map(|&l| atoms[l as usize].to_string())
+                            .collect();
+                        return Err(CheckError::Internal {
+                            word: word.join(" "),
+                        });
+                    }
+                }
+                Err(_) => {}
+            }
+        }
         if let Err(SearchStop::Budget {
             checked_up_to_length,
             limit,
@@ -1629,7 +1721,7 @@ fn decide_numeric(
                     other,
                     model_left,
                     question,
-                    checked: n,
+                    checked: Some(n),
                 }),
                 _ => None,
             })
@@ -1687,14 +1779,6 @@ fn decide_numeric(
                     got
                 });
                 // A panic in the compilation must stop the proof too (the scope joins it).
-                struct StopOnUnwind<'t>(&'t crate::cancel::Cancel);
-                impl Drop for StopOnUnwind<'_> {
-                    fn drop(&mut self) {
-                        if std::thread::panicking() {
-                            self.0.cancel();
-                        }
-                    }
-                }
                 let guard = StopOnUnwind(&token);
                 let compiled = token.run(compile_both);
                 drop(guard);
@@ -1777,6 +1861,18 @@ fn decide_numeric(
         },
         compiled,
     ))
+}
+
+/// Cancels the token when dropped during a panic: the thread beside stops, and the scope
+/// that joins it can unwind.
+struct StopOnUnwind<'t>(&'t crate::cancel::Cancel);
+
+impl Drop for StopOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.cancel();
+        }
+    }
 }
 
 /// A NaN a step of the model meets: the executor raises it on that word.
@@ -1870,13 +1966,14 @@ fn hunt_past(
 pub const NUMERIC_WORKERS: usize = 2;
 
 /// A proof by bounds to try: a numeric model against the other side's DFA, with every
-/// word of length ≤ `checked` known to agree.
+/// word of length ≤ `checked` known to agree (`None`: none known yet, the proof that runs
+/// beside the search).
 struct BoundsJob<'a> {
     model: &'a crate::model::numeric::NumericModel,
     other: &'a crate::automata::Dfa,
     model_left: bool,
     question: Question,
-    checked: usize,
+    checked: Option<usize>,
 }
 
 /// What a proof by bounds gave.
@@ -1895,7 +1992,7 @@ impl BoundsJob<'_> {
             self.other,
             self.model_left,
             self.question,
-            Some(self.checked),
+            self.checked,
             budget,
         ) {
             Ok(Bounds::Proved(p)) => Ok(BoundsOutcome::Proved(Verdict {
@@ -1907,7 +2004,8 @@ impl BoundsJob<'_> {
                     refined: p.refined,
                     path_states: p.path_states,
                     boxes: p.boxes,
-                    checked_up_to_length: self.checked,
+                    // Beside the search: set to how far the search got once it stops.
+                    checked_up_to_length: self.checked.unwrap_or(0),
                 },
             })),
             Ok(Bounds::Inconclusive(why)) => Ok(BoundsOutcome::Undecided(why)),
