@@ -1569,36 +1569,20 @@ fn decide_numeric(
         };
         built = [dfa_of(left)?, dfa_of(right)?];
         let (mut ma, mut mb) = (machine(left, &built[0]), machine(right, &built[1]));
-        // On two cores, a proof by bounds runs beside the search from the start (a
-        // correct model's proof often takes far less than the search's share): the first
-        // to decide stops the other, and the proof stops when the search does.
-        let early = [(true, left, &built[1]), (false, right, &built[0])]
-            .into_iter()
-            .find_map(|(model_left, m, o)| match (m, o) {
-                (
-                    Operand::Numeric {
-                        model,
-                        compiled: None,
-                    },
-                    Some(other),
-                ) => Some(BoundsJob {
-                    model,
-                    other,
-                    model_left,
-                    question,
-                    checked: None,
-                }),
-                _ => None,
-            })
-            .filter(|_| {
-                std::thread::available_parallelism().map_or(1, |n| n.get()) >= NUMERIC_WORKERS
-            });
+        let _searching = Busy::take(1);
+        // Where a core is idle, a proof by bounds runs beside the search from the start
+        // (a correct model's proof often takes far less than the search's share): the
+        // first to decide stops the other, and the proof stops when the search does.
+        // Not where other verdicts of this process keep the cores busy (`decide`'s
+        // parallel jobs): there it would only slow their searches down.
+        let early = BoundsJob::of(left, right, &built, question, None)
+            .and_then(|job| Busy::try_take(1).map(|guard| (job, guard)));
         let (found, proved) = match &early {
             None => (
                 search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick),
                 None,
             ),
-            Some(job) => {
+            Some((job, _beside)) => {
                 let token = crate::cancel::Cancel::new();
                 let _link = crate::cancel::current().map(|caller| {
                     let token = token.clone();
@@ -1628,6 +1612,9 @@ fn decide_numeric(
                 })
             }
         };
+        // The core the proof beside took is free again (the search's is counted until
+        // the hunt past it is done).
+        drop(early);
         if let Some(mut v) = proved {
             match &found {
                 // Proved beside a search its budget or the proof stopped: every word up
@@ -1706,26 +1693,7 @@ fn decide_numeric(
     // DFA once the search has checked the short words: beside the compilation on a
     // second core (each with all the time left; the first to decide stops the other),
     // else before it within two thirds of the time left.
-    let job = checked.and_then(|n| {
-        [(true, left, &built[1]), (false, right, &built[0])]
-            .into_iter()
-            .find_map(|(model_left, m, o)| match (m, o) {
-                (
-                    Operand::Numeric {
-                        model,
-                        compiled: None,
-                    },
-                    Some(other),
-                ) => Some(BoundsJob {
-                    model,
-                    other,
-                    model_left,
-                    question,
-                    checked: Some(n),
-                }),
-                _ => None,
-            })
-    });
+    let job = checked.and_then(|n| BoundsJob::of(left, right, &built, question, Some(n)));
     let compile =
         |o: &Operand<'_>| -> Result<Option<crate::model::numeric::NumericCompiled>, CheckError> {
             match o {
@@ -1743,6 +1711,11 @@ fn decide_numeric(
             Ok([compile(left)?, compile(right)?])
         };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let _working = Busy::take(if job.is_some() && cores >= NUMERIC_WORKERS {
+        NUMERIC_WORKERS
+    } else {
+        1
+    });
     let (bounds, compiled) = match &job {
         None => (None, compile_both()),
         Some(job) if cores < NUMERIC_WORKERS => {
@@ -1861,6 +1834,39 @@ fn decide_numeric(
         },
         compiled,
     ))
+}
+
+/// Threads of this process's numeric verdicts at work (searches, proofs, compilations),
+/// for [`Busy::try_take`].
+static BUSY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Threads counted in [`BUSY`] while this lives.
+struct Busy(usize);
+
+impl Busy {
+    /// Counts `n` threads at work.
+    fn take(n: usize) -> Busy {
+        BUSY.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        Busy(n)
+    }
+
+    /// Counts `n` more threads if the machine has a core for each beside those at work.
+    fn try_take(n: usize) -> Option<Busy> {
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        BUSY.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            |b| (b + n <= cores).then_some(b + n),
+        )
+        .ok()
+        .map(|_| Busy(n))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        BUSY.fetch_sub(self.0, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Cancels the token when dropped during a panic: the thread beside stops, and the scope
@@ -1984,7 +1990,36 @@ enum BoundsOutcome {
     Undecided(String),
 }
 
-impl BoundsJob<'_> {
+impl<'a> BoundsJob<'a> {
+    /// The proof to try for a side that is a numeric model not yet compiled against the
+    /// other side's DFA (`built`, per side), if any.
+    fn of(
+        left: &Operand<'a>,
+        right: &Operand<'a>,
+        built: &'a [Option<crate::automata::Dfa>; 2],
+        question: Question,
+        checked: Option<usize>,
+    ) -> Option<BoundsJob<'a>> {
+        [(true, left, &built[1]), (false, right, &built[0])]
+            .into_iter()
+            .find_map(|(model_left, m, o)| match (m, o) {
+                (
+                    Operand::Numeric {
+                        model,
+                        compiled: None,
+                    },
+                    Some(other),
+                ) => Some(BoundsJob {
+                    model,
+                    other,
+                    model_left,
+                    question,
+                    checked,
+                }),
+                _ => None,
+            })
+    }
+
     fn run(&self, budget: &Budget) -> Result<BoundsOutcome, CheckError> {
         use crate::model::numeric::bounds::{prove_by_bounds, Bounds};
         match prove_by_bounds(
