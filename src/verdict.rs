@@ -1569,86 +1569,7 @@ fn decide_numeric(
         };
         built = [dfa_of(left)?, dfa_of(right)?];
         let (mut ma, mut mb) = (machine(left, &built[0]), machine(right, &built[1]));
-        let _searching = Busy::take(1);
-        // Where a core is idle, a proof by bounds runs beside the search from the start
-        // (a correct model's proof often takes far less than the search's share): the
-        // first to decide stops the other, and the proof stops when the search does.
-        // Not where other verdicts of this process keep the cores busy (`decide`'s
-        // parallel jobs): there it would only slow their searches down.
-        let early = BoundsJob::of(left, right, &built, question, None)
-            .and_then(|job| Busy::try_take(1).map(|guard| (job, guard)));
-        let (found, proved) = match &early {
-            None => (
-                search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick),
-                None,
-            ),
-            Some((job, _beside)) => {
-                let token = crate::cancel::Cancel::new();
-                let _link = crate::cancel::current().map(|caller| {
-                    let token = token.clone();
-                    caller.on_cancel(move || token.cancel())
-                });
-                std::thread::scope(|scope| {
-                    let proving = scope.spawn(|| {
-                        let got = token.run(|| job.run(&quick));
-                        if matches!(got, Ok(BoundsOutcome::Proved(_))) {
-                            token.cancel();
-                        }
-                        got
-                    });
-                    // A panic in the search must stop the proof too (the scope joins it).
-                    let guard = StopOnUnwind(&token);
-                    let found = token
-                        .run(|| search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick));
-                    drop(guard);
-                    token.cancel();
-                    let proved = match proving.join() {
-                        Ok(Ok(BoundsOutcome::Proved(v))) => Some(v),
-                        // Undecided, or an error the flow below meets again if it is real.
-                        Ok(_) => None,
-                        Err(p) => std::panic::resume_unwind(p),
-                    };
-                    (found, proved)
-                })
-            }
-        };
-        // The core the proof beside took is free again (the search's is counted until
-        // the hunt past it is done).
-        drop(early);
-        if let Some(mut v) = proved {
-            match &found {
-                // Proved beside a search its budget or the proof stopped: every word up
-                // to the search's length was checked too.
-                Err(SearchStop::Budget {
-                    checked_up_to_length: n,
-                    ..
-                }) => {
-                    if let EngineReport::Bounds {
-                        checked_up_to_length,
-                        ..
-                    } = &mut v.engine
-                    {
-                        *checked_up_to_length = *n;
-                    }
-                    drop((ma, mb));
-                    return Ok((v, [None, None]));
-                }
-                // Both finished: a proof and a counterexample contradict each other.
-                Ok(f) => {
-                    if let Some(letters) = &f.counterexample {
-                        let atoms = sigma.atoms();
-                        let word: Vec<String> = letters
-                            .iter()
-                            .map(|&l| atoms[l as usize].to_string())
-                            .collect();
-                        return Err(CheckError::Internal {
-                            word: word.join(" "),
-                        });
-                    }
-                }
-                Err(_) => {}
-            }
-        }
+        let found = search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick);
         if let Err(SearchStop::Budget {
             checked_up_to_length,
             limit,
@@ -1693,7 +1614,26 @@ fn decide_numeric(
     // DFA once the search has checked the short words: beside the compilation on a
     // second core (each with all the time left; the first to decide stops the other),
     // else before it within two thirds of the time left.
-    let job = checked.and_then(|n| BoundsJob::of(left, right, &built, question, Some(n)));
+    let job = checked.and_then(|n| {
+        [(true, left, &built[1]), (false, right, &built[0])]
+            .into_iter()
+            .find_map(|(model_left, m, o)| match (m, o) {
+                (
+                    Operand::Numeric {
+                        model,
+                        compiled: None,
+                    },
+                    Some(other),
+                ) => Some(BoundsJob {
+                    model,
+                    other,
+                    model_left,
+                    question,
+                    checked: n,
+                }),
+                _ => None,
+            })
+    });
     let compile =
         |o: &Operand<'_>| -> Result<Option<crate::model::numeric::NumericCompiled>, CheckError> {
             match o {
@@ -1711,11 +1651,6 @@ fn decide_numeric(
             Ok([compile(left)?, compile(right)?])
         };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let _working = Busy::take(if job.is_some() && cores >= NUMERIC_WORKERS {
-        NUMERIC_WORKERS
-    } else {
-        1
-    });
     let (bounds, compiled) = match &job {
         None => (None, compile_both()),
         Some(job) if cores < NUMERIC_WORKERS => {
@@ -1752,6 +1687,14 @@ fn decide_numeric(
                     got
                 });
                 // A panic in the compilation must stop the proof too (the scope joins it).
+                struct StopOnUnwind<'t>(&'t crate::cancel::Cancel);
+                impl Drop for StopOnUnwind<'_> {
+                    fn drop(&mut self) {
+                        if std::thread::panicking() {
+                            self.0.cancel();
+                        }
+                    }
+                }
                 let guard = StopOnUnwind(&token);
                 let compiled = token.run(compile_both);
                 drop(guard);
@@ -1834,51 +1777,6 @@ fn decide_numeric(
         },
         compiled,
     ))
-}
-
-/// Threads of this process's numeric verdicts at work (searches, proofs, compilations),
-/// for [`Busy::try_take`].
-static BUSY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Threads counted in [`BUSY`] while this lives.
-struct Busy(usize);
-
-impl Busy {
-    /// Counts `n` threads at work.
-    fn take(n: usize) -> Busy {
-        BUSY.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
-        Busy(n)
-    }
-
-    /// Counts `n` more threads if the machine has a core for each beside those at work.
-    fn try_take(n: usize) -> Option<Busy> {
-        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        BUSY.fetch_update(
-            std::sync::atomic::Ordering::SeqCst,
-            std::sync::atomic::Ordering::SeqCst,
-            |b| (b + n <= cores).then_some(b + n),
-        )
-        .ok()
-        .map(|_| Busy(n))
-    }
-}
-
-impl Drop for Busy {
-    fn drop(&mut self) {
-        BUSY.fetch_sub(self.0, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-/// Cancels the token when dropped during a panic: the thread beside stops, and the scope
-/// that joins it can unwind.
-struct StopOnUnwind<'t>(&'t crate::cancel::Cancel);
-
-impl Drop for StopOnUnwind<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.cancel();
-        }
-    }
 }
 
 /// A NaN a step of the model meets: the executor raises it on that word.
@@ -1972,14 +1870,13 @@ fn hunt_past(
 pub const NUMERIC_WORKERS: usize = 2;
 
 /// A proof by bounds to try: a numeric model against the other side's DFA, with every
-/// word of length ≤ `checked` known to agree (`None`: none known yet, the proof that runs
-/// beside the search).
+/// word of length ≤ `checked` known to agree.
 struct BoundsJob<'a> {
     model: &'a crate::model::numeric::NumericModel,
     other: &'a crate::automata::Dfa,
     model_left: bool,
     question: Question,
-    checked: Option<usize>,
+    checked: usize,
 }
 
 /// What a proof by bounds gave.
@@ -1990,36 +1887,7 @@ enum BoundsOutcome {
     Undecided(String),
 }
 
-impl<'a> BoundsJob<'a> {
-    /// The proof to try for a side that is a numeric model not yet compiled against the
-    /// other side's DFA (`built`, per side), if any.
-    fn of(
-        left: &Operand<'a>,
-        right: &Operand<'a>,
-        built: &'a [Option<crate::automata::Dfa>; 2],
-        question: Question,
-        checked: Option<usize>,
-    ) -> Option<BoundsJob<'a>> {
-        [(true, left, &built[1]), (false, right, &built[0])]
-            .into_iter()
-            .find_map(|(model_left, m, o)| match (m, o) {
-                (
-                    Operand::Numeric {
-                        model,
-                        compiled: None,
-                    },
-                    Some(other),
-                ) => Some(BoundsJob {
-                    model,
-                    other,
-                    model_left,
-                    question,
-                    checked,
-                }),
-                _ => None,
-            })
-    }
-
+impl BoundsJob<'_> {
     fn run(&self, budget: &Budget) -> Result<BoundsOutcome, CheckError> {
         use crate::model::numeric::bounds::{prove_by_bounds, Bounds};
         match prove_by_bounds(
@@ -2027,7 +1895,7 @@ impl<'a> BoundsJob<'a> {
             self.other,
             self.model_left,
             self.question,
-            self.checked,
+            Some(self.checked),
             budget,
         ) {
             Ok(Bounds::Proved(p)) => Ok(BoundsOutcome::Proved(Verdict {
@@ -2039,8 +1907,7 @@ impl<'a> BoundsJob<'a> {
                     refined: p.refined,
                     path_states: p.path_states,
                     boxes: p.boxes,
-                    // Beside the search: set to how far the search got once it stops.
-                    checked_up_to_length: self.checked.unwrap_or(0),
+                    checked_up_to_length: self.checked,
                 },
             })),
             Ok(Bounds::Inconclusive(why)) => Ok(BoundsOutcome::Undecided(why)),
