@@ -239,9 +239,10 @@ pub enum EngineReport {
         /// Words of every length up to this one were also checked exactly on the fly
         /// before.
         checked_up_to_length: usize,
-        /// Whether the refined product proved it: the length counted up to
-        /// `checked_up_to_length + 1` (the shorter words are those the search ran)
-        /// and the largest score present tracked.
+        /// Whether the refined product proved it: the largest score present tracked
+        /// for the query types the plain product left undecided (in either product,
+        /// the states only words of length ≤ `checked_up_to_length` reach are those
+        /// the search ran).
         refined: bool,
         /// Product states that only the bounds over the paths of the layers below
         /// decided (their count vectors are those of paths, not each class free up to
@@ -334,7 +335,7 @@ impl EngineReport {
                 refined: false,
                 ..
             } => format!(
-                "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes; {states_explored} product states, {boxes} boxes, every one giving the same answer (no counterexample of length ≤ {checked_up_to_length} either, searched on the fly)"
+                "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes; {states_explored} product states, {boxes} boxes, every one that a word longer than {checked_up_to_length} reaches giving the same answer, and every shorter word run by the search on the fly"
             ),
             EngineReport::Bounds {
                 states_explored,
@@ -344,7 +345,7 @@ impl EngineReport {
                 refined: true,
                 path_states,
             } => format!(
-                "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes, knowing the largest score present; {states_explored} product states{}, {boxes} boxes, every one giving the same answer on the words longer than {checked_up_to_length}, and every shorter word run by the search on the fly",
+                "proof by bounds: the layers below the last compiled exactly ({stage_states} states), the last layer's global heads bounded by boxes, knowing the largest score present for the query types that needed it; {states_explored} product states{}, {boxes} boxes, every one giving the same answer on the words longer than {checked_up_to_length}, and every shorter word run by the search on the fly",
                 if *path_states > 0 {
                     format!(" ({path_states} of them bounded over the paths of the layers below)")
                 } else {

@@ -34,13 +34,13 @@ pub struct BoundsProof {
     /// States of the layers below the last one, minimized.
     pub stage_states: usize,
     /// Product states (stage state, last letters' classes, the other side's state;
-    /// in the refined product also the length and the largest scores present) explored
-    /// by the pass that proved it.
+    /// in the refined product also the largest scores present for the tracked query
+    /// types) explored by the round that proved it.
     pub product_states: usize,
-    /// Logit intervals computed (boxes tried), over both passes.
+    /// Logit intervals computed (boxes tried), over every round.
     pub boxes: usize,
-    /// Whether the refined product (the length and the largest score present
-    /// tracked, [`prove_by_bounds`]) was needed.
+    /// Whether the refined product (the largest score present tracked,
+    /// [`prove_by_bounds`]) was needed.
     pub refined: bool,
     /// Product states that only the bounds over the stage graph's paths decided
     /// (module `paths`; 0 when the per-class counts sufficed).
@@ -68,7 +68,8 @@ pub enum BoundsMutation {
     None,
     /// Forget that an overflowing denominator makes a head's output the zero vector.
     ForgetOverflow,
-    /// Take the words one letter longer than the search checked as checked too.
+    /// Take the states whose longest word is one letter longer than the search checked
+    /// as checked too.
     LengthOffByOne,
     /// Count every class one time fewer than it can occur.
     FewerCounts,
@@ -104,11 +105,21 @@ fn mutation() -> BoundsMutation {
 /// Boxes tried for one product state before it is given up.
 const BOXES_PER_STATE: usize = 4096;
 
+/// At most this many boxes for a query type's union of classes (tried before each
+/// state's own classes, see [`prove_by_bounds`]; where it fails, each state's own try
+/// follows), and for each try at a query type the refined product does not track yet:
+/// a failed try costs at most this many.
+const BOXES_PER_UNION: usize = 256;
+
 /// Key classes of one score: each distinct value vector with the least and the most
 /// times its classes occur together (f64::INFINITY: without bound). The least is 0
 /// today: which classes are present is not known class by class (the refined product
 /// knows only the largest score); [`extreme`] takes lower bounds all the same.
 type Group = Vec<(Vec<f64>, f64, f64)>;
+
+/// A try of [`Prover::always`]: (query type, context, local heads' outputs, whether a
+/// letter was read, the answer, the most boxes it may split into).
+type MemoKey = (u32, u32, Vec<Num>, bool, bool, usize);
 
 /// An interval of exact values, lo ≤ hi.
 type Iv = (Num, Num);
@@ -120,14 +131,15 @@ type Iv = (Num, Num);
 /// `checked`: every word of length ≤ `checked` is known to agree already (the on-the-fly
 /// search ran the model on each); only longer words are left to the bounds.
 ///
-/// The product is explored twice at most. First the plain one: (stage state, the other
-/// side's state, the last `window` classes, whether a letter was read — the empty word
-/// is not asked about when `checked` is given), with the boxes bounded by the most times
-/// each class can occur before the stage state. Where that does not decide, a refined
-/// one, which also counts the length up to `checked + 1` (a state holding only words the
-/// search has checked is not asked about) and tracks, for every query type ⊣ can have
-/// and every global head, the largest score present: μ is then known, and the classes
-/// scoring above it are absent.
+/// First the plain product: (stage state, the other side's state, the last `window`
+/// classes, whether a letter was read), with the boxes bounded by the classes seen, then
+/// the most times each can occur, before the stage state. Where that does not decide, a
+/// refined one, in rounds, which tracks for some query types and every global head the
+/// largest score present: μ is then known there, and the classes scoring above it are
+/// absent; a type is tracked once a state asking it is left undecided. In each product,
+/// a state that only words of length ≤ `checked` reach (its longest word, from the
+/// product's graph: `longest_words`) is not asked about. grammar/numeric.md, "Proofs
+/// by bounds".
 pub fn prove_by_bounds(
     model: &NumericModel,
     other: &Dfa,
@@ -242,23 +254,42 @@ pub fn prove_by_bounds(
     let mut seen_ids: Interner<Vec<u32>> = Interner::default();
     let mut bits: Interner<Vec<u64>> = Interner::default();
     let bits_of: Vec<u32> = seen.into_iter().map(|s| bits.intern(s)).collect();
+    // A set of classes as a most-count vector: each one in it without bound.
+    let unbounded = |set: &[u64]| -> Vec<u32> {
+        (0..keys.len())
+            .map(|i| {
+                if set[i / 64] >> (i % 64) & 1 == 1 {
+                    u32::MAX
+                } else {
+                    0
+                }
+            })
+            .collect()
+    };
     let loose_of: Vec<u32> = bits
         .list
         .iter()
-        .map(|set| {
-            let v = (0..keys.len())
-                .map(|i| {
-                    if set[i / 64] >> (i % 64) & 1 == 1 {
-                        u32::MAX
-                    } else {
-                        0
-                    }
-                })
-                .collect();
-            seen_ids.intern(v)
-        })
+        .map(|set| seen_ids.intern(unbounded(set)))
         .collect();
     let seen_of: Vec<u32> = bits_of.iter().map(|&i| loose_of[i as usize]).collect();
+    // Per query type ⊣ can have: the classes seen before any stage state that asks it. A
+    // proof for that union holds for each state's own classes (fewer classes, fewer count
+    // vectors: every output of the smaller set lies in a box of the larger's), so it is
+    // tried first, within a few boxes: one proof per query type where there would be
+    // one per set of classes (16,094 sets on an e4m3 trained model, each box made anew).
+    let mut union_bits: std::collections::BTreeMap<u32, Vec<u64>> = Default::default();
+    for (b, &i) in bits_of.iter().enumerate() {
+        let t = stage.out[b * rows + letters];
+        let set = &bits.list[i as usize];
+        let u = union_bits.entry(t).or_insert_with(|| vec![0; set.len()]);
+        for (x, y) in u.iter_mut().zip(set) {
+            *x |= y;
+        }
+    }
+    let union_of: HashMap<u32, u32> = union_bits
+        .into_iter()
+        .map(|(t, set)| (t, seen_ids.intern(unbounded(&set))))
+        .collect();
     let mut tight_of: Option<Vec<u32>> = None;
     let Some(rest) = RestF64::new(model, l) else {
         return inconclusive("the last layer's rest cannot be bounded in f64");
@@ -282,12 +313,13 @@ pub fn prove_by_bounds(
         path_scope: None,
         dirs: HashMap::default(),
         boxes: 0,
+        per_try: BOXES_PER_STATE,
     };
     let window = model.window(l) as usize;
-    // Product states: (stage state, the other side's state, the length up to checked + 1,
+    // Product states: (stage state, the other side's state, whether a letter was read,
     // the classes of the last `window` letters, the largest score present for every
-    // query type ⊣ can have and every global head).
-    type State = (u32, u32, usize, Vec<u32>, u32);
+    // tracked query type and every global head).
+    type State = (u32, u32, bool, Vec<u32>, u32);
     let mut asked: Vec<u32> = (0..stage_states)
         .map(|b| stage.out[b * rows + letters])
         .collect();
@@ -296,43 +328,34 @@ pub fn prove_by_bounds(
     let globals: Vec<usize> = (0..layer.heads.len())
         .filter(|&hd| layer.heads[hd].range == NumRange::Global)
         .collect();
-    // First without the refinement, whose product is the smaller; then, where that does
-    // not decide, with it.
-    let mut why = String::new();
-    for refined in [false, true] {
-        // The scores' ranks are needed by the refined product only (made here, not for
-        // every proof: asked types × global heads × key classes scores).
-        let ranked = if refined {
+    // First without the refinement, whose product is the smaller (asking stops at the
+    // first state it does not decide); then, where that does not decide, with it, tracking μ
+    // for the query types of the states left undecided only: first the plain product's,
+    // then every type the refined product leaves undecided, until no new one is left
+    // (tracking all of them, 200 on an e4m3 trained model, multiplied the product past
+    // 15 M states).
+    let mut tracked: Option<Vec<u32>> = None;
+    let why = loop {
+        let refined = tracked.is_some();
+        let types: &[u32] = tracked.as_deref().unwrap_or(&[]);
+        // The scores' ranks, per tracked type and global head.
+        let ranked = {
             let keys = prover.keys.clone();
-            ranks(&mut prover.c, l, &keys, &asked, &globals)?
-        } else {
-            Vec::new()
+            ranks(&mut prover.c, l, &keys, types, &globals)?
         };
         let mut present: Interner<Vec<u32>> = Interner::default();
         let none = present.intern(vec![0; ranked.len()]);
-        // The length is counted exactly below `cap`; a state at `cap` holds every longer
-        // word.
-        // (The test mutation skips the words one letter longer than checked too, in the
-        // refined product only.)
-        let slack = usize::from(refined && mutation() == BoundsMutation::LengthOffByOne);
-        let cap = if refined {
-            checked.map_or(1, |c| c + 1 + slack)
-        } else {
-            1
-        };
+        // First the product alone (cheap: no box is made), then the longest word that
+        // reaches each state, then the states some word longer than the search's reaches
+        // are asked about, in breadth-first order.
         let mut ids: HashMap<State, u32> = HashMap::default();
-        let mut queue: Vec<State> = vec![(0, 0, 0, Vec::new(), none)];
+        let mut queue: Vec<State> = vec![(0, 0, false, Vec::new(), none)];
+        // The edges, `letters` per state.
+        let mut succ: Vec<u32> = Vec::new();
         // Per product state: the state and letter it was first reached from.
         let mut parent: Vec<(u32, u32)> = vec![(0, 0)];
         ids.insert(queue[0].clone(), 0);
         let mut next = 0usize;
-        let mut failed: Option<String> = None;
-        // Product states decided only by the bounds over paths.
-        let mut path_states = 0usize;
-        // The product states left to the bounds over paths, per (query type, μ), in the
-        // order first met.
-        let mut groups: Vec<(PathGroup, Vec<PathQuery>)> = Vec::new();
-        let mut group_of: HashMap<PathGroup, usize> = HashMap::default();
         while next < queue.len() {
             budget
                 .check(queue.len(), letters, "product states of a proof by bounds")
@@ -343,87 +366,8 @@ pub fn prove_by_bounds(
                         "checking the last layer by bounds".into(),
                     )
                 })?;
-            let (b, s, len, win, pres) = queue[next].clone();
-            let nonempty = len > 0;
+            let (b, s, _, win, pres) = queue[next].clone();
             next += 1;
-            let accepts = other.accepting()[s as usize];
-            // The answers of the model that would be a disagreement.
-            let wrong: &[bool] = match (question, model_left) {
-                (Question::Equivalent, _) => {
-                    if accepts {
-                        &[false]
-                    } else {
-                        &[true]
-                    }
-                }
-                // model ⊆ other: the model must reject where the other rejects.
-                (Question::Included, true) => {
-                    if accepts {
-                        &[]
-                    } else {
-                        &[true]
-                    }
-                }
-                // other ⊆ model: the model must accept where the other accepts.
-                (Question::Included, false) => {
-                    if accepts {
-                        &[false]
-                    } else {
-                        &[]
-                    }
-                }
-            };
-            let known = len < cap && checked.is_some_and(|c| len <= c + slack);
-            if let ([bad], false) = (wrong, known) {
-                let t = stage.out[b as usize * rows + letters];
-                // The plain product: an empty list, μ not tracked.
-                let mut mu: Vec<Option<Num>> = Vec::new();
-                if refined {
-                    let j = asked.binary_search(&t).expect("a query type of ⊣");
-                    let tops =
-                        &present.list[pres as usize][j * globals.len()..(j + 1) * globals.len()];
-                    mu = vec![None; layer.heads.len()];
-                    for (g, &hd) in globals.iter().enumerate() {
-                        mu[hd] = tops[g]
-                            .checked_sub(1)
-                            .map(|r| ranked[j * globals.len() + g].0[r as usize].clone());
-                    }
-                }
-                let loose = prover.contexts.intern((seen_of[b as usize], mu.clone()));
-                if !prover.always(t, loose, &win, nonempty, !bad)? {
-                    let tight = tight_of.get_or_insert_with(|| {
-                        tight_counts(&stage.trans, &letter_class, letters, &mut prover.seen)
-                            .unwrap_or_else(|| seen_of.clone())
-                    });
-                    let tight = prover.contexts.intern((tight[b as usize], mu.clone()));
-                    if tight == loose || !prover.always(t, tight, &win, nonempty, !bad)? {
-                        // Last, the paths to b (μ known: the refined product only), once
-                        // the product is explored: the states asking the same query
-                        // type and μ share one table, made once over the stage states
-                        // they need.
-                        if !refined || mutation() == BoundsMutation::NoPaths {
-                            failed = Some(word_to(&parent, next - 1, model));
-                            break;
-                        }
-                        let key = (t, mu);
-                        let g = match group_of.get(&key) {
-                            Some(&g) => g,
-                            None => {
-                                group_of.insert(key.clone(), groups.len());
-                                groups.push((key, Vec::new()));
-                                groups.len() - 1
-                            }
-                        };
-                        groups[g].1.push(PathQuery {
-                            at: (next - 1) as u32,
-                            b,
-                            win: win.clone(),
-                            nonempty,
-                            answer: !bad,
-                        });
-                    }
-                }
-            }
             for r in 0..letters {
                 let nb = stage.trans[b as usize * letters + r];
                 let ns = other.next(s, r as u32);
@@ -437,18 +381,138 @@ pub fn prove_by_bounds(
                 }
                 let i = letter_class[b as usize * letters + r];
                 let mut np = present.list[pres as usize].clone();
-                if refined {
-                    for (top, (_, rank)) in np.iter_mut().zip(&ranked) {
-                        *top = (*top).max(rank[i] + 1);
-                    }
+                for (top, (_, rank)) in np.iter_mut().zip(&ranked) {
+                    *top = (*top).max(rank[i] + 1);
                 }
-                let st = (nb, ns, (len + 1).min(cap), nw, present.intern(np));
-                if !ids.contains_key(&st) {
-                    ids.insert(st.clone(), queue.len() as u32);
-                    queue.push(st);
-                    parent.push(((next - 1) as u32, r as u32));
+                let st = (nb, ns, true, nw, present.intern(np));
+                let id = match ids.get(&st) {
+                    Some(&id) => id,
+                    None => {
+                        let id = queue.len() as u32;
+                        ids.insert(st.clone(), id);
+                        queue.push(st);
+                        parent.push(((next - 1) as u32, r as u32));
+                        id
+                    }
+                };
+                succ.push(id);
+            }
+        }
+        drop(ids);
+        let longest = longest_words(&succ, letters);
+        drop(succ);
+        // (The test mutation also skips the states whose longest word is one letter
+        // longer than checked.)
+        let slack = usize::from(mutation() == BoundsMutation::LengthOffByOne);
+        // Query types not tracked yet whose states are left undecided.
+        let mut more: Vec<u32> = Vec::new();
+        // The first state left undecided: its shortest word.
+        let mut failed: Option<String> = None;
+        // Product states decided only by the bounds over paths.
+        let mut path_states = 0usize;
+        // The product states left to the bounds over paths, per (query type, μ), in the
+        // order first met.
+        let mut groups: Vec<(PathGroup, Vec<PathQuery>)> = Vec::new();
+        let mut group_of: HashMap<PathGroup, usize> = HashMap::default();
+        for (at, (b, s, nonempty, win, pres)) in queue.iter().enumerate() {
+            // Only words the search has run reach it (the empty word among them).
+            if checked.is_some_and(|c| longest[at] <= c + slack) {
+                continue;
+            }
+            let accepts = other.accepting()[*s as usize];
+            // The answer of the model that would be a disagreement, if one would.
+            let bad = match (question, model_left) {
+                (Question::Equivalent, _) => Some(!accepts),
+                // model ⊆ other: the model must reject where the other rejects.
+                (Question::Included, true) => (!accepts).then_some(true),
+                // other ⊆ model: the model must accept where the other accepts.
+                (Question::Included, false) => accepts.then_some(false),
+            };
+            let Some(bad) = bad else {
+                continue;
+            };
+            let (b, nonempty) = (*b, *nonempty);
+            let t = stage.out[b as usize * rows + letters];
+            // An untracked query type (every one in the plain product): an empty list, μ
+            // not known.
+            let mut mu: Vec<Option<Num>> = Vec::new();
+            let tracked_at = types.binary_search(&t).ok();
+            if let Some(j) = tracked_at {
+                let tops =
+                    &present.list[*pres as usize][j * globals.len()..(j + 1) * globals.len()];
+                mu = vec![None; layer.heads.len()];
+                for (g, &hd) in globals.iter().enumerate() {
+                    mu[hd] = tops[g]
+                        .checked_sub(1)
+                        .map(|r| ranked[j * globals.len() + g].0[r as usize].clone());
                 }
             }
+            let union = prover.contexts.intern((union_of[&t], mu.clone()));
+            let loose = prover.contexts.intern((seen_of[b as usize], mu.clone()));
+            // In the refined product, a query type not tracked yet gets a few boxes only:
+            // where they do not decide, it is tracked in the next round, where μ known
+            // makes its boxes fewer and narrower.
+            let untracked = refined && tracked_at.is_none();
+            prover.per_try = BOXES_PER_UNION;
+            let mut decided = union != loose && prover.always(t, union, win, nonempty, !bad)?;
+            if !decided {
+                if !untracked {
+                    prover.per_try = BOXES_PER_STATE;
+                }
+                decided = prover.always(t, loose, win, nonempty, !bad)?;
+            }
+            prover.per_try = BOXES_PER_STATE;
+            if !decided && !untracked {
+                let tight = tight_of.get_or_insert_with(|| {
+                    tight_counts(&stage.trans, &letter_class, letters, &mut prover.seen)
+                        .unwrap_or_else(|| seen_of.clone())
+                });
+                let tight = prover.contexts.intern((tight[b as usize], mu.clone()));
+                decided = tight != loose && prover.always(t, tight, win, nonempty, !bad)?;
+            }
+            if decided {
+                continue;
+            }
+            // The plain product stops at its first undecided state, and the refined one
+            // tracks μ for its query type; the refined product tracks every untracked
+            // type it leaves undecided in its next round, and leaves the rest to the
+            // bounds over the paths, grouped by query type and μ.
+            if !refined {
+                more.push(t);
+                break;
+            }
+            if untracked {
+                more.push(t);
+                continue;
+            }
+            if mutation() == BoundsMutation::NoPaths {
+                failed = Some(word_to(&parent, at, model));
+                break;
+            }
+            let key = (t, mu);
+            let g = match group_of.get(&key) {
+                Some(&g) => g,
+                None => {
+                    group_of.insert(key.clone(), groups.len());
+                    groups.push((key, Vec::new()));
+                    groups.len() - 1
+                }
+            };
+            groups[g].1.push(PathQuery {
+                at: at as u32,
+                b,
+                win: win.clone(),
+                nonempty,
+                answer: !bad,
+            });
+        }
+        if !more.is_empty() {
+            let mut next_types = types.to_vec();
+            next_types.extend(more);
+            next_types.sort_unstable();
+            next_types.dedup();
+            tracked = Some(next_types);
+            continue;
         }
         if failed.is_none() && !groups.is_empty() {
             if prover.graph.is_none() {
@@ -491,14 +555,41 @@ pub fn prove_by_bounds(
                     path_states,
                 }))
             }
-            Some(word) => {
-                why = format!(
-                    "its boxes do not decide the answer on the word \"{word}\" (a box may hold values that no word reaches there)"
-                )
+            Some(word) => break format!(
+                "its boxes do not decide the answer at the state the word \"{word}\" reaches, which words longer than the search's also reach (a box may hold values that no word reaches there)"
+            ),
+        }
+    };
+    Ok(Bounds::Inconclusive(why))
+}
+
+/// Per state of a graph whose every state is reachable from state 0 (`succ[i · letters +
+/// r]`: the successor of state i under letter r): the length of the longest word that
+/// reaches it from state 0, `usize::MAX` where there is none (a cycle lies on a path to
+/// it). In Kahn's order, a state whose predecessors are all removed is removed with its
+/// longest word; those never removed are on a cycle or past one.
+fn longest_words(succ: &[u32], letters: usize) -> Vec<usize> {
+    let states = succ.len() / letters.max(1);
+    let mut into = vec![0usize; states];
+    for &to in succ {
+        into[to as usize] += 1;
+    }
+    let mut longest = vec![usize::MAX; states];
+    // The longest word to a state so far, over its removed predecessors.
+    let mut best = vec![0usize; states];
+    let mut ready: Vec<usize> = (0..states).filter(|&i| into[i] == 0).collect();
+    while let Some(i) = ready.pop() {
+        longest[i] = best[i];
+        for &to in &succ[i * letters..(i + 1) * letters] {
+            let to = to as usize;
+            best[to] = best[to].max(best[i] + 1);
+            into[to] -= 1;
+            if into[to] == 0 {
+                ready.push(to);
             }
         }
     }
-    Ok(Bounds::Inconclusive(why))
+    longest
 }
 
 /// [`most_counts`] interned into `seen`: each state's vector's index. `None` when the
@@ -816,9 +907,10 @@ struct Prover<'m> {
     rest: RestF64,
     /// (e, d) → round(e/d) as an f64 (exact: a value of the format).
     alpha: HashMap<(Num, Num), f64>,
-    /// (query type, local heads' outputs, whether a letter was read, the answer) →
-    /// whether every point of the boxes gives that answer.
-    memo: HashMap<(u32, u32, Vec<Num>, bool, bool), bool>,
+    /// (query type, context, local heads' outputs, whether a letter was read, the
+    /// answer, the boxes a try may take) → whether every point of the boxes gives that
+    /// answer.
+    memo: HashMap<MemoKey, bool>,
     /// The stage graph, for bounds over its paths ([`Prover::path_boxes`]).
     graph: Option<super::paths::StageGraph>,
     /// (head, query type, μ) → per denominator, the bounds over the paths to each
@@ -830,6 +922,9 @@ struct Prover<'m> {
     /// Per global head: the directions of [`Prover::directions`].
     dirs: HashMap<usize, Vec<Vec<f64>>>,
     boxes: usize,
+    /// The most boxes one try may split into: [`BOXES_PER_STATE`], or
+    /// [`BOXES_PER_UNION`] while a query type's union is tried (part of the memo's key).
+    per_try: usize,
 }
 
 impl Prover<'_> {
@@ -886,7 +981,13 @@ impl Prover<'_> {
                 NumRange::Global => exact.push(None),
             }
         }
-        let key = (t, seen, locals, nonempty, answer);
+        let mut key = (t, seen, locals, nonempty, answer, BOXES_PER_STATE);
+        // A try with more boxes answers one with fewer (it splits the same boxes in the
+        // same order, further).
+        if let Some(&v) = self.memo.get(&key) {
+            return Ok(v);
+        }
+        key.5 = self.per_try;
         if let Some(&v) = self.memo.get(&key) {
             return Ok(v);
         }
@@ -924,7 +1025,7 @@ impl Prover<'_> {
             if self.boxes % 256 == 0 {
                 self.out_of_time()?;
             }
-            if *tried > BOXES_PER_STATE {
+            if *tried > self.per_try {
                 return Ok(false);
             }
             // A single box no path reaches holds no output: nothing to decide.
@@ -2286,7 +2387,7 @@ fn add(f: &Format, x: &[Iv], y: &[Iv]) -> Result<Vec<Iv>, ExecError> {
 
 #[cfg(test)]
 mod tests {
-    use super::{extreme, maximal, most_counts, BoxOf};
+    use super::{extreme, longest_words, maximal, most_counts, BoxOf};
     use crate::model::numeric::number::Num;
 
     /// A small deterministic generator (the tests' own, so no dependency).
@@ -2414,6 +2515,82 @@ mod tests {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// `longest_words` against the lengths of the words themselves: on random graphs
+    /// (only the states state 0 reaches kept, renumbered), a state some word of length
+    /// ≥ n (the number of states) reaches is past a cycle (the word repeats a state), so
+    /// it must be `usize::MAX`; removing cycles from such a word leaves one of length in
+    /// [n, 2n), so lengths up to 2n find it. Else the longest length at which some word
+    /// reaches it.
+    #[test]
+    fn longest_words_agree_with_every_word() {
+        let mut seed = 0x1234_5678_9abc_def1_u64;
+        let letters = 2usize;
+        for round in 0..400 {
+            let states = 1 + round % 9;
+            let trans: Vec<usize> = (0..states * letters)
+                .map(|e| {
+                    // Mostly forward edges, so that long acyclic stretches are common
+                    // (every state has an edge per letter: some cycle is always there).
+                    let q = e / letters;
+                    let any = (next(&mut seed) % states as u64) as usize;
+                    if q + 1 < states && next(&mut seed) % 8 != 0 {
+                        q + 1 + any % (states - q - 1)
+                    } else {
+                        any
+                    }
+                })
+                .collect();
+            // The states state 0 reaches, in the order first met.
+            let mut order = vec![0usize];
+            let mut k = 0;
+            while k < order.len() {
+                for r in 0..letters {
+                    let to = trans[order[k] * letters + r];
+                    if !order.contains(&to) {
+                        order.push(to);
+                    }
+                }
+                k += 1;
+            }
+            let index = |q: usize| order.iter().position(|&x| x == q).unwrap();
+            let succ: Vec<u32> = order
+                .iter()
+                .flat_map(|&q| (0..letters).map(move |r| (q, r)))
+                .map(|(q, r)| index(trans[q * letters + r]) as u32)
+                .collect();
+            let n = order.len();
+            let got = longest_words(&succ, letters);
+            // The states reached by some word of each length 0 … 2n.
+            let mut at = vec![false; n];
+            at[0] = true;
+            let mut last = vec![None; n];
+            for len in 0..=2 * n {
+                for q in 0..n {
+                    if at[q] {
+                        last[q] = Some(len);
+                    }
+                }
+                let mut grown = vec![false; n];
+                for q in 0..n {
+                    if at[q] {
+                        for r in 0..letters {
+                            grown[succ[q * letters + r] as usize] = true;
+                        }
+                    }
+                }
+                at = grown;
+            }
+            for q in 0..n {
+                let len = last[q].expect("every state is reached");
+                if len >= n {
+                    assert_eq!(got[q], usize::MAX, "{succ:?} {q}");
+                } else {
+                    assert_eq!(got[q], len, "{succ:?} {q}");
                 }
             }
         }
