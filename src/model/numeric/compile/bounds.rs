@@ -467,13 +467,10 @@ pub fn prove_by_bounds(
             };
             prover.per_try = BOXES_PER_UNION;
             let mut decided = union != loose && prover.always(t, union, win, nonempty, !bad)?;
-            if !decided {
-                if !untracked {
-                    prover.per_try = per_state;
-                }
-                decided = prover.always(t, loose, win, nonempty, !bad)?;
+            if !untracked {
+                prover.per_try = per_state;
             }
-            prover.per_try = per_state;
+            decided = decided || prover.always(t, loose, win, nonempty, !bad)?;
             if !decided && !untracked {
                 let tight = tight_of.get_or_insert_with(|| {
                     tight_counts(&stage.trans, &letter_class, letters, &mut prover.seen)
