@@ -208,19 +208,19 @@ pub enum EngineReport {
         side_states: [usize; 2],
     },
     /// A numeric model's abstract states were searched breadth first until a budget
-    /// stopped the search at `checked_up_to_length`; then candidate words past that
-    /// length were run through the model's abstract machine and the other side's DFA
-    /// (grammar/numeric.md, "Checking on the fly"), and one on which they disagree was
-    /// shrunk; a second breadth-first search, capped at its length, did not reach it. The
+    /// stopped the search; then candidate words past the length it had checked were run
+    /// through the model's abstract machine and the other side's DFA (grammar/numeric.md,
+    /// "Checking on the fly"), and one on which they disagree was shrunk; the
+    /// breadth-first search, taken up again where it stopped and capped at that word's
+    /// length, did not reach it before the budget ran out. The
     /// counterexample is **not known to be shortest**: a shortest one has a length
     /// between `checked_up_to_length + 1` and its own. Only for "does not hold".
     Hunt {
-        /// Every word of length ≤ this agrees (the deeper of the two breadth-first
-        /// searches).
+        /// Every word of length ≤ this agrees (as far as the breadth-first search got).
         checked_up_to_length: usize,
         /// The counterexample's length m: a shortest one is no longer.
         counterexample_length: usize,
-        /// Product states explored by the two breadth-first searches together.
+        /// Product states the breadth-first search explored (before and after the hunt).
         states_explored: usize,
         /// Candidate words run through the two sides (shrinking's included).
         words_tried: usize,
@@ -1520,7 +1520,7 @@ fn decide_numeric(
     question: Question,
     opts: &Options,
 ) -> Result<(Verdict, [Option<crate::model::numeric::NumericCompiled>; 2]), CheckError> {
-    use crate::model::numeric::search::{search, SearchStop};
+    use crate::model::numeric::search::{Bfs, SearchStop};
     for (side, other) in [(left, right), (right, left)] {
         if let (Operand::Formula { arena, root, .. }, Some(Alphabet::Tokens(tokens))) =
             (side, other.alphabet())
@@ -1570,10 +1570,13 @@ fn decide_numeric(
         };
         built = [dfa_of(left)?, dfa_of(right)?];
         let (mut ma, mut mb) = (machine(left, &built[0]), machine(right, &built[1]));
-        let found = search(ma.as_mut(), mb.as_mut(), sigma.len(), question, &quick);
+        // Kept after a budget stop: the search for a shortest word past the hunt's goes
+        // on from where this one stopped.
+        let mut bfs = Bfs::new(sigma.len(), question);
+        let found = bfs.run(ma.as_mut(), mb.as_mut(), &quick, None);
         if let Err(SearchStop::Budget {
             checked_up_to_length,
-            limit,
+            ..
         }) = &found
         {
             // Against a DFA, words past the search before the proof and the compilation.
@@ -1581,10 +1584,11 @@ fn decide_numeric(
                 let hunted = hunt_past(
                     ma.as_mut(),
                     mb.as_mut(),
+                    &mut bfs,
                     other,
                     sigma,
                     question,
-                    (*checked_up_to_length, limit.reached),
+                    *checked_up_to_length,
                     &budget,
                 )?;
                 if let Some((letters, engine)) = hunted {
@@ -1801,23 +1805,24 @@ fn hunt_budget(budget: &Budget) -> Budget {
     }
 }
 
-/// After a search on the fly stopped by its budget at length `checked` with `explored`
-/// product states (`searched`): hunt for a longer
-/// counterexample ([`crate::model::numeric::hunt`]), then search breadth first again
-/// with the rest of `budget`, up to its length, for a shortest one. The word found (the
-/// search's, engine `on-the-fly`, or the hunt's, engine `hunt`), or `None` if the hunt
-/// found none.
+/// After the search on the fly `bfs` stopped by its budget at length `checked`: hunt for
+/// a longer counterexample ([`crate::model::numeric::hunt`]), then go on with the
+/// breadth-first search from where it stopped, with the rest of `budget`, up to the
+/// word's length, for a shortest one. The word found (the search's, engine
+/// `on-the-fly`, or the hunt's, engine `hunt`), or `None` if the hunt found none.
+#[allow(clippy::too_many_arguments)]
 fn hunt_past(
     a: &mut dyn crate::model::numeric::search::Machine,
     b: &mut dyn crate::model::numeric::search::Machine,
+    bfs: &mut crate::model::numeric::search::Bfs,
     other: &crate::automata::Dfa,
     sigma: &Alphabet,
     question: Question,
-    (checked, explored): (usize, usize),
+    checked: usize,
     budget: &Budget,
 ) -> Result<Option<(Vec<u32>, EngineReport)>, CheckError> {
     use crate::model::numeric::hunt::hunt;
-    use crate::model::numeric::search::{search_to, SearchStop};
+    use crate::model::numeric::search::SearchStop;
     let letters = sigma.len();
     let hunted = hunt(
         a,
@@ -1835,7 +1840,7 @@ fn hunt_past(
     let internal = || CheckError::Internal {
         word: sigma.word(&word).show(),
     };
-    match search_to(a, b, letters, question, budget, Some(word.len())) {
+    match bfs.run(a, b, budget, Some(word.len())) {
         Ok(found) => match found.counterexample {
             Some(shortest) => Ok(Some((
                 shortest,
@@ -1856,7 +1861,7 @@ fn hunt_past(
             EngineReport::Hunt {
                 checked_up_to_length: checked.max(checked_up_to_length),
                 counterexample_length: word.len(),
-                states_explored: explored + limit.reached,
+                states_explored: limit.reached,
                 words_tried: hunted.words_tried,
             },
         ))),

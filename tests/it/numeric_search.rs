@@ -5,7 +5,7 @@
 
 use ltlattn::automata::{formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Word};
-use ltlattn::numeric::search::{search, DfaMachine, NumericMachine, SearchStop};
+use ltlattn::numeric::search::{search, Bfs, DfaMachine, NumericMachine, SearchStop};
 use ltlattn::numeric::{
     compile_numeric, count_cap, mutate_congruence_for_tests, run_numeric, Num, NumericModel,
 };
@@ -219,6 +219,65 @@ fn checked_up_to_length_never_overstates() {
     }
     eprintln!("{stopped} searches stopped by a budget, {positive} with a positive length");
     assert!(stopped >= 50 && positive >= 20);
+}
+
+/// A search stopped by its budget and taken up again, step by step (each run allowed a
+/// few more product states, the last one capped at the counterexample's length), ends
+/// with the same shortest counterexample and the same product states as one search
+/// without a stop; no stop claims a length at or past the counterexample's, and the
+/// claims never go down.
+#[test]
+fn a_search_taken_up_again_finds_the_same_word_with_the_same_states() {
+    let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+    let specs = ["P (a & P b)", "P (b & Y (a & Y a))", "Y Y a", "!P (a & Y a)"];
+    let (mut resumed, mut stops, mut positive) = (0, 0, 0);
+    for (i, m) in random_models(0x5eed_0004, 120).iter().enumerate() {
+        let mut arena = Arena::new();
+        let spec = parse(&mut arena, specs[i % specs.len()]).unwrap();
+        let dfa = formula_dfa(&arena, spec, &sigma, Acceptance::Eos, &Budget::default()).unwrap();
+        let Ok(full) = search(
+            &mut NumericMachine::new(m),
+            &mut DfaMachine(&dfa),
+            2,
+            Question::Equivalent,
+            &Budget::new(100_000, None),
+        ) else {
+            continue;
+        };
+        let Some(cex) = full.counterexample else {
+            continue;
+        };
+        let (mut a, mut b) = (NumericMachine::new(m), DfaMachine(&dfa));
+        let mut bfs = Bfs::new(2, Question::Equivalent);
+        let (mut limit, mut last) = (1, 0);
+        let found = loop {
+            // The last runs capped at the counterexample's length, as after a hunt.
+            let cap = (limit > full.states / 2).then_some(cex.len());
+            match bfs.run(&mut a, &mut b, &Budget::new(limit, None), cap) {
+                Ok(r) => break r,
+                Err(SearchStop::Budget {
+                    checked_up_to_length,
+                    ..
+                }) => {
+                    assert!(checked_up_to_length < cex.len(), "model {i}");
+                    assert!(checked_up_to_length >= last, "model {i}");
+                    last = checked_up_to_length;
+                    stops += 1;
+                    positive += usize::from(checked_up_to_length > 0);
+                }
+                Err(e) => panic!("model {i}: {e:?}"),
+            }
+            limit += 1;
+        };
+        assert_eq!(found.counterexample.as_ref(), Some(&cex), "model {i}");
+        assert_eq!(found.states, full.states, "model {i}");
+        // Asked again, the answer stays.
+        let again = bfs.run(&mut a, &mut b, &Budget::new(1, None), None).unwrap();
+        assert_eq!(again.counterexample.as_ref(), Some(&cex), "model {i}");
+        resumed += 1;
+    }
+    eprintln!("{resumed} searches taken up again after {stops} stops, {positive} past length 0");
+    assert!(resumed >= 40 && stops >= 120 && positive >= 50);
 }
 
 /// Random two-layer models (global and local heads, both orders): the compiled DFA,

@@ -13,7 +13,8 @@
 //! product is explored: the two languages agree at every length. A search may be given a
 //! depth cap ([`search_to`]): it then stops once every state of that depth is judged,
 //! which is how a counterexample of known length m found by testing words ([`super::hunt`])
-//! is replaced by a shortest one.
+//! is replaced by a shortest one. A search stopped by its budget can be taken up again
+//! where it stopped ([`Bfs`]), as the verdict does after the hunt.
 
 use super::*;
 use crate::engine::layout::Question;
@@ -195,78 +196,156 @@ pub fn search_to(
     budget: &Budget,
     max_depth: Option<usize>,
 ) -> Result<Search, SearchStop> {
-    let differ = |x: bool, y: bool| match question {
-        Question::Equivalent => x != y,
-        Question::Included => x && !y,
-    };
-    let mut ids: HashMap<(u32, u32), u32> = HashMap::default();
-    // Per product state: its pair, and the state and letter it was first reached from.
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    let mut parent: Vec<(u32, u32)> = Vec::new();
-    let word_to = |parent: &[(u32, u32)], mut s: u32| {
+    Bfs::new(letters, question).run(a, b, budget, max_depth)
+}
+
+/// A breadth-first product search that a budget stop leaves where it was: [`Bfs::run`]
+/// again, on the same two machines, goes on from the product state and letter it stopped
+/// at, with a new budget (whose state limit counts every product state, those of the
+/// runs before included) and a new depth cap. [`search_to`] is one run of a new one.
+/// After an answer (`Ok`), a run gives the same answer again.
+#[derive(Clone, Debug)]
+pub struct Bfs {
+    letters: usize,
+    question: Question,
+    ids: HashMap<(u32, u32), u32>,
+    /// Per product state: its pair, and the state and letter it was first reached from.
+    pairs: Vec<(u32, u32)>,
+    parent: Vec<(u32, u32)>,
+    /// States [level_start, level_end) have depth `depth`; every state of depth ≤ depth
+    /// is judged, and those before `next` (from letter `letter` on for `next` itself)
+    /// are expanded.
+    level_start: usize,
+    level_end: usize,
+    depth: usize,
+    next: usize,
+    letter: u32,
+    /// The answer, once found: the counterexample, or none (the product explored).
+    answer: Option<Option<Vec<u32>>>,
+}
+
+impl Bfs {
+    /// A search not started, over `letters` letters for a word in L(a) \ L(b)
+    /// (`Included`) or in their symmetric difference (`Equivalent`).
+    pub fn new(letters: usize, question: Question) -> Self {
+        Bfs {
+            letters,
+            question,
+            ids: HashMap::default(),
+            pairs: Vec::new(),
+            parent: Vec::new(),
+            level_start: 0,
+            level_end: 0,
+            depth: 0,
+            next: 0,
+            letter: 0,
+            answer: None,
+        }
+    }
+
+    /// Product states made so far.
+    pub fn states(&self) -> usize {
+        self.pairs.len()
+    }
+
+    fn word_to(&self, mut s: u32) -> Vec<u32> {
         let mut w = Vec::new();
         while s != 0 {
-            let (p, r) = parent[s as usize];
+            let (p, r) = self.parent[s as usize];
             w.push(r);
             s = p;
         }
         w.reverse();
         w
-    };
-    let start = (a.initial()?, b.initial()?);
-    ids.insert(start, 0);
-    pairs.push(start);
-    parent.push((0, 0));
-    let report = |pairs: &[(u32, u32)], a: &dyn Machine, b: &dyn Machine, cex| Search {
-        counterexample: cex,
-        states: pairs.len(),
-        side_states: [a.states(), b.states()],
-    };
-    if differ(a.accepts(start.0)?, b.accepts(start.1)?) {
-        return Ok(report(&pairs, a, b, Some(Vec::new())));
     }
-    // States [level_start, level_end) have depth `depth`; all of depth ≤ depth are judged.
-    let (mut level_start, mut depth) = (0usize, 0usize);
-    loop {
-        let level_end = pairs.len();
-        if level_start == level_end {
-            return Ok(report(&pairs, a, b, None));
+
+    fn report(&self, a: &dyn Machine, b: &dyn Machine) -> Search {
+        Search {
+            counterexample: self.answer.clone().flatten(),
+            states: self.pairs.len(),
+            side_states: [a.states(), b.states()],
         }
-        if max_depth.is_some_and(|cap| depth >= cap) {
-            return Err(SearchStop::Depth {
-                checked_up_to_length: depth,
-            });
+    }
+
+    /// Runs (or goes on with) the search within `budget`, up to words of length
+    /// `max_depth` if given ([`search_to`]).
+    pub fn run(
+        &mut self,
+        a: &mut dyn Machine,
+        b: &mut dyn Machine,
+        budget: &Budget,
+        max_depth: Option<usize>,
+    ) -> Result<Search, SearchStop> {
+        let question = self.question;
+        let differ = |x: bool, y: bool| match question {
+            Question::Equivalent => x != y,
+            Question::Included => x && !y,
+        };
+        if self.answer.is_some() {
+            return Ok(self.report(a, b));
         }
-        for s in level_start..level_end {
-            let (x, y) = pairs[s];
-            for r in 0..letters as u32 {
-                let stop = |e| SearchStop::Budget {
-                    limit: e,
-                    checked_up_to_length: depth,
-                };
-                budget
-                    .check(
-                        pairs.len(),
-                        letters,
-                        "product states (model × spec) on the fly",
-                    )
-                    .map_err(stop)?;
-                let nx = a.step(x, r)?;
-                let ny = b.step(y, r)?;
-                if ids.contains_key(&(nx, ny)) {
-                    continue;
-                }
-                let id = pairs.len() as u32;
-                ids.insert((nx, ny), id);
-                pairs.push((nx, ny));
-                parent.push((s as u32, r));
-                if differ(a.accepts(nx)?, b.accepts(ny)?) {
-                    let w = word_to(&parent, id);
-                    return Ok(report(&pairs, a, b, Some(w)));
-                }
+        if self.pairs.is_empty() {
+            let start = (a.initial()?, b.initial()?);
+            self.ids.insert(start, 0);
+            self.pairs.push(start);
+            self.parent.push((0, 0));
+            self.level_end = 1;
+            if differ(a.accepts(start.0)?, b.accepts(start.1)?) {
+                self.answer = Some(Some(Vec::new()));
+                return Ok(self.report(a, b));
             }
         }
-        level_start = level_end;
-        depth += 1;
+        loop {
+            if self.next == self.level_end {
+                // Every state of this depth is expanded: the next level.
+                self.level_start = self.level_end;
+                self.level_end = self.pairs.len();
+                self.depth += 1;
+                self.letter = 0;
+            }
+            if self.level_start == self.level_end {
+                self.answer = Some(None);
+                return Ok(self.report(a, b));
+            }
+            if max_depth.is_some_and(|cap| self.depth >= cap) {
+                return Err(SearchStop::Depth {
+                    checked_up_to_length: self.depth,
+                });
+            }
+            while self.next < self.level_end {
+                let s = self.next;
+                let (x, y) = self.pairs[s];
+                while (self.letter as usize) < self.letters {
+                    let r = self.letter;
+                    let depth = self.depth;
+                    budget
+                        .check(
+                            self.pairs.len(),
+                            self.letters,
+                            "product states (model × spec) on the fly",
+                        )
+                        .map_err(|e| SearchStop::Budget {
+                            limit: e,
+                            checked_up_to_length: depth,
+                        })?;
+                    let nx = a.step(x, r)?;
+                    let ny = b.step(y, r)?;
+                    self.letter += 1;
+                    if self.ids.contains_key(&(nx, ny)) {
+                        continue;
+                    }
+                    let id = self.pairs.len() as u32;
+                    self.ids.insert((nx, ny), id);
+                    self.pairs.push((nx, ny));
+                    self.parent.push((s as u32, r));
+                    if differ(a.accepts(nx)?, b.accepts(ny)?) {
+                        self.answer = Some(Some(self.word_to(id)));
+                        return Ok(self.report(a, b));
+                    }
+                }
+                self.letter = 0;
+                self.next += 1;
+            }
+        }
     }
 }
