@@ -229,7 +229,12 @@ fn checked_up_to_length_never_overstates() {
 #[test]
 fn a_search_taken_up_again_finds_the_same_word_with_the_same_states() {
     let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
-    let specs = ["P (a & P b)", "P (b & Y (a & Y a))", "Y Y a", "!P (a & Y a)"];
+    let specs = [
+        "P (a & P b)",
+        "P (b & Y (a & Y a))",
+        "Y Y a",
+        "!P (a & Y a)",
+    ];
     let (mut resumed, mut stops, mut positive) = (0, 0, 0);
     for (i, m) in random_models(0x5eed_0004, 120).iter().enumerate() {
         let mut arena = Arena::new();
@@ -272,7 +277,9 @@ fn a_search_taken_up_again_finds_the_same_word_with_the_same_states() {
         assert_eq!(found.counterexample.as_ref(), Some(&cex), "model {i}");
         assert_eq!(found.states, full.states, "model {i}");
         // Asked again, the answer stays.
-        let again = bfs.run(&mut a, &mut b, &Budget::new(1, None), None).unwrap();
+        let again = bfs
+            .run(&mut a, &mut b, &Budget::new(1, None), None)
+            .unwrap();
         assert_eq!(again.counterexample.as_ref(), Some(&cex), "model {i}");
         resumed += 1;
     }
