@@ -532,6 +532,9 @@ pub struct UndecidedReport {
     pub holds: Option<bool>,
     /// No word of length ≤ this separates the two sides.
     pub checked_up_to_length: usize,
+    /// Whether the clock (`--timeout`) stopped the compilation or the proof by bounds;
+    /// `false`: state limits stopped both, and the same `--max-states` stops them again.
+    pub timed_out: bool,
     /// The fragment the model's architecture lands in.
     pub fragment: String,
     /// What stopped the work, as the error message says it.
@@ -582,6 +585,7 @@ impl UndecidedReport {
         UndecidedReport {
             holds: None,
             checked_up_to_length: checked,
+            timed_out: error.timed_out(),
             fragment,
             error: ErrorReport {
                 message: error.to_string(),

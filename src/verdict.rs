@@ -1102,6 +1102,11 @@ pub enum CheckError {
         reason: String,
         /// Every word of length ≤ this was checked and is no counterexample.
         checked_up_to_length: usize,
+        /// Whether the clock (`--timeout`) stopped the compilation or the proof by
+        /// bounds; otherwise a state limit stopped both, and the same `--max-states`
+        /// stops them again on any machine (the search's depth, which a share of the
+        /// time bounds, may differ).
+        timed_out: bool,
     },
     /// The executor, the compiled formula and the spec disagree: a bug, never a verdict.
     #[error("internal error: the compiled model, its executor and the spec disagree on `{word}`; please report this with the model")]
@@ -1135,6 +1140,18 @@ impl miette::Diagnostic for CheckError {
 }
 
 impl CheckError {
+    /// For an undecided comparison: whether the clock stopped the work (not a state
+    /// limit alone), so that more time, or a machine less busy, may decide it.
+    pub fn timed_out(&self) -> bool {
+        matches!(
+            self,
+            CheckError::Undecided {
+                timed_out: true,
+                ..
+            }
+        )
+    }
+
     /// For an undecided comparison: every word up to this length was checked.
     pub fn checked_up_to_length(&self) -> Option<usize> {
         match self {
@@ -1686,7 +1703,7 @@ fn decide_numeric(
                 let proving = scope.spawn(|| {
                     let got = token.run(|| job.run(&half));
                     // A proof (or an internal error) stops the compilation.
-                    if !matches!(got, Ok(BoundsOutcome::Undecided(_))) {
+                    if !matches!(got, Ok(BoundsOutcome::Undecided(..))) {
                         token.cancel();
                     }
                     got
@@ -1720,15 +1737,17 @@ fn decide_numeric(
             }
         }
     };
-    let bounds_note = match bounds {
-        Some(BoundsOutcome::Undecided(why)) => Some(why),
-        _ => None,
+    let (bounds_note, bounds_timed_out) = match bounds {
+        Some(BoundsOutcome::Undecided(why, clock)) => (Some(why), clock),
+        _ => (None, false),
     };
     // A budget that stops the compilation after the search: say how far the search got.
     let wrap = |e: CheckError| {
+        let clock =
+            |l: &crate::automata::LimitError| matches!(l.limit, crate::automata::Limit::Timeout(_));
         match (checked, &e) {
-        (Some(n), CheckError::Numeric(crate::model::numeric::NumericCompileError::Budget(..)))
-        | (Some(n), CheckError::Decide(DecideError::Limit(_))) => CheckError::Undecided {
+        (Some(n), CheckError::Numeric(crate::model::numeric::NumericCompileError::Budget(l, ..)))
+        | (Some(n), CheckError::Decide(DecideError::Limit(l))) => CheckError::Undecided {
             reason: match &bounds_note {
                 Some(why) => format!(
                     "{e}; a proof by bounds of the last layer's global heads did not decide either ({why})"
@@ -1736,6 +1755,7 @@ fn decide_numeric(
                 None => e.to_string(),
             },
             checked_up_to_length: n,
+            timed_out: clock(l) || bounds_timed_out,
         },
         _ => e,
     }
@@ -1889,8 +1909,9 @@ struct BoundsJob<'a> {
 enum BoundsOutcome {
     /// Proved: the verdict.
     Proved(Verdict),
-    /// Not decided: why (the budget, or the bounds too wide).
-    Undecided(String),
+    /// Not decided: why (the budget, or the bounds too wide), and whether the clock
+    /// stopped it.
+    Undecided(String, bool),
 }
 
 impl BoundsJob<'_> {
@@ -1916,14 +1937,17 @@ impl BoundsJob<'_> {
                     checked_up_to_length: self.checked,
                 },
             })),
-            Ok(Bounds::Inconclusive(why)) => Ok(BoundsOutcome::Undecided(why)),
-            Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => Ok(
-                BoundsOutcome::Undecided(format!("stopped by the budget: {e}")),
-            ),
+            Ok(Bounds::Inconclusive(why)) => Ok(BoundsOutcome::Undecided(why, false)),
+            Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => {
+                Ok(BoundsOutcome::Undecided(
+                    format!("stopped by the budget: {e}"),
+                    matches!(e.limit, crate::automata::Limit::Timeout(_)),
+                ))
+            }
             // The proof's interval arithmetic met a NaN that no word need give: the
             // compilation decides (it runs every reachable type exactly).
             Err(crate::model::numeric::NumericCompileError::Nan(e)) => Ok(
-                BoundsOutcome::Undecided(format!("a NaN in the bounds: {e}")),
+                BoundsOutcome::Undecided(format!("a NaN in the bounds: {e}"), false),
             ),
             Err(e) => Err(CheckError::Numeric(e)),
         }

@@ -48,6 +48,10 @@ pub enum Verdict {
         /// Every word up to this length was checked, when the engine says so.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         checked_up_to_length: Option<usize>,
+        /// The clock stopped it (absent: a state limit did, which stops it again on any
+        /// machine).
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        timed_out: bool,
     },
 }
 
@@ -71,6 +75,7 @@ pub fn verdict(model_path: &Path, spec: &str, timeout: Duration) -> Verdict {
     let budget_stop = |message: String, checked_up_to_length| Verdict::Budget {
         message,
         checked_up_to_length,
+        timed_out: false,
     };
     let model = match load(model_path) {
         Ok(m) => m,
@@ -126,7 +131,11 @@ pub fn verdict(model_path: &Path, spec: &str, timeout: Duration) -> Verdict {
                 spec_says: c.second,
             },
         },
-        Err(e) => budget_stop(first_sentence(&e.to_string()), e.checked_up_to_length()),
+        Err(e) => Verdict::Budget {
+            message: first_sentence(&e.to_string()),
+            checked_up_to_length: e.checked_up_to_length(),
+            timed_out: e.timed_out(),
+        },
     }
 }
 

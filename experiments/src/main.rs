@@ -828,16 +828,23 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
     for (r, v) in m.models.iter_mut().zip(verdicts) {
         r.verdict = Some(v);
     }
-    // A model left undecided while other jobs shared the cores is re-run alone, with the
-    // same budget: a verdict's time limit is the limit on a 2-core machine, and a proof
-    // uses both cores (the compilation beside the bounds).
+    // A model the clock left undecided while other jobs shared the cores is re-run
+    // alone, with the same budget: a verdict's time limit is the limit on a 2-core
+    // machine, and a proof uses both cores (the compilation beside the bounds). One a
+    // state limit stopped would stop at it again.
     let mut alone = Rerun {
         jobs,
         ..Rerun::default()
     };
     if jobs > 1 {
         for r in m.models.iter_mut() {
-            if !matches!(r.verdict, Some(Verdict::Budget { .. })) {
+            if !matches!(
+                r.verdict,
+                Some(Verdict::Budget {
+                    timed_out: true,
+                    ..
+                })
+            ) {
                 continue;
             }
             alone.tried += 1;

@@ -56,6 +56,7 @@ pub fn verdict_text(v: &Option<Verdict>) -> String {
         Some(Verdict::Budget {
             message,
             checked_up_to_length,
+            ..
         }) => match checked_up_to_length {
             Some(n) => format!("budget ({message}; no counterexample up to length {n})"),
             None => format!("budget ({message})"),
@@ -145,7 +146,7 @@ Columns, each per test-length bucket ({} test examples of lengths 0–{}): *floa
             String::new()
         } else {
             format!(
-                "; {} model(s) left undecided by the parallel pass ({} jobs) were re-run one at a time with the same budget, and {} of them decided",
+                "; {} model(s) the clock left undecided in the parallel pass ({} jobs) were re-run one at a time with the same budget, and {} of them decided (a model a state limit stopped is not re-run: the same limit stops it alone)",
                 alone.tried, alone.jobs, alone.decided
             )
         },

@@ -298,3 +298,53 @@ fn a_trained_model_is_refuted_past_the_search() {
     assert_eq!(r["model_accepts"], run_numeric(&m, &word).unwrap().accepted);
     assert_ne!(by_spec, run_numeric(&m, &word).unwrap().accepted);
 }
+
+/// A budget stop says whether the clock stopped it: a state limit alone stops a trained
+/// e4m3 model (no counterexample up to a length; the compilation and the proof by bounds
+/// at their state limits) without `timed_out`, a deadline with it. `decide` re-runs only
+/// the latter alone.
+#[test]
+fn a_budget_stop_says_whether_the_clock_stopped_it() {
+    let dir = "examples/trained/ends-a/hybrid-1-e4m3-s2";
+    let text = std::fs::read_to_string(format!("{dir}/model.toml")).unwrap();
+    let bytes = std::fs::read(format!("{dir}/model.safetensors")).unwrap();
+    let model = ltlattn::numeric::load_numeric("model.toml", &text, &bytes).unwrap();
+    let sigma = Alphabet::Tokens(model.alphabet.clone());
+    let mut arena = Arena::new();
+    let root = parse(&mut arena, "Y a").unwrap();
+    let stop = |opts: Options| {
+        let left = Operand::Numeric {
+            model: &model,
+            compiled: None,
+        };
+        let right = Operand::Formula {
+            arena: &arena,
+            root,
+            acceptance: Acceptance::Eos,
+        };
+        decide_operands(&left, &right, &sigma, Question::Equivalent, &opts)
+            .expect_err("the budget stops it")
+    };
+    let states = stop(Options {
+        max_states: 3_000,
+        ..Options::default()
+    });
+    assert!(states.checked_up_to_length().is_some(), "{states}");
+    assert!(!states.timed_out(), "{states}");
+    let clock = stop(Options {
+        timeout: Some(std::time::Duration::from_millis(1500)),
+        ..Options::default()
+    });
+    assert!(clock.checked_up_to_length().is_some(), "{clock}");
+    assert!(clock.timed_out(), "{clock}");
+    // The same in the JSON of `check`.
+    use crate::helpers::run::{ltlattn, stdout};
+    let model = format!("{dir}/model.toml");
+    for (flag, value, clocked) in [("--max-states", "3000", false), ("--timeout", "1.5", true)] {
+        let o = ltlattn(&["check", &model, "--spec", "Y a", flag, value, "--json"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+        let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(r["holds"], serde_json::Value::Null, "{r}");
+        assert_eq!(r["timed_out"], clocked, "{r}");
+    }
+}
