@@ -532,8 +532,8 @@ pub struct UndecidedReport {
     pub holds: Option<bool>,
     /// No word of length ≤ this separates the two sides.
     pub checked_up_to_length: usize,
-    /// Whether the clock (`--timeout`) stopped the compilation or the proof by bounds;
-    /// `false`: state limits stopped both, and the same `--max-states` stops them again.
+    /// Whether a clock stopped the compilation or the proof by bounds (`--timeout`, the
+    /// proof's own 20 s without one, or a cancellation); `false`: no clock did.
     pub timed_out: bool,
     /// The fragment the model's architecture lands in.
     pub fragment: String,

@@ -1102,10 +1102,11 @@ pub enum CheckError {
         reason: String,
         /// Every word of length ≤ this was checked and is no counterexample.
         checked_up_to_length: usize,
-        /// Whether the clock (`--timeout`) stopped the compilation or the proof by
-        /// bounds; otherwise a state limit stopped both, and the same `--max-states`
-        /// stops them again on any machine (the search's depth, which a share of the
-        /// time bounds, may differ).
+        /// Whether a clock stopped the compilation or the proof by bounds (`--timeout`,
+        /// the proof's own 20 s without one, or a cancellation); `false`: no clock did
+        /// (a state limit, or a proof that does not apply or cannot decide). The search
+        /// on the fly and the hunt before them always have a share of the time, so their
+        /// depth may differ from run to run either way.
         timed_out: bool,
     },
     /// The executor, the compiled formula and the spec disagree: a bug, never a verdict.
@@ -1875,13 +1876,14 @@ fn hunt_past(
         },
         Err(SearchStop::Budget {
             checked_up_to_length,
-            limit,
+            ..
         }) => Ok(Some((
             word.clone(),
             EngineReport::Hunt {
-                checked_up_to_length: checked.max(checked_up_to_length),
+                // At least `checked`: the search went on from there.
+                checked_up_to_length,
                 counterexample_length: word.len(),
-                states_explored: limit.reached,
+                states_explored: bfs.states(),
                 words_tried: hunted.words_tried,
             },
         ))),

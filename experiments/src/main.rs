@@ -830,8 +830,9 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
     }
     // A model the clock left undecided while other jobs shared the cores is re-run
     // alone, with the same budget: a verdict's time limit is the limit on a 2-core
-    // machine, and a proof uses both cores (the compilation beside the bounds). One a
-    // state limit stopped would stop at it again.
+    // machine, and a proof uses both cores (the compilation beside the bounds). One whose
+    // compilation and proof state limits stopped meets them again alone (only the
+    // search before them, a share of the time, may get one length further).
     let mut alone = Rerun {
         jobs,
         ..Rerun::default()

@@ -146,7 +146,7 @@ Columns, each per test-length bucket ({} test examples of lengths 0–{}): *floa
             String::new()
         } else {
             format!(
-                "; {} model(s) the clock left undecided in the parallel pass ({} jobs) were re-run one at a time with the same budget, and {} of them decided (a model a state limit stopped is not re-run: the same limit stops it alone)",
+                "; {} model(s) the clock left undecided in the parallel pass ({} jobs) were re-run one at a time with the same budget, and {} of them decided (a model whose compilation and proof state limits stopped is not re-run: alone the same limits stop them, and only the search before them may get further)",
                 alone.tried, alone.jobs, alone.decided
             )
         },

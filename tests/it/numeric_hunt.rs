@@ -65,7 +65,7 @@ fn flipped_on_words_ending_with(d: &Dfa, w: &[u32]) -> Dfa {
 /// before w: a word found past it is confirmed by the executor and is longer than the
 /// length the search reports checked, which is shorter than the true shortest
 /// counterexample (brute force: the executor on every word in length order); when the
-/// capped second search finds one instead, it is the true shortest.
+/// search, taken up again and capped, finds one instead, it is the true shortest.
 #[test]
 fn the_hunt_finds_counterexamples_past_the_search() {
     let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);

@@ -5,7 +5,7 @@
 
 use ltlattn::automata::{formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Word};
-use ltlattn::numeric::search::{search, Bfs, DfaMachine, NumericMachine, SearchStop};
+use ltlattn::numeric::search::{search, Bfs, DfaMachine, Machine, NumericMachine, SearchStop};
 use ltlattn::numeric::{
     compile_numeric, count_cap, mutate_congruence_for_tests, run_numeric, Num, NumericModel,
 };
@@ -221,11 +221,32 @@ fn checked_up_to_length_never_overstates() {
     assert!(stopped >= 50 && positive >= 20);
 }
 
-/// A search stopped by its budget and taken up again, step by step (each run allowed a
-/// few more product states, the last one capped at the counterexample's length), ends
-/// with the same shortest counterexample and the same product states as one search
-/// without a stop; no stop claims a length at or past the counterexample's, and the
-/// claims never go down.
+/// A machine that counts the steps asked of it.
+struct Counting<M>(M, usize);
+
+impl<M: Machine> Machine for Counting<M> {
+    fn initial(&mut self) -> Result<u32, ltlattn::numeric::ExecError> {
+        self.0.initial()
+    }
+    fn step(&mut self, q: u32, letter: u32) -> Result<u32, ltlattn::numeric::ExecError> {
+        self.1 += 1;
+        self.0.step(q, letter)
+    }
+    fn accepts(&mut self, q: u32) -> Result<bool, ltlattn::numeric::ExecError> {
+        self.0.accepts(q)
+    }
+    fn states(&self) -> usize {
+        self.0.states()
+    }
+}
+
+/// A search stopped by its budget and taken up again, step by step (each run allowed
+/// one more product state; the later runs capped at the counterexample's length, as
+/// after a hunt, and once at a length already passed), ends with the same answer — the
+/// same shortest counterexample, or none where the whole product is explored — the same
+/// product states and the same steps asked of the model as one search without a stop
+/// (nothing done twice, nothing left out); no stop claims a length at or past the
+/// counterexample's, and the claims never go down.
 #[test]
 fn a_search_taken_up_again_finds_the_same_word_with_the_same_states() {
     let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
@@ -235,36 +256,59 @@ fn a_search_taken_up_again_finds_the_same_word_with_the_same_states() {
         "Y Y a",
         "!P (a & Y a)",
     ];
-    let (mut resumed, mut stops, mut positive) = (0, 0, 0);
-    for (i, m) in random_models(0x5eed_0004, 120).iter().enumerate() {
+    let (mut resumed, mut exhausted, mut stops, mut positive, mut passed) = (0, 0, 0, 0, 0);
+    for (i, m) in random_models(0x5eed_0004, 160).iter().enumerate() {
         let mut arena = Arena::new();
         let spec = parse(&mut arena, specs[i % specs.len()]).unwrap();
         let dfa = formula_dfa(&arena, spec, &sigma, Acceptance::Eos, &Budget::default()).unwrap();
+        // Every fourth model against itself: the two agree, and the search explores the
+        // whole product.
+        let other = || -> Box<dyn Machine + '_> {
+            if i % 4 == 3 {
+                Box::new(NumericMachine::new(m))
+            } else {
+                Box::new(DfaMachine(&dfa))
+            }
+        };
+        let mut whole = Counting(NumericMachine::new(m), 0);
         let Ok(full) = search(
-            &mut NumericMachine::new(m),
-            &mut DfaMachine(&dfa),
+            &mut whole,
+            other().as_mut(),
             2,
             Question::Equivalent,
-            &Budget::new(100_000, None),
+            &Budget::new(20_000, None),
         ) else {
             continue;
         };
-        let Some(cex) = full.counterexample else {
-            continue;
-        };
-        let (mut a, mut b) = (NumericMachine::new(m), DfaMachine(&dfa));
+        // Beyond the counterexample nothing is claimed; without one, every length.
+        let bound = full.counterexample.as_ref().map_or(usize::MAX, Vec::len);
+        let (mut a, mut b) = (Counting(NumericMachine::new(m), 0), other());
         let mut bfs = Bfs::new(2, Question::Equivalent);
-        let (mut limit, mut last) = (1, 0);
+        let (mut limit, mut last, mut once) = (1, 0, true);
         let found = loop {
-            // The last runs capped at the counterexample's length, as after a hunt.
-            let cap = (limit > full.states / 2).then_some(cex.len());
-            match bfs.run(&mut a, &mut b, &Budget::new(limit, None), cap) {
+            let late = limit > full.states / 2;
+            let cap = full.counterexample.as_ref().filter(|_| late).map(Vec::len);
+            // Once, a cap at a length already checked: it stops there, claiming no more.
+            if once && last > 0 {
+                once = false;
+                match bfs.run(&mut a, b.as_mut(), &Budget::new(limit, None), Some(last)) {
+                    Err(SearchStop::Depth {
+                        checked_up_to_length,
+                    }) => {
+                        assert!(checked_up_to_length >= last, "model {i}");
+                        assert!(checked_up_to_length < bound, "model {i}");
+                        passed += 1;
+                    }
+                    other => panic!("model {i}: {other:?}"),
+                }
+            }
+            match bfs.run(&mut a, b.as_mut(), &Budget::new(limit, None), cap) {
                 Ok(r) => break r,
                 Err(SearchStop::Budget {
                     checked_up_to_length,
                     ..
                 }) => {
-                    assert!(checked_up_to_length < cex.len(), "model {i}");
+                    assert!(checked_up_to_length < bound, "model {i}");
                     assert!(checked_up_to_length >= last, "model {i}");
                     last = checked_up_to_length;
                     stops += 1;
@@ -274,17 +318,21 @@ fn a_search_taken_up_again_finds_the_same_word_with_the_same_states() {
             }
             limit += 1;
         };
-        assert_eq!(found.counterexample.as_ref(), Some(&cex), "model {i}");
+        assert_eq!(found.counterexample, full.counterexample, "model {i}");
         assert_eq!(found.states, full.states, "model {i}");
+        assert_eq!(a.1, whole.1, "model {i}: steps asked");
         // Asked again, the answer stays.
         let again = bfs
-            .run(&mut a, &mut b, &Budget::new(1, None), None)
+            .run(&mut a, b.as_mut(), &Budget::new(1, None), None)
             .unwrap();
-        assert_eq!(again.counterexample.as_ref(), Some(&cex), "model {i}");
+        assert_eq!(again.counterexample, full.counterexample, "model {i}");
         resumed += 1;
+        exhausted += usize::from(full.counterexample.is_none());
     }
-    eprintln!("{resumed} searches taken up again after {stops} stops, {positive} past length 0");
-    assert!(resumed >= 40 && stops >= 120 && positive >= 50);
+    eprintln!(
+        "{resumed} searches taken up again ({exhausted} to the whole product) after {stops} stops, {positive} past length 0; {passed} capped below their depth"
+    );
+    assert!(resumed >= 100 && exhausted >= 20 && stops >= 5000 && positive >= 5000 && passed >= 40);
 }
 
 /// Random two-layer models (global and local heads, both orders): the compiled DFA,

@@ -158,10 +158,11 @@ pub enum SearchStop {
     /// A step of the model would be NaN.
     Nan(ExecError),
     /// The depth cap of [`search_to`] was reached: no word of length ≤
-    /// `checked_up_to_length` (the cap) separates the sides, and longer words were not
-    /// looked at.
+    /// `checked_up_to_length` separates the sides, and longer words were not all looked
+    /// at.
     Depth {
-        /// The cap.
+        /// The cap (or, for a [`Bfs`] taken up again with a cap below the depth it had
+        /// reached, that depth).
         checked_up_to_length: usize,
     },
 }
@@ -222,6 +223,9 @@ pub struct Bfs {
     letter: u32,
     /// The answer, once found: the counterexample, or none (the product explored).
     answer: Option<Option<Vec<u32>>>,
+    /// The NaN a step met, once met: every later run gives it again (the state it was
+    /// met at may be recorded without having been judged).
+    nan: Option<ExecError>,
 }
 
 impl Bfs {
@@ -240,6 +244,7 @@ impl Bfs {
             next: 0,
             letter: 0,
             answer: None,
+            nan: None,
         }
     }
 
@@ -270,6 +275,23 @@ impl Bfs {
     /// Runs (or goes on with) the search within `budget`, up to words of length
     /// `max_depth` if given ([`search_to`]).
     pub fn run(
+        &mut self,
+        a: &mut dyn Machine,
+        b: &mut dyn Machine,
+        budget: &Budget,
+        max_depth: Option<usize>,
+    ) -> Result<Search, SearchStop> {
+        if let Some(e) = &self.nan {
+            return Err(SearchStop::Nan(e.clone()));
+        }
+        let got = self.go_on(a, b, budget, max_depth);
+        if let Err(SearchStop::Nan(e)) = &got {
+            self.nan = Some(e.clone());
+        }
+        got
+    }
+
+    fn go_on(
         &mut self,
         a: &mut dyn Machine,
         b: &mut dyn Machine,
