@@ -299,6 +299,10 @@ struct ErrorObject {
     /// For a comparison a budget stopped: every word up to this length was checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     checked_up_to_length: Option<usize>,
+    /// With `checked_up_to_length`: whether a clock stopped the compilation or the proof
+    /// by bounds ([`verdict::CheckError::timed_out`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timed_out: Option<bool>,
 }
 
 /// An answer that is not a report (busy, too large, an internal error): the HTTP
@@ -420,6 +424,7 @@ fn failure(command: &str, report: &Report) -> Answer {
             input: parts.input,
             rendered: parts.rendered,
             checked_up_to_length,
+            timed_out: checked_up_to_length.and(check.map(verdict::CheckError::timed_out)),
         },
         holds: undecided.then_some(None),
         exit: Exit::Error.code(),

@@ -1271,3 +1271,25 @@ fn bad_model_and_dfa_operands_are_clear_errors() {
         }
     }
 }
+
+/// A check of a numeric model that a state limit stops after the search on the fly is an
+/// undecided answer whose error says how far the search got and that no clock stopped
+/// it, as the command line's report.
+#[test]
+fn a_numeric_budget_stop_says_how_far_and_whether_a_clock_stopped_it() {
+    let s = Server::start(&[]);
+    let dir = "examples/trained/ends-a/hybrid-1-e4m3-s2";
+    let (status, r) = s.post(
+        "check",
+        &json!({"model": text(&format!("{dir}/model.toml")),
+                "weights": weights(&format!("{dir}/model.safetensors")),
+                "spec": "Y a", "max_states": 3000}),
+    );
+    assert_eq!(status, 422, "{r}");
+    assert!(r.get("holds").is_some() && r["holds"].is_null(), "{r}");
+    assert!(
+        r["error"]["checked_up_to_length"].as_u64().unwrap() > 0,
+        "{r}"
+    );
+    assert_eq!(r["error"]["timed_out"], false, "{r}");
+}
