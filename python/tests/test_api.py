@@ -266,6 +266,8 @@ def test_budget_exceeded_says_how_far_the_search_got() -> None:
         ltlattn.check(ltlattn.load(path), "P a", max_states=20)
     want, code = cli("check", path, "--spec", "P a", "--max-states", "20", "--json")
     assert want["checked_up_to_length"] == 2
+    # A state limit, not a clock, stopped the compilation and the proof.
+    assert want["timed_out"] is False
     assert code == 2
     assert e.value.report == want
     assert e.value.checked_up_to_length == want["checked_up_to_length"]
