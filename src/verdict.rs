@@ -1744,8 +1744,6 @@ fn decide_numeric(
     };
     // A budget that stops the compilation after the search: say how far the search got.
     let wrap = |e: CheckError| {
-        let clock =
-            |l: &crate::automata::LimitError| matches!(l.limit, crate::automata::Limit::Timeout(_));
         match (checked, &e) {
         (Some(n), CheckError::Numeric(crate::model::numeric::NumericCompileError::Budget(l, ..)))
         | (Some(n), CheckError::Decide(DecideError::Limit(l))) => CheckError::Undecided {
@@ -1803,6 +1801,11 @@ fn decide_numeric(
         },
         compiled,
     ))
+}
+
+/// Whether a clock (a deadline, or a cancellation) stopped the work, not a state limit.
+fn clock(l: &crate::automata::LimitError) -> bool {
+    matches!(l.limit, crate::automata::Limit::Timeout(_))
 }
 
 /// A NaN a step of the model meets: the executor raises it on that word.
@@ -1940,12 +1943,9 @@ impl BoundsJob<'_> {
                 },
             })),
             Ok(Bounds::Inconclusive(why)) => Ok(BoundsOutcome::Undecided(why, false)),
-            Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => {
-                Ok(BoundsOutcome::Undecided(
-                    format!("stopped by the budget: {e}"),
-                    matches!(e.limit, crate::automata::Limit::Timeout(_)),
-                ))
-            }
+            Err(crate::model::numeric::NumericCompileError::Budget(e, ..)) => Ok(
+                BoundsOutcome::Undecided(format!("stopped by the budget: {e}"), clock(&e)),
+            ),
             // The proof's interval arithmetic met a NaN that no word need give: the
             // compilation decides (it runs every reachable type exactly).
             Err(crate::model::numeric::NumericCompileError::Nan(e)) => Ok(

@@ -222,10 +222,9 @@ pub struct Bfs {
     next: usize,
     letter: u32,
     /// The answer, once found: the counterexample, or none (the product explored).
+    /// (A state is recorded only once judged, and the cursor moves past a letter only
+    /// then: after a NaN, a later run meets it again.)
     answer: Option<Option<Vec<u32>>>,
-    /// The NaN a step met, once met: every later run gives it again (the state it was
-    /// met at may be recorded without having been judged).
-    nan: Option<ExecError>,
 }
 
 impl Bfs {
@@ -244,7 +243,6 @@ impl Bfs {
             next: 0,
             letter: 0,
             answer: None,
-            nan: None,
         }
     }
 
@@ -281,23 +279,6 @@ impl Bfs {
         budget: &Budget,
         max_depth: Option<usize>,
     ) -> Result<Search, SearchStop> {
-        if let Some(e) = &self.nan {
-            return Err(SearchStop::Nan(e.clone()));
-        }
-        let got = self.go_on(a, b, budget, max_depth);
-        if let Err(SearchStop::Nan(e)) = &got {
-            self.nan = Some(e.clone());
-        }
-        got
-    }
-
-    fn go_on(
-        &mut self,
-        a: &mut dyn Machine,
-        b: &mut dyn Machine,
-        budget: &Budget,
-        max_depth: Option<usize>,
-    ) -> Result<Search, SearchStop> {
         let question = self.question;
         let differ = |x: bool, y: bool| match question {
             Question::Equivalent => x != y,
@@ -308,11 +289,12 @@ impl Bfs {
         }
         if self.pairs.is_empty() {
             let start = (a.initial()?, b.initial()?);
+            let bad = differ(a.accepts(start.0)?, b.accepts(start.1)?);
             self.ids.insert(start, 0);
             self.pairs.push(start);
             self.parent.push((0, 0));
             self.level_end = 1;
-            if differ(a.accepts(start.0)?, b.accepts(start.1)?) {
+            if bad {
                 self.answer = Some(Some(Vec::new()));
                 return Ok(self.report(a, b));
             }
@@ -352,15 +334,17 @@ impl Bfs {
                         })?;
                     let nx = a.step(x, r)?;
                     let ny = b.step(y, r)?;
-                    self.letter += 1;
                     if self.ids.contains_key(&(nx, ny)) {
+                        self.letter += 1;
                         continue;
                     }
+                    let bad = differ(a.accepts(nx)?, b.accepts(ny)?);
+                    self.letter += 1;
                     let id = self.pairs.len() as u32;
                     self.ids.insert((nx, ny), id);
                     self.pairs.push((nx, ny));
                     self.parent.push((s as u32, r));
-                    if differ(a.accepts(nx)?, b.accepts(ny)?) {
+                    if bad {
                         self.answer = Some(Some(self.word_to(id)));
                         return Ok(self.report(a, b));
                     }
