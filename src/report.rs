@@ -894,6 +894,63 @@ pub struct ClassifyReport {
     /// The server's: the minimal DFA's picture as SVG (`null` when too large to draw).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub svg: Option<Option<String>>,
+    /// With `--layers L`: per model shape, a blind pair or how far the search got
+    /// (absent without `--layers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blind: Option<Vec<BlindReport>>,
+}
+
+/// A model shape and what the search for a blind pair found (docs/SEMANTICS.md §5).
+#[derive(Clone, Debug, Serialize)]
+pub struct BlindReport {
+    /// `global`, `local-k` or `hybrid-k`.
+    pub architecture: String,
+    /// The most layers.
+    pub layers: u32,
+    /// Global heads allowed.
+    pub global: bool,
+    /// The local heads' window (`null`: no local heads).
+    pub window: Option<u32>,
+    /// `false`: no model of the shape recognizes the language (the pair below); `null`:
+    /// no pair among the words searched.
+    pub recognizable: Option<bool>,
+    /// The pair's word in the language.
+    pub member: Option<Vec<String>>,
+    /// The pair's word outside it.
+    pub non_member: Option<Vec<String>>,
+    /// Without a pair: every word up to this length was typed.
+    pub checked_up_to_length: Option<usize>,
+}
+
+impl BlindReport {
+    /// The report of one row of [`crate::fragment::blind::blind_rows`].
+    pub fn new(
+        shape: crate::fragment::blind::ModelShape,
+        found: &crate::fragment::blind::BlindSearch,
+        alphabet: &crate::automata::Alphabet,
+    ) -> Self {
+        use crate::fragment::blind::BlindSearch;
+        let show = |w: &[u32]| w.iter().map(|&l| alphabet.show(l)).collect::<Vec<_>>();
+        let (recognizable, member, non_member, checked_up_to_length) = match found {
+            BlindSearch::Found { member, non_member } => (
+                Some(false),
+                Some(show(member)),
+                Some(show(non_member)),
+                None,
+            ),
+            BlindSearch::NoneUpTo(n) => (None, None, None, Some(*n)),
+        };
+        BlindReport {
+            architecture: shape.heads_name(),
+            layers: shape.layers,
+            global: shape.global,
+            window: shape.window,
+            recognizable,
+            member,
+            non_member,
+            checked_up_to_length,
+        }
+    }
 }
 
 impl ClassifyReport {
@@ -918,6 +975,7 @@ impl ClassifyReport {
                 hybrid: h.into(),
             }),
             svg: None,
+            blind: None,
         }
     }
 }

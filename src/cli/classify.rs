@@ -6,10 +6,11 @@ use miette::{miette, Report};
 use super::check::BudgetOpts;
 use super::io::{print_budget, read_dfa_file};
 use super::{formula_arg, Exit, WordOpts};
+use ltlattn::fragment::blind::{blind_rows, ROW_WORDS};
 use ltlattn::fragment::language::{language as language_of, Language, LanguageSource};
 use ltlattn::fragment::{classify_windowed, separate, Class, Decision, Limits};
 use ltlattn::logic::ParseLimits;
-use ltlattn::report::{to_json, ClassifyReport, SeparateReport};
+use ltlattn::report::{to_json, BlindReport, ClassifyReport, SeparateReport};
 
 #[derive(Args, Debug)]
 pub(crate) struct Source {
@@ -38,6 +39,11 @@ pub(crate) struct Source {
 pub(crate) struct ClassifyArgs {
     #[command(flatten)]
     src: Source,
+    /// Also ask, per model shape with at most L layers (global, 1-local, 1-hybrid, and with
+    /// --window K the K-local and K-hybrid ones), for two words every such model answers
+    /// alike, one in the language and one not (a blind pair, docs/SEMANTICS.md §5).
+    #[arg(long, value_name = "L", value_parser = clap::value_parser!(u32).range(1..=16))]
+    layers: Option<u32>,
     /// Print JSON.
     #[arg(long, conflicts_with = "latex")]
     json: bool,
@@ -201,8 +207,16 @@ pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit,
         l.given(),
         a.src.window,
     );
+    let blind = a.layers.map(|n| {
+        blind_rows(&l.dfa, n, a.src.window, ROW_WORDS)
+            .iter()
+            .map(|(shape, found)| BlindReport::new(*shape, found, l.dfa.alphabet()))
+            .collect::<Vec<_>>()
+    });
     if a.json {
-        outln!("{}", to_json("classify", &ClassifyReport::new(name, &c)));
+        let mut report = ClassifyReport::new(name, &c);
+        report.blind = blind;
+        outln!("{}", to_json("classify", &report));
         return Ok(Exit::Yes);
     }
     if a.latex {
@@ -283,6 +297,22 @@ pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit,
     };
     outln!("smallest window for local attention: {window}");
     outln!("(* rests on the LR ⇔ LTL[P, Y] working hypothesis, docs/SEMANTICS.md §3)");
+    if let (Some(n), Some(rows)) = (a.layers, &blind) {
+        outln!("");
+        outln!("models with at most {n} layer(s) (no positional encoding, strict masking, any weights, widths and number format):");
+        for r in rows {
+            let said = match (&r.member, &r.non_member, r.checked_up_to_length) {
+                (Some(u), Some(v), _) => format!(
+                    "none can recognize it: `{}` (in L) and `{}` (not in L) have the same attention type at ⊣ (a blind pair)",
+                    words(u),
+                    words(v)
+                ),
+                (_, _, Some(m)) => format!("no blind pair among the words up to length {m}"),
+                _ => String::new(),
+            };
+            outln!("  {:<10}  {said}", r.architecture);
+        }
+    }
     outln!("");
     for (key, _, d) in c.rows() {
         for line in details(key, d) {

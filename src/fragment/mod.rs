@@ -7,6 +7,7 @@
 //! word pairs, one in the language and one not, whose depth-n types agree for every n
 //! up to a stated bound — so no formula of that depth tells them apart.
 
+pub mod blind;
 pub mod language;
 pub mod shortest;
 pub mod types;

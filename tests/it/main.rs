@@ -7,6 +7,7 @@ mod helpers;
 
 mod automata;
 mod bdd;
+mod blind;
 mod browser;
 mod classify;
 mod cli;
