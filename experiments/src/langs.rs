@@ -310,3 +310,169 @@ pub fn label_all(langs: &[Language]) -> Result<Vec<Labelled>, String> {
     }
     Ok(out)
 }
+
+/// What a two-layer model of an architecture can do with a language, as the tool decides
+/// it: the target cells of the results are the [`Cell::Target`] ones.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// The architecture's fragment contains the language, by a formula the classifier found
+    /// and re-checked that the model's layers can compute: a proof is possible, a target.
+    Target(String),
+    /// The fragment does not contain the language (the classifier's certificate).
+    Outside(String),
+    /// Every model of the architecture's shape answers these two words alike
+    /// (`ltlattn::fragment::blind`): no such model recognizes the language.
+    Blind {
+        /// A word of the language.
+        member: Vec<String>,
+        /// A word outside it.
+        non_member: Vec<String>,
+    },
+    /// Neither is known: why.
+    Open(String),
+}
+
+/// Words typed by the blind-pair search per cell (under a second; a pair of the local
+/// architectures has 4 to 8 letters).
+const BLIND_WORDS: usize = 30_000;
+
+/// How many layers a formula needs: one per temporal operator above an atom, and one for
+/// `start` itself (a model tells position 1 by its empty attention).
+fn layers_needed(f: &Arena, n: ltlattn::logic::NodeId) -> u32 {
+    use ltlattn::logic::Node;
+    let node = f.node(n);
+    let below = node
+        .children()
+        .map(|c| layers_needed(f, c))
+        .max()
+        .unwrap_or(0);
+    match node {
+        Node::Start => 1,
+        node if node.is_temporal() => below + 1,
+        _ => below,
+    }
+}
+
+/// The cell of `arch` (an [`crate::net::Arch`]) for a language with this spec, alphabet and
+/// classification.
+pub fn cell(
+    spec: &str,
+    sigma: &Alphabet,
+    c: &Classification,
+    arch: &crate::net::Arch,
+) -> Result<Cell, String> {
+    use crate::net::Range;
+    use ltlattn::fragment::blind::{blind_pair, BlindSearch, ModelShape};
+    let heads: Vec<Range> = arch.layers.iter().flatten().copied().collect();
+    let global = heads.iter().any(|r| matches!(r, Range::Global));
+    let window = heads.iter().find_map(|r| match r {
+        Range::Local(k) => Some(*k as u32),
+        Range::Global => None,
+    });
+    let shape = ModelShape {
+        layers: arch.layers.len() as u32,
+        global,
+        window,
+    };
+    // The fragment that decides it: LTL[P] for global heads, LTL[Y] for window 1,
+    // LTL[P, Y] for both; a window k ≥ 2 gives a fragment inside these whose membership
+    // the classifier cannot decide, so only "outside" carries over from the larger one,
+    // and "inside" only through LTL[P] (the hybrid's global heads alone).
+    let (name, d) = match (global, window) {
+        (true, None) => ("LTL[P]", &c.global),
+        (false, Some(_)) => ("LTL[Y]", &c.local),
+        _ => ("LTL[P,Y]", &c.hybrid),
+    };
+    let (name, d) = match window {
+        Some(k) if k >= 2 && d.member == Some(true) && global && c.global.member == Some(true) => {
+            ("LTL[P]", &c.global)
+        }
+        _ => (name, d),
+    };
+    let dfa = spec_dfa(spec, sigma)?;
+    let blind = blind_pair(&dfa, shape, 40, BLIND_WORDS);
+    let show = |w: &[u32]| -> Vec<String> { w.iter().map(|&l| sigma.show(l)).collect() };
+    let inside = match d.member {
+        Some(false) => {
+            let why = d
+                .refutation
+                .as_ref()
+                .map_or(d.basis.clone(), |r| format!("violates {}", r.identity));
+            return Ok(Cell::Outside(format!("outside {name}: {why}")));
+        }
+        Some(true) if window.is_none_or(|k| k == 1) || name == "LTL[P]" => d.formula.as_ref(),
+        _ => None,
+    };
+    let fits = match inside {
+        Some(cert) => {
+            let mut f = Arena::new();
+            let root = parse(&mut f, &cert.formula).map_err(|e| format!("{e:?}"))?;
+            let need = layers_needed(&f, root);
+            (need <= shape.layers)
+                .then(|| format!("{name}: formula `{}` ({need} layers)", cert.formula))
+        }
+        None => None,
+    };
+    match (blind, fits) {
+        (BlindSearch::Found { member, non_member }, Some(target)) => Err(format!(
+            "THEORY VIOLATED: {target} says a model of {} can recognize `{spec}`, but every such model answers `{}` (in) and `{}` (out) alike",
+            arch.name,
+            show(&member).join(" "),
+            show(&non_member).join(" ")
+        )),
+        (BlindSearch::Found { member, non_member }, None) => Ok(Cell::Blind {
+            member: show(&member),
+            non_member: show(&non_member),
+        }),
+        (_, Some(target)) => Ok(Cell::Target(target)),
+        (BlindSearch::NoneUpTo(n), None) => Ok(Cell::Open(match inside {
+            Some(cert) => format!("the classifier's formula `{}` needs more than {} layers; no blind pair up to length {n}", cert.formula, shape.layers),
+            None => format!("inside {name}, but no formula of the window's fragment is known; no blind pair up to length {n}"),
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::Arch;
+
+    fn cell_of(slug: &str, arch: &str) -> Cell {
+        let l = LANGUAGES.iter().find(|l| l.slug == slug).unwrap();
+        let c = classification(&l.spec(), &l.sigma()).unwrap();
+        cell(&l.spec(), &l.sigma(), &c, &Arch::named(arch).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn cells_are_targets_only_where_two_layers_compute_the_classifiers_formula() {
+        assert!(matches!(cell_of("ends-a", "local-1"), Cell::Target(_)));
+        assert!(matches!(cell_of("ends-a", "hybrid-1"), Cell::Target(_)));
+        assert!(matches!(cell_of("ends-a", "global"), Cell::Outside(_)));
+        assert_eq!(
+            cell_of("ends-a", "local-2"),
+            Cell::Blind {
+                member: vec!["a".into(), "a".into(), "b".into(), "a".into()],
+                non_member: vec!["b".into(), "a".into(), "a".into(), "b".into()],
+            }
+        );
+        assert!(matches!(cell_of("ends-a", "hybrid-2"), Cell::Open(_)));
+        // An LTL[P] language is a hybrid's target through its global heads alone.
+        assert!(matches!(cell_of("starts-a", "hybrid-4"), Cell::Target(_)));
+        assert!(matches!(cell_of("contains-ab-abc", "hybrid-1"), Cell::Target(_)));
+        assert!(matches!(cell_of("contains-ab-abc", "local-2"), Cell::Outside(_)));
+    }
+
+    #[test]
+    fn start_takes_a_layer() {
+        let need = |s: &str| {
+            let mut f = Arena::new();
+            let root = parse(&mut f, s).unwrap();
+            layers_needed(&f, root)
+        };
+        assert_eq!(need("a & !b"), 0);
+        assert_eq!(need("Y a"), 1);
+        assert_eq!(need("start"), 1);
+        assert_eq!(need("P (a & start)"), 2);
+        assert_eq!(need("P (b & P a) | Y start"), 2);
+    }
+}

@@ -886,7 +886,64 @@ fn decide(manifest_path: &Path, out: &Path, timeout: f64, jobs: usize) -> Res<()
             ));
         }
     }
-    report::write(&m, manifest_path, out, decide_secs, timeout, alone)
+    let cells = cells_checked(&m, root)?;
+    report::write(&m, manifest_path, out, decide_secs, timeout, alone, &cells)
+}
+
+/// The cell of every language and architecture of the manifest ([`langs::cell`]), checked
+/// against the models: a blind pair's two words are run by the exact executor on every
+/// model of its cell and must get the same logit (the pair's claim, re-checked by code that
+/// does not read the types), and no model of a blind cell may be proved equal to its
+/// language (the theory as a test).
+fn cells_checked(m: &Manifest, root: &Path) -> Res<report::Cells> {
+    let mut cells = report::Cells::new();
+    for l in &m.languages {
+        let sigma = ltlattn::automata::Alphabet::Tokens(l.alphabet.clone());
+        let c = langs::classification(&l.spec, &sigma)?;
+        for a in ARCHS {
+            let rs: Vec<&Record> = m
+                .models
+                .iter()
+                .filter(|r| r.language == l.name && r.architecture == *a)
+                .collect();
+            if rs.is_empty() {
+                continue;
+            }
+            let arch = Arch::named(a).ok_or_else(|| format!("unknown architecture {a}"))?;
+            let cell = langs::cell(&l.spec, &sigma, &c, &arch)?;
+            if let langs::Cell::Blind { member, non_member } = &cell {
+                for r in &rs {
+                    let model = judge::load(&root.join(&r.model))?;
+                    let run = |w: &[String]| {
+                        run_numeric(&model, w)
+                            .map(|t| t.logit)
+                            .map_err(|e| format!("{}: {e:?}", r.model))
+                    };
+                    let (x, y) = (run(member)?, run(non_member)?);
+                    if x != y {
+                        return Err(format!(
+                            "BLIND PAIR REFUTED: {} gives `{}` the logit {x:?} and `{}` the logit {y:?}, but the blind-pair types say every model of {a} answers them alike",
+                            r.model,
+                            member.join(" "),
+                            non_member.join(" ")
+                        ));
+                    }
+                    if r.verdict == Some(Verdict::Proved) {
+                        return Err(format!(
+                            "THEORY VIOLATED: {} is proved equal to {} `{}`, but no model of {a} tells `{}` (in) from `{}` (out)",
+                            r.model,
+                            l.name,
+                            l.spec,
+                            member.join(" "),
+                            non_member.join(" ")
+                        ));
+                    }
+                }
+            }
+            cells.insert((l.name.clone(), a.to_string()), cell);
+        }
+    }
+    Ok(cells)
 }
 
 fn main() -> std::process::ExitCode {

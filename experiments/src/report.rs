@@ -7,6 +7,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use crate::judge::Verdict;
+use crate::langs::Cell;
 use crate::{Manifest, Record, ARCHS, BUCKETS};
 
 /// Per-bucket accuracies as `a/b/c/d` percentages (`—`: no word in the bucket).
@@ -64,21 +65,9 @@ pub fn verdict_text(v: &Option<Verdict>) -> String {
     }
 }
 
-/// Which classes an architecture's fragment contains (the theory: global = LTL\[P\],
-/// local-k ⊆ LTL\[Y\], hybrid-k ⊆ LTL\[P,Y\]).
-fn contains(arch: &str, class: &str) -> bool {
-    use crate::langs::Class;
-    let local = class == Class::LocalOnly.name();
-    let global = class == Class::GlobalOnly.name();
-    let hybrid = class == Class::HybridOnly.name();
-    if arch == "global" {
-        global
-    } else if arch.starts_with("local-") {
-        local
-    } else {
-        local || global || hybrid
-    }
-}
+/// Every cell of the proofs table: (language name, architecture) → what the tool says a
+/// model of the architecture can do with the language.
+pub type Cells = BTreeMap<(String, String), crate::langs::Cell>;
 
 fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
     let v: Vec<f64> = xs.collect();
@@ -98,6 +87,7 @@ pub fn write(
     decide_secs: f64,
     timeout: f64,
     alone: crate::Rerun,
+    cells: &Cells,
 ) -> Result<(), String> {
     let plots = out.parent().unwrap_or(Path::new(".")).join("plots");
     std::fs::create_dir_all(&plots).map_err(|e| e.to_string())?;
@@ -226,7 +216,7 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
         md.push('\n');
     }
     // Proved at every length.
-    md.push_str("## Proved equal at every length, by language and architecture\n\nModels proved / models trained (all formats and seeds). **Bold**: the architecture's fragment contains the language, so the theory allows a proof; the target is at least one proved model in every bold cell. A proof in a non-bold cell would stop the run (the theory as a test).\n\n| language | class |");
+    md.push_str("## Proved equal at every length, by language and architecture\n\nModels proved / models trained (all formats and seeds). Every cell is the tool's decision, made at run time, of what a model of the architecture's shape (two layers, its heads, NoPE, strict masking) can do with the language:\n\n- **bold**: the architecture's fragment contains the language, by the classifier's formula (re-checked), which two layers of these heads compute: a proof is possible, and the target is at least one proved model in every bold cell;\n- plain: the fragment does not contain it (the classifier's certificate, column *class* above); a proof there stops the run (the theory as a test);\n- ✗: no model of the shape recognizes it, whatever its weights, width or number format: two words, one in the language and one not, have the same two-layer attention type at ⊣ (a *blind pair*, `ltlattn::fragment::blind`; docs/SEMANTICS.md §5), so every such model answers them alike. The run re-checks each pair by running both words through the exact executor on every model of the cell (equal logits), and stops if one of them is proved;\n- ?: open: the language is in LTL[Y] or LTL[P,Y], but the window k ≥ 2 gives a fragment inside it whose membership the classifier cannot decide (docs/SEMANTICS.md §3), and no blind pair was found.\n\n| language | class |");
     for a in &archs {
         md.push_str(&format!(" {a} |"));
     }
@@ -236,6 +226,7 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
     let (mut targets, mut met) = (0, 0);
     // The target cells without a proof: how their models fail.
     let mut unproved: Vec<String> = Vec::new();
+    let (mut blind, mut open): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for l in &m.languages {
         md.push_str(&format!("| {} | {} |", cell(&l.name), l.class));
         for a in &archs {
@@ -248,16 +239,31 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
                 .iter()
                 .filter(|r| r.verdict == Some(Verdict::Proved))
                 .count();
-            let cell = format!("{p}/{}", rs.len());
-            if contains(a, &l.class) {
-                targets += 1;
-                met += usize::from(p > 0);
-                md.push_str(&format!(" **{cell}** |"));
-                if p == 0 {
-                    unproved.push(format!("- {}, {a}: {}", l.name, failures(&rs)));
+            let count = format!("{p}/{}", rs.len());
+            match cells.get(&(l.name.clone(), a.to_string())) {
+                Some(Cell::Target(_)) => {
+                    targets += 1;
+                    met += usize::from(p > 0);
+                    md.push_str(&format!(" **{count}** |"));
+                    if p == 0 {
+                        unproved.push(format!("- {}, {a}: {}", l.name, failures(&rs)));
+                    }
                 }
-            } else {
-                md.push_str(&format!(" {cell} |"));
+                Some(Cell::Blind { member, non_member }) => {
+                    md.push_str(&format!(" {count} ✗ |"));
+                    blind.push(format!(
+                        "- {}, {a}: `{}` (in) and `{}` (out); {} models re-run, equal logits",
+                        l.name,
+                        member.join(" "),
+                        non_member.join(" "),
+                        rs.len()
+                    ));
+                }
+                Some(Cell::Open(why)) => {
+                    md.push_str(&format!(" {count} ? |"));
+                    open.push(format!("- {}, {a}: {why}", l.name));
+                }
+                Some(Cell::Outside(_)) | None => md.push_str(&format!(" {count} |")),
             }
         }
         md.push('\n');
@@ -265,6 +271,16 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
     md.push_str(&format!(
         "\nTarget cells with at least one proof: **{met} of {targets}**.\n\n"
     ));
+    if !blind.is_empty() {
+        md.push_str(&format!("No two-layer model of the architecture can recognize the language in {} cells (✗), by these blind pairs (the shortest for each cell; `in`: the word the language holds):\n\n", blind.len()));
+        md.push_str(&blind.join("\n"));
+        md.push_str("\n\n");
+    }
+    if !open.is_empty() {
+        md.push_str(&format!("Open cells (?), {}:\n\n", open.len()));
+        md.push_str(&open.join("\n"));
+        md.push_str("\n\n");
+    }
     if !unproved.is_empty() {
         md.push_str("Where training found no model the tool proves, the verdicts say how the models fail (counterexample lengths, `*`: found past the search, not known to be shortest; the shortest word, and the model's answer on it):
 
