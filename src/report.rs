@@ -918,8 +918,11 @@ pub struct BlindReport {
     pub member: Option<Vec<String>>,
     /// The pair's word outside it.
     pub non_member: Option<Vec<String>>,
-    /// Without a pair: every word up to this length was typed.
+    /// Without a pair: every word up to this length was typed (`null` with `separating`).
     pub checked_up_to_length: Option<usize>,
+    /// The shape's types tell every two words apart (global heads, two layers or more),
+    /// so no blind pair exists and none was searched.
+    pub separating: bool,
 }
 
 impl BlindReport {
@@ -939,6 +942,7 @@ impl BlindReport {
                 None,
             ),
             BlindSearch::NoneUpTo(n) => (None, None, None, Some(*n)),
+            BlindSearch::Separating => (None, None, None, None),
         };
         BlindReport {
             architecture: shape.heads_name(),
@@ -949,6 +953,7 @@ impl BlindReport {
             member,
             non_member,
             checked_up_to_length,
+            separating: matches!(found, BlindSearch::Separating),
         }
     }
 }

@@ -40,9 +40,9 @@ pub(crate) struct ClassifyArgs {
     #[command(flatten)]
     src: Source,
     /// Also ask, per model shape with at most L layers (global, 1-local, 1-hybrid, and with
-    /// --window K the K-local and K-hybrid ones), for two words every such model answers
-    /// alike, one in the language and one not (a blind pair, docs/SEMANTICS.md §5).
-    #[arg(long, value_name = "L", value_parser = clap::value_parser!(u32).range(1..=16))]
+    /// --window K the K-local and K-hybrid ones, window exactly K), for two words every such
+    /// model answers alike, one in the language and one not (a blind pair, docs/SEMANTICS.md §5).
+    #[arg(long, value_name = "L", value_parser = clap::value_parser!(u32).range(1..=16), conflicts_with = "latex")]
     layers: Option<u32>,
     /// Print JSON.
     #[arg(long, conflicts_with = "latex")]
@@ -307,7 +307,10 @@ pub(crate) fn classify_cmd(a: ClassifyArgs, limits: ParseLimits) -> Result<Exit,
                     words(u),
                     words(v)
                 ),
-                (_, _, Some(m)) => format!("no blind pair among the words up to length {m}"),
+                (_, _, Some(m)) => format!(
+                    "no blind pair among the words up to length {m} (which does not say a model can)"
+                ),
+                _ if r.separating => "no blind pair exists: with global heads, two layers type every word apart".to_string(),
                 _ => String::new(),
             };
             outln!("  {:<10}  {said}", r.architecture);

@@ -13,14 +13,19 @@
 //!   those in the window (if it has local heads).
 //!
 //! Two words whose ⊣ positions have the same depth-L type get the same logit from every
-//! model with at most L layers whose heads are global or local with that window, of any
-//! number, width, feed-forward block, norm or number format (a model that meets a NaN on
-//! one of the words answers neither). If one is in a language and the other is not, no
-//! such model recognizes the language: a *blind pair*, the certificate for "no" at a
-//! given depth. The search below enumerates words by length and stops at the first pair.
+//! model with at most L layers whose heads are global or local with exactly that window,
+//! of any number, width, feed-forward block, norm or number format, that answers both
+//! (a NaN anywhere in a run is an error, docs/NUMERIC.md §1, and may strike one word
+//! only). If one is in a language and the other is not, no such model recognizes the
+//! language: a *blind pair*, the certificate for "no" at a given depth. The search below
+//! enumerates words by length and stops at the first pair.
 //!
 //! The types are finer than the depth-L formula types of `Y^{≤k}` (multisets, not sets):
 //! a numeric head counts within its window, which a Boolean `Y^{≤k}` formula does not.
+//! With global heads and two layers or more they tell every two words apart (the depth-1
+//! type of position j holds the multiset of the j − 1 tokens before it, so the depth-2 type
+//! at ⊣ lists every prefix's letter counts, which spell the word): no blind pair exists
+//! there, and [`blind_pair`] says so without searching ([`BlindSearch::Separating`]).
 
 use std::collections::HashMap;
 
@@ -126,12 +131,26 @@ pub enum BlindSearch {
     /// Every word up to this length was typed and no two of different membership share a
     /// type (the search stopped at its word budget or its length limit).
     NoneUpTo(usize),
+    /// The shape's types tell every two words apart (global heads, two layers or more):
+    /// no blind pair exists, which says nothing about whether a model recognizes the
+    /// language.
+    Separating,
+}
+
+impl ModelShape {
+    /// Whether the depth-L types are one-to-one on words (see the module's doc).
+    pub fn separates_all_words(&self) -> bool {
+        self.global && self.layers >= 2
+    }
 }
 
 /// Types every word in length order, up to `max_len` letters and `max_words` words, and
 /// returns the first blind pair for the language of `dfa` (EOS acceptance: the DFA's
 /// answer on a word is the language's).
 pub fn blind_pair(dfa: &Dfa, shape: ModelShape, max_len: usize, max_words: usize) -> BlindSearch {
+    if shape.separates_all_words() {
+        return BlindSearch::Separating;
+    }
     let letters = dfa.letters();
     let mut types = EndTypes::new(shape, letters);
     // The first word seen of each type, with its membership.
@@ -179,10 +198,13 @@ pub fn blind_pair(dfa: &Dfa, shape: ModelShape, max_len: usize, max_words: usize
 /// Words `classify --layers L` types per shape (each under a second in a release build).
 pub const ROW_WORDS: usize = 100_000;
 
+/// Longest word `classify --layers L` types (a one-letter alphabet has one word per length).
+pub const ROW_LENGTH: usize = 64;
+
 /// The shapes with at most `layers` layers that `classify --layers` asks about — global,
 /// 1-local, 1-hybrid, and with a window k ≥ 2 also k-local and k-hybrid — each with its
 /// first blind pair for the language of `dfa`, or how far the search got
-/// (`max_words` words per shape).
+/// (`max_words` words and [`ROW_LENGTH`] letters per shape).
 pub fn blind_rows(
     dfa: &Dfa,
     layers: u32,
@@ -201,7 +223,7 @@ pub fn blind_rows(
                 global,
                 window,
             };
-            (shape, blind_pair(dfa, shape, usize::MAX, max_words))
+            (shape, blind_pair(dfa, shape, ROW_LENGTH, max_words))
         })
         .collect()
 }
@@ -227,6 +249,44 @@ mod tests {
         // A window of one keeps it.
         let mut t = EndTypes::new(shape(false, Some(1)), 2);
         assert_ne!(t.of(&[0, 0, 1, 0]), t.of(&[1, 0, 0, 1]));
+    }
+
+    #[test]
+    fn global_heads_with_two_layers_separate_every_word_and_one_letter_ends() {
+        // Every word over {a, b} up to length 9 has its own depth-2 type.
+        let mut t = EndTypes::new(shape(true, Some(1)), 2);
+        let mut seen = std::collections::HashSet::new();
+        let mut level = vec![Vec::new()];
+        for _ in 0..=9 {
+            for w in &level {
+                assert!(seen.insert(t.of(w)), "{w:?} shares a type");
+            }
+            level = level
+                .iter()
+                .flat_map(|w: &Vec<u32>| (0..2).map(move |l| [w.clone(), vec![l]].concat()))
+                .collect();
+        }
+        // A one-letter alphabet stops at the length limit.
+        let dfa = Dfa::from_parts(
+            crate::automata::Alphabet::Tokens(vec!["a".into()]),
+            crate::logic::Acceptance::Eos,
+            vec![1, 1],
+            vec![false, true],
+        )
+        .unwrap();
+        let one = ModelShape {
+            layers: 1,
+            global: true,
+            window: None,
+        };
+        assert_eq!(
+            blind_pair(&dfa, one, ROW_LENGTH, ROW_WORDS),
+            BlindSearch::NoneUpTo(ROW_LENGTH)
+        );
+        assert_eq!(
+            blind_pair(&dfa, shape(true, None), 9, 9),
+            BlindSearch::Separating
+        );
     }
 
     #[test]
