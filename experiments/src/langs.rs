@@ -425,10 +425,21 @@ pub fn cell(
             non_member: show(&non_member),
         }),
         (_, Some(target)) => Ok(Cell::Target(target)),
-        (BlindSearch::NoneUpTo(n), None) => Ok(Cell::Open(match inside {
-            Some(cert) => format!("the classifier's formula `{}` needs more than {} layers; no blind pair up to length {n}", cert.formula, shape.layers),
-            None => format!("inside {name}, but no formula of the window's fragment is known; no blind pair up to length {n}"),
-        })),
+        (blind, None) => {
+            let pairs = match blind {
+                BlindSearch::NoneUpTo(n) => format!("no blind pair up to length {n}"),
+                _ => "no blind pair exists (with global heads, two layers type every word apart)".to_string(),
+            };
+            Ok(Cell::Open(match inside {
+                Some(cert) => format!(
+                    "the classifier's formula `{}` needs more than {} layers; {pairs}",
+                    cert.formula, shape.layers
+                ),
+                None => format!(
+                    "inside {name}, but no formula of the window's fragment is known; {pairs}"
+                ),
+            }))
+        }
     }
 }
 
@@ -458,8 +469,14 @@ mod tests {
         assert!(matches!(cell_of("ends-a", "hybrid-2"), Cell::Open(_)));
         // An LTL[P] language is a hybrid's target through its global heads alone.
         assert!(matches!(cell_of("starts-a", "hybrid-4"), Cell::Target(_)));
-        assert!(matches!(cell_of("contains-ab-abc", "hybrid-1"), Cell::Target(_)));
-        assert!(matches!(cell_of("contains-ab-abc", "local-2"), Cell::Outside(_)));
+        assert!(matches!(
+            cell_of("contains-ab-abc", "hybrid-1"),
+            Cell::Target(_)
+        ));
+        assert!(matches!(
+            cell_of("contains-ab-abc", "local-2"),
+            Cell::Outside(_)
+        ));
     }
 
     #[test]

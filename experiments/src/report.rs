@@ -89,6 +89,19 @@ pub fn write(
     alone: crate::Rerun,
     cells: &Cells,
 ) -> Result<(), String> {
+    // The models `run` trained; the ones `repair` made from them have their own section
+    // and their own count in the proofs table.
+    let repaired: Vec<&Record> = m.models.iter().filter(|r| r.repair.is_some()).collect();
+    let originals = Manifest {
+        models: m
+            .models
+            .iter()
+            .filter(|r| r.repair.is_none())
+            .cloned()
+            .collect(),
+        ..m.clone()
+    };
+    let m = &originals;
     let plots = out.parent().unwrap_or(Path::new(".")).join("plots");
     std::fs::create_dir_all(&plots).map_err(|e| e.to_string())?;
     let nb = BUCKETS
@@ -120,7 +133,7 @@ pub fn write(
         md.push_str("> **This is a `--quick` run** (fewer examples, epochs and seeds, shorter test words), checked in because the full run did not finish in the time available. The full run is `cargo run --release -p ltlattn-experiments -- run`.\n\n");
     }
     md.push_str(&format!(
-        "Generated from `{}` by `cargo run --release -p ltlattn-experiments -- {}` (verdicts: `decide`, {:.0} s for {} models, at most {timeout:.0} s each{}; training took {:.0} s). \
+        "Generated from `{}` by `cargo run --release -p ltlattn-experiments -- {}` (verdicts: `decide`, {:.0} s for {}, at most {timeout:.0} s each{}; training took {:.0} s). \
 Every model: two layers of two heads (global, local-k or one of each), width 8, head width 4, a ReLU feed-forward block of width 8, NoPE, strict masking, classifier at ⊣; \
 {} training examples of lengths 0–40 (FLaRe's sampling, `ltlattn::sample`), {} epochs of float AdamW (the **float** baseline), then {} epochs of **quantization-aware training (QAT)** from the float weights, \
 whose forward pass computes exactly what `ltlattn`'s executor computes in the format (docs/NUMERIC.md §2; straight-through gradients). \
@@ -131,7 +144,14 @@ Columns, each per test-length bucket ({} test examples of lengths 0–{}): *floa
         manifest_path.display(),
         if m.quick { "run --quick" } else { "run" },
         decide_secs,
-        m.models.len(),
+        if alone.judged < alone.total {
+            format!(
+                "{} of {} models (the others' verdicts are the manifest's, from an earlier pass: `repair` judges the models it makes, `report` none)",
+                alone.judged, alone.total
+            )
+        } else {
+            format!("{} models", alone.total)
+        },
         if alone.tried == 0 {
             String::new()
         } else {
@@ -223,7 +243,7 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
     md.push_str("\n|---|---|");
     md.push_str(&"---|".repeat(archs.len()));
     md.push('\n');
-    let (mut targets, mut met) = (0, 0);
+    let (mut targets, mut met, mut met_repaired) = (0, 0, 0);
     // The target cells without a proof: how their models fail.
     let mut unproved: Vec<String> = Vec::new();
     let (mut blind, mut open): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
@@ -239,13 +259,26 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
                 .iter()
                 .filter(|r| r.verdict == Some(Verdict::Proved))
                 .count();
-            let count = format!("{p}/{}", rs.len());
+            let fixed: Vec<&&Record> = repaired
+                .iter()
+                .filter(|r| r.language == l.name && r.architecture == *a)
+                .collect();
+            let pf = fixed
+                .iter()
+                .filter(|r| r.verdict == Some(Verdict::Proved))
+                .count();
+            let count = if fixed.is_empty() {
+                format!("{p}/{}", rs.len())
+            } else {
+                format!("{p}/{} + {pf}/{} repaired", rs.len(), fixed.len())
+            };
             match cells.get(&(l.name.clone(), a.to_string())) {
                 Some(Cell::Target(_)) => {
                     targets += 1;
                     met += usize::from(p > 0);
+                    met_repaired += usize::from(p == 0 && pf > 0);
                     md.push_str(&format!(" **{count}** |"));
-                    if p == 0 {
+                    if p + pf == 0 {
                         unproved.push(format!("- {}, {a}: {}", l.name, failures(&rs)));
                     }
                 }
@@ -269,7 +302,15 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
         md.push('\n');
     }
     md.push_str(&format!(
-        "\nTarget cells with at least one proof: **{met} of {targets}**.\n\n"
+        "\nTarget cells with at least one proof: **{met} of {targets}** as trained{}.\n\n",
+        if repaired.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", **{} of {targets}** with the repaired models (*+ p/n repaired*: `repair`, below)",
+                met + met_repaired
+            )
+        }
     ));
     if !blind.is_empty() {
         md.push_str(&format!("No two-layer model of the architecture can recognize the language in {} cells (✗), by these blind pairs (the shortest for each cell; `in`: the word the language holds):\n\n", blind.len()));
@@ -318,6 +359,9 @@ The trained network and the exact executor disagree on **{disagreements} of {wor
     md.push_str(&by_format.join("; "));
     md.push_str(".\n\n");
     // Counterexample lengths.
+    if !repaired.is_empty() {
+        md.push_str(&repair_section(&repaired, m));
+    }
     md.push_str("## Shortest counterexamples, by architecture\n\n| arch | proved | counterexamples | budget | lengths 1 / 2 / 3 / 4–5 / 6–10 / 11–50 / >50 (ε counts as 1) | median | longest |\n|---|---|---|---|---|---|---|\n");
     let mut lengths: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for a in &archs {
@@ -506,6 +550,55 @@ On the languages outside LTL[P] and LTL[Y] (where the theory says only hybrids c
             "\n{undecided} of the {with_global} models with a global head have no verdict within the per-model budget (the verdict engine's current limit on global heads, not a property of the models): until they are decided, the comparison on proofs is open, and `decide` re-judges them from the manifest.\n"
         ));
     }
+    s
+}
+
+/// The models `repair` made: where from, the counterexamples of each round, the verdict.
+fn repair_section(repaired: &[&Record], originals: &Manifest) -> String {
+    let Some(first) = repaired.first().and_then(|r| r.repair.as_ref()) else {
+        return String::new();
+    };
+    let proved = repaired
+        .iter()
+        .filter(|r| r.verdict == Some(Verdict::Proved))
+        .count();
+    let before = mean(repaired.iter().filter_map(|r| {
+        let from = &r.repair.as_ref()?.from;
+        let o = originals.models.iter().find(|o| &o.model == from)?;
+        overall(&o.qat_acc)
+    }));
+    let after = mean(repaired.iter().filter_map(|r| overall(&r.qat_acc)));
+    let unrefuted = repaired
+        .iter()
+        .filter(|r| matches!(r.verdict, Some(Verdict::Budget { .. })))
+        .count();
+    let mut s = format!(
+        "## Counterexample-guided repair\n\n`cargo run --release -p ltlattn-experiments -- repair`: every refuted model of a target cell is fine-tuned, quantization-aware in its own format, on its training words plus each counterexample found so far ({} times each, {} epoch(s) per round), and decided again (within the seconds the table gives); the rounds stop at a proof, at a verdict that is not a counterexample (a budget stop), or after the last round, and the model is then decided as every other (60 s). Only the verdict engine can drive this loop: each round's counterexample is a word the model gets wrong that the sampled training and test words did not contain. **{proved} of {} repaired models are proved equal at every length**; {unrefuted} end in a budget stop with no counterexample up to the length it gives (no verdict: a longer counterexample or a proof the engine did not reach in its budget; global heads are its hard case); mean QAT accuracy over the length buckets goes from {} to {}.\n\n| model | s per round | counterexamples, round by round (lengths) | verdict after repair | QAT 0–40 / 41–80 / 81–160 / 161–500 | exact disagreements |\n|---|---|---|---|---|---|\n",
+        first.weight,
+        first.epochs,
+        repaired.len(),
+        pct(&before),
+        pct(&after)
+    );
+    for r in repaired {
+        let Some(x) = &r.repair else { continue };
+        let lengths: Vec<String> = x
+            .counterexamples
+            .iter()
+            .map(|w| w.len().to_string())
+            .collect();
+        s.push_str(&format!(
+            "| {} | {:.0} | {} | {} | {} | {} of {} |\n",
+            x.from.trim_end_matches("/model.toml"),
+            x.round_timeout,
+            lengths.join(" → "),
+            cell(&verdict_text(&r.verdict)),
+            pcts(&r.qat_acc),
+            r.exact_disagreements,
+            r.exact_words
+        ));
+    }
+    s.push('\n');
     s
 }
 
