@@ -380,7 +380,7 @@ fn the_first_blind_pair_is_shortest_and_splits_the_language() {
 #[test]
 fn classify_with_layers_names_the_pair_and_its_json_holds_it() {
     use crate::helpers::run::{ltlattn, stdout};
-    let out = ltlattn(&[
+    let args = [
         "classify",
         "Y a",
         "--alphabet",
@@ -389,7 +389,8 @@ fn classify_with_layers_names_the_pair_and_its_json_holds_it() {
         "2",
         "--layers",
         "2",
-    ]);
+    ];
+    let out = ltlattn(&args);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
     assert!(
@@ -406,17 +407,7 @@ fn classify_with_layers_names_the_pair_and_its_json_holds_it() {
         text.contains("hybrid-2    no blind pair exists: with global heads"),
         "{text}"
     );
-    let out = ltlattn(&[
-        "classify",
-        "Y a",
-        "--alphabet",
-        "a,b",
-        "--window",
-        "2",
-        "--layers",
-        "2",
-        "--json",
-    ]);
+    let out = ltlattn(&[&args[..], &["--json"]].concat());
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let rows = v["blind"].as_array().unwrap();
     let names: Vec<&str> = rows
