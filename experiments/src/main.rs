@@ -138,7 +138,7 @@ enum Cmd {
     /// (quantization-aware, in its format) on its training words plus every counterexample
     /// the verdicts found so far, and decided again, for up to `--rounds` rounds or until
     /// it is proved; saved beside the original (`…-repaired/`), recorded in the manifest,
-    /// and the manifest re-decided.
+    /// and judged as by `decide` (the other models keep their verdicts).
     Repair {
         /// The manifest.
         #[arg(default_value = "examples/trained/manifest.json")]
@@ -909,12 +909,17 @@ fn decide_some(
             Duration::from_secs_f64(timeout),
         );
         eprintln!(
-            "[{}] {} {} {} s{}: {} ({:.1} s)",
+            "[{}] {} {} {} s{}{}: {} ({:.1} s)",
             tag(),
             r.language,
             r.architecture,
             r.format,
             r.seed,
+            if r.repair.is_some() {
+                " (repaired)"
+            } else {
+                ""
+            },
             report::verdict_text(&Some(v.clone())),
             t.elapsed().as_secs_f64()
         );
@@ -939,7 +944,7 @@ fn decide_some(
         total: m.models.len(),
         ..Rerun::default()
     };
-    if jobs > 1 {
+    if jobs > 1 && n > 1 {
         for &i in &picked {
             let r = &mut m.models[i];
             if !matches!(
@@ -1204,6 +1209,15 @@ fn repair_one(
         "{}-repaired",
         here.file_name().unwrap_or_default().to_string_lossy()
     ));
+    if rounds == 0 || !matches!(r.verdict, Some(Verdict::Counterexample { .. })) {
+        return Err(format!(
+            "{}: repair needs at least one round and a refuted model",
+            r.model
+        ));
+    }
+    // A directory left by an earlier repair is made anew: the record must describe the
+    // weights saved in it.
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut hard: Vec<(Vec<u32>, bool)> = Vec::new();
     let mut counterexamples = Vec::new();

@@ -133,7 +133,7 @@ pub fn write(
         md.push_str("> **This is a `--quick` run** (fewer examples, epochs and seeds, shorter test words), checked in because the full run did not finish in the time available. The full run is `cargo run --release -p ltlattn-experiments -- run`.\n\n");
     }
     md.push_str(&format!(
-        "Generated from `{}` by `cargo run --release -p ltlattn-experiments -- {}` (verdicts: `decide`, {:.0} s for {}, at most {timeout:.0} s each{}; training took {:.0} s). \
+        "Generated from `{}` by `cargo run --release -p ltlattn-experiments -- {}` (verdicts: {}; at most {timeout:.0} s per verdict{}; training took {:.0} s). \
 Every model: two layers of two heads (global, local-k or one of each), width 8, head width 4, a ReLU feed-forward block of width 8, NoPE, strict masking, classifier at ⊣; \
 {} training examples of lengths 0–40 (FLaRe's sampling, `ltlattn::sample`), {} epochs of float AdamW (the **float** baseline), then {} epochs of **quantization-aware training (QAT)** from the float weights, \
 whose forward pass computes exactly what `ltlattn`'s executor computes in the format (docs/NUMERIC.md §2; straight-through gradients). \
@@ -143,14 +143,18 @@ Columns, each per test-length bucket ({} test examples of lengths 0–{}): *floa
 *verdict*: the library compares the saved model's language with the target at every length: proved equal, or the shortest counterexample (re-run by the exact executor), or the budget that stopped it.\n\n",
         manifest_path.display(),
         if m.quick { "run --quick" } else { "run" },
-        decide_secs,
-        if alone.judged < alone.total {
+        if alone.judged == 0 {
             format!(
-                "{} of {} models (the others' verdicts are the manifest's, from an earlier pass: `repair` judges the models it makes, `report` none)",
+                "the manifest's {}, from earlier `decide`/`repair` passes; `report` rewrote this file and judged none",
+                alone.total
+            )
+        } else if alone.judged < alone.total {
+            format!(
+                "`decide`, {decide_secs:.0} s for {} of {} models (the models `repair` made; the others' verdicts are the manifest's, from an earlier pass)",
                 alone.judged, alone.total
             )
         } else {
-            format!("{} models", alone.total)
+            format!("`decide`, {decide_secs:.0} s for {} models", alone.total)
         },
         if alone.tried == 0 {
             String::new()
@@ -573,7 +577,7 @@ fn repair_section(repaired: &[&Record], originals: &Manifest) -> String {
         .filter(|r| matches!(r.verdict, Some(Verdict::Budget { .. })))
         .count();
     let mut s = format!(
-        "## Counterexample-guided repair\n\n`cargo run --release -p ltlattn-experiments -- repair`: every refuted model of a target cell is fine-tuned, quantization-aware in its own format, on its training words plus each counterexample found so far ({} times each, {} epoch(s) per round), and decided again (within the seconds the table gives); the rounds stop at a proof, at a verdict that is not a counterexample (a budget stop), or after the last round, and the model is then decided as every other (60 s). Only the verdict engine can drive this loop: each round's counterexample is a word the model gets wrong that the sampled training and test words did not contain. **{proved} of {} repaired models are proved equal at every length**; {unrefuted} end in a budget stop with no counterexample up to the length it gives (no verdict: a longer counterexample or a proof the engine did not reach in its budget; global heads are its hard case); mean QAT accuracy over the length buckets goes from {} to {}.\n\n| model | s per round | counterexamples, round by round (lengths) | verdict after repair | QAT 0–40 / 41–80 / 81–160 / 161–500 | exact disagreements |\n|---|---|---|---|---|---|\n",
+        "## Counterexample-guided repair\n\n`cargo run --release -p ltlattn-experiments -- repair`: every refuted model of a target cell is fine-tuned, quantization-aware in its own format, on its training words plus each counterexample found so far ({} times each, {} epoch(s) per round), and decided again (within the seconds the table gives); the rounds stop at a proof, at a verdict that is not a counterexample (a budget stop), or after the last round, and the model is then decided as every other (60 s). Only the verdict engine can drive this loop: each round's word is one the model gets wrong, found by the verdict engine (the shortest, or past the search), not by sampling. **{proved} of {} repaired models are proved equal at every length**; {unrefuted} end in a budget stop with no counterexample up to the length it gives (no verdict: a longer counterexample or a proof the engine did not reach in its budget; global heads are its hard case); mean QAT accuracy over the length buckets goes from {} to {}.\n\n| model | s per round | counterexamples, round by round (lengths) | verdict after repair | QAT 0–40 / 41–80 / 81–160 / 161–500 | exact disagreements |\n|---|---|---|---|---|---|\n",
         first.weight,
         first.epochs,
         repaired.len(),
