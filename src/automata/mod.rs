@@ -105,3 +105,19 @@ impl LanguageKind {
         })
     }
 }
+
+/// The words one letter longer than those of `level` (letter indices `0..letters`), in
+/// length-lexicographic order when `level` is: the step of every enumeration of words by
+/// length (the shortest-formula search, the numeric hunt, blind pairs).
+pub fn one_letter_longer(
+    level: &[Vec<u32>],
+    letters: usize,
+) -> impl Iterator<Item = Vec<u32>> + '_ {
+    level.iter().flat_map(move |w| {
+        (0..letters as u32).map(move |l| {
+            let mut v = w.clone();
+            v.push(l);
+            v
+        })
+    })
+}

@@ -181,16 +181,7 @@ pub fn blind_pair(dfa: &Dfa, shape: ModelShape, max_len: usize, max_words: usize
         if len == max_len || letters == 0 || words.saturating_add(next_words) > max_words {
             return BlindSearch::NoneUpTo(len);
         }
-        level = level
-            .iter()
-            .flat_map(|w| {
-                (0..letters as u32).map(move |l| {
-                    let mut x = w.clone();
-                    x.push(l);
-                    x
-                })
-            })
-            .collect();
+        level = crate::automata::one_letter_longer(&level, letters).collect();
     }
     BlindSearch::NoneUpTo(max_len)
 }
@@ -261,10 +252,7 @@ mod tests {
             for w in &level {
                 assert!(seen.insert(t.of(w)), "{w:?} shares a type");
             }
-            level = level
-                .iter()
-                .flat_map(|w: &Vec<u32>| (0..2).map(move |l| [w.clone(), vec![l]].concat()))
-                .collect();
+            level = crate::automata::one_letter_longer(&level, 2).collect();
         }
         // A one-letter alphabet stops at the length limit.
         let dfa = Dfa::from_parts(

@@ -289,16 +289,7 @@ impl Sample {
         let mut words: Vec<Vec<u32>> = vec![Vec::new()];
         let mut layer: Vec<Vec<u32>> = vec![Vec::new()];
         for _ in 0..len {
-            layer = layer
-                .iter()
-                .flat_map(|w| {
-                    (0..k as u32).map(move |l| {
-                        let mut v = w.clone();
-                        v.push(l);
-                        v
-                    })
-                })
-                .collect();
+            layer = crate::automata::one_letter_longer(&layer, k).collect();
             words.extend(layer.iter().cloned());
         }
         words.extend(extra.iter().cloned());

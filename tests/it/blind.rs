@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::helpers::random_numeric::{random_model, small_formats, Rng, Shape};
-use ltlattn::automata::{minimize, Alphabet, Budget};
+use ltlattn::automata::{minimize, one_letter_longer, Alphabet, Budget};
 use ltlattn::engine::explicit::formula_dfa;
 use ltlattn::fragment::blind::{blind_pair, BlindSearch, EndTypes, ModelShape};
 use ltlattn::logic::{evaluate, parse, Acceptance, Arena, Node, NodeId, Word};
@@ -20,16 +20,7 @@ fn words(letters: u32, max_len: usize) -> Vec<Vec<u32>> {
     let mut out = vec![Vec::new()];
     let mut level = vec![Vec::new()];
     for _ in 0..max_len {
-        level = level
-            .iter()
-            .flat_map(|w: &Vec<u32>| {
-                (0..letters).map(move |l| {
-                    let mut x = w.clone();
-                    x.push(l);
-                    x
-                })
-            })
-            .collect();
+        level = one_letter_longer(&level, letters as usize).collect();
         out.extend(level.iter().cloned());
     }
     out

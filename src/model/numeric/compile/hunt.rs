@@ -208,15 +208,7 @@ fn short_words(
         if out.len() >= most {
             break;
         }
-        level = level
-            .iter()
-            .flat_map(|w| {
-                (0..letters as u32).map(move |r| {
-                    let mut v = w.clone();
-                    v.push(r);
-                    v
-                })
-            })
+        level = crate::automata::one_letter_longer(&level, letters)
             .take(most)
             .collect();
     }
