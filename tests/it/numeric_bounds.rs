@@ -273,6 +273,21 @@ fn affine_misses(seed: u64) -> (usize, usize) {
         Rounding::NearestEven,
         Overflow::Saturate,
     ));
+    // Without subnormals (below the smallest normal, to it or to 0), and truncating.
+    fs.push(Format::float(
+        3,
+        2,
+        false,
+        Rounding::NearestEven,
+        Overflow::Saturate,
+    ));
+    fs.push(Format::float(
+        3,
+        2,
+        true,
+        Rounding::TowardZero,
+        Overflow::Saturate,
+    ));
     for round in 0..240 {
         let f = fs[round % fs.len()];
         let shape = Shape {
@@ -363,5 +378,12 @@ fn the_affine_bounds_hold_the_executors_logit_and_forgotten_roundings_are_caught
     assert!(
         misses > 0,
         "affine bounds without the roundings went unnoticed"
+    );
+    set_bounds_mutation(BoundsMutation::AffineQuarterStep);
+    let (_, misses) = affine_misses(5);
+    set_bounds_mutation(BoundsMutation::None);
+    assert!(
+        misses > 0,
+        "affine bounds that take rounding to nearest as off by a quarter step went unnoticed"
     );
 }

@@ -80,6 +80,9 @@ pub enum BoundsMutation {
     PathsIgnoreCycles,
     /// Affine forms that forget the roundings of the rest of the layer.
     AffineNoRounding,
+    /// Affine forms that take a rounding to nearest as off by a quarter of the gap
+    /// around the value (it is off by up to half).
+    AffineQuarterStep,
 }
 
 /// For the tests that must fail under it: [`BoundsMutation::ForgetOverflow`] when `on`.
@@ -2055,11 +2058,12 @@ impl RestF64 {
     /// is `c + Σ a_i ε_i ± err` with each ε_i in [−1, 1], one per head component (the
     /// box's half-width) and one per ReLU that the box may cut (its parallelogram
     /// bound: for x in [lo, hi], relu(x) lies in λx + μ ± μ with λ = hi/(hi − lo),
-    /// μ = −λ·lo/2). A rounding adds at most the gap between the two values of the format
-    /// around the value (and at most the smallest positive value near 0, where a format
-    /// without subnormals flushes); where a value may leave the finite range, the rounded
-    /// interval (rounding is monotone) becomes a fresh ε. Each f64 sum adds 2^-40 of its
-    /// magnitude. Plain intervals forget that one head component enters every feature
+    /// μ = −λ·lo/2). A rounding toward zero adds at most the gap between the two values
+    /// of the format around the value, one to nearest half of it; a value whose
+    /// whole range rounds to one value is that constant, and where a value may leave the
+    /// finite range, the rounded interval (rounding is monotone) becomes a fresh ε; the
+    /// logit's own rounding rounds its bounds (grammar/numeric.md, "Proofs by bounds").
+    /// Each f64 sum adds 2^-40 of its magnitude. Plain intervals forget that one head component enters every feature
     /// of the feed-forward block at once: on trained models whose logit is −16 at every
     /// sampled point of a box, the intervals give [−16, 15.9]. `None` if a bound is
     /// not finite. Public for the tests that check it against the executor.
@@ -2088,6 +2092,7 @@ impl RestF64 {
         // leave the range (at most one per feature computed, so a bound of them all).
         let mut symbols = concat.len();
         let grow = |x: &mut Aff, n: usize| x.a.resize(n, 0.0);
+        let nearest = self.format.rounding == Rounding::NearestEven;
         let round_rows = |v: Vec<Aff>, symbols: &mut usize| -> Option<Vec<Aff>> {
             let mut out = Vec::with_capacity(v.len());
             for mut x in v {
@@ -2096,10 +2101,28 @@ impl RestF64 {
                     return None;
                 }
                 if lo > first && hi < last {
-                    // The gap around the larger magnitude is the widest below it (the
-                    // grid's gaps grow with the magnitude), but near 0.
-                    if mutation() != BoundsMutation::AffineNoRounding {
-                        x.err += self.step_at(lo.abs().max(hi.abs()));
+                    // Rounding is monotone: where every real of the range rounds to
+                    // one value, the rounded quantity is that constant, exactly.
+                    let (rl, rh) = (self.round_out(lo, false)?, self.round_out(hi, true)?);
+                    if rl == rh && mutation() != BoundsMutation::AffineNoRounding {
+                        x = Aff {
+                            c: rl,
+                            a: vec![0.0; *symbols],
+                            err: 0.0,
+                        };
+                    } else if mutation() != BoundsMutation::AffineNoRounding {
+                        // Every real in [lo, hi] lies between two neighbouring values
+                        // at most the gap around the larger magnitude apart (the grid's
+                        // gaps grow with the magnitude). To nearest it moves by at most
+                        // half that gap (a format without subnormals rounds below its
+                        // smallest normal to it or to 0, whichever is nearer).
+                        let step = self.step_at(lo.abs().max(hi.abs()));
+                        let half = if mutation() == BoundsMutation::AffineQuarterStep {
+                            step / 4.0
+                        } else {
+                            step / 2.0
+                        };
+                        x.err += if nearest { half } else { step };
                     }
                 } else {
                     let r = |y: f64| Some(f.round(&Num::from_f64(y)?).ok()?.to_f64());
@@ -2215,7 +2238,8 @@ impl RestF64 {
             x = round_rows(s, &mut symbols)?;
         }
         x.iter_mut().for_each(|v| grow(v, symbols));
-        let z = round_rows(linear(&self.classifier, &x, symbols), &mut symbols)?;
+        // The logit's own rounding is monotone: the bounds of the exact sum, rounded.
+        let z = linear(&self.classifier, &x, symbols);
         let (lo, hi) = z.first()?.range();
         Some((self.round_out(lo, false)?, self.round_out(hi, true)?))
             .filter(|(a, b)| a.is_finite() && b.is_finite())
