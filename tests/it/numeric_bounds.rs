@@ -379,11 +379,19 @@ fn the_affine_bounds_hold_the_executors_logit_and_forgotten_roundings_are_caught
         misses > 0,
         "affine bounds without the roundings went unnoticed"
     );
-    set_bounds_mutation(BoundsMutation::AffineQuarterStep);
-    let (_, misses) = affine_misses(5);
-    set_bounds_mutation(BoundsMutation::None);
-    assert!(
-        misses > 0,
-        "affine bounds that take rounding to nearest as off by a quarter step went unnoticed"
-    );
+    for (m, what) in [
+        (
+            BoundsMutation::AffineQuarterStep,
+            "rounding to nearest as off by a quarter gap",
+        ),
+        (
+            BoundsMutation::AffineLogitUnrounded,
+            "the logit's exact sum, unrounded",
+        ),
+    ] {
+        set_bounds_mutation(m);
+        let (_, misses) = affine_misses(5);
+        set_bounds_mutation(BoundsMutation::None);
+        assert!(misses > 0, "affine bounds that take {what} went unnoticed");
+    }
 }

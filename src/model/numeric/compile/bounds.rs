@@ -83,6 +83,8 @@ pub enum BoundsMutation {
     /// Affine forms that take a rounding to nearest as off by a quarter of the gap
     /// around the value (it is off by up to half).
     AffineQuarterStep,
+    /// Affine forms that give the bounds of the logit's exact sum, unrounded.
+    AffineLogitUnrounded,
 }
 
 /// For the tests that must fail under it: [`BoundsMutation::ForgetOverflow`] when `on`.
@@ -1922,7 +1924,7 @@ pub struct RestF64 {
 }
 
 impl RestF64 {
-    /// For layer `l` of `model`; `None` when it has a norm or the format's values are
+    /// For layer `l` of `model`; `None` when it has a norm, the format has infinities, or the format's values are
     /// too many to list.
     pub fn new(model: &NumericModel, l: usize) -> Option<RestF64> {
         let layer = model.layers.get(l)?;
@@ -1933,7 +1935,10 @@ impl RestF64 {
             .iter()
             .map(Num::to_f64)
             .collect();
-        if layer.norm.is_some() {
+        // round_out's neighbours of a value past the largest finite one would be that
+        // value and +∞, and rounding to nearest could take the finite one where the
+        // format gives ∞ (prove_by_bounds refuses these formats before it gets here).
+        if layer.norm.is_some() || f.overflow == Overflow::Inf {
             return None;
         }
         Some(RestF64 {
@@ -2059,11 +2064,12 @@ impl RestF64 {
     /// box's half-width) and one per ReLU that the box may cut (its parallelogram
     /// bound: for x in [lo, hi], relu(x) lies in λx + μ ± μ with λ = hi/(hi − lo),
     /// μ = −λ·lo/2). A rounding toward zero adds at most the gap between the two values
-    /// of the format around the value, one to nearest half of it; a value whose
-    /// whole range rounds to one value is that constant, and where a value may leave the
-    /// finite range, the rounded interval (rounding is monotone) becomes a fresh ε; the
-    /// logit's own rounding rounds its bounds (grammar/numeric.md, "Proofs by bounds").
-    /// Each f64 sum adds 2^-40 of its magnitude. Plain intervals forget that one head component enters every feature
+    /// of the format around the range's largest magnitude (at least the smallest
+    /// positive value), one to nearest half of it; a value whose whole range rounds to
+    /// one value is that constant, and where a value may leave the finite range, the
+    /// rounded interval (rounding is monotone) becomes a fresh ε; the logit's own
+    /// rounding rounds its bounds (grammar/numeric.md, "Proofs by bounds"). Each f64
+    /// sum adds 2^-40 of its magnitude. Plain intervals forget that one head component enters every feature
     /// of the feed-forward block at once: on trained models whose logit is −16 at every
     /// sampled point of a box, the intervals give [−16, 15.9]. `None` if a bound is
     /// not finite. Public for the tests that check it against the executor.
@@ -2112,10 +2118,12 @@ impl RestF64 {
                         };
                     } else if mutation() != BoundsMutation::AffineNoRounding {
                         // Every real in [lo, hi] lies between two neighbouring values
-                        // at most the gap around the larger magnitude apart (the grid's
-                        // gaps grow with the magnitude). To nearest it moves by at most
-                        // half that gap (a format without subnormals rounds below its
-                        // smallest normal to it or to 0, whichever is nearer).
+                        // at most `step` apart: the grid's gaps grow with the magnitude,
+                        // but for the gap [0, 2^emin] of a float without subnormals,
+                        // which `step_at`'s floor (the smallest positive value) covers.
+                        // To nearest it moves by at most half that gap (such a float
+                        // rounds below its smallest normal to it or to 0, whichever is
+                        // nearer), toward zero by less than the gap.
                         let step = self.step_at(lo.abs().max(hi.abs()));
                         let half = if mutation() == BoundsMutation::AffineQuarterStep {
                             step / 4.0
@@ -2241,6 +2249,9 @@ impl RestF64 {
         // The logit's own rounding is monotone: the bounds of the exact sum, rounded.
         let z = linear(&self.classifier, &x, symbols);
         let (lo, hi) = z.first()?.range();
+        if mutation() == BoundsMutation::AffineLogitUnrounded {
+            return Some((lo, hi));
+        }
         Some((self.round_out(lo, false)?, self.round_out(hi, true)?))
             .filter(|(a, b)| a.is_finite() && b.is_finite())
     }
