@@ -1924,8 +1924,8 @@ pub struct RestF64 {
 }
 
 impl RestF64 {
-    /// For layer `l` of `model`; `None` when it has a norm, the format has infinities, or the format's values are
-    /// too many to list.
+    /// For layer `l` of `model`; `None` when it has a norm, the format has infinities,
+    /// or the format's values are too many to list.
     pub fn new(model: &NumericModel, l: usize) -> Option<RestF64> {
         let layer = model.layers.get(l)?;
         let f = model.format;
@@ -2069,10 +2069,11 @@ impl RestF64 {
     /// one value is that constant, and where a value may leave the finite range, the
     /// rounded interval (rounding is monotone) becomes a fresh ε; the logit's own
     /// rounding rounds its bounds (grammar/numeric.md, "Proofs by bounds"). Each f64
-    /// sum adds 2^-40 of its magnitude. Plain intervals forget that one head component enters every feature
-    /// of the feed-forward block at once: on trained models whose logit is −16 at every
-    /// sampled point of a box, the intervals give [−16, 15.9]. `None` if a bound is
-    /// not finite. Public for the tests that check it against the executor.
+    /// sum adds 2^-40 of its magnitude. Plain intervals forget that one head component
+    /// enters every feature of the feed-forward block at once: on trained models whose
+    /// logit is −16 at every sampled point of a box, the intervals give [−16, 15.9].
+    /// `None` if a bound is not finite. Public for the tests that check it against the
+    /// executor.
     pub fn affine(&self, h: &[Num], heads: &[Vec<(Num, Num)>]) -> Option<(f64, f64)> {
         #[derive(Clone)]
         struct Aff {
