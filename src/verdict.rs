@@ -1830,7 +1830,8 @@ fn hunt_budget(budget: &Budget) -> Budget {
 }
 
 /// After the search on the fly `bfs` stopped by its budget at length `checked`: hunt for
-/// a longer counterexample ([`crate::model::numeric::hunt`]), then go on with the
+/// a longer counterexample ([`crate::model::numeric::hunt`], then among long powers,
+/// [`crate::model::numeric::hunt::hunt_powers`]), then go on with the
 /// breadth-first search from where it stopped, with the rest of `budget`, up to the
 /// word's length, for a shortest one. The word found (the search's, engine
 /// `on-the-fly`, or the hunt's, engine `hunt`), or `None` if the hunt found none.
@@ -1858,6 +1859,24 @@ fn hunt_past(
         &hunt_budget(budget),
     )
     .map_err(nan)?;
+    // Then long powers u^k v, within a share of their own: what only long words reach.
+    // (`words_tried` counts both hunts' words.)
+    let hunted = match hunted.counterexample {
+        Some(_) => hunted,
+        None => {
+            let mut powers = crate::model::numeric::hunt::hunt_powers(
+                a,
+                b,
+                letters,
+                question,
+                checked,
+                &hunt_budget(budget),
+            )
+            .map_err(nan)?;
+            powers.words_tried += hunted.words_tried;
+            powers
+        }
+    };
     let Some(word) = hunted.counterexample else {
         return Ok(None);
     };

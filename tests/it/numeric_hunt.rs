@@ -7,7 +7,7 @@
 
 use ltlattn::automata::{formula_dfa, Alphabet, Budget, Dfa, Question};
 use ltlattn::logic::{parse, Acceptance, Arena};
-use ltlattn::numeric::hunt::hunt;
+use ltlattn::numeric::hunt::{hunt, hunt_powers};
 use ltlattn::numeric::search::{search, search_to, DfaMachine, NumericMachine, SearchStop};
 use ltlattn::numeric::{compile_numeric, run_numeric};
 use ltlattn::verdict::{decide_operands, EngineReport, Operand, Options};
@@ -248,6 +248,83 @@ fn a_correct_model_gives_the_hunt_nothing() {
     }
     eprintln!("{held} verdicts held");
     assert!(held >= 10, "{held} held");
+}
+
+/// "Fewer than 300 b's" against every word: the first disagreement is b^300, far past
+/// the lengths the hunt tries (8 times the 10 checked); the hunt among long powers finds
+/// it and cannot shrink it (299 b's agree).
+#[test]
+fn long_powers_reach_what_only_long_words_reach() {
+    let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+    let n = 300usize;
+    // State k < n: k b's read; state n: n or more.
+    let mut trans = Vec::new();
+    for k in 0..=n as u32 {
+        trans.extend([k, (k + 1).min(n as u32)]);
+    }
+    let mut accepting = vec![true; n + 1];
+    accepting[n] = false;
+    let fewer = Dfa::from_parts(sigma.clone(), Acceptance::Eos, trans, accepting).unwrap();
+    let all = Dfa::from_parts(sigma, Acceptance::Eos, vec![0, 0], vec![true]).unwrap();
+    let short = hunt(
+        &mut DfaMachine(&fewer),
+        &mut DfaMachine(&all),
+        &all,
+        2,
+        Question::Equivalent,
+        10,
+        &Budget::new(1_000_000, Some(2.0)),
+    )
+    .unwrap();
+    assert_eq!(short.counterexample, None);
+    let long = hunt_powers(
+        &mut DfaMachine(&fewer),
+        &mut DfaMachine(&all),
+        2,
+        Question::Equivalent,
+        10,
+        &Budget::new(1_000_000, Some(10.0)),
+    )
+    .unwrap();
+    assert_eq!(long.counterexample, Some(vec![1; n]));
+    assert!(long.words_tried > 0);
+}
+
+/// A trained e4m3 hybrid for Σ*a (examples/trained/ends-a/hybrid-1-e4m3-s1) that the
+/// search clears up to length 19 and neither the compilation nor the proof by bounds
+/// decides: among long powers the first word it gets wrong is b^325 a a, which the exact
+/// executor confirms (and b^324 a a it gets right).
+#[test]
+fn a_trained_model_is_wrong_only_on_long_words() {
+    let dir = "examples/trained/ends-a/hybrid-1-e4m3-s1";
+    let model = format!("{dir}/model.toml");
+    let text = std::fs::read_to_string(&model).unwrap();
+    let bytes = std::fs::read(format!("{dir}/model.safetensors")).unwrap();
+    let m = ltlattn::numeric::load_numeric(&model, &text, &bytes).unwrap();
+    let sigma = Alphabet::Tokens(vec!["a".into(), "b".into()]);
+    let mut arena = Arena::new();
+    let root = parse(&mut arena, "Y a").unwrap();
+    let spec = formula_dfa(&arena, root, &sigma, Acceptance::Eos, &Budget::default()).unwrap();
+    let found = hunt_powers(
+        &mut NumericMachine::new(&m),
+        &mut DfaMachine(&spec),
+        2,
+        Question::Equivalent,
+        19,
+        &Budget::new(4_000_000, Some(60.0)),
+    )
+    .unwrap();
+    let word = found.counterexample.expect("b^325 a a");
+    let text_of = |w: &[u32]| -> Vec<String> {
+        w.iter()
+            .map(|&r| ["a", "b"][r as usize].to_string())
+            .collect()
+    };
+    let mut expected = vec![1u32; 325];
+    expected.extend([0, 0]);
+    assert_eq!(word, expected);
+    assert!(!run_numeric(&m, &text_of(&word)).unwrap().accepted);
+    assert!(run_numeric(&m, &text_of(&word[1..])).unwrap().accepted);
 }
 
 /// A trained (ab)* model that is wrong only on words longer than the search reaches in
