@@ -263,7 +263,7 @@ pub(crate) fn check_cmd(
     }
     let spec_text = show(arena, spec, Syntax::Ascii);
     match (&v.counterexample, &r.trace) {
-        (Some(cex), Some(t)) => {
+        (Some(cex), t) => {
             let say = |b: bool| if b { "accepts" } else { "rejects" };
             if v.shortest() == Some(false) {
                 outln!(
@@ -279,6 +279,19 @@ pub(crate) fn check_cmd(
                     cex.word.len()
                 );
             }
+            let Some(t) = t else {
+                // A word too long for a trace (ltlattn::verdict::TRACE_LETTERS).
+                outln!(
+                    "  model {} it; spec {spec_text} {} it",
+                    say(cex.first),
+                    say(cex.second)
+                );
+                outln!(
+                    "  (the exact executor's run on it is left out: {} letters; `ltlattn run` prints it)",
+                    cex.word.len()
+                );
+                return Ok(v.holds().into());
+            };
             outln!(
                 "  model {} it (logit {}); spec {spec_text} {} it",
                 say(t.accepted),

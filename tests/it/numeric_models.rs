@@ -6,7 +6,8 @@ use ltlattn::automata::{compare, formula_dfa, Alphabet, Budget, Question};
 use ltlattn::logic::{parse, Acceptance, Arena};
 use ltlattn::numeric::{
     compile_numeric, count_cap, count_formula, formula_of, formula_or_note, load_numeric,
-    run_numeric, Format, NormPlace, NumRange, Overflow, Rounding, FORMULA_DFA_STATES,
+    run_numeric, run_numeric_answer, Format, NormPlace, NumRange, Overflow, Rounding,
+    FORMULA_DFA_STATES,
 };
 use ltlattn::verdict::{check_numeric, Options};
 
@@ -969,4 +970,69 @@ fn small_automata_get_short_formulas_in_the_architectures_fragment() {
         }
     }
     assert!(small >= 25, "{small} models with small automata");
+}
+
+/// The executor without the trace (`run_numeric_answer`, keys counted by value) gives
+/// `run_numeric`'s logit, or its error, on random models of every masking, range
+/// (windows 1–2) and small format, with and without feed-forward blocks and layer norms,
+/// on random words up to length 40 and on long runs of one letter (where keys repeat);
+/// and the trained e4m3 model's wrong answer on b^325 a a.
+#[test]
+fn the_answer_without_the_trace_is_the_executors() {
+    let formats = [
+        Format::fixed(2, 1, Rounding::NearestEven),
+        Format::fixed(3, 2, Rounding::TowardZero),
+        Format::float(2, 1, true, Rounding::NearestEven, Overflow::Saturate),
+        Format::float(3, 2, false, Rounding::NearestEven, Overflow::Inf),
+        Format::float(4, 3, true, Rounding::NearestEven, Overflow::Saturate),
+    ];
+    let mut rng = Rng(0x5eed_a115);
+    let (mut runs, mut errors) = (0, 0);
+    for i in 0..150 {
+        let shape = Shape {
+            width: 2 + rng.below(3) as usize,
+            layers: 1 + rng.below(2) as usize,
+            heads: None,
+            norm: i % 5 == 0,
+        };
+        let m = random_model(&mut rng, formats[i % formats.len()], &shape);
+        let mut words: Vec<Vec<String>> = (0..12)
+            .map(|_| {
+                let n = rng.below(41) as usize;
+                (0..n)
+                    .map(|_| ["a", "b"][rng.below(2) as usize].to_string())
+                    .collect()
+            })
+            .collect();
+        words.push(vec!["a".to_string(); 90]);
+        words.push(
+            (0..90)
+                .map(|j| ["a", "b"][usize::from(j % 3 == 0)].to_string())
+                .collect(),
+        );
+        for w in &words {
+            let full = run_numeric(&m, w).map(|t| (t.logit, t.accepted));
+            let fast = run_numeric_answer(&m, w);
+            assert_eq!(full.is_err(), fast.is_err(), "model {i}, word {w:?}");
+            if let (Ok(a), Ok(b)) = (full, fast) {
+                assert_eq!(a, b, "model {i}, word {w:?}");
+                runs += 1;
+            } else {
+                errors += 1;
+            }
+        }
+    }
+    assert!(runs > 1500, "{runs} runs, {errors} errors");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/trained/ends-a/hybrid-1-e4m3-s1"
+    );
+    let text = std::fs::read_to_string(format!("{dir}/model.toml")).unwrap();
+    let bytes = std::fs::read(format!("{dir}/model.safetensors")).unwrap();
+    let m = load_numeric("model.toml", &text, &bytes).unwrap();
+    let mut w = vec!["b".to_string(); 325];
+    w.extend(["a".to_string(), "a".to_string()]);
+    let (logit, accepted) = run_numeric_answer(&m, &w).unwrap();
+    assert!(!accepted);
+    assert_eq!(logit, run_numeric(&m, &w).unwrap().logit);
 }

@@ -20,8 +20,8 @@ pub use compile::{
 pub use compile::{bounds, hunt, search};
 pub use counting::{count_formula, CountTable};
 pub use exec::{
-    apply, attend, attention_input, layer_rest, layer_step, logit, project, run_numeric, AlphaRow,
-    ExecError, NumericTrace, Projected, RunError, Vector,
+    apply, attend, attention_input, layer_rest, layer_step, logit, project, run_numeric,
+    run_numeric_answer, AlphaRow, ExecError, NumericTrace, Projected, RunError, Vector,
 };
 pub use load::{
     beyond_range_help, is_numeric, load_numeric, weights_path, LayerNorm, Linear, NormPlace,

@@ -17,7 +17,7 @@
 //! - powers u^k v of short words (|u| ≤ 3, |v| ≤ 2) up to length 8(n+1).
 //!
 //! Where none of these disagrees, [`hunt_powers`] reads far longer powers (|u| ≤ 2,
-//! |v| ≤ 2, up to length 2^10 + 2): the counts that only long words reach.
+//! |v| ≤ 2, up to length 2^14 + 2): the counts that only long words reach.
 //!
 //! Of up to [`MOST_FINDS`] words found, each shrunk, the shortest is kept. It is not
 //! known to be shortest: only a breadth-first search tells.
@@ -351,19 +351,17 @@ pub fn hunt(
     })
 }
 
-/// The longest u^k [`hunt_powers`] reads. A word found must be confirmed by the exact
-/// executor, whose time grows with the square of the length: seconds at 1,000 letters
-/// for the trained models (width 8, two layers), minutes at 14,000 (the two-layer
-/// `contains-a` in e4m3 is wrong at 13,998 letters: 4 s to find by the abstract
-/// machines, 228 s to confirm).
-pub const LONGEST_POWER: usize = 1 << 10;
+/// The longest u^k [`hunt_powers`] reads. A word found is confirmed by the exact
+/// executor without its trace (`run_numeric_answer`, time n × distinct keys); the
+/// two-layer `contains-a` in e4m3 is wrong at 13,998 letters.
+pub const LONGEST_POWER: usize = 1 << 14;
 
 /// Hunts among long powers u^k v (|u| ≤ 2, |v| ≤ 2, k·|u| ≤ [`LONGEST_POWER`]), every
 /// word of length ≤ `checked` being known to agree: a word longer than `checked` on
-/// which `a` and `b` disagree for `question`, shrunk as [`hunt`] shrinks. The prefixes
+/// which `a` and `b` disagree for `question`, shrunk as [`hunt()`] shrinks. The prefixes
 /// u^k are read by length, every u side by side, each once for every v after it.
 ///
-/// These words reach the counts that only long words have, far past the [`hunt`]'s
+/// These words reach the counts that only long words have, far past the [`hunt()`]'s
 /// lengths (8 times the search's): a trained e4m3 hybrid for Σ*a is wrong on b^325 a a
 /// (and on no shorter power), where the attention weights of the b positions round up
 /// and sum to 1.28 (docs/results/2026-12-08-long-powers.md). Stops at `budget`'s
