@@ -1313,6 +1313,9 @@ pub struct NumericCheck {
     /// The exact executor's run on the counterexample, if there is one of at most
     /// [`TRACE_LETTERS`] letters.
     pub trace: Option<crate::model::numeric::NumericTrace>,
+    /// The exact executor's logit at ⊣ on the counterexample, if there is one (with or
+    /// without the trace).
+    pub logit: Option<crate::model::numeric::Num>,
     /// The compiled model, when the verdict needed the compilation (a proof the search
     /// on the fly could not finish).
     pub compiled: Option<crate::model::numeric::NumericCompiled>,
@@ -1364,8 +1367,8 @@ fn numeric_against_spec(
         acceptance: Acceptance::Eos,
     };
     let (verdict, mut made) = decide_numeric(&left, &right, &sigma, Question::Equivalent, opts)?;
-    let trace = match &verdict.counterexample {
-        None => None,
+    let (trace, logit) = match &verdict.counterexample {
+        None => (None, None),
         Some(cex) => {
             let internal = || CheckError::Internal {
                 word: cex.word.show(),
@@ -1374,17 +1377,23 @@ fn numeric_against_spec(
                 return Err(internal());
             };
             // The trace holds an α per pair of positions: for a long word (the hunt's
-            // long powers) it is left out, and `ltlattn run` prints it.
+            // long powers) only the answer is computed.
             if tokens.len() > TRACE_LETTERS {
-                None
+                let (logit, _) = crate::model::numeric::run_numeric_answer(model, tokens)
+                    .map_err(|_| internal())?;
+                (None, Some(logit))
             } else {
-                Some(crate::model::numeric::run_numeric(model, tokens).map_err(|_| internal())?)
+                let t =
+                    crate::model::numeric::run_numeric(model, tokens).map_err(|_| internal())?;
+                let logit = t.logit.clone();
+                (Some(t), Some(logit))
             }
         }
     };
     Ok(NumericCheck {
         verdict,
         trace,
+        logit,
         compiled: made[0].take(),
     })
 }

@@ -973,7 +973,7 @@ fn small_automata_get_short_formulas_in_the_architectures_fragment() {
 }
 
 /// The executor without the trace (`run_numeric_answer`, keys counted by value) gives
-/// `run_numeric`'s logit, or its error, on random models of every masking, range
+/// `run_numeric`'s logit, and fails where it fails, on random models of every masking, range
 /// (windows 1–2) and small format, with and without feed-forward blocks and layer norms,
 /// on random words up to length 40 and on long runs of one letter (where keys repeat);
 /// and the trained e4m3 model's wrong answer on b^325 a a.

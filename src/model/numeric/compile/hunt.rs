@@ -353,17 +353,18 @@ pub fn hunt(
 
 /// The longest u^k [`hunt_powers`] reads. A word found is confirmed by the exact
 /// executor without its trace (`run_numeric_answer`, time n × distinct keys); the
-/// two-layer `contains-a` in e4m3 is wrong at 13,998 letters.
+/// two-layer `contains-a` in e4m3 is wrong on b^13995 a a (13,997 letters).
 pub const LONGEST_POWER: usize = 1 << 14;
 
-/// Hunts among long powers u^k v (|u| ≤ 2, |v| ≤ 2, k·|u| ≤ [`LONGEST_POWER`]), every
+/// Hunts among long powers u^k v (|u| ≤ 2, |v| ≤ 2, the first 64 of each by length;
+/// k·|u| ≤ [`LONGEST_POWER`]), every
 /// word of length ≤ `checked` being known to agree: a word longer than `checked` on
 /// which `a` and `b` disagree for `question`, shrunk as [`hunt()`] shrinks. The prefixes
 /// u^k are read by length, every u side by side, each once for every v after it.
 ///
 /// These words reach the counts that only long words have, far past the [`hunt()`]'s
 /// lengths (8 times the search's): a trained e4m3 hybrid for Σ*a is wrong on b^325 a a
-/// (and on no shorter power), where the attention weights of the b positions round up
+/// (the shortest wrong word among the powers tried offline), where the attention weights of the b positions round up
 /// and sum to 1.28 (docs/results/2026-12-08-long-powers.md). Stops at `budget`'s
 /// deadline or once the machines have made `budget.max_states` more states; a find is
 /// shrunk within as long again.
