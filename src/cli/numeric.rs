@@ -288,30 +288,25 @@ pub(crate) fn check_cmd(
                     cex.word.len()
                 );
             }
-            let Some(t) = t else {
-                // A word too long for a trace (ltlattn::verdict::TRACE_LETTERS).
-                let logit = r.logit.as_ref().map(|l| format!(" (logit {l})"));
-                outln!(
-                    "  model {} it{}; spec {spec_text} {} it",
-                    say(cex.first),
-                    logit.unwrap_or_default(),
-                    say(cex.second)
-                );
-                outln!(
-                    "  (the exact executor's run on it is left out: {} letters; `ltlattn run --trace` prints it, in time and memory that grow with the square of the length)",
-                    cex.word.len()
-                );
-                return Ok(v.holds().into());
-            };
+            let logit = r.logit.as_ref().map(|l| format!(" (logit {l})"));
             outln!(
-                "  model {} it (logit {}); spec {spec_text} {} it",
-                say(t.accepted),
-                t.logit,
+                "  model {} it{}; spec {spec_text} {} it",
+                say(cex.first),
+                logit.unwrap_or_default(),
                 say(cex.second)
             );
-            outln!("  the exact executor's run on it:");
-            for line in trace_lines(t) {
-                outln!("    {line}");
+            match t {
+                Some(t) => {
+                    outln!("  the exact executor's run on it:");
+                    for line in trace_lines(t) {
+                        outln!("    {line}");
+                    }
+                }
+                // A word too long for a trace (ltlattn::verdict::TRACE_LETTERS).
+                None => outln!(
+                    "  (the exact executor's run on it is left out: {} letters; `ltlattn run --trace` prints it, in time and memory that grow with the square of the length)",
+                    cex.word.len()
+                ),
             }
         }
         _ => outln!(

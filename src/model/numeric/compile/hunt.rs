@@ -321,12 +321,7 @@ pub fn hunt(
         // long again as the hunt's share to shrink; the others what is left of it.
         for word in found.drain(..) {
             let within = if finds == 0 {
-                let share = budget.timeout.unwrap_or(Duration::from_secs(1));
-                Budget {
-                    deadline: Some(Instant::now() + share),
-                    timeout: Some(share),
-                    max_states: budget.max_states.saturating_mul(2),
-                }
+                shrink_budget(budget)
             } else {
                 *budget
             };
@@ -418,21 +413,30 @@ pub fn hunt_powers(
     }
     let counterexample = match found {
         None => None,
-        Some(word) => {
-            let share = budget.timeout.unwrap_or(Duration::from_secs(1));
-            let within = Budget {
-                deadline: Some(Instant::now() + share),
-                timeout: Some(share),
-                max_states: budget.max_states.saturating_mul(2),
-            };
-            Some(shrink(&mut run, word, checked, &within, &mut tried)?)
-        }
+        Some(word) => Some(shrink(
+            &mut run,
+            word,
+            checked,
+            &shrink_budget(budget),
+            &mut tried,
+        )?),
     };
     Ok(Hunted {
         counterexample,
         words_tried: tried,
         states: run.grown(),
     })
+}
+
+/// The budget for shrinking a hunt's first find: as long again as the hunt's share, from
+/// now, and twice its states.
+fn shrink_budget(budget: &Budget) -> Budget {
+    let share = budget.timeout.unwrap_or(Duration::from_secs(1));
+    Budget {
+        deadline: Some(Instant::now() + share),
+        timeout: Some(share),
+        max_states: budget.max_states.saturating_mul(2),
+    }
 }
 
 /// How many words a hunt finds (each shrunk) before it keeps the shortest.
